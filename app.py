@@ -1,0 +1,89 @@
+"""Kundeportalen: `create_app()` builds the Flask server with the Dash app on it.
+
+`server` is the WSGI entry point (`gunicorn 'app:server'`); it is built on first access, so
+importing this module does no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Mapping
+
+import dash
+import dash_bootstrap_components as dbc
+from flask import Flask
+
+from config import PROJECT_ROOT, load_config
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="da">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask server, bind extensions and mount the Dash app with its callbacks."""
+    from auth import init_app as init_auth
+    from auth.guard import register_callbacks
+    from callbacks import import_all as import_callbacks
+    from data import db
+    from data.cli import init_app as init_cli
+    from pages._shell import shell_layout
+
+    settings = load_config(config)
+    server = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
+    server.config.update(settings)
+
+    db.init_app(server)
+    init_auth(server)
+    init_cli(server)
+
+    dash_app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(PROJECT_ROOT / "pages"),
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        suppress_callback_exceptions=True,
+        title="Kundeportalen",
+        update_title=None,
+        serve_locally=True,
+        compress=False,
+    )
+    dash_app.index_string = INDEX_STRING
+    dash_app.layout = shell_layout
+    import_callbacks()
+    register_callbacks(dash_app)
+    server.extensions["dash_app"] = dash_app
+    return server
+
+
+@functools.cache
+def _wsgi_server() -> Flask:
+    return create_app()
+
+
+def __getattr__(name: str) -> Any:
+    # Built lazily so that `import app` stays free of I/O; gunicorn resolves `app:server` here.
+    if name == "server":
+        return _wsgi_server()
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    create_app().run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

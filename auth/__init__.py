@@ -1,0 +1,19 @@
+"""Authentication and authorisation: sign-in, passwords, rights table, access wrapper, sign-in wall."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Bind sign-in, CSRF, rate limits, the sign-in wall and the auth views to `app`."""
+    from auth import session, throttle, views, wall
+    from auth.extensions import csrf, limiter, login_manager
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    session.init_app(app)
+    throttle.init_app(app)
+    wall.init_app(app)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,174 @@
+"""The one access wrapper: every callback and every page layout goes through it.
+
+Callback modules declare callbacks with `portal_callback(...)` at import time; `register_callbacks`
+attaches them to a Dash app. Before the callback body runs, the wrapper authenticates the user,
+reads the CVR from the callback's own `cvr` input and checks the right for its menu item.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dash import html
+from flask_login import current_user
+
+from auth.access import (
+    AccessDenied,
+    AccessScope,
+    NotSignedIn,
+    can_access,
+    customer_scope,
+    default_cvr,
+    require_access,
+    valid_cvr_format,
+)
+from auth.rights import Menu
+
+GUARD_MARK = "__portal_guard__"
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """What a guarded callback or layout may use: the user, the checked CVR and its scope."""
+
+    user: Any
+    cvr: str | None
+    scope: AccessScope
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    """A callback declared at import time, attached to each app by `register_callbacks`."""
+
+    args: tuple
+    kwargs: dict
+    func: Callable
+
+
+_DECLARED: list[CallbackSpec] = []
+
+
+def _signed_in_user() -> Any:
+    user = current_user
+    if user is None or not user.is_authenticated:
+        raise NotSignedIn()
+    if getattr(user, "must_change_password", False):
+        raise AccessDenied("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+
+
+def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
+    """Declare a Dash callback guarded for `menu`; raises NotSignedIn / AccessDenied when called.
+
+    With a menu, the callback's dependencies must be given by name (`inputs=dict(...)`,
+    `state=dict(...)`) and one of them must be named `cvr`: that value is checked. The decorated
+    function receives an `AccessContext` first, then the named values (without `cvr`).
+    With `menu=None` the callback only needs a signed-in user; its scope is every CVR the user
+    may see.
+    """
+    if menu is not None:
+        deps = {**(kwargs.get("inputs") or {}), **(kwargs.get("state") or {})}
+        if "cvr" not in deps:
+            raise ValueError("A callback guarded by a menu needs a dependency named 'cvr'.")
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def guarded(*cb_args: Any, **cb_kwargs: Any) -> Any:
+            user = _signed_in_user()
+            if menu is None:
+                ctx = AccessContext(user, None, customer_scope(user))
+            else:
+                cvr = cb_kwargs.pop("cvr", None)
+                ctx = AccessContext(user, cvr, require_access(user, menu, cvr))
+            return func(ctx, *cb_args, **cb_kwargs)
+
+        setattr(guarded, GUARD_MARK, {"menu": menu})
+        _DECLARED.append(CallbackSpec(args, kwargs, guarded))
+        return func
+
+    return decorator
+
+
+def register_callbacks(dash_app: Any) -> None:
+    """Attach every declared callback to `dash_app` (called once per app by create_app)."""
+    for spec in _DECLARED:
+        dash_app.callback(*spec.args, **spec.kwargs)(spec.func)
+
+
+def denied_layout(message: str | None = None) -> html.Div:
+    """Return the Danish 'ingen adgang' page."""
+    return html.Div(
+        [
+            html.H1("Ingen adgang", className="h3"),
+            html.P(message or "Du har ikke rettighed til denne side for den valgte kunde."),
+            html.P(
+                [
+                    "Kontakt din lokale administrator, hvis du mener, at du skal have adgang. ",
+                    html.A("Gå til forsiden", href="/"),
+                ]
+            ),
+        ],
+        className="alert alert-warning portal-denied",
+        role="alert",
+    )
+
+
+def choose_customer_layout() -> html.Div:
+    """Return the prompt shown when no customer is in context yet."""
+    return html.Div(
+        [
+            html.H1("Vælg en kunde", className="h3"),
+            html.P("Søg efter bogføringskreds, løngruppe, kundenavn eller CVR-nummer i søgefeltet øverst til højre."),
+        ],
+        className="alert alert-info",
+        role="status",
+    )
+
+
+def guarded_layout(menu: Menu) -> Callable:
+    """Guard a page's `layout(**query)`: resolve the CVR from the query and check the right.
+
+    The wrapped function receives an `AccessContext` first. Denied users get the Danish
+    'ingen adgang' page, never the layout.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def layout(cvr: Any = None, **query: Any) -> Any:
+            user = current_user
+            if user is None or not user.is_authenticated:
+                return denied_layout("Du skal logge ind for at bruge Kundeportalen.")
+            if cvr in (None, ""):
+                cvr = default_cvr(user)
+                if cvr is None:
+                    return choose_customer_layout()
+            if not valid_cvr_format(cvr):
+                return denied_layout("Ugyldigt CVR-nummer i adressen. Et CVR-nummer består af 8 cifre.")
+            if not can_access(user, menu, cvr):
+                if menu is Menu.RAPPORTER and not getattr(user, "has_b_number", False):
+                    return denied_layout(
+                        "Rapporter kræver rettigheden »Rapporter« og et B-nummer på din bruger. "
+                        "Bed din lokale administrator om at tilføje dit B-nummer."
+                    )
+                return denied_layout()
+            ctx = AccessContext(user, cvr, AccessScope.single(cvr))
+            return func(ctx, **query)
+
+        setattr(layout, GUARD_MARK, {"menu": menu})
+        return layout
+
+    return decorator
+
+
+__all__ = [
+    "AccessContext",
+    "AccessDenied",
+    "GUARD_MARK",
+    "choose_customer_layout",
+    "denied_layout",
+    "guarded_layout",
+    "portal_callback",
+    "register_callbacks",
+]

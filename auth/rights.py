@@ -1,0 +1,80 @@
+"""The rights table — the one place that says which right opens which menu item.
+
+Every check in the portal (menu, page layout, callback, download, data scope) reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable, Mapping
+
+
+class Right(StrEnum):
+    """A right a grant gives on one CVR."""
+
+    ADMINISTRATOR = "Administrator"
+    REDIGER = "Rediger"
+    LAESER = "Læser"
+    RAPPORTER = "Rapporter"
+
+
+class Menu(StrEnum):
+    """A menu item of the portal; the value is its path without the slash."""
+
+    INFORMATION = "information"
+    KUNDEAFTALER = "kundeaftaler"
+    MOEDER = "moeder"
+    AKTIONSLISTE = "aktionsliste"
+    DREJEBOEGER = "drejeboeger"
+    STAMDATA = "stamdata"
+    RAPPORTER = "rapporter"
+    KONTAKTPERSONER = "kontaktpersoner"
+    BRUGERADMINISTRATION = "brugeradministration"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """How a menu item is shown and which rights open it."""
+
+    menu: Menu
+    label: str
+    rights: frozenset[Right]
+    needs_b_number: bool = False
+
+    @property
+    def path(self) -> str:
+        """Return the URL path of the menu item."""
+        return f"/{self.menu.value}"
+
+
+_READ = frozenset({Right.ADMINISTRATOR, Right.REDIGER, Right.LAESER})
+
+# The rights table of DESIGN.md, in menu order.
+RIGHTS_TABLE: tuple[MenuItem, ...] = (
+    MenuItem(Menu.INFORMATION, "Information", _READ),
+    MenuItem(Menu.KUNDEAFTALER, "Kundeaftaler", _READ),
+    MenuItem(Menu.MOEDER, "Møder", _READ),
+    MenuItem(Menu.AKTIONSLISTE, "Aktionsliste", _READ),
+    MenuItem(Menu.DREJEBOEGER, "Drejebøger", _READ),
+    MenuItem(Menu.STAMDATA, "Stamdata", _READ),
+    MenuItem(Menu.RAPPORTER, "Rapporter", frozenset({Right.ADMINISTRATOR, Right.RAPPORTER}), needs_b_number=True),
+    MenuItem(Menu.KONTAKTPERSONER, "Kontaktpersoner", frozenset({Right.ADMINISTRATOR, Right.REDIGER})),
+    MenuItem(Menu.BRUGERADMINISTRATION, "Brugeradministration", frozenset({Right.ADMINISTRATOR})),
+)
+
+MENU_ITEMS: Mapping[Menu, MenuItem] = {item.menu: item for item in RIGHTS_TABLE}
+
+
+def parse_rights(names: Iterable[str]) -> frozenset[Right]:
+    """Turn stored right names into `Right` values, ignoring unknown names."""
+    valid = {r.value: r for r in Right}
+    return frozenset(valid[n] for n in names if n in valid)
+
+
+def rights_open_menu(menu: Menu, rights: Iterable[Right], has_b_number: bool) -> bool:
+    """Tell whether a set of rights on one CVR opens `menu` (pure rights-table lookup)."""
+    item = MENU_ITEMS[menu]
+    if item.needs_b_number and not has_b_number:
+        return False
+    return bool(item.rights & frozenset(rights))

@@ -1,0 +1,79 @@
+"""Loading the signed-in user, session timeouts, and the CSRF cookie for Dash's renderer."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, request, session
+from flask_login import logout_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth.access import Principal
+from auth.extensions import login_manager
+from data.db import get_session
+from data.models import User
+
+CSRF_COOKIE = "_csrf_token"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> Principal | None:
+    """Return the principal for a session id 'user:version', or None when it is void."""
+    try:
+        user_id_text, version_text = session_id.split(":", 1)
+        user_id, version = int(user_id_text), int(version_text)
+    except (ValueError, AttributeError):
+        return None
+    user = get_session().scalar(select(User).options(selectinload(User.grants)).where(User.id == user_id))
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return Principal.from_user(user)
+
+
+def start_session() -> None:
+    """Stamp a fresh session with its start and last-activity times."""
+    now = int(time.time())
+    session["started_at"] = now
+    session["seen_at"] = now
+    session.permanent = False
+
+
+def enforce_timeouts() -> None:
+    """End the session when it has been idle too long or has lived past its absolute limit."""
+    if "_user_id" not in session:
+        return
+    now = int(time.time())
+    started = session.get("started_at", 0)
+    seen = session.get("seen_at", 0)
+    cfg = current_app.config
+    if now - seen > cfg["SESSION_IDLE_TIMEOUT_S"] or now - started > cfg["SESSION_ABSOLUTE_TIMEOUT_S"]:
+        logout_user()
+        session.clear()
+        session["timed_out"] = True
+        return
+    # Written at most once a minute so that Dash's many callback requests don't rewrite the cookie each time.
+    if now - seen >= 60:
+        session["seen_at"] = now
+
+
+def _set_csrf_cookie(response):
+    # Dash's renderer copies this cookie into the X-CSRFToken header of every callback POST.
+    if request.path.startswith("/static") or request.path.startswith("/_dash-component-suites"):
+        return response
+    token = generate_csrf()
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=False,
+        path="/",
+    )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the CSRF cookie on `app` (the wall runs the timeout check first)."""
+    app.after_request(_set_csrf_cookie)

@@ -1,0 +1,121 @@
+"""Server-rendered sign-in, sign-out and change-password pages (work without JavaScript)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from auth.access import Principal
+from auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
+from auth.session import start_session
+from data.db import get_session, transaction
+from data.models import User, utcnow
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+LOGIN_FAILED = "Forkert e-mail eller adgangskode."
+MAX_EMAIL = 254
+MAX_PASSWORD_INPUT = 1024
+
+
+def safe_next(target: str | None) -> str:
+    """Return `target` if it is a local path, else '/': sign-in never redirects off-site."""
+    if not target or not isinstance(target, str):
+        return "/"
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this e-mail (case-insensitive), or None."""
+    return get_session().scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; on POST check e-mail and password and start a new session."""
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url)
+        timed_out = session.pop("timed_out", False)
+        return render_template("auth/login.html", next_url=next_url, timed_out=timed_out, email="")
+    email = (request.form.get("email") or "").strip()[:MAX_EMAIL]
+    password = (request.form.get("password") or "")[:MAX_PASSWORD_INPUT]
+    user = find_user_by_email(email) if email else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        current_app.extensions["login_attempts"].record_failure(email)
+        return render_template("auth/login.html", next_url=next_url, error=LOGIN_FAILED, email=email), 401
+    current_app.extensions["login_attempts"].record_success(email)
+    if needs_rehash(user.password_hash):
+        with transaction():
+            user.password_hash = hash_password(password)
+    # A new session at sign-in: nothing from before survives (session fixation).
+    session.clear()
+    login_user(Principal.from_user(user))
+    start_session()
+    if user.must_change_password:
+        return redirect("/skift-adgangskode")
+    return redirect(next_url)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """End the session and return to the sign-in page."""
+    logout_user()
+    session.clear()
+    flash("Du er logget ud.", "info")
+    return redirect("/login")
+
+
+@bp.route("/skift-adgangskode", methods=["GET", "POST"])
+def change_password():
+    """Change the signed-in user's password; the current one is required."""
+    forced = bool(current_user.must_change_password)
+    if request.method == "GET":
+        return render_template("auth/change_password.html", forced=forced, errors=[])
+    current = (request.form.get("current_password") or "")[:MAX_PASSWORD_INPUT]
+    new = (request.form.get("new_password") or "")[:MAX_PASSWORD_INPUT]
+    repeat = (request.form.get("new_password_repeat") or "")[:MAX_PASSWORD_INPUT]
+    user = get_session().get(User, current_user.id)
+    errors: list[str] = []
+    if user is None or not verify_password(user.password_hash, current):
+        errors.append("Den nuværende adgangskode er forkert.")
+    if new != repeat:
+        errors.append("De to nye adgangskoder er ikke ens.")
+    if not errors and new == current:
+        errors.append("Den nye adgangskode skal være forskellig fra den nuværende.")
+    errors.extend(policy_errors(new, email=user.email if user else "", name=user.name if user else ""))
+    if errors:
+        return render_template("auth/change_password.html", forced=forced, errors=errors), 400
+    with transaction():
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+        user.password_changed_at = utcnow()
+        # Every other session of this user ends; this one is renewed below.
+        user.session_version += 1
+    session.clear()
+    login_user(Principal.from_user(user))
+    start_session()
+    flash("Din adgangskode er ændret.", "success")
+    return redirect("/")
+
+
+@bp.route("/health")
+def health():
+    """Answer 200 when the database answers (for load balancers); no data in the answer."""
+    from sqlalchemy import text
+
+    try:
+        get_session().execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        current_app.logger.exception("health check failed")
+        return {"status": "fejl"}, 503
+    return {"status": "ok"}, 200

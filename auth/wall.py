@@ -1,0 +1,57 @@
+"""The sign-in wall: every route but sign-in, reset, health and static files needs a user."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, redirect, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from auth.access import AccessDenied, NotSignedIn
+from auth.session import enforce_timeouts
+
+# Exact paths and prefixes reachable without signing in.
+PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/health", "/_favicon.ico", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/assets/", "/_dash-component-suites/")
+# Reachable signed in while a new password is still owed.
+PASSWORD_CHANGE_PATHS = frozenset({"/skift-adgangskode", "/logout"})
+
+
+def is_public(path: str) -> bool:
+    """Tell whether `path` lies outside the sign-in wall."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _is_dash_endpoint(path: str) -> bool:
+    return path.startswith("/_dash-") or path.startswith("/_reload-hash")
+
+
+def _wall():
+    enforce_timeouts()
+    path = request.path
+    if is_public(path):
+        return None
+    if not current_user.is_authenticated:
+        if _is_dash_endpoint(path) or request.method not in ("GET", "HEAD"):
+            return jsonify(error="Du skal logge ind for at bruge Kundeportalen."), 401
+        target = request.full_path if request.query_string else path
+        return redirect("/login?" + urlencode({"next": target}))
+    if getattr(current_user, "must_change_password", False) and path not in PASSWORD_CHANGE_PATHS:
+        if _is_dash_endpoint(path) or request.method not in ("GET", "HEAD"):
+            return jsonify(error="Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen."), 403
+        return redirect("/skift-adgangskode")
+    return None
+
+
+def _json_error(exc: HTTPException):
+    if _is_dash_endpoint(request.path) or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=exc.description), exc.code
+    return exc
+
+
+def init_app(app: Flask) -> None:
+    """Install the wall before every other `before_request` handler (CSRF included), and JSON errors."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _wall)
+    app.register_error_handler(AccessDenied, _json_error)
+    app.register_error_handler(NotSignedIn, _json_error)

@@ -1,0 +1,117 @@
+"""Callbacks of the frame: navbar for the customer in context, typeahead search, navigation."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx as dash_ctx, html, no_update
+
+from auth.access import default_cvr, valid_cvr_format
+from auth.guard import AccessContext, portal_callback
+from data import customers
+from pages._nav import open_menu_items
+from pages.ids import Shell
+
+MAX_SEARCH_TEXT = 100
+
+
+def _cvr_from_search(search: str | None) -> str | None:
+    values = parse_qs((search or "").lstrip("?")).get("cvr", [])
+    cvr = values[0] if len(values) == 1 else None
+    return cvr if valid_cvr_format(cvr) else None
+
+
+@portal_callback(
+    output=dict(nav=Output(Shell.NAV, "children"), label=Output(Shell.CONTEXT_LABEL, "children")),
+    inputs=dict(pathname=Input(Shell.LOCATION, "pathname"), search=Input(Shell.LOCATION, "search")),
+    menu=None,
+)
+def update_nav(ctx: AccessContext, pathname: str | None, search: str | None):
+    """Show the menu items the user's rights open for the customer in the URL."""
+    cvr = _cvr_from_search(search) or default_cvr(ctx.user)
+    name = customers.customer_name(ctx.scope, cvr) if cvr else None
+    if name is None:
+        cvr = None
+    links = [
+        dbc.NavItem(dbc.NavLink(item.label, href=f"{item.path}?{urlencode({'cvr': cvr})}", active=pathname == item.path))
+        for item in open_menu_items(ctx.user, cvr)
+    ]
+    links.append(dbc.NavItem(dbc.NavLink("Kontakt dit team", href=f"/kontakt?{urlencode({'cvr': cvr})}" if cvr else "/kontakt")))
+    label = html.Span([html.Strong(name), f" · CVR {cvr}"]) if name else ""
+    return {"nav": links, "label": label}
+
+
+@portal_callback(
+    output=Output(Shell.CUSTOMER_SEARCH, "options"),
+    inputs=dict(text=Input(Shell.CUSTOMER_SEARCH, "search_value")),
+    state=dict(value=State(Shell.CUSTOMER_SEARCH, "value")),
+    menu=None,
+)
+def customer_options(ctx: AccessContext, text: str | None, value: str | None):
+    """Offer the customers the user may see whose name or CVR contains the typed text."""
+    text = text if isinstance(text, str) else ""
+    rows = customers.search_customers(ctx.scope, text[:MAX_SEARCH_TEXT])
+    options = [{"label": f"{r['name']} ({r['cvr']})", "value": r["cvr"]} for r in rows]
+    if isinstance(value, str) and valid_cvr_format(value) and value not in {o["value"] for o in options}:
+        name = customers.customer_name(ctx.scope, value)
+        if name:
+            options.insert(0, {"label": f"{name} ({value})", "value": value})
+    return options
+
+
+@portal_callback(
+    output=Output(Shell.UNIT_SEARCH, "options"),
+    inputs=dict(text=Input(Shell.UNIT_SEARCH, "search_value")),
+    menu=None,
+)
+def unit_options(ctx: AccessContext, text: str | None):
+    """Offer the accounting units and payroll groups the user may see matching the typed text."""
+    text = text if isinstance(text, str) else ""
+    rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT])
+    return [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows]
+
+
+@portal_callback(
+    output=Output(Shell.CUSTOMER_SEARCH, "value"),
+    inputs=dict(search=Input(Shell.LOCATION, "search")),
+    menu=None,
+)
+def sync_customer_value(ctx: AccessContext, search: str | None):
+    """Show the customer in the URL in the search field (only one the user may see)."""
+    cvr = _cvr_from_search(search) or default_cvr(ctx.user)
+    if cvr and customers.customer_name(ctx.scope, cvr):
+        return cvr
+    return None
+
+
+@portal_callback(
+    output=Output(Shell.REDIRECT, "href"),
+    inputs=dict(cvr_value=Input(Shell.CUSTOMER_SEARCH, "value"), unit_value=Input(Shell.UNIT_SEARCH, "value")),
+    state=dict(pathname=State(Shell.LOCATION, "pathname"), search=State(Shell.LOCATION, "search")),
+    prevent_initial_call=True,
+    menu=None,
+)
+def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, search):
+    """Put the chosen customer (or the unit's customer) in the URL, keeping the current page."""
+    query: dict[str, str] = {}
+    if dash_ctx.triggered_id == Shell.UNIT_SEARCH:
+        if not isinstance(unit_value, str) or len(unit_value) > 20:
+            return no_update
+        cvr = customers.unit_customer(ctx.scope, unit_value)
+        if cvr is None:
+            return no_update
+        query = {"cvr": cvr, "enhed": unit_value}
+    else:
+        if not (isinstance(cvr_value, str) and valid_cvr_format(cvr_value)):
+            return no_update
+        if customers.customer_name(ctx.scope, cvr_value) is None:
+            return no_update
+        if cvr_value == _cvr_from_search(search):
+            return no_update
+        query = {"cvr": cvr_value}
+    path = pathname if isinstance(pathname, str) and pathname.startswith("/") and pathname not in ("/", "/404") else None
+    if path is None:
+        items = open_menu_items(ctx.user, query["cvr"])
+        path = items[0].path if items else "/"
+    return f"{path}?{urlencode(query)}"

@@ -1,0 +1,84 @@
+"""Settings for Kundeportalen, read from the environment when the app is created."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is started with settings that are unsafe or incomplete."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """Return the development secret key, generating it once under instance/."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key signs every session.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings from environment variables, safe defaults and `overrides`."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    instance_path = Path(overrides.get("INSTANCE_PATH") or env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    portal_env = overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV", "development")
+    cfg: dict[str, Any] = {
+        "PORTAL_ENV": portal_env,
+        "INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kundeportal.db'}",
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "FILE_STORE_PATH": env.get("FILE_STORE_PATH") or str(instance_path / "files"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Kundeportalen <noreply@statens-adm.dk>"),
+        "MAIL_OUTBOX_PATH": env.get("MAIL_OUTBOX_PATH") or str(instance_path / "outbox"),
+        "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "kundeportal@statens-adm.dk"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), portal_env == "production"),
+        "SESSION_COOKIE_NAME": "kundeportal_session",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "SESSION_IDLE_TIMEOUT_S": int(env.get("SESSION_IDLE_TIMEOUT_S", str(30 * 60))),
+        "SESSION_ABSOLUTE_TIMEOUT_S": int(env.get("SESSION_ABSOLUTE_TIMEOUT_S", str(12 * 3600))),
+        "RESET_TOKEN_MAX_AGE_S": 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": True,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "TESTING": False,
+    }
+    if cfg["REDIS_URL"]:
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    else:
+        cfg["RATELIMIT_STORAGE_URI"] = "memory://"
+    cfg.update(overrides)
+    secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret:
+        if cfg["PORTAL_ENV"] == "production":
+            raise ConfigError("SECRET_KEY skal være sat i produktion (miljøvariablen SECRET_KEY).")
+        secret = _dev_secret_key(Path(cfg["INSTANCE_PATH"]))
+    cfg["SECRET_KEY"] = secret
+    return cfg

@@ -1,0 +1,1 @@
+"""Data layer: models, sessions, scoped queries, aggregations, importers, demo data, file store."""

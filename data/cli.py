@@ -1,0 +1,58 @@
+"""Flask CLI commands: init-db, seed-demo, demo-accounts."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+
+from data import migrate
+from data.db import get_db, get_session
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the database schema with Alembic migrations."""
+    migrate.upgrade(get_db().engine)
+    click.echo("Databasen er opdateret til seneste version.")
+
+
+@click.command("seed-demo")
+@click.option("--cases", default=None, type=click.IntRange(min=0), help="Antal sager (standard: en demo der indlæses på under et minut).")
+@click.option("--if-empty", is_flag=True, help="Gør intet, hvis databasen allerede har kunder.")
+def seed_demo_command(cases: int | None, if_empty: bool) -> None:
+    """Load deterministic Danish demo data."""
+    from data import demo
+
+    migrate.upgrade(get_db().engine)
+    session = get_session()
+    if if_empty and demo.has_customers(session):
+        click.echo("Databasen har allerede data; demodata indlæses ikke.")
+        return
+    summary = demo.seed(session, cases=cases)
+    click.echo(f"Demodata indlæst: {summary}")
+
+
+@click.command("demo-accounts")
+@click.option("--json", "as_json", is_flag=True, help="Skriv kontoerne som JSON.")
+def demo_accounts_command(as_json: bool) -> None:
+    """Print the demo accounts (refuses on a database not seeded as demo)."""
+    from data import demo
+
+    accounts = demo.demo_accounts(get_session())
+    if accounts is None:
+        raise click.ClickException("Databasen er ikke indlæst som demo; der er ingen demokontoer.")
+    if as_json:
+        click.echo(json.dumps(accounts, ensure_ascii=False, indent=2))
+        return
+    for account in accounts:
+        grants = "; ".join(f"{cvr}: {', '.join(rights)}" for cvr, rights in account["grants"].items()) or "alle kunder"
+        click.echo(f"{account['email']}\t{account['password']}\t{grants}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the CLI commands on `app`."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_accounts_command)

@@ -1,0 +1,83 @@
+"""Engine and request-scoped sessions, bound to the Flask app by `init_app`."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+_EXT_KEY = "kundeportal_db"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url`, with SQLite tuned for a web app."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+class Database:
+    """Hold one engine and session factory per Flask app."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> Database:
+    """Create the app's database handle and close request sessions at teardown."""
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions[_EXT_KEY] = db
+
+    @app.teardown_appcontext
+    def _close_session(exc):  # noqa: ANN001
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    return db
+
+
+def get_db(app: Flask | None = None) -> Database:
+    """Return the database handle of `app` (default: the current app)."""
+    return (app or current_app).extensions[_EXT_KEY]
+
+
+def get_session() -> Session:
+    """Return the session of the current app context, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = get_db().sessionmaker()
+    return g.db_session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Run a unit of work on the context's session: commit on success, roll back on error."""
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise

@@ -1,0 +1,483 @@
+"""SQLAlchemy 2 models for the whole domain (see the glossary in DESIGN.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+CVR = String(8)
+
+
+class AppMeta(Base):
+    """Key/value facts about this database (e.g. that it holds demo data)."""
+
+    __tablename__ = "app_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- customers and their units -------------------------------------------------------------
+
+
+class Ministry(Base):
+    """Ministerområde."""
+
+    __tablename__ = "ministry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    @property
+    def label(self) -> str:
+        """Return the ministry as users read it, e.g. 'Finansministeriet - 57'."""
+        return f"{self.name} - {self.number}"
+
+
+class Customer(Base):
+    """Kunde / institution, keyed by CVR."""
+
+    __tablename__ = "customer"
+    cvr: Mapped[str] = mapped_column(CVR, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"))
+    customer_type: Mapped[str] = mapped_column(String(50), default="Statslig")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    ean: Mapped[str] = mapped_column(String(13), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    ministry: Mapped[Ministry] = relationship()
+    accounting_units: Mapped[list["AccountingUnit"]] = relationship(back_populates="customer", order_by="AccountingUnit.code")
+    payroll_groups: Mapped[list["PayrollGroup"]] = relationship(back_populates="customer", order_by="PayrollGroup.code")
+
+
+class AccountingUnit(Base):
+    """Bogføringskreds."""
+
+    __tablename__ = "accounting_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"))
+    server_name: Mapped[str] = mapped_column(String(100), default="")
+    database_name: Mapped[str] = mapped_column(String(100), default="")
+    customer: Mapped[Customer] = relationship(back_populates="accounting_units")
+    ministry: Mapped[Ministry] = relationship()
+
+
+class PayrollGroup(Base):
+    """Løngruppe."""
+
+    __tablename__ = "payroll_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"))
+    customer: Mapped[Customer] = relationship(back_populates="payroll_groups")
+    ministry: Mapped[Ministry] = relationship()
+
+
+# --- users and rights ----------------------------------------------------------------------
+
+
+class User(Base):
+    """A person who signs in: customer user, SA staff or SA system administrator."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    b_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_sa_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_sa_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on password change or deactivation: every session minted before is void.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Grant(Base):
+    """Rettighedsgruppe: one CVR and a set of rights, given to a user."""
+
+    __tablename__ = "grant_"
+    __table_args__ = (UniqueConstraint("user_id", "cvr", name="uq_grant_user_cvr"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    # Names from auth.rights.Right, e.g. ["Læser", "Rapporter"].
+    rights: Mapped[list[str]] = mapped_column(JSON, default=list)
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class PasswordResetToken(Base):
+    """A single-use password reset token; only its hash is stored."""
+
+    __tablename__ = "password_reset_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Signatory(Base):
+    """Tegningsberettiget for one CVR and one agreement kind."""
+
+    __tablename__ = "signatory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    agreement_kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    b_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+class StoredFile(Base):
+    """A file in the file store; served only through the download route."""
+
+    __tablename__ = "stored_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[Optional[str]] = mapped_column(ForeignKey("customer.cvr"), index=True, nullable=True)
+    # Which page's rights apply when downloading (a Menu value).
+    menu: Mapped[str] = mapped_column(String(40))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Agreement(Base):
+    """Kundeaftale (kind=customer) or Databehandleraftale (kind=data_processing)."""
+
+    __tablename__ = "agreement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[str] = mapped_column(String(20), default="1")
+    valid_from: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
+    signed_electronically: Mapped[bool] = mapped_column(Boolean, default=True)
+    sa_signed_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    sa_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    customer_signed_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    customer_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    signed_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
+
+
+class Exemption(Base):
+    """Dispensation approved by SA, with an expiry date."""
+
+    __tablename__ = "exemption"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    granted_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
+
+
+class AddOn(Base):
+    """Tilkøb: an extra service the customer bought."""
+
+    __tablename__ = "add_on"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    service: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class ThirdPartyTask(Base):
+    """Opgaver hos 3. part: the agency SA contacts for an area."""
+
+    __tablename__ = "third_party_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    area: Mapped[str] = mapped_column(String(30))  # Regnskab / Løn
+    agency: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Annex(Base):
+    """Bilag to an agreement, shown when the agreement was not signed electronically."""
+
+    __tablename__ = "annex"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    agreement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agreement.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
+
+
+# --- meetings and action items -------------------------------------------------------------
+
+
+class Meeting(Base):
+    """Møde between the customer and SA."""
+
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    held_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(60))
+    documents: Mapped[list["MeetingDocument"]] = relationship(back_populates="meeting")
+
+
+class MeetingDocument(Base):
+    """Dagsorden, materiale or referat of a meeting."""
+
+    __tablename__ = "meeting_document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # dagsorden / materiale / referat
+    title: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    meeting: Mapped[Meeting] = relationship(back_populates="documents")
+
+
+class ActionItem(Base):
+    """Aktionsliste item: an agreed follow-up task."""
+
+    __tablename__ = "action_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    area: Mapped[str] = mapped_column(String(20))  # Regnskab / Løn
+    accounting_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounting_unit.id"), nullable=True)
+    payroll_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payroll_group.id"), nullable=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    deadline: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    process_area: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(40), default="Åben")
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status_detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- runbooks ------------------------------------------------------------------------------
+
+
+class Runbook(Base):
+    """Drejebog for one accounting unit (Regnskab) or payroll group (Løn / Refusion)."""
+
+    __tablename__ = "runbook"
+    __table_args__ = (UniqueConstraint("cvr", "area", "unit_code", "section", name="uq_runbook_unit_section"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    area: Mapped[str] = mapped_column(String(20))  # Regnskab / Løn / Refusion
+    unit_code: Mapped[str] = mapped_column(String(20))
+    # Regnskab: Finans / Kreditor; Løn: Afrapportering / Afstemning / Løn / mTime;
+    # Refusion: Afstemning / Kontering / Virklister / Refusion.
+    section: Mapped[str] = mapped_column(String(40))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    versions: Mapped[list["RunbookVersion"]] = relationship(back_populates="runbook", order_by="RunbookVersion.version")
+
+
+class RunbookVersion(Base):
+    """One saved version of a runbook; content holds its points and tasks as JSON."""
+
+    __tablename__ = "runbook_version"
+    __table_args__ = (UniqueConstraint("runbook_id", "version", name="uq_runbook_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    runbook_id: Mapped[int] = mapped_column(ForeignKey("runbook.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    # {"points": [{"deviation", "description", "file_ids"}], "tasks": [{"task", "description", "frequency", "file_ids"}]}
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    runbook: Mapped[Runbook] = relationship(back_populates="versions")
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+class ContactRole(Base):
+    """Rolle in the role catalogue; `sa_only` roles are assigned only by SA."""
+
+    __tablename__ = "contact_role"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    sa_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stamdata tabs the role puts the contact on (Generelt / Regnskab / Løn).
+    tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Contact(Base):
+    """Kontaktperson at a customer."""
+
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    title: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    shared_email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Stamdata tabs chosen for display (Generelt / Regnskab / Løn).
+    tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    roles: Mapped[list[ContactRole]] = relationship(secondary="contact_role_assignment", order_by="ContactRole.sort_order")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ContactRoleAssignment(Base):
+    """A role held by a contact."""
+
+    __tablename__ = "contact_role_assignment"
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("contact_role.id"), primary_key=True)
+
+
+class TeamMember(Base):
+    """An SA employee on the team that serves a customer (Kontakt dit team)."""
+
+    __tablename__ = "team_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+
+
+# --- service goals and cases ---------------------------------------------------------------
+
+
+class ServiceGoal(Base):
+    """Servicemål: a promise with a target %, met by a working-day or day-of-month rule."""
+
+    __tablename__ = "service_goal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    area: Mapped[str] = mapped_column(String(20))  # Regnskab / Løn / Rejser / Refusion
+    title: Mapped[str] = mapped_column(String(200))
+    rule_text: Mapped[str] = mapped_column(Text)
+    target_pct: Mapped[float] = mapped_column(Numeric(5, 2))
+    rule_kind: Mapped[str] = mapped_column(String(20))  # within_days / by_day_of_month
+    rule_value: Mapped[int] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """Sag: one handled task, the raw fact behind every KPI."""
+
+    __tablename__ = "case_"
+    __table_args__ = (Index("ix_case_cvr_goal_completed", "cvr", "goal_id", "completed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"))
+    goal_id: Mapped[int] = mapped_column(ForeignKey("service_goal.id"))
+    unit_code: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+    days_taken: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    met: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
+
+
+class MonthlyRollup(Base):
+    """Customer × goal × unit × month: cases handled, met, and a histogram of days taken."""
+
+    __tablename__ = "monthly_rollup"
+    __table_args__ = (Index("ix_rollup_cvr_month", "cvr", "month"),)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("service_goal.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first day of the month
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    # {"0": n, "1": n, ...}: days taken -> count.
+    days_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- audit and mail ------------------------------------------------------------------------
+
+
+class AuditLog(Base):
+    """Who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    user_label: Mapped[str] = mapped_column(String(254), default="")
+    cvr: Mapped[Optional[str]] = mapped_column(String(8), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60), default="")
+    entity_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    before: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+    after: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+
+
+class MailOutbox(Base):
+    """Every e-mail the portal sends, with its delivery state."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    transport: Mapped[str] = mapped_column(String(20))  # outbox / smtp
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+
+
+__all__ = [name for name in dir() if name[:1].isupper()]

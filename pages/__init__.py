@@ -1,0 +1,1 @@
+"""One module per menu item: `register_page` + a guarded `layout()`; no queries at import time."""

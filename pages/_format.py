@@ -1,0 +1,48 @@
+"""Danish formats for dates and numbers (Babel, da_DK, Europe/Copenhagen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LOCALE = "da_DK"
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    """Return `value` in Danish local time (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(TZ)
+
+
+def da_datetime(value: dt.datetime | None) -> str:
+    """Format a timestamp as '8. feb. 2022 15:28'."""
+    if value is None:
+        return ""
+    return format_datetime(local(value), "d. MMM y HH:mm", locale=LOCALE)
+
+
+def da_changed(value: dt.datetime | None) -> str:
+    """Format a 'Seneste ændringer' timestamp as '2022-02-08 kl. 10:38'."""
+    if value is None:
+        return "–"
+    return format_datetime(local(value), "yyyy-MM-dd 'kl.' HH:mm", locale=LOCALE)
+
+
+def da_date(value: dt.date | None) -> str:
+    """Format a date as '08-02-2022'."""
+    if value is None:
+        return ""
+    return format_date(value, "dd-MM-yyyy", locale=LOCALE)
+
+
+def da_number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number with Danish separators, e.g. 1.234,5."""
+    if value is None:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=fmt, locale=LOCALE)

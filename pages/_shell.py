@@ -1,0 +1,84 @@
+"""The frame around every page: header with search box and user menu, navbar, page container."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import has_request_context
+from flask_login import current_user
+
+from pages.ids import Shell
+
+
+def _user_menu() -> dbc.DropdownMenu:
+    name = current_user.name if has_request_context() and current_user.is_authenticated else ""
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(name or "Bruger", header=True),
+            dbc.DropdownMenuItem("Skift adgangskode", href="/skift-adgangskode", external_link=True),
+            dbc.DropdownMenuItem("Log ud", href="/logout", external_link=True),
+        ],
+        label="Brugermenu",
+        align_end=True,
+        color="light",
+        className="shell-user-menu",
+    )
+
+
+def _search_box() -> html.Div:
+    return html.Div(
+        [
+            dcc.Dropdown(
+                id=Shell.UNIT_SEARCH,
+                placeholder="Bogføringskreds / løngruppe",
+                options=[],
+                searchable=True,
+                clearable=True,
+                className="shell-search",
+            ),
+            dcc.Dropdown(
+                id=Shell.CUSTOMER_SEARCH,
+                placeholder="Kundenavn / CVR-nummer",
+                options=[],
+                searchable=True,
+                clearable=True,
+                className="shell-search",
+            ),
+        ],
+        className="shell-search-box",
+        role="search",
+        **{"aria-label": "Søg kunde"},
+    )
+
+
+def shell_layout() -> html.Div:
+    """Return the app layout; built per request so the user menu names the signed-in user."""
+    return html.Div(
+        [
+            dcc.Location(id=Shell.REDIRECT, refresh="callback-nav"),
+            html.Header(
+                dbc.Container(
+                    [
+                        html.Div(
+                            [
+                                html.Div("Velkommen", className="shell-welcome"),
+                                html.A("STATENS ADMINISTRATION", href="/", className="shell-brand"),
+                                html.Div(id=Shell.CONTEXT_LABEL, className="shell-context", **{"aria-live": "polite"}),
+                            ]
+                        ),
+                        html.Div([_search_box(), _user_menu()], className="shell-tools"),
+                    ],
+                    fluid=True,
+                    className="shell-header-inner",
+                ),
+                className="shell-header",
+            ),
+            html.Nav(
+                dbc.Container(dbc.Nav(id=Shell.NAV, className="shell-nav"), fluid=True),
+                className="shell-navbar",
+                **{"aria-label": "Hovedmenu"},
+            ),
+            html.Main(dbc.Container(dash.page_container, fluid=True, className="shell-main"), id="main"),
+        ]
+    )

@@ -1,0 +1,21 @@
+"""Component ids, one class per page, so callbacks and layouts name the same components."""
+
+
+class Shell:
+    """Ids of the frame around every page: navbar, search box, user menu."""
+
+    NAV = "shell-nav"
+    CUSTOMER_SEARCH = "shell-search-customer"
+    UNIT_SEARCH = "shell-search-unit"
+    REDIRECT = "shell-redirect"
+    CONTEXT_LABEL = "shell-context-label"
+    # Dash's own location component for pages.
+    LOCATION = "_pages_location"
+
+
+class Stamdata:
+    """Ids of the Stamdata page."""
+
+    CVR = "stamdata-cvr"
+    TABS = "stamdata-tabs"
+    CONTENT = "stamdata-content"
