@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from flask_login import UserMixin
+from stdnum.dk import cvr as stdnum_cvr
 from sqlalchemy import ColumnElement, true
 from werkzeug.exceptions import Forbidden, Unauthorized
 
@@ -106,8 +107,8 @@ class Principal(UserMixin):
 
 
 def valid_cvr_format(cvr: Any) -> bool:
-    """Tell whether a value is shaped like a CVR number (8 digits)."""
-    return isinstance(cvr, str) and bool(CVR_PATTERN.match(cvr))
+    """Tell whether a value is a well-formed CVR number: 8 digits with a valid modulus-11 check."""
+    return isinstance(cvr, str) and bool(CVR_PATTERN.match(cvr)) and stdnum_cvr.is_valid(cvr)
 
 
 def can_access(user: Any, menu: Menu, cvr: Any) -> bool:

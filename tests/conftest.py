@@ -1,0 +1,194 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests import world
+
+PG_URL_ENV = "TEST_DATABASE_URL"
+
+
+# --- database backends --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite database per test session; each test copies it."""
+    from data import migrate
+    from data.db import make_engine
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str | None:
+    """Migrate one PostgreSQL template database per session when TEST_DATABASE_URL is set."""
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        yield None
+        return
+    from data import migrate
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"kp_tmpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name)
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _backends() -> list[Any]:
+    params = [pytest.param("sqlite", id="sqlite")]
+    marks = [] if os.environ.get(PG_URL_ENV) else [pytest.mark.skip(reason=f"{PG_URL_ENV} er ikke sat: PostgreSQL-varianten springes over")]
+    params.append(pytest.param("postgresql", id="postgresql", marks=marks))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """Return the URL of a fresh, migrated, empty database for one test."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    base = os.environ[PG_URL_ENV]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"kp_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Return the settings a test app runs with; tests may change them before `app` is built."""
+    return {
+        "TESTING": True,
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "FILE_STORE_PATH": str(tmp_path / "files"),
+        "MAIL_OUTBOX_PATH": str(tmp_path / "outbox"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]):
+    """Build the app on a fresh database filled with the small test world."""
+    from app import create_app
+    from data.db import get_db, get_session
+
+    flask_app = create_app(app_config)
+    with flask_app.app_context():
+        world.build(get_session())
+    yield flask_app
+    get_db(flask_app).dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Return a Flask test client (anonymous until it signs in)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Return a CLI runner for the app's `flask` commands."""
+    return app.test_cli_runner()
+
+
+def sign_in(client, email: str, password: str = world.PASSWORD):
+    """Sign `client` in through the real sign-in form and return the response."""
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login(client) -> Callable[[str], Any]:
+    """Return a function that signs the test client in as one of the world's users."""
+
+    def _login(email: str, password: str = world.PASSWORD):
+        response = sign_in(client, email, password)
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def laeser_a(login):
+    """A client signed in as a Læser of customer A."""
+    return login(world.LAESER_A)
+
+
+@pytest.fixture
+def sa_staff(login):
+    """A client signed in as SA staff."""
+    return login(world.SA_STAFF)
+
+
+class DashClient:
+    """Send callback requests the way Dash's renderer does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, output: str, outputs: Any, inputs: list[dict], state: list[dict] | None = None,
+             changed: list[str] | None = None, headers: dict | None = None):
+        """POST one callback to /_dash-update-component and return the response."""
+        body = {
+            "output": output,
+            "outputs": outputs,
+            "inputs": inputs,
+            "state": state or [],
+            "changedPropIds": changed or [],
+        }
+        return self.client.post("/_dash-update-component", json=body, headers=headers or {})
+
+    def page(self, pathname: str, search: str = ""):
+        """Render a page through Dash's own routing callback, as the browser does."""
+        # The routing callback is registered on first use of the Dash app.
+        self.client.get("/_dash-dependencies")
+        return self.call(
+            ".._pages_content.children..._pages_store.data..",
+            [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            [{"id": "_pages_location", "property": "pathname", "value": pathname},
+             {"id": "_pages_location", "property": "search", "value": search}],
+        )
+
+
+@pytest.fixture
+def dash_client(client) -> DashClient:
+    """Return a helper that POSTs callbacks through the test client."""
+    return DashClient(client)

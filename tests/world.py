@@ -1,0 +1,72 @@
+"""A small, fixed test world: three customers and one user per kind of access."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from auth.passwords import hash_password
+from data.models import AccountingUnit, Customer, Grant, Ministry, PayrollGroup, User
+
+PASSWORD = "korrekt-hest-batteri-klips"
+
+CVR_A = "33391005"  # Statens Administration
+CVR_B = "20000007"
+CVR_C = "20000015"
+
+LAESER_A = "laeser.a@example.dk"
+REDIGER_A = "rediger.a@example.dk"
+RAPPORTER_A = "rapporter.a@example.dk"
+RAPPORTER_NO_B = "rapporter.uden.b@example.dk"
+ADMIN_AB = "admin.ab@example.dk"
+LAESER_B = "laeser.b@example.dk"
+TWO_CVRS = "to.kunder@example.dk"
+SA_STAFF = "sa.medarbejder@statens-adm.dk"
+SA_ADMIN = "sa.admin@statens-adm.dk"
+INACTIVE = "inaktiv@example.dk"
+
+USERS: dict[str, dict] = {
+    LAESER_A: {"grants": {CVR_A: ["Læser"]}},
+    REDIGER_A: {"grants": {CVR_A: ["Rediger"]}},
+    RAPPORTER_A: {"grants": {CVR_A: ["Rapporter"]}, "b_number": "B123456"},
+    RAPPORTER_NO_B: {"grants": {CVR_A: ["Rapporter", "Læser"]}},
+    ADMIN_AB: {"grants": {CVR_A: ["Administrator"], CVR_B: ["Administrator"]}, "b_number": "B200001"},
+    LAESER_B: {"grants": {CVR_B: ["Læser"]}},
+    TWO_CVRS: {"grants": {CVR_A: ["Læser"], CVR_B: ["Læser", "Rapporter"]}, "b_number": "B300003"},
+    SA_STAFF: {"grants": {}, "sa_staff": True, "b_number": "B900009"},
+    SA_ADMIN: {"grants": {}, "sa_staff": True, "sa_admin": True, "b_number": "B900010"},
+    INACTIVE: {"grants": {CVR_A: ["Læser"]}, "active": False},
+}
+
+
+def build(session: Session) -> None:
+    """Fill an empty database with the test world."""
+    fin = Ministry(id=1, number=7, name="Finansministeriet")
+    skat = Ministry(id=2, number=9, name="Skatteministeriet")
+    session.add_all([fin, skat])
+    session.add_all([
+        Customer(cvr=CVR_A, name="Statens Administration", ministry_id=1, address="Arenavej 33, 5800 Hjørring",
+                 description="Statens administrative fællesskab"),
+        Customer(cvr=CVR_B, name="Styrelsen for Bøger", ministry_id=2, address="Bogvej 1, 2100 København Ø"),
+        Customer(cvr=CVR_C, name="Center for Cirkler", ministry_id=2),
+    ])
+    session.add_all([
+        AccountingUnit(cvr=CVR_A, code="10001", name="SA Drift", ministry_id=1, server_name="SRV-A1", database_name="NAV_A1"),
+        AccountingUnit(cvr=CVR_A, code="10002", name="SA Projekter", ministry_id=1, server_name="SRV-A2", database_name="NAV_A2"),
+        AccountingUnit(cvr=CVR_B, code="20001", name="Bøger Hovedkreds", ministry_id=2, server_name="SRV-B1", database_name="NAV_B1"),
+        PayrollGroup(cvr=CVR_A, code="LG100", name="SA Løn", ministry_id=1),
+        PayrollGroup(cvr=CVR_B, code="LG200", name="Bøger Løn", ministry_id=2),
+    ])
+    password_hash = hash_password(PASSWORD)
+    for email, spec in USERS.items():
+        user = User(
+            email=email,
+            name=email.split("@")[0].replace(".", " ").title(),
+            b_number=spec.get("b_number"),
+            password_hash=password_hash,
+            is_active=spec.get("active", True),
+            is_sa_staff=spec.get("sa_staff", False),
+            is_sa_admin=spec.get("sa_admin", False),
+        )
+        user.grants = [Grant(cvr=cvr, rights=rights) for cvr, rights in spec["grants"].items()]
+        session.add(user)
+    session.commit()
