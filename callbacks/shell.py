@@ -11,7 +11,7 @@ from auth.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
 from pages._nav import open_menu_items
-from pages.ids import Shell
+from pages.ids import shell as Shell
 
 MAX_SEARCH_TEXT = 100
 

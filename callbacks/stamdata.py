@@ -9,7 +9,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import customers
 from pages._format import da_changed
-from pages.ids import Stamdata as Ids
+from pages.ids import stamdata as Ids
 
 
 def _empty(text: str) -> html.P:

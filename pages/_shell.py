@@ -8,7 +8,7 @@ from dash import dcc, html
 from flask import has_request_context
 from flask_login import current_user
 
-from pages.ids import Shell
+from pages.ids import shell as Shell
 
 
 def _user_menu() -> dbc.DropdownMenu:

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
-from pages.ids import Stamdata as Ids
+from pages.ids import stamdata as Ids
 
 dash.register_page(__name__, path="/stamdata", title="Stamdata – Kundeportalen", name="Stamdata")
 

@@ -1,0 +1,87 @@
+"""The file store: bytes on disk under FILE_STORE_PATH, metadata in `stored_file`.
+
+Files are only ever reached through a StoredFile row; the storage key is generated here, never
+taken from a request, so no request can name a path outside the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import secrets
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.access import AccessScope
+from data.db import get_session
+from data.models import StoredFile
+
+_KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
+_UNSAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]+")
+
+
+class FileStoreError(RuntimeError):
+    """Raised when a stored file is missing or its key is malformed."""
+
+
+def safe_filename(name: str, default: str = "fil") -> str:
+    """Return a download name without path parts or control characters."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    base = _UNSAFE_NAME.sub("_", base).strip("._ ")
+    return base[:120] or default
+
+
+class FileStore:
+    """Store and open file contents in a folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+
+    def _path(self, key: str) -> Path:
+        if not _KEY_PATTERN.match(key):
+            raise FileStoreError("Ugyldig filnøgle.")
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise FileStoreError("Ugyldig filnøgle.")
+        return path
+
+    def put(self, session: Session, content: bytes, filename: str, *, cvr: str | None, menu: str,
+            content_type: str | None = None) -> StoredFile:
+        """Write `content` to the store and add its StoredFile row to `session` (not committed)."""
+        token = secrets.token_hex(16)
+        key = f"{token[:2]}/{token}"
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        ctype = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        row = StoredFile(cvr=cvr, menu=menu, storage_key=key, filename=safe_filename(filename), content_type=ctype,
+                         size=len(content), sha256=hashlib.sha256(content).hexdigest())
+        session.add(row)
+        return row
+
+    def path_of(self, row: StoredFile) -> Path:
+        """Return the on-disk path of a stored file; raise FileStoreError when it is missing."""
+        path = self._path(row.storage_key)
+        if not path.is_file():
+            raise FileStoreError("Filen findes ikke i fillageret.")
+        return path
+
+
+def init_app(app: Flask) -> None:
+    """Bind the file store of FILE_STORE_PATH to `app`."""
+    app.extensions["file_store"] = FileStore(app.config["FILE_STORE_PATH"])
+
+
+def get_store() -> FileStore:
+    """Return the file store of the current app."""
+    return current_app.extensions["file_store"]
+
+
+def find_file(scope: AccessScope, file_id: int) -> StoredFile | None:
+    """Return stored file `file_id` if its customer lies in `scope`, else None (same as missing)."""
+    return get_session().scalar(select(StoredFile).where(StoredFile.id == file_id, scope.clause(StoredFile.cvr)))

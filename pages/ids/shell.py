@@ -1,0 +1,9 @@
+"""Ids of the frame around every page: navbar, search box, user menu."""
+
+NAV = "shell-nav"
+CUSTOMER_SEARCH = "shell-search-customer"
+UNIT_SEARCH = "shell-search-unit"
+REDIRECT = "shell-redirect"
+CONTEXT_LABEL = "shell-context-label"
+# Dash's own location component for pages.
+LOCATION = "_pages_location"

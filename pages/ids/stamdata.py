@@ -1,0 +1,5 @@
+"""Ids of the Stamdata page."""
+
+CVR = "stamdata-cvr"
+TABS = "stamdata-tabs"
+CONTENT = "stamdata-content"
