@@ -37,6 +37,7 @@ INDEX_STRING = """<!DOCTYPE html>
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask server, bind extensions and mount the Dash app with its callbacks."""
+    from auth import dash_requests
     from auth import init_app as init_auth
     from auth.guard import register_callbacks
     from callbacks import import_all as import_callbacks
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     dash_app.layout = shell_layout
     import_callbacks()
     register_callbacks(dash_app)
+    dash_requests.init_app(server)
     server.extensions["dash_app"] = dash_app
     return server
 

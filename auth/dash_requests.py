@@ -1,0 +1,96 @@
+"""Validate callback requests against the app's callback map before Dash dispatches them.
+
+Every Input and State is client-controlled. A payload whose output is unknown, or whose inputs
+and state do not match the declared dependencies of that callback, is refused with 400 before
+any callback code runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+UPDATE_PATH = "/_dash-update-component"
+BAD_REQUEST = "Ugyldig forespørgsel."
+SERVER_ERROR = "Der opstod en fejl. Prøv igen, eller kontakt kundeportal@statens-adm.dk."
+
+
+def _declared_id(dep_id: str) -> Any:
+    # Pattern-matching ids are declared as JSON objects; plain ids are strings.
+    if dep_id.startswith("{"):
+        try:
+            return json.loads(dep_id)
+        except ValueError:
+            return dep_id
+    return dep_id
+
+
+def _matches(sent: Any, declared: dict) -> bool:
+    if isinstance(sent, list):
+        # Pattern-matching dependencies (ALL/ALLSMALLER) arrive as lists of items.
+        return all(_matches(item, declared) for item in sent)
+    if not isinstance(sent, dict) or sent.get("property") != declared.get("property"):
+        return False
+    want = _declared_id(declared.get("id", ""))
+    got = sent.get("id")
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            return False
+        return all(isinstance(v, (str, int, float, bool)) or v is None for v in got.values())
+    return got == want
+
+
+def payload_problem(body: Any, callback_map: dict) -> str | None:
+    """Return why a callback payload does not fit the callback map, or None when it fits."""
+    if not isinstance(body, dict):
+        return "body is not an object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callback_map:
+        return "unknown output"
+    spec = callback_map[output]
+    inputs = body.get("inputs")
+    state = body.get("state", [])
+    if not isinstance(inputs, list) or not isinstance(state, list):
+        return "inputs/state are not lists"
+    declared_inputs = spec.get("inputs", [])
+    declared_state = spec.get("state", [])
+    if len(inputs) != len(declared_inputs) or len(state) != len(declared_state):
+        return "wrong number of inputs/state"
+    for sent, declared in zip(inputs + state, declared_inputs + declared_state):
+        if not _matches(sent, declared):
+            return "dependency does not match"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds malformed"
+    return None
+
+
+def _validate_update_request():
+    if request.path != UPDATE_PATH or request.method != "POST":
+        return None
+    dash_app = current_app.extensions["dash_app"]
+    body = request.get_json(silent=True)
+    problem = payload_problem(body, dash_app.callback_map)
+    if problem is not None:
+        current_app.logger.warning("refused callback payload: %s", problem)
+        return jsonify(error=BAD_REQUEST), 400
+    return None
+
+
+def _error(exc: Exception):
+    dash_endpoint = request.path.startswith("/_dash-")
+    if isinstance(exc, HTTPException):
+        return (jsonify(error=exc.description), exc.code) if dash_endpoint else exc
+    current_app.logger.exception("request failed: %s", request.path)
+    if dash_endpoint:
+        return jsonify(error=SERVER_ERROR), 500
+    return f"<!DOCTYPE html><html lang=\"da\"><title>Fejl</title><h1>Der opstod en fejl</h1><p>{SERVER_ERROR}</p></html>", 500
+
+
+def init_app(server: Flask) -> None:
+    """Validate callback payloads (after Dash's own request hooks); answer errors without tracebacks."""
+    server.before_request(_validate_update_request)
+    server.register_error_handler(Exception, _error)

@@ -1,0 +1,226 @@
+"""The three locks across the whole app: sign-in wall, guarded callbacks and layouts, forged payloads."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+
+from auth.guard import _DECLARED, GUARD_MARK
+from tests import world
+
+# Callbacks Dash registers itself: the page router (it calls each page's guarded layout) and
+# the client-side title setter (runs in the browser only).
+DASH_INTERNAL_OUTPUTS = {".._pages_content.children..._pages_store.data..", "_pages_dummy.children"}
+
+# Other customers' strings that must never appear in an answer to a user of customer A.
+B_MARKERS = [world.CVR_B.encode(), "Bøger".encode(), b"B\\u00f8ger", b"20001", b"LG200"]
+
+
+def _dash_app(app):
+    return app.extensions["dash_app"]
+
+
+def _callback_map(app, client):
+    # The page router is registered on the first request the Dash app serves.
+    client.get("/_dash-dependencies")
+    return _dash_app(app).callback_map
+
+
+# --- lock 1: the sign-in wall -----------------------------------------------------------------
+
+
+def _all_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "<" in rule.rule:
+            continue
+        yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+PUBLIC = {"/login", "/glemt-adgangskode", "/health"}
+
+
+def test_anonymous_is_refused_everywhere(app, client):
+    checked = 0
+    for path, methods in _all_routes(app):
+        if path in PUBLIC or path.startswith(("/assets", "/_dash-component-suites", "/_favicon")):
+            continue
+        for method in methods:
+            response = client.open(path, method=method, json={} if method == "POST" else None)
+            assert response.status_code in (302, 401), (path, method, response.status_code)
+            if path.startswith("/_") or method == "POST":
+                assert response.status_code == 401, (path, method)
+            else:
+                assert response.status_code == 302 and response.location.startswith("/login"), (path, method)
+            checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("path", ["/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/stamdata",
+                                  "/stamdata?cvr=33391005", "/", "/kontakt", "/_reload-hash"])
+def test_anonymous_dash_and_pages(client, path):
+    response = client.post(path, json={"output": "stamdata-content.children"}) if path == "/_dash-update-component" else client.get(path)
+    assert response.status_code in (302, 401)
+    assert world.CVR_A.encode() not in response.data or response.status_code == 302
+    if path.startswith("/_dash-"):
+        assert response.status_code == 401
+        assert "logge ind" in response.get_json()["error"]
+
+
+def test_anonymous_forged_callback_gets_401_and_no_data(client, dash_client):
+    response = dash_client.call(
+        "stamdata-content.children", {"id": "stamdata-content", "property": "children"},
+        [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+        [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}],
+    )
+    assert response.status_code == 401
+    assert b"Statens Administration" not in response.data
+
+
+# --- lock 2: every callback and page goes through the wrapper ---------------------------------
+
+
+def test_every_callback_goes_through_the_wrapper(app, client):
+    guarded_funcs = {id(spec.func) for spec in _DECLARED}
+    callback_map = _callback_map(app, client)
+    assert len(callback_map) >= 6
+    for output, spec in callback_map.items():
+        if output in DASH_INTERNAL_OUTPUTS:
+            continue
+        func = spec.get("callback")
+        inner = getattr(func, "__wrapped__", None)
+        assert inner is not None and id(inner) in guarded_funcs, f"callback {output} bypasses auth.guard.portal_callback"
+        assert GUARD_MARK in vars(inner)
+
+
+def test_every_page_layout_is_guarded():
+    open_to_all = {"/", "/404", "/roller", "/kontakt"}
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        if page["path"] in open_to_all:
+            continue
+        assert callable(layout) and GUARD_MARK in vars(layout), f"page {page['path']} has an unguarded layout"
+
+
+def _menu_callbacks(app, client):
+    """Yield (output, spec, cvr index) of every callback guarded by a menu."""
+    callback_map = _callback_map(app, client)
+    for output, spec in callback_map.items():
+        if output in DASH_INTERNAL_OUTPUTS:
+            continue
+        mark = vars(spec["callback"].__wrapped__)[GUARD_MARK]
+        if mark["menu"] is None:
+            continue
+        yield output, spec, spec["inputs_state_indices"]["cvr"]
+
+
+def _forged_body(output, spec, cvr_index, cvr):
+    deps = spec["inputs"] + spec["state"]
+    values = [{"id": _parse_id(d["id"]), "property": d["property"], "value": None} for d in deps]
+    values[cvr_index]["value"] = cvr
+    n_inputs = len(spec["inputs"])
+    outputs = spec["output"]
+    outputs = [{"id": o.component_id, "property": o.component_property} for o in outputs] if isinstance(outputs, list) \
+        else {"id": outputs.component_id, "property": outputs.component_property}
+    return dict(output=output, outputs=outputs, inputs=values[:n_inputs], state=values[n_inputs:],
+                changed=[f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"] if spec["inputs"] else [])
+
+
+def _parse_id(raw):
+    return json.loads(raw) if raw.startswith("{") else raw
+
+
+@pytest.mark.parametrize("forged_cvr", [world.CVR_B, world.CVR_C, "99999999", "../../etc", "", None, ["33391005"], {"$": 1}])
+def test_forged_cvr_in_every_callback_is_refused(app, client, laeser_a, dash_client, forged_cvr):
+    seen = 0
+    for output, spec, cvr_index in _menu_callbacks(app, client):
+        body = _forged_body(output, spec, cvr_index, forged_cvr)
+        response = dash_client.call(**body)
+        assert response.status_code == 403, (output, response.status_code, response.data[:200])
+        for marker in B_MARKERS:
+            assert marker not in response.data, (output, marker)
+        seen += 1
+    assert seen >= 1
+
+
+def test_own_cvr_passes_the_wrapper(app, client, login, dash_client):
+    # An SA staff member may open every menu, so each callback must get past the wrapper.
+    login(world.SA_STAFF)
+    for output, spec, cvr_index in _menu_callbacks(app, client):
+        body = _forged_body(output, spec, cvr_index, world.CVR_A)
+        response = dash_client.call(**body)
+        assert response.status_code in (200, 204), (output, response.status_code, response.data[:300])
+
+
+def _registered_pages():
+    return sorted(page["path"] for page in dash.page_registry.values() if page["path"] not in ("/", "/404"))
+
+
+def test_other_customer_in_url_gets_ingen_adgang_on_every_page(app, client, laeser_a, dash_client):
+    paths = _registered_pages()
+    assert "/stamdata" in paths
+    for path in paths:
+        response = dash_client.page(path, f"?cvr={world.CVR_B}")
+        assert response.status_code == 200, path
+        for marker in B_MARKERS:
+            assert marker not in response.data.replace(f"cvr={world.CVR_B}".encode(), b""), (path, marker)
+        if path not in ("/roller", "/kontakt"):
+            assert "Ingen adgang".encode() in response.data, path
+
+
+@pytest.mark.parametrize("search", ["?cvr=abc", "?cvr=33391005&cvr=20000007", "?cvr=" + "9" * 5000, "?cvr=%00", "?cvr=33391006"])
+def test_malformed_cvr_in_url(laeser_a, dash_client, search):
+    response = dash_client.page("/stamdata", search)
+    assert response.status_code == 200
+    assert "Ingen adgang".encode() in response.data
+    for marker in B_MARKERS:
+        assert marker not in response.data
+
+
+# --- forged payload shapes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [
+    {},
+    [],
+    "x",
+    {"output": "nope.children", "inputs": [], "state": []},
+    {"output": "stamdata-content.children", "inputs": [], "state": []},
+    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+     "state": [{"id": "other-store", "property": "data", "value": "33391005"}]},
+    {"output": "stamdata-content.children", "inputs": "x", "state": []},
+    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+     "state": [{"id": "stamdata-cvr", "property": "data", "value": "33391005"}], "changedPropIds": [1]},
+])
+def test_malformed_payloads_get_400(laeser_a, client, body):
+    client.get("/_dash-dependencies")
+    response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert "Ugyldig" in response.get_json()["error"]
+
+
+def test_callback_without_csrf_token_gets_400(app_config):
+    from app import create_app
+    from data.db import get_session
+    from tests.conftest import sign_in
+
+    app_config["WTF_CSRF_ENABLED"] = True
+    flask_app = create_app(app_config)
+    with flask_app.app_context():
+        world.build(get_session())
+    client = flask_app.test_client()
+    login_page = client.get("/login")
+    token = client.get_cookie("_csrf_token").value
+    assert b'name="csrf_token"' in login_page.data
+    response = client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    body = {"output": "stamdata-content.children", "outputs": {"id": "stamdata-content", "property": "children"},
+            "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+            "state": [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}], "changedPropIds": []}
+    client.get("/_dash-dependencies")
+    assert client.post("/_dash-update-component", json=body).status_code == 400
+    token = client.get_cookie("_csrf_token").value
+    ok = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200
+    assert b"Statens Administration" in ok.data
