@@ -1,0 +1,198 @@
+"""Browser fixtures: a live portal on a loopback port and headless system Chromium driven by Playwright.
+
+The browser is Debian's `/usr/bin/chromium` (never a Playwright-downloaded build) and the
+accessibility checks inject axe-core from `node_modules/axe-core` (installed by `npm ci`).
+Both are skipped with a clear reason when missing, unless REQUIRE_BROWSER=1 (CI) turns the
+skip into a failure so that a broken install cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests import world
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Dash renders after its JS bundles load; generous but bounded waits keep CI stable on 2 cores.
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def _missing_tools() -> list[str]:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} mangler (apt-get install -y chromium chromium-driver)")
+    if not AXE_JS.exists():
+        missing.append(f"{AXE_JS} mangler (npm ci)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Python-pakken playwright mangler (pip install -r requirements-dev.txt)")
+    return missing
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser as `browser`, and skip them when the tools are missing."""
+    here = Path(__file__).resolve().parent
+    browser_items = [item for item in items if here in Path(str(item.fspath)).resolve().parents]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    missing = _missing_tools()
+    if not missing or not browser_items:
+        return
+    reason = "Browsertest springes over: " + "; ".join(missing)
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        # CI installs the tools; a missing one there is a broken setup, not a reason to skip.
+        raise pytest.UsageError(reason + " (REQUIRE_BROWSER=1)")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# --- the live server ----------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keep the access log out of the test output; errors still reach the app's logger."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: D401 - werkzeug hook
+        return None
+
+
+class LiveServer:
+    """A portal app served by werkzeug in a background thread."""
+
+    def __init__(self, flask_app: Any):
+        self.app = flask_app
+        self._server = make_server("127.0.0.1", 0, flask_app, threaded=True, request_handler=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    def start(self) -> "LiveServer":
+        """Start serving in the background."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+@pytest.fixture
+def live_app(app_config: dict[str, Any]):
+    """Build the app on a fresh database with the test world, CSRF on as in production."""
+    from app import create_app
+    from data.db import get_db, get_session
+
+    config = dict(app_config)
+    # The browser goes the real way: forms carry a token, callbacks an X-CSRFToken header.
+    config["WTF_CSRF_ENABLED"] = True
+    config["TESTING"] = False
+    flask_app = create_app(config)
+    with flask_app.app_context():
+        world.build(get_session())
+    yield flask_app
+    get_db(flask_app).dispose()
+
+
+@pytest.fixture
+def live_server(live_app) -> Iterator[str]:
+    """Serve the test world on a free loopback port and yield the base URL."""
+    server = LiveServer(live_app).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Launch the system Chromium headless once per test session (per xdist worker)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    """Open a fresh browser context (no cookies) and one page in it, Danish locale."""
+    context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.js_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def sign_in(page: Any, base_url: str, email: str, password: str = world.PASSWORD) -> None:
+    """Sign in through the real /login form and wait until the portal has rendered the navbar."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    # The Dash shell is up once the search box is rendered.
+    page.wait_for_selector("#shell-search-customer")
+
+
+def wait_for_dash(page: Any) -> None:
+    """Wait until Dash has no callback in flight (the renderer marks the document while loading)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]') && !!document.querySelector('#_pages_content')"
+    )
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page and return the violations with one of `impacts`."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async () => {
+            const r = await window.axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                          nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in impacts]
+
+
+def assert_no_serious_axe_violations(page: Any) -> None:
+    """Fail when axe-core finds a serious or critical accessibility violation on the page."""
+    if not AXE_JS.exists():
+        pytest.skip(f"axe-core mangler: {AXE_JS} (kør npm ci)")
+    violations = axe_violations(page)
+    assert not violations, "axe-core fandt alvorlige tilgængelighedsfejl:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} -> {v['nodes']}" for v in violations
+    )
