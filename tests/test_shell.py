@@ -1,0 +1,132 @@
+"""The frame: the navbar shows exactly what the rights open; the search offers only visible customers."""
+
+import pytest
+
+from tests import world
+
+
+def nav(dash_client, search, pathname="/stamdata"):
+    response = dash_client.call(
+        "..shell-nav.children...shell-context-label.children..",
+        [{"id": "shell-nav", "property": "children"}, {"id": "shell-context-label", "property": "children"}],
+        [{"id": "_pages_location", "property": "pathname", "value": pathname},
+         {"id": "_pages_location", "property": "search", "value": search}],
+    )
+    assert response.status_code == 200
+    return response
+
+
+def labels(response):
+    body = response.get_json()["response"]["shell-nav"]["children"]
+    return [item["props"]["children"]["props"]["children"] for item in body]
+
+
+SERVED = {"Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter",
+          "Kontaktpersoner", "Brugeradministration"}
+
+
+@pytest.mark.parametrize("email,cvr,expected", [
+    (world.LAESER_A, world.CVR_A, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata"]),
+    (world.REDIGER_A, world.CVR_A, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Kontaktpersoner"]),
+    (world.RAPPORTER_A, world.CVR_A, ["Rapporter"]),
+    (world.RAPPORTER_NO_B, world.CVR_A, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata"]),
+    (world.ADMIN_AB, world.CVR_B, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter", "Kontaktpersoner", "Brugeradministration"]),
+    (world.LAESER_A, world.CVR_B, []),
+    (world.SA_STAFF, world.CVR_C, list(SERVED)),
+])
+def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, cvr, expected):
+    import dash
+
+    served = {page["name"] for page in dash.page_registry.values()}
+    login(email)
+    got = labels(nav(dash_client, f"?cvr={cvr}"))
+    want = [label for label in expected if label in served] + ["Kontakt dit team"]
+    # Items whose page this build serves, in menu order, then "Kontakt dit team".
+    order = ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter",
+             "Kontaktpersoner", "Brugeradministration", "Kontakt dit team"]
+    assert got == sorted(want, key=order.index)
+
+
+def test_single_customer_user_lands_on_it(login, dash_client):
+    login(world.LAESER_A)
+    response = nav(dash_client, "")
+    assert b"Statens Administration" in response.data
+    page = dash_client.page("/stamdata", "")
+    assert b"stamdata-tabs" in page.data
+
+
+def test_multi_customer_user_is_asked_to_choose(login, dash_client):
+    login(world.TWO_CVRS)
+    page = dash_client.page("/stamdata", "")
+    assert "Vælg en kunde" in page.data.decode("unicode_escape")
+
+
+def search(dash_client, text):
+    response = dash_client.call(
+        "shell-search-customer.options", {"id": "shell-search-customer", "property": "options"},
+        [{"id": "shell-search-customer", "property": "search_value", "value": text}],
+        [{"id": "shell-search-customer", "property": "value", "value": None}],
+    )
+    assert response.status_code == 200
+    return [o["value"] for o in response.get_json()["response"]["shell-search-customer"]["options"]]
+
+
+def unit_search(dash_client, text):
+    response = dash_client.call(
+        "shell-search-unit.options", {"id": "shell-search-unit", "property": "options"},
+        [{"id": "shell-search-unit", "property": "search_value", "value": text}],
+    )
+    assert response.status_code == 200
+    return [o["value"] for o in response.get_json()["response"]["shell-search-unit"]["options"]]
+
+
+def test_search_offers_only_visible_customers(login, dash_client):
+    login(world.LAESER_A)
+    assert search(dash_client, "") == [world.CVR_A]
+    assert search(dash_client, "Bøger") == []
+    assert search(dash_client, world.CVR_B) == []
+    assert unit_search(dash_client, "") == ["10001", "10002", "LG100"]
+    assert unit_search(dash_client, "20001") == []
+
+
+def test_search_narrows_as_you_type_for_sa_staff(login, dash_client):
+    login(world.SA_STAFF)
+    assert set(search(dash_client, "")) == {world.CVR_A, world.CVR_B, world.CVR_C}
+    assert search(dash_client, "bøg") == [world.CVR_B]
+    assert search(dash_client, "2000001") == [world.CVR_C]
+    assert search(dash_client, "%") == []
+    assert search(dash_client, "_") == []
+    assert unit_search(dash_client, "LG2") == ["LG200"]
+
+
+@pytest.mark.parametrize("value", [{"x": 1}, ["a"], 5, "x" * 10000])
+def test_search_with_odd_values_does_not_fail(login, dash_client, value):
+    login(world.SA_STAFF)
+    assert isinstance(search(dash_client, value), list)
+
+
+def navigate(dash_client, cvr_value=None, unit_value=None, trigger="shell-search-customer.value", pathname="/stamdata"):
+    return dash_client.call(
+        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
+        [{"id": "shell-search-customer", "property": "value", "value": cvr_value},
+         {"id": "shell-search-unit", "property": "value", "value": unit_value}],
+        [{"id": "_pages_location", "property": "pathname", "value": pathname},
+         {"id": "_pages_location", "property": "search", "value": ""}],
+        changed=[trigger],
+    )
+
+
+def test_choosing_a_customer_puts_it_in_the_url(login, dash_client):
+    login(world.ADMIN_AB)
+    response = navigate(dash_client, cvr_value=world.CVR_B)
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"
+    response = navigate(dash_client, unit_value="LG100", trigger="shell-search-unit.value")
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_A}&enhed=LG100"
+
+
+def test_choosing_an_invisible_customer_or_unit_goes_nowhere(login, dash_client):
+    login(world.LAESER_A)
+    for response in (navigate(dash_client, cvr_value=world.CVR_B),
+                     navigate(dash_client, unit_value="20001", trigger="shell-search-unit.value")):
+        assert response.status_code in (200, 204)
+        assert b"href" not in response.data and world.CVR_B.encode() not in response.data
