@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind sign-in, CSRF, rate limits, the sign-in wall and the auth views to `app`."""
-    from auth import session, throttle, views, wall
+    from auth import headers, session, throttle, views, wall
     from auth.extensions import csrf, limiter, login_manager
 
     login_manager.init_app(app)
@@ -16,4 +16,5 @@ def init_app(app: Flask) -> None:
     session.init_app(app)
     throttle.init_app(app)
     wall.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(views.bp)
