@@ -1,0 +1,380 @@
+"""Shared table helpers: dash-ag-grid tables in Danish, CSV export in the grid, XLSX export from the server.
+
+Usage in a page / callback module::
+
+    from pages._grid import grid, csv_export_button, xlsx_export_button, declare_csv_export, send_xlsx
+
+    grid("moeder-grid", rows, [("date", "Dato"), ("title", "Titel")], row_id="id")
+    declare_csv_export(grid_id="moeder-grid", button_id="moeder-csv", cvr_store="moeder-cvr",
+                       menu=Menu.MOEDER, file_name="Moeder")   # at module level in callbacks/<page>.py
+
+XLSX is built on the server from rows the server queried itself (scoped), never from row data the
+browser sent; `visible_rows` narrows and orders those rows by the row ids the grid shows, so an
+export honours the on-screen filter and sort without trusting any client-sent values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import xlsxwriter
+from dash import dcc, html
+from dash.exceptions import PreventUpdate
+
+Column = tuple[str, str] | Mapping[str, Any]
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# AG Grid's own texts in Danish (keys from AG Grid's locale files); anything missing stays English.
+LOCALE_TEXT_DA: dict[str, str] = {
+    "selectAll": "(Vælg alle)",
+    "selectAllSearchResults": "(Vælg alle søgeresultater)",
+    "searchOoo": "Søg...",
+    "blanks": "(Tomme)",
+    "noMatches": "Ingen resultater",
+    "filterOoo": "Filtrér...",
+    "equals": "Er lig med",
+    "notEqual": "Er ikke lig med",
+    "blank": "Tom",
+    "notBlank": "Ikke tom",
+    "empty": "Vælg én",
+    "lessThan": "Mindre end",
+    "greaterThan": "Større end",
+    "lessThanOrEqual": "Mindre end eller lig med",
+    "greaterThanOrEqual": "Større end eller lig med",
+    "inRange": "Mellem",
+    "inRangeStart": "Fra",
+    "inRangeEnd": "Til",
+    "contains": "Indeholder",
+    "notContains": "Indeholder ikke",
+    "startsWith": "Begynder med",
+    "endsWith": "Slutter med",
+    "dateFormatOoo": "dd-mm-åååå",
+    "before": "Før",
+    "after": "Efter",
+    "andCondition": "OG",
+    "orCondition": "ELLER",
+    "applyFilter": "Anvend",
+    "resetFilter": "Nulstil",
+    "clearFilter": "Ryd",
+    "cancelFilter": "Annullér",
+    "textFilter": "Tekstfilter",
+    "numberFilter": "Talfilter",
+    "dateFilter": "Datofilter",
+    "setFilter": "Mængdefilter",
+    "filterSummaryInactive": "er (Alle)",
+    "columns": "Kolonner",
+    "filters": "Filtre",
+    "pinColumn": "Fastgør kolonne",
+    "autosizeThisColumn": "Tilpas denne kolonnes bredde",
+    "autosizeAllColumns": "Tilpas alle kolonners bredde",
+    "resetColumns": "Nulstil kolonner",
+    "sortAscending": "Sortér stigende",
+    "sortDescending": "Sortér faldende",
+    "sortUnSort": "Fjern sortering",
+    "ariaSortAscending": "stigende",
+    "ariaSortDescending": "faldende",
+    "ariaSortNone": "ingen",
+    "ariaFilterInput": "Filterfelt",
+    "ariaFilterValue": "Filterværdi",
+    "ariaFilteringOperator": "Filteroperator",
+    "ariaColumnFiltered": "Kolonnen er filtreret",
+    "ariaSearch": "Søg",
+    "ariaMenuColumn": "Tryk på Alt+pil ned for at åbne kolonnemenuen",
+    "ariaFilterColumn": "Tryk på Ctrl+Enter for at åbne filteret",
+    "ariaRowSelect": "Tryk på mellemrum for at vælge rækken",
+    "ariaToggleVisibility": "Tryk på mellemrum for at skifte synlighed",
+    "noRowsToShow": "Ingen rækker at vise",
+    "loadingOoo": "Indlæser...",
+    "loadingError": "FEJL",
+    "page": "Side",
+    "of": "af",
+    "to": "til",
+    "more": "flere",
+    "next": "Næste",
+    "last": "Sidste",
+    "first": "Første",
+    "previous": "Forrige",
+    "firstPage": "Første side",
+    "lastPage": "Sidste side",
+    "nextPage": "Næste side",
+    "previousPage": "Forrige side",
+    "pageSizeSelectorLabel": "Rækker pr. side:",
+    "footerTotal": "I alt",
+    "totalRows": "Rækker i alt",
+    "totalAndFilteredRows": "Rækker",
+    "filteredRows": "Filtreret",
+    "selectedRows": "Valgt",
+    "copy": "Kopiér",
+    "export": "Eksportér",
+    "csvExport": "CSV-eksport",
+    "excelExport": "Excel-eksport",
+    "true": "Sand",
+    "false": "Falsk",
+}
+
+DEFAULT_COL_DEF: dict[str, Any] = {
+    "sortable": True,
+    "filter": True,
+    "resizable": True,
+    "flex": 1,
+    "minWidth": 110,
+    "wrapText": True,
+    "autoHeight": True,
+}
+
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_FILE_NAME_BAD = re.compile(r"[^A-Za-z0-9ÆØÅæøå._-]+")
+# Spreadsheet programs run a cell that starts with one of these as a formula (CSV/XLSX injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
+    """Turn `(field, header)` pairs (or ready AG Grid column dicts) into AG Grid columnDefs."""
+    defs: list[dict[str, Any]] = []
+    for col in columns:
+        if isinstance(col, Mapping):
+            defs.append(dict(col))
+        else:
+            field, header = col
+            defs.append({"field": field, "headerName": header})
+    return defs
+
+
+def _field_header(col: Column) -> tuple[str, str]:
+    if isinstance(col, Mapping):
+        return str(col["field"]), str(col.get("headerName", col["field"]))
+    return col[0], col[1]
+
+
+def grid(
+    grid_id: str | dict,
+    rows: list[dict[str, Any]],
+    columns: Sequence[Column],
+    *,
+    row_id: str | None = None,
+    csv_file_name: str | None = None,
+    page_size: int | None = None,
+    **opts: Any,
+) -> dag.AgGrid:
+    """Return a sortable, filterable AG Grid with Danish texts.
+
+    `columns` are `(field, header)` pairs or AG Grid column dicts. `row_id` names a unique row
+    field so `visible_rows` can map the grid's filtered rows back to server rows. `csv_file_name`
+    sets the name of the in-grid CSV export (semicolon-separated, as Danish Excel expects).
+    Further keyword arguments go to `dag.AgGrid` (e.g. `dashGridOptions` entries are merged).
+    """
+    grid_options: dict[str, Any] = {
+        "localeText": LOCALE_TEXT_DA,
+        "domLayout": "autoHeight",
+        "ensureDomOrder": True,
+        "enableCellTextSelection": True,
+        "suppressMenuHide": True,
+    }
+    if page_size:
+        grid_options.update(pagination=True, paginationPageSize=page_size,
+                            paginationPageSizeSelector=sorted({page_size, 25, 50, 100}))
+    grid_options.update(opts.pop("dashGridOptions", {}) or {})
+    default_col = {**DEFAULT_COL_DEF, **(opts.pop("defaultColDef", {}) or {})}
+    kwargs: dict[str, Any] = dict(
+        id=grid_id,
+        rowData=rows,
+        columnDefs=column_defs(columns),
+        defaultColDef=default_col,
+        dashGridOptions=grid_options,
+        csvExportParams={
+            "fileName": safe_file_name(csv_file_name or "eksport", ".csv"),
+            "columnSeparator": ";",
+            "suppressQuotes": False,
+        },
+        style={"width": "100%"},
+    )
+    if row_id:
+        # getRowId is a JS expression string in dash-ag-grid; the field name is ours, never user input.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", row_id):
+            raise ValueError("row_id must be a plain field name")
+        kwargs["getRowId"] = f"params.data.{row_id}"
+    kwargs.update(opts)
+    return dag.AgGrid(**kwargs)
+
+
+def csv_export_button(button_id: str | dict, label: str = "Eksportér CSV") -> dbc.Button:
+    """Return the button that asks the grid for its CSV export (wire it with `declare_csv_export`)."""
+    return dbc.Button(label, id=button_id, color="secondary", outline=True, size="sm", className="me-2",
+                      n_clicks=0, type="button")
+
+
+def xlsx_export_button(button_id: str | dict, label: str = "Eksportér Excel") -> dbc.Button:
+    """Return the button that asks the server for an XLSX export (a guarded callback + `send_xlsx`)."""
+    return dbc.Button(label, id=button_id, color="secondary", outline=True, size="sm", className="me-2",
+                      n_clicks=0, type="button")
+
+
+def export_bar(*buttons: Any, download_id: str | dict | None = None) -> Any:
+    """Return a toolbar with export buttons (and the `dcc.Download` the XLSX callback writes to)."""
+    children = list(buttons)
+    if download_id is not None:
+        children.append(dcc.Download(id=download_id))
+    return html.Div(children, className="d-flex justify-content-end mb-2 portal-export-bar")
+
+
+def declare_csv_export(*, grid_id: str, button_id: str, cvr_store: str, menu: Any) -> Any:
+    """Declare (at import time of a callbacks module) the guarded callback behind a CSV button.
+
+    The callback only tells the browser's grid to export what it shows; the wrapper still checks
+    the right for `menu` on the CVR in `cvr_store` and raises AccessDenied (403) otherwise.
+    """
+    from dash import Input, Output, State
+
+    from auth.guard import portal_callback
+
+    def export_csv(ctx: Any, n_clicks: int | None) -> bool:
+        if not n_clicks:
+            raise PreventUpdate
+        return True
+
+    export_csv.__name__ = f"export_csv_{re.sub(r'[^A-Za-z0-9_]', '_', grid_id)}"
+    portal_callback(
+        output=Output(grid_id, "exportDataAsCsv"),
+        inputs=dict(n_clicks=Input(button_id, "n_clicks")),
+        state=dict(cvr=State(cvr_store, "data")),
+        menu=menu,
+        prevent_initial_call=True,
+    )(export_csv)
+    return export_csv
+
+
+def _cell_text(value: Any) -> str:
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str = "Data") -> bytes:
+    """Return an XLSX workbook (one sheet, header row, autofilter) of `rows` as bytes.
+
+    Values are written with explicit types: text is always text (never a formula), dates as
+    Excel dates shown dd-mm-åååå, numbers as numbers, booleans as Ja/Nej.
+    """
+    pairs = [_field_header(c) for c in columns]
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    try:
+        sheet = workbook.add_worksheet(safe_sheet_name(sheet_name))
+        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+        date_fmt = workbook.add_format({"num_format": "dd-mm-yyyy"})
+        datetime_fmt = workbook.add_format({"num_format": "dd-mm-yyyy hh:mm"})
+        widths = [len(h) for _, h in pairs]
+        for col, (_, title) in enumerate(pairs):
+            sheet.write_string(0, col, title, header)
+        n = 0
+        for n, row in enumerate(rows, start=1):
+            for col, (field, _) in enumerate(pairs):
+                value = row.get(field)
+                if value is None or value == "":
+                    sheet.write_blank(n, col, None)
+                    continue
+                if isinstance(value, bool):
+                    text = "Ja" if value else "Nej"
+                    sheet.write_string(n, col, text)
+                elif isinstance(value, (int, float, Decimal)):
+                    sheet.write_number(n, col, float(value))
+                    text = str(value)
+                elif isinstance(value, dt.datetime):
+                    sheet.write_datetime(n, col, _local_naive(value), datetime_fmt)
+                    text = "00-00-0000 00:00"
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(n, col, dt.datetime.combine(value, dt.time()), date_fmt)
+                    text = "00-00-0000"
+                else:
+                    text = _cell_text(value)
+                    sheet.write_string(n, col, text)
+                widths[col] = max(widths[col], min(len(text), 60))
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width + 2)
+        sheet.freeze_panes(1, 0)
+        if pairs:
+            sheet.autofilter(0, 0, max(n, 1), len(pairs) - 1)
+    finally:
+        workbook.close()
+    return buffer.getvalue()
+
+
+def _local_naive(value: dt.datetime) -> dt.datetime:
+    from pages._format import local
+
+    return local(value).replace(tzinfo=None)
+
+
+def safe_sheet_name(name: str) -> str:
+    """Return an Excel-legal sheet name (max 31 chars, no []:*?/\\)."""
+    cleaned = _SHEET_NAME_BAD.sub(" ", str(name or "")).strip().strip("'")
+    return (cleaned or "Data")[:31]
+
+
+def safe_file_name(name: str, suffix: str) -> str:
+    """Return a download name of letters, digits, æøå, '.', '_' and '-' only, ending in `suffix`."""
+    stem = _FILE_NAME_BAD.sub("_", str(name or "")).strip("._") or "eksport"
+    stem = stem[:100]
+    return stem if stem.lower().endswith(suffix.lower()) else stem + suffix
+
+
+def visible_rows(server_rows: Sequence[Mapping[str, Any]], virtual_rows: Any, key: str = "id") -> list[Mapping[str, Any]]:
+    """Return the server's rows that the grid shows, in the grid's order.
+
+    `virtual_rows` is the grid's `virtualRowData` as the browser sent it: only its `key` values
+    are read, and only to select and order rows the server queried itself. Without a usable
+    list (None, malformed), every server row is returned in server order.
+    """
+    if not isinstance(virtual_rows, list):
+        return list(server_rows)
+    by_key = {str(r.get(key)): r for r in server_rows}
+    out: list[Mapping[str, Any]] = []
+    seen: set[str] = set()
+    for item in virtual_rows:
+        if not isinstance(item, Mapping):
+            continue
+        k = str(item.get(key))
+        if k in by_key and k not in seen:
+            seen.add(k)
+            out.append(by_key[k])
+    return out
+
+
+def send_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str, file_name: str) -> dict:
+    """Return the `dcc.Download` data of an XLSX export (for a guarded callback's output)."""
+    data = xlsx_bytes(rows, columns, sheet_name)
+    return dcc.send_bytes(data, safe_file_name(file_name, ".xlsx"), type=XLSX_MIMETYPE)
+
+
+def export_file_name(prefix: str, cvr: str | None, today: dt.date | None = None) -> str:
+    """Return a download name like 'Dispensationer_33391005_2024-05-01'."""
+    day = (today or dt.date.today()).isoformat()
+    parts = [prefix] + ([cvr] if cvr else []) + [day]
+    return "_".join(parts)
+
+
+__all__ = [
+    "LOCALE_TEXT_DA",
+    "XLSX_MIMETYPE",
+    "column_defs",
+    "csv_export_button",
+    "declare_csv_export",
+    "export_bar",
+    "export_file_name",
+    "grid",
+    "safe_file_name",
+    "safe_sheet_name",
+    "send_xlsx",
+    "visible_rows",
+    "xlsx_bytes",
+    "xlsx_export_button",
+]

@@ -1,0 +1,140 @@
+"""Tests for pages/_grid.py: AG Grid defaults in Danish and the server-side XLSX export."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from pages import _grid
+
+COLUMNS = [("title", "Titel"), ("granted", "Givet"), ("count", "Antal"), ("active", "Aktiv")]
+
+
+def _sheet(data: bytes):
+    return load_workbook(io.BytesIO(data)).active
+
+
+def test_grid_is_sortable_filterable_and_danish():
+    component = _grid.grid("g", [{"id": 1, "title": "A"}], [("title", "Titel"), {"field": "x", "headerName": "X", "width": 90}],
+                           row_id="id", csv_file_name="Dispensationer 33391005")
+    props = component.to_plotly_json()["props"]
+    assert props["columnDefs"] == [{"field": "title", "headerName": "Titel"}, {"field": "x", "headerName": "X", "width": 90}]
+    assert props["defaultColDef"]["sortable"] is True and props["defaultColDef"]["filter"] is True
+    assert props["dashGridOptions"]["localeText"]["noRowsToShow"] == "Ingen rækker at vise"
+    assert props["dashGridOptions"]["localeText"]["contains"] == "Indeholder"
+    assert props["getRowId"] == "params.data.id"
+    assert props["csvExportParams"]["fileName"] == "Dispensationer_33391005.csv"
+    assert props["csvExportParams"]["columnSeparator"] == ";"
+
+
+def test_grid_merges_options_and_paginates():
+    component = _grid.grid("g", [], [("a", "A")], page_size=20, dashGridOptions={"rowHeight": 40}, defaultColDef={"flex": 2})
+    props = component.to_plotly_json()["props"]
+    assert props["dashGridOptions"]["pagination"] is True
+    assert props["dashGridOptions"]["paginationPageSize"] == 20
+    assert props["dashGridOptions"]["rowHeight"] == 40
+    assert props["dashGridOptions"]["localeText"]  # kept
+    assert props["defaultColDef"]["flex"] == 2 and props["defaultColDef"]["sortable"] is True
+
+
+@pytest.mark.parametrize("row_id", ["id; alert(1)", "a.b", "1x", ""])
+def test_grid_refuses_row_id_that_is_not_a_field_name(row_id):
+    if row_id == "":
+        # An empty row_id means "no row id".
+        assert "getRowId" not in _grid.grid("g", [], [("a", "A")], row_id=row_id).to_plotly_json()["props"]
+        return
+    with pytest.raises(ValueError):
+        _grid.grid("g", [], [("a", "A")], row_id=row_id)
+
+
+def test_buttons_have_danish_labels():
+    assert _grid.csv_export_button("b").children == "Eksportér CSV"
+    assert _grid.xlsx_export_button("x").children == "Eksportér Excel"
+    bar = _grid.export_bar(_grid.csv_export_button("b"), download_id="dl")
+    assert [getattr(c, "id", None) for c in bar.children] == ["b", "dl"]
+
+
+def test_xlsx_bytes_types_and_header():
+    rows = [
+        {"title": "Dispensation for bilag", "granted": dt.date(2022, 2, 8), "count": 3, "active": True},
+        {"title": "Æble, øl og å", "granted": None, "count": Decimal("2.5"), "active": False},
+    ]
+    sheet = _sheet(_grid.xlsx_bytes(rows, COLUMNS, "Dispensationer"))
+    assert sheet.title == "Dispensationer"
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Titel", "Givet", "Antal", "Aktiv")
+    assert values[1] == ("Dispensation for bilag", dt.datetime(2022, 2, 8), 3, "Ja")
+    assert values[2] == ("Æble, øl og å", None, 2.5, "Nej")
+    assert sheet["B2"].number_format == "dd-mm-yyyy"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_datetime_in_danish_local_time():
+    rows = [{"title": "x", "granted": dt.datetime(2022, 2, 8, 14, 28, tzinfo=dt.timezone.utc)}]
+    sheet = _sheet(_grid.xlsx_bytes(rows, [("title", "T"), ("granted", "G")]))
+    assert sheet["B2"].value == dt.datetime(2022, 2, 8, 15, 28)
+
+
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"])
+def test_xlsx_text_is_never_a_formula(evil):
+    data = _grid.xlsx_bytes([{"title": evil}], [("title", "Titel")])
+    cell = _sheet(data)["A2"]
+    assert cell.data_type == "s"
+    assert cell.value == "'" + evil
+
+
+
+def test_xlsx_empty_rows_still_has_header():
+    sheet = _sheet(_grid.xlsx_bytes([], COLUMNS, "Tom"))
+    assert [c.value for c in sheet[1]] == ["Titel", "Givet", "Antal", "Aktiv"]
+    assert sheet.max_row == 1
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("Dispensationer", "Dispensationer"),
+    ("a/b\\c[d]:e*f?g", "a b c d  e f g"),
+    ("x" * 40, "x" * 31),
+    ("", "Data"),
+    ("'quoted'", "quoted"),
+])
+def test_safe_sheet_name(name, expected):
+    assert _grid.safe_sheet_name(name) == expected
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("Kundeaftale_33391005_2022-02-08", "Kundeaftale_33391005_2022-02-08.xlsx"),
+    ("../../etc/passwd", "etc_passwd.xlsx"),
+    ("Tilkøb 2024", "Tilkøb_2024.xlsx"),
+    ("", "eksport.xlsx"),
+    ("x.xlsx", "x.xlsx"),
+    ("a\r\nContent-Type: evil", "a_Content-Type_evil.xlsx"),
+])
+def test_safe_file_name(name, expected):
+    assert _grid.safe_file_name(name, ".xlsx") == expected
+
+
+def test_visible_rows_uses_only_server_rows_in_grid_order():
+    server = [{"id": 1, "t": "a"}, {"id": 2, "t": "b"}, {"id": 3, "t": "c"}]
+    sent = [{"id": 3, "t": "FORGED"}, {"id": 99, "t": "other customer"}, "junk", {"id": 1}, {"id": 3}]
+    assert _grid.visible_rows(server, sent) == [{"id": 3, "t": "c"}, {"id": 1, "t": "a"}]
+    assert _grid.visible_rows(server, None) == server
+    assert _grid.visible_rows(server, {"id": 1}) == server
+    assert _grid.visible_rows(server, []) == []
+
+
+def test_send_xlsx_returns_download_dict():
+    sent = _grid.send_xlsx([{"title": "a"}], [("title", "Titel")], "Ark", "Tilkøb_33391005")
+    assert sent["filename"] == "Tilkøb_33391005.xlsx"
+    assert sent["type"] == _grid.XLSX_MIMETYPE
+    assert sent["base64"] is True
+    assert _sheet(base64.b64decode(sent["content"]))["A2"].value == "a"
+
+
+def test_export_file_name():
+    assert _grid.export_file_name("Dispensationer", "33391005", dt.date(2024, 5, 1)) == "Dispensationer_33391005_2024-05-01"
+    assert _grid.export_file_name("Tilkøb", None, dt.date(2024, 5, 1)) == "Tilkøb_2024-05-01"
