@@ -7,7 +7,8 @@ from dash import Input, Output, State, html
 
 from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
-from data import customers
+from data import contacts, customers
+from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
 from pages._format import da_changed
 from pages.ids import stamdata as Ids
 
@@ -27,6 +28,22 @@ def _grid(grid_id: str, rows: list[dict], columns: list[tuple[str, str]]) -> dag
     )
 
 
+CONTACT_COLUMNS = [("title", "Titel"), ("name", "Navn"), ("email", "Email"), ("shared_email", "Fællesmail"),
+                   ("phone", "Telefon"), ("roles", "Roller"), ("notes", "Bemærkninger")]
+
+
+def _contacts(ctx: AccessContext, tab: str) -> html.Section:
+    """List the contacts chosen for `tab` (or placed there by an SA-only role), with their roles."""
+    rows = [
+        {"id": c["id"], "title": c["title"], "name": c["name"], "email": c["email"], "shared_email": c["shared_email"],
+         "phone": c["phone"], "roles": ", ".join(c["roles"]), "notes": c["notes"]}
+        for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
+    ]
+    body = _grid(f"stamdata-kontakter-{tab}-grid", rows, CONTACT_COLUMNS) if rows else _empty(
+        "Ingen kontaktpersoner vises på dette faneblad.")
+    return html.Section([html.H2("Kontaktpersoner", className="h5"), body], className="mb-4 stamdata-contacts")
+
+
 def _general(ctx: AccessContext):
     facts = customers.master_data(ctx.scope, ctx.cvr)
     if facts is None:
@@ -41,6 +58,8 @@ def _general(ctx: AccessContext):
     ]
     return html.Div(
         [
+            _contacts(ctx, TAB_GENERELT),
+            html.H2("Stamdata", className="h5"),
             html.P(f"Seneste ændringer: {da_changed(facts['updated_at'])}", className="text-muted"),
             html.Table(
                 html.Tbody([html.Tr([html.Th(k, scope="row"), html.Td(v)]) for k, v in rows]),
@@ -53,20 +72,24 @@ def _general(ctx: AccessContext):
 def _accounting(ctx: AccessContext):
     rows = customers.accounting_units(ctx.scope, ctx.cvr)
     if not rows:
-        return _empty("Ingen bogføringskredse registreret.")
-    return _grid(
-        "stamdata-regnskab-grid",
-        rows,
-        [("code", "Bogføringskreds"), ("name", "Navn"), ("ministry", "Ministerområde"),
-         ("server_name", "Servernavn"), ("database_name", "Databasenavn")],
-    )
+        units = _empty("Ingen bogføringskredse registreret.")
+    else:
+        units = _grid(
+            "stamdata-regnskab-grid",
+            rows,
+            [("code", "Bogføringskreds"), ("name", "Navn"), ("ministry", "Ministerområde"),
+             ("server_name", "Servernavn"), ("database_name", "Databasenavn")],
+        )
+    return html.Div([_contacts(ctx, TAB_REGNSKAB), html.H2("Bogføringskredse", className="h5"), units])
 
 
 def _payroll(ctx: AccessContext):
     rows = customers.payroll_groups(ctx.scope, ctx.cvr)
     if not rows:
-        return _empty("Ingen løngrupper registreret.")
-    return _grid("stamdata-loen-grid", rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")])
+        groups = _empty("Ingen løngrupper registreret.")
+    else:
+        groups = _grid("stamdata-loen-grid", rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")])
+    return html.Div([_contacts(ctx, TAB_LOEN), html.H2("Løngrupper", className="h5"), groups])
 
 
 RENDERERS = {"generelt": _general, "regnskab": _accounting, "loen": _payroll}

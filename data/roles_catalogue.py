@@ -1,0 +1,155 @@
+"""The contact-role catalogue of the user guide ("Roller i Kundeportalen") and how it reaches the DB.
+
+Names and descriptions are the guide's own words. Twelve roles are assigned by the customer;
+three only by SA, and those three also decide on which Stamdata tabs the contact is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import ContactRole
+
+# Stamdata tab keys (the same keys pages/stamdata.py uses) and their Danish labels.
+TAB_GENERELT = "generelt"
+TAB_REGNSKAB = "regnskab"
+TAB_LOEN = "loen"
+TAB_LABELS: dict[str, str] = {TAB_GENERELT: "Generelt", TAB_REGNSKAB: "Regnskab", TAB_LOEN: "Løn"}
+
+SA_MAILBOX = "kundeportal@statens-adm.dk"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """One role of the catalogue as the guide describes it."""
+
+    name: str
+    description: str
+    sa_only: bool = False
+    personal_data: bool = False
+    tabs: tuple[str, ...] = ()
+
+
+CATALOGUE: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        "Deltager – Forum for lønansvarlige",
+        "Brugere der tildeles denne rolle modtager indkaldelse til Forum for lønansvarlige i staten.",
+    ),
+    RoleSpec(
+        "Deltager - Forum for regnskabschefer",
+        "Brugere der tildeles denne rolle modtager indkaldelse til Forum for statslige regnskabschefer.",
+    ),
+    RoleSpec(
+        "Deltager - Forum for RPA",
+        "Denne rolle anvendes for deltagere i Forum for RPA samt informationer om udvikling og drift af "
+        "kontorrobotter (RPA - Robotic Process Automation) fra Statens Administration.",
+    ),
+    RoleSpec(
+        "Kontaktperson – Sikkerhedshændelse (DPO)",
+        "Denne rolle benyttes til at angive, hvem der skal kontaktes i forbindelse med eventuelle sikkerhedshændelser.",
+    ),
+    RoleSpec(
+        "Kontaktperson – Uddata",
+        "Rolle benyttes til at angive mailadresse, hvortil uddata skal fremsendes. Det er vigtigt, man sørger for, "
+        "at det er en sikker e-mail, da uddata indeholder personfølsomme oplysninger.",
+        personal_data=True,
+    ),
+    RoleSpec(
+        "Kvitteringsmail – Lønportalen",
+        "Rolle benyttes til at angive mailadresse, hvortil kvitteringsmails fra Lønportalen skal fremsendes. Det er "
+        "vigtigt, man sørger for, at det er en sikker e-mail, da kvitteringsmails indeholder personfølsomme oplysninger.",
+        personal_data=True,
+    ),
+    RoleSpec(
+        "Kontaktperson – Løn",
+        "Denne rolle dækker personer, der er ansvarlige for daglige løn opgaver.",
+    ),
+    RoleSpec(
+        "Kontaktperson - Regnskab",
+        "Denne rolle anvendes til personer, der håndterer daglige regnskabsopgaver.",
+    ),
+    RoleSpec(
+        "Kontaktperson - Refusion",
+        "Denne rolle bruges til at sikre, at Statens Administration har korrekte kontaktoplysninger og en sikker "
+        "e-mailadresse til brug i forbindelse med refusionssager.",
+        personal_data=True,
+    ),
+    RoleSpec(
+        "Afreportering Løn",
+        "Denne rolle bruges til at angive, hvem de to månedlige afreporteringer i løn skal sendes til.",
+    ),
+    RoleSpec(
+        "Afstemning Løn",
+        "Denne rolle bruges til at angive, hvem der skal kontaktes i forbindelse med spørgsmål vedrørende afstemning "
+        "af beholdningskonti på lønområdet.",
+    ),
+    RoleSpec(
+        "Fejlindlæsning af lønposter",
+        "Denne rolle bruges til at angive, hvem der skal kontaktes i forbindelse med spørgsmål vedrørende "
+        "fejlindlæsning af lønposter.",
+    ),
+    RoleSpec(
+        "Deltager – Kundeforum",
+        "Denne rolle anvendes for deltagere i Kundeforum, som er sammensat af deltagere fra departementerne på "
+        "chefniveau.",
+        sa_only=True,
+        tabs=(TAB_GENERELT,),
+    ),
+    RoleSpec(
+        "Primær lønkontakt",
+        "Denne rolle indikerer modtagere af fx kundetilfredshedsundersøgelser, kundefølgere, driftsinformationer, "
+        "informationer vedr. årsafslutning.",
+        sa_only=True,
+        tabs=(TAB_GENERELT, TAB_LOEN),
+    ),
+    RoleSpec(
+        "Primær regnskabskontakt",
+        "Denne rolle indikerer modtagere af fx kundetilfredshedsundersøgelser, kundeaftaler, driftsinformationer, "
+        "informationer vedr. årsafslutning.",
+        sa_only=True,
+        tabs=(TAB_GENERELT, TAB_REGNSKAB),
+    ),
+)
+
+PERSONAL_DATA_WARNING = (
+    "Rollen sender personfølsomme oplysninger til kontaktpersonen. Sørg for, at e-mailadressen er en sikker "
+    "postkasse."
+)
+
+
+def ensure_role_catalogue(session: Session) -> list[ContactRole]:
+    """Create or update the catalogue's roles in the database (idempotent) and return them in order.
+
+    Matches roles by name; descriptions, flags, tabs and order follow the catalogue. Commits
+    nothing: the caller owns the transaction (the demo seeder, `init-db`, tests).
+    """
+    existing = {role.name: role for role in session.scalars(select(ContactRole))}
+    roles: list[ContactRole] = []
+    for order, spec in enumerate(CATALOGUE, start=1):
+        role = existing.get(spec.name)
+        if role is None:
+            role = ContactRole(name=spec.name)
+            session.add(role)
+        role.description = spec.description
+        role.sa_only = spec.sa_only
+        role.personal_data = spec.personal_data
+        role.tabs = list(spec.tabs)
+        role.sort_order = order
+        roles.append(role)
+    session.flush()
+    return roles
+
+
+def assigned_by(sa_only: bool) -> str:
+    """Return who assigns a role (SA-only or not), in Danish."""
+    if sa_only:
+        return "Systemadministrator i Statens Administration"
+    return "Brugere med rettigheden Administrator eller Rediger"
+
+
+def tab_labels(keys: list[str] | tuple[str, ...]) -> list[str]:
+    """Return the Danish labels of Stamdata tab keys, in tab order, ignoring unknown keys."""
+    return [label for key, label in TAB_LABELS.items() if key in set(keys)]

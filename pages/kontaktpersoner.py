@@ -1,0 +1,190 @@
+"""Kontaktpersoner: the customer's own contact persons, their roles and Stamdata tabs."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from auth.guard import AccessContext, guarded_layout
+from auth.rights import Menu
+from data.contacts import MAX_LENGTHS
+from data.roles_catalogue import TAB_LABELS
+from pages.ids import kontaktpersoner as Ids
+
+dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
+
+COLUMNS = [
+    ("title", "Titel"),
+    ("name", "Navn"),
+    ("email", "Email"),
+    ("shared_email", "Fællesmail"),
+    ("phone", "Telefon"),
+    ("roles", "Roller"),
+    ("notes", "Bemærkninger"),
+    ("tabs", "Vises på"),
+    ("updated", "Senest ændret"),
+]
+
+
+def contacts_grid() -> dag.AgGrid:
+    """Return the contacts grid (rows are loaded by a guarded callback)."""
+    return dag.AgGrid(
+        id=Ids.GRID,
+        rowData=[],
+        columnDefs=[{"field": f, "headerName": h, "wrapText": f in ("roles", "notes"), "autoHeight": f in ("roles", "notes")}
+                    for f, h in COLUMNS],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 110},
+        getRowId="String(params.data.id)",
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "ensureDomOrder": True,
+            "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
+            "overlayNoRowsTemplate": "Ingen kontaktpersoner endnu. Klik på »Tilføj« for at oprette en.",
+        },
+        className="ag-theme-alpine",
+    )
+
+
+def _text_field(field: str, label: str, kind: str = "text", help_text: str | None = None) -> html.Div:
+    input_id = Ids.FIELDS[field]
+    if field == "notes":
+        control = dbc.Textarea(id=input_id, maxLength=MAX_LENGTHS[field], rows=3)
+    else:
+        control = dbc.Input(id=input_id, type=kind, maxLength=MAX_LENGTHS[field], autoComplete="off")
+    parts = [dbc.Label(label, html_for=input_id), control, dbc.FormFeedback(id=Ids.feedback(field), type="invalid")]
+    if help_text:
+        parts.append(dbc.FormText(help_text))
+    return html.Div(parts, className="mb-3")
+
+
+def contact_form() -> dbc.Modal:
+    """Return the contact form modal; values and role options are filled by the form callback."""
+    body = [
+        dbc.Alert(id=Ids.FORM_ALERT, color="danger", is_open=False, className="mb-3"),
+        _text_field("title", "Titel"),
+        _text_field("name", "Navn"),
+        _text_field("email", "E-mail", "email"),
+        _text_field("shared_email", "Fællesmail", "email", "Fx en fælles postkasse for teamet."),
+        _text_field("phone", "Telefon", "tel", "8 cifre, evt. med +45 foran."),
+        _text_field("notes", "Bemærkninger"),
+        html.Fieldset(
+            [
+                html.Legend("Roller for kontaktperson", className="h6"),
+                html.P(
+                    [html.A("Læs om rollerne i Kundeportalen", href="/roller", target="_blank", rel="noopener")],
+                    className="small",
+                ),
+                dbc.Checklist(id=Ids.ROLES, options=[], value=[], className="kontakt-roles"),
+                html.Div(id=Ids.ROLES_FEEDBACK, className="text-danger small", role="alert"),
+                html.H3("Roller der tildeles af Statens Administration", className="h6 mt-3"),
+                dbc.Checklist(id=Ids.SA_ROLES, options=[], value=[], className="kontakt-roles kontakt-sa-roles"),
+                html.Div(id=Ids.PERSONAL_DATA_WARNING, **{"aria-live": "polite"}),
+            ],
+            className="mb-3",
+        ),
+        html.Fieldset(
+            [
+                html.Legend("Visning af kontaktperson", className="h6"),
+                dbc.Checklist(
+                    id=Ids.TABS,
+                    options=[{"label": label, "value": key} for key, label in TAB_LABELS.items()],
+                    value=[],
+                    inline=True,
+                ),
+                html.Div(id=Ids.TABS_FEEDBACK, className="text-danger small", role="alert"),
+                html.Div(id=Ids.FORCED_TABS, className="form-text"),
+            ]
+        ),
+    ]
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE)),
+            dbc.ModalBody(body),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Annuller", id=Ids.CANCEL, color="secondary", outline=True),
+                    dbc.Button("Gem", id=Ids.SAVE, color="primary"),
+                ]
+            ),
+        ],
+        id=Ids.FORM_MODAL,
+        is_open=False,
+        size="lg",
+        backdrop="static",
+        scrollable=True,
+    )
+
+
+def confirm_delete() -> dbc.Modal:
+    """Return the delete confirmation modal."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson")),
+            dbc.ModalBody(
+                [
+                    dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False),
+                    html.P(id=Ids.CONFIRM_TEXT),
+                ]
+            ),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Annuller", id=Ids.CONFIRM_NO, color="secondary", outline=True),
+                    dbc.Button("Slet", id=Ids.CONFIRM_YES, color="danger"),
+                ]
+            ),
+        ],
+        id=Ids.CONFIRM_MODAL,
+        is_open=False,
+    )
+
+
+def history_modal() -> dbc.Modal:
+    """Return the history modal of one contact."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Historik for kontaktperson")),
+            dbc.ModalBody(html.Div(id=Ids.HISTORY_BODY)),
+            dbc.ModalFooter(dbc.Button("Luk", id=Ids.HISTORY_CLOSE, color="secondary")),
+        ],
+        id=Ids.HISTORY_MODAL,
+        is_open=False,
+        size="xl",
+        scrollable=True,
+    )
+
+
+@guarded_layout(Menu.KONTAKTPERSONER)
+def layout(ctx: AccessContext, **_query):
+    """Return the Kontaktpersoner page; the grid and every write go through guarded callbacks."""
+    return html.Div(
+        [
+            dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            dcc.Store(id=Ids.SAVED),
+            dcc.Store(id=Ids.DELETED),
+            dcc.Store(id=Ids.FORM_STATE),
+            dcc.Store(id=Ids.DELETE_STATE),
+            html.H1("Kontaktpersoner", className="h3"),
+            html.P(
+                "Statens Administration benytter listen til at sikre udsendelse af information til relevante "
+                "kontaktpersoner. Hold den opdateret, så de korrekte kontaktoplysninger er tilgængelige."
+            ),
+            html.Div(
+                [
+                    dbc.Button("Tilføj", id=Ids.ADD, color="primary", className="me-2"),
+                    dbc.Button("Rediger", id=Ids.EDIT, color="secondary", className="me-2", disabled=True),
+                    dbc.Button("Slet", id=Ids.DELETE, color="danger", outline=True, className="me-2", disabled=True),
+                    dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True),
+                ],
+                className="mb-3 kontakt-toolbar",
+                role="toolbar",
+                **{"aria-label": "Handlinger for kontaktpersoner"},
+            ),
+            html.Div(id=Ids.STATUS, role="status", **{"aria-live": "polite"}),
+            contacts_grid(),
+            contact_form(),
+            confirm_delete(),
+            history_modal(),
+        ]
+    )
