@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from auth import init_app as init_auth
     from auth.guard import register_callbacks
     from callbacks import import_all as import_callbacks
-    from data import db, files
+    from data import db, files, mail
     from data.cli import init_app as init_cli
     from pages._shell import shell_layout
 
@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(server)
     files.init_app(server)
+    mail.init_app(server)
     init_auth(server)
     init_cli(server)
 
