@@ -1,0 +1,5 @@
+"""Ids of the Møder page."""
+
+CVR = "moeder-cvr"
+YEAR = "moeder-year"
+CONTENT = "moeder-content"
