@@ -23,15 +23,30 @@ def test_general_tab_shows_master_data(login, dash_client, email):
         assert expected in text
 
 
+def find_component(node, component_id):
+    """Return the rendered component with `component_id` anywhere in a callback's output tree."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        children = node.get("props", {}).get("children")
+        return find_component(children, component_id) if children is not None else None
+    if isinstance(node, list):
+        for child in node:
+            found = find_component(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
 def test_regnskab_and_loen_tabs(login, dash_client):
     login(world.LAESER_A)
     regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
-    rows = regnskab["props"]["rowData"]
+    rows = find_component(regnskab, "stamdata-regnskab-grid")["props"]["rowData"]
     assert [r["code"] for r in rows] == ["10001", "10002"]
     assert rows[0]["server_name"] == "SRV-A1" and rows[0]["database_name"] == "NAV_A1"
     assert rows[0]["ministry"] == "Finansministeriet - 7"
     loen = tab(dash_client, "loen", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
-    assert [r["code"] for r in loen["props"]["rowData"]] == ["LG100"]
+    assert [r["code"] for r in find_component(loen, "stamdata-loen-grid")["props"]["rowData"]] == ["LG100"]
 
 
 def test_empty_states(login, dash_client):
