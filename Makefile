@@ -4,9 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8050
 SIZES ?= 100000,1000000,10000000
+# Two pytest-xdist workers (the machines have 2 cores); `make test PYTEST_N=` runs in one process.
+PYTEST_N ?= -n 2
+AXE := node_modules/axe-core/axe.min.js
 export FLASK_APP := app
 
-.PHONY: run test venv deps dev-deps migrate seed bench clean
+.PHONY: run test venv deps dev-deps axe migrate seed bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,20 +26,43 @@ $(VENV)/.dev-deps: requirements-dev.txt requirements.txt $(VENV)/.deps
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
+# axe-core (npm) for the accessibility checks of the browser tests; without npm they are skipped.
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "[make test] ADVARSEL: npm mangler, så axe-core kan ikke installeres; browsertestene springes over (apt-get install nodejs npm)."; \
+	fi
+axe: $(AXE)
+
 migrate: deps
 	$(PY) -m flask --app app init-db
 
 seed: migrate
-	$(PY) -m flask --app app seed-demo --if-empty
+	@if [ -f data/demo.py ]; then \
+		$(PY) -m flask --app app seed-demo --if-empty; \
+	else \
+		echo "Demodata-indlæseren (data/demo.py) findes ikke endnu; portalen starter med en tom database."; \
+	fi
 
 run: seed
+	@echo "Kundeportalen kører på http://127.0.0.1:$(PORT) (stop med Ctrl+C)."
 	PORT=$(PORT) $(PY) app.py
 
-test: dev-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+# PostgreSQL and Redis are used where they answer (scripts/probe_services.py says which, and what
+# is skipped without them); the whole SQLite suite runs either way.
+test: dev-deps axe
+	@services="$$($(PY) scripts/probe_services.py)" || exit 1; \
+	eval "$$services"; \
+	echo "[make test] $(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)"; \
+	$(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)
 
 bench: dev-deps
-	$(PY) -m benchmarks.run --sizes $(SIZES)
+	@if [ -f benchmarks/run.py ]; then \
+		$(PY) -m benchmarks.run --sizes $(SIZES); \
+	else \
+		echo "benchmarks/run.py findes ikke endnu; intet at måle."; \
+	fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

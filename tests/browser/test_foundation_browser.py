@@ -46,7 +46,7 @@ def test_sign_in_search_stamdata_tabs_and_sign_out(live_server, page):
     nav = page.locator("#shell-nav")
     nav.get_by_role("link", name="Stamdata").click()
     page.wait_for_url(re.compile(r"/stamdata\?cvr=20000007"))
-    page.get_by_role("heading", name="Stamdata").wait_for()
+    page.get_by_role("heading", name="Stamdata", level=1).wait_for()
     content = page.locator("#stamdata-content")
     content.get_by_text("Styrelsen for Bøger").first.wait_for()
     assert "20000007" in content.inner_text()
