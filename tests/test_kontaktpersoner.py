@@ -1,0 +1,439 @@
+"""Kontaktpersoner page and callbacks through Dash's own endpoint: rights, forged payloads, SA-only roles,
+validation, hostile input, concurrent edits, audit trail and the contacts on the Stamdata tabs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from auth.access import AccessScope, Principal
+from data import contacts
+from data.db import get_session
+from data.models import AuditLog, User
+from data.roles_catalogue import ensure_role_catalogue
+from pages.ids import kontaktpersoner as Ids
+from pages.ids import stamdata as StamdataIds
+from tests import world
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+SCOPE_A = AccessScope.single(world.CVR_A)
+SCOPE_B = AccessScope.single(world.CVR_B)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _text(response) -> str:
+    """Return a callback answer as text with non-ASCII kept, for readable assertions."""
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+class Callbacks:
+    """Call this page's callbacks as the renderer does: every declared dependency, in order."""
+
+    def __init__(self, app, client, dash_client):
+        client.get("/_dash-dependencies")
+        self.map = app.extensions["dash_app"].callback_map
+        self.dash_client = dash_client
+
+    def keys(self) -> list[str]:
+        return [k for k in self.map if "kontaktpersoner-" in k]
+
+    def key(self, output: str) -> str:
+        return next(k for k in self.map if output in k)
+
+    def call(self, output: str, values: dict[str, Any], trigger: str | None = None, cvr: Any = world.CVR_A):
+        key = self.key(output)
+        spec = self.map[key]
+        values = {f"{Ids.CVR}.data": cvr, **values}
+
+        def dep(d):
+            return {"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
+
+        outs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+        outputs = [{"id": o.component_id, "property": o.component_property} for o in outs]
+        return self.dash_client.call(
+            key, outputs if isinstance(spec["output"], list) else outputs[0],
+            [dep(d) for d in spec["inputs"]], [dep(d) for d in spec["state"]],
+            changed=[trigger] if trigger else [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"],
+        )
+
+    # The page's actions, as a user clicks them.
+    def open_add(self, **kw):
+        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.ADD}.n_clicks": 1}, f"{Ids.ADD}.n_clicks", **kw)
+
+    def open_edit(self, contact_id, **kw):
+        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.EDIT}.n_clicks": 1,
+                                                       f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
+                         f"{Ids.EDIT}.n_clicks", **kw)
+
+    def save(self, fields: dict[str, Any], roles=(), sa_roles=(), tabs=("generelt",), form_state=None, **kw):
+        values = {f"{Ids.SAVE}.n_clicks": 1, f"{Ids.FORM_STATE}.data": form_state,
+                  f"{Ids.ROLES}.value": list(roles), f"{Ids.SA_ROLES}.value": list(sa_roles),
+                  f"{Ids.TABS}.value": list(tabs)}
+        values.update({f"{Ids.FIELDS[f]}.value": v for f, v in fields.items()})
+        return self.call(f"{Ids.FORM_MODAL}.is_open", values, f"{Ids.SAVE}.n_clicks", **kw)
+
+    def load(self, saved=None, **kw):
+        return self.call(f"{Ids.GRID}.rowData", {f"{Ids.SAVED}.data": saved or {"n": 1}}, f"{Ids.SAVED}.data", **kw)
+
+    def ask_delete(self, contact_id, **kw):
+        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.DELETE}.n_clicks": 1,
+                                                          f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
+                         f"{Ids.DELETE}.n_clicks", **kw)
+
+    def confirm_delete(self, contact_id, version, **kw):
+        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.CONFIRM_YES}.n_clicks": 1,
+                                                          f"{Ids.DELETE_STATE}.data": {"id": contact_id, "version": version}},
+                         f"{Ids.CONFIRM_YES}.n_clicks", **kw)
+
+    def history(self, contact_id, **kw):
+        return self.call(f"{Ids.HISTORY_MODAL}.is_open", {f"{Ids.HISTORY}.n_clicks": 1,
+                                                          f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
+                         f"{Ids.HISTORY}.n_clicks", **kw)
+
+
+def _out(response, component: str, prop: str) -> Any:
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()["response"][component][prop]
+
+
+def _maybe(response, component: str, prop: str) -> Any:
+    """Return an output that may be left unchanged (no_update leaves it out of the answer)."""
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()["response"].get(component, {}).get(prop, "unchanged")
+
+
+FIELDS_OK = {"title": "Bogholder", "name": "Hans Hansen", "email": "hans@institution.dk", "shared_email": "",
+             "phone": "+45 12 34 56 78", "notes": "Kontaktes i forbindelse med..."}
+
+
+@pytest.fixture
+def seeded(app):
+    """The role catalogue, and one contact of customer B (made by SA staff) to aim forged payloads at."""
+    with app.app_context():
+        session = get_session()
+        roles = {r.name: r.id for r in ensure_role_catalogue(session)}
+        session.commit()
+        sa = Principal.from_user(session.scalar(select(User).where(User.email == world.SA_STAFF)))
+        b = contacts.create_contact(SCOPE_B, world.CVR_B, sa, {
+            "name": "Bøger Kontakt", "email": "kontakt@boeger.dk", "tabs": ["generelt"],
+            "role_ids": [roles["Primær lønkontakt"]]})
+    return {"roles": roles, "b_id": b["id"]}
+
+
+@pytest.fixture
+def cb(app, client, dash_client):
+    return Callbacks(app, client, dash_client)
+
+
+def _contact(app, scope, cvr, contact_id):
+    with app.app_context():
+        return contacts.get_contact(scope, cvr, contact_id)
+
+
+def _create_a(app, email=world.SA_STAFF, **raw):
+    with app.app_context():
+        session = get_session()
+        user = Principal.from_user(session.scalar(select(User).where(User.email == email)))
+        base = {"name": "Eksisterende", "email": "eks@institution.dk", "tabs": ["generelt"]}
+        return contacts.create_contact(SCOPE_A, world.CVR_A, user, base | raw)
+
+
+# --- rights ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", [world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF])
+def test_page_opens_for_rediger_administrator_and_sa(login, dash_client, seeded, email):
+    login(email)
+    response = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
+    assert response.status_code == 200
+    text = _text(response)
+    assert Ids.GRID in text and "Tilføj" in text and "Ingen adgang" not in text
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.RAPPORTER_A, world.RAPPORTER_NO_B])
+def test_page_refused_for_laeser_and_rapporter(login, dash_client, seeded, email):
+    login(email)
+    response = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
+    assert "Ingen adgang" in _text(response)
+    assert Ids.GRID not in _text(response)
+
+
+def test_page_refused_for_other_customer(login, dash_client, seeded):
+    login(world.REDIGER_A)
+    text = _text(dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_B}"))
+    assert "Ingen adgang" in text and "Bøger" not in text
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.RAPPORTER_A])
+def test_every_callback_refused_for_laeser_and_rapporter(login, cb, seeded, email):
+    login(email)
+    keys = cb.keys()
+    assert len(keys) == 6
+    for key in keys:
+        response = cb.call(key, {f"{Ids.ADD}.n_clicks": 1, f"{Ids.SAVE}.n_clicks": 1})
+        assert response.status_code == 403, (key, response.status_code)
+    # And a save with a complete, valid form writes nothing.
+    assert cb.save(FIELDS_OK).status_code == 403
+
+
+def test_every_callback_refused_for_rediger_of_a_on_b(login, cb, seeded):
+    login(world.REDIGER_A)
+    for key in cb.keys():
+        assert cb.call(key, {}, cvr=world.CVR_B).status_code == 403, key
+    assert cb.save(FIELDS_OK, cvr=world.CVR_B).status_code == 403
+    assert cb.confirm_delete(seeded["b_id"], 1, cvr=world.CVR_B).status_code == 403
+    assert cb.history(seeded["b_id"], cvr=world.CVR_B).status_code == 403
+
+
+def test_forged_ids_of_b_cannot_be_read_changed_or_deleted(app, login, cb, seeded):
+    login(world.REDIGER_A)
+    b_id = seeded["b_id"]
+    edit = cb.open_edit(b_id)
+    assert "Bøger" not in _text(edit) and "findes ikke" in _text(edit)
+    save = cb.save(FIELDS_OK | {"name": "Overtaget"}, form_state={"id": b_id, "version": 1})
+    assert _maybe(save, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert "findes ikke" in _out(save, Ids.FORM_ALERT, "children")
+    assert cb.ask_delete(b_id).status_code == 204
+    delete = cb.confirm_delete(b_id, 1)
+    assert "findes ikke" in _out(delete, Ids.CONFIRM_ALERT, "children")
+    assert cb.history(b_id).status_code == 204
+    grid = _text(cb.load())
+    assert "Bøger" not in grid
+    still = _contact(app, SCOPE_B, world.CVR_B, b_id)
+    assert still["name"] == "Bøger Kontakt" and still["version"] == 1
+
+
+# --- the form: create, edit, delete, history ------------------------------------------------------
+
+
+def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
+    login(world.REDIGER_A)
+    opened = cb.open_add()
+    assert _out(opened, Ids.FORM_MODAL, "is_open") is True
+    customer_options = _out(opened, Ids.ROLES, "options")
+    sa_options = _out(opened, Ids.SA_ROLES, "options")
+    assert len(customer_options) == 12 and len(sa_options) == 3
+    assert all(o["disabled"] is True for o in sa_options)
+
+    role = seeded["roles"]["Kontaktperson - Regnskab"]
+    saved = cb.save(FIELDS_OK, roles=[role], tabs=["regnskab"])
+    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    grid = cb.load(saved=_out(saved, Ids.SAVED, "data"))
+    rows = _out(grid, Ids.GRID, "rowData")
+    assert [r["name"] for r in rows] == ["Hans Hansen"]
+    row = rows[0]
+    assert row["phone"] == "12345678" and row["roles"] == "Kontaktperson - Regnskab" and row["tabs"] == "Regnskab"
+    assert "Kontaktpersonen »Hans Hansen« er gemt." in _text(grid)
+
+    edit = cb.open_edit(row["id"])
+    assert _out(edit, Ids.FIELDS["name"], "value") == "Hans Hansen"
+    assert _out(edit, Ids.ROLES, "value") == [role]
+    state = _out(edit, Ids.FORM_STATE, "data")
+    assert state == {"id": row["id"], "version": 1}
+    saved = cb.save(FIELDS_OK | {"name": "Hans H. Hansen"}, roles=[role], tabs=["regnskab", "loen"], form_state=state)
+    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    assert _contact(app, SCOPE_A, world.CVR_A, row["id"])["tabs"] == ["regnskab", "loen"]
+
+    history = cb.history(row["id"])
+    assert _out(history, Ids.HISTORY_MODAL, "is_open") is True
+    text = _text(history)
+    assert "Oprettet" in text and "Ændret" in text and "Hans Hansen → Hans H. Hansen" in text
+    assert world.REDIGER_A in text
+
+    ask = cb.ask_delete(row["id"])
+    assert _out(ask, Ids.CONFIRM_MODAL, "is_open") is True
+    assert "Hans H. Hansen" in _out(ask, Ids.CONFIRM_TEXT, "children")
+    state = _out(ask, Ids.DELETE_STATE, "data")
+    assert state == {"id": row["id"], "version": 2}
+    deleted = cb.confirm_delete(state["id"], state["version"])
+    assert _out(deleted, Ids.CONFIRM_MODAL, "is_open") is False
+    assert _contact(app, SCOPE_A, world.CVR_A, row["id"]) is None
+    with app.app_context():
+        actions = get_session().scalars(select(AuditLog.action).where(AuditLog.entity_id == str(row["id"]))).all()
+    assert sorted(actions) == ["create", "delete", "update"]
+
+
+def test_cancel_closes_the_form_without_saving(app, login, cb, seeded):
+    login(world.REDIGER_A)
+    response = cb.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.CANCEL}.n_clicks": 1,
+                                                     **{f"{Ids.FIELDS['name']}.value": "Ikke gemt"}},
+                       f"{Ids.CANCEL}.n_clicks")
+    assert _out(response, Ids.FORM_MODAL, "is_open") is False
+    assert _out(cb.load(), Ids.GRID, "rowData") == []
+
+
+def test_selection_enables_the_row_buttons(login, cb, seeded):
+    login(world.REDIGER_A)
+    none = cb.call(f"{Ids.EDIT}.disabled", {f"{Ids.GRID}.selectedRows": []})
+    assert _out(none, Ids.EDIT, "disabled") is True
+    one = cb.call(f"{Ids.EDIT}.disabled", {f"{Ids.GRID}.selectedRows": [{"id": 1}]})
+    assert _out(one, Ids.DELETE, "disabled") is False
+
+
+# --- SA-only roles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["Deltager – Kundeforum", "Primær lønkontakt", "Primær regnskabskontakt"])
+def test_customer_cannot_create_with_sa_only_role(app, login, cb, seeded, role):
+    login(world.REDIGER_A)
+    response = cb.save(FIELDS_OK, sa_roles=[seeded["roles"][role]])
+    assert "kun af Statens Administration" in _out(response, Ids.FORM_ALERT, "children")
+    # Smuggling the SA-only id into the customer checklist changes nothing.
+    response = cb.save(FIELDS_OK, roles=[seeded["roles"][role]])
+    assert "kun af Statens Administration" in _out(response, Ids.FORM_ALERT, "children")
+    assert _out(cb.load(), Ids.GRID, "rowData") == []
+
+
+def test_customer_cannot_change_sa_only_roles_but_sees_them(app, login, cb, seeded):
+    existing = _create_a(app, role_ids=[seeded["roles"]["Primær regnskabskontakt"]])
+    login(world.ADMIN_AB)
+    edit = cb.open_edit(existing["id"])
+    assert _out(edit, Ids.SA_ROLES, "value") == [seeded["roles"]["Primær regnskabskontakt"]]
+    state = _out(edit, Ids.FORM_STATE, "data")
+    fields = FIELDS_OK | {"name": "Eksisterende"}
+    removed = cb.save(fields, sa_roles=[], form_state=state)
+    assert "kun af Statens Administration" in _out(removed, Ids.FORM_ALERT, "children")
+    added = cb.save(fields, sa_roles=[seeded["roles"]["Primær regnskabskontakt"], seeded["roles"]["Primær lønkontakt"]],
+                    form_state=state)
+    assert "kun af Statens Administration" in _out(added, Ids.FORM_ALERT, "children")
+    assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["roles"] == ["Primær regnskabskontakt"]
+    kept = cb.save(fields | {"title": "Kontorchef"}, sa_roles=[seeded["roles"]["Primær regnskabskontakt"]], form_state=state)
+    assert _out(kept, Ids.FORM_MODAL, "is_open") is False
+    assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["title"] == "Kontorchef"
+
+
+def test_sa_staff_assign_sa_only_roles(app, login, cb, seeded):
+    login(world.SA_STAFF)
+    opened = cb.open_add()
+    assert all(o["disabled"] is False for o in _out(opened, Ids.SA_ROLES, "options"))
+    saved = cb.save(FIELDS_OK, sa_roles=[seeded["roles"]["Primær lønkontakt"]], tabs=[])
+    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    row = _out(cb.load(), Ids.GRID, "rowData")[0]
+    assert row["roles"] == "Primær lønkontakt" and row["tabs"] == "Generelt, Løn"
+
+
+def test_personal_data_roles_warn_about_secure_mailbox(login, cb, seeded):
+    login(world.REDIGER_A)
+    uddata = seeded["roles"]["Kontaktperson – Uddata"]
+    response = cb.call(f"{Ids.PERSONAL_DATA_WARNING}.children", {f"{Ids.ROLES}.value": [uddata]})
+    assert "sikker" in _text(response) and "Kontaktperson – Uddata" in _text(response)
+    plain = cb.call(f"{Ids.PERSONAL_DATA_WARNING}.children", {f"{Ids.ROLES}.value": [seeded["roles"]["Afstemning Løn"]]})
+    assert _out(plain, Ids.PERSONAL_DATA_WARNING, "children") is None
+    forced = cb.call(f"{Ids.PERSONAL_DATA_WARNING}.children",
+                     {f"{Ids.SA_ROLES}.value": [seeded["roles"]["Primær lønkontakt"]]})
+    assert "Generelt, Løn" in _out(forced, Ids.FORCED_TABS, "children")
+
+
+# --- validation and hostile input ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("name", "", "Navn skal udfyldes."),
+    ("name", "x" * 201, "Navn må højst være 200 tegn."),
+    ("title", "x" * 121, "Titel må højst være 120 tegn."),
+    ("email", "hans@", "E-mail er ikke en gyldig e-mailadresse"),
+    ("email", HOSTILE, "E-mail er ikke en gyldig e-mailadresse"),
+    ("shared_email", "fælles", "Fællesmail er ikke en gyldig e-mailadresse"),
+    ("phone", "1234", "Telefon skal være et dansk nummer på 8 cifre"),
+    ("phone", "<b>12345678</b>", "Telefon skal være et dansk nummer på 8 cifre"),
+    ("phone", HOSTILE, "Telefon må højst være 30 tegn."),
+    ("notes", "x" * 2001, "Bemærkninger må højst være 2000 tegn."),
+    ("name", {"$ne": 1}, "Ugyldig værdi."),
+])
+def test_each_field_is_validated_beside_the_field(login, cb, seeded, field, value, message):
+    login(world.REDIGER_A)
+    response = cb.save(FIELDS_OK | {field: value})
+    assert _out(response, Ids.FIELDS[field], "invalid") is True
+    assert _out(response, Ids.feedback(field), "children").startswith(message)
+    assert "Ret de markerede felter" in _out(response, Ids.FORM_ALERT, "children")
+    others = [f for f in Ids.FIELDS if f != field]
+    assert all(_out(response, Ids.FIELDS[f], "invalid") is False for f in others)
+    assert _out(cb.load(), Ids.GRID, "rowData") == []
+
+
+def test_malformed_roles_and_tabs_are_refused(login, cb, seeded):
+    login(world.REDIGER_A)
+    response = cb.save(FIELDS_OK, roles=["<b>x</b>"], tabs=["refusion"])
+    assert _out(response, Ids.ROLES_FEEDBACK, "children") == "Ugyldigt valg af roller."
+    assert _out(response, Ids.TABS_FEEDBACK, "children") == "Ukendt faneblad."
+
+
+def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seeded):
+    login(world.REDIGER_A)
+    saved = cb.save({"title": HOSTILE, "name": HOSTILE, "email": "x@institution.dk", "shared_email": "",
+                     "phone": "", "notes": HOSTILE}, tabs=["generelt"])
+    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    grid = cb.load()
+    row = _out(grid, Ids.GRID, "rowData")[0]
+    assert row["name"] == HOSTILE and row["title"] == HOSTILE and row["notes"] == HOSTILE
+    history = cb.history(row["id"])
+    stamdata = dash_client.call(
+        f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
+        [{"id": StamdataIds.TABS, "property": "active_tab", "value": "generelt"}],
+        [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
+    page = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
+    for response in (grid, history, stamdata, page):
+        assert response.status_code == 200
+        # Text only: no component that renders raw HTML, no grid cell renderer that could.
+        for unsafe in (b"dangerously_allow_html", b"dangerously_allow_code", b'"Markdown"', b"cellRenderer",
+                       b"DangerouslySetInnerHTML", b'"Iframe"'):
+            assert unsafe not in response.data
+    escaped = json.dumps(HOSTILE, ensure_ascii=False)[1:-1]
+    assert escaped in _text(history) and escaped in _text(stamdata)
+
+
+# --- concurrent edits ----------------------------------------------------------------------------
+
+
+def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, cb, seeded):
+    existing = _create_a(app, email=world.REDIGER_A)
+    login(world.REDIGER_A)
+    state = _out(cb.open_edit(existing["id"]), Ids.FORM_STATE, "data")
+    # Someone else (SA staff) saves the same contact while the form is open.
+    with app.app_context():
+        session = get_session()
+        sa = Principal.from_user(session.scalar(select(User).where(User.email == world.SA_STAFF)))
+        contacts.update_contact(SCOPE_A, world.CVR_A, sa, existing["id"], 1,
+                                {"name": "Ændret af SA", "email": "eks@institution.dk", "tabs": ["generelt"]})
+    response = cb.save(FIELDS_OK | {"name": "Min ændring"}, form_state=state)
+    alert = _out(response, Ids.FORM_ALERT, "children")
+    assert alert.startswith("Kontaktpersonen er ændret af Sa Medarbejder kl. ") and alert.endswith("— genindlæs")
+    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["name"] == "Ændret af SA"
+    # A stale delete is refused too.
+    delete = cb.confirm_delete(existing["id"], 1)
+    assert "er ændret af" in _out(delete, Ids.CONFIRM_ALERT, "children")
+    assert _contact(app, SCOPE_A, world.CVR_A, existing["id"]) is not None
+
+
+# --- Stamdata tabs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A])
+def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded, email):
+    _create_a(app, name="Regnskabsmedarbejder", tabs=["regnskab"],
+              role_ids=[seeded["roles"]["Kontaktperson - Regnskab"]])
+    _create_a(app, name="Lønchef", tabs=[], role_ids=[seeded["roles"]["Primær lønkontakt"]])
+    login(email)
+
+    def tab(key):
+        response = dash_client.call(
+            f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
+            [{"id": StamdataIds.TABS, "property": "active_tab", "value": key}],
+            [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
+        assert response.status_code == 200
+        return _text(response)
+
+    generelt, regnskab, loen = tab("generelt"), tab("regnskab"), tab("loen")
+    assert "Lønchef" in generelt and "Regnskabsmedarbejder" not in generelt
+    assert "Regnskabsmedarbejder" in regnskab and "Kontaktperson - Regnskab" in regnskab and "Lønchef" not in regnskab
+    assert "Lønchef" in loen and "Primær lønkontakt" in loen
+    for text in (generelt, regnskab, loen):
+        assert "Bøger" not in text
+        for header in ("Titel", "Navn", "Email", "Fællesmail", "Telefon", "Roller", "Bemærkninger"):
+            assert header in text
