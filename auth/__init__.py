@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind sign-in, CSRF, rate limits, the sign-in wall and the auth views to `app`."""
-    from auth import headers, session, throttle, views, wall
+    from auth import headers, reset, session, throttle, views, wall
     from auth.extensions import csrf, limiter, login_manager
 
     login_manager.init_app(app)
@@ -18,3 +18,6 @@ def init_app(app: Flask) -> None:
     wall.init_app(app)
     headers.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(reset.bp)
+    from auth.downloads import bp as downloads_bp  # noqa: E402 - download routes (Kundeaftaler, files)
+    app.register_blueprint(downloads_bp)

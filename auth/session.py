@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import Flask, current_app, request, session
@@ -35,6 +36,8 @@ def load_user(session_id: str) -> Principal | None:
 def start_session() -> None:
     """Stamp a fresh session with its start and last-activity times."""
     now = int(time.time())
+    # A fresh random id: the session after sign-in shares nothing with any cookie from before.
+    session["sid"] = secrets.token_urlsafe(16)
     session["started_at"] = now
     session["seen_at"] = now
     session.permanent = False

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session
+from flask_wtf.csrf import CSRFError
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from auth.access import Principal
+from auth.extensions import limiter
 from auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from auth.session import start_session
+from auth.throttle import (
+    DEVICE_COOKIE,
+    counts_as_failed_sign_in,
+    get_login_attempts,
+    ip_limit,
+    ip_limit_breached,
+    throttled_response,
+)
 from data.db import get_session, transaction
 from data.models import User, utcnow
 
@@ -38,8 +48,9 @@ def find_user_by_email(email: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(ip_limit, methods=["POST"], deduct_when=counts_as_failed_sign_in, on_breach=ip_limit_breached)
 def login():
-    """Show the sign-in form; on POST check e-mail and password and start a new session."""
+    """Show the sign-in form; on POST check e-mail and password (unless throttled, 429) and start a new session."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -48,12 +59,18 @@ def login():
         return render_template("auth/login.html", next_url=next_url, timed_out=timed_out, email="")
     email = (request.form.get("email") or "").strip()[:MAX_EMAIL]
     password = (request.form.get("password") or "")[:MAX_PASSWORD_INPUT]
+    attempts = get_login_attempts()
+    device_cookie = request.cookies.get(DEVICE_COOKIE)
+    attempt = attempts.begin(email, device_cookie)
+    if attempt.blocked:
+        # Refused before the password is looked at; the same answer whether or not the e-mail exists.
+        return throttled_response(attempt.retry_after, next_url=next_url, email=email)
     user = find_user_by_email(email) if email else None
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        current_app.extensions["login_attempts"].record_failure(email)
+        attempts.failed(attempt)
         return render_template("auth/login.html", next_url=next_url, error=LOGIN_FAILED, email=email), 401
-    current_app.extensions["login_attempts"].record_success(email)
+    attempts.succeeded(attempt)
     if needs_rehash(user.password_hash):
         with transaction():
             user.password_hash = hash_password(password)
@@ -61,9 +78,10 @@ def login():
     session.clear()
     login_user(Principal.from_user(user))
     start_session()
-    if user.must_change_password:
-        return redirect("/skift-adgangskode")
-    return redirect(next_url)
+    response = redirect("/skift-adgangskode" if user.must_change_password else next_url)
+    # This browser is now trusted for this account: others' failures will not lock it out.
+    attempts.set_device_cookie(response, attempts.new_device_cookie(email, device_cookie))
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -106,6 +124,18 @@ def change_password():
     start_session()
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError):
+    """Answer a POST without a valid CSRF token with 400 and a Danish message (JSON for Dash)."""
+    message = "Siden var udløbet eller kom ikke fra Kundeportalen. Genindlæs siden, og prøv igen."
+    if request.path.startswith("/_dash-"):
+        return jsonify(error=message), 400
+    back = request.path if request.path in ("/login", "/glemt-adgangskode", "/skift-adgangskode") else "/"
+    page = render_template("auth/error.html", title="Formularen kunne ikke sendes", message=message,
+                           back_url=back, back_text="Prøv igen")
+    return page, 400
 
 
 @bp.route("/health")
