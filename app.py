@@ -11,7 +11,6 @@ import os
 from typing import Any, Mapping
 
 import dash
-import dash_bootstrap_components as dbc
 from flask import Flask
 
 from config import PROJECT_ROOT, load_config
@@ -61,7 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         use_pages=True,
         pages_folder=str(PROJECT_ROOT / "pages"),
         assets_folder=str(PROJECT_ROOT / "assets"),
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        # Bootstrap is served from assets/0-bootstrap-*.css (sorted first): no CDN, works offline and under CSP.
+        external_stylesheets=[],
         suppress_callback_exceptions=True,
         title="Kundeportalen",
         update_title=None,
