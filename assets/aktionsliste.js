@@ -1,0 +1,104 @@
+// Aktionsliste: every item is a main row plus a full-width second row (description and detailed
+// status), folded until opened. AG Grid's master/detail is Enterprise, so folding is done here:
+// an external filter hides folded second rows and postSortRows keeps each second row under its item.
+(function () {
+  var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+  var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+  var h = function () { return window.React.createElement.apply(window.React, arguments); };
+
+  dagfuncs.aktionIsDetail = function (params) {
+    var node = params && params.rowNode ? params.rowNode : params;
+    return !!(node && node.data && node.data.kind === "detail");
+  };
+
+  dagfuncs.aktionFilter = function (node) {
+    return !node.data || node.data.kind !== "detail" || !!node.data.expanded;
+  };
+
+  dagfuncs.aktionPostSort = function (params) {
+    var nodes = params.nodes, details = {}, mains = [], out = [];
+    nodes.forEach(function (n) {
+      if (n.data && n.data.kind === "detail") { details[n.data.id] = n; } else { mains.push(n); }
+    });
+    mains.forEach(function (n) {
+      out.push(n);
+      var d = n.data ? details[n.data.id] : null;
+      if (d) { out.push(d); delete details[n.data.id]; }
+    });
+    Object.keys(details).forEach(function (k) { out.push(details[k]); });
+    nodes.length = 0;
+    Array.prototype.push.apply(nodes, out);
+  };
+
+  dagfuncs.aktionToggle = function (api, id) {
+    var main = api.getRowNode("m-" + id), detail = api.getRowNode("d-" + id);
+    if (!main || !main.data) { return; }
+    var open = !main.data.expanded;
+    main.setData(Object.assign({}, main.data, { expanded: open }));
+    if (detail && detail.data) { detail.setData(Object.assign({}, detail.data, { expanded: open })); }
+    api.onFilterChanged();
+  };
+
+  // Enter or Space on any cell of an item opens or closes its second row. A focused button
+  // handles the key itself (native click), so the grid must not toggle a second time.
+  dagfuncs.aktionKey = function (params) {
+    var e = params.event;
+    if (!params.data || params.data.kind !== "main" || params.editing) { return false; }
+    if (e.key !== "Enter" && e.key !== " ") { return false; }
+    if (e.target && e.target.closest && e.target.closest("button")) { return true; }
+    if (e.type === "keydown") {
+      e.preventDefault();
+      dagfuncs.aktionToggle(params.api, params.data.id);
+    }
+    return true;
+  };
+
+  // First guess of a second row's height; the renderer measures and corrects it once drawn.
+  dagfuncs.aktionRowHeight = function (params) {
+    if (!params.data || params.data.kind !== "detail") { return undefined; }
+    var chars = (params.data.description || "").length + (params.data.status_detail || "").length;
+    return 64 + 22 * Math.ceil(chars / 110);
+  };
+
+  dagcomponentfuncs.AktionToggle = function (props) {
+    var data = props.data || {};
+    if (data.kind !== "main") { return null; }
+    var open = !!data.expanded;
+    var label = (open ? "Skjul" : "Vis") + " beskrivelse og status for aktion " + data.id;
+    return h("button", {
+      type: "button",
+      className: "btn btn-link btn-sm p-0 aktion-toggle",
+      "aria-expanded": open ? "true" : "false",
+      "aria-controls": "aktion-detail-" + data.id,
+      "aria-label": label,
+      title: label,
+      onClick: function (e) { e.stopPropagation(); dagfuncs.aktionToggle(props.api, data.id); }
+    }, h("span", { "aria-hidden": "true", className: "aktion-chevron" }, open ? "\u25BE" : "\u25B8"), " ", String(data.id));
+  };
+
+  dagcomponentfuncs.AktionDeadline = function (props) {
+    var data = props.data || {};
+    if (!data.deadline_label) { return null; }
+    if (!data.overdue) { return h("span", null, data.deadline_label); }
+    return h("span", { className: "aktion-overdue" },
+      h("span", null, data.deadline_label), " ",
+      h("span", { className: "aktion-overdue-flag" }, h("span", { "aria-hidden": "true" }, "\u26A0 "), "Overskredet"));
+  };
+
+  dagcomponentfuncs.AktionDetail = function (props) {
+    var data = props.data || {};
+    var ref = window.React.useRef(null);
+    window.React.useEffect(function () {
+      var el = ref.current;
+      if (!el || !props.node || !props.api) { return; }
+      var height = Math.ceil(el.getBoundingClientRect().height) + 2;
+      if (Math.abs((props.node.rowHeight || 0) - height) > 2) {
+        props.node.setRowHeight(height);
+        props.api.onRowHeightChanged();
+      }
+    });
+    return h("div", { ref: ref, className: "aktion-detail", id: "aktion-detail-" + data.id },
+      h("p", { className: "mb-1" }, h("strong", null, "Beskrivelse: "), data.description || "Ingen beskrivelse."),
+      h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."));
+  };
+})();

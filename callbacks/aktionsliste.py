@@ -1,0 +1,178 @@
+"""Aktionsliste callbacks: the items of the customer in context, folding, and CSV/XLSX export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from auth.guard import AccessContext, portal_callback
+from auth.rights import Menu
+from data import actions as data
+from pages._format import da_date
+from pages._grid import export_file_name, grid, safe_file_name, send_xlsx
+from pages.ids import aktionsliste as Ids
+
+COLUMNS: list[dict[str, Any]] = [
+    {"field": "id", "headerName": "Id", "cellRenderer": "AktionToggle", "maxWidth": 110, "minWidth": 90},
+    {"field": "area", "headerName": "Område", "maxWidth": 130},
+    {"field": "unit", "headerName": "Bogføringskreds / løngruppe"},
+    {"field": "subject", "headerName": "Emne", "flex": 2},
+    {"field": "deadline", "headerName": "Deadline", "cellRenderer": "AktionDeadline", "minWidth": 130,
+     "cellClassRules": {"aktion-overdue-cell": "params.data && params.data.overdue"}},
+    {"field": "owner", "headerName": "Ansvarlig"},
+    {"field": "process_area", "headerName": "Procesområde"},
+    {"field": "status", "headerName": "Status"},
+]
+
+# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _empty(text: str) -> html.P:
+    return html.P(text, className="text-muted portal-empty")
+
+
+def _filters(area: Any, show_closed: Any) -> tuple[str | None, bool]:
+    return data.parse_area(area), data.parse_show_closed(show_closed)
+
+
+def grid_rows(items: list[dict[str, Any]], expanded: bool) -> list[dict[str, Any]]:
+    """Return the grid's row data: per item a main row and a full-width second row."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        deadline = item["deadline"]
+        rows.append({
+            "rid": f"m-{item['id']}", "kind": "main", "expanded": expanded,
+            "id": item["id"], "area": item["area"], "unit": item["unit"], "subject": item["subject"],
+            "deadline": deadline.isoformat() if deadline else "", "deadline_label": da_date(deadline),
+            "overdue": item["overdue"], "owner": item["owner"], "process_area": item["process_area"],
+            "status": item["status"], "closed": item["is_closed"],
+        })
+        rows.append({
+            "rid": f"d-{item['id']}", "kind": "detail", "expanded": expanded, "id": item["id"],
+            "description": item["description"], "status_detail": item["status_detail"],
+        })
+    return rows
+
+
+def action_grid(items: list[dict[str, Any]], expanded: bool):
+    """Return the two-line action-list grid."""
+    return grid(
+        Ids.GRID,
+        grid_rows(items, expanded),
+        COLUMNS,
+        row_id="rid",
+        defaultColDef={"filter": False, "autoHeight": False, "wrapText": False,
+                       "suppressKeyboardEvent": {"function": "aktionKey(params)"}},
+        dashGridOptions={
+            "isFullWidthRow": {"function": "aktionIsDetail(params)"},
+            "fullWidthCellRenderer": "AktionDetail",
+            "isExternalFilterPresent": {"function": "true"},
+            "doesExternalFilterPass": {"function": "aktionFilter(params)"},
+            "postSortRows": {"function": "aktionPostSort(params)"},
+            "getRowHeight": {"function": "aktionRowHeight(params)"},
+            "rowHeight": 44,
+            "suppressCellFocus": False,
+        },
+        className="ag-theme-alpine aktion-grid",
+    )
+
+
+@portal_callback(
+    output=dict(content=Output(Ids.CONTENT, "children"), expand_label=Output(Ids.EXPAND_ALL, "children")),
+    inputs=dict(area=Input(Ids.AREA, "value"), show_closed=Input(Ids.SHOW_CLOSED, "value"),
+                expand_clicks=Input(Ids.EXPAND_ALL, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.AKTIONSLISTE,
+)
+def render_actions(ctx: AccessContext, area: Any, show_closed: Any, expand_clicks: Any):
+    """Show the checked CVR's action items with the chosen filters; 'Udvid alle' opens every second line."""
+    expanded = isinstance(expand_clicks, int) and not isinstance(expand_clicks, bool) and expand_clicks % 2 == 1
+    label = "Fold alle sammen" if expanded else "Udvid alle"
+    try:
+        chosen_area, closed = _filters(area, show_closed)
+    except data.FilterError as exc:
+        return {"content": _empty(str(exc)), "expand_label": label}
+    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+    if not items:
+        anything = data.action_items(ctx.scope, ctx.cvr, None, True)
+        text = "Ingen aktionspunkter matcher de valgte filtre." if anything else "Ingen aktionspunkter registreret"
+        return {"content": _empty(text), "expand_label": label}
+    overdue = sum(1 for i in items if i["overdue"])
+    summary = f"{len(items)} aktionspunkt{'er' if len(items) != 1 else ''}"
+    if overdue:
+        summary += f", heraf {overdue} med overskredet deadline"
+    return {
+        "content": html.Div([html.P(summary + ".", className="small text-muted mb-1"), action_grid(items, expanded)]),
+        "expand_label": label,
+    }
+
+
+def export_rows(ctx: AccessContext, area: Any, show_closed: Any) -> list[dict[str, Any]]:
+    """Return both lines of the filtered items for export; raise FilterError on a bad filter."""
+    chosen_area, closed = _filters(area, show_closed)
+    return data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if hasattr(value, "isoformat"):
+        return da_date(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Return the rows as semicolon-separated UTF-8 CSV with BOM, as Danish Excel opens it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([header for _, header in data.EXPORT_COLUMNS])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(field)) for field, _ in data.EXPORT_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@portal_callback(
+    output=Output(Ids.DOWNLOAD_CSV, "data"),
+    inputs=dict(n_clicks=Input(Ids.EXPORT_CSV, "n_clicks")),
+    state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
+               cvr=State(Ids.CVR, "data")),
+    menu=Menu.AKTIONSLISTE,
+    prevent_initial_call=True,
+)
+def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
+    """Send the filtered action list (both lines) as CSV for the checked CVR."""
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        rows = export_rows(ctx, area, show_closed)
+    except data.FilterError:
+        raise PreventUpdate
+    name = safe_file_name(export_file_name("Aktionsliste", ctx.cvr), ".csv")
+    return dcc.send_bytes(csv_bytes(rows), name, type="text/csv")
+
+
+@portal_callback(
+    output=Output(Ids.DOWNLOAD_XLSX, "data"),
+    inputs=dict(n_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
+    state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
+               cvr=State(Ids.CVR, "data")),
+    menu=Menu.AKTIONSLISTE,
+    prevent_initial_call=True,
+)
+def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
+    """Send the filtered action list (both lines) as XLSX for the checked CVR."""
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        rows = export_rows(ctx, area, show_closed)
+    except data.FilterError:
+        raise PreventUpdate
+    return send_xlsx(rows, data.EXPORT_COLUMNS, "Aktionsliste", export_file_name("Aktionsliste", ctx.cvr))

@@ -1,0 +1,12 @@
+"""Ids of the Aktionsliste page."""
+
+CVR = "aktionsliste-cvr"
+AREA = "aktionsliste-area"
+SHOW_CLOSED = "aktionsliste-show-closed"
+EXPAND_ALL = "aktionsliste-expand-all"
+CONTENT = "aktionsliste-content"
+GRID = "aktionsliste-grid"
+EXPORT_CSV = "aktionsliste-export-csv"
+EXPORT_XLSX = "aktionsliste-export-xlsx"
+DOWNLOAD_CSV = "aktionsliste-download-csv"
+DOWNLOAD_XLSX = "aktionsliste-download-xlsx"

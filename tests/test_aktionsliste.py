@@ -1,0 +1,247 @@
+"""Aktionsliste: two-line items, filters, folding, exports — and nothing of any other customer."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from tests import content_world, world
+
+OUTPUT = "..aktionsliste-content.children...aktionsliste-expand-all.children.."
+OUTPUTS = [{"id": "aktionsliste-content", "property": "children"},
+           {"id": "aktionsliste-expand-all", "property": "children"}]
+READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
+
+
+@pytest.fixture
+def content(app):
+    from data.db import get_session
+
+    with app.app_context():
+        return content_world.build(get_session())
+
+
+def cvr_state(cvr):
+    return {"id": "aktionsliste-cvr", "property": "data", "value": cvr}
+
+
+def render(dash_client, cvr, area="Alle", closed=None, clicks=0):
+    return dash_client.call(
+        OUTPUT, OUTPUTS,
+        [{"id": "aktionsliste-area", "property": "value", "value": area},
+         {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
+         {"id": "aktionsliste-expand-all", "property": "n_clicks", "value": clicks}],
+        [cvr_state(cvr)],
+    )
+
+
+def export(dash_client, kind, cvr, area="Alle", closed=None):
+    return dash_client.call(
+        f"aktionsliste-download-{kind}.data", {"id": f"aktionsliste-download-{kind}", "property": "data"},
+        [{"id": f"aktionsliste-export-{kind}", "property": "n_clicks", "value": 1}],
+        [{"id": "aktionsliste-area", "property": "value", "value": area},
+         {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
+         cvr_state(cvr)],
+        changed=[f"aktionsliste-export-{kind}.n_clicks"],
+    )
+
+
+def grid_rows(response):
+    content = response.get_json()["response"]["aktionsliste-content"]["children"]
+    grid = content["props"]["children"][1]
+    return grid["props"]["rowData"]
+
+
+def text(response) -> str:
+    return response.data.decode("unicode_escape")
+
+
+def download(response) -> bytes:
+    payload = response.get_json()["response"]
+    data = next(iter(payload.values()))["data"]
+    assert data["base64"] is True
+    return base64.b64decode(data["content"]), data["filename"]
+
+
+@pytest.mark.parametrize("email", READERS)
+def test_open_items_in_two_lines_on_arrival(login, dash_client, content, email):
+    login(email)
+    response = render(dash_client, world.CVR_A)
+    assert response.status_code == 200, response.data[:300]
+    rows = grid_rows(response)
+    mains = [r for r in rows if r["kind"] == "main"]
+    details = [r for r in rows if r["kind"] == "detail"]
+    assert {r["subject"] for r in mains} == {"Afstemning af bankkonti", "Ny lønart til tillæg"}
+    assert len(details) == len(mains) and not any(r["expanded"] for r in rows)
+    # Each main row is followed by its own second line.
+    for main, detail in zip(rows[::2], rows[1::2]):
+        assert main["kind"] == "main" and detail["kind"] == "detail" and main["id"] == detail["id"]
+    bank = next(r for r in mains if r["subject"] == "Afstemning af bankkonti")
+    assert bank["area"] == "Regnskab" and bank["unit"] == "10001 SA Drift" and bank["owner"] == "Kunden"
+    assert bank["process_area"] == "Finans" and bank["status"] == "I gang"
+    assert bank["overdue"] is True and bank["deadline_label"].count("-") == 2
+    loen = next(r for r in mains if r["area"] == "Løn")
+    assert loen["unit"] == "LG100 SA Løn" and loen["overdue"] is False
+    bank_detail = next(r for r in details if r["id"] == bank["id"])
+    assert bank_detail["description"].startswith("Bankkonto 5800")
+    assert bank_detail["status_detail"] == "Afventer kontoudtog fra banken."
+    assert "1 med overskredet deadline" in text(response)
+    assert content_world.SECRET_B not in text(response)
+
+
+def test_area_filter_closed_and_expand_all(login, dash_client, content):
+    login(world.LAESER_A)
+    loen = [r for r in grid_rows(render(dash_client, world.CVR_A, "Løn")) if r["kind"] == "main"]
+    assert [r["area"] for r in loen] == ["Løn"]
+    regnskab = [r["subject"] for r in grid_rows(render(dash_client, world.CVR_A, "Regnskab", ["vis"])) if r["kind"] == "main"]
+    assert set(regnskab) == {"Afstemning af bankkonti", "Lukket emne om kreditorer"}
+    closed = next(r for r in grid_rows(render(dash_client, world.CVR_A, "Regnskab", ["vis"]))
+                  if r.get("subject") == "Lukket emne om kreditorer")
+    # A closed item is never marked overdue, even though its deadline passed.
+    assert closed["overdue"] is False and closed["closed"] is True
+    response = render(dash_client, world.CVR_A, clicks=1)
+    assert all(r["expanded"] for r in grid_rows(response))
+    assert response.get_json()["response"]["aktionsliste-expand-all"]["children"] == "Fold alle sammen"
+    response = render(dash_client, world.CVR_A, clicks=2)
+    assert not any(r["expanded"] for r in grid_rows(response))
+
+
+@pytest.mark.parametrize("area,closed", [("Rejser", []), ("x" * 5000, []), (["Løn"], []), ({"a": 1}, []),
+                                          ("Alle", "ja"), ("Alle", 7)])
+def test_bad_filters_are_clear_messages(login, dash_client, content, area, closed):
+    login(world.LAESER_A)
+    response = render(dash_client, world.CVR_A, area, closed)
+    assert response.status_code == 200
+    body = text(response)
+    assert "Ukendt område" in body or "Ugyldig værdi" in body
+
+
+@pytest.mark.parametrize("clicks", ["x", None, -3, 10**30, {"a": 1}])
+def test_odd_click_counts_do_not_break(login, dash_client, content, clicks):
+    login(world.LAESER_A)
+    assert render(dash_client, world.CVR_A, clicks=clicks).status_code == 200
+
+
+def test_empty_states(login, dash_client, content):
+    login(world.SA_STAFF)
+    assert "Ingen aktionspunkter registreret" in text(render(dash_client, world.CVR_C))
+    login(world.LAESER_A)
+    # B has one Regnskab item only; A has open Løn items, so a Løn filter on B... use A's closed Løn: none.
+    login(world.ADMIN_AB)
+    assert "Ingen aktionspunkter matcher de valgte filtre" in text(render(dash_client, world.CVR_B, "Løn"))
+
+
+@pytest.mark.parametrize("area,closed,expected", [
+    ("Alle", [], {"Afstemning af bankkonti", "Ny lønart til tillæg"}),
+    ("Løn", [], {"Ny lønart til tillæg"}),
+    ("Regnskab", ["vis"], {"Afstemning af bankkonti", "Lukket emne om kreditorer"}),
+])
+def test_csv_export_has_both_lines_and_honours_filters(login, dash_client, content, area, closed, expected):
+    login(world.LAESER_A)
+    response = export(dash_client, "csv", world.CVR_A, area, closed)
+    assert response.status_code == 200, response.data[:300]
+    body, filename = download(response)
+    assert filename.startswith(f"Aktionsliste_{world.CVR_A}_") and filename.endswith(".csv")
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert {r["Emne"] for r in rows} == expected
+    assert {"Id", "Område", "Bogføringskreds/løngruppe", "Deadline", "Ansvarlig", "Procesområde", "Status",
+            "Beskrivelse", "Detaljeret status"} <= set(rows[0])
+    if area == "Alle":
+        bank = next(r for r in rows if r["Emne"] == "Afstemning af bankkonti")
+        assert bank["Detaljeret status"] == "Afventer kontoudtog fra banken."
+        assert bank["Beskrivelse"].startswith("Bankkonto 5800") and bank["Deadline overskredet"] == "Ja"
+        assert bank["Deadline"] == (dt.date.today() - dt.timedelta(days=10)).strftime("%d-%m-%Y")
+    assert content_world.SECRET_B.encode() not in body
+
+
+def test_xlsx_export_has_both_lines_and_honours_filters(login, dash_client, content):
+    login(world.REDIGER_A)
+    response = export(dash_client, "xlsx", world.CVR_A, "Regnskab", ["vis"])
+    assert response.status_code == 200, response.data[:300]
+    body, filename = download(response)
+    assert filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header, rows = values[0], values[1:]
+    assert "Beskrivelse" in header and "Detaljeret status" in header and "Emne" in header
+    subjects = {r[header.index("Emne")] for r in rows}
+    assert subjects == {"Afstemning af bankkonti", "Lukket emne om kreditorer"}
+    assert "Dobbeltbetaling undersøgt." in {r[header.index("Beskrivelse")] for r in rows}
+
+
+def test_csv_cells_cannot_become_formulas():
+    from callbacks.aktionsliste import csv_bytes
+
+    row = {"id": 1, "subject": "=HYPERLINK(\"x\")", "owner": "+45", "deadline": dt.date(2024, 2, 8), "overdue": False}
+    body = csv_bytes([row]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in body and "'+45" in body and "08-02-2024" in body and "Nej" in body
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.RAPPORTER_A, world.LAESER_B])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_forged_exports_are_refused(login, dash_client, content, email, kind):
+    login(email)
+    target = world.CVR_A if email in (world.RAPPORTER_A, world.LAESER_B) else world.CVR_B
+    response = export(dash_client, kind, target)
+    assert response.status_code == 403
+    assert content_world.SECRET_B.encode() not in response.data and b"Afstemning" not in response.data
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.RAPPORTER_A])
+def test_forged_render_for_b_is_refused(login, dash_client, content, email):
+    login(email)
+    response = render(dash_client, world.CVR_B)
+    assert response.status_code == 403
+    assert content_world.SECRET_B.encode() not in response.data
+
+
+@pytest.mark.parametrize("cvr", [None, "", "abc", "12345678", "9" * 5000, {"cvr": world.CVR_A}])
+def test_malformed_cvr_is_refused(login, dash_client, content, cvr):
+    login(world.LAESER_A)
+    response = render(dash_client, cvr)
+    assert response.status_code == 403
+
+
+def test_rapporter_only_gets_no_page(login, dash_client, content):
+    login(world.RAPPORTER_A)
+    page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}")
+    assert "Ingen adgang".encode() in page.data and b"aktionsliste-content" not in page.data
+
+
+@pytest.mark.parametrize("search", [f"?cvr={world.CVR_B}", f"?cvr={world.CVR_B}&omraade=L%C3%B8n"])
+def test_page_url_of_other_customer(login, dash_client, content, search):
+    login(world.LAESER_A)
+    page = dash_client.page("/aktionsliste", search)
+    assert "Ingen adgang".encode() in page.data
+    assert content_world.SECRET_B.encode() not in page.data
+
+
+@pytest.mark.parametrize("email", READERS)
+def test_page_renders(login, dash_client, content, email):
+    login(email)
+    page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&omraade=" + "y" * 3000)
+    assert page.status_code == 200
+    assert b"aktionsliste-content" in page.data and "Vis afsluttede".encode() in page.data
+
+
+def test_data_layer_filters(app, content):
+    from auth.access import AccessScope
+    from data import actions
+
+    with app.app_context():
+        scope = AccessScope.single(world.CVR_A)
+        assert {r["subject"] for r in actions.action_items(scope, world.CVR_A, "Løn")} == {"Ny lønart til tillæg"}
+        assert len(actions.action_items(scope, world.CVR_A, None, True)) == 3
+        # A scope without B finds nothing of B even when asked for B.
+        assert actions.action_items(scope, world.CVR_B, None, True) == []
+        later = dt.date.today() + dt.timedelta(days=365)
+        assert all(r["overdue"] for r in actions.action_items(scope, world.CVR_A, on=later))
+    with pytest.raises(actions.FilterError):
+        actions.parse_area("Rejser")
+    assert actions.parse_area("Alle") is None and actions.parse_show_closed(["vis"]) is True
