@@ -46,3 +46,20 @@ def da_number(value: float | int | None, decimals: int = 0) -> str:
         return "–"
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=fmt, locale=LOCALE)
+
+
+def da_month(value: dt.date) -> str:
+    """Format a month as 'juni 2026'."""
+    return format_date(value, "LLLL y", locale=LOCALE)
+
+
+def da_month_short(value: dt.date) -> str:
+    """Format a month as 'jun. 2026' (for table headers and chart axes)."""
+    return format_date(value, "LLL y", locale=LOCALE)
+
+
+def da_percent(value: float | None) -> str:
+    """Format an achievement as '98,5 %' with one decimal; '–' when there were no cases."""
+    if value is None or value != value:
+        return "–"
+    return f"{format_decimal(value, format='0.0', locale=LOCALE)} %"

@@ -1,0 +1,167 @@
+"""Information callbacks: the Servicemålsrapport for a period, its trends and its exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pandas as pd
+from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from auth.guard import AccessContext, portal_callback
+from auth.rights import Menu
+from data import kpi
+from data.rules import goal_met_target, latest_closed_month
+from pages._export import send_csv
+from pages._format import da_month, da_month_short, da_percent
+from pages._grid import export_file_name, send_xlsx
+from pages.ids import information as Ids
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+TREND_MONTHS = 12
+OLDEST_YEAR = 2000
+
+
+def parse_period(value: Any) -> dt.date | None:
+    """Return the first day of a 'YYYY-MM' period no later than the latest closed month, else None."""
+    if not isinstance(value, str):
+        return None
+    match = PERIOD_PATTERN.match(value)
+    if not match:
+        return None
+    month = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    if month.year < OLDEST_YEAR or month > latest_closed_month():
+        return None
+    return month
+
+
+def _mark(value: float | None, target: float) -> Any:
+    """Return a cell: the achievement with a symbol and a text for screen readers (not colour alone)."""
+    met = goal_met_target(value, target)
+    if met is None:
+        return html.Td(["–", html.Span(" ingen sager", className="visually-hidden")], className="kpi-none")
+    symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
+    return html.Td(
+        [da_percent(value), " ", html.Span(symbol, **{"aria-hidden": "true"}), html.Span(f" {words}", className="visually-hidden")],
+        className=f"kpi-cell {cls}",
+        title=words.capitalize(),
+    )
+
+
+def report_table(frame: pd.DataFrame) -> Any:
+    """Render the report frame as a table grouped by area, one column per month."""
+    months: list[dt.date] = frame.attrs["months"]
+    labels = [f"{m:%Y-%m}" for m in months]
+    head = html.Thead(html.Tr(
+        [html.Th("Område", scope="col"), html.Th("Servicemål", scope="col"), html.Th("Regel", scope="col"),
+         html.Th("Mål %", scope="col", className="text-end")]
+        + [html.Th(da_month(m).capitalize(), scope="col", className="text-end") for m in months]
+    ))
+    body = []
+    for area, rows in frame.groupby("area", sort=False):
+        first = True
+        for row in rows.to_dict("records"):
+            cells = [
+                html.Th(area if first else "", scope="row", className="kpi-area"),
+                html.Td([html.Span(row["code"], className="kpi-code"), " ", row["title"]]),
+                html.Td(row["rule_text"], className="kpi-rule"),
+                html.Td(da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end"),
+            ]
+            cells += [_mark(row[label], row["target_pct"]) for label in labels]
+            body.append(html.Tr(cells, className="kpi-area-start" if first else None))
+            first = False
+    return html.Table([html.Caption("Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head, html.Tbody(body)],
+                      className="table table-sm kpi-report")
+
+
+def trend_figure(area: str, frame: pd.DataFrame) -> dict:
+    """Return a small line chart (a plain figure dict) of one area's goals over the months."""
+    months: list[dt.date] = frame.attrs["months"]
+    labels = [f"{m:%Y-%m}" for m in months]
+    x = [da_month_short(m) for m in months]
+    data = []
+    for row in frame.to_dict("records"):
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
+                     "y": [row[label] for label in labels],
+                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + row["code"] + "</extra>"})
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": area, "font": {"size": 14}},
+            "height": 260,
+            "margin": {"l": 40, "r": 10, "t": 36, "b": 40},
+            "yaxis": {"title": {"text": "%"}, "range": [0, 105]},
+            "legend": {"orientation": "h", "y": -0.3, "font": {"size": 10}},
+            "separators": ",.",
+        },
+    }
+
+
+def _trends(ctx: AccessContext, month: dt.date) -> list[Any]:
+    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=TREND_MONTHS)
+    charts = []
+    for area, rows in frame.groupby("area", sort=False):
+        rows.attrs["months"] = frame.attrs["months"]
+        charts.append(html.Figure(
+            [dcc.Graph(figure=trend_figure(area, rows), config={"displayModeBar": False}),
+             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
+            className="col-md-6 col-xl-3",
+        ))
+    return charts
+
+
+@portal_callback(
+    output=dict(report=Output(Ids.REPORT, "children"), trends=Output(Ids.TRENDS, "children")),
+    inputs=dict(period=Input(Ids.PERIOD, "value")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+)
+def render_report(ctx: AccessContext, period: Any):
+    """Render the Servicemålsrapport ending in the chosen period, and the trend charts."""
+    month = parse_period(period)
+    if month is None:
+        message = html.P("Ugyldig periode. Vælg en afsluttet måned i listen.", className="alert alert-warning", role="alert")
+        return {"report": message, "trends": []}
+    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month)
+    if frame.empty:
+        empty = html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
+        return {"report": empty, "trends": []}
+    return {"report": report_table(frame), "trends": _trends(ctx, month)}
+
+
+def export_rows(frame: pd.DataFrame) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Return the report as flat rows and columns for CSV/XLSX."""
+    months: list[dt.date] = frame.attrs["months"]
+    columns = [("area", "Område"), ("code", "Mål"), ("title", "Servicemål"), ("rule_text", "Regel"), ("target_pct", "Mål %")]
+    columns += [(f"{m:%Y-%m}", f"{da_month(m)} (%)") for m in months]
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {field: record.get(field) for field, _ in columns}
+        for m in months:
+            value = record.get(f"{m:%Y-%m}")
+            row[f"{m:%Y-%m}"] = None if value is None or value != value else round(float(value), 1)
+        rows.append(row)
+    return rows, columns
+
+
+@portal_callback(
+    output=Output(Ids.DOWNLOAD, "data"),
+    inputs=dict(csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"), xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
+    state=dict(period=State(Ids.PERIOD, "value"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period: Any):
+    """Download the Servicemålsrapport of the chosen period as CSV or XLSX."""
+    month = parse_period(period)
+    if month is None or not (csv_clicks or xlsx_clicks):
+        raise PreventUpdate
+    rows, columns = export_rows(kpi.service_goal_report(ctx.scope, ctx.cvr, month))
+    name = export_file_name(f"Servicemaalsrapport_{month:%Y-%m}", ctx.cvr)
+    if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
+        return send_xlsx(rows, columns, "Servicemålsrapport", name)
+    if dash_ctx.triggered_id == Ids.EXPORT_CSV:
+        return send_csv(rows, columns, name)
+    return no_update

@@ -1,0 +1,122 @@
+"""Information: the Servicemålsrapport of the customer in context, right to the case."""
+
+import io
+
+import openpyxl
+import pytest
+
+from data.db import get_session
+from data.rules import add_months
+from pages._format import da_month
+from tests import reports_world, world
+
+
+@pytest.fixture
+def report_app(app):
+    with app.app_context():
+        reports_world.build(get_session())
+    return app
+
+
+def report(dash_client, period, cvr=world.CVR_A):
+    return dash_client.call(
+        "..information-report.children...information-trends.children..",
+        [{"id": "information-report", "property": "children"}, {"id": "information-trends", "property": "children"}],
+        [{"id": "information-period", "property": "value", "value": period}],
+        [{"id": "information-cvr", "property": "data", "value": cvr}],
+    )
+
+
+def text_of(response):
+    return response.data.decode("unicode_escape")
+
+
+def test_page_shows_period_picker_and_latest_closed_month(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    page = text_of(dash_client.page("/information", f"?cvr={world.CVR_A}"))
+    assert "Servicemålsrapport" in page
+    assert f'"value": "{last:%Y-%m}"'.replace(" ", "") in page.replace(" ", "")
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF])
+def test_report_figures(report_app, login, dash_client, email):
+    login(email)
+    last, prev, before = reports_world.months()
+    response = report(dash_client, f"{last:%Y-%m}")
+    assert response.status_code == 200
+    text = text_of(response)
+    # A1 in M: 4 met of 5 (3 + 1 on 10002) -> 80,0 %; M-1: 1 of 1 -> 100,0 %; M-2: no cases -> –.
+    assert "80,0 %" in text and "100,0 %" in text and "–" in text
+    assert "mål ikke nået" in text and "mål nået" in text and "ingen sager" in text
+    for month in (last, prev, before):
+        assert da_month(month).capitalize() in text
+    assert "Regnskab" in text and "Løn" in text
+    assert "B-0" not in text
+
+
+def test_earlier_period(report_app, laeser_a, dash_client):
+    import json
+
+    last, prev, _ = reports_world.months()
+    body = report(dash_client, f"{prev:%Y-%m}").get_json()["response"]
+    table = json.dumps(body["information-report"], ensure_ascii=False)
+    # The table ends at M-1 now: A1 shows 100,0 % there, and M (80,0 %) is not in it.
+    assert da_month(add_months(prev, -2)).capitalize() in table and da_month(prev).capitalize() in table
+    assert "100,0 %" in table
+    assert "80,0 %" not in table and da_month(last).capitalize() not in table
+
+
+@pytest.mark.parametrize("period", ["2099-01", "abc", None, 202401, "2024-13", "1999-12", {"x": 1}, "2024-1"])
+def test_bad_period(report_app, laeser_a, dash_client, period):
+    response = report(dash_client, period)
+    assert response.status_code == 200
+    assert "Ugyldig periode" in text_of(response)
+
+
+def test_customer_without_cases(report_app, login, dash_client):
+    login(world.SA_STAFF)
+    last, _, _ = reports_world.months()
+    assert "ingen sager at rapportere" in text_of(report(dash_client, f"{last:%Y-%m}", cvr=world.CVR_C))
+
+
+@pytest.mark.parametrize("email,cvr", [(world.LAESER_A, world.CVR_B), (world.RAPPORTER_A, world.CVR_A), (world.LAESER_B, world.CVR_A)])
+def test_refused_without_read_right(report_app, login, dash_client, email, cvr):
+    login(email)
+    last, _, _ = reports_world.months()
+    response = report(dash_client, f"{last:%Y-%m}", cvr=cvr)
+    assert response.status_code == 403
+    assert b"80,0" not in response.data and b"B-0" not in response.data
+
+
+def export(dash_client, which, period, cvr=world.CVR_A):
+    return dash_client.call(
+        "information-download.data", {"id": "information-download", "property": "data"},
+        [{"id": "information-export-csv", "property": "n_clicks", "value": 1 if which == "csv" else 0},
+         {"id": "information-export-xlsx", "property": "n_clicks", "value": 1 if which == "xlsx" else 0}],
+        [{"id": "information-period", "property": "value", "value": period},
+         {"id": "information-cvr", "property": "data", "value": cvr}],
+        changed=[f"information-export-{which}.n_clicks"],
+    )
+
+
+def test_export_csv_and_xlsx(report_app, laeser_a, dash_client):
+    import base64
+
+    last, _, _ = reports_world.months()
+    data = export(dash_client, "csv", f"{last:%Y-%m}").get_json()["response"]["information-download"]["data"]
+    assert data["filename"].startswith(f"Servicemaalsrapport_{last:%Y-%m}_{world.CVR_A}")
+    lines = data["content"].lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Område;Mål;Servicemål;Regel;Mål %")
+    a1 = next(line for line in lines if ";A1;" in line)
+    assert a1.endswith(";100.0;80.0")
+    xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"]["information-download"]["data"]
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
+    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert values[0][:2] == ["Område", "Mål"]
+    assert any(row[1] == "A1" and row[-1] == 80.0 for row in values[1:])
+
+
+def test_export_of_other_customer_refused(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    response = export(dash_client, "csv", f"{last:%Y-%m}", cvr=world.CVR_B)
+    assert response.status_code == 403 and b"B-0" not in response.data
