@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from callbacks import import_all as import_callbacks
     from data import db, files, mail
     from data.cli import init_app as init_cli
+    from data.cli_cases import init_app as init_cases_cli
     from pages._shell import shell_layout
 
     settings = load_config(config)
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(server)
     init_auth(server)
     init_cli(server)
+    init_cases_cli(server)
 
     dash_app = dash.Dash(
         __name__,

@@ -1,0 +1,883 @@
+"""The one import path for cases (Sager): validate, stage, upsert, and recompute monthly roll-ups.
+
+Used by `flask import-cases FILE` (data/cli_cases.py) and by the demo seeder.
+
+How it works, and why:
+
+1. **Validate and stage.** Records are read in chunks (a CSV/XLSX file is streamed, never
+   loaded whole). Each chunk is validated column-wise (unknown CVR, goal or unit, missing
+   fields, malformed or reversed dates), days taken and met are computed vectorised with numpy
+   (`data.workdays`, `data.rules`), and the valid rows go into a TEMPORARY staging table with
+   one bulk statement per chunk (SQLite: executemany of plain tuples; PostgreSQL: COPY). Python
+   holds one chunk at a time, so memory stays flat however large the file.
+2. **Duplicates** of a case reference within the file are found in SQL on the staging table
+   (an index on case_ref), so even 10 million references never sit in a Python set.
+3. **Atomic.** If any row is bad, nothing outside the temporary table has been written: the
+   staging table is dropped and an `ImportReport` lists every bad row (line number + Danish
+   reason, up to MAX_REPORTED_ERRORS; `error_count` is always the full count).
+4. **Upsert.** ``INSERT INTO case_ ... SELECT ... FROM staging ON CONFLICT (case_ref) DO
+   UPDATE``: a re-imported reference updates its case and is never counted twice.
+5. **Roll-ups.** Before the upsert, the (cvr, goal, unit, month) keys of the old versions of
+   re-imported cases are collected (so a case whose completion moved leaves its old month
+   correct), together with the keys of the new rows. Exactly those keys are deleted from
+   ``monthly_rollup`` and recomputed from ``case_`` through its (cvr, goal_id, completed_at)
+   index.
+
+Works on SQLite and PostgreSQL. Line numbers: for files, the physical line (CSV) or sheet row
+(XLSX) with the header on line 1; for `import_case_records`, the record's position counted from
+`first_line` (default 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    extract,
+    func,
+    insert,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from data.models import AccountingUnit, Case, Customer, MonthlyRollup, PayrollGroup, ServiceGoal
+from data.rules import RuleKind, by_day_deadline
+from data.workdays import MAX_YEAR, MIN_YEAR, busday_calendar
+
+FIELDS: tuple[str, ...] = ("cvr", "goal_code", "unit_code", "case_ref", "received_at", "completed_at")
+REQUIRED_COLUMNS: tuple[str, ...] = FIELDS[:5]  # completed_at may be left out: every case is then open
+DEFAULT_CHUNK_SIZE = 50_000
+MAX_REPORTED_ERRORS = 100_000
+CASE_REF_MAX = 64
+UNIT_CODE_MAX = 20
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+# Bigger page cache for the import's connection only (KiB, negative = size); restored afterwards.
+SQLITE_IMPORT_CACHE_KIB = 200_000
+
+_META = MetaData()
+# Temporary tables: private to the import's connection, gone with it.
+_STAGING = Table(
+    "kp_case_staging", _META,
+    Column("line_no", BigInteger),
+    Column("case_ref", String(CASE_REF_MAX)),
+    Column("cvr", String(8)),
+    Column("goal_id", Integer),
+    Column("unit_code", String(UNIT_CODE_MAX)),
+    Column("received_at", DateTime),
+    Column("completed_at", DateTime),
+    Column("days_taken", Integer),
+    Column("met", Boolean),
+    prefixes=["TEMPORARY"],
+)
+_STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met")
+_TOUCHED_RANGE = Table(
+    "kp_touched_range", _META,
+    Column("cvr", String(8)),
+    Column("goal_id", Integer),
+    Column("month", Date),
+    Column("start_at", DateTime),
+    Column("end_at", DateTime),
+    prefixes=["TEMPORARY"],
+)
+_TOUCHED_KEY = Table(
+    "kp_touched_key", _META,
+    Column("cvr", String(8)),
+    Column("goal_id", Integer),
+    Column("unit_code", String(UNIT_CODE_MAX)),
+    Column("month", Date),
+    prefixes=["TEMPORARY"],
+)
+_TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
+
+RollupKey = tuple[str, int, str, dt.date]  # cvr, goal_id, unit_code, first day of month
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad row: its line number and the Danish reason(s)."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing.
+
+    ``ok`` is False when any row was bad; then nothing was written and ``errors`` lists the bad
+    rows (at most MAX_REPORTED_ERRORS, in line order) while ``error_count`` counts all of them.
+    """
+
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    open_cases: int = 0
+    rollups_recomputed: int = 0
+    first_month: dt.date | None = None
+    last_month: dt.date | None = None
+    seconds: float = 0.0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    # Seconds per phase (read+validate, stage, index, duplicates, upsert, roll-ups, commit): for benchmarks.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def _lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        return now
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the import was written (no bad rows)."""
+        return self.error_count == 0
+
+    @property
+    def cases_per_second(self) -> float:
+        """Return the throughput of the import in rows per second."""
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def add_error(self, line: int, reason: str) -> None:
+        """Record one bad row (kept in the list up to MAX_REPORTED_ERRORS)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(line, reason))
+
+    def summary_lines(self) -> list[str]:
+        """Return the Danish summary of the import (or of its bad rows) line by line."""
+        if not self.ok:
+            lines = [f"Importen er afvist: {self.error_count} fejlbehæftede rækker ud af {self.rows}. Intet er gemt."]
+            lines += [f"Linje {e.line}: {e.reason}" for e in sorted(self.errors, key=lambda e: e.line)]
+            if self.error_count > len(self.errors):
+                lines.append(f"… og {self.error_count - len(self.errors)} fejl mere.")
+            return lines
+        lines = [
+            f"{self.rows} sager indlæst: {self.inserted} nye og {self.updated} opdaterede"
+            f" ({self.open_cases} åbne sager tæller først, når de er afsluttet).",
+            f"{self.rollups_recomputed} månedstal genberegnet.",
+        ]
+        if self.first_month and self.last_month:
+            lines.append(f"Berørte måneder: {self.first_month:%m-%Y} til {self.last_month:%m-%Y}.")
+        if self.seconds > 0:
+            lines.append(f"Tid: {self.seconds:.1f} s ({self.cases_per_second:,.0f} sager/s).".replace(",", "."))
+        return lines
+
+
+# --- reading input -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    """A batch of raw rows as columns, with their line numbers."""
+
+    lines: list[int]
+    columns: dict[str, list[Any]]
+
+
+def _chunks_from_records(records: Iterable[Mapping[str, Any]], chunk_size: int, first_line: int) -> Iterator[_Chunk]:
+    iterator = iter(records)
+    line = first_line
+    while True:
+        batch = list(islice(iterator, chunk_size))
+        if not batch:
+            return
+        columns = {name: [r.get(name) for r in batch] for name in FIELDS}
+        yield _Chunk(list(range(line, line + len(batch))), columns)
+        line += len(batch)
+
+
+def _header_index(header: Sequence[Any], report: ImportReport) -> dict[str, int] | None:
+    names = [str(h).strip().lower().lstrip("\ufeff") if h is not None else "" for h in header]
+    index = {name: names.index(name) for name in FIELDS if name in names}
+    missing = [name for name in REQUIRED_COLUMNS if name not in index]
+    if missing:
+        report.add_error(1, "overskriften mangler kolonnen " + ", ".join(f"'{m}'" for m in missing)
+                         + " (forventet: " + ", ".join(FIELDS) + ")")
+        return None
+    return index
+
+
+def _chunks_from_rows(rows: Iterator[tuple[int, Sequence[Any]]], index: dict[str, int], chunk_size: int) -> Iterator[_Chunk]:
+    width = max(index.values()) + 1
+    while True:
+        batch = list(islice(rows, chunk_size))
+        if not batch:
+            return
+        lines = [line for line, _ in batch]
+        padded = [row if len(row) >= width else list(row) + [None] * (width - len(row)) for _, row in batch]
+        columns = {name: ([row[index[name]] for row in padded] if name in index else [None] * len(padded)) for name in FIELDS}
+        yield _Chunk(lines, columns)
+
+
+def _csv_rows(handle: io.TextIOBase) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
+    first = handle.readline()
+    if not first:
+        return None, iter(())
+    delimiter = max((";", ",", "\t"), key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter))
+    reader = csv.reader(handle, delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                yield reader.line_num + 1, row  # + 1: the header line was read before the reader
+
+    return header, rows()
+
+
+def _xlsx_rows(path: Path) -> tuple[Any, list[Any] | None, Iterator[tuple[int, Sequence[Any]]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    raw = sheet.iter_rows(values_only=True)
+    header = next(raw, None)
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        for number, row in enumerate(raw, start=2):
+            if row and any(cell is not None and str(cell).strip() for cell in row):
+                yield number, row
+
+    return workbook, (list(header) if header else None), rows()
+
+
+# --- validation of one chunk -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The small reference data every row is checked against (loaded once per import)."""
+
+    cvrs: frozenset[str]
+    goals: dict[str, tuple[int, str, int]]  # upper-case code -> (id, rule_kind, rule_value)
+    units: dict[tuple[str, str], int]  # (cvr, unit_code) -> position in `pairs`
+    pairs: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def load(cls, session: Session) -> "_Reference":
+        cvrs = frozenset(session.scalars(select(Customer.cvr)))
+        goals = {code.upper(): (gid, kind, int(value))
+                 for gid, code, kind, value in session.execute(select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.rule_kind, ServiceGoal.rule_value))}
+        pairs = tuple(sorted(
+            (cvr, code)
+            for model in (AccountingUnit, PayrollGroup)
+            for cvr, code in session.execute(select(model.cvr, model.code))
+        ))
+        return cls(cvrs, goals, {pair: i for i, pair in enumerate(pairs)}, pairs)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # spreadsheets turn 33391005 into 33391005.0
+    return str(value).strip()
+
+
+def _texts(values: list[Any]) -> list[str]:
+    return [v.strip() if type(v) is str else _text(v) for v in values]
+
+
+_DANISH_FORMATS = ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
+                   "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+
+
+def _parse_one(value: Any) -> dt.datetime | None:
+    """Return a naive local datetime, None for blank; raise ValueError when malformed."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            return None
+        try:
+            result = dt.datetime.fromisoformat(s)
+        except ValueError:
+            for fmt in _DANISH_FORMATS:
+                try:
+                    result = dt.datetime.strptime(s, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise
+    elif isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    else:
+        raise ValueError(value)
+    if result.tzinfo is not None:
+        result = result.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        raise ValueError(value)
+    return result
+
+
+# Lengths of 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', '... HH:MM:SS' and '... HH:MM:SS.f' to '.ffffff'; 0 = blank.
+_ISO_LENGTHS = frozenset({0, 10, 16, 19, 21, 22, 23, 24, 25, 26})
+_NAT = np.datetime64("NaT", "us")
+
+
+def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column of dates into datetime64[us] (NaT = blank or bad) and a mask of bad values.
+
+    numpy parses well-formed ISO strings, dates and datetimes in C; anything else (padded
+    strings, Danish formats, time zones, garbage) goes one by one through `_parse_one`.
+    """
+    n = len(values)
+    odd = [i for i, v in enumerate(values)
+           if not ((type(v) is str and len(v) in _ISO_LENGTHS) or v is None or isinstance(v, dt.date))]
+    fast = values
+    if odd:
+        fast = list(values)
+        for i in odd:
+            fast[i] = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy only warns about time zones: treat as malformed here
+            parsed = np.array(fast, dtype="datetime64[us]")
+    except (ValueError, TypeError, OverflowError, Warning):
+        parsed = np.full(n, _NAT)
+        odd = list(range(n))
+    bad = np.zeros(n, dtype=bool)
+    for i in odd:
+        try:
+            value = _parse_one(values[i])
+        except (ValueError, TypeError, OverflowError):
+            bad[i] = True
+            continue
+        if value is not None:
+            parsed[i] = np.datetime64(value, "us")
+    years = parsed.astype("datetime64[Y]").astype(np.int64) + 1970
+    out_of_range = ~np.isnat(parsed) & ((years < MIN_YEAR) | (years > MAX_YEAR))
+    if out_of_range.any():
+        bad |= out_of_range
+        parsed[out_of_range] = _NAT
+    return parsed, bad
+
+
+@dataclass
+class _Validated:
+    """The valid rows of one chunk, ready for the staging table, and their roll-up keys."""
+
+    rows: list[tuple]
+    agg: tuple[np.ndarray, np.ndarray]  # unique contribution codes (see _encode) and their counts
+    open_cases: int
+
+
+def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport) -> _Validated:
+    n = len(chunk.lines)
+    cvrs = _texts(chunk.columns["cvr"])
+    goal_codes = _texts(chunk.columns["goal_code"])
+    units = _texts(chunk.columns["unit_code"])
+    refs = _texts(chunk.columns["case_ref"])
+    rec_all, bad_received = _parse_dates(chunk.columns["received_at"])
+    comp_all, bad_completed = _parse_dates(chunk.columns["completed_at"])
+    goals = [ref.goals.get(code.upper()) for code in goal_codes]
+
+    problems: dict[int, list[str]] = defaultdict(list)
+    known_cvrs, known_units = ref.cvrs, ref.units
+    # Cheap whole-chunk scans first; reasons are only worked out for the rows that fail.
+    for i in [i for i, pair in enumerate(zip(cvrs, units)) if pair not in known_units]:
+        cvr = cvrs[i]
+        if cvr not in known_cvrs:
+            problems[i].append("CVR-nummer mangler" if not cvr else f"ukendt CVR-nummer '{cvr[:20]}'")
+        else:
+            problems[i].append("enhed mangler" if not units[i]
+                               else f"enheden '{units[i][:30]}' er ikke en bogføringskreds eller løngruppe hos CVR-nummer {cvr}")
+    for i in [i for i, g in enumerate(goals) if g is None]:
+        problems[i].append("servicemål mangler" if not goal_codes[i] else f"ukendt servicemål '{goal_codes[i][:20]}'")
+    for i in [i for i, r in enumerate(refs) if not r or len(r) > CASE_REF_MAX]:
+        problems[i].append("sagsnummer mangler" if not refs[i] else f"sagsnummeret er længere end {CASE_REF_MAX} tegn")
+    for i in np.flatnonzero(bad_received).tolist():
+        problems[i].append(f"ugyldig modtagelsesdato '{_text(chunk.columns['received_at'][i])[:30]}'")
+    for i in np.flatnonzero(bad_completed).tolist():
+        problems[i].append(f"ugyldig afslutningsdato '{_text(chunk.columns['completed_at'][i])[:30]}'")
+    for i in np.flatnonzero(np.isnat(rec_all) & ~bad_received).tolist():
+        problems[i].append("modtagelsesdato mangler")
+    for i in np.flatnonzero(comp_all < rec_all).tolist():  # NaT compares False
+        problems[i].append("afslutningsdato ligger før modtagelsesdato")
+    for i in sorted(problems):
+        report.add_error(chunk.lines[i], "; ".join(problems[i]))
+
+    keep = [i for i in range(n) if i not in problems] if problems else range(n)
+    if problems:
+        pick = lambda values: [values[i] for i in keep]  # noqa: E731
+        lines, refs, cvrs, units, goals = pick(chunk.lines), pick(refs), pick(cvrs), pick(units), pick(goals)
+        rec, comp = rec_all[keep], comp_all[keep]
+    else:
+        lines, rec, comp = chunk.lines, rec_all, comp_all
+    m = len(lines)
+    if m == 0:
+        return _Validated([], (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), 0)
+
+    closed = ~np.isnat(comp)
+    goal_ids = np.fromiter((g[0] for g in goals), dtype=np.int64, count=m)
+    rule_values = np.fromiter((g[2] for g in goals), dtype=np.int64, count=m)
+    by_day = np.fromiter((g[1] == RuleKind.BY_DAY_OF_MONTH for g in goals), dtype=bool, count=m)
+
+    days = np.full(m, -1, dtype=np.int64)
+    met = np.zeros(m, dtype=bool)
+    if closed.any():
+        rec_d = rec[closed].astype("datetime64[D]")
+        comp_d = comp[closed].astype("datetime64[D]")
+        lo = int(rec_d.min().astype("datetime64[Y]").astype(int)) + 1970
+        hi = int(comp_d.max().astype("datetime64[Y]").astype(int)) + 1971
+        one = np.timedelta64(1, "D")
+        taken = np.busday_count(rec_d + one, comp_d + one, busdaycal=busday_calendar(lo, hi))
+        values_c, by_day_c = rule_values[closed], by_day[closed]
+        met_c = taken <= values_c
+        if by_day_c.any():
+            for day in np.unique(values_c[by_day_c]):
+                sel = by_day_c & (values_c == day)
+                met_c[sel] = comp_d[sel] <= by_day_deadline(rec_d[sel], int(day))
+        days[closed] = taken
+        met[closed] = met_c
+
+    rec_s = np.strings.replace(np.datetime_as_string(rec, unit="us"), "T", " ").tolist()
+    comp_s = np.strings.replace(np.datetime_as_string(comp, unit="us"), "T", " ").tolist()
+    days_l: list[Any] = days.tolist()
+    met_l: list[Any] = met.tolist()
+    goal_l = goal_ids.tolist()
+    open_idx = np.flatnonzero(~closed).tolist()
+    for i in open_idx:
+        comp_s[i] = days_l[i] = met_l[i] = None
+    rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
+
+    if closed.any():
+        pair_idx = np.fromiter((known_units[p] for p in zip(cvrs, units)), dtype=np.int64, count=m)
+        months = comp.astype("datetime64[M]").astype(np.int64)
+        codes = _encode(pair_idx[closed], goal_ids[closed], months[closed], days[closed], met[closed])
+        agg = np.unique(codes, return_counts=True)
+    else:
+        agg = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return _Validated(rows, agg, len(open_idx))
+
+
+# Roll-up contributions are aggregated in numpy as one int64 per (unit, goal, month, days, met):
+# unit pair index 19 bits | goal id 16 | months since 1990-01 12 | days taken 16 | met 1.
+_MONTH0 = (MIN_YEAR - 1970) * 12
+
+
+def _encode(pair: np.ndarray, goal: np.ndarray, month: np.ndarray, days: np.ndarray, met: np.ndarray) -> np.ndarray:
+    if len(pair) and (pair.max() >= 1 << 19 or goal.max() >= 1 << 16 or days.max() >= 1 << 16):
+        raise ValueError("for mange enheder, servicemål eller dage til at samle månedstal")
+    return ((((pair << 16 | goal) << 12 | (month - _MONTH0)) << 16 | days) << 1) | met.astype(np.int64)
+
+
+def _decode(codes: np.ndarray) -> tuple[np.ndarray, ...]:
+    met = codes & 1
+    days = (codes >> 1) & 0xFFFF
+    month = ((codes >> 17) & 0xFFF) + _MONTH0
+    goal = (codes >> 29) & 0xFFFF
+    pair = codes >> 45
+    return pair, goal, month, days, met
+
+
+def _month_from_index(index: int) -> dt.date:
+    return dt.date(1970 + index // 12, index % 12 + 1, 1)
+
+
+# --- database work -------------------------------------------------------------------------------
+
+
+def _drop_temp_tables(conn: Connection) -> None:
+    for table in _TEMP_TABLES:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+
+
+def _stage(conn: Connection, rows: list[tuple]) -> None:
+    """Bulk-insert validated rows into the staging table (COPY on PostgreSQL)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    marks = ", ".join(["?"] * len(_STAGING_COLUMNS))
+    conn.exec_driver_sql(f"INSERT INTO {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) VALUES ({marks})", rows)
+
+
+def _insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert plain tuples with one executemany, bypassing per-row ORM/Core parameter handling."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})", rows)
+
+
+def _bind_date(conn: Connection, value: dt.date) -> Any:
+    # SQLite stores dates as text in SQLAlchemy's format; PostgreSQL takes the object.
+    return value.isoformat() if conn.dialect.name == "sqlite" else value
+
+
+def _bind_datetime(conn: Connection, value: dt.datetime) -> Any:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else value
+
+
+def _report_duplicates(conn: Connection, report: ImportReport) -> None:
+    s = _STAGING.c
+    first = (
+        select(s.case_ref, func.min(s.line_no).label("first_line"))
+        .group_by(s.case_ref)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    stmt = (
+        select(s.line_no, s.case_ref, first.c.first_line)
+        .join(first, first.c.case_ref == s.case_ref)
+        .where(s.line_no > first.c.first_line)
+        .order_by(s.line_no)
+    )
+    for line, ref, first_line in conn.execute(stmt):
+        report.add_error(int(line), f"sagsnummeret '{ref}' findes også i linje {int(first_line)}")
+
+
+Contributions = dict[RollupKey, list[Any]]  # key -> [handled, met, {days taken: count}]
+
+
+def _add(target: Contributions, key: RollupKey, days: int, count: int, met: int, sign: int = 1) -> None:
+    entry = target.setdefault(key, [0, 0, {}])
+    entry[0] += sign * count
+    entry[1] += sign * met
+    entry[2][days] = entry[2].get(days, 0) + sign * count
+
+
+def _old_versions(conn: Connection) -> tuple[Contributions, int]:
+    """Return what the stored versions of the staged cases contribute to roll-ups, and how many exist.
+
+    Runs before the upsert, so a case whose completion (or goal, unit, CVR) changes is taken out
+    of its OLD month's roll-up.
+    """
+    year = extract("year", Case.completed_at)
+    month = extract("month", Case.completed_at)
+    met_flag = case((Case.met == true(), 1), else_=0)
+    stmt = (
+        select(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag, func.count())
+        .select_from(_STAGING.join(Case, Case.case_ref == _STAGING.c.case_ref))
+        .group_by(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag)
+    )
+    contributions: Contributions = {}
+    existing = 0
+    for cvr, goal_id, unit, y, mo, days, met, count in conn.execute(stmt):
+        existing += int(count)
+        if y is not None:
+            _add(contributions, (cvr, int(goal_id), unit, dt.date(int(y), int(mo), 1)), int(days), int(count), int(met) * int(count))
+    return contributions, existing
+
+
+def _new_versions(parts: list[tuple[np.ndarray, np.ndarray]], ref: _Reference) -> Contributions:
+    """Sum the per-chunk numpy aggregates of the staged (closed) cases into roll-up contributions."""
+    contributions: Contributions = {}
+    if not parts:
+        return contributions
+    codes, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts])).astype(np.int64)
+    for pair, goal, month, days, met, count in zip(*(a.tolist() for a in _decode(codes)), counts.tolist()):
+        cvr, unit = ref.pairs[pair]
+        _add(contributions, (cvr, goal, unit, _month_from_index(month)), days, count, met * count)
+    return contributions
+
+
+def _apply_rollups(conn: Connection, old: Contributions, new: Contributions) -> int:
+    """Rewrite the roll-ups of exactly the touched keys: stored - old versions + new versions.
+
+    Returns the number of keys touched. If the stored roll-ups turn out inconsistent with the
+    cases (a count would go negative), the touched keys are recomputed from the cases instead.
+    """
+    keys = set(old) | set(new)
+    if not keys:
+        return 0
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_TOUCHED_KEY.name}")
+    _TOUCHED_KEY.create(conn)
+    d = functools.partial(_bind_date, conn)
+    _insert_rows(conn, _TOUCHED_KEY.name, ("cvr", "goal_id", "unit_code", "month"),
+                 [(cvr, goal_id, unit, d(month)) for cvr, goal_id, unit, month in keys])
+    k = _TOUCHED_KEY.c
+    match = and_(k.cvr == MonthlyRollup.cvr, k.goal_id == MonthlyRollup.goal_id,
+                 k.unit_code == MonthlyRollup.unit_code, k.month == MonthlyRollup.month)
+    merged: Contributions = {}
+    stored = select(MonthlyRollup.cvr, MonthlyRollup.goal_id, MonthlyRollup.unit_code, MonthlyRollup.month,
+                    MonthlyRollup.handled, MonthlyRollup.met, MonthlyRollup.days_histogram).where(exists().where(match))
+    for cvr, goal_id, unit, month, handled, met, histogram in conn.execute(stored):
+        merged[(cvr, goal_id, unit, month)] = [handled, met, {int(day): n for day, n in (histogram or {}).items()}]
+    for source, sign in ((old, -1), (new, 1)):
+        for key, (handled, met, histogram) in source.items():
+            entry = merged.setdefault(key, [0, 0, {}])
+            entry[0] += sign * handled
+            entry[1] += sign * met
+            for day, n in histogram.items():
+                entry[2][day] = entry[2].get(day, 0) + sign * n
+    conn.execute(delete(MonthlyRollup).where(exists().where(match)))
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_TOUCHED_KEY.name}")
+    consistent = all(
+        0 <= met <= handled and all(n >= 0 for n in hist.values()) and sum(hist.values()) == handled
+        for handled, met, hist in merged.values()
+    )
+    if not consistent:
+        recompute_rollups(conn, keys)
+        return len(keys)
+    _insert_rows(conn, MonthlyRollup.__tablename__,
+                 ("cvr", "goal_id", "unit_code", "month", "handled", "met", "days_histogram"), [
+                     (cvr, goal_id, unit, d(month), handled, met,
+                      json.dumps({str(day): hist[day] for day in sorted(hist) if hist[day]}))
+                     for (cvr, goal_id, unit, month), (handled, met, hist) in merged.items() if handled > 0
+                 ])
+    return len(keys)
+
+
+_UPSERT = f"""
+INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
+SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
+FROM {_STAGING.name} WHERE true ORDER BY case_ref
+ON CONFLICT (case_ref) DO UPDATE SET
+    cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
+    received_at = excluded.received_at, completed_at = excluded.completed_at,
+    days_taken = excluded.days_taken, met = excluded.met
+"""
+
+
+# SQLite: when a load is at least this share of the table, rebuilding the (cvr, goal, completed)
+# index after the insert is cheaper than maintaining it row by row (about 2x on 1M rows).
+SQLITE_REBUILD_INDEX_SHARE = 0.5
+_CASE_INDEX = "ix_case_cvr_goal_completed"
+
+
+def _upsert(conn: Connection, staged: int) -> None:
+    """Upsert the staged rows into case_ (inside the import's transaction)."""
+    rebuild = False
+    if conn.dialect.name == "sqlite":
+        size = conn.execute(select(func.max(Case.id))).scalar() or 0
+        rebuild = staged >= SQLITE_REBUILD_INDEX_SHARE * size and staged >= 100_000
+    if rebuild:
+        # Transactional in SQLite: a failure rolls the DROP back with everything else.
+        conn.exec_driver_sql(f"DROP INDEX {_CASE_INDEX}")
+    conn.exec_driver_sql(_UPSERT)
+    if rebuild:
+        conn.exec_driver_sql(f"CREATE INDEX {_CASE_INDEX} ON case_ (cvr, goal_id, completed_at)")
+
+
+def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
+    """Recompute ``monthly_rollup`` for exactly `keys` by aggregating the cases; return rows written.
+
+    The repair path (and the fallback of `_apply_rollups`): it reads every case of the keys, so
+    imports normally update roll-ups from their own aggregates instead.
+
+    Keys whose cases all moved away lose their roll-up row. Reads cases through the
+    (cvr, goal_id, completed_at) index, one range per (cvr, goal, month).
+    """
+    if not keys:
+        return 0
+    for table in (_TOUCHED_RANGE, _TOUCHED_KEY):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+        table.create(conn)
+    ranges = {(cvr, goal_id, month) for cvr, goal_id, _unit, month in keys}
+    d, ts = functools.partial(_bind_date, conn), functools.partial(_bind_datetime, conn)
+    _insert_rows(conn, _TOUCHED_RANGE.name, ("cvr", "goal_id", "month", "start_at", "end_at"), [
+        (cvr, goal_id, d(month), ts(dt.datetime(month.year, month.month, 1)),
+         ts(dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1)))
+        for cvr, goal_id, month in ranges
+    ])
+    _insert_rows(conn, _TOUCHED_KEY.name, ("cvr", "goal_id", "unit_code", "month"),
+                 [(cvr, goal_id, unit, d(month)) for cvr, goal_id, unit, month in keys])
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {_TOUCHED_RANGE.name}")
+
+    r = _TOUCHED_RANGE.c
+    stmt = (
+        select(Case.cvr, Case.goal_id, Case.unit_code, r.month, Case.days_taken, func.count(),
+               func.sum(case((Case.met == true(), 1), else_=0)))
+        .select_from(_TOUCHED_RANGE.join(Case, and_(
+            Case.cvr == r.cvr, Case.goal_id == r.goal_id,
+            Case.completed_at >= r.start_at, Case.completed_at < r.end_at)))
+        .group_by(Case.cvr, Case.goal_id, Case.unit_code, r.month, Case.days_taken)
+    )
+    totals: dict[RollupKey, list[Any]] = {}
+    for cvr, goal_id, unit, month, days, count, met in conn.execute(stmt):
+        key = (cvr, int(goal_id), unit, month)
+        if key not in keys:
+            continue  # same goal and month but another unit: not touched, left as it is
+        entry = totals.setdefault(key, [0, 0, {}])
+        entry[0] += int(count)
+        entry[1] += int(met or 0)
+        entry[2][int(days)] = entry[2].get(int(days), 0) + int(count)
+
+    k = _TOUCHED_KEY.c
+    conn.execute(delete(MonthlyRollup).where(exists().where(
+        k.cvr == MonthlyRollup.cvr, k.goal_id == MonthlyRollup.goal_id,
+        k.unit_code == MonthlyRollup.unit_code, k.month == MonthlyRollup.month)))
+    values = [
+        (cvr, goal_id, unit, d(month), handled, met, json.dumps({str(day): hist[day] for day in sorted(hist)}))
+        for (cvr, goal_id, unit, month), (handled, met, hist) in totals.items()
+    ]
+    _insert_rows(conn, MonthlyRollup.__tablename__,
+                 ("cvr", "goal_id", "unit_code", "month", "handled", "met", "days_histogram"), values)
+    for table in (_TOUCHED_RANGE, _TOUCHED_KEY):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+    return len(values)
+
+
+# --- the public entry points ---------------------------------------------------------------------
+
+
+def import_case_records(
+    session: Session,
+    records: Iterable[Mapping[str, Any]],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    *,
+    first_line: int = 1,
+    commit: bool = True,
+) -> ImportReport:
+    """Import cases atomically: every record valid -> upsert and recompute roll-ups; else write nothing.
+
+    Each record maps cvr, goal_code, unit_code, case_ref, received_at and completed_at (blank or
+    missing = open case) to values: strings (ISO 'YYYY-MM-DD[ HH:MM[:SS]]' or Danish
+    'DD-MM-YYYY'), dates or datetimes. The unit must be a bogføringskreds or løngruppe of the CVR.
+    Records are consumed as a stream, `chunk_size` at a time. With `commit` the session is
+    committed on success; otherwise the caller commits. Returns an `ImportReport`; bad rows are
+    reported, not raised. Does no access check: callers are SA-side (CLI, seeder).
+    """
+    return _run(session, _chunks_from_records(records, chunk_size, first_line), commit)
+
+
+def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *, commit: bool = True) -> ImportReport:
+    """Import a CSV (',' ';' or tab separated, UTF-8) or XLSX file of cases, streamed in chunks.
+
+    The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
+    ignored). Raises ValueError (Danish message) for an unsupported file type; otherwise behaves
+    as `import_case_records`, with line numbers of the file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            header, rows = _csv_rows(handle)
+            return _run_rows(session, header, rows, chunk_size, commit)
+    if suffix in (".xlsx", ".xlsm"):
+        workbook, header, rows = _xlsx_rows(path)
+        try:
+            return _run_rows(session, header, rows, chunk_size, commit)
+        finally:
+            workbook.close()
+    raise ValueError(f"Filtypen '{path.suffix}' understøttes ikke: brug CSV eller XLSX.")
+
+
+def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tuple[int, Sequence[Any]]],
+              chunk_size: int, commit: bool) -> ImportReport:
+    if header is None:
+        report = ImportReport()
+        report.add_error(1, "filen er tom")
+        return report
+    report = ImportReport()
+    index = _header_index(header, report)
+    if index is None:
+        return report
+    return _run(session, _chunks_from_rows(rows, index, chunk_size), commit)
+
+
+def _run(session: Session, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+    started = time.perf_counter()
+    report = ImportReport()
+    ref = _Reference.load(session)
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+    if sqlite:
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+
+    def restore() -> None:
+        # The pragma lives on the pooled connection: put it back before the connection is released.
+        if old_cache is not None:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")
+
+    try:
+        _drop_temp_tables(conn)
+        _STAGING.create(conn)
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        lap = time.perf_counter()
+        for chunk in chunks:
+            report.rows += len(chunk.lines)
+            validated = _validate_chunk(chunk, ref, report)
+            report.open_cases += validated.open_cases
+            if len(validated.agg[0]):
+                parts.append(validated.agg)
+            lap = report._lap("validate", lap)
+            _stage(conn, validated.rows)
+            lap = report._lap("stage", lap)
+        conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
+        if not sqlite:
+            conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
+        lap = report._lap("index", lap)
+        _report_duplicates(conn, report)
+        lap = report._lap("duplicates", lap)
+        if not report.ok:
+            # Nothing but the temporary table was written: drop it and report.
+            report.errors.sort(key=lambda e: e.line)
+            report.open_cases = 0
+            _drop_temp_tables(conn)
+            restore()
+            report.seconds = time.perf_counter() - started
+            return report
+
+        old, existing = _old_versions(conn)
+        lap = report._lap("old_versions", lap)
+        _upsert(conn, staged=report.rows - report.error_count)
+        lap = report._lap("upsert", lap)
+        new = _new_versions(parts, ref)
+        keys = set(old) | set(new)
+        report.rollups_recomputed = _apply_rollups(conn, old, new)
+        _drop_temp_tables(conn)
+        restore()
+        lap = report._lap("rollups", lap)
+    except Exception:
+        try:
+            restore()
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
+        session.rollback()
+        raise
+    report.updated = existing
+    report.inserted = report.rows - existing
+    if keys:
+        months = sorted({key[3] for key in keys})
+        report.first_month, report.last_month = months[0], months[-1]
+    if commit:
+        session.commit()
+        report._lap("commit", lap)
+    report.seconds = time.perf_counter() - started
+    return report

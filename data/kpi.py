@@ -1,0 +1,303 @@
+"""Scoped reads for the Servicemålsrapport (Information) and the KPI dashboard (Rapporter).
+
+Every function takes an `AccessScope` and a CVR: a CVR outside the scope gives an empty result
+(never an error, never another customer's rows), and the SQL filters by the scope as well.
+All figures come from ``monthly_rollup`` (small, indexed by cvr and month) and are shaped with
+pandas; only `drill_through` reads cases, for one customer, goal and month, through the
+(cvr, goal_id, completed_at) index. No DataFrame outlives a call.
+
+Achievement values are per cent with one decimal (`data.rules.achievement`); None where a month
+or period had no cases: pages show "–" for it, never 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import Select, func, select
+
+from auth.access import AccessScope
+from data.db import get_session
+from data.models import Case, MonthlyRollup, ServiceGoal
+from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
+
+GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
+KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met"]
+SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "handled", "met", "achievement"]
+HISTOGRAM_COLUMNS = ["days_taken", "count"]
+MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
+DRILL_COLUMNS = ["case_ref", "unit_code", "received_at", "completed_at", "days_taken", "met"]
+
+
+def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
+    if unit_code is None or unit_code == "" or unit_code == []:
+        return None
+    return [unit_code] if isinstance(unit_code, str) else [str(u) for u in unit_code]
+
+
+def _rollup_filter(stmt: Select, scope: AccessScope, cvr: str, units: list[str] | None) -> Select:
+    stmt = stmt.where(scope.clause(MonthlyRollup.cvr), MonthlyRollup.cvr == cvr)
+    if units:
+        stmt = stmt.where(MonthlyRollup.unit_code.in_(units))
+    return stmt
+
+
+def _area_order(area: str) -> int:
+    return AREAS.index(area) if area in AREAS else len(AREAS)
+
+
+def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None) -> pd.DataFrame:
+    """Return the service goals (optionally only `goal_ids` / one `area`) in report order."""
+    stmt = select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.area, ServiceGoal.title, ServiceGoal.rule_text,
+                  ServiceGoal.target_pct, ServiceGoal.sort_order)
+    if goal_ids is not None:
+        stmt = stmt.where(ServiceGoal.id.in_(sorted(set(goal_ids))))
+    if area:
+        stmt = stmt.where(ServiceGoal.area == area)
+    rows = get_session().execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=GOAL_COLUMNS + ["sort_order"])
+    frame["target_pct"] = frame["target_pct"].astype(float)
+    frame["_area"] = frame["area"].map(_area_order)
+    frame = frame.sort_values(["_area", "sort_order", "code"]).drop(columns=["_area", "sort_order"])
+    return frame.reset_index(drop=True)
+
+
+def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
+    """Return the ids of the goals customer `cvr` has any roll-up for (empty outside `scope`)."""
+    if not scope.allows(cvr):
+        return []
+    stmt = _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
+    return sorted(get_session().scalars(stmt))
+
+
+def filter_options(scope: AccessScope, cvr: str) -> dict[str, list[Any]]:
+    """Return the choices for the pickers: areas, unit codes and months that have roll-ups."""
+    if not scope.allows(cvr):
+        return {"areas": [], "units": [], "months": [], "years": []}
+    session = get_session()
+    units = sorted(session.scalars(_rollup_filter(select(MonthlyRollup.unit_code).distinct(), scope, cvr, None)))
+    months = sorted(session.scalars(_rollup_filter(select(MonthlyRollup.month).distinct(), scope, cvr, None)))
+    goals = _goals_frame(customer_goal_ids(scope, cvr))
+    areas = sorted(set(goals["area"]), key=_area_order)
+    return {"areas": areas, "units": units, "months": months, "years": sorted({m.year for m in months})}
+
+
+def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None) -> pd.DataFrame:
+    """Return handled and met per goal and month (only month/goal pairs with roll-ups)."""
+    if not months:
+        return pd.DataFrame(columns=["goal_id", "month", "handled", "met"])
+    stmt = (
+        select(MonthlyRollup.goal_id, MonthlyRollup.month, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met))
+        .where(MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
+        .group_by(MonthlyRollup.goal_id, MonthlyRollup.month)
+    )
+    stmt = _rollup_filter(stmt, scope, cvr, units)
+    frame = pd.DataFrame(get_session().execute(stmt).all(), columns=["goal_id", "month", "handled", "met"])
+    frame[["handled", "met"]] = frame[["handled", "met"]].astype("int64")
+    return frame
+
+
+def _achievements(frame: pd.DataFrame) -> list[float | None]:
+    return [achievement(m, h) for m, h in zip(frame["met"].tolist(), frame["handled"].tolist())]
+
+
+def service_goal_report(
+    scope: AccessScope,
+    cvr: str,
+    month: dt.date | None = None,
+    *,
+    months_shown: int = 3,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return the Servicemålsrapport of `cvr`: one row per goal, achievement for the last 3 months.
+
+    `month` (any day of it) is the last month shown, default the latest closed month. Columns:
+    goal_id, code, area, title, rule_text, target_pct, then one column per month named
+    'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
+    ``frame.attrs["months"]`` lists those months as dates. Rows: every goal the customer has
+    roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). Empty outside `scope`.
+    """
+    last = month_start(month) if month else latest_closed_month(today)
+    months = [add_months(last, -i) for i in range(months_shown - 1, -1, -1)]
+    labels = [f"{m:%Y-%m}" for m in months]
+    empty = pd.DataFrame(columns=GOAL_COLUMNS + labels)
+    empty.attrs["months"] = months
+    if not scope.allows(cvr):
+        return empty
+    goal_ids = customer_goal_ids(scope, cvr)
+    if not goal_ids:
+        return empty
+    goals = _goals_frame(goal_ids)
+    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
+    values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
+    for label, m in zip(labels, months):
+        goals[label] = pd.Series([values.get((g, m)) for g in goals["goal_id"]], dtype=object)
+    goals.attrs["months"] = months
+    return goals
+
+
+def kpi_table(
+    scope: AccessScope,
+    cvr: str,
+    year: int,
+    *,
+    area: str | None = None,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return the KPI table of `cvr` for `year` up to the latest closed month.
+
+    Columns: goal_id, code, area, title, rule_text, target_pct, achievement (None when no
+    cases), handled, met, not_met. Filters: `area` and `unit_code` (one bogføringskreds /
+    løngruppe code or a list). ``frame.attrs["months"]`` holds the months counted. Empty
+    outside `scope`.
+    """
+    months = year_to_date_months(year, today)
+    if not scope.allows(cvr):
+        frame = pd.DataFrame(columns=KPI_COLUMNS)
+        frame.attrs["months"] = months
+        return frame
+    goals = _goals_frame(customer_goal_ids(scope, cvr), area)
+    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
+    totals = counts.groupby("goal_id")[["handled", "met"]].sum()
+    frame = goals.merge(totals, how="left", left_on="goal_id", right_index=True)
+    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
+    frame["not_met"] = frame["handled"] - frame["met"]
+    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
+    frame = frame[KPI_COLUMNS].reset_index(drop=True)
+    frame.attrs["months"] = months
+    return frame
+
+
+def monthly_series(
+    scope: AccessScope,
+    cvr: str,
+    year: int,
+    *,
+    area: str | None = None,
+    unit_code: str | Sequence[str] | None = None,
+    goal_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return monthly achievement per goal for `year` up to the latest closed month (long format).
+
+    Columns: goal_id, code, area, title, target_pct, month (date), handled, met, achievement
+    (None when the month had no cases). One row per goal and month, months without cases
+    included, so a chart can show gaps. Empty outside `scope`.
+    """
+    months = year_to_date_months(year, today)
+    if not scope.allows(cvr) or not months:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    ids = customer_goal_ids(scope, cvr)
+    if goal_ids is not None:
+        ids = sorted(set(ids) & {int(g) for g in goal_ids})
+    goals = _goals_frame(ids, area)
+    if goals.empty:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    grid = goals.merge(pd.DataFrame({"month": months}), how="cross")
+    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
+    frame = grid.merge(counts, how="left", on=["goal_id", "month"])
+    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
+    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
+    return frame[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def days_histogram(
+    scope: AccessScope,
+    cvr: str,
+    goal_id: int,
+    year: int,
+    *,
+    month: dt.date | None = None,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return how many cases of one goal took 0, 1, 2, … working days (columns days_taken, count).
+
+    Over `year` up to the latest closed month, or only `month` when given. Empty outside `scope`.
+    """
+    months = [month_start(month)] if month else year_to_date_months(year, today)
+    if not scope.allows(cvr) or not months:
+        return pd.DataFrame(columns=HISTOGRAM_COLUMNS)
+    stmt = (
+        select(MonthlyRollup.days_histogram)
+        .where(MonthlyRollup.goal_id == int(goal_id), MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
+    )
+    totals: dict[int, int] = {}
+    for histogram in get_session().scalars(_rollup_filter(stmt, scope, cvr, _units(unit_code))):
+        for days, count in (histogram or {}).items():
+            totals[int(days)] = totals.get(int(days), 0) + int(count)
+    return pd.DataFrame(sorted(totals.items()), columns=HISTOGRAM_COLUMNS)
+
+
+def sa_median_achievement(
+    scope: AccessScope,
+    year: int,
+    *,
+    goal_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return, per goal, the median year-to-date achievement over all customers (SA staff only).
+
+    Columns: goal_id, code, median_achievement, customers (how many customers had cases). No
+    customer is named. A scope that is not all customers (i.e. not SA staff) gets an empty frame.
+    """
+    months = year_to_date_months(year, today)
+    if not scope.all_customers or not months:
+        return pd.DataFrame(columns=MEDIAN_COLUMNS)
+    stmt = (
+        select(MonthlyRollup.goal_id, MonthlyRollup.cvr, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met))
+        .where(scope.clause(MonthlyRollup.cvr), MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
+        .group_by(MonthlyRollup.goal_id, MonthlyRollup.cvr)
+    )
+    if goal_ids is not None:
+        stmt = stmt.where(MonthlyRollup.goal_id.in_(sorted({int(g) for g in goal_ids})))
+    per_customer = pd.DataFrame(get_session().execute(stmt).all(), columns=["goal_id", "cvr", "handled", "met"])
+    per_customer = per_customer[per_customer["handled"] > 0]
+    if per_customer.empty:
+        return pd.DataFrame(columns=MEDIAN_COLUMNS)
+    per_customer["achievement"] = [achievement(m, h) for m, h in zip(per_customer["met"], per_customer["handled"])]
+    summary = per_customer.groupby("goal_id")["achievement"].agg(["median", "count"]).reset_index()
+    codes = _goals_frame(summary["goal_id"].tolist())[["goal_id", "code"]]
+    frame = codes.merge(summary, on="goal_id")
+    frame["median_achievement"] = [round(float(v), 1) for v in frame["median"]]
+    frame["customers"] = frame["count"].astype("int64")
+    return frame[MEDIAN_COLUMNS].reset_index(drop=True)
+
+
+def drill_through(
+    scope: AccessScope,
+    cvr: str,
+    goal_id: int,
+    month: dt.date,
+    *,
+    unit_code: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return the cases behind one goal and month of `cvr` (the figure's handled and met).
+
+    Columns: case_ref, unit_code, received_at, completed_at, days_taken, met; ordered by
+    completion. Reads cases through the (cvr, goal_id, completed_at) index, one month only.
+    Empty outside `scope`.
+    """
+    if not scope.allows(cvr):
+        return pd.DataFrame(columns=DRILL_COLUMNS)
+    first = month_start(month)
+    start = dt.datetime(first.year, first.month, 1)
+    nxt = add_months(first, 1)
+    end = dt.datetime(nxt.year, nxt.month, 1)
+    stmt = (
+        select(Case.case_ref, Case.unit_code, Case.received_at, Case.completed_at, Case.days_taken, Case.met)
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.goal_id == int(goal_id),
+               Case.completed_at >= start, Case.completed_at < end)
+        .order_by(Case.completed_at, Case.case_ref)
+    )
+    units = _units(unit_code)
+    if units:
+        stmt = stmt.where(Case.unit_code.in_(units))
+    frame = pd.DataFrame(get_session().execute(stmt).all(), columns=DRILL_COLUMNS)
+    frame["days_taken"] = frame["days_taken"].astype("int64")
+    frame["met"] = frame["met"].astype(bool)
+    return frame

@@ -1,0 +1,186 @@
+"""Service-goal rules: when a case met its goal, which month it counts in, and achievement.
+
+The rules, written once (tests: tests/test_rules.py):
+
+* A goal is met by one of two rules (``ServiceGoal.rule_kind`` / ``rule_value``):
+  - ``within_days`` N: met when days taken (see `data.workdays.days_taken`) <= N;
+  - ``by_day_of_month`` D: met when the case is completed no later than day D of the month it
+    was received in; a case received after day D has until day D of the next month. D larger
+    than a month's length means the month's last day.
+* A case counts in the month it was completed. Open cases (no completion) count nowhere.
+* Achievement = met / handled in per cent, one decimal, rounded half up; no cases -> None
+  (shown "–", never 0 % or 100 %).
+* The latest closed month is the last calendar month that has fully ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from data.workdays import days_taken, to_days
+
+AREAS: tuple[str, ...] = ("Regnskab", "Løn", "Rejser", "Refusion")
+
+
+class RuleKind(StrEnum):
+    """The two kinds of service-goal rule, as stored in ``ServiceGoal.rule_kind``."""
+
+    WITHIN_DAYS = "within_days"
+    BY_DAY_OF_MONTH = "by_day_of_month"
+
+
+# --- months ------------------------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    """Return the first day of the month of `day` (a date or datetime)."""
+    return dt.date(day.year, day.month, 1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """Return the first day of the month `n` months after the month of `month` (n may be negative)."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def latest_closed_month(today: dt.date | None = None) -> dt.date:
+    """Return the first day of the last calendar month that has fully ended before `today`."""
+    today = today or dt.date.today()
+    return add_months(month_start(today), -1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Return the first days of every month from `first` to `last` inclusive (empty if reversed)."""
+    months: list[dt.date] = []
+    month = month_start(first)
+    last = month_start(last)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def year_to_date_months(year: int, today: dt.date | None = None) -> list[dt.date]:
+    """Return the months of `year` up to and including the latest closed month (may be empty)."""
+    return months_between(dt.date(year, 1, 1), min(dt.date(year, 12, 1), latest_closed_month(today)))
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+
+def by_day_deadline(received: Any, day: int) -> Any:
+    """Return the deadline date(s) of a 'by day D of the month' goal for receipt date(s) `received`.
+
+    Day D of the month received; received after day D: day D of the next month; D beyond the
+    month's end: the month's last day. Scalar in, date out; array-like in, datetime64[D] array out.
+    """
+    if not 1 <= int(day) <= 31:
+        raise ValueError("Dag i måneden skal ligge mellem 1 og 31")
+    scalar = isinstance(received, (dt.date, np.datetime64, str))
+    rec = to_days(received)
+    month = rec.astype("datetime64[M]")
+    day_of_month = (rec - month.astype("datetime64[D]")).astype(np.int64) + 1
+    month = np.where(day_of_month <= day, month, month + np.timedelta64(1, "M"))
+    first = month.astype("datetime64[D]")
+    last = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    deadline = np.minimum(first + np.timedelta64(int(day) - 1, "D"), last)
+    return deadline[0].astype(dt.date) if scalar else deadline
+
+
+def evaluate(rule_kind: str, rule_value: int, received: Any, completed: Any, taken: Any = None) -> Any:
+    """Return whether case(s) met a goal: a bool for scalars, a bool array for array-likes.
+
+    `taken` may pass precomputed days taken (within_days); otherwise it is computed. Raises
+    ValueError for an unknown rule kind or a completion before its receipt.
+    """
+    scalar = isinstance(received, (dt.date, np.datetime64, str)) and isinstance(completed, (dt.date, np.datetime64, str))
+    kind = RuleKind(rule_kind)
+    if kind is RuleKind.WITHIN_DAYS:
+        if taken is None:
+            taken = days_taken(received, completed)
+        result = np.asarray(taken) <= int(rule_value)
+    else:
+        rec = to_days(received)
+        comp = to_days(completed)
+        if (comp < rec).any():
+            raise ValueError("afslutningsdato ligger før modtagelsesdato")
+        result = comp <= by_day_deadline(rec, int(rule_value))
+    return bool(np.asarray(result).reshape(-1)[0]) if scalar else np.asarray(result, dtype=bool)
+
+
+def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:
+    """Return whether one case met `goal` (anything with rule_kind and rule_value, e.g. ServiceGoal)."""
+    return bool(evaluate(goal.rule_kind, goal.rule_value, received, completed))
+
+
+# --- achievement -----------------------------------------------------------------------------------
+
+
+def achievement(met: int, handled: int) -> float | None:
+    """Return met / handled in per cent with one decimal (half up), or None when nothing was handled."""
+    if not handled:
+        return None
+    # Integer arithmetic: exact half-up rounding to 0.1 %.
+    return ((int(met) * 2000 + int(handled)) // (2 * int(handled))) / 10
+
+
+def achievement_array(met: Any, handled: Any) -> np.ndarray:
+    """Return achievement per element as float array with NaN where handled is 0."""
+    met = np.asarray(met, dtype=np.int64)
+    handled = np.asarray(handled, dtype=np.int64)
+    safe = np.where(handled > 0, handled, 1)
+    value = ((met * 2000 + safe) // (2 * safe)) / 10
+    return np.where(handled > 0, value, np.nan)
+
+
+def goal_met_target(value: float | None, target_pct: float) -> bool | None:
+    """Tell whether an achievement meets the target (None when there were no cases)."""
+    if value is None or value != value:  # None or NaN
+        return None
+    return float(value) >= float(target_pct)
+
+
+# --- a realistic catalogue of goals (for the demo seeder and tests) ------------------------------
+
+
+def default_service_goals() -> list[dict[str, Any]]:
+    """Return a fresh list of realistic service goals as ``ServiceGoal`` keyword dicts.
+
+    Titles and rule texts follow the guide's Servicemålsrapport; use ``ServiceGoal(**spec)``.
+    """
+    within = RuleKind.WITHIN_DAYS.value
+    by_day = RuleKind.BY_DAY_OF_MONTH.value
+    specs = [
+        ("A1", "Regnskab", "Kreditortransaktioner",
+         "Kreditortransaktioner bogføres inden 3 arbejdsdage fra modtagelse af opgaven.", 95, within, 3),
+        ("A2", "Regnskab", "Debitortransaktioner",
+         "Debitortransaktioner bogføres inden 3 arbejdsdage fra modtagelse af opgaven.", 95, within, 3),
+        ("A3", "Regnskab", "DDI Posteringer",
+         "Posteringer via DDI bogføres inden 3 arbejdsdage fra modtagelse af opgaven.", 95, within, 3),
+        ("A4", "Regnskab", "DDI Stamdata",
+         "Oprettelse af stamdata under oprettelse af anlægskort behandles inden 2 arbejdsdage fra modtagelse af opgaven.",
+         95, within, 2),
+        ("A5", "Regnskab", "Udarbejd perioderegnskab",
+         "Regnskabstilknytningen udføres i SKS senest den 15. i hver måned til review hos kunden. "
+         "I forbindelse med årsafslutning og sommerferien udmeldes særlig dato.", 100, by_day, 15),
+        ("L1", "Løn", "Lønindberetninger",
+         "Lønindberetninger behandles inden 2 arbejdsdage fra modtagelse af opgaven.", 98, within, 2),
+        ("L2", "Løn", "Ansættelser og fratrædelser",
+         "Ansættelser og fratrædelser registreres inden 5 arbejdsdage fra modtagelse af opgaven.", 95, within, 5),
+        ("L3", "Løn", "Lønafstemning",
+         "Lønafstemningen udføres senest den 10. i hver måned.", 100, by_day, 10),
+        ("R1", "Rejser", "Rejseafregninger",
+         "Rejseafregninger bogføres inden 3 arbejdsdage fra modtagelse af opgaven.", 95, within, 3),
+        ("RF1", "Refusion", "Refusionsanmodninger",
+         "Anmodninger om refusion af sygedagpenge og barselsdagpenge sendes inden 5 arbejdsdage fra modtagelse af opgaven.",
+         95, within, 5),
+    ]
+    return [
+        {"code": code, "area": area, "title": title, "rule_text": text, "target_pct": target,
+         "rule_kind": kind, "rule_value": value, "sort_order": index}
+        for index, (code, area, title, text, target, kind, value) in enumerate(specs, start=1)
+    ]

@@ -1,0 +1,243 @@
+"""The case import: validation, atomicity, re-import, roll-ups of touched months, CSV/XLSX and CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from data.cases_import import MAX_REPORTED_ERRORS, import_case_file, import_case_records, recompute_rollups
+from data.db import get_session
+from data.models import Case, MonthlyRollup
+from tests import world
+from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2, UNIT_B, add_goals, rec
+
+
+@pytest.fixture
+def goals(app):
+    with app.app_context():
+        yield add_goals(get_session())
+
+
+def rollups(session) -> dict[tuple, tuple]:
+    rows = session.execute(select(MonthlyRollup)).scalars().all()
+    return {(r.cvr, r.goal_id, r.unit_code, r.month): (r.handled, r.met, {int(k): v for k, v in r.days_histogram.items()})
+            for r in rows}
+
+
+def counts(session) -> tuple[int, int]:
+    return session.scalar(select(func.count()).select_from(Case)), session.scalar(select(func.count()).select_from(MonthlyRollup))
+
+
+def test_import_writes_cases_and_rollups(goals):
+    session = get_session()
+    report = import_case_records(session, [
+        rec("S1", "2024-03-04", "2024-03-06"),            # Mon -> Wed: 2 days, met
+        rec("S2", "2024-03-04 09:15", "2024-03-11 10:00"),  # 5 days, not met
+        rec("S3", "2024-03-04", ""),                       # open: counts nowhere
+        rec("S4", "2024-02-28", "2024-03-01", unit=UNIT_A2),
+        rec("S5", "2024-03-01", "2024-03-20", goal="A5"),  # by the 15th of March: late
+        rec("S6", "2024-03-16", "2024-04-15", goal="A5"),  # received after the 15th: April 15 is fine
+    ])
+    assert report.ok, report.errors
+    assert (report.rows, report.inserted, report.updated, report.open_cases) == (6, 6, 0, 1)
+    case = session.scalar(select(Case).where(Case.case_ref == "S2"))
+    assert (case.days_taken, case.met, case.received_at) == (5, False, dt.datetime(2024, 3, 4, 9, 15))
+    open_case = session.scalar(select(Case).where(Case.case_ref == "S3"))
+    assert open_case.completed_at is None and open_case.met is None and open_case.days_taken is None
+    march, april = dt.date(2024, 3, 1), dt.date(2024, 4, 1)
+    assert rollups(session) == {
+        (world.CVR_A, goals["A1"], UNIT_A, march): (2, 1, {2: 1, 5: 1}),
+        (world.CVR_A, goals["A1"], UNIT_A2, march): (1, 1, {2: 1}),
+        (world.CVR_A, goals["A5"], UNIT_A, march): (1, 0, {13: 1}),
+        (world.CVR_A, goals["A5"], UNIT_A, april): (1, 1, {18: 1}),  # Easter: 28 Mar - 1 Apr off
+    }
+    assert "6 sager indlæst: 6 nye og 0 opdaterede" in report.summary_lines()[0]
+
+
+def test_reimport_updates_and_moves_month(goals):
+    session = get_session()
+    import_case_records(session, [rec("S1", "2024-03-28", "2024-04-02"), rec("S2", "2024-03-04", "2024-03-05"),
+                                  rec("S3", "2024-03-04", None)])
+    # S1 moves from April to March, S2 changes unit, S3 is completed now; S1 sent twice would be a duplicate.
+    report = import_case_records(session, [rec("S1", "2024-03-28", "2024-03-28"), rec("S2", "2024-03-04", "2024-03-05", unit=UNIT_A2),
+                                           rec("S3", "2024-03-04", "2024-05-02")])
+    assert report.ok and (report.inserted, report.updated) == (0, 3)
+    assert counts(session)[0] == 3
+    assert rollups(session) == {
+        (world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 3, 1)): (1, 1, {0: 1}),
+        (world.CVR_A, goals["A1"], UNIT_A2, dt.date(2024, 3, 1)): (1, 1, {1: 1}),
+        (world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 5, 1)): (1, 0, {40: 1}),
+    }
+    # Importing the same file again changes nothing and counts nothing twice.
+    before = rollups(session)
+    again = import_case_records(session, [rec("S1", "2024-03-28", "2024-03-28"), rec("S2", "2024-03-04", "2024-03-05", unit=UNIT_A2),
+                                          rec("S3", "2024-03-04", "2024-05-02")])
+    assert again.ok and rollups(session) == before
+
+
+def test_reopened_case_leaves_its_month(goals):
+    session = get_session()
+    import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")])
+    import_case_records(session, [rec("S1", "2024-03-04", None)])
+    assert rollups(session) == {}
+
+
+@pytest.mark.parametrize("record, reason", [
+    (rec("X", "2024-03-04", "2024-03-05", cvr="12345678"), "ukendt CVR-nummer '12345678'"),
+    (rec("X", "2024-03-04", "2024-03-05", cvr=""), "CVR-nummer mangler"),
+    (rec("X", "2024-03-04", "2024-03-05", goal="Z9"), "ukendt servicemål 'Z9'"),
+    (rec("X", "2024-03-04", "2024-03-05", goal=""), "servicemål mangler"),
+    (rec("X", "2024-03-04", "2024-03-05", unit=UNIT_B), "enheden '20001' er ikke en bogføringskreds eller løngruppe hos CVR-nummer 33391005"),
+    (rec("X", "2024-03-04", "2024-03-05", unit=""), "enhed mangler"),
+    (rec("", "2024-03-04", "2024-03-05"), "sagsnummer mangler"),
+    (rec("X" * 65, "2024-03-04", "2024-03-05"), "sagsnummeret er længere end 64 tegn"),
+    (rec("X", "", "2024-03-05"), "modtagelsesdato mangler"),
+    (rec("X", "2024-02-30", "2024-03-05"), "ugyldig modtagelsesdato '2024-02-30'"),
+    (rec("X", "i går", "2024-03-05"), "ugyldig modtagelsesdato 'i går'"),
+    (rec("X", "today", "2024-03-05"), "ugyldig modtagelsesdato 'today'"),
+    (rec("X", "2024", "2024-03-05"), "ugyldig modtagelsesdato '2024'"),
+    (rec("X", "2024-03-04", "0001-01-01"), "ugyldig afslutningsdato '0001-01-01'"),
+    (rec("X", "2024-03-04", "2024-03-01"), "afslutningsdato ligger før modtagelsesdato"),
+])
+def test_bad_rows_are_reported_in_danish(goals, record, reason):
+    session = get_session()
+    report = import_case_records(session, [rec("OK1", "2024-03-04", "2024-03-05"), record])
+    assert not report.ok
+    assert [(e.line, e.reason) for e in report.errors] == [(2, reason)]
+    assert counts(session) == (0, 0)
+
+
+def test_danish_dates_and_date_objects_are_accepted(goals):
+    session = get_session()
+    report = import_case_records(session, [
+        rec("D1", "04-03-2024", "06.03.2024"),
+        {"cvr": world.CVR_A, "goal_code": "a1", "unit_code": UNIT_A, "case_ref": " D2 ",
+         "received_at": dt.date(2024, 3, 4), "completed_at": dt.datetime(2024, 3, 6, 12, 0)},
+    ])
+    assert report.ok, report.errors
+    assert session.scalars(select(Case.days_taken).order_by(Case.case_ref)).all() == [2, 2]
+    assert session.scalar(select(Case.case_ref).where(Case.case_ref == "D2")) == "D2"
+
+
+def test_duplicate_refs_within_the_file(goals):
+    session = get_session()
+    report = import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05"), rec("S2", "2024-03-04", None),
+                                           rec("S1", "2024-03-04", "2024-03-06")], chunk_size=2)
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "sagsnummeret 'S1' findes også i linje 1")]
+    assert counts(session) == (0, 0)
+
+
+def test_one_bad_row_in_ten_thousand_leaves_database_unchanged(goals):
+    session = get_session()
+    assert import_case_records(session, [rec("OLD", "2024-01-02", "2024-01-03")]).ok
+    before_cases = session.execute(select(Case.case_ref, Case.completed_at)).all()
+    before_rollups = rollups(session)
+    records = [rec(f"N{i:05d}", "2024-03-04", "2024-03-05") for i in range(10_000)]
+    records[9_998] = rec("N09998", "2024-03-04", "2024-03-01")  # line 9,999
+    records[0] = rec("OLD", "2024-01-02", "2024-02-03")  # would move OLD, must not happen
+    report = import_case_file_like(session, records)
+    assert not report.ok
+    assert report.error_count == 1
+    assert [(e.line, e.reason) for e in report.errors] == [(9_999, "afslutningsdato ligger før modtagelsesdato")]
+    assert session.execute(select(Case.case_ref, Case.completed_at)).all() == before_cases
+    assert rollups(session) == before_rollups
+    assert "Intet er gemt" in report.summary_lines()[0]
+
+
+def import_case_file_like(session, records):
+    return import_case_records(session, records, chunk_size=1_000)
+
+
+def test_every_bad_row_is_listed(goals):
+    session = get_session()
+    records = [rec(f"N{i}", "2024-03-04", "2024-03-05", goal="Z" if i % 3 == 0 else "A1") for i in range(30)]
+    report = import_case_records(session, records, chunk_size=7)
+    assert report.error_count == 10 and [e.line for e in report.errors] == list(range(1, 31, 3))
+    assert MAX_REPORTED_ERRORS >= 10
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    path.write_text("\n".join(delimiter.join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+HEADER = ["cvr", "goal_code", "unit_code", "case_ref", "received_at", "completed_at"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_csv_file_with_line_numbers(goals, tmp_path, delimiter):
+    session = get_session()
+    path = write_csv(tmp_path / "sager.csv", [HEADER,
+                                              [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", "2024-03-05"],
+                                              [world.CVR_A, "L1", PAY_A, "C2", "2024-03-04", ""],
+                                              [world.CVR_A, "A1", UNIT_A, "C3", "2024-03-04", "2024-03-01"]], delimiter)
+    report = import_case_file(session, path)
+    assert [(e.line, e.reason) for e in report.errors] == [(4, "afslutningsdato ligger før modtagelsesdato")]
+    path = write_csv(tmp_path / "sager2.csv", [HEADER,
+                                               [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", "2024-03-05"],
+                                               [world.CVR_A, "L1", PAY_A, "C2", "2024-03-04", ""]], delimiter)
+    report = import_case_file(session, path)
+    assert report.ok and counts(session)[0] == 2
+
+
+def test_csv_header_must_name_the_columns(goals, tmp_path):
+    path = write_csv(tmp_path / "sager.csv", [["cvr", "mål"], [world.CVR_A, "A1"]])
+    report = import_case_file(get_session(), path)
+    assert not report.ok and report.errors[0].line == 1 and "goal_code" in report.errors[0].reason
+
+
+def test_xlsx_file(goals, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append([int(world.CVR_A), "A1", 10001, "X1", dt.datetime(2024, 3, 4, 8, 0), dt.datetime(2024, 3, 7, 15, 0)])
+    sheet.append([int(world.CVR_A), "A1", 10001, "X2", dt.datetime(2024, 3, 4), None])
+    path = tmp_path / "sager.xlsx"
+    workbook.save(path)
+    report = import_case_file(get_session(), path)
+    assert report.ok, report.errors
+    assert get_session().scalar(select(Case.days_taken).where(Case.case_ref == "X1")) == 3
+
+
+def test_unsupported_file_type(goals, tmp_path):
+    path = tmp_path / "sager.pdf"
+    path.write_bytes(b"%PDF")
+    with pytest.raises(ValueError, match="understøttes ikke"):
+        import_case_file(get_session(), path)
+
+
+def test_recompute_equals_incremental(goals):
+    session = get_session()
+    import_case_records(session, [rec(f"S{i}", "2024-03-04", f"2024-03-{5 + i % 20:02d}", goal="A1" if i % 2 else "A5")
+                                  for i in range(60)])
+    incremental = rollups(session)
+    keys = set(incremental)
+    conn = session.connection()
+    conn.execute(MonthlyRollup.__table__.delete())
+    recompute_rollups(conn, keys)
+    session.commit()
+    assert rollups(session) == incremental
+
+
+def test_cli_import_cases(app, runner, goals, tmp_path):
+    good = write_csv(tmp_path / "ok.csv", [HEADER, [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", "2024-03-05"]])
+    result = runner.invoke(args=["import-cases", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "1 sager indlæst: 1 nye og 0 opdaterede" in result.output
+    bad = write_csv(tmp_path / "bad.csv", [HEADER, [world.CVR_A, "A1", UNIT_A, "C2", "2024-03-04", "2024-03-05"],
+                                           ["99999999", "A1", UNIT_A, "C3", "2024-03-04", "2024-03-05"]])
+    result = runner.invoke(args=["import-cases", str(bad)])
+    assert result.exit_code == 1
+    assert "Linje 3: ukendt CVR-nummer '99999999'" in result.output
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Case)) == 1
+    other = tmp_path / "x.pdf"
+    other.write_bytes(b"x")
+    result = runner.invoke(args=["import-cases", str(other)])
+    assert result.exit_code == 1 and "understøttes ikke" in result.output
