@@ -1,0 +1,209 @@
+"""Rapporter callbacks: KPI table and chart, days-taken histogram, drill-through and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from dash import Input, Output, State, ctx as dash_ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from auth.guard import AccessContext, portal_callback
+from auth.rights import Menu
+from data import kpi, reports
+from data.rules import AREAS, goal_met_target, latest_closed_month
+from pages._export import send_csv
+from pages._format import da_month, da_month_short, da_percent
+from pages._grid import export_file_name, send_xlsx
+from pages.ids import rapporter as Ids
+
+ALL = "alle"
+MIN_YEAR = 2000
+EXPORT_COLUMNS = [
+    ("code", "Mål"), ("title", "Målbeskrivelse"), ("target_pct", "Servicemål %"),
+    ("achievement", "Mål - år til seneste afsluttede måned %"), ("handled", "Antal - år til seneste afsluttede måned"),
+    ("met", "Antal behandlet inden for frist"), ("not_met", "Antal behandlet uden for frist"),
+]
+DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
+                 ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("met", "Overholdt")]
+
+
+class BadFilter(ValueError):
+    """Raised when a filter value from the browser is not one the page offers."""
+
+
+def _year(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= dt.date.today().year:
+        raise BadFilter("Ugyldigt år.")
+    return value
+
+
+def _area(value: Any) -> str | None:
+    if value in (None, ALL):
+        return None
+    if value not in AREAS:
+        raise BadFilter("Ukendt område.")
+    return value
+
+
+def _unit(ctx: AccessContext, value: Any) -> str | None:
+    if value in (None, ALL):
+        return None
+    if not isinstance(value, str) or value not in {u["code"] for u in reports.unit_options(ctx.scope, ctx.cvr)}:
+        raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
+    return value
+
+
+def _goal(ctx: AccessContext, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in kpi.customer_goal_ids(ctx.scope, ctx.cvr):
+        raise BadFilter("Ukendt servicemål.")
+    return value
+
+
+def _month(value: Any) -> dt.date:
+    try:
+        month = dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        month = None
+    if month is None or month.day != 1 or month > latest_closed_month() or month.year < MIN_YEAR:
+        raise BadFilter("Ugyldig måned.")
+    return month
+
+
+def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
+    """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
+    medians: dict[int, float] = {}
+    if ctx.user.is_sa:
+        from auth.access import customer_scope
+
+        median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=table["goal_id"].tolist())
+        medians = dict(zip(median["goal_id"], median["median_achievement"]))
+    rows = []
+    for record in table.to_dict("records"):
+        value = record["achievement"]
+        met = goal_met_target(value, record["target_pct"])
+        mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
+        rows.append({
+            "code": record["code"], "title": record["title"], "area": record["area"],
+            "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
+            "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
+            "median_text": da_percent(medians.get(record["goal_id"])) if ctx.user.is_sa else None,
+        })
+    return rows
+
+
+def chart_figure(series: pd.DataFrame) -> dict:
+    """Return the monthly achievement per goal with each goal's target as a dashed line (figure dict)."""
+    data: list[dict] = []
+    for code, rows in series.groupby("code", sort=False):
+        x = [da_month_short(m) for m in rows["month"]]
+        title = rows["title"].iloc[0]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{code} {title}", "legendgroup": code,
+                     "x": x, "y": rows["achievement"].tolist(),
+                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + code + "</extra>"})
+        data.append({"type": "scatter", "mode": "lines", "name": f"{code} mål", "legendgroup": code, "showlegend": False,
+                     "x": x, "y": [float(rows["target_pct"].iloc[0])] * len(x), "line": {"dash": "dash", "width": 1},
+                     "hovertemplate": "Mål: %{y:.0f} %<extra>" + code + "</extra>"})
+    return {"data": data, "layout": {
+        "height": 380, "margin": {"l": 50, "r": 10, "t": 20, "b": 40}, "separators": ",.",
+        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [0, 105]},
+        "legend": {"orientation": "h", "y": -0.2},
+    }}
+
+
+def _message_figure(text: str) -> dict:
+    return {"data": [], "layout": {"height": 200, "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                   "annotations": [{"text": text, "showarrow": False, "font": {"size": 14}}]}}
+
+
+@portal_callback(
+    output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"), status=Output(Ids.STATUS, "children"),
+                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
+    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+)
+def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
+    """Render the KPI table and the monthly chart for the chosen year and filters."""
+    try:
+        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+    except BadFilter as exc:
+        return {"rows": [], "chart": _message_figure(str(exc)), "status": str(exc), "months": [], "month": None}
+    table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    months = table.attrs["months"]
+    if not months:
+        text = f"Der er ingen afsluttede måneder i {year} endnu."
+        return {"rows": [], "chart": _message_figure(text), "status": text, "months": [], "month": None}
+    series = kpi.monthly_series(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
+    options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
+    figure = chart_figure(series) if not series.empty else _message_figure("Ingen sager i perioden.")
+    return {"rows": kpi_rows(ctx, table, year), "chart": figure, "status": status, "months": options,
+            "month": options[0]["value"]}
+
+
+@portal_callback(
+    output=Output(Ids.HISTOGRAM, "figure"),
+    inputs=dict(goal=Input(Ids.GOAL, "value"), year=Input(Ids.YEAR, "value"), unit=Input(Ids.UNIT, "value")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+)
+def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
+    """Render how many working days the chosen goal's cases took in the year."""
+    try:
+        goal_id, year, unit = _goal(ctx, goal), _year(year), _unit(ctx, unit)
+    except BadFilter as exc:
+        return _message_figure(str(exc))
+    frame = kpi.days_histogram(ctx.scope, ctx.cvr, goal_id, year, unit_code=unit)
+    if frame.empty:
+        return _message_figure("Ingen sager i perioden.")
+    return {"data": [{"type": "bar", "x": frame["days_taken"].tolist(), "y": frame["count"].tolist(),
+                      "hovertemplate": "%{x} arbejdsdage: %{y} sager<extra></extra>"}],
+            "layout": {"height": 300, "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "separators": ",.",
+                       "xaxis": {"title": {"text": "Arbejdsdage"}, "dtick": 1},
+                       "yaxis": {"title": {"text": "Antal sager"}}}}
+
+
+def _drill_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = frame.to_dict("records")
+    for row in rows:
+        row["received_at"] = row["received_at"].strftime("%Y-%m-%d %H:%M") if row["received_at"] is not None else ""
+        row["completed_at"] = row["completed_at"].strftime("%Y-%m-%d %H:%M") if row["completed_at"] is not None else ""
+    return rows
+
+
+@portal_callback(
+    output=Output(Ids.DOWNLOAD, "data"),
+    inputs=dict(drill=Input(Ids.DRILL_BUTTON, "n_clicks"), csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"),
+                xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
+    state=dict(goal=State(Ids.GOAL, "value"), month=State(Ids.DRILL_MONTH, "value"), year=State(Ids.YEAR, "value"),
+               area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, goal: Any, month: Any, year: Any,
+             area: Any, unit: Any):
+    """Download the cases behind one goal and month (CSV), or the KPI table with its filters (CSV/XLSX)."""
+    trigger = dash_ctx.triggered_id
+    try:
+        unit = _unit(ctx, unit)
+        if trigger == Ids.DRILL_BUTTON and drill:
+            goal_id, month = _goal(ctx, goal), _month(month)
+            frame = kpi.drill_through(ctx.scope, ctx.cvr, goal_id, month, unit_code=unit)
+            code = reports.goal_code(goal_id)
+            name = export_file_name(f"Sager_{code}_{month:%Y-%m}" + (f"_{unit}" if unit else ""), ctx.cvr)
+            return send_csv(_drill_rows(frame), DRILL_COLUMNS, name)
+        if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
+            year, area = _year(year), _area(area)
+            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+            rows = table.to_dict("records")
+            suffix = "".join(f"_{part}" for part in (area, unit) if part)
+            name = export_file_name(f"KPI_{year}{suffix}", ctx.cvr)
+            if trigger == Ids.EXPORT_XLSX:
+                return send_xlsx(rows, EXPORT_COLUMNS, f"KPI {year}", name)
+            return send_csv(rows, EXPORT_COLUMNS, name)
+    except BadFilter:
+        raise PreventUpdate
+    return no_update
+

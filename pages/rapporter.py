@@ -1,0 +1,111 @@
+"""Rapporter: the KPI dashboard for the customer in context (Rapporter right and a B-number)."""
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from auth.guard import AccessContext, guarded_layout
+from auth.rights import Menu
+from data import kpi, reports
+from pages._grid import grid
+from pages.ids import rapporter as Ids
+
+dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
+
+AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
+
+
+def _labelled(label: str, control_id: str, control) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control_id, className="form-label small mb-1"), control],
+                    className="rapporter-filter")
+
+
+@guarded_layout(Menu.RAPPORTER)
+def layout(ctx: AccessContext, **_query):
+    """Return the KPI dashboard; figures are filled by guarded callbacks."""
+    years = kpi.filter_options(ctx.scope, ctx.cvr)["years"] or [dt.date.today().year]
+    this_year = dt.date.today().year
+    default_year = this_year if this_year in years else years[-1]
+    units = reports.unit_options(ctx.scope, ctx.cvr)
+    goals = reports.goal_options(ctx.scope, ctx.cvr)
+    return html.Div(
+        [
+            dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            html.H1("KPI - Dashboard", className="h3"),
+            html.Div(
+                [
+                    _labelled("År", Ids.YEAR, dcc.Dropdown(
+                        id=Ids.YEAR, options=[{"label": str(y), "value": y} for y in sorted(years, reverse=True)],
+                        value=default_year, clearable=False, searchable=False)),
+                    _labelled("Område", Ids.AREA, dcc.Dropdown(
+                        id=Ids.AREA, options=[{"label": "Alle områder", "value": "alle"}]
+                        + [{"label": a, "value": a} for a in AREAS], value="alle", clearable=False, searchable=False)),
+                    _labelled("Bogføringskreds / løngruppe", Ids.UNIT, dcc.Dropdown(
+                        id=Ids.UNIT, options=[{"label": "Alle", "value": "alle"}]
+                        + [{"label": f"{u['code']} – {u['name']}", "value": u["code"]} for u in units],
+                        value="alle", clearable=False)),
+                    html.Div(
+                        [
+                            dbc.Button("Eksportér CSV", id=Ids.EXPORT_CSV, color="secondary", outline=True, size="sm",
+                                       n_clicks=0, className="me-2"),
+                            dbc.Button("Eksportér Excel", id=Ids.EXPORT_XLSX, color="secondary", outline=True,
+                                       size="sm", n_clicks=0),
+                            dcc.Download(id=Ids.DOWNLOAD),
+                        ],
+                        className="rapporter-filter align-self-end no-print",
+                    ),
+                ],
+                className="d-flex flex-wrap gap-3 mb-3 rapporter-filters",
+            ),
+            html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
+            grid(Ids.GRID, [], kpi_columns(ctx.user.is_sa), row_id="code"),
+            html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
+            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displaylogo": False}, figure={"data": [], "layout": {}})),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2("Fordeling af behandlingstid", className="h5"),
+                            _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(
+                                id=Ids.GOAL, options=goals, value=goals[0]["value"] if goals else None,
+                                clearable=False)),
+                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displaylogo": False},
+                                                  figure={"data": [], "layout": {}})),
+                        ],
+                        className="col-lg-7",
+                    ),
+                    html.Div(
+                        [
+                            html.H2("Sagerne bag tallene", className="h5"),
+                            html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på.",
+                                   className="small text-muted"),
+                            _labelled("Måned", Ids.DRILL_MONTH, dcc.Dropdown(id=Ids.DRILL_MONTH, options=[],
+                                                                             clearable=False)),
+                            dbc.Button("Hent sager (CSV)", id=Ids.DRILL_BUTTON, color="primary", size="sm",
+                                       className="mt-2", n_clicks=0),
+                        ],
+                        className="col-lg-5 no-print",
+                    ),
+                ],
+                className="row mt-4",
+            ),
+        ]
+    )
+
+
+def kpi_columns(sa_staff: bool) -> list[dict]:
+    """Return the KPI table's columns (SA staff also see the median of all customers)."""
+    cols = [
+        {"field": "code", "headerName": "Mål", "maxWidth": 90},
+        {"field": "title", "headerName": "Målbeskrivelse", "flex": 3, "wrapText": True, "autoHeight": True},
+        {"field": "target_text", "headerName": "Servicemål", "maxWidth": 130},
+        {"field": "ytd_text", "headerName": "Mål - år til seneste afsluttede måned"},
+        {"field": "handled", "headerName": "Antal - år til seneste afsluttede måned", "type": "numericColumn"},
+        {"field": "met", "headerName": "Antal behandlet inden for frist", "type": "numericColumn"},
+        {"field": "not_met", "headerName": "Antal behandlet uden for frist", "type": "numericColumn"},
+    ]
+    if sa_staff:
+        cols.append({"field": "median_text", "headerName": "Median alle kunder"})
+    return cols
