@@ -6,12 +6,14 @@ import json
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from data import migrate
 from data.db import get_db, get_session
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema with Alembic migrations."""
     migrate.upgrade(get_db().engine)
@@ -19,6 +21,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--cases", default=None, type=click.IntRange(min=0), help="Antal sager (standard: en demo der indlæses på under et minut).")
 @click.option("--if-empty", is_flag=True, help="Gør intet, hvis databasen allerede har kunder.")
 def seed_demo_command(cases: int | None, if_empty: bool) -> None:
@@ -35,6 +38,7 @@ def seed_demo_command(cases: int | None, if_empty: bool) -> None:
 
 
 @click.command("demo-accounts")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Skriv kontoerne som JSON.")
 def demo_accounts_command(as_json: bool) -> None:
     """Print the demo accounts (refuses on a database not seeded as demo)."""

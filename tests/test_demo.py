@@ -1,0 +1,341 @@
+"""The demo seeder (data/demo.py) and the `seed-demo` / `demo-accounts` commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from stdnum.dk import cvr as cvr_check
+
+from auth.access import valid_cvr_format
+from auth.passwords import policy_errors, verify_password
+from auth.rights import Right
+from data.models import (
+    AccountingUnit,
+    ActionItem,
+    Agreement,
+    Annex,
+    Case,
+    Contact,
+    ContactRole,
+    Customer,
+    Exemption,
+    Meeting,
+    MeetingDocument,
+    MonthlyRollup,
+    PayrollGroup,
+    Runbook,
+    RunbookVersion,
+    StoredFile,
+    TeamMember,
+    User,
+)
+from tests import world
+PG_URL_ENV = "TEST_DATABASE_URL"  # as in tests/conftest.py
+
+SA_CVR = "33391005"
+SMALL = "300"  # volume cases in tests: the monthly goals add their own, so the seed stays fast
+
+
+def _make_app(config):
+    from app import create_app
+
+    return create_app(config)
+
+
+def _config(database_url: str, root: Path) -> dict:
+    return {
+        "TESTING": True,
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(root / "instance"),
+        "FILE_STORE_PATH": str(root / "files"),
+        "MAIL_OUTBOX_PATH": str(root / "outbox"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _backends() -> list:
+    marks = [] if os.environ.get(PG_URL_ENV) else [pytest.mark.skip(reason=f"{PG_URL_ENV} er ikke sat")]
+    return [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=marks)]
+
+
+@pytest.fixture(scope="module", params=_backends())
+def seeded_app(request, tmp_path_factory, sqlite_template):
+    """One app per backend on an EMPTY database (no test world) after `flask seed-demo --cases SMALL`.
+
+    Module-scoped: seeding takes seconds, and the tests below only read (the refusal test
+    proves the seed writes nothing the second time).
+    """
+    from data.db import get_db
+
+    root = tmp_path_factory.mktemp("demo")
+    admin = name = None
+    if request.param == "sqlite":
+        path = root / "demo.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        template = request.getfixturevalue("pg_template")
+        base = os.environ[PG_URL_ENV]
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        name = f"kp_demo_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    flask_app = _make_app(_config(url, root))
+    result = flask_app.test_cli_runner().invoke(args=["seed-demo", "--cases", SMALL])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert "Demodata indlæst" in result.output
+    yield flask_app
+    get_db(flask_app).dispose()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _accounts(flask_app) -> list[dict]:
+    result = flask_app.test_cli_runner().invoke(args=["demo-accounts", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _snapshot(flask_app) -> dict:
+    """Return what must be identical between two seeds (no generated ids, hashes or file keys)."""
+    from data.db import get_session
+
+    with flask_app.app_context():
+        s = get_session()
+        return {
+            "customers": s.execute(select(Customer.cvr, Customer.name, Customer.address, Customer.ean)
+                                   .order_by(Customer.cvr)).all(),
+            "units": s.execute(select(AccountingUnit.code, AccountingUnit.cvr, AccountingUnit.name,
+                                      AccountingUnit.server_name, AccountingUnit.database_name)
+                               .order_by(AccountingUnit.code)).all(),
+            "groups": s.execute(select(PayrollGroup.code, PayrollGroup.cvr, PayrollGroup.name)
+                                .order_by(PayrollGroup.code)).all(),
+            "users": s.execute(select(User.email, User.name, User.b_number, User.is_sa_staff, User.is_sa_admin)
+                               .order_by(User.email)).all(),
+            "contacts": s.execute(select(Contact.cvr, Contact.name, Contact.email, Contact.tabs)
+                                  .order_by(Contact.cvr, Contact.name)).all(),
+            "actions": s.execute(select(ActionItem.cvr, ActionItem.subject, ActionItem.status)
+                                 .order_by(ActionItem.cvr, ActionItem.id)).all(),
+            "cases": s.execute(select(Case.case_ref, Case.cvr, Case.unit_code, Case.received_at, Case.met)
+                               .order_by(Case.case_ref).limit(500)).all(),
+            "case_count": s.scalar(select(func.count()).select_from(Case)),
+            "accounts": _accounts(flask_app),
+        }
+
+
+# --- the seeded demo -------------------------------------------------------------------------------
+
+
+def test_seed_loads_customers_with_valid_cvr_numbers(seeded_app):
+    from data.db import get_session
+
+    with seeded_app.app_context():
+        s = get_session()
+        customers = s.scalars(select(Customer)).all()
+        assert len(customers) >= 40
+        assert all(cvr_check.is_valid(c.cvr) and valid_cvr_format(c.cvr) for c in customers)
+        sa = s.get(Customer, SA_CVR)
+        assert sa.name == "Statens Administration"
+        assert sa.address == "Arenalvej 33, 5800 Hjørring"
+        assert len({c.ministry_id for c in customers}) >= 5
+        for customer in customers:
+            assert 1 <= len(customer.accounting_units) <= 3
+            assert 1 <= len(customer.payroll_groups) <= 2
+            assert all(u.server_name and u.database_name for u in customer.accounting_units)
+
+
+def test_every_kind_of_account_is_present_and_can_sign_in(seeded_app):
+    accounts = _accounts(seeded_app)
+    keys = {"email", "password", "sa_staff", "sa_admin", "b_number", "grants"}
+    assert all(set(a) == keys for a in accounts)
+    rights = {r.value for r in Right}
+    assert all(set(r) <= rights for a in accounts for r in a["grants"].values())
+
+    def kind(predicate):
+        return [a for a in accounts if predicate(a)]
+
+    def only(a, cvr_rights):
+        return a["grants"] == cvr_rights
+
+    admins = kind(lambda a: len(a["grants"]) == 2 and all(r == ["Administrator"] for r in a["grants"].values()))
+    assert admins and SA_CVR in admins[0]["grants"]
+    assert kind(lambda a: only(a, {SA_CVR: ["Læser"]}))
+    assert kind(lambda a: only(a, {SA_CVR: ["Rediger"]}))
+    assert kind(lambda a: only(a, {SA_CVR: ["Rapporter"]}) and a["b_number"])
+    assert kind(lambda a: "Rapporter" in a["grants"].get(SA_CVR, []) and not a["b_number"])
+    assert kind(lambda a: len(a["grants"]) == 2 and not any("Administrator" in r for r in a["grants"].values()))
+    assert kind(lambda a: a["sa_staff"] and not a["sa_admin"] and not a["grants"])
+    assert kind(lambda a: a["sa_staff"] and a["sa_admin"])
+    assert len({a["password"] for a in accounts}) == len(accounts)
+    assert all(not policy_errors(a["password"], email=a["email"]) for a in accounts)
+
+    from data.db import get_session
+
+    with seeded_app.app_context():
+        users = {u.email: u for u in get_session().scalars(select(User))}
+        assert any(users[a["email"]].must_change_password for a in accounts)
+        for account in accounts:
+            user = users[account["email"]]
+            assert user.is_active
+            assert verify_password(user.password_hash, account["password"])
+            assert {g.cvr: g.rights for g in user.grants} == account["grants"]
+
+    client = seeded_app.test_client()
+    for account in (accounts[0], accounts[-1]):
+        response = client.post("/login", data={"email": account["email"], "password": account["password"]})
+        assert response.status_code == 302, response.data[:300]
+        client.get("/logout")
+
+
+def test_demo_accounts_plain_output_lists_every_account(seeded_app):
+    result = seeded_app.test_cli_runner().invoke(args=["demo-accounts"])
+    assert result.exit_code == 0
+    for account in _accounts(seeded_app):
+        assert account["email"] in result.output and account["password"] in result.output
+
+
+def test_cases_cover_two_years_up_to_today_with_rollups(seeded_app):
+    from data.db import get_session
+
+    today = dt.date.today()
+    with seeded_app.app_context():
+        s = get_session()
+        first, last = s.execute(select(func.min(Case.received_at), func.max(Case.received_at))).one()
+        assert first.date() <= today - dt.timedelta(days=2 * 365)
+        assert last.date() >= today - dt.timedelta(days=7)
+        latest_done = s.scalar(select(func.max(Case.completed_at)))
+        assert latest_done <= dt.datetime.now() + dt.timedelta(hours=14)  # local wall clock, never in the future
+        handled, met = s.execute(select(func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met))).one()
+        closed = s.scalar(select(func.count()).select_from(Case).where(Case.completed_at.is_not(None)))
+        assert handled == closed
+        assert 0.85 <= met / handled <= 1.0
+        assert s.scalar(select(func.count(func.distinct(Case.cvr)))) >= 40
+
+
+def test_content_for_the_later_pages(seeded_app):
+    from data.db import get_session
+
+    today = dt.date.today()
+    with seeded_app.app_context():
+        s = get_session()
+        agreements = s.scalars(select(Agreement)).all()
+        assert {a.kind for a in agreements} == {"customer", "data_processing"}
+        sa_agreement = next(a for a in agreements if a.cvr == SA_CVR and a.kind == "customer")
+        assert "5798000010703" in sa_agreement.body and "Arenalvej 33" in sa_agreement.body
+        assert sa_agreement.sa_signed_by and sa_agreement.customer_signed_at
+        assert any(a.customer_signed_at is None for a in agreements)  # "Afventer underskrift"
+        paper = [a for a in agreements if not a.signed_electronically]
+        assert paper and all(a.signed_file_id for a in paper)
+        annexes = s.scalars(select(Annex)).all()
+        assert annexes and all(x.cvr == paper[0].cvr for x in annexes)
+        assert any(e.expires_on and e.expires_on < today for e in s.scalars(select(Exemption)))
+
+        meetings = s.scalars(select(Meeting).where(Meeting.cvr == SA_CVR)).all()
+        now = dt.datetime.now(dt.timezone.utc)
+        held = [m.held_at.replace(tzinfo=m.held_at.tzinfo or dt.timezone.utc) for m in meetings]
+        assert any(h > now for h in held) and any(h < now - dt.timedelta(days=365) for h in held)
+        docs = s.scalars(select(MeetingDocument)).all()
+        assert {d.kind for d in docs} == {"dagsorden", "materiale", "referat"}
+
+        # Every stored file belongs to its customer and is a real PDF in the store.
+        from data.files import get_store
+
+        store = get_store()
+        files = s.scalars(select(StoredFile)).all()
+        assert {f.menu for f in files} == {"moeder", "kundeaftaler", "drejeboeger"}
+        for row in files[:20]:
+            assert store.path_of(row).read_bytes().startswith(b"%PDF")
+        meeting_cvr = {m.id: m.cvr for m in s.scalars(select(Meeting))}
+        file_cvr = {f.id: f.cvr for f in files}
+        assert all(file_cvr[d.file_id] == meeting_cvr[d.meeting_id] for d in docs)
+
+        items = s.scalars(select(ActionItem).where(ActionItem.cvr == SA_CVR)).all()
+        assert any(i.is_closed for i in items)
+        assert any(not i.is_closed and i.deadline < today for i in items)
+
+        runbooks = s.scalars(select(Runbook).where(Runbook.cvr == SA_CVR)).all()
+        sections = {(r.area, r.section) for r in runbooks}
+        assert {("Regnskab", "Finans"), ("Regnskab", "Kreditor"), ("Løn", "mTime"), ("Refusion", "Virklister")} <= sections
+        versions = s.scalars(select(RunbookVersion)).all()
+        assert all(set(v.content) == {"points", "tasks"} for v in versions)
+        assert any(r.current_version > 1 for r in runbooks)
+        attached = {fid for v in versions for t in v.content["tasks"] for fid in t["file_ids"]}
+        assert attached and all(file_cvr[fid] for fid in attached)
+
+        roles = s.scalars(select(ContactRole)).all()
+        assert len(roles) == 15 and sum(r.sa_only for r in roles) == 3
+        for customer in s.scalars(select(Customer)):
+            assert s.scalar(select(func.count()).select_from(Contact).where(Contact.cvr == customer.cvr)) >= 3
+            assert s.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.cvr == customer.cvr)) >= 3
+
+
+def test_seed_refuses_a_database_that_has_customers(seeded_app):
+    runner = seeded_app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--cases", "10"])
+    assert result.exit_code != 0
+    assert "allerede kunder" in result.output
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "indlæses ikke" in result.output
+
+
+def test_two_seeds_are_identical(seeded_app, sqlite_template, tmp_path: Path, monkeypatch):
+    """A second seed, into a fresh SQLite database, gives the same customers, users, passwords and cases."""
+    from data import demo
+    from data.db import get_db
+
+    # Hashes are salted (never equal) and argon2 is slow: the second seed skips hashing.
+    monkeypatch.setattr(demo, "hash_password", lambda password: "not-a-hash")
+
+    path = tmp_path / "second.db"
+    shutil.copy(sqlite_template, path)
+    second = _make_app(_config(f"sqlite:///{path}", tmp_path))
+    try:
+        result = second.test_cli_runner().invoke(args=["seed-demo", "--cases", SMALL])
+        assert result.exit_code == 0, result.output
+        assert _snapshot(second) == _snapshot(seeded_app)
+    finally:
+        get_db(second).dispose()
+
+
+# --- a database that is not a demo --------------------------------------------------------------
+
+
+def test_demo_accounts_refuses_a_non_demo_database(runner):
+    result = runner.invoke(args=["demo-accounts", "--json"])
+    assert result.exit_code != 0
+    assert "ikke indlæst som demo" in result.output
+
+
+def test_seed_refuses_the_test_world(app, runner):
+    from data import demo
+    from data.db import get_session
+
+    result = runner.invoke(args=["seed-demo", "--cases", "10"])
+    assert result.exit_code != 0
+    with app.app_context():
+        assert demo.demo_accounts(get_session()) is None
+        assert get_session().get(Customer, world.CVR_B).name == "Styrelsen for Bøger"
+
+
+def test_plan_is_deterministic_without_a_database():
+    from data.demo import plan_customers
+
+    first, second = plan_customers(), plan_customers()
+    assert [(p.cvr, p.units, p.groups) for p in first] == [(p.cvr, p.units, p.groups) for p in second]
+    assert len({p.cvr for p in first}) == len(first)
+    codes = [c for p in first for c, _ in p.units + p.groups]
+    assert len(codes) == len(set(codes))
