@@ -27,6 +27,18 @@ def _user_menu() -> dbc.DropdownMenu:
     )
 
 
+# Dash 4's dropdown texts default to English.
+DROPDOWN_LABELS = {
+    "search": "Søg",
+    "clear_search": "Ryd søgning",
+    "clear_selection": "Ryd valg",
+    "no_options_found": "Ingen resultater",
+    "select_all": "Vælg alle",
+    "deselect_all": "Fravælg alle",
+    "selected_count": "{num_selected} valgt",
+}
+
+
 def _search_box() -> html.Div:
     return html.Div(
         [
@@ -36,6 +48,7 @@ def _search_box() -> html.Div:
                 options=[],
                 searchable=True,
                 clearable=True,
+                labels=DROPDOWN_LABELS,
                 className="shell-search",
             ),
             dcc.Dropdown(
@@ -44,6 +57,7 @@ def _search_box() -> html.Div:
                 options=[],
                 searchable=True,
                 clearable=True,
+                labels=DROPDOWN_LABELS,
                 className="shell-search",
             ),
         ],
