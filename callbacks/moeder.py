@@ -79,7 +79,7 @@ def _section(title: str, items: list[dict[str, Any]], empty: str) -> html.Sectio
 def render_meetings(ctx: AccessContext, year: Any):
     """List the meetings of the checked CVR (upcoming apart, newest first), filtered by year."""
     years = data.meeting_years(ctx.scope, ctx.cvr)
-    options = [{"label": str(y), "value": y} for y in years]
+    options = [{"label": "Alle år", "value": ""}] + [{"label": str(y), "value": str(y)} for y in years]
     if not years:
         return {"content": _empty("Ingen møder registreret"), "options": options}
     chosen = None

@@ -1,6 +1,7 @@
 """Møder: the customer's meetings with their agenda, material and minutes."""
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
@@ -23,15 +24,11 @@ def layout(ctx: AccessContext, aar: str | None = None, **_query):
             html.Div(
                 [
                     html.Label("Vis år", htmlFor=Ids.YEAR, className="form-label me-2 mb-0"),
-                    dcc.Dropdown(
+                    dbc.Select(
                         id=Ids.YEAR,
-                        options=[{"label": str(year), "value": year}] if year else [],
-                        value=year,
-                        placeholder="Alle år",
-                        clearable=True,
-                        searchable=False,
-                        className="moeder-year",
-                        style={"minWidth": "10rem"},
+                        options=[{"label": "Alle år", "value": ""}] + ([{"label": str(year), "value": str(year)}] if year else []),
+                        value=str(year) if year else "",
+                        className="moeder-year w-auto",
                     ),
                 ],
                 className="d-flex align-items-center mb-3",

@@ -1,0 +1,54 @@
+"""Drejebøger: how SA performs the tasks of each accounting unit and payroll group (read only)."""
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from auth.guard import AccessContext, guarded_layout
+from auth.rights import Menu
+from data.runbooks import AREAS
+from pages.ids import drejeboeger as Ids
+
+dash.register_page(__name__, path="/drejeboeger", title="Drejebøger – Kundeportalen", name="Drejebøger")
+
+TAB_LABELS = {"regnskab": "Regnskab", "loen": "Løn", "refusion": "Refusion"}
+
+# Query values are only echoed into stores for the guarded callbacks to validate; bound them first.
+MAX_QUERY = 60
+
+
+def _bounded(value: Any) -> str | None:
+    return value[:MAX_QUERY] if isinstance(value, str) else None
+
+
+@guarded_layout(Menu.DREJEBOEGER)
+def layout(ctx: AccessContext, fane: str | None = None, enhed: str | None = None, afsnit: str | None = None,
+           **query: Any):
+    """Return the Drejebøger page, or with ?print=1 only the chosen runbook for printing."""
+    selection = {"fane": _bounded(fane), "enhed": _bounded(enhed), "afsnit": _bounded(afsnit)}
+    if query.get("print") == "1":
+        return html.Div(
+            [
+                dcc.Store(id=Ids.CVR, data=ctx.cvr),
+                dcc.Store(id=Ids.PRINT_SELECTION, data=selection),
+                html.Div(id=Ids.PRINT_CONTENT),
+            ],
+            className="runbook-print-view",
+        )
+    active = fane if fane in AREAS else "regnskab"
+    return html.Div(
+        [
+            dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            dcc.Store(id=Ids.SELECTION, data=selection),
+            html.H1("Drejebøger", className="h3"),
+            html.P(
+                "Hver bogføringskreds og løngruppe har specifikationer, der definerer, hvordan opgaverne udføres. "
+                "Ændringer til drejebøger kan kun foretages af Statens Administration."
+            ),
+            dbc.Tabs([dbc.Tab(label=label, tab_id=key) for key, label in TAB_LABELS.items()],
+                     id=Ids.TABS, active_tab=active),
+            dcc.Loading(html.Div(id=Ids.CONTENT, className="pt-3", role="tabpanel")),
+        ]
+    )

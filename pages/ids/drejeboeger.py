@@ -1,0 +1,12 @@
+"""Ids of the Drejebøger page."""
+
+CVR = "drejeboeger-cvr"
+TABS = "drejeboeger-tabs"
+SELECTION = "drejeboeger-selection"
+CONTENT = "drejeboeger-content"
+RUNBOOK_KEY = "drejeboeger-runbook-key"
+DIFF_FROM = "drejeboeger-diff-from"
+DIFF_TO = "drejeboeger-diff-to"
+DIFF = "drejeboeger-diff"
+PRINT_SELECTION = "drejeboeger-print-selection"
+PRINT_CONTENT = "drejeboeger-print-content"
