@@ -164,7 +164,8 @@ def _invalid_link() -> Response:
     return _no_store(make_response(render_template("auth/reset_invalid.html", message=INVALID_LINK_MESSAGE), 400))
 
 
-@bp.route("/nulstil-adgangskode/<token>", methods=["GET", "POST"])
+# `path:` so that every URL under this public prefix is answered here, never by Dash's catch-all page.
+@bp.route("/nulstil-adgangskode/<path:token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Set a new password through a valid reset link; unknown, expired and used links get one Danish message."""
     row = find_valid_token(token)
