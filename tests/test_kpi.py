@@ -1,0 +1,145 @@
+"""KPI reads over roll-ups: report, KPI table, series, histogram, SA median, drill-through, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from auth.access import EMPTY_SCOPE, AccessScope
+from data import kpi
+from data.cases_import import import_case_records
+from data.db import get_session
+from data.models import MonthlyRollup
+from tests import world
+from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2, UNIT_B, add_goals, rec
+
+TODAY = dt.date(2024, 7, 10)  # latest closed month: June 2024
+APR, MAY, JUN = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
+SCOPE_A = AccessScope.single(world.CVR_A)
+SCOPE_B = AccessScope.single(world.CVR_B)
+SA = AccessScope(all_customers=True)
+
+
+def cases() -> list[dict]:
+    rows = [
+        # A1 (within 3 days), CVR A: April 2/2 met, May 1/2, June none.
+        rec("A-1", "2024-04-08", "2024-04-09"), rec("A-2", "2024-04-08", "2024-04-11", unit=UNIT_A2),
+        rec("A-3", "2024-05-01", "2024-05-02"), rec("A-4", "2024-05-01", "2024-05-10", unit=UNIT_A2),
+        rec("A-5", "2024-06-28", ""),  # open: counts nowhere
+        rec("A-6", "2024-07-01", "2024-07-02"),  # July is not closed yet
+        # A5 (by the 15th): June 1 met of 3.
+        rec("A-7", "2024-06-03", "2024-06-14", goal="A5"), rec("A-8", "2024-06-03", "2024-06-17", goal="A5"),
+        rec("A-9", "2024-05-20", "2024-06-18", goal="A5"),
+        # L1 Løn, April.
+        rec("A-10", "2024-04-02", "2024-04-03", goal="L1", unit=PAY_A),
+        # CVR B: A1 June 1/1, A5 nothing.
+        rec("B-1", "2024-06-03", "2024-06-04", cvr=world.CVR_B, unit=UNIT_B),
+        rec("B-2", "2024-03-04", "2024-03-20", cvr=world.CVR_B, unit=UNIT_B),
+    ]
+    return rows
+
+
+@pytest.fixture
+def data(app):
+    with app.app_context():
+        goals = add_goals(get_session())
+        report = import_case_records(get_session(), cases())
+        assert report.ok, report.errors
+        yield goals
+
+
+def test_service_goal_report(data):
+    frame = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY)
+    assert frame.attrs["months"] == [APR, MAY, JUN]
+    assert list(frame.columns) == kpi.GOAL_COLUMNS + ["2024-04", "2024-05", "2024-06"]
+    assert frame["code"].tolist() == ["A1", "A5", "L1"]  # Regnskab first, then Løn
+    by_code = frame.set_index("code")
+    assert by_code.loc["A1", ["2024-04", "2024-05", "2024-06"]].tolist() == [100.0, 50.0, None]
+    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 33.3]
+    assert by_code.loc["L1", "2024-04"] == 100.0
+    assert by_code.loc["A1", "target_pct"] == 95.0
+    assert by_code.loc["A1", "rule_text"].startswith("Kreditortransaktioner bogføres")
+    earlier = kpi.service_goal_report(SCOPE_A, world.CVR_A, dt.date(2024, 5, 17), today=TODAY)
+    assert earlier.attrs["months"] == [dt.date(2024, 3, 1), APR, MAY]
+    unit = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY, unit_code=UNIT_A2).set_index("code")
+    assert unit.loc["A1", ["2024-04", "2024-05"]].tolist() == [100.0, 0.0]
+
+
+def test_kpi_table_year_to_date(data):
+    frame = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY)
+    assert list(frame.columns) == kpi.KPI_COLUMNS
+    rows = frame.set_index("code")
+    assert rows.loc["A1", ["handled", "met", "not_met"]].tolist() == [4, 3, 1]  # July not counted
+    assert rows.loc["A1", "achievement"] == 75.0
+    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 1, 2, 33.3]
+    only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY)
+    assert only_lon["code"].tolist() == ["L1"]
+    unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).set_index("code")
+    assert unit.loc["A1", ["handled", "met"]].tolist() == [2, 1]
+    assert unit.loc["L1", "handled"] == 0 and unit.loc["L1", "achievement"] is None
+    nothing_closed = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=dt.date(2024, 1, 3))
+    assert nothing_closed["handled"].sum() == 0 and set(nothing_closed["achievement"]) == {None}
+
+
+def test_monthly_series_and_histogram(data):
+    series = kpi.monthly_series(SCOPE_A, world.CVR_A, 2024, today=TODAY, goal_ids=[data["A1"]])
+    assert series["month"].tolist() == [dt.date(2024, m, 1) for m in range(1, 7)]
+    assert series["achievement"].tolist() == [None, None, None, 100.0, 50.0, None]
+    assert series["handled"].tolist() == [0, 0, 0, 2, 2, 0]
+    histogram = kpi.days_histogram(SCOPE_A, world.CVR_A, data["A1"], 2024, today=TODAY)
+    assert histogram.to_dict("records") == [{"days_taken": 1, "count": 2}, {"days_taken": 3, "count": 1},
+                                            {"days_taken": 6, "count": 1}]  # 9 May: Kristi himmelfart
+    june = kpi.days_histogram(SCOPE_A, world.CVR_A, data["A5"], 2024, month=JUN)
+    assert june["count"].sum() == 3
+
+
+def test_filter_options(data):
+    options = kpi.filter_options(SCOPE_A, world.CVR_A)
+    assert options["areas"] == ["Regnskab", "Løn"]
+    assert options["units"] == sorted([UNIT_A, UNIT_A2, PAY_A])
+    assert options["years"] == [2024] and JUN in options["months"]
+
+
+def test_sa_median_only_for_sa_and_anonymous(data):
+    frame = kpi.sa_median_achievement(SA, 2024, today=TODAY)
+    assert list(frame.columns) == kpi.MEDIAN_COLUMNS
+    a1 = frame.set_index("code").loc["A1"]
+    assert a1["median_achievement"] == pytest.approx((75.0 + 50.0) / 2)  # A: 3/4, B: 1/2
+    assert a1["customers"] == 2
+    assert world.CVR_A not in frame.to_string() and world.CVR_B not in frame.to_string()
+    assert kpi.sa_median_achievement(SCOPE_A, 2024, today=TODAY).empty
+
+
+@pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
+def test_scope_without_the_cvr_returns_nothing(data, scope):
+    assert kpi.service_goal_report(scope, world.CVR_A, today=TODAY).empty
+    assert kpi.kpi_table(scope, world.CVR_A, 2024, today=TODAY).empty
+    assert kpi.monthly_series(scope, world.CVR_A, 2024, today=TODAY).empty
+    assert kpi.days_histogram(scope, world.CVR_A, data["A1"], 2024, today=TODAY).empty
+    assert kpi.drill_through(scope, world.CVR_A, data["A1"], APR).empty
+    assert kpi.filter_options(scope, world.CVR_A)["units"] == []
+    assert kpi.customer_goal_ids(scope, world.CVR_A) == []
+
+
+def test_drill_through_returns_exactly_the_cases_behind_each_figure(data):
+    session = get_session()
+    for rollup in session.scalars(select(MonthlyRollup)):
+        scope = AccessScope.single(rollup.cvr)
+        cases = kpi.drill_through(scope, rollup.cvr, rollup.goal_id, rollup.month, unit_code=rollup.unit_code)
+        assert list(cases.columns) == kpi.DRILL_COLUMNS
+        assert len(cases) == rollup.handled
+        assert int(cases["met"].sum()) == rollup.met
+        histogram = cases["days_taken"].value_counts().to_dict()
+        assert {str(k): v for k, v in histogram.items()} == rollup.days_histogram
+        assert all(c.year == rollup.month.year and c.month == rollup.month.month for c in cases["completed_at"])
+    april = kpi.drill_through(SCOPE_A, world.CVR_A, data["A1"], dt.date(2024, 4, 20))
+    assert april["case_ref"].tolist() == ["A-1", "A-2"]
+    assert april.iloc[1].to_dict() == {"case_ref": "A-2", "unit_code": UNIT_A2, "received_at": dt.datetime(2024, 4, 8),
+                                       "completed_at": dt.datetime(2024, 4, 11), "days_taken": 3, "met": True}
+    # The KPI figures add up to the drill-through rows.
+    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).set_index("code")
+    rows = [kpi.drill_through(SCOPE_A, world.CVR_A, data["A1"], dt.date(2024, m, 1)) for m in range(1, 7)]
+    assert sum(len(r) for r in rows) == table.loc["A1", "handled"]
+    assert sum(int(r["met"].sum()) for r in rows) == table.loc["A1", "met"]
