@@ -12,9 +12,10 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Mapping
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from auth.access import AccessScope
@@ -85,3 +86,16 @@ def get_store() -> FileStore:
 def find_file(scope: AccessScope, file_id: int) -> StoredFile | None:
     """Return stored file `file_id` if its customer lies in `scope`, else None (same as missing)."""
     return get_session().scalar(select(StoredFile).where(StoredFile.id == file_id, scope.clause(StoredFile.cvr)))
+
+
+def find_file_by_menu(scopes: Mapping[str, AccessScope], file_id: int) -> StoredFile | None:
+    """Return stored file `file_id` only if its customer lies in the scope of the file's own menu.
+
+    `scopes` maps a menu value (StoredFile.menu) to the CVRs the user may open that menu for;
+    a file of a menu that is not in `scopes`, or of a CVR outside that menu's scope, is answered
+    with None, exactly as a file that does not exist.
+    """
+    conditions = [and_(StoredFile.menu == menu, scope.clause(StoredFile.cvr)) for menu, scope in scopes.items()]
+    if not conditions:
+        return None
+    return get_session().scalar(select(StoredFile).where(StoredFile.id == file_id, or_(*conditions)))

@@ -1,0 +1,4 @@
+"""Ids of the Kontakt dit team page."""
+
+TEAM = "kontakt-team"
+SUPPORT = "kontakt-support"

@@ -1,0 +1,80 @@
+"""Kontakt dit team: the SA team that serves the customer in context, and the portal's support address.
+
+Open to every signed-in user. The team of a customer is shown only when the user may read that
+customer's Information page; otherwise the page shows the support address alone.
+"""
+
+from typing import Any
+
+import dash
+from dash import html
+from flask_login import current_user
+
+from auth.access import can_access, default_cvr, menu_scope
+from auth.rights import Menu
+from data import customers, team
+from pages.ids import kontakt as Ids
+
+dash.register_page(__name__, path="/kontakt", title="Kontakt dit team – Kundeportalen", name="Kontakt dit team")
+
+
+def _support() -> html.Section:
+    return html.Section(
+        [
+            html.H2("Support til Kundeportalen", className="h5"),
+            html.P(
+                [
+                    "Har du spørgsmål til Kundeportalen, så skriv til ",
+                    html.A(team.SUPPORT_EMAIL, href=f"mailto:{team.SUPPORT_EMAIL}"),
+                    ".",
+                ]
+            ),
+        ],
+        id=Ids.SUPPORT,
+        className="mt-4",
+    )
+
+
+def _member_card(member: dict[str, Any]) -> html.Li:
+    lines: list[Any] = [html.Strong(member["name"]), html.Br(), html.Span(member["role"], className="text-muted")]
+    if member["email"]:
+        lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
+    if member["phone"]:
+        tel = "".join(ch for ch in member["phone"] if ch.isdigit() or ch == "+")
+        lines += [html.Br(), "Telefon: ", html.A(member["phone"], href=f"tel:{tel}")]
+    return html.Li(lines, className="list-group-item portal-team-member")
+
+
+def _team(cvr: str, user: Any) -> html.Section:
+    # The scope is the user's Information scope, so the query itself refuses other customers.
+    scope = menu_scope(user, Menu.INFORMATION)
+    name = customers.customer_name(scope, cvr) or cvr
+    members = team.team_members(scope, cvr)
+    body: Any
+    if members:
+        body = html.Ul([_member_card(m) for m in members], className="list-group")
+    else:
+        body = html.P("Der er ikke registreret et team for kunden endnu.", className="text-muted portal-empty")
+    return html.Section([html.H2(f"Dit team for {name}", className="h5"), body], id=Ids.TEAM)
+
+
+def layout(cvr: Any = None, **_query: Any):
+    """Return the team of the customer in context (only with a read right on it) and the support address."""
+    user = current_user
+    if user is None or not user.is_authenticated:
+        return html.Div([html.H1("Kontakt dit team", className="h3"), _support()])
+    if cvr in (None, ""):
+        cvr = default_cvr(user)
+    children: list[Any] = [html.H1("Kontakt dit team", className="h3")]
+    if isinstance(cvr, str) and can_access(user, Menu.INFORMATION, cvr):
+        children.append(_team(cvr, user))
+    else:
+        children.append(
+            html.P(
+                "Vælg en kunde i søgefeltet øverst til højre for at se det team i Statens Administration, "
+                "der betjener kunden.",
+                className="text-muted",
+            )
+        )
+    children.append(_support())
+    return html.Div(children)

@@ -1,0 +1,38 @@
+"""Kundeaftaler: the customer agreement, data processing agreement, exemptions, add-ons, 3rd-party tasks, annexes."""
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from auth.guard import AccessContext, guarded_layout
+from auth.rights import Menu
+from data import agreements
+from pages.ids import kundeaftaler as Ids
+
+dash.register_page(__name__, path="/kundeaftaler", title="Kundeaftaler – Kundeportalen", name="Kundeaftaler")
+
+TABS = {
+    "kundeaftale": "Kundeaftale",
+    "databehandleraftale": "Databehandleraftale",
+    "dispensationer": "Dispensationer",
+    "tilkoeb": "Tilkøb",
+    "tredjepart": "Opgaver hos 3. part",
+    "bilag": "Bilag",
+}
+
+
+@guarded_layout(Menu.KUNDEAFTALER)
+def layout(ctx: AccessContext, tab: str | None = None, **_query):
+    """Return the Kundeaftaler page; tab content is loaded by a guarded callback."""
+    # Bilag only applies when the customer agreement was not signed electronically (the guide).
+    keys = [k for k in TABS if k != "bilag" or agreements.show_annexes(ctx.scope, ctx.cvr)]
+    active = tab if tab in keys else "kundeaftale"
+    return html.Div(
+        [
+            dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            dcc.Download(id=Ids.DOWNLOAD),
+            html.H1("Kundeaftaler", className="h3"),
+            dbc.Tabs([dbc.Tab(label=TABS[key], tab_id=key) for key in keys], id=Ids.TABS, active_tab=active),
+            dcc.Loading(html.Div(id=Ids.CONTENT, className="pt-3", role="tabpanel", **{"aria-live": "polite"})),
+        ]
+    )
