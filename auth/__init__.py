@@ -19,3 +19,5 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reset.bp)
+    from auth.downloads import bp as downloads_bp  # noqa: E402 - download routes (Kundeaftaler, files)
+    app.register_blueprint(downloads_bp)
