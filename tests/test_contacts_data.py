@@ -202,24 +202,25 @@ def test_other_customers_contact_is_invisible_and_untouchable(w):
     assert still["name"] == "Bøger Kontakt" and still["version"] == 1
 
 
-@pytest.mark.parametrize("bad_id", [None, "1", True, -1, 0, 2**70, 1.0, [1], {"id": 1}])
-def test_malformed_ids_find_nothing(w, bad_id):
-    assert contacts.get_contact(SCOPE_A, world.CVR_A, bad_id) is None
-    with pytest.raises(contacts.ContactNotFound):
-        contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, bad_id, 1, _raw())
-    with pytest.raises(contacts.ContactNotFound):
-        contacts.delete_contact(SCOPE_A, world.CVR_A, w.rediger_a, bad_id, 1)
+def test_malformed_ids_find_nothing(w):
+    for bad_id in (None, "1", True, -1, 0, 2**70, 1.0, [1], {"id": 1}):
+        assert contacts.get_contact(SCOPE_A, world.CVR_A, bad_id) is None
+        with pytest.raises(contacts.ContactNotFound):
+            contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, bad_id, 1, _raw())
+        with pytest.raises(contacts.ContactNotFound):
+            contacts.delete_contact(SCOPE_A, world.CVR_A, w.rediger_a, bad_id, 1)
 
 
 # --- SA-only roles ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["Deltager – Kundeforum", "Primær lønkontakt", "Primær regnskabskontakt"])
-def test_customer_cannot_create_with_sa_only_role(w, role):
+def test_customer_cannot_create_with_sa_only_role(w):
     before = _audit_count(w.session)
-    with pytest.raises(contacts.SaOnlyRoleError) as exc:
-        contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a, _raw(role_ids=[w.role_id(role)]))
-    assert role in exc.value.message and "kundeportal@statens-adm.dk" in exc.value.message
+    for role in ("Deltager – Kundeforum", "Primær lønkontakt", "Primær regnskabskontakt"):
+        with pytest.raises(contacts.SaOnlyRoleError) as exc:
+            contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a,
+                                    _raw(role_ids=[w.role_id("Afstemning Løn"), w.role_id(role)]))
+        assert role in exc.value.message and "kundeportal@statens-adm.dk" in exc.value.message
     assert w.session.scalar(select(func.count()).select_from(Contact)) == 0
     assert _audit_count(w.session) == before
 
@@ -306,11 +307,12 @@ def test_version_is_compared_inside_the_update(w, monkeypatch):
     assert contacts.get_contact(SCOPE_A, world.CVR_A, created["id"])["name"] == "Hans Hansen"
 
 
-@pytest.mark.parametrize("version", [None, "1", 0, 2, True])
-def test_wrong_version_is_a_conflict(w, version):
+def test_wrong_version_is_a_conflict(w):
     created = contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a, _raw())
-    with pytest.raises(contacts.ContactConflict):
-        contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], version, _raw(name="X"))
+    for version in (None, "1", 0, 2, True, 1.0):
+        with pytest.raises(contacts.ContactConflict):
+            contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], version, _raw(name="X"))
+    assert contacts.get_contact(SCOPE_A, world.CVR_A, created["id"])["version"] == 1
 
 
 # --- audit trail ----------------------------------------------------------------------------------
