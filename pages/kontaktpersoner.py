@@ -100,7 +100,7 @@ def contact_form() -> dbc.Modal:
     ]
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE)),
+            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE, tag="h2", className="h5")),
             dbc.ModalBody(body),
             dbc.ModalFooter(
                 [
@@ -110,6 +110,7 @@ def contact_form() -> dbc.Modal:
             ),
         ],
         id=Ids.FORM_MODAL,
+        labelledby=Ids.FORM_TITLE,
         is_open=False,
         size="lg",
         backdrop="static",
@@ -121,7 +122,7 @@ def confirm_delete() -> dbc.Modal:
     """Return the delete confirmation modal."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson")),
+            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson", id=Ids.CONFIRM_TITLE, tag="h2", className="h5")),
             dbc.ModalBody(
                 [
                     dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False),
@@ -136,6 +137,7 @@ def confirm_delete() -> dbc.Modal:
             ),
         ],
         id=Ids.CONFIRM_MODAL,
+        labelledby=Ids.CONFIRM_TITLE,
         is_open=False,
     )
 
@@ -144,11 +146,12 @@ def history_modal() -> dbc.Modal:
     """Return the history modal of one contact."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Historik for kontaktperson")),
+            dbc.ModalHeader(dbc.ModalTitle("Historik for kontaktperson", id=Ids.HISTORY_TITLE, tag="h2", className="h5")),
             dbc.ModalBody(html.Div(id=Ids.HISTORY_BODY)),
             dbc.ModalFooter(dbc.Button("Luk", id=Ids.HISTORY_CLOSE, color="secondary")),
         ],
         id=Ids.HISTORY_MODAL,
+        labelledby=Ids.HISTORY_TITLE,
         is_open=False,
         size="xl",
         scrollable=True,

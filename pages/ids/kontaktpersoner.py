@@ -44,6 +44,7 @@ def feedback(field: str) -> str:
 
 # Delete confirmation (a modal).
 CONFIRM_MODAL = "kontaktpersoner-confirm-modal"
+CONFIRM_TITLE = "kontaktpersoner-confirm-title"
 CONFIRM_TEXT = "kontaktpersoner-confirm-text"
 CONFIRM_YES = "kontaktpersoner-confirm-yes"
 CONFIRM_NO = "kontaktpersoner-confirm-no"
@@ -52,5 +53,6 @@ DELETE_STATE = "kontaktpersoner-delete-state"
 
 # History (a modal).
 HISTORY_MODAL = "kontaktpersoner-history-modal"
+HISTORY_TITLE = "kontaktpersoner-history-title"
 HISTORY_BODY = "kontaktpersoner-history-body"
 HISTORY_CLOSE = "kontaktpersoner-history-close"
