@@ -43,8 +43,31 @@ def start_session() -> None:
     session.permanent = False
 
 
+def _revoked_key(sid: str) -> str:
+    attempts = current_app.extensions["login_attempts"]
+    return f"{attempts.prefix}/ended-session/{sid}"
+
+
+def end_session() -> None:
+    """Sign out and remember the session id as ended, so a copy of the cookie is worthless afterwards."""
+    sid = session.get("sid")
+    if sid:
+        # Session cookies are signed, not stored: the id is kept in the shared rate-limit storage until the
+        # session would have expired anyway.
+        storage = current_app.extensions["login_attempts"].storage
+        storage.incr(_revoked_key(sid), int(current_app.config["SESSION_ABSOLUTE_TIMEOUT_S"]) + 60)
+    logout_user()
+    session.clear()
+
+
+def _is_ended(sid: str | None) -> bool:
+    if not sid:
+        return True
+    return current_app.extensions["login_attempts"].storage.get(_revoked_key(sid)) > 0
+
+
 def enforce_timeouts() -> None:
-    """End the session when it has been idle too long or has lived past its absolute limit."""
+    """End the session when it has been idle too long, has lived past its absolute limit, or was signed out."""
     if "_user_id" not in session:
         return
     now = int(time.time())
@@ -55,6 +78,10 @@ def enforce_timeouts() -> None:
         logout_user()
         session.clear()
         session["timed_out"] = True
+        return
+    if _is_ended(session.get("sid")):
+        logout_user()
+        session.clear()
         return
     # Written at most once a minute so that Dash's many callback requests don't rewrite the cookie each time.
     if now - seen >= 60:

@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from auth.access import Principal
 from auth.extensions import limiter
 from auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from auth.session import start_session
+from auth.session import end_session, start_session
 from auth.throttle import (
     DEVICE_COOKIE,
     counts_as_failed_sign_in,
@@ -86,9 +86,8 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """End the session and return to the sign-in page."""
-    logout_user()
-    session.clear()
+    """End the session (a copy of its cookie stops working too) and return to the sign-in page."""
+    end_session()
     flash("Du er logget ud.", "info")
     return redirect("/login")
 
