@@ -93,3 +93,21 @@ def test_login_page_is_accessible_and_shows_a_neutral_error(live_server, page):
     page.get_by_role("alert").wait_for()
     assert page.get_by_role("alert").inner_text() == "Forkert e-mail eller adgangskode."
     assert "/login" in page.url
+
+
+def test_print_shows_the_page_and_hides_navigation_and_controls(live_server, page):
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/stamdata?cvr={world.CVR_A}")
+    page.locator("#stamdata-content table").wait_for()
+    page.evaluate("""() => {
+        const b = document.createElement('button'); b.className = 'no-print-probe'; b.textContent = 'Udskriv';
+        const d = document.createElement('div'); d.className = 'no-print'; d.textContent = 'Kun på skærm';
+        document.querySelector('#stamdata-content').append(b, d);
+    }""")
+    assert page.locator(".shell-navbar").is_visible()
+    page.emulate_media(media="print")
+    for selector in (".shell-header", ".shell-navbar", ".shell-search-box", ".shell-user-menu", ".no-print",
+                     ".no-print-probe"):
+        assert not page.locator(selector).first.is_visible(), selector
+    assert page.get_by_role("heading", name="Stamdata", level=1).is_visible()
+    assert page.locator("#stamdata-content table").is_visible()
