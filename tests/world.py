@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy.orm import Session
 
 from auth.passwords import hash_password
@@ -38,6 +40,12 @@ USERS: dict[str, dict] = {
 }
 
 
+@functools.cache
+def password_hash() -> str:
+    """Return the argon2 hash of PASSWORD, computed once per test process (argon2 is slow on purpose)."""
+    return hash_password(PASSWORD)
+
+
 def build(session: Session) -> None:
     """Fill an empty database with the test world."""
     fin = Ministry(id=1, number=7, name="Finansministeriet")
@@ -56,13 +64,12 @@ def build(session: Session) -> None:
         PayrollGroup(cvr=CVR_A, code="LG100", name="SA Løn", ministry_id=1),
         PayrollGroup(cvr=CVR_B, code="LG200", name="Bøger Løn", ministry_id=2),
     ])
-    password_hash = hash_password(PASSWORD)
     for email, spec in USERS.items():
         user = User(
             email=email,
             name=email.split("@")[0].replace(".", " ").title(),
             b_number=spec.get("b_number"),
-            password_hash=password_hash,
+            password_hash=password_hash(),
             is_active=spec.get("active", True),
             is_sa_staff=spec.get("sa_staff", False),
             is_sa_admin=spec.get("sa_admin", False),
