@@ -15,7 +15,9 @@ from auth.rights import Menu
 from data import kpi
 from data.rules import goal_met_target, latest_closed_month
 from pages._export import send_csv
-from pages._format import da_month, da_month_short, da_percent
+from babel.dates import format_date
+
+from pages._format import LOCALE, da_month, da_percent
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import information as Ids
 
@@ -45,7 +47,7 @@ def _mark(value: float | None, target: float) -> Any:
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
     return html.Td(
         [da_percent(value), " ", html.Span(symbol, **{"aria-hidden": "true"}), html.Span(f" {words}", className="visually-hidden")],
-        className=f"kpi-cell {cls}",
+        className=f"kpi-cell text-nowrap {cls}",
         title=words.capitalize(),
     )
 
@@ -67,7 +69,7 @@ def report_table(frame: pd.DataFrame) -> Any:
                 html.Th(area if first else "", scope="row", className="kpi-area"),
                 html.Td([html.Span(row["code"], className="kpi-code"), " ", row["title"]]),
                 html.Td(row["rule_text"], className="kpi-rule"),
-                html.Td(da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end"),
+                html.Td(da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
             ]
             cells += [_mark(row[label], row["target_pct"]) for label in labels]
             body.append(html.Tr(cells, className="kpi-area-start" if first else None))
@@ -80,18 +82,21 @@ def trend_figure(area: str, frame: pd.DataFrame) -> dict:
     """Return a small line chart (a plain figure dict) of one area's goals over the months."""
     months: list[dt.date] = frame.attrs["months"]
     labels = [f"{m:%Y-%m}" for m in months]
-    x = [da_month_short(m) for m in months]
+    # Month names alone keep the small axis readable; the hover names month and year.
+    x = [format_date(m, "LLL", locale=LOCALE).rstrip(".") for m in months]
+    full = [da_month(m) for m in months]
     data = []
     for row in frame.to_dict("records"):
         data.append({"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
-                     "y": [row[label] for label in labels],
-                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + row["code"] + "</extra>"})
+                     "y": [row[label] for label in labels], "customdata": full,
+                     "hovertemplate": "%{customdata}: %{y:.1f} %<extra>" + row["code"] + "</extra>"})
     return {
         "data": data,
         "layout": {
             "title": {"text": area, "font": {"size": 14}},
-            "height": 260,
-            "margin": {"l": 40, "r": 10, "t": 36, "b": 40},
+            "height": 320,
+            "margin": {"l": 40, "r": 10, "t": 36, "b": 30},
+            "xaxis": {"tickangle": 0, "tickfont": {"size": 10}},
             "yaxis": {"title": {"text": "%"}, "range": [0, 105]},
             "legend": {"orientation": "h", "y": -0.3, "font": {"size": 10}},
             "separators": ",.",

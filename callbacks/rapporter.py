@@ -96,6 +96,8 @@ def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
 def chart_figure(series: pd.DataFrame) -> dict:
     """Return the monthly achievement per goal with each goal's target as a dashed line (figure dict)."""
     data: list[dict] = []
+    values = [v for v in series["achievement"].tolist() if v is not None and v == v]
+    floor = max(0.0, min(values, default=0.0) - 5.0)
     for code, rows in series.groupby("code", sort=False):
         x = [da_month_short(m) for m in rows["month"]]
         title = rows["title"].iloc[0]
@@ -107,7 +109,7 @@ def chart_figure(series: pd.DataFrame) -> dict:
                      "hovertemplate": "Mål: %{y:.0f} %<extra>" + code + "</extra>"})
     return {"data": data, "layout": {
         "height": 380, "margin": {"l": 50, "r": 10, "t": 20, "b": 40}, "separators": ",.",
-        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [0, 105]},
+        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101]},
         "legend": {"orientation": "h", "y": -0.2},
     }}
 

@@ -60,7 +60,8 @@ def layout(ctx: AccessContext, **_query):
                 className="d-flex flex-wrap gap-3 mb-3 rapporter-filters",
             ),
             html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
-            grid(Ids.GRID, [], kpi_columns(ctx.user.is_sa), row_id="code"),
+            grid(Ids.GRID, [], kpi_columns(ctx.user.is_sa), row_id="code",
+                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
             dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displaylogo": False}, figure={"data": [], "layout": {}})),
             html.Div(
