@@ -103,8 +103,11 @@ def stored_file(file_id: int, name: str | None = None) -> Response:
 @bp.route("/filer", methods=["GET", "HEAD"])
 @bp.route("/filer/", methods=["GET", "HEAD"])
 @bp.route("/filer/<path:_rest>", methods=["GET", "HEAD"])
+@bp.route("/kundeaftaler/hent", methods=["GET", "HEAD"])
+@bp.route("/kundeaftaler/hent/", methods=["GET", "HEAD"])
+@bp.route("/kundeaftaler/hent/<path:_rest>", methods=["GET", "HEAD"])
 def malformed(_rest: str = "") -> Response:
-    """Answer any other /filer address (malformed ids, '../', extra parts) as a missing file."""
+    """Answer any other /filer or /kundeaftaler/hent address (malformed ids, '../', extra parts) as missing."""
     _user()
     return not_found()
 

@@ -1,0 +1,92 @@
+"""Kontakt dit team: the team of the customer in context (with a read right) and the support address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from tests import agreements_world as aw
+from tests import world
+
+SUPPORT = "kundeportal@statens-adm.dk"
+
+
+@pytest.fixture
+def content(app):
+    from data.db import get_session
+
+    with app.app_context():
+        return aw.build(get_session(), dt.date.today())
+
+
+def page(dash_client, search=""):
+    response = dash_client.page("/kontakt", search)
+    assert response.status_code == 200
+    return response, json.dumps(response.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.TWO_CVRS, world.SA_STAFF])
+def test_team_of_customer_in_context(login, dash_client, content, email):
+    login(email)
+    response, text = page(dash_client, f"?cvr={world.CVR_A}")
+    assert "Kontakt dit team" in text
+    assert "Dit team for Statens Administration" in text
+    for expected in ["Anne Andersen", "Kundeansvarlig", "mailto:anne@statens-adm.dk", "tel:+4572300000",
+                     "+45 72 30 00 00", "Bo Bech", "Lønkonsulent", f"mailto:{SUPPORT}"]:
+        assert expected in text, expected
+    assert text.index("Anne Andersen") < text.index("Bo Bech")
+    for marker in aw.B_MARKERS:
+        assert marker not in response.data
+
+
+def test_single_customer_user_lands_on_own_team(login, dash_client, content):
+    login(world.LAESER_A)
+    _, text = page(dash_client)
+    assert "Anne Andersen" in text
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.RAPPORTER_A])
+def test_other_customers_team_is_never_shown(login, dash_client, content, email):
+    login(email)
+    response, text = page(dash_client, f"?cvr={world.CVR_B}")
+    assert f"mailto:{SUPPORT}" in text
+    assert "Dit team for" not in text
+    for marker in aw.B_MARKERS:
+        assert marker not in response.data.replace(f"cvr={world.CVR_B}".encode(), b"")
+
+
+def test_rapporter_only_user_sees_only_support(login, dash_client, content):
+    login(world.RAPPORTER_A)
+    _, text = page(dash_client, f"?cvr={world.CVR_A}")
+    assert "Anne Andersen" not in text and f"mailto:{SUPPORT}" in text
+
+
+@pytest.mark.parametrize("search", ["?cvr=abc", "?cvr=33391006", "?cvr=" + "9" * 3000, "?cvr=%00", "?cvr=20000007&cvr=33391005"])
+def test_malformed_cvr_shows_support_only(login, dash_client, content, search):
+    login(world.LAESER_A)
+    response, text = page(dash_client, search)
+    assert f"mailto:{SUPPORT}" in text
+    assert "Anne Andersen" not in text
+    assert aw.SECRET_B.encode() not in response.data
+
+
+def test_customer_without_team(login, dash_client, content):
+    login(world.SA_STAFF)
+    _, text = page(dash_client, f"?cvr={world.CVR_C}")
+    assert "Der er ikke registreret et team for kunden endnu." in text
+
+
+def test_team_members_query_is_scoped(app, content):
+    from auth.access import AccessScope
+    from data import team
+
+    with app.app_context():
+        assert team.team_members(AccessScope.single(world.CVR_A), world.CVR_B) == []
+        assert [m["name"] for m in team.team_members(AccessScope.single(world.CVR_A), world.CVR_A)] == ["Anne Andersen", "Bo Bech"]
+
+
+def test_anonymous_is_redirected(client):
+    response = client.get("/kontakt")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
