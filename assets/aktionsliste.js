@@ -97,7 +97,9 @@
         props.api.onRowHeightChanged();
       }
     });
-    return h("div", { ref: ref, className: "aktion-detail", id: "aktion-detail-" + data.id },
+    // The full-width row has role=row: its content is one cell spanning every column.
+    return h("div", { ref: ref, className: "aktion-detail", id: "aktion-detail-" + data.id, role: "gridcell",
+                      "aria-colspan": "8" },
       h("p", { className: "mb-1" }, h("strong", null, "Beskrivelse: "), data.description || "Ingen beskrivelse."),
       h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."));
   };

@@ -120,7 +120,7 @@ def _history(book: dict[str, Any]) -> html.Details:
             html.Div(id=Ids.DIFF, className="runbook-diff", **{"aria-live": "polite"}),
         ]
     return html.Details(
-        [html.Summary("Se historik", className="btn btn-outline-secondary btn-sm")] + body,
+        [html.Summary("Se historik", className="runbook-history-toggle")] + body,
         className="runbook-history no-print mb-2",
     )
 
