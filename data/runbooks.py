@@ -267,8 +267,13 @@ def version_diff(scope: AccessScope, cvr: str, area: str, unit_code: str, sectio
         return None
     old = normalize_content(by_number[from_version].content)
     new = normalize_content(by_number[to_version].content)
-    diff = diff_contents(old, new, from_version, to_version)
-    return diff, attachments(scope, cvr, _all_file_ids(old, new))
+    files = attachments(scope, cvr, _all_file_ids(old, new))
+    # Compare only attachments this customer can see: a foreign or missing file is no change to show.
+    for content in (old, new):
+        for key in ("points", "tasks"):
+            for item in content[key]:
+                item["file_ids"] = [fid for fid in item["file_ids"] if fid in files]
+    return diff_contents(old, new, from_version, to_version), files
 
 
 __all__ = [
