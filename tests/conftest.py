@@ -36,8 +36,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str | None:
-    """Migrate one PostgreSQL template database per session when TEST_DATABASE_URL is set."""
+def pg_database() -> str | None:
+    """Create and migrate one PostgreSQL database per test process when TEST_DATABASE_URL is set."""
     base = os.environ.get(PG_URL_ENV)
     if not base:
         yield None
@@ -45,7 +45,7 @@ def pg_template() -> str | None:
     from data import migrate
 
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"kp_tmpl_{uuid.uuid4().hex[:8]}"
+    name = f"kp_test_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name)
@@ -73,16 +73,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
-    base = os.environ[PG_URL_ENV]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"kp_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    # One migrated database per test process; each test leaves it empty again (far cheaper than
+    # CREATE/DROP DATABASE per test).
+    name = request.getfixturevalue("pg_database")
+    url = make_url(os.environ[PG_URL_ENV]).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    _empty_all_tables(url)
+
+
+def _empty_all_tables(url) -> None:
+    """Delete every row and restart the id sequences (cheaper than TRUNCATE for small tables)."""
+    from data.models import Base
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for name in conn.execute(text("SELECT sequence_name FROM information_schema.sequences")).scalars().all():
+            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+    engine.dispose()
 
 
 # --- the app --------------------------------------------------------------------------------

@@ -85,13 +85,17 @@ def seeded_app(request, tmp_path_factory, sqlite_template):
         shutil.copy(sqlite_template, path)
         url = f"sqlite:///{path}"
     else:
-        template = request.getfixturevalue("pg_template")
+        from data import migrate
+
         base = os.environ[PG_URL_ENV]
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         name = f"kp_demo_{uuid.uuid4().hex[:10]}"
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
     flask_app = _make_app(_config(url, root))
     result = flask_app.test_cli_runner().invoke(args=["seed-demo", "--cases", SMALL])
     assert result.exit_code == 0, result.output + repr(result.exception)
