@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         update_title=None,
         serve_locally=True,
         compress=False,
+        enable_mcp=False,
     )
     dash_app.index_string = INDEX_STRING
     dash_app.layout = shell_layout
