@@ -1,0 +1,102 @@
+"""Headless Chromium on Kundeaftaler and Kontakt dit team: tabs, downloads, exports, accessibility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests import agreements_world as aw
+from tests import world
+from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def content(live_app):
+    from data.db import get_session
+
+    with live_app.app_context():
+        return aw.build(get_session(), dt.date.today())
+
+
+def settle(page) -> None:
+    """Move the pointer away and let colour transitions finish before axe measures contrast."""
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(400)
+
+
+def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/kundeaftaler?cvr={world.CVR_A}")
+    wait_for_dash(page)
+    main = page.locator("#kundeaftaler-content")
+    main.get_by_text("Aftalen gælder regnskab og løn.").wait_for()
+    text = main.inner_text()
+    assert "Underskrevet af: Søren Direktør, Dato: 8. feb. 2022 15:28" in text
+    assert "Underskrevet af: Karen Kunde, Dato: 9. feb. 2022 08:46" in text
+    settle(page)
+    assert_no_serious_axe_violations(page)
+
+    with page.expect_download() as info:
+        main.get_by_role("link", name="Hent aftale").click()
+    assert info.value.suggested_filename == f"Kundeaftale_{world.CVR_A}_2022-02-08.pdf"
+    with open(info.value.path(), "rb") as handle:
+        assert handle.read().startswith(b"%PDF")
+
+    # Tabs work from the keyboard: focus a tab and press Enter.
+    page.get_by_role("tab", name="Dispensationer").focus()
+    page.keyboard.press("Enter")
+    main.get_by_text("Dispensation for papirbilag").wait_for()
+    assert "Udløbet" in main.inner_text() and "Gældende" in main.inner_text()
+    wait_for_dash(page)
+    settle(page)
+    assert_no_serious_axe_violations(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér Excel").click()
+    assert info.value.suggested_filename.startswith(f"Dispensationer_{world.CVR_A}_")
+    with open(info.value.path(), "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert sheet["A1"].value == "Dispensation" and sheet.max_row == 3
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér CSV").click()
+    with open(info.value.path(), encoding="utf-8-sig") as handle:
+        assert "Dispensation for sen løn" in handle.read()
+
+    page.get_by_role("tab", name="Opgaver hos 3. part").click()
+    main.get_by_text("Økonomistyrelsen").wait_for()
+
+    page.get_by_role("tab", name="Bilag").click()
+    main.get_by_text("Bilag 2 – uden fil").wait_for()
+    with page.expect_download() as info:
+        main.get_by_role("link", name=re.compile("Ydelsesbeskrivelse")).click()
+    with open(info.value.path(), "rb") as handle:
+        assert handle.read() == b"%PDF-1.4 bilag A"
+    assert aw.SECRET_B not in page.content()
+    assert page.js_errors == []
+
+
+def test_kundeaftaler_of_other_customer_is_refused(content, live_server, page):
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/kundeaftaler?cvr={world.CVR_B}")
+    wait_for_dash(page)
+    page.get_by_role("heading", name="Ingen adgang").wait_for()
+    assert aw.SECRET_B not in page.content()
+    response = page.request.get(f"{live_server}/filer/{content.files['annex_b']}")
+    assert response.status == 404
+
+
+def test_kontakt_dit_team(content, live_server, page):
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/kontakt?cvr={world.CVR_A}")
+    wait_for_dash(page)
+    page.get_by_role("heading", name="Kontakt dit team").wait_for()
+    page.get_by_role("link", name="anne@statens-adm.dk").wait_for()
+    assert page.get_by_role("link", name="kundeportal@statens-adm.dk").get_attribute("href") == "mailto:kundeportal@statens-adm.dk"
+    settle(page)
+    assert_no_serious_axe_violations(page)
