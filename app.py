@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import dash
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, load_config
 
@@ -48,6 +49,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     server = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
     server.config.update(settings)
+    if settings["PROXY_FIX_HOPS"]:
+        # Behind a load balancer the client address and scheme come from X-Forwarded-*.
+        hops = settings["PROXY_FIX_HOPS"]
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(server)
     files.init_app(server)

@@ -55,6 +55,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_OUTBOX_PATH": env.get("MAIL_OUTBOX_PATH") or str(instance_path / "outbox"),
         "SUPPORT_EMAIL": env.get("SUPPORT_EMAIL", "kundeportal@statens-adm.dk"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), portal_env == "production"),
@@ -81,4 +83,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError("SECRET_KEY skal være sat i produktion (miljøvariablen SECRET_KEY).")
         secret = _dev_secret_key(Path(cfg["INSTANCE_PATH"]))
     cfg["SECRET_KEY"] = secret
+    if cfg["PORTAL_ENV"] == "production" and not cfg["PUBLIC_BASE_URL"]:
+        # Reset links are built from it; the Host header of a request can be forged.
+        raise ConfigError("PUBLIC_BASE_URL skal være sat i produktion (fx https://kundeportal.statens-adm.dk).")
     return cfg

@@ -90,6 +90,7 @@ def _production_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str
         DATABASE_URL=database_url,
         REDIS_URL=_redis_url(),
         PORTAL_ENV="production",
+        PUBLIC_BASE_URL="https://kundeportal.example.dk",
         SECRET_KEY=secrets.token_hex(32),
         INSTANCE_PATH=str(tmp_path / "instance"),
         MAIL_OUTBOX_PATH=str(tmp_path / "outbox"),
