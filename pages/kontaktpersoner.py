@@ -11,6 +11,7 @@ from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.contacts import MAX_LENGTHS
 from data.roles_catalogue import TAB_LABELS
+from pages._grid import grid
 from pages.ids import kontaktpersoner as Ids
 
 dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
@@ -30,16 +31,14 @@ COLUMNS = [
 
 def contacts_grid() -> dag.AgGrid:
     """Return the contacts grid (rows are loaded by a guarded callback)."""
-    return dag.AgGrid(
-        id=Ids.GRID,
-        rowData=[],
-        columnDefs=[{"field": f, "headerName": h, "wrapText": f in ("roles", "notes"), "autoHeight": f in ("roles", "notes")}
-                    for f, h in COLUMNS],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 110},
+    return grid(
+        Ids.GRID,
+        [],
+        COLUMNS,
+        csv_file_name="Kontaktpersoner",
+        # String row ids, as AG Grid wants; the callbacks read the numeric `id` of the selected row.
         getRowId="String(params.data.id)",
         dashGridOptions={
-            "domLayout": "autoHeight",
-            "ensureDomOrder": True,
             "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
             "overlayNoRowsTemplate": "Ingen kontaktpersoner endnu. Klik på »Tilføj« for at oprette en.",
         },
