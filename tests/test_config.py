@@ -1,0 +1,54 @@
+"""Settings: read at app creation, safe defaults in development, refusals in production."""
+
+import pytest
+
+from config import ConfigError, load_config
+
+
+def test_development_generates_one_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_config({"INSTANCE_PATH": str(tmp_path)})
+    second = load_config({"INSTANCE_PATH": str(tmp_path)})
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_defaults_are_sqlite_and_safe_cookies(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "PORTAL_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 64})
+    assert cfg["DATABASE_URL"] == f"sqlite:///{tmp_path / 'kundeportal.db'}"
+    assert cfg["SESSION_COOKIE_HTTPONLY"] and cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert not cfg["SESSION_COOKIE_SECURE"]
+    assert cfg["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_environment_is_read_when_called(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    cfg = load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 64})
+    assert cfg["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
+    assert cfg["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"PUBLIC_BASE_URL": "https://kundeportal.example.dk"}, "SECRET_KEY"),
+    ({"SECRET_KEY": "k" * 64}, "PUBLIC_BASE_URL"),
+])
+def test_production_refuses_without_required_settings(tmp_path, monkeypatch, env, message):
+    for name in ("SECRET_KEY", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with pytest.raises(ConfigError, match=message):
+        load_config({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_with_settings_has_secure_cookies(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://kundeportal.example.dk")
+    cfg = load_config({"INSTANCE_PATH": str(tmp_path)})
+    assert cfg["SESSION_COOKIE_SECURE"]
+    assert not (tmp_path / "secret_key").exists()
