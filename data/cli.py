@@ -15,8 +15,14 @@ from data.db import get_db, get_session
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create or upgrade the database schema with Alembic migrations."""
+    """Create or upgrade the database schema with Alembic migrations and the role catalogue."""
+    from data.roles_catalogue import ensure_role_catalogue
+
     migrate.upgrade(get_db().engine)
+    session = get_session()
+    # The guide's contact roles are reference data every installation needs, demo or not.
+    ensure_role_catalogue(session)
+    session.commit()
     click.echo("Databasen er opdateret til seneste version.")
 
 

@@ -52,3 +52,19 @@ def test_production_with_settings_has_secure_cookies(tmp_path, monkeypatch):
     cfg = load_config({"INSTANCE_PATH": str(tmp_path)})
     assert cfg["SESSION_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_init_db_migrates_and_loads_the_role_catalogue(app_config):
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from data.db import get_session
+    from data.models import ContactRole
+
+    flask_app = create_app(app_config)
+    runner = flask_app.test_cli_runner()
+    for _ in range(2):  # idempotent
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+    with flask_app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(ContactRole)) == 15
