@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -23,6 +22,7 @@ from pages.ids import information as Ids
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
+REPORT_MONTHS = 3
 OLDEST_YEAR = 2000
 
 
@@ -45,16 +45,29 @@ def _mark(value: float | None, target: float) -> Any:
     if met is None:
         return html.Td(["–", html.Span(" ingen sager", className="visually-hidden")], className="kpi-none")
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
-    return html.Td(
-        [da_percent(value), " ", html.Span(symbol, **{"aria-hidden": "true"}), html.Span(f" {words}", className="visually-hidden")],
-        className=f"kpi-cell text-nowrap {cls}",
-        title=words.capitalize(),
-    )
+    return html.Td([f"{da_percent(value)} {symbol}", html.Span(f" {words}", className="visually-hidden")],
+                   className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
 
 
-def report_table(frame: pd.DataFrame) -> Any:
-    """Render the report frame as a table grouped by area, one column per month."""
-    months: list[dt.date] = frame.attrs["months"]
+def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tuple[list[dt.date], list[dict]]:
+    """Return the report's months and one plain dict per goal (in area order), read once."""
+    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
+    # Plain records: pandas copies a frame's attrs on every row access, which costs more than the query.
+    months = list(frame.attrs.pop("months", []))
+    frame.attrs.clear()
+    return months, frame.to_dict("records")
+
+
+def by_area(records: list[dict]) -> dict[str, list[dict]]:
+    """Group report records by area, keeping the report's order."""
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        groups.setdefault(record["area"], []).append(record)
+    return groups
+
+
+def report_table(months: list[dt.date], records: list[dict]) -> Any:
+    """Render the report as a table grouped by area, one column per month."""
     labels = [f"{m:%Y-%m}" for m in months]
     head = html.Thead(html.Tr(
         [html.Th("Område", scope="col"), html.Th("Servicemål", scope="col"), html.Th("Regel", scope="col"),
@@ -62,34 +75,32 @@ def report_table(frame: pd.DataFrame) -> Any:
         + [html.Th(da_month(m).capitalize(), scope="col", className="text-end") for m in months]
     ))
     body = []
-    for area, rows in frame.groupby("area", sort=False):
-        first = True
-        for row in rows.to_dict("records"):
+    for area, rows in by_area(records).items():
+        for index, row in enumerate(rows):
             cells = [
-                html.Th(area if first else "", scope="row", className="kpi-area"),
-                html.Td([html.Span(row["code"], className="kpi-code"), " ", row["title"]]),
+                html.Th(area if index == 0 else "", scope="row", className="kpi-area"),
+                html.Td(f"{row['code']} {row['title']}"),
                 html.Td(row["rule_text"], className="kpi-rule"),
                 html.Td(da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
             ]
             cells += [_mark(row[label], row["target_pct"]) for label in labels]
-            body.append(html.Tr(cells, className="kpi-area-start" if first else None))
-            first = False
+            body.append(html.Tr(cells, className="kpi-area-start" if index == 0 else None))
     return html.Table([html.Caption("Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head, html.Tbody(body)],
                       className="table table-sm kpi-report")
 
 
-def trend_figure(area: str, frame: pd.DataFrame) -> dict:
+def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
     """Return a small line chart (a plain figure dict) of one area's goals over the months."""
-    months: list[dt.date] = frame.attrs["months"]
     labels = [f"{m:%Y-%m}" for m in months]
     # Month names alone keep the small axis readable; the hover names month and year.
     x = [format_date(m, "LLL", locale=LOCALE).rstrip(".") for m in months]
     full = [da_month(m) for m in months]
-    data = []
-    for row in frame.to_dict("records"):
-        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
-                     "y": [row[label] for label in labels], "customdata": full,
-                     "hovertemplate": "%{customdata}: %{y:.1f} %<extra>" + row["code"] + "</extra>"})
+    data = [
+        {"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
+         "y": [row[label] for label in labels], "customdata": full,
+         "hovertemplate": "%{customdata}: %{y:.1f} %<extra>" + row["code"] + "</extra>"}
+        for row in rows
+    ]
     return {
         "data": data,
         "layout": {
@@ -104,17 +115,16 @@ def trend_figure(area: str, frame: pd.DataFrame) -> dict:
     }
 
 
-def _trends(ctx: AccessContext, month: dt.date) -> list[Any]:
-    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=TREND_MONTHS)
-    charts = []
-    for area, rows in frame.groupby("area", sort=False):
-        rows.attrs["months"] = frame.attrs["months"]
-        charts.append(html.Figure(
-            [dcc.Graph(figure=trend_figure(area, rows), config={"displayModeBar": False}),
+def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
+    """Return one small chart per area."""
+    return [
+        html.Figure(
+            [dcc.Graph(figure=trend_figure(area, months, rows), config={"displayModeBar": False}),
              html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
             className="col-md-6 col-xl-3",
-        ))
-    return charts
+        )
+        for area, rows in by_area(records).items()
+    ]
 
 
 @portal_callback(
@@ -129,20 +139,20 @@ def render_report(ctx: AccessContext, period: Any):
     if month is None:
         message = html.P("Ugyldig periode. Vælg en afsluttet måned i listen.", className="alert alert-warning", role="alert")
         return {"report": message, "trends": []}
-    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month)
-    if frame.empty:
+    # One read of 12 months serves both the trends and the table's last three months.
+    months, records = report_records(ctx, month, TREND_MONTHS)
+    if not records:
         empty = html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
         return {"report": empty, "trends": []}
-    return {"report": report_table(frame), "trends": _trends(ctx, month)}
+    return {"report": report_table(months[-REPORT_MONTHS:], records), "trends": trend_charts(months, records)}
 
 
-def export_rows(frame: pd.DataFrame) -> tuple[list[dict], list[tuple[str, str]]]:
+def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
     """Return the report as flat rows and columns for CSV/XLSX."""
-    months: list[dt.date] = frame.attrs["months"]
     columns = [("area", "Område"), ("code", "Mål"), ("title", "Servicemål"), ("rule_text", "Regel"), ("target_pct", "Mål %")]
     columns += [(f"{m:%Y-%m}", f"{da_month(m)} (%)") for m in months]
     rows = []
-    for record in frame.to_dict("records"):
+    for record in records:
         row = {field: record.get(field) for field, _ in columns}
         for m in months:
             value = record.get(f"{m:%Y-%m}")
@@ -163,7 +173,7 @@ def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period:
     month = parse_period(period)
     if month is None or not (csv_clicks or xlsx_clicks):
         raise PreventUpdate
-    rows, columns = export_rows(kpi.service_goal_report(ctx.scope, ctx.cvr, month))
+    rows, columns = export_rows(*report_records(ctx, month, REPORT_MONTHS))
     name = export_file_name(f"Servicemaalsrapport_{month:%Y-%m}", ctx.cvr)
     if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
         return send_xlsx(rows, columns, "Servicemålsrapport", name)

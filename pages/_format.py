@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -48,11 +49,13 @@ def da_number(value: float | int | None, decimals: int = 0) -> str:
     return format_decimal(value, format=fmt, locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=1024)
 def da_month(value: dt.date) -> str:
-    """Format a month as 'juni 2026'."""
+    """Format a month as 'juni 2026' (cached: a pure function of the date, and Babel is slow)."""
     return format_date(value, "LLLL y", locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=1024)
 def da_month_short(value: dt.date) -> str:
     """Format a month as 'jun. 2026' (for table headers and chart axes)."""
     return format_date(value, "LLL y", locale=LOCALE)
@@ -62,4 +65,6 @@ def da_percent(value: float | None) -> str:
     """Format an achievement as '98,5 %' with one decimal; '–' when there were no cases."""
     if value is None or value != value:
         return "–"
-    return f"{format_decimal(value, format='0.0', locale=LOCALE)} %"
+    # Danish decimal comma; a plain f-string is ~50x faster than Babel here, and the report
+    # formats thousands of cells per request. Values never reach thousands, so no grouping.
+    return f"{float(value):.1f}".replace(".", ",") + " %"
