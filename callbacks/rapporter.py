@@ -132,12 +132,11 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return {"rows": [], "chart": _message_figure(str(exc)), "status": str(exc), "months": [], "month": None}
-    table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    months = table.attrs["months"]
+    table, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    months = table.attrs.pop("months", [])
     if not months:
         text = f"Der er ingen afsluttede måneder i {year} endnu."
         return {"rows": [], "chart": _message_figure(text), "status": text, "months": [], "month": None}
-    series = kpi.monthly_series(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
     figure = chart_figure(series) if not series.empty else _message_figure("Ingen sager i perioden.")

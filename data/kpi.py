@@ -139,6 +139,35 @@ def service_goal_report(
     return goals
 
 
+def _table_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
+    totals = counts.groupby("goal_id")[["handled", "met"]].sum()
+    frame = goals.merge(totals, how="left", left_on="goal_id", right_index=True)
+    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
+    frame["not_met"] = frame["handled"] - frame["met"]
+    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
+    frame = frame[KPI_COLUMNS].reset_index(drop=True)
+    frame.attrs["months"] = months
+    return frame
+
+
+def _series_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
+    if goals.empty or not months:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    grid = goals.merge(pd.DataFrame({"month": months}), how="cross")
+    frame = grid.merge(counts, how="left", on=["goal_id", "month"])
+    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
+    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
+    return frame[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def _dashboard_inputs(scope: AccessScope, cvr: str, year: int, area: str | None,
+                      unit_code: str | Sequence[str] | None, today: dt.date | None):
+    months = year_to_date_months(year, today)
+    goals = _goals_frame(customer_goal_ids(scope, cvr), area)
+    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
+    return goals, counts, months
+
+
 def kpi_table(
     scope: AccessScope,
     cvr: str,
@@ -155,21 +184,11 @@ def kpi_table(
     løngruppe code or a list). ``frame.attrs["months"]`` holds the months counted. Empty
     outside `scope`.
     """
-    months = year_to_date_months(year, today)
     if not scope.allows(cvr):
         frame = pd.DataFrame(columns=KPI_COLUMNS)
-        frame.attrs["months"] = months
+        frame.attrs["months"] = year_to_date_months(year, today)
         return frame
-    goals = _goals_frame(customer_goal_ids(scope, cvr), area)
-    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    totals = counts.groupby("goal_id")[["handled", "met"]].sum()
-    frame = goals.merge(totals, how="left", left_on="goal_id", right_index=True)
-    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
-    frame["not_met"] = frame["handled"] - frame["met"]
-    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
-    frame = frame[KPI_COLUMNS].reset_index(drop=True)
-    frame.attrs["months"] = months
-    return frame
+    return _table_from(*_dashboard_inputs(scope, cvr, year, area, unit_code, today))
 
 
 def monthly_series(
@@ -197,12 +216,23 @@ def monthly_series(
     goals = _goals_frame(ids, area)
     if goals.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    grid = goals.merge(pd.DataFrame({"month": months}), how="cross")
-    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    frame = grid.merge(counts, how="left", on=["goal_id", "month"])
-    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
-    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
-    return frame[SERIES_COLUMNS].reset_index(drop=True)
+    return _series_from(goals, _monthly_counts(scope, cvr, months, _units(unit_code)), months)
+
+
+def dashboard(
+    scope: AccessScope,
+    cvr: str,
+    year: int,
+    *,
+    area: str | None = None,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return `kpi_table` and `monthly_series` for the same filters from one read of the roll-ups."""
+    if not scope.allows(cvr):
+        return kpi_table(scope, cvr, year, today=today), pd.DataFrame(columns=SERIES_COLUMNS)
+    goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
+    return _table_from(goals, counts, months), _series_from(goals, counts, months)
 
 
 def days_histogram(
