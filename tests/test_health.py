@@ -63,3 +63,9 @@ def test_health_recovers_when_the_database_answers_again(empty_app, monkeypatch:
     assert client.get("/health").status_code == 503
     monkeypatch.undo()
     assert client.get("/health").status_code == 200
+
+
+def test_health_probe_gets_no_cookies(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
