@@ -17,7 +17,9 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import contacts
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
+from pages._export import send_csv
 from pages._format import da_datetime
+from pages._grid import export_file_name, send_xlsx
 from pages.ids import kontaktpersoner as Ids
 
 FIELDS = list(Ids.FIELDS)
@@ -397,3 +399,24 @@ def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
     if contact_id is None or contacts.get_contact(ctx.scope, ctx.cvr, contact_id) is None:
         raise PreventUpdate
     return {"is_open": True, "body": history_table(contacts.contact_history(ctx.scope, ctx.cvr, contact_id))}
+
+
+EXPORT_COLUMNS = Ids.GRID_COLUMNS
+
+
+@portal_callback(
+    output=Output(Ids.DOWNLOAD, "data"),
+    inputs=dict(csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"), xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.KONTAKTPERSONER,
+    prevent_initial_call=True,
+)
+def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any):
+    """Download the customer's contacts as CSV or XLSX (built on the server, formulas neutralised)."""
+    if not (csv_clicks or xlsx_clicks):
+        raise PreventUpdate
+    rows = [_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)]
+    name = export_file_name("Kontaktpersoner", ctx.cvr)
+    if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
+        return send_xlsx(rows, EXPORT_COLUMNS, "Kontaktpersoner", name)
+    return send_csv(rows, EXPORT_COLUMNS, name)

@@ -11,22 +11,12 @@ from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.contacts import MAX_LENGTHS
 from data.roles_catalogue import TAB_LABELS
-from pages._grid import grid
+from pages._grid import grid, xlsx_export_button
 from pages.ids import kontaktpersoner as Ids
 
 dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
 
-COLUMNS = [
-    ("title", "Titel"),
-    ("name", "Navn"),
-    ("email", "Email"),
-    ("shared_email", "Fællesmail"),
-    ("phone", "Telefon"),
-    ("roles", "Roller"),
-    ("notes", "Bemærkninger"),
-    ("tabs", "Vises på"),
-    ("updated", "Senest ændret"),
-]
+COLUMNS = Ids.GRID_COLUMNS
 
 
 def contacts_grid() -> dag.AgGrid:
@@ -177,9 +167,13 @@ def layout(ctx: AccessContext, **_query):
                     dbc.Button("Tilføj", id=Ids.ADD, color="primary", className="me-2"),
                     dbc.Button("Rediger", id=Ids.EDIT, color="secondary", className="me-2", disabled=True),
                     dbc.Button("Slet", id=Ids.DELETE, color="danger", outline=True, className="me-2", disabled=True),
-                    dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True),
+                    dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True,
+                               className="me-auto"),
+                    xlsx_export_button(Ids.EXPORT_CSV, "Eksportér CSV"),
+                    xlsx_export_button(Ids.EXPORT_XLSX),
+                    dcc.Download(id=Ids.DOWNLOAD),
                 ],
-                className="mb-3 kontakt-toolbar",
+                className="mb-3 kontakt-toolbar d-flex flex-wrap align-items-center",
                 role="toolbar",
                 **{"aria-label": "Handlinger for kontaktpersoner"},
             ),

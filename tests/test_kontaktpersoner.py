@@ -173,7 +173,7 @@ def test_page_refused_for_other_customer(login, dash_client, seeded):
 def test_every_callback_refused_for_laeser_and_rapporter(login, cb, seeded, email):
     login(email)
     keys = cb.keys()
-    assert len(keys) == 6
+    assert len(keys) == 7  # list, selection, form, roles, delete, history, export
     for key in keys:
         response = cb.call(key, {f"{Ids.ADD}.n_clicks": 1, f"{Ids.SAVE}.n_clicks": 1})
         assert response.status_code == 403, (key, response.status_code)
@@ -442,3 +442,39 @@ def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded,
         assert "Bøger" not in text
         for header in ("Titel", "Navn", "Email", "Fællesmail", "Telefon", "Roller", "Bemærkninger"):
             assert header in text
+
+
+def test_export_contacts_csv_and_xlsx(app, login, dash_client):
+    import base64
+    import io
+
+    import openpyxl
+
+    from data.db import get_session
+    from data.models import Contact
+
+    with app.app_context():
+        session = get_session()
+        session.add(Contact(cvr=world.CVR_A, name="=HYPERLINK(\"x\")", email="a@example.dk", tabs=["Generelt"]))
+        session.add(Contact(cvr=world.CVR_B, name="HEMMELIG-B kontakt", email="b@example.dk", tabs=["Generelt"]))
+        session.commit()
+    login(world.REDIGER_A)
+
+    def export(which, cvr=world.CVR_A):
+        return dash_client.call(
+            "kontaktpersoner-download.data", {"id": "kontaktpersoner-download", "property": "data"},
+            [{"id": "kontaktpersoner-export-csv", "property": "n_clicks", "value": 1 if which == "csv" else None},
+             {"id": "kontaktpersoner-export-xlsx", "property": "n_clicks", "value": 1 if which == "xlsx" else None}],
+            [{"id": "kontaktpersoner-cvr", "property": "data", "value": cvr}],
+            changed=[f"kontaktpersoner-export-{which}.n_clicks"],
+        )
+
+    csv_data = export("csv").get_json()["response"]["kontaktpersoner-download"]["data"]
+    assert csv_data["filename"].startswith(f"Kontaktpersoner_{world.CVR_A}")
+    assert "'=HYPERLINK" in csv_data["content"] and "HEMMELIG-B" not in csv_data["content"]
+    xlsx = export("xlsx").get_json()["response"]["kontaktpersoner-download"]["data"]
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
+    names = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    assert names == ["'=HYPERLINK(\"x\")"]
+    denied = export("csv", cvr=world.CVR_B)
+    assert denied.status_code == 403 and b"HEMMELIG" not in denied.data

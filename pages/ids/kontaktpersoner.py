@@ -10,6 +10,9 @@ ADD = "kontaktpersoner-add"
 EDIT = "kontaktpersoner-edit"
 DELETE = "kontaktpersoner-delete"
 HISTORY = "kontaktpersoner-history"
+EXPORT_CSV = "kontaktpersoner-export-csv"
+EXPORT_XLSX = "kontaktpersoner-export-xlsx"
+DOWNLOAD = "kontaktpersoner-download"
 
 # The contact form (a modal).
 FORM_MODAL = "kontaktpersoner-form-modal"
@@ -56,3 +59,16 @@ HISTORY_MODAL = "kontaktpersoner-history-modal"
 HISTORY_TITLE = "kontaktpersoner-history-title"
 HISTORY_BODY = "kontaktpersoner-history-body"
 HISTORY_CLOSE = "kontaktpersoner-history-close"
+
+# The grid's fields and Danish headers, shared by the page and the export callback.
+GRID_COLUMNS = [
+    ("title", "Titel"),
+    ("name", "Navn"),
+    ("email", "Email"),
+    ("shared_email", "Fællesmail"),
+    ("phone", "Telefon"),
+    ("roles", "Roller"),
+    ("notes", "Bemærkninger"),
+    ("tabs", "Vises på"),
+    ("updated", "Senest ændret"),
+]
