@@ -133,6 +133,8 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _FILE_NAME_BAD = re.compile(r"[^A-Za-z0-9ÆØÅæøå._-]+")
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV/XLSX injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The same rule for AG Grid's own CSV export, run in the browser (assets/grid.js).
+CSV_CELL_GUARD = "csvSafeCell(params)"
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
@@ -192,6 +194,8 @@ def grid(
             "fileName": safe_file_name(csv_file_name or "eksport", ".csv"),
             "columnSeparator": ";",
             "suppressQuotes": False,
+            # Spreadsheets run a cell starting with = + - @ as a formula: prefix those with '.
+            "processCellCallback": {"function": CSV_CELL_GUARD},
         },
         style={"width": "100%"},
     )

@@ -138,3 +138,15 @@ def test_send_xlsx_returns_download_dict():
 def test_export_file_name():
     assert _grid.export_file_name("Dispensationer", "33391005", dt.date(2024, 5, 1)) == "Dispensationer_33391005_2024-05-01"
     assert _grid.export_file_name("Tilkøb", None, dt.date(2024, 5, 1)) == "Tilkøb_2024-05-01"
+
+
+def test_in_grid_csv_export_neutralises_formulas():
+    from pathlib import Path
+
+    from pages._grid import CSV_CELL_GUARD, grid
+
+    params = grid("t-grid", [], [("a", "A")]).csvExportParams
+    assert params["processCellCallback"] == {"function": CSV_CELL_GUARD}
+    # The browser side of the guard lives in the assets Dash serves with every page.
+    script = (Path(__file__).parents[1] / "assets" / "grid.js").read_text(encoding="utf-8")
+    assert "dagfuncs.csvSafeCell" in script and '"="' in script and '"@"' in script

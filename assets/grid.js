@@ -1,0 +1,14 @@
+// Shared dash-ag-grid functions of the portal (referenced from Python as {"function": "name(params)"}).
+(function () {
+  var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+  var FORMULA_START = ["=", "+", "-", "@", "\t", "\r"];
+
+  // Spreadsheets run a cell that starts with = + - @ as a formula (CSV injection): prefix it with '.
+  dagfuncs.csvSafeCell = function (params) {
+    var value = params.value;
+    if (typeof value === "string" && FORMULA_START.indexOf(value.charAt(0)) !== -1) {
+      return "'" + value;
+    }
+    return value;
+  };
+})();
