@@ -195,7 +195,7 @@ def _choose(area: str, units: list[dict[str, str]], selection: Any, tab: str) ->
 
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "active_tab")),
+    inputs=dict(tab=Input(Ids.TABS, "value")),
     state=dict(selection=State(Ids.SELECTION, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.DREJEBOEGER,
 )

@@ -181,7 +181,7 @@ RENDERERS: dict[str, Callable[[AccessContext], Any]] = {
 
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "active_tab")),
+    inputs=dict(tab=Input(Ids.TABS, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.KUNDEAFTALER,
 )
@@ -196,7 +196,7 @@ def render_tab(ctx: AccessContext, tab: Any):
 @portal_callback(
     output=Output(Ids.DOWNLOAD, "data"),
     inputs=dict(n_clicks=Input(Ids.XLSX, "n_clicks")),
-    state=dict(tab=State(Ids.TABS, "active_tab"), shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
+    state=dict(tab=State(Ids.TABS, "value"), shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
     menu=Menu.KUNDEAFTALER,
     prevent_initial_call=True,
 )

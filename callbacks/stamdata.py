@@ -97,7 +97,7 @@ RENDERERS = {"generelt": _general, "regnskab": _accounting, "loen": _payroll}
 
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "active_tab")),
+    inputs=dict(tab=Input(Ids.TABS, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.STAMDATA,
 )

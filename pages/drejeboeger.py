@@ -3,12 +3,12 @@
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.runbooks import AREAS
+from pages._tabs import tab_bar, tab_panel
 from pages.ids import drejeboeger as Ids
 
 dash.register_page(__name__, path="/drejeboeger", title="Drejebøger – Kundeportalen", name="Drejebøger")
@@ -47,8 +47,7 @@ def layout(ctx: AccessContext, fane: str | None = None, enhed: str | None = None
                 "Hver bogføringskreds og løngruppe har specifikationer, der definerer, hvordan opgaverne udføres. "
                 "Ændringer til drejebøger kan kun foretages af Statens Administration."
             ),
-            dbc.Tabs([dbc.Tab(label=label, tab_id=key) for key, label in TAB_LABELS.items()],
-                     id=Ids.TABS, active_tab=active),
-            dcc.Loading(html.Div(id=Ids.CONTENT, className="pt-3", role="tabpanel")),
+            tab_bar(Ids.TABS, list(TAB_LABELS.items()), active, "Drejebøger-faneblade"),
+            dcc.Loading(tab_panel(Ids.CONTENT, "Drejebøger for det valgte område", className="pt-3")),
         ]
     )

@@ -1,12 +1,12 @@
 """Kundeaftaler: the customer agreement, data processing agreement, exemptions, add-ons, 3rd-party tasks, annexes."""
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data import agreements
+from pages._tabs import tab_bar, tab_panel
 from pages.ids import kundeaftaler as Ids
 
 dash.register_page(__name__, path="/kundeaftaler", title="Kundeaftaler – Kundeportalen", name="Kundeaftaler")
@@ -32,7 +32,7 @@ def layout(ctx: AccessContext, tab: str | None = None, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             dcc.Download(id=Ids.DOWNLOAD),
             html.H1("Kundeaftaler", className="h3"),
-            dbc.Tabs([dbc.Tab(label=TABS[key], tab_id=key) for key in keys], id=Ids.TABS, active_tab=active),
-            dcc.Loading(html.Div(id=Ids.CONTENT, className="pt-3", role="tabpanel", **{"aria-live": "polite"})),
+            tab_bar(Ids.TABS, [(key, TABS[key]) for key in keys], active, "Kundeaftaler-faneblade"),
+            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3")),
         ]
     )

@@ -1,11 +1,11 @@
 """Stamdata: Generelt / Regnskab / Løn for the customer in context."""
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
+from pages._tabs import tab_bar, tab_panel
 from pages.ids import stamdata as Ids
 
 dash.register_page(__name__, path="/stamdata", title="Stamdata – Kundeportalen", name="Stamdata")
@@ -21,11 +21,7 @@ def layout(ctx: AccessContext, tab: str | None = None, **_query):
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             html.H1("Stamdata", className="h3"),
-            dbc.Tabs(
-                [dbc.Tab(label=label, tab_id=key) for key, label in TABS.items()],
-                id=Ids.TABS,
-                active_tab=active,
-            ),
-            dcc.Loading(html.Div(id=Ids.CONTENT, className="pt-3", role="tabpanel")),
+            tab_bar(Ids.TABS, list(TABS.items()), active, "Stamdata-faneblade"),
+            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3")),
         ]
     )

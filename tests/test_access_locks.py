@@ -71,7 +71,7 @@ def test_anonymous_dash_and_pages(client, path):
 def test_anonymous_forged_callback_gets_401_and_no_data(client, dash_client):
     response = dash_client.call(
         "stamdata-content.children", {"id": "stamdata-content", "property": "children"},
-        [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+        [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
         [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}],
     )
     assert response.status_code == 401
@@ -187,10 +187,10 @@ def test_malformed_cvr_in_url(laeser_a, dash_client, search):
     "x",
     {"output": "nope.children", "inputs": [], "state": []},
     {"output": "stamdata-content.children", "inputs": [], "state": []},
-    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
      "state": [{"id": "other-store", "property": "data", "value": "33391005"}]},
     {"output": "stamdata-content.children", "inputs": "x", "state": []},
-    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
      "state": [{"id": "stamdata-cvr", "property": "data", "value": "33391005"}], "changedPropIds": [1]},
 ])
 def test_malformed_payloads_get_400(laeser_a, client, body):
@@ -216,7 +216,7 @@ def test_callback_without_csrf_token_gets_400(app_config):
     response = client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     body = {"output": "stamdata-content.children", "outputs": {"id": "stamdata-content", "property": "children"},
-            "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": "generelt"}],
+            "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
             "state": [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}], "changedPropIds": []}
     client.get("/_dash-dependencies")
     assert client.post("/_dash-update-component", json=body).status_code == 400

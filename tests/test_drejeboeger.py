@@ -29,7 +29,7 @@ def cvr_state(cvr):
 def tab(dash_client, name, cvr, selection=None):
     return dash_client.call(
         "drejeboeger-content.children", {"id": "drejeboeger-content", "property": "children"},
-        [{"id": "drejeboeger-tabs", "property": "active_tab", "value": name}],
+        [{"id": "drejeboeger-tabs", "property": "value", "value": name}],
         [{"id": "drejeboeger-selection", "property": "data", "value": selection or {}}, cvr_state(cvr)],
     )
 

@@ -379,7 +379,7 @@ def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seed
     history = cb.history(row["id"])
     stamdata = dash_client.call(
         f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
-        [{"id": StamdataIds.TABS, "property": "active_tab", "value": "generelt"}],
+        [{"id": StamdataIds.TABS, "property": "value", "value": "generelt"}],
         [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
     page = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
     for response in (grid, history, stamdata, page):
@@ -429,7 +429,7 @@ def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded,
     def tab(key):
         response = dash_client.call(
             f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
-            [{"id": StamdataIds.TABS, "property": "active_tab", "value": key}],
+            [{"id": StamdataIds.TABS, "property": "value", "value": key}],
             [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
         assert response.status_code == 200
         return _text(response)

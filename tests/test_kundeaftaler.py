@@ -28,7 +28,7 @@ def content(app):
 def tab(dash_client, name, cvr):
     return dash_client.call(
         "kundeaftaler-content.children", {"id": "kundeaftaler-content", "property": "children"},
-        [{"id": "kundeaftaler-tabs", "property": "active_tab", "value": name}],
+        [{"id": "kundeaftaler-tabs", "property": "value", "value": name}],
         [{"id": "kundeaftaler-cvr", "property": "data", "value": cvr}],
     )
 
@@ -37,7 +37,7 @@ def export(dash_client, name, cvr, shown=None, n_clicks=1):
     return dash_client.call(
         "kundeaftaler-download.data", {"id": "kundeaftaler-download", "property": "data"},
         [{"id": "kundeaftaler-xlsx", "property": "n_clicks", "value": n_clicks}],
-        [{"id": "kundeaftaler-tabs", "property": "active_tab", "value": name},
+        [{"id": "kundeaftaler-tabs", "property": "value", "value": name},
          {"id": "kundeaftaler-grid", "property": "virtualRowData", "value": shown},
          {"id": "kundeaftaler-cvr", "property": "data", "value": cvr}],
     )

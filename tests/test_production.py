@@ -193,9 +193,9 @@ def stamdata_callback(cvr: str, tab: str = "generelt") -> dict:
     return {
         "output": "stamdata-content.children",
         "outputs": {"id": "stamdata-content", "property": "children"},
-        "inputs": [{"id": "stamdata-tabs", "property": "active_tab", "value": tab}],
+        "inputs": [{"id": "stamdata-tabs", "property": "value", "value": tab}],
         "state": [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
-        "changedPropIds": ["stamdata-tabs.active_tab"],
+        "changedPropIds": ["stamdata-tabs.value"],
     }
 
 

@@ -8,7 +8,7 @@ from tests import world
 def tab(dash_client, name, cvr):
     return dash_client.call(
         "stamdata-content.children", {"id": "stamdata-content", "property": "children"},
-        [{"id": "stamdata-tabs", "property": "active_tab", "value": name}],
+        [{"id": "stamdata-tabs", "property": "value", "value": name}],
         [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
     )
 

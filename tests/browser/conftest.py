@@ -8,6 +8,8 @@ skip into a failure so that a broken install cannot pass silently.
 
 from __future__ import annotations
 
+import re
+
 import os
 import threading
 from pathlib import Path
@@ -176,10 +178,12 @@ def wait_for_dash(page: Any) -> None:
 
 # Dash 4's dcc.Dropdown renders a hidden focus proxy (<input aria-hidden tabindex=0>) that hands
 # focus straight to its button; that is Dash's own markup, not ours, so axe skips exactly it.
-# dash-bootstrap-components 2.0.4's dbc.Tabs under Dash 4 renders every tab with
-# aria-controls="...-tabpane-null" (and tabindex=-1): a dbc bug, reported to the lead; only those
-# broken tab links are excluded, so any other problem on a page with tabs still fails.
-AXE_EXCLUDE = [".dash-dropdown-focus-target", "[role=tab][aria-controls$='-tabpane-null']"]
+AXE_EXCLUDE = [".dash-dropdown-focus-target"]
+
+
+def choose_tab(page: Any, name: str) -> None:
+    """Click the tab labelled `name` (tabs are a radio group styled as tabs, see pages/_tabs.py)."""
+    page.locator("label.portal-tab", has_text=re.compile(rf"^{re.escape(name)}$")).click()
 
 
 def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import content_world, world
-from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.browser.conftest import choose_tab, assert_no_serious_axe_violations, sign_in, wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +143,7 @@ def test_drejeboeger_history_tabs_and_print(content, live_server, page):
     print_href = body.get_by_role("link", name=re.compile("^Print")).get_attribute("href")
     assert "print=1" in print_href
 
-    page.get_by_role("tab", name="Løn").click()
+    choose_tab(page, "Løn")
     body.get_by_role("link", name="mTime").click()
     page.wait_for_url(re.compile(r"afsnit=mTime"))
     page.locator("#drejeboeger-content").get_by_text("Registrering i mTime").wait_for()

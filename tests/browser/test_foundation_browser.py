@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import world
-from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.browser.conftest import choose_tab, assert_no_serious_axe_violations, sign_in, wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -54,14 +54,14 @@ def test_sign_in_search_stamdata_tabs_and_sign_out(live_server, page):
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
 
-    page.get_by_role("tab", name="Regnskab").click()
+    choose_tab(page, "Regnskab")
     content.get_by_text("Bøger Hovedkreds").wait_for()
     assert "SRV-B1" in content.inner_text() and "NAV_B1" in content.inner_text()
     assert "SRV-A1" not in content.inner_text()
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
 
-    page.get_by_role("tab", name="Løn").click()
+    choose_tab(page, "Løn")
     content.get_by_text("Bøger Løn").wait_for()
     assert "SA Løn" not in content.inner_text()
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from tests import agreements_world as aw
 from tests import world
-from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.browser.conftest import choose_tab, assert_no_serious_axe_violations, sign_in, wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +50,8 @@ def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):
         assert handle.read().startswith(b"%PDF")
 
     # Tabs work from the keyboard: focus a tab and press Enter.
-    page.get_by_role("tab", name="Dispensationer").focus()
-    page.keyboard.press("Enter")
+    page.get_by_role("radio", name="Dispensationer").focus()
+    page.keyboard.press("Space")
     main.get_by_text("Dispensation for papirbilag").wait_for()
     assert "Udløbet" in main.inner_text() and "Gældende" in main.inner_text()
     wait_for_dash(page)
@@ -68,10 +68,10 @@ def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):
     with open(info.value.path(), encoding="utf-8-sig") as handle:
         assert "Dispensation for sen løn" in handle.read()
 
-    page.get_by_role("tab", name="Opgaver hos 3. part").click()
+    choose_tab(page, "Opgaver hos 3. part")
     main.get_by_text("Økonomistyrelsen").wait_for()
 
-    page.get_by_role("tab", name="Bilag").click()
+    choose_tab(page, "Bilag")
     main.get_by_text("Bilag 2 – uden fil").wait_for()
     with page.expect_download() as info:
         main.get_by_role("link", name=re.compile("Ydelsesbeskrivelse")).click()
