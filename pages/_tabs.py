@@ -1,9 +1,9 @@
 """Keyboard-operable tabs: a radio group styled as tabs.
 
-dash-bootstrap-components 2.0.4's `dbc.Tabs` renders under Dash 4 with tabindex=-1 on every tab
-and aria-controls pointing nowhere, so no tab can be reached from the keyboard. Native radio
-inputs give Tab-into-the-group and arrow keys for free, and screen readers announce the choice.
-Callbacks read the chosen tab from the `value` property.
+The Tabs component of dash-bootstrap-components 2.0.4 renders under Dash 4 with tabindex=-1 on
+every tab and aria-controls pointing nowhere, so no tab can be reached from the keyboard. Native
+radio inputs sharing one `name` give a single Tab stop and arrow keys for free, and screen readers
+announce the choice. Callbacks read the chosen tab from the `value` property.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ def tab_bar(tabs_id: str, items: list[tuple[str, str]], active: str, label: str)
             id=tabs_id,
             options=[{"label": text, "value": key} for key, text in items],
             value=active,
+            # One shared name makes the radios one group: a single Tab stop, arrows move within it.
+            name=tabs_id,
             inline=True,
-            className="portal-tabs no-print",
-            inputClassName="btn-check",
-            labelClassName="portal-tab",
-            labelCheckedClassName="active",
+            class_name="portal-tabs no-print",
+            input_class_name="btn-check",
+            label_class_name="portal-tab",
+            label_checked_class_name="active",
         ),
         role="radiogroup",
         className="portal-tab-bar",
