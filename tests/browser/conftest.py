@@ -8,9 +8,8 @@ skip into a failure so that a broken install cannot pass silently.
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any, Iterator

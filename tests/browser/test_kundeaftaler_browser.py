@@ -49,7 +49,7 @@ def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):
     with open(info.value.path(), "rb") as handle:
         assert handle.read().startswith(b"%PDF")
 
-    # Tabs work from the keyboard: focus a tab and press Enter.
+    # Tabs work from the keyboard: focus a tab (a radio) and press Space to choose it.
     page.get_by_role("radio", name="Dispensationer").focus()
     page.keyboard.press("Space")
     main.get_by_text("Dispensation for papirbilag").wait_for()
