@@ -117,7 +117,7 @@ def _menu_callbacks(app, client):
 
 def _forged_body(output, spec, cvr_index, cvr):
     deps = spec["inputs"] + spec["state"]
-    values = [{"id": _parse_id(d["id"]), "property": d["property"], "value": None} for d in deps]
+    values = [_forged_dep(d) for d in deps]
     values[cvr_index]["value"] = cvr
     n_inputs = len(spec["inputs"])
     outputs = spec["output"]
@@ -129,6 +129,14 @@ def _forged_body(output, spec, cvr_index, cvr):
 
 def _parse_id(raw):
     return json.loads(raw) if raw.startswith("{") else raw
+
+
+def _forged_dep(d):
+    dep_id = _parse_id(d["id"])
+    if isinstance(dep_id, dict) and any(isinstance(v, list) for v in dep_id.values()):
+        # A pattern-matching (ALL) dependency arrives as a list of the matching components: none here.
+        return []
+    return {"id": dep_id, "property": d["property"], "value": None}
 
 
 @pytest.mark.parametrize("forged_cvr", [world.CVR_B, world.CVR_C, "99999999", "../../etc", "", None, ["33391005"], {"$": 1}])

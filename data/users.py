@@ -1,0 +1,705 @@
+"""Scoped user administration (Brugeradministration): users, their grants and their rights.
+
+A customer's local administrator maintains users on the CVRs they hold Administrator on; SA staff on
+every CVR. Every function takes the acting principal and derives the administered CVRs from the rights
+table (`menu_scope(actor, Menu.BRUGERADMINISTRATION)`), then filters every read and write of grants by
+that scope in SQL. A user's grants on other CVRs are never read into a result, an audit row or a mail,
+so a forged user id, CVR or rettighedsgruppe finds or changes nothing outside the actor's customers.
+Only an SA system administrator gives or takes the Administrator right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_request_context, request
+from sqlalchemy import delete, func, not_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from auth.access import AccessDenied, AccessScope, menu_scope, valid_cvr_format
+from auth.passwords import generate_password, hash_password
+from auth.rights import Menu, Right
+from data import audit
+from data.db import get_session
+from data.mail import MailError, send_mail
+from data.models import Customer, Grant, User
+
+ENTITY = "user"
+
+# The order rights are offered in the form (the guide's order) and shown in the grid.
+FORM_RIGHTS: tuple[Right, ...] = (Right.LAESER, Right.REDIGER, Right.RAPPORTER, Right.ADMINISTRATOR)
+DISPLAY_ORDER: tuple[Right, ...] = (Right.ADMINISTRATOR, Right.REDIGER, Right.LAESER, Right.RAPPORTER)
+CUSTOMER_GRANTABLE = frozenset({Right.LAESER, Right.REDIGER, Right.RAPPORTER})
+
+MAX_LENGTHS = {"name": 200, "email": 254, "b_number": 20}
+FIELD_LABELS = {"name": "Fulde navn", "email": "E-mailadresse", "b_number": "B-nummer"}
+MAX_GROUPS = 50
+# ASCII digits only: `\d` would accept other scripts' digits too.
+B_NUMBER_PATTERN = re.compile(r"^B[0-9]{1,19}$")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
+SA_MAILBOX = "kundeportal@statens-adm.dk"
+
+
+class UserAdminError(Exception):
+    """A user-administration write that was refused; `message` is Danish and safe to show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UserValidationError(UserAdminError):
+    """Fields are invalid: `errors` maps a field to a message, `group_errors` a group index to its messages."""
+
+    def __init__(self, errors: dict[str, str], group_errors: dict[int, dict[str, str]] | None = None,
+                 message: str = "Brugeren er ikke gemt. Ret de markerede felter."):
+        super().__init__(message)
+        self.errors = errors
+        self.group_errors = group_errors or {}
+
+
+class UserNotFound(UserAdminError):
+    """The user holds no grant on the CVR in context (or on any CVR the actor administers)."""
+
+    def __init__(self) -> None:
+        super().__init__("Brugeren findes ikke (længere) på dette CVR-nummer. Genindlæs siden.")
+
+
+@dataclass(frozen=True)
+class GroupInput:
+    """One validated rettighedsgruppe: a CVR and the rights on it."""
+
+    cvr: str
+    rights: frozenset[Right]
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """Validated, normalised form values."""
+
+    name: str
+    email: str
+    b_number: str | None
+    groups: tuple[GroupInput, ...]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a create or update did, for the page's status message."""
+
+    user_id: int
+    name: str
+    created: bool
+    mail_sent: bool | None
+    warnings: tuple[str, ...] = ()
+
+
+# --- scope and choices ----------------------------------------------------------------------------
+
+
+def admin_scope(actor: Any) -> AccessScope:
+    """Return the CVRs `actor` administers users on (SA staff: every CVR; nobody else: none)."""
+    return menu_scope(actor, Menu.BRUGERADMINISTRATION)
+
+
+def grantable_rights(actor: Any) -> frozenset[Right]:
+    """Return the rights `actor` may give: Læser, Rediger, Rapporter; Administrator only for SA system admins."""
+    if getattr(actor, "is_sa_admin", False):
+        return frozenset(Right)
+    return CUSTOMER_GRANTABLE
+
+
+def _require_admin_of(actor: Any, cvr: Any) -> AccessScope:
+    """Return the actor's admin scope; raise AccessDenied unless `cvr` lies in it."""
+    scope = admin_scope(actor)
+    if not valid_cvr_format(cvr) or not scope.allows(cvr):
+        raise AccessDenied()
+    return scope
+
+
+def customer_choices(actor: Any, cvr: str) -> list[dict[str, str]]:
+    """Return the customers `actor` may grant rights on (cvr, name), page CVR first; raise AccessDenied."""
+    scope = _require_admin_of(actor, cvr)
+    rows = get_session().execute(
+        select(Customer.cvr, Customer.name).where(scope.clause(Customer.cvr)).order_by(Customer.name, Customer.cvr)
+    ).all()
+    choices = [{"cvr": r.cvr, "name": r.name} for r in rows]
+    return sorted(choices, key=lambda c: c["cvr"] != cvr)
+
+
+def rights_text(rights: Iterable[str]) -> str:
+    """Return rights as the grid shows them, in rights-table order: 'Administrator, Læser'."""
+    held = set(rights)
+    return ", ".join(r.value for r in DISPLAY_ORDER if r.value in held)
+
+
+def _ordered(rights: Iterable[Right | str]) -> list[str]:
+    held = {str(r) for r in rights}
+    return [r.value for r in DISPLAY_ORDER if r.value in held]
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+
+def list_users(actor: Any, cvr: str) -> list[dict[str, Any]]:
+    """Return the users holding a grant on `cvr` with their rights on it; raise AccessDenied unless administered."""
+    scope = _require_admin_of(actor, cvr)
+    stmt = (
+        select(User, Grant)
+        .join(Grant, Grant.user_id == User.id)
+        .where(Grant.cvr == cvr, scope.clause(Grant.cvr))
+        .order_by(func.lower(User.name), User.id)
+    )
+    return [
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "b_number": user.b_number or "",
+            "rights": _ordered(grant.rights or []),
+            "active": bool(user.is_active),
+            "created_at": user.created_at,
+            "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+        }
+        for user, grant in get_session().execute(stmt).all()
+    ]
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _load_user(session: Session, scope: AccessScope, cvr: str, user_id: Any) -> User | None:
+    """Return the user only when they hold a grant on `cvr` inside `scope` (checked in SQL)."""
+    if not _valid_id(user_id):
+        return None
+    stmt = (
+        select(User)
+        .join(Grant, Grant.user_id == User.id)
+        .where(User.id == user_id, Grant.cvr == cvr, scope.clause(Grant.cvr))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(stmt)
+
+
+def _scoped_grants(session: Session, scope: AccessScope, user_id: int) -> dict[str, Grant]:
+    """Return the user's grants on CVRs inside `scope` only, by CVR."""
+    stmt = select(Grant).where(Grant.user_id == user_id, scope.clause(Grant.cvr)).order_by(Grant.cvr)
+    return {g.cvr: g for g in session.scalars(stmt)}
+
+
+def _has_grants_outside(session: Session, scope: AccessScope, user_id: int) -> bool:
+    stmt = select(func.count(Grant.id)).where(Grant.user_id == user_id, not_(scope.clause(Grant.cvr)))
+    return bool(session.scalar(stmt))
+
+
+def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
+    """Return a user with a grant on `cvr` and their grants on the actor's CVRs only; raise AccessDenied."""
+    scope = _require_admin_of(actor, cvr)
+    session = get_session()
+    user = _load_user(session, scope, cvr, user_id)
+    if user is None:
+        return None
+    grants = _scoped_grants(session, scope, user.id)
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "b_number": user.b_number or "",
+        "active": bool(user.is_active),
+        "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+        "created_at": user.created_at,
+        # The CVR in context first, as the form shows it.
+        "groups": [{"cvr": c, "rights": _ordered(g.rights or [])}
+                   for c, g in sorted(grants.items(), key=lambda item: item[0] != cvr)],
+    }
+
+
+def user_history(actor: Any, cvr: str, user_id: Any) -> list[dict[str, Any]]:
+    """Return the audit rows of a user on `cvr`, newest first; raise AccessDenied unless administered."""
+    scope = _require_admin_of(actor, cvr)
+    if not _valid_id(user_id):
+        return []
+    rows = audit.history(get_session(), scope, cvr, ENTITY, user_id)
+    return [{"at": r.at, "user": r.user_label, "action": r.action, "before": r.before, "after": r.after} for r in rows]
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[key] = "Ugyldig værdi."
+        return ""
+    value = " ".join(value.split()) if key == "name" else value.strip()
+    if CONTROL_CHARS.search(value):
+        errors[key] = f"{FIELD_LABELS[key]} indeholder ugyldige tegn."
+        return ""
+    if len(value) > MAX_LENGTHS[key]:
+        errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
+        return ""
+    return value
+
+
+def _email(value: str, errors: dict[str, str]) -> str:
+    if "email" in errors:
+        return ""
+    if not value:
+        errors["email"] = "E-mailadresse skal udfyldes."
+        return ""
+    try:
+        normalised = validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors["email"] = "E-mailadressen er ikke gyldig (fx navn@institution.dk)."
+        return ""
+    if len(normalised) > MAX_LENGTHS["email"]:
+        errors["email"] = f"E-mailadressen må højst være {MAX_LENGTHS['email']} tegn."
+        return ""
+    return normalised
+
+
+def normalise_b_number(value: str) -> str | None:
+    """Return a B-number as 'B' + digits (a lower-case b is accepted), '' for empty, None when malformed."""
+    compact = value.replace(" ", "").upper()
+    if not compact:
+        return ""
+    return compact if B_NUMBER_PATTERN.match(compact) else None
+
+
+def _groups(actor: Any, scope: AccessScope, raw: Any, group_errors: dict[int, dict[str, str]],
+            errors: dict[str, str], admin_kept: frozenset[str] = frozenset()) -> tuple[GroupInput, ...]:
+    if not isinstance(raw, list) or len(raw) > MAX_GROUPS:
+        errors["groups"] = "Ugyldige rettighedsgrupper."
+        return ()
+    if not raw:
+        errors["groups"] = "Tilføj mindst én rettighedsgruppe."
+        return ()
+    allowed = grantable_rights(actor)
+    valid_names = {r.value: r for r in Right}
+    seen: set[str] = set()
+    out: list[GroupInput] = []
+    wanted_cvrs = [g.get("cvr") for g in raw if isinstance(g, Mapping) and valid_cvr_format(g.get("cvr"))]
+    # Which of the named CVRs exist and are administered by the actor: asked in SQL, within the scope.
+    known = set(get_session().scalars(
+        select(Customer.cvr).where(Customer.cvr.in_(wanted_cvrs), scope.clause(Customer.cvr))
+    )) if wanted_cvrs else set()
+    for index, group in enumerate(raw):
+        if index in group_errors:
+            continue
+        problems: dict[str, str] = {}
+        if not isinstance(group, Mapping):
+            group_errors[index] = {"cvr": "Ugyldig rettighedsgruppe."}
+            continue
+        cvr = group.get("cvr")
+        if cvr in (None, ""):
+            problems["cvr"] = "Vælg et CVR-nummer."
+        elif not valid_cvr_format(cvr) or cvr not in known:
+            # The same answer for a CVR that does not exist and one of another customer: no oracle.
+            problems["cvr"] = "Vælg et CVR-nummer, som du er administrator for."
+        elif cvr in seen:
+            problems["cvr"] = "CVR-nummeret er allerede valgt i en anden rettighedsgruppe."
+        rights_raw = group.get("rights")
+        if rights_raw is None:
+            rights_raw = []
+        rights: set[Right] = set()
+        if not isinstance(rights_raw, list) or not all(isinstance(r, str) and r in valid_names for r in rights_raw):
+            problems["rights"] = "Ugyldigt valg af rettigheder."
+        else:
+            rights = {valid_names[r] for r in rights_raw}
+            # Administrator the user already holds here may stay even when the actor may not give it.
+            may_give = allowed | ({Right.ADMINISTRATOR} if cvr in admin_kept else set())
+            if not rights:
+                problems["rights"] = "Vælg mindst én rettighed."
+            elif not rights <= may_give:
+                problems["rights"] = ADMIN_ONLY_SA
+        if problems:
+            group_errors[index] = problems
+            continue
+        seen.add(cvr)
+        out.append(GroupInput(cvr, frozenset(rights)))
+    return tuple(out)
+
+
+def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = None,
+             held_admin: Mapping[str, bool] | None = None) -> UserInput:
+    """Validate and normalise form values; raise UserValidationError with Danish messages per field and group.
+
+    `held_admin` maps a CVR to whether the user already holds Administrator there (editing): for an actor
+    who may not give Administrator, that flag must stay exactly as it is (a disabled box in the form).
+    """
+    if not isinstance(raw, Mapping):
+        raise UserValidationError({"name": "Ugyldig værdi."})
+    scope = scope if scope is not None else admin_scope(actor)
+    errors: dict[str, str] = {}
+    group_errors: dict[int, dict[str, str]] = {}
+    name = _text(raw, "name", errors)
+    if not name and "name" not in errors:
+        errors["name"] = "Fulde navn skal udfyldes."
+    email = _email(_text(raw, "email", errors), errors)
+    b_number_text = _text(raw, "b_number", errors)
+    b_number: str | None = None
+    if "b_number" not in errors:
+        normalised = normalise_b_number(b_number_text)
+        if normalised is None:
+            errors["b_number"] = "B-nummer skal være et B efterfulgt af cifre (fx B123456), eller tomt."
+        else:
+            b_number = normalised or None
+    groups_raw = raw.get("groups")
+    kept: frozenset[str] = frozenset()
+    if held_admin is not None and Right.ADMINISTRATOR not in grantable_rights(actor) and isinstance(groups_raw, list):
+        kept = frozenset(c for c, held in held_admin.items() if held)
+        for index, group in enumerate(groups_raw):
+            if isinstance(group, Mapping) and isinstance(group.get("rights"), list):
+                has_admin = Right.ADMINISTRATOR.value in group["rights"]
+                cvr = group.get("cvr")
+                if has_admin != (isinstance(cvr, str) and cvr in kept):
+                    group_errors[index] = {"rights": ADMIN_ONLY_SA}
+    groups = _groups(actor, scope, groups_raw, group_errors, errors, kept)
+    if errors or group_errors:
+        raise UserValidationError(errors, group_errors)
+    return UserInput(name, email, b_number, groups)
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {"name": user.name, "email": user.email, "b_number": user.b_number or "", "active": bool(user.is_active)}
+
+
+def _view(person: Mapping[str, Any] | None, rights: Iterable[str] | None) -> dict[str, Any] | None:
+    """Return what an audit row of one CVR holds: the person and their rights on that CVR only."""
+    if person is None:
+        return None
+    return {**person, "rights": _ordered(rights) if rights is not None else None}
+
+
+def _audit_changes(session: Session, actor: Any, action: str, user_id: int, before_person: dict | None,
+                   after_person: dict, before: Mapping[str, list[str]], after: Mapping[str, list[str]]) -> None:
+    """Write one audit row per administered CVR whose view of the user changed (before and after)."""
+    for cvr in sorted(set(before) | set(after)):
+        old = _view(before_person, before.get(cvr)) if before_person is not None else None
+        new = _view(after_person, after.get(cvr))
+        if old != new:
+            audit.record(session, actor, action, ENTITY, user_id, cvr, old, new)
+
+
+# --- mail -----------------------------------------------------------------------------------------
+
+
+def login_url() -> str:
+    """Return the sign-in address for mails: PUBLIC_BASE_URL when set, else this request's host."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")
+    return f"{base}/login" if base else "/login"
+
+
+def _customer_names(session: Session, cvrs: Iterable[str]) -> list[str]:
+    cvrs = sorted(set(cvrs))
+    if not cvrs:
+        return []
+    rows = session.execute(select(Customer.cvr, Customer.name).where(Customer.cvr.in_(cvrs)).order_by(Customer.name))
+    return [f"{r.name} (CVR {r.cvr})" for r in rows]
+
+
+def welcome_mail(name: str, email: str, password: str, customers: list[str]) -> tuple[str, str]:
+    """Return the subject and Danish body of the mail to a new user with their username and password."""
+    lines = [
+        f"Kære {name}",
+        "",
+        "Du er oprettet som bruger af Statens Administrations kundeportal.",
+        "",
+        f"Brugernavn: {email}",
+        f"Adgangskode: {password}",
+        "",
+        f"Log ind her: {login_url()}",
+        "",
+        "Adgangskoden er genereret automatisk. Du skal vælge din egen adgangskode, første gang du logger ind.",
+    ]
+    if customers:
+        lines += ["", "Du har adgang til:", *[f"- {c}" for c in customers]]
+    lines += [
+        "",
+        f"Har du spørgsmål, kan du skrive til {SA_MAILBOX}.",
+        "",
+        "Venlig hilsen",
+        "Statens Administration",
+    ]
+    return "Din adgang til Kundeportalen", "\n".join(lines)
+
+
+def grant_mail(name: str, customers: list[str]) -> tuple[str, str]:
+    """Return the subject and Danish body of the mail to an existing user who got new rights."""
+    lines = [
+        f"Kære {name}",
+        "",
+        "Du har fået nye rettigheder i Statens Administrations kundeportal til:",
+        *[f"- {c}" for c in customers],
+        "",
+        f"Log ind med din sædvanlige adgangskode her: {login_url()}",
+        "",
+        "Venlig hilsen",
+        "Statens Administration",
+    ]
+    return "Nye rettigheder i Kundeportalen", "\n".join(lines)
+
+
+def _send(to: str, subject_body: tuple[str, str]) -> bool:
+    try:
+        return send_mail(to, *subject_body)
+    except MailError:
+        current_app.logger.warning("user administration mail to a malformed address was not sent")
+        return False
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def _rapporter_warning(b_number: str | None, groups: Iterable[GroupInput]) -> tuple[str, ...]:
+    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+        return ("Bemærk: Rettigheden Rapporter kræver et B-nummer. Brugeren kan ikke se Rapporter, "
+                "før B-nummeret er udfyldt.",)
+    return ()
+
+
+def _grant_rights(group: GroupInput, extra: Iterable[str] = ()) -> list[str]:
+    return _ordered({*(r.value for r in group.rights), *extra})
+
+
+def _find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
+    """Create a user (generated password, mailed; must change it) or add the grants to the existing user.
+
+    Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
+    (every group's CVR must be one the actor administers; Administrator only for SA system admins),
+    UserAdminError when the e-mail belongs to SA staff.
+    """
+    scope = _require_admin_of(actor, cvr)
+    session = get_session()
+    data = validate(actor, raw, scope=scope)
+    password: str | None = None
+    try:
+        existing = _find_by_email(session, data.email)
+        if existing is not None and (existing.is_sa_staff or existing.is_sa_admin):
+            raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens Administration, "
+                                                "som allerede har adgang."})
+        if existing is None:
+            password = generate_password()
+            user = User(email=data.email, name=data.name, b_number=data.b_number,
+                        password_hash=hash_password(password), must_change_password=True, is_active=True,
+                        is_sa_staff=False, is_sa_admin=False)
+            session.add(user)
+            session.flush()
+            before_person = None
+            before: dict[str, list[str]] = {}
+            action = "create"
+        else:
+            user = existing
+            before_person = _person(user)
+            before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+            # The person stays as they are (they may be known elsewhere); only a missing B-number is filled in.
+            if not user.b_number and data.b_number:
+                user.b_number = data.b_number
+            action = "grant"
+        current = _scoped_grants(session, scope, user.id)
+        for group in data.groups:
+            grant = current.get(group.cvr)
+            if grant is None:
+                session.add(Grant(user_id=user.id, cvr=group.cvr, rights=_grant_rights(group)))
+            else:
+                # Rights add up: merging never takes a right away.
+                grant.rights = _grant_rights(group, grant.rights or [])
+        session.flush()
+        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+        touched = {g.cvr for g in data.groups}
+        _audit_changes(session, actor, action, user.id, before_person, _person(user),
+                       {c: r for c, r in before.items() if c in touched}, {c: r for c, r in after.items() if c in touched})
+        result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise UserAdminError("Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen.") from None
+    except Exception:
+        session.rollback()
+        raise
+    customers = _customer_names(session, touched)
+    if password is not None:
+        sent = _send(result_email, welcome_mail(result_name, result_email, password, customers))
+    else:
+        sent = _send(result_email, grant_mail(result_name, customers))
+    return SaveResult(result_id, result_name, password is not None, sent, _rapporter_warning(b_number, data.groups))
+
+
+def _refuse_sa_target(actor: Any, user: User) -> None:
+    if (user.is_sa_staff or user.is_sa_admin) and not getattr(actor, "is_sa_admin", False):
+        raise UserAdminError("Medarbejdere i Statens Administration vedligeholdes af Statens Administrations "
+                             "systemadministrator.")
+
+
+def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> SaveResult:
+    """Save name, B-number and the rights on the actor's CVRs of a user with a grant on `cvr`.
+
+    The rettighedsgrupper replace the user's grants on CVRs the actor administers; grants elsewhere are
+    untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
+    (own Administrator right, SA staff users).
+    """
+    scope = _require_admin_of(actor, cvr)
+    session = get_session()
+    try:
+        user = _load_user(session, scope, cvr, user_id)
+        if user is None:
+            raise UserNotFound()
+        _refuse_sa_target(actor, user)
+        current = _scoped_grants(session, scope, user.id)
+        held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
+        # The e-mail is the username and is not changed here; the form shows it read-only.
+        raw = {**raw, "email": user.email} if isinstance(raw, Mapping) else raw
+        data = validate(actor, raw, scope=scope, held_admin=held_admin)
+        wanted = {g.cvr: g for g in data.groups}
+        if user.id == getattr(actor, "id", None):
+            lost = [c for c, admin in held_admin.items()
+                    if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
+            if lost:
+                raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
+        if not getattr(actor, "is_sa_admin", False):
+            dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
+            if dropped:
+                raise UserAdminError(ADMIN_ONLY_SA)
+        before_person = _person(user)
+        before = {c: list(g.rights or []) for c, g in current.items()}
+        user.name = data.name
+        user.b_number = data.b_number
+        for c, grant in current.items():
+            if c not in wanted:
+                session.delete(grant)
+        for c, group in wanted.items():
+            rights = _grant_rights(group)
+            if c in current:
+                current[c].rights = rights
+            else:
+                session.add(Grant(user_id=user.id, cvr=c, rights=rights))
+        session.flush()
+        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+        _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
+        result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise UserAdminError("Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen.") from None
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any]:
+    """Deactivate (ending every session of the user) or reactivate a user with a grant on `cvr`.
+
+    Raises AccessDenied, UserNotFound, UserAdminError: not oneself; a customer administrator may not
+    (de)activate an administrator, SA staff, or a user who also has access at other customers.
+    """
+    if not isinstance(active, bool):
+        raise UserAdminError("Ugyldig handling.")
+    scope = _require_admin_of(actor, cvr)
+    session = get_session()
+    try:
+        user = _load_user(session, scope, cvr, user_id)
+        if user is None:
+            raise UserNotFound()
+        if user.id == getattr(actor, "id", None):
+            raise UserAdminError("Du kan ikke deaktivere dig selv.")
+        _refuse_sa_target(actor, user)
+        grants = _scoped_grants(session, scope, user.id)
+        if not getattr(actor, "is_sa_admin", False):
+            if any(Right.ADMINISTRATOR.value in (g.rights or []) for g in grants.values()):
+                raise UserAdminError("Administratorer deaktiveres og genaktiveres af Statens Administration.")
+        # The account is shared with customers the actor does not administer: switching it off would
+        # lock the user out there too. Which customers those are is not said.
+        if _has_grants_outside(session, scope, user.id):
+            raise UserAdminError(
+                "Brugeren har også adgang hos andre kunder og kan kun deaktiveres eller genaktiveres af "
+                f"Statens Administration ({SA_MAILBOX}). Du kan i stedet fjerne brugerens adgang til dit CVR-nummer."
+            )
+        if bool(user.is_active) == active:
+            return {"id": user.id, "name": user.name, "active": active, "changed": False}
+        before_person = _person(user)
+        user.is_active = active
+        if not active:
+            # Every session minted before carries the old version and is refused from the next request on.
+            user.session_version = (user.session_version or 1) + 1
+        rights = {c: list(g.rights or []) for c, g in grants.items()}
+        _audit_changes(session, actor, "reactivate" if active else "deactivate", user.id, before_person,
+                       _person(user), rights, rights)
+        result = {"id": user.id, "name": user.name, "active": active, "changed": True}
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
+    """Remove a user's grant on `cvr` (they keep other access); raise AccessDenied, UserNotFound, UserAdminError."""
+    scope = _require_admin_of(actor, cvr)
+    session = get_session()
+    try:
+        user = _load_user(session, scope, cvr, user_id)
+        if user is None:
+            raise UserNotFound()
+        _refuse_sa_target(actor, user)
+        grant = session.scalar(select(Grant).where(Grant.user_id == user.id, Grant.cvr == cvr, scope.clause(Grant.cvr)))
+        if grant is None:
+            raise UserNotFound()
+        has_admin = Right.ADMINISTRATOR.value in (grant.rights or [])
+        if has_admin and user.id == getattr(actor, "id", None):
+            raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
+        if has_admin and not getattr(actor, "is_sa_admin", False):
+            raise UserAdminError(ADMIN_ONLY_SA)
+        before_rights = list(grant.rights or [])
+        session.execute(delete(Grant).where(Grant.id == grant.id, Grant.cvr == cvr, scope.clause(Grant.cvr)))
+        person = _person(user)
+        audit.record(session, actor, "remove_grant", ENTITY, user.id, cvr, _view(person, before_rights),
+                     _view(person, None))
+        result = {"id": user.id, "name": user.name}
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+__all__ = [
+    "FORM_RIGHTS",
+    "GroupInput",
+    "SaveResult",
+    "UserAdminError",
+    "UserInput",
+    "UserNotFound",
+    "UserValidationError",
+    "admin_scope",
+    "create_user",
+    "customer_choices",
+    "get_user",
+    "grantable_rights",
+    "list_users",
+    "remove_grant",
+    "rights_text",
+    "set_active",
+    "update_user",
+    "user_history",
+    "validate",
+]
