@@ -294,9 +294,8 @@ def _groups(actor: Any, scope: AccessScope, raw: Any, group_errors: dict[int, di
         select(Customer.cvr).where(Customer.cvr.in_(wanted_cvrs), scope.clause(Customer.cvr))
     )) if wanted_cvrs else set()
     for index, group in enumerate(raw):
-        if index in group_errors:
-            continue
-        problems: dict[str, str] = {}
+        # Problems found before (Administrator changed by an actor who may not) are kept and added to.
+        problems: dict[str, str] = dict(group_errors.get(index, {}))
         if not isinstance(group, Mapping):
             group_errors[index] = {"cvr": "Ugyldig rettighedsgruppe."}
             continue
@@ -313,15 +312,15 @@ def _groups(actor: Any, scope: AccessScope, raw: Any, group_errors: dict[int, di
             rights_raw = []
         rights: set[Right] = set()
         if not isinstance(rights_raw, list) or not all(isinstance(r, str) and r in valid_names for r in rights_raw):
-            problems["rights"] = "Ugyldigt valg af rettigheder."
+            problems.setdefault("rights", "Ugyldigt valg af rettigheder.")
         else:
             rights = {valid_names[r] for r in rights_raw}
             # Administrator the user already holds here may stay even when the actor may not give it.
-            may_give = allowed | ({Right.ADMINISTRATOR} if cvr in admin_kept else set())
+            may_give = allowed | ({Right.ADMINISTRATOR} if isinstance(cvr, str) and cvr in admin_kept else set())
             if not rights:
-                problems["rights"] = "Vælg mindst én rettighed."
+                problems.setdefault("rights", "Vælg mindst én rettighed.")
             elif not rights <= may_give:
-                problems["rights"] = ADMIN_ONLY_SA
+                problems.setdefault("rights", ADMIN_ONLY_SA)
         if problems:
             group_errors[index] = problems
             continue

@@ -1,0 +1,470 @@
+"""data/users.py: the administered scope, scoped reads, creation with a mailed password, merging by e-mail,
+edits that never touch (or reveal) grants on other customers' CVRs, deactivation, removal, validation, audit."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth.access import AccessDenied, Principal
+from auth.passwords import verify_password
+from data import users
+from data.db import get_session
+from data.models import AuditLog, Grant, MailOutbox, User
+from tests import world
+
+SHARED = "delt.bruger@example.dk"  # grants on A (administered by ADMIN_AB) and C (not)
+ONLY_C = "kun.c@example.dk"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def extra(app):
+    """Add a user shared between A and C, and one only on C, to aim forged payloads at."""
+    with app.app_context():
+        session = get_session()
+        shared = User(email=SHARED, name="Delt Bruger", password_hash=world.password_hash(),
+                      grants=[Grant(cvr=world.CVR_A, rights=["Læser"]), Grant(cvr=world.CVR_C, rights=["Rediger", "Rapporter"])])
+        only_c = User(email=ONLY_C, name="Kun Cirkler", password_hash=world.password_hash(),
+                      grants=[Grant(cvr=world.CVR_C, rights=["Læser"])])
+        session.add_all([shared, only_c])
+        session.commit()
+        return {"shared": shared.id, "only_c": only_c.id}
+
+
+def principal(email_: str) -> Principal:
+    """Load a principal as the sign-in does."""
+    user = get_session().scalar(select(User).options(selectinload(User.grants)).where(User.email == email_))
+    return Principal.from_user(user)
+
+
+def user_row(email_: str) -> User | None:
+    session = get_session()
+    session.expire_all()
+    return session.scalar(select(User).where(User.email == email_))
+
+
+def grants_of(user_id: int) -> dict[str, list[str]]:
+    session = get_session()
+    session.expire_all()
+    return {g.cvr: sorted(g.rights) for g in session.scalars(select(Grant).where(Grant.user_id == user_id))}
+
+
+def outbox(app_config) -> list[email.message.EmailMessage]:
+    folder = Path(app_config["MAIL_OUTBOX_PATH"])
+    files = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+
+def form(**kw):
+    base = {"name": "Ny Bruger", "email": "ny.bruger@institution.dk", "b_number": "",
+            "groups": [{"cvr": world.CVR_A, "rights": ["Læser"]}]}
+    return base | kw
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email_, expected", [
+    (world.ADMIN_AB, {world.CVR_A, world.CVR_B}),
+    (world.LAESER_A, set()),
+    (world.REDIGER_A, set()),
+    (world.RAPPORTER_A, set()),
+    (world.TWO_CVRS, set()),
+])
+def test_admin_scope_is_the_administrator_cvrs(app, email_, expected):
+    with app.app_context():
+        scope = users.admin_scope(principal(email_))
+        assert not scope.all_customers and scope.cvrs == frozenset(expected)
+
+
+@pytest.mark.parametrize("email_", [world.SA_STAFF, world.SA_ADMIN])
+def test_sa_staff_administer_every_cvr(app, email_):
+    with app.app_context():
+        assert users.admin_scope(principal(email_)).all_customers
+
+
+@pytest.mark.parametrize("email_, grantable", [
+    (world.ADMIN_AB, {"Læser", "Rediger", "Rapporter"}),
+    (world.SA_STAFF, {"Læser", "Rediger", "Rapporter"}),
+    (world.SA_ADMIN, {"Læser", "Rediger", "Rapporter", "Administrator"}),
+])
+def test_only_sa_system_administrators_may_give_administrator(app, email_, grantable):
+    with app.app_context():
+        assert {r.value for r in users.grantable_rights(principal(email_))} == grantable
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def test_list_users_shows_rights_on_this_cvr_only(app, extra):
+    with app.app_context():
+        rows = {r["email"]: r for r in users.list_users(principal(world.ADMIN_AB), world.CVR_A)}
+        assert world.LAESER_A in rows and world.LAESER_B not in rows and ONLY_C not in rows
+        assert rows[world.TWO_CVRS]["rights"] == ["Læser"]  # not B's Rapporter
+        assert rows[SHARED]["rights"] == ["Læser"]  # nothing of C
+        assert rows[world.INACTIVE]["active"] is False
+
+
+@pytest.mark.parametrize("email_, cvr", [
+    (world.ADMIN_AB, world.CVR_C), (world.LAESER_A, world.CVR_A), (world.REDIGER_A, world.CVR_A),
+    (world.RAPPORTER_A, world.CVR_A), (world.ADMIN_AB, "12345678"), (world.ADMIN_AB, None),
+])
+def test_reads_outside_the_administered_cvrs_are_denied(app, extra, email_, cvr):
+    with app.app_context():
+        actor = principal(email_)
+        for call in (lambda: users.list_users(actor, cvr), lambda: users.get_user(actor, cvr, extra["shared"]),
+                     lambda: users.customer_choices(actor, cvr)):
+            with pytest.raises(AccessDenied):
+                call()
+
+
+def test_get_user_hides_grants_on_other_customers(app, extra):
+    with app.app_context():
+        user = users.get_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"])
+        assert user["groups"] == [{"cvr": world.CVR_A, "rights": ["Læser"]}]
+        # A user without a grant on the CVR in context is not found, whatever their id.
+        assert users.get_user(principal(world.ADMIN_AB), world.CVR_A, extra["only_c"]) is None
+        assert users.get_user(principal(world.ADMIN_AB), world.CVR_B, extra["shared"]) is None
+        for forged in (True, "1", -1, 2**70, None, [1], {"id": 1}):
+            assert users.get_user(principal(world.ADMIN_AB), world.CVR_A, forged) is None
+        # SA staff see every grant.
+        sa_view = users.get_user(principal(world.SA_STAFF), world.CVR_A, extra["shared"])
+        assert {g["cvr"] for g in sa_view["groups"]} == {world.CVR_A, world.CVR_C}
+
+
+def test_customer_choices(app):
+    with app.app_context():
+        assert [c["cvr"] for c in users.customer_choices(principal(world.ADMIN_AB), world.CVR_B)] == [world.CVR_B, world.CVR_A]
+        assert {c["cvr"] for c in users.customer_choices(principal(world.SA_STAFF), world.CVR_C)} == {
+            world.CVR_A, world.CVR_B, world.CVR_C}
+
+
+# --- create --------------------------------------------------------------------------------------
+
+
+def test_create_user_with_generated_password_mail_and_audit(app, app_config):
+    with app.app_context():
+        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            b_number="b 123456", groups=[{"cvr": world.CVR_A, "rights": ["Læser", "Rapporter"]},
+                                         {"cvr": world.CVR_B, "rights": ["Rediger"]}]))
+        assert result.created and result.mail_sent and result.warnings == ()
+        user = user_row("ny.bruger@institution.dk")
+        assert user.must_change_password and user.is_active and not user.is_sa_staff and not user.is_sa_admin
+        assert user.b_number == "B123456"
+        assert grants_of(user.id) == {world.CVR_A: ["Læser", "Rapporter"], world.CVR_B: ["Rediger"]}
+        [message] = outbox(app_config)
+        assert message["To"] == "ny.bruger@institution.dk" and message["Subject"] == "Din adgang til Kundeportalen"
+        body = message.get_content()
+        assert "Brugernavn: ny.bruger@institution.dk" in body and "første gang du logger ind" in body
+        password = next(line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Adgangskode: "))
+        assert verify_password(user.password_hash, password)
+        assert get_session().scalar(select(MailOutbox).where(MailOutbox.recipient == user.email)).sent_at is not None
+        rows = list(get_session().scalars(select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == str(user.id))))
+        assert {(r.action, r.cvr) for r in rows} == {("create", world.CVR_A), ("create", world.CVR_B)}
+        row_a = next(r for r in rows if r.cvr == world.CVR_A)
+        assert row_a.before is None and row_a.after["rights"] == ["Læser", "Rapporter"]
+        assert row_a.user_label.endswith(f"({world.ADMIN_AB})")
+        assert password not in str(row_a.after)
+
+
+def test_rapporter_without_b_number_is_saved_with_a_warning(app):
+    with app.app_context():
+        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A,
+                                   form(groups=[{"cvr": world.CVR_A, "rights": ["Rapporter"]}]))
+        assert result.created and "kræver et B-nummer" in result.warnings[0]
+
+
+@pytest.mark.parametrize("groups", [
+    [{"cvr": world.CVR_C, "rights": ["Læser"]}],
+    [{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Læser"]}],
+    [{"cvr": "12345678", "rights": ["Læser"]}],
+    [{"cvr": "33391006", "rights": ["Læser"]}],
+])
+def test_customer_admin_cannot_grant_on_other_cvrs(app, app_config, groups):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(groups=groups))
+        bad = [i for i, g in enumerate(groups) if g["cvr"] != world.CVR_A]
+        assert set(caught.value.group_errors) == set(bad)
+        assert all("administrator for" in caught.value.group_errors[i]["cvr"] for i in bad)
+        assert user_row("ny.bruger@institution.dk") is None and outbox(app_config) == []
+
+
+@pytest.mark.parametrize("email_", [world.ADMIN_AB, world.SA_STAFF])
+def test_administrator_is_refused_to_all_but_sa_system_administrators(app, app_config, email_):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.create_user(principal(email_), world.CVR_A,
+                              form(groups=[{"cvr": world.CVR_A, "rights": ["Administrator"]}]))
+        assert "Kun Statens Administration" in caught.value.group_errors[0]["rights"]
+        assert user_row("ny.bruger@institution.dk") is None and outbox(app_config) == []
+
+
+def test_sa_system_administrator_grants_administrator(app):
+    with app.app_context():
+        users.create_user(principal(world.SA_ADMIN), world.CVR_C,
+                          form(groups=[{"cvr": world.CVR_C, "rights": ["Administrator"]}]))
+        assert grants_of(user_row("ny.bruger@institution.dk").id) == {world.CVR_C: ["Administrator"]}
+
+
+def test_existing_email_gets_the_grant_merged_not_a_duplicate(app, app_config, extra):
+    with app.app_context():
+        before_hash = user_row(SHARED).password_hash
+        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            name="Et Andet Navn", email=SHARED.upper(),
+            groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        assert not result.created and result.name == "Delt Bruger"
+        user = user_row(SHARED)
+        assert user.password_hash == before_hash and not user.must_change_password and user.name == "Delt Bruger"
+        assert grants_of(user.id) == {world.CVR_A: ["Læser", "Rediger"], world.CVR_B: ["Læser"],
+                                      world.CVR_C: ["Rapporter", "Rediger"]}
+        assert len(list(get_session().scalars(select(User).where(User.email.ilike(SHARED))))) == 1
+        [message] = outbox(app_config)
+        body = message.get_content()
+        assert message["Subject"] == "Nye rettigheder i Kundeportalen" and "Adgangskode" not in body
+        assert world.CVR_C not in body and "Center for Cirkler" not in body
+        rows = list(get_session().scalars(select(AuditLog).where(AuditLog.entity_id == str(user.id))))
+        assert {(r.action, r.cvr) for r in rows} == {("grant", world.CVR_A), ("grant", world.CVR_B)}
+        for row in rows:
+            assert "Rapporter" not in str(row.before) + str(row.after) or row.cvr != world.CVR_A
+            assert world.CVR_C not in str(row.before) + str(row.after)
+
+
+def test_email_of_sa_staff_is_refused(app):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email=world.SA_STAFF))
+        assert "Statens Administration" in caught.value.errors["email"]
+        assert grants_of(user_row(world.SA_STAFF).id) == {}
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("changes, field, text", [
+    ({"name": ""}, "name", "skal udfyldes"),
+    ({"name": "   "}, "name", "skal udfyldes"),
+    ({"name": "x" * 201}, "name", "højst være 200"),
+    ({"name": "Ny\x00Bruger"}, "name", "ugyldige tegn"),
+    ({"name": 42}, "name", "Ugyldig"),
+    ({"email": ""}, "email", "skal udfyldes"),
+    ({"email": "ikke-en-adresse"}, "email", "ikke gyldig"),
+    ({"email": "a@b"}, "email", "ikke gyldig"),
+    ({"email": "navn@institution.dk\r\nBcc: x@y.dk"}, "email", "ugyldige tegn"),
+    ({"email": ["x@y.dk"]}, "email", "Ugyldig"),
+    ({"b_number": "123456"}, "b_number", "B efterfulgt af cifre"),
+    ({"b_number": "B12A"}, "b_number", "B efterfulgt af cifre"),
+    ({"b_number": "B"}, "b_number", "B efterfulgt af cifre"),
+    ({"b_number": "B١٢٣"}, "b_number", "B efterfulgt af cifre"),
+    ({"b_number": "B" + "1" * 30}, "b_number", "højst være 20"),
+    ({"groups": []}, "groups", "mindst én rettighedsgruppe"),
+    ({"groups": "x"}, "groups", "Ugyldige"),
+    ({"groups": [{"cvr": world.CVR_A, "rights": []}] * 51}, "groups", "Ugyldige"),
+])
+def test_field_validation(app, changes, field, text):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.validate(principal(world.ADMIN_AB), form(**changes))
+        assert text in caught.value.errors[field]
+
+
+@pytest.mark.parametrize("groups, index, key, text", [
+    ([{"cvr": world.CVR_A, "rights": []}], 0, "rights", "mindst én rettighed"),
+    ([{"cvr": world.CVR_A}], 0, "rights", "mindst én rettighed"),
+    ([{"cvr": world.CVR_A, "rights": ["Superbruger"]}], 0, "rights", "Ugyldigt"),
+    ([{"cvr": world.CVR_A, "rights": "Læser"}], 0, "rights", "Ugyldigt"),
+    ([{"cvr": None, "rights": ["Læser"]}], 0, "cvr", "Vælg et CVR-nummer"),
+    ([{"cvr": {"$ne": 1}, "rights": ["Læser"]}], 0, "cvr", "administrator for"),
+    ([{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_A, "rights": ["Rediger"]}], 1, "cvr", "allerede valgt"),
+    (["x"], 0, "cvr", "Ugyldig"),
+])
+def test_group_validation(app, groups, index, key, text):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.validate(principal(world.ADMIN_AB), form(groups=groups))
+        assert text in caught.value.group_errors[index][key]
+
+
+def test_valid_input_is_normalised(app):
+    with app.app_context():
+        data = users.validate(principal(world.ADMIN_AB), form(name="  Anne   Berg ", email=" Anne@Institution.DK ",
+                                                              b_number=" b42 "))
+        assert (data.name, data.email, data.b_number) == ("Anne Berg", "Anne@institution.dk", "B42")
+        assert users.validate(principal(world.ADMIN_AB), form(b_number="")).b_number is None
+
+
+def test_hostile_name_is_stored_as_text(app):
+    with app.app_context():
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(name=HOSTILE))
+        assert user_row("ny.bruger@institution.dk").name == HOSTILE
+
+
+# --- update --------------------------------------------------------------------------------------
+
+
+def test_update_replaces_grants_on_administered_cvrs_only(app, extra):
+    with app.app_context():
+        actor = principal(world.ADMIN_AB)
+        users.update_user(actor, world.CVR_A, extra["shared"], form(
+            name="Delt Bruger Ny", email="ignored@x.dk", b_number="B77",
+            groups=[{"cvr": world.CVR_A, "rights": ["Rediger", "Rapporter"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        user = user_row(SHARED)
+        assert (user.name, user.email, user.b_number) == ("Delt Bruger Ny", SHARED, "B77")
+        assert grants_of(user.id) == {world.CVR_A: ["Rapporter", "Rediger"], world.CVR_B: ["Læser"],
+                                      world.CVR_C: ["Rapporter", "Rediger"]}
+        rows = list(get_session().scalars(select(AuditLog).where(AuditLog.entity_id == str(user.id))))
+        assert {(r.action, r.cvr) for r in rows} == {("update", world.CVR_A), ("update", world.CVR_B)}
+        row_a = next(r for r in rows if r.cvr == world.CVR_A)
+        assert row_a.before == {"name": "Delt Bruger", "email": SHARED, "b_number": "", "active": True, "rights": ["Læser"]}
+        assert row_a.after["rights"] == ["Rediger", "Rapporter"] and row_a.after["name"] == "Delt Bruger Ny"
+        assert world.CVR_C not in str([(r.before, r.after) for r in rows])
+        # Dropping B again deletes that grant only.
+        users.update_user(actor, world.CVR_A, extra["shared"], form(
+            name="Delt Bruger Ny", b_number="B77", groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
+        assert grants_of(user.id) == {world.CVR_A: ["Rediger"], world.CVR_C: ["Rapporter", "Rediger"]}
+
+
+def test_update_cannot_touch_grants_on_c(app, extra):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.update_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
+                groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Læser"]}]))
+        assert "administrator for" in caught.value.group_errors[1]["cvr"]
+        assert grants_of(extra["shared"])[world.CVR_C] == ["Rapporter", "Rediger"]
+
+
+@pytest.mark.parametrize("forged", ["only_c", 10**9, True, "1", None])
+def test_update_of_a_user_without_grant_on_the_cvr_is_not_found(app, extra, forged):
+    user_id = extra.get(forged, forged) if isinstance(forged, str) else forged
+    with app.app_context():
+        with pytest.raises(users.UserNotFound):
+            users.update_user(principal(world.ADMIN_AB), world.CVR_A, user_id, form())
+        for action in (lambda: users.set_active(principal(world.ADMIN_AB), world.CVR_A, user_id, False),
+                       lambda: users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, user_id)):
+            with pytest.raises(users.UserNotFound):
+                action()
+        assert grants_of(extra["only_c"]) == {world.CVR_C: ["Læser"]}
+        assert user_row(ONLY_C).is_active
+
+
+def test_customer_admin_cannot_add_or_remove_administrator_on_update(app):
+    with app.app_context():
+        actor = principal(world.ADMIN_AB)
+        laeser = user_row(world.LAESER_A)
+        with pytest.raises(users.UserValidationError) as caught:
+            users.update_user(actor, world.CVR_A, laeser.id, form(
+                name="Laeser A", email=world.LAESER_A, groups=[{"cvr": world.CVR_A, "rights": ["Læser", "Administrator"]}]))
+        assert "Kun Statens Administration" in caught.value.group_errors[0]["rights"]
+        admin = user_row(world.ADMIN_AB)
+        # Own Administrator right: neither unticked nor dropped with its group.
+        for groups in ([{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}],
+                       [{"cvr": world.CVR_B, "rights": ["Administrator"]}]):
+            with pytest.raises(users.UserAdminError):
+                users.update_user(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=groups))
+        assert grants_of(admin.id) == {world.CVR_A: ["Administrator"], world.CVR_B: ["Administrator"]}
+        # Keeping it (a locked, ticked box) while changing other things is fine.
+        users.update_user(actor, world.CVR_A, admin.id, form(name="Admin AB", b_number="B200001", groups=[
+            {"cvr": world.CVR_A, "rights": ["Administrator", "Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}]))
+        assert grants_of(admin.id)[world.CVR_A] == ["Administrator", "Læser"] and user_row(world.ADMIN_AB).name == "Admin AB"
+
+
+def test_sa_admin_may_remove_administrator_but_not_their_own(app):
+    with app.app_context():
+        sa_admin = user_row(world.SA_ADMIN)
+        get_session().add(Grant(user_id=sa_admin.id, cvr=world.CVR_C, rights=["Administrator"]))
+        get_session().commit()
+        actor = principal(world.SA_ADMIN)
+        admin = user_row(world.ADMIN_AB)
+        users.update_user(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=[
+            {"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}]))
+        assert grants_of(admin.id) == {world.CVR_A: ["Læser"], world.CVR_B: ["Administrator"]}
+        with pytest.raises(users.UserAdminError, match="egen administratorrettighed"):
+            users.update_user(actor, world.CVR_C, sa_admin.id, form(name="Sa Admin", groups=[
+                {"cvr": world.CVR_C, "rights": ["Læser"]}]))
+        with pytest.raises(users.UserAdminError, match="egen administratorrettighed"):
+            users.remove_grant(actor, world.CVR_C, sa_admin.id)
+
+
+def test_sa_staff_users_are_kept_by_sa(app):
+    with app.app_context():
+        staff = user_row(world.SA_STAFF)
+        get_session().add(Grant(user_id=staff.id, cvr=world.CVR_A, rights=["Læser"]))
+        get_session().commit()
+        actor = principal(world.ADMIN_AB)
+        for action in (lambda: users.update_user(actor, world.CVR_A, staff.id, form(name="X")),
+                       lambda: users.set_active(actor, world.CVR_A, staff.id, False),
+                       lambda: users.remove_grant(actor, world.CVR_A, staff.id)):
+            with pytest.raises(users.UserAdminError, match="Statens Administration"):
+                action()
+        assert user_row(world.SA_STAFF).is_active
+
+
+# --- activation and removal ----------------------------------------------------------------------
+
+
+def test_deactivate_bumps_session_version_and_reactivate(app):
+    with app.app_context():
+        actor = principal(world.ADMIN_AB)
+        user = user_row(world.TWO_CVRS)  # A and B: both administered
+        version = user.session_version
+        assert users.set_active(actor, world.CVR_A, user.id, False)["changed"]
+        user = user_row(world.TWO_CVRS)
+        assert not user.is_active and user.session_version == version + 1
+        assert users.set_active(actor, world.CVR_A, user.id, False)["changed"] is False
+        users.set_active(actor, world.CVR_B, user.id, True)
+        user = user_row(world.TWO_CVRS)
+        assert user.is_active and user.session_version == version + 1
+        rows = list(get_session().scalars(select(AuditLog).where(AuditLog.entity_id == str(user.id)).order_by(AuditLog.id)))
+        assert sorted((r.action, r.cvr) for r in rows) == [("deactivate", world.CVR_B), ("deactivate", world.CVR_A),
+                                                           ("reactivate", world.CVR_B), ("reactivate", world.CVR_A)]
+        off = {r.cvr: r for r in rows if r.action == "deactivate"}
+        assert off[world.CVR_A].before["active"] is True and off[world.CVR_A].after["active"] is False
+        assert off[world.CVR_A].after["rights"] == ["Læser"] and off[world.CVR_B].after["rights"] == ["Læser", "Rapporter"]
+
+
+def test_deactivation_refusals(app, extra):
+    with app.app_context():
+        actor = principal(world.ADMIN_AB)
+        with pytest.raises(users.UserAdminError, match="dig selv"):
+            users.set_active(actor, world.CVR_A, actor.id, False)
+        with pytest.raises(users.UserAdminError) as caught:
+            users.set_active(actor, world.CVR_A, extra["shared"], False)
+        assert "andre kunder" in caught.value.message and world.CVR_C not in caught.value.message
+        assert "Cirkler" not in caught.value.message
+        with pytest.raises(users.UserAdminError):
+            users.set_active(actor, world.CVR_A, user_row(world.LAESER_A).id, "false")
+        assert user_row(SHARED).is_active
+        # SA staff may switch off a user shared between customers.
+        users.set_active(principal(world.SA_STAFF), world.CVR_A, extra["shared"], False)
+        assert not user_row(SHARED).is_active
+
+
+def test_customer_admin_cannot_deactivate_another_administrator(app):
+    with app.app_context():
+        other = User(email="admin2@example.dk", name="Anden Admin", password_hash=world.password_hash(),
+                     grants=[Grant(cvr=world.CVR_A, rights=["Administrator"])])
+        get_session().add(other)
+        get_session().commit()
+        with pytest.raises(users.UserAdminError, match="Administratorer"):
+            users.set_active(principal(world.ADMIN_AB), world.CVR_A, other.id, False)
+        with pytest.raises(users.UserAdminError, match="Kun Statens Administration"):
+            users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, other.id)
+        users.set_active(principal(world.SA_ADMIN), world.CVR_A, other.id, False)
+        assert not user_row("admin2@example.dk").is_active
+
+
+def test_remove_grant_keeps_other_access(app, extra):
+    with app.app_context():
+        users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, extra["shared"])
+        assert grants_of(extra["shared"]) == {world.CVR_C: ["Rapporter", "Rediger"]}
+        row = get_session().scalar(select(AuditLog).where(AuditLog.entity_id == str(extra["shared"])))
+        assert (row.action, row.cvr, row.before["rights"], row.after["rights"]) == (
+            "remove_grant", world.CVR_A, ["Læser"], None)
+        with pytest.raises(users.UserNotFound):
+            users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, extra["shared"])
