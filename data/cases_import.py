@@ -32,6 +32,7 @@ Works on SQLite and PostgreSQL. Line numbers: for files, the physical line (CSV)
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import functools
@@ -60,11 +61,11 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     extract,
     func,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -394,12 +395,14 @@ def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
 class _Validated:
     """The valid rows of one chunk, ready for the staging table, and their roll-up keys."""
 
-    rows: list[tuple]
+    rows: list[tuple]  # (line_no if with_lines,) case_ref, cvr, goal_id, unit_code, received, completed, days, met
     agg: tuple[np.ndarray, np.ndarray]  # unique contribution codes (see _encode) and their counts
     open_cases: int
+    lines: list[int] = field(default_factory=list)  # line numbers of `rows`
+    refs: list[str] = field(default_factory=list)  # case references of `rows`
 
 
-def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport) -> _Validated:
+def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True) -> _Validated:
     n = len(chunk.lines)
     cvrs = _texts(chunk.columns["cvr"])
     goal_codes = _texts(chunk.columns["goal_code"])
@@ -476,7 +479,10 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport) -> _Va
     open_idx = np.flatnonzero(~closed).tolist()
     for i in open_idx:
         comp_s[i] = days_l[i] = met_l[i] = None
-    rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
+    if with_lines:
+        rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
+    else:
+        rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
 
     if closed.any():
         pair_idx = np.fromiter((known_units[p] for p in zip(cvrs, units)), dtype=np.int64, count=m)
@@ -485,7 +491,7 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport) -> _Va
         agg = np.unique(codes, return_counts=True)
     else:
         agg = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    return _Validated(rows, agg, len(open_idx))
+    return _Validated(rows, agg, len(open_idx), lines, refs)
 
 
 # Roll-up contributions are aggregated in numpy as one int64 per (unit, goal, month, days, met):
@@ -616,6 +622,18 @@ def _new_versions(parts: list[tuple[np.ndarray, np.ndarray]], ref: _Reference) -
     return contributions
 
 
+def _touched_rollup() -> Any:
+    """Return the condition "this roll-up row's key is in the touched-key table".
+
+    A row-value IN (subquery), not a correlated EXISTS: SQLite would scan the unindexed temporary
+    table once per roll-up row (minutes when a large re-import touches 50,000 keys); with IN it
+    builds one lookup index from the subquery, and PostgreSQL plans a hash semi-join either way.
+    """
+    k = _TOUCHED_KEY.c
+    return tuple_(MonthlyRollup.cvr, MonthlyRollup.goal_id, MonthlyRollup.unit_code, MonthlyRollup.month).in_(
+        select(k.cvr, k.goal_id, k.unit_code, k.month))
+
+
 def _apply_rollups(conn: Connection, old: Contributions, new: Contributions) -> int:
     """Rewrite the roll-ups of exactly the touched keys: stored - old versions + new versions.
 
@@ -630,12 +648,9 @@ def _apply_rollups(conn: Connection, old: Contributions, new: Contributions) -> 
     d = functools.partial(_bind_date, conn)
     _insert_rows(conn, _TOUCHED_KEY.name, ("cvr", "goal_id", "unit_code", "month"),
                  [(cvr, goal_id, unit, d(month)) for cvr, goal_id, unit, month in keys])
-    k = _TOUCHED_KEY.c
-    match = and_(k.cvr == MonthlyRollup.cvr, k.goal_id == MonthlyRollup.goal_id,
-                 k.unit_code == MonthlyRollup.unit_code, k.month == MonthlyRollup.month)
     merged: Contributions = {}
     stored = select(MonthlyRollup.cvr, MonthlyRollup.goal_id, MonthlyRollup.unit_code, MonthlyRollup.month,
-                    MonthlyRollup.handled, MonthlyRollup.met, MonthlyRollup.days_histogram).where(exists().where(match))
+                    MonthlyRollup.handled, MonthlyRollup.met, MonthlyRollup.days_histogram).where(_touched_rollup())
     for cvr, goal_id, unit, month, handled, met, histogram in conn.execute(stored):
         merged[(cvr, goal_id, unit, month)] = [handled, met, {int(day): n for day, n in (histogram or {}).items()}]
     for source, sign in ((old, -1), (new, 1)):
@@ -645,7 +660,7 @@ def _apply_rollups(conn: Connection, old: Contributions, new: Contributions) -> 
             entry[1] += sign * met
             for day, n in histogram.items():
                 entry[2][day] = entry[2].get(day, 0) + sign * n
-    conn.execute(delete(MonthlyRollup).where(exists().where(match)))
+    conn.execute(delete(MonthlyRollup).where(_touched_rollup()))
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_TOUCHED_KEY.name}")
     consistent = all(
         0 <= met <= handled and all(n >= 0 for n in hist.values()) and sum(hist.values()) == handled
@@ -739,10 +754,7 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
         entry[1] += int(met or 0)
         entry[2][int(days)] = entry[2].get(int(days), 0) + int(count)
 
-    k = _TOUCHED_KEY.c
-    conn.execute(delete(MonthlyRollup).where(exists().where(
-        k.cvr == MonthlyRollup.cvr, k.goal_id == MonthlyRollup.goal_id,
-        k.unit_code == MonthlyRollup.unit_code, k.month == MonthlyRollup.month)))
+    conn.execute(delete(MonthlyRollup).where(_touched_rollup()))
     values = [
         (cvr, goal_id, unit, d(month), handled, met, json.dumps({str(day): hist[day] for day in sorted(hist)}))
         for (cvr, goal_id, unit, month), (handled, met, hist) in totals.items()
@@ -752,6 +764,239 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
     for table in (_TOUCHED_RANGE, _TOUCHED_KEY):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
     return len(values)
+
+
+# --- SQLite: straight into case_ ------------------------------------------------------------------
+
+# On SQLite the rows go straight into case_, one executemany per chunk, inside one transaction (a
+# SAVEPOINT) that is rolled back when any row is bad: a staging table would write every row twice.
+# The insert is optimistic, ``ON CONFLICT (case_ref) DO NOTHING``: in a fresh load every row goes
+# in and nothing else is paid (SQLite's change counter says so). Only a chunk where some rows did
+# not go in takes the slow path, which reads the stored rows of its references and tells apart
+# * a re-import of a case stored before this import (row id <= the highest id at the start): its
+#   stored version is taken out of the roll-ups, then the row is updated;
+# * a duplicate within the file: the reference occurs earlier in the same chunk, or its row was
+#   inserted by this import (id above the start), or a stored case is re-imported twice (seen at
+#   the end from the ids updated). Line numbers of earlier occurrences come from the row ids:
+#   SQLite gives inserted rows consecutive ids (max + 1), so each chunk keeps only its first id
+#   and its lines (just the first line when they are consecutive).
+# An UPDATE trigger could catch the old versions instead, but any trigger on case_ makes SQLite
+# journal every row's statement, which doubles the insert time of a fresh load.
+_SQLITE_COLUMNS = "case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met"
+_SQLITE_INSERT = f"INSERT INTO case_ ({_SQLITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_ref) DO NOTHING"
+_SQLITE_UPSERT = f"""
+INSERT INTO case_ ({_SQLITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (case_ref) DO UPDATE SET
+    cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
+    received_at = excluded.received_at, completed_at = excluded.completed_at,
+    days_taken = excluded.days_taken, met = excluded.met
+"""
+_SQLITE_STORED = (
+    "SELECT id, case_ref, cvr, goal_id, unit_code, substr(completed_at, 1, 7), days_taken, met FROM case_"
+    " WHERE case_ref IN (SELECT value FROM json_each(?)) AND id <= ?"
+)
+# Fewer rows than this are cheaper to index row by row than to rebuild the index afterwards.
+SQLITE_REBUILD_INDEX_MIN_ROWS = 100_000
+
+
+def _line_block(lines: list[int]) -> int | np.ndarray:
+    """Return increasing line numbers compactly: the first line when consecutive, else all of them."""
+    return lines[0] if lines[-1] - lines[0] == len(lines) - 1 else np.asarray(lines, dtype=np.int64)
+
+
+class _SqliteLoad:
+    """The bookkeeping of one SQLite import: row ids -> lines, re-imported cases, duplicates."""
+
+    def __init__(self, raw: Any, start_id: int, report: ImportReport) -> None:
+        self.raw = raw
+        self.start_id = start_id  # rows with a higher id were inserted by this import
+        self.last_id = start_id
+        self.report = report
+        self.blocks: list[tuple[int, int, int | np.ndarray]] = []  # (first id - 1, rows, lines)
+        self.updated_ids: list[np.ndarray] = []
+        self.updated_lines: list[np.ndarray] = []
+        self.old: dict[tuple, int] = defaultdict(int)  # (cvr, goal, unit, 'YYYY-MM', days, met) -> cases
+        self.existing = 0
+
+    def line_of(self, row_id: int) -> int:
+        """Return the line that inserted row `row_id` in this import."""
+        index = bisect.bisect_left(self.blocks, (row_id,)) - 1
+        base, _count, lines = self.blocks[index]
+        return lines + (row_id - base - 1) if isinstance(lines, int) else int(lines[row_id - base - 1])
+
+    def load(self, validated: _Validated) -> None:
+        """Insert one chunk's valid rows; re-imports and duplicates go the slow path."""
+        rows = validated.rows
+        before = self.raw.total_changes
+        self.raw.executemany(_SQLITE_INSERT, rows)
+        inserted = self.raw.total_changes - before
+        if inserted == len(rows):
+            self.blocks.append((self.last_id, inserted, _line_block(validated.lines)))
+        else:
+            self._conflicts(validated, inserted)
+        self.last_id += inserted
+
+    def _conflicts(self, validated: _Validated, inserted: int) -> None:
+        refs, lines, report = validated.refs, validated.lines, self.report
+        first: dict[str, int] = {}
+        skipped: set[int] = set()
+        for i, ref in enumerate(refs):
+            j = first.setdefault(ref, i)
+            if j != i:
+                report.add_error(lines[i], f"sagsnummeret '{ref}' findes også i linje {lines[j]}")
+                skipped.add(i)
+        updates: list[tuple] = []
+        ids: list[int] = []
+        stored = self.raw.execute(_SQLITE_STORED, (json.dumps(list(first)), self.last_id))
+        for row_id, ref, cvr, goal_id, unit, month, days, met in stored:
+            i = first[ref]
+            skipped.add(i)
+            if row_id > self.start_id:
+                report.add_error(lines[i], f"sagsnummeret '{ref}' findes også i linje {self.line_of(row_id)}")
+                continue
+            self.old[(cvr, goal_id, unit, month, days, met)] += 1
+            ids.append(row_id)
+            updates.append(validated.rows[i])
+        went_in = [lines[i] for i in range(len(refs)) if i not in skipped]
+        if len(went_in) != inserted:  # cannot happen while SQLite numbers new rows max(id) + 1
+            raise RuntimeError(f"sagsimport: {inserted} rækker indsat, {len(went_in)} ventet")
+        if went_in:
+            self.blocks.append((self.last_id, inserted, _line_block(went_in)))
+        if updates:
+            self.raw.executemany(_SQLITE_UPSERT, updates)
+            self.existing += len(updates)
+            self.updated_ids.append(np.asarray(ids, dtype=np.int64))
+            self.updated_lines.append(np.asarray([lines[first[u[0]]] for u in updates], dtype=np.int64))
+
+    def report_reimported_twice(self) -> None:
+        """Report stored cases that the file re-imports more than once (each later line)."""
+        if not self.updated_ids:
+            return
+        ids = np.concatenate(self.updated_ids)
+        lines = np.concatenate(self.updated_lines)
+        order = np.lexsort((lines, ids))
+        ids, lines = ids[order], lines[order]
+        repeat = np.flatnonzero(ids[1:] == ids[:-1]) + 1
+        if not len(repeat):
+            return
+        firsts = {}
+        for k in repeat.tolist():
+            row_id = int(ids[k])
+            if row_id not in firsts:
+                first_k = k
+                while first_k > 0 and ids[first_k - 1] == row_id:
+                    first_k -= 1
+                firsts[row_id] = int(lines[first_k])
+            ref = self.raw.execute("SELECT case_ref FROM case_ WHERE id = ?", (row_id,)).fetchone()[0]
+            self.report.add_error(int(lines[k]), f"sagsnummeret '{ref}' findes også i linje {firsts[row_id]}")
+
+    def old_versions(self) -> Contributions:
+        """Return what the stored versions of the re-imported cases contributed to roll-ups."""
+        contributions: Contributions = {}
+        for (cvr, goal_id, unit, month, days, met), count in self.old.items():
+            if month is not None:  # an open case counted nowhere
+                key = (cvr, int(goal_id), unit, dt.date(int(month[:4]), int(month[5:7]), 1))
+                _add(contributions, key, int(days), count, int(bool(met)) * count)
+        return contributions
+
+
+def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+    started = time.perf_counter()
+    report = ImportReport()
+    raw = conn.connection.driver_connection
+    # Our own transaction when nothing is pending: then it can take the write lock before the
+    # reference data is read, so the CVRs, goals and units checked stay valid until the commit,
+    # and SQLite's per-row foreign-key lookups (a third of the insert time) can be switched off.
+    idle = not raw.in_transaction
+    own = commit and idle
+    old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    old_fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if own else None
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    if own:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so before BEGIN
+    if idle:
+        # Also for commit=False: a SAVEPOINT opening the transaction would commit it on RELEASE.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def restore() -> None:
+        # Pragmas live on the pooled connection: put them back before the session releases it. The
+        # foreign-key switch only takes outside a transaction, so our own transaction is ended on the
+        # driver connection first; the session's commit or rollback afterwards finds nothing left.
+        raw.execute(f"PRAGMA cache_size = {int(old_cache)}")
+        if old_fk is not None:
+            raw.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
+
+    try:
+        ref = _Reference.load(session)
+        raw.execute("SAVEPOINT kp_import")
+        start_id = raw.execute("SELECT max(id) FROM case_").fetchone()[0] or 0
+        load = _SqliteLoad(raw, start_id, report)
+        # A load at least this large rebuilds the (cvr, goal, completed) index afterwards instead of
+        # maintaining it row by row (about 2x faster for a large load); dropped once the load gets there.
+        rebuild_at = max(SQLITE_REBUILD_INDEX_MIN_ROWS, SQLITE_REBUILD_INDEX_SHARE * start_id)
+        dropped = False
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        written = 0
+        lap = time.perf_counter()
+        for chunk in chunks:
+            report.rows += len(chunk.lines)
+            validated = _validate_chunk(chunk, ref, report, with_lines=False)
+            report.open_cases += validated.open_cases
+            if len(validated.agg[0]):
+                parts.append(validated.agg)
+            lap = report._lap("validate", lap)
+            if not validated.rows:
+                continue
+            if not dropped and written + len(validated.rows) >= rebuild_at:
+                # Transactional in SQLite: a rollback brings the index back with everything else.
+                raw.execute(f"DROP INDEX {_CASE_INDEX}")
+                dropped = True
+            load.load(validated)
+            written += len(validated.rows)
+            del validated
+            lap = report._lap("insert", lap)
+        load.report_reimported_twice()
+        if not report.ok:
+            raw.execute("ROLLBACK TO kp_import")
+            raw.execute("RELEASE kp_import")
+            if own:
+                raw.rollback()  # end the (now empty) transaction: releases the write lock
+            restore()
+            if own:
+                session.rollback()
+            report.errors.sort(key=lambda e: e.line)
+            report.open_cases = 0
+            report.seconds = time.perf_counter() - started
+            return report
+        if dropped:
+            raw.execute(f"CREATE INDEX {_CASE_INDEX} ON case_ (cvr, goal_id, completed_at)")
+            lap = report._lap("index", lap)
+        old = load.old_versions()
+        new = _new_versions(parts, ref)
+        keys = set(old) | set(new)
+        report.rollups_recomputed = _apply_rollups(conn, old, new)
+        raw.execute("RELEASE kp_import")
+        lap = report._lap("rollups", lap)
+        if own:
+            raw.commit()
+        restore()
+        if commit:
+            session.commit()
+        lap = report._lap("commit", lap)
+    except Exception:
+        try:
+            raw.rollback()
+            restore()
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
+        session.rollback()
+        raise
+    report.updated = load.existing
+    report.inserted = report.rows - load.existing
+    if keys:
+        report.first_month, report.last_month = min(key[3] for key in keys), max(key[3] for key in keys)
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 # --- the public entry points ---------------------------------------------------------------------
@@ -813,10 +1058,16 @@ def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tup
 
 
 def _run(session: Session, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return _run_sqlite(session, conn, chunks, commit)
+    return _run_staged(session, conn, chunks, commit)
+
+
+def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport()
     ref = _Reference.load(session)
-    conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
     if sqlite:

@@ -131,6 +131,87 @@ def test_duplicate_refs_within_the_file(goals):
     assert counts(session) == (0, 0)
 
 
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 1000])
+def test_duplicate_refs_of_new_and_stored_cases(goals, chunk_size):
+    """Duplicates are found within a chunk and across chunks, for new and for already stored cases."""
+    session = get_session()
+    assert import_case_records(session, [rec("OLD1", "2024-01-02", "2024-01-03"), rec("OLD2", "2024-01-02", None)]).ok
+    before = (session.execute(select(Case.case_ref, Case.completed_at).order_by(Case.case_ref)).all(), rollups(session))
+    report = import_case_records(session, [
+        rec("N1", "2024-03-04", "2024-03-05"),    # 1
+        rec("OLD1", "2024-03-04", "2024-03-06"),  # 2: re-import of a stored case ...
+        rec("N2", "2024-03-04", None),            # 3
+        rec("N1", "2024-03-04", "2024-03-07"),    # 4: duplicate of a new case
+        rec("OLD1", "2024-03-04", "2024-03-08"),  # 5: ... given twice
+        rec("OLD2", "2024-03-04", "2024-03-08"),  # 6: a re-import given once is fine
+        rec("N3", "2024-03-04", "2024-03-05"),    # 7
+        rec("N1", "2024-03-04", "2024-03-05"),    # 8: third time
+    ], chunk_size=chunk_size)
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (4, "sagsnummeret 'N1' findes også i linje 1"),
+        (5, "sagsnummeret 'OLD1' findes også i linje 2"),
+        (8, "sagsnummeret 'N1' findes også i linje 1"),
+    ]
+    assert (session.execute(select(Case.case_ref, Case.completed_at).order_by(Case.case_ref)).all(), rollups(session)) == before
+
+
+def test_duplicates_after_skipped_lines_keep_their_line_numbers(goals, tmp_path):
+    """Line numbers of earlier occurrences are right when blank and bad lines sit in between."""
+    session = get_session()
+    path = tmp_path / "sager.csv"
+    path.write_text("\n".join([
+        ",".join(HEADER),
+        f"{world.CVR_A},A1,{UNIT_A},C1,2024-03-04,2024-03-05",  # 2
+        "",                                                      # 3: blank, skipped
+        f"{world.CVR_A},Z9,{UNIT_A},C2,2024-03-04,2024-03-05",  # 4: unknown goal
+        f"{world.CVR_A},A1,{UNIT_A},C3,2024-03-04,2024-03-05",  # 5
+        f"{world.CVR_A},A1,{UNIT_A},C4,2024-03-04,2024-03-05",  # 6
+        f"{world.CVR_A},A1,{UNIT_A},C3,2024-03-04,2024-03-06",  # 7: duplicate of line 5
+        f"{world.CVR_A},A1,{UNIT_A},C1,2024-03-04,2024-03-06",  # 8: duplicate of line 2
+    ]) + "\n", encoding="utf-8")
+    report = import_case_file(session, path, chunk_size=2)
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (4, "ukendt servicemål 'Z9'"),
+        (7, "sagsnummeret 'C3' findes også i linje 5"),
+        (8, "sagsnummeret 'C1' findes også i linje 2"),
+    ]
+    assert counts(session) == (0, 0)
+
+
+def test_sqlite_import_leaves_connection_settings_as_they_were(goals):
+    """The import's own pragmas (no foreign keys, bigger cache) never leak to the pooled connection."""
+    session = get_session()
+    if session.connection().dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+
+    def settings() -> tuple[int, int]:
+        conn = session.connection()
+        return conn.exec_driver_sql("PRAGMA foreign_keys").scalar(), conn.exec_driver_sql("PRAGMA cache_size").scalar()
+
+    session.commit()
+    before = settings()
+    assert before[0] == 1
+    assert import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")]).ok
+    assert settings() == before
+    session.commit()
+    assert not import_case_records(session, [rec("S2", "2024-03-04", "2024-03-01")]).ok
+    assert settings() == before
+
+
+def test_import_inside_the_callers_transaction(goals):
+    """With commit=False the import joins the caller's transaction: both commit or roll back together."""
+    session = get_session()
+    assert import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")], commit=False).ok
+    session.rollback()
+    assert counts(session) == (0, 0)
+    assert import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")], commit=False).ok
+    bad = import_case_records(session, [rec("S2", "2024-03-04", "2024-03-05"), rec("S3", "x", None)], commit=False)
+    assert not bad.ok and [e.line for e in bad.errors] == [2]
+    session.commit()
+    assert session.scalars(select(Case.case_ref)).all() == ["S1"]
+    assert rollups(session) == {(world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 3, 1)): (1, 1, {1: 1})}
+
+
 def test_one_bad_row_in_ten_thousand_leaves_database_unchanged(goals):
     session = get_session()
     assert import_case_records(session, [rec("OLD", "2024-01-02", "2024-01-03")]).ok
