@@ -351,6 +351,8 @@ def _parse_one(value: Any) -> dt.datetime | None:
 # Lengths of 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', '... HH:MM:SS' and '... HH:MM:SS.f' to '.ffffff'; 0 = blank.
 _ISO_LENGTHS = frozenset({0, 10, 16, 19, 21, 22, 23, 24, 25, 26})
 _NAT = np.datetime64("NaT", "us")
+_FIRST_ALLOWED = np.datetime64(f"{MIN_YEAR}-01-01", "us")
+_AFTER_ALLOWED = np.datetime64(f"{MAX_YEAR + 1}-01-01", "us")
 
 
 def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -383,12 +385,119 @@ def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
             continue
         if value is not None:
             parsed[i] = np.datetime64(value, "us")
-    years = parsed.astype("datetime64[Y]").astype(np.int64) + 1970
-    out_of_range = ~np.isnat(parsed) & ((years < MIN_YEAR) | (years > MAX_YEAR))
+    out_of_range = (parsed < _FIRST_ALLOWED) | (parsed >= _AFTER_ALLOWED)  # NaT compares False
     if out_of_range.any():
         bad |= out_of_range
         parsed[out_of_range] = _NAT
     return parsed, bad
+
+
+# --- writing timestamps as SQLAlchemy stores them in SQLite ---------------------------------------
+#
+# SQLAlchemy keeps SQLite DATETIMEs as text 'YYYY-MM-DD HH:MM:SS.ffffff', and range filters compare
+# that text, so every value must have exactly this form. numpy's datetime_as_string takes ~300 ns
+# a value; these tables take ~60: each output string is 13 little-endian uint64 words of two UCS-4
+# characters, filled by looking up whole words ("20", "24", "-0", "3-", ...) and viewed as '<U26'.
+
+
+def _word(a: str, b: str) -> int:
+    return int(np.array([ord(a), ord(b)], dtype="<u4").view("<u8")[0])
+
+
+_DIGITS = "0123456789"
+_TWO = np.array([_word(_DIGITS[i // 10], _DIGITS[i % 10]) for i in range(100)], dtype="<u8")  # "NN"
+
+
+def _words(before: str, after: str) -> np.ndarray:
+    # before + digit (when `before` is given), else digit + after, for the digits 0..9
+    return np.array([_word(before, d) if before else _word(d, after) for d in _DIGITS], dtype="<u8")
+
+
+_DASH_D, _D_DASH, _SPACE_D = _words("-", ""), _words("", "-"), _words(" ", "")
+_D_COLON, _COLON_D, _D_DOT = _words("", ":"), _words(":", ""), _words("", ".")
+_US_PER_DAY = 86_400_000_000
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (year, month, day) of days since 1970-01-01 (proleptic Gregorian, as numpy's datetime64)."""
+    # H. Hinnant's civil_from_days in integer arithmetic.
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _date_words(first: int, last: int) -> np.ndarray:
+    """Return the words of 'YYYY-MM-DD' for each day from `first` to `last` (days since 1970)."""
+    year, month, day = _civil(np.arange(first, last + 1, dtype=np.int64))
+    words = np.empty((len(year), 5), dtype="<u8")
+    words[:, 0], words[:, 1] = _TWO[year // 100], _TWO[year % 100]
+    words[:, 2], words[:, 3], words[:, 4] = _DASH_D[month // 10], _D_DASH[month % 10], _TWO[day]
+    return words
+
+
+@functools.lru_cache(maxsize=1)
+def _time_words() -> np.ndarray:
+    """Return the (read-only) words of ' HH:MM:SS.' for every second of a day."""
+    second = np.arange(86_400, dtype=np.int64)
+    hour, minute, second = second // 3600, second // 60 % 60, second % 60
+    words = np.empty((86_400, 5), dtype="<u8")
+    words[:, 0], words[:, 1], words[:, 2] = _SPACE_D[hour // 10], _D_COLON[hour % 10], _TWO[minute]
+    words[:, 3], words[:, 4] = _COLON_D[second // 10], _D_DOT[second % 10]
+    words.flags.writeable = False
+    return words
+
+
+def _format_datetimes(values: np.ndarray) -> list[str | None]:
+    """Return datetime64[us] values as 'YYYY-MM-DD HH:MM:SS.ffffff' strings (None for NaT)."""
+    n = len(values)
+    if n == 0:
+        return []
+    nat = np.isnat(values)
+    micros = values.astype(np.int64)
+    if nat.all():
+        return [None] * n
+    if nat.any():
+        micros = np.where(nat, micros[~nat].min(), micros)
+    days = micros // _US_PER_DAY
+    rest = micros - days * _US_PER_DAY
+    seconds = rest // 1_000_000
+    fraction = rest - seconds * 1_000_000
+    first = int(days.min())
+    words = np.empty((n, 13), dtype="<u8")
+    words[:, 0:5] = np.take(_date_words(first, int(days.max())), days - first, axis=0)
+    words[:, 5:10] = np.take(_time_words(), seconds, axis=0)
+    if fraction.any():
+        words[:, 10], words[:, 11], words[:, 12] = _TWO[fraction // 10_000], _TWO[fraction // 100 % 100], _TWO[fraction % 100]
+    else:
+        words[:, 10:13] = _TWO[0]
+    out: list[str | None] = words.view("<U26").ravel().tolist()
+    for i in np.flatnonzero(nat).tolist():
+        out[i] = None
+    return out
+
+
+def _factorize(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
+    """Return (codes, texts) for a column with few distinct values: row i holds texts[codes[i]].
+
+    Texts are cleaned like `_text` (blank and None -> ""), but once per distinct value instead of
+    once per row; pandas finds the distinct values in C.
+    """
+    import pandas as pd
+
+    try:
+        codes, uniques = pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
+    except TypeError:  # an unhashable value: clean row by row first
+        codes, uniques = pd.factorize(np.fromiter(_texts(list(values)), dtype=object, count=len(values)))
+    texts = [_text(u) for u in uniques.tolist()] + [""]
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(texts) - 1  # None and NaN
+    return codes, texts
 
 
 @dataclass
@@ -404,32 +513,42 @@ class _Validated:
 
 def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True) -> _Validated:
     n = len(chunk.lines)
-    cvrs = _texts(chunk.columns["cvr"])
-    goal_codes = _texts(chunk.columns["goal_code"])
-    units = _texts(chunk.columns["unit_code"])
-    refs = _texts(chunk.columns["case_ref"])
-    rec_all, bad_received = _parse_dates(chunk.columns["received_at"])
-    comp_all, bad_completed = _parse_dates(chunk.columns["completed_at"])
-    goals = [ref.goals.get(code.upper()) for code in goal_codes]
+    columns = chunk.columns
+    # CVR, unit and goal repeat a lot: cleaned and looked up once per distinct value, then by code.
+    cvr_codes, cvr_texts = _factorize(columns["cvr"])
+    unit_codes, unit_texts = _factorize(columns["unit_code"])
+    goal_codes, goal_texts = _factorize(columns["goal_code"])
+    refs = _texts(columns["case_ref"])
+    rec_all, bad_received = _parse_dates(columns["received_at"])
+    comp_all, bad_completed = _parse_dates(columns["completed_at"])
+
+    width = len(unit_texts)
+    pairs, pair_of_row = np.unique(cvr_codes * width + unit_codes, return_inverse=True)
+    known_units = ref.units
+    pair_idx = np.array([known_units.get((cvr_texts[p // width], unit_texts[p % width]), -1) for p in pairs.tolist()],
+                        dtype=np.int64)[pair_of_row]
+    goal_specs = [ref.goals.get(text.upper()) for text in goal_texts]
+    goal_ids = np.array([g[0] if g else -1 for g in goal_specs], dtype=np.int64)[goal_codes]
+    ref_lengths = np.fromiter(map(len, refs), dtype=np.int64, count=n)
 
     problems: dict[int, list[str]] = defaultdict(list)
-    known_cvrs, known_units = ref.cvrs, ref.units
     # Cheap whole-chunk scans first; reasons are only worked out for the rows that fail.
-    for i in [i for i, pair in enumerate(zip(cvrs, units)) if pair not in known_units]:
-        cvr = cvrs[i]
-        if cvr not in known_cvrs:
+    for i in np.flatnonzero(pair_idx < 0).tolist():
+        cvr, unit = cvr_texts[cvr_codes[i]], unit_texts[unit_codes[i]]
+        if cvr not in ref.cvrs:
             problems[i].append("CVR-nummer mangler" if not cvr else f"ukendt CVR-nummer '{cvr[:20]}'")
         else:
-            problems[i].append("enhed mangler" if not units[i]
-                               else f"enheden '{units[i][:30]}' er ikke en bogføringskreds eller løngruppe hos CVR-nummer {cvr}")
-    for i in [i for i, g in enumerate(goals) if g is None]:
-        problems[i].append("servicemål mangler" if not goal_codes[i] else f"ukendt servicemål '{goal_codes[i][:20]}'")
-    for i in [i for i, r in enumerate(refs) if not r or len(r) > CASE_REF_MAX]:
+            problems[i].append("enhed mangler" if not unit
+                               else f"enheden '{unit[:30]}' er ikke en bogføringskreds eller løngruppe hos CVR-nummer {cvr}")
+    for i in np.flatnonzero(goal_ids < 0).tolist():
+        code = goal_texts[goal_codes[i]]
+        problems[i].append("servicemål mangler" if not code else f"ukendt servicemål '{code[:20]}'")
+    for i in np.flatnonzero((ref_lengths == 0) | (ref_lengths > CASE_REF_MAX)).tolist():
         problems[i].append("sagsnummer mangler" if not refs[i] else f"sagsnummeret er længere end {CASE_REF_MAX} tegn")
     for i in np.flatnonzero(bad_received).tolist():
-        problems[i].append(f"ugyldig modtagelsesdato '{_text(chunk.columns['received_at'][i])[:30]}'")
+        problems[i].append(f"ugyldig modtagelsesdato '{_text(columns['received_at'][i])[:30]}'")
     for i in np.flatnonzero(bad_completed).tolist():
-        problems[i].append(f"ugyldig afslutningsdato '{_text(chunk.columns['completed_at'][i])[:30]}'")
+        problems[i].append(f"ugyldig afslutningsdato '{_text(columns['completed_at'][i])[:30]}'")
     for i in np.flatnonzero(np.isnat(rec_all) & ~bad_received).tolist():
         problems[i].append("modtagelsesdato mangler")
     for i in np.flatnonzero(comp_all < rec_all).tolist():  # NaT compares False
@@ -437,21 +556,25 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     for i in sorted(problems):
         report.add_error(chunk.lines[i], "; ".join(problems[i]))
 
-    keep = [i for i in range(n) if i not in problems] if problems else range(n)
+    lines = chunk.lines
     if problems:
-        pick = lambda values: [values[i] for i in keep]  # noqa: E731
-        lines, refs, cvrs, units, goals = pick(chunk.lines), pick(refs), pick(cvrs), pick(units), pick(goals)
-        rec, comp = rec_all[keep], comp_all[keep]
+        keep = np.ones(n, dtype=bool)
+        keep[list(problems)] = False
+        kept = np.flatnonzero(keep)
+        lines = [lines[i] for i in kept.tolist()]
+        refs = [refs[i] for i in kept.tolist()]
+        cvr_codes, unit_codes, goal_codes = cvr_codes[kept], unit_codes[kept], goal_codes[kept]
+        pair_idx, goal_ids, rec, comp = pair_idx[kept], goal_ids[kept], rec_all[kept], comp_all[kept]
     else:
-        lines, rec, comp = chunk.lines, rec_all, comp_all
+        rec, comp = rec_all, comp_all
     m = len(lines)
     if m == 0:
         return _Validated([], (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), 0)
 
     closed = ~np.isnat(comp)
-    goal_ids = np.fromiter((g[0] for g in goals), dtype=np.int64, count=m)
-    rule_values = np.fromiter((g[2] for g in goals), dtype=np.int64, count=m)
-    by_day = np.fromiter((g[1] == RuleKind.BY_DAY_OF_MONTH for g in goals), dtype=bool, count=m)
+    specs = [g or (0, "", 0) for g in goal_specs]
+    rule_values = np.array([g[2] for g in specs], dtype=np.int64)[goal_codes]
+    by_day = np.array([g[1] == RuleKind.BY_DAY_OF_MONTH for g in specs], dtype=bool)[goal_codes]
 
     days = np.full(m, -1, dtype=np.int64)
     met = np.zeros(m, dtype=bool)
@@ -471,21 +594,22 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         days[closed] = taken
         met[closed] = met_c
 
-    rec_s = np.strings.replace(np.datetime_as_string(rec, unit="us"), "T", " ").tolist()
-    comp_s = np.strings.replace(np.datetime_as_string(comp, unit="us"), "T", " ").tolist()
+    rec_s = _format_datetimes(rec)
+    comp_s = _format_datetimes(comp)  # None for open cases
     days_l: list[Any] = days.tolist()
     met_l: list[Any] = met.tolist()
-    goal_l = goal_ids.tolist()
     open_idx = np.flatnonzero(~closed).tolist()
     for i in open_idx:
-        comp_s[i] = days_l[i] = met_l[i] = None
+        days_l[i] = met_l[i] = None
+    cvrs = np.array(cvr_texts, dtype=object)[cvr_codes].tolist()
+    units = np.array(unit_texts, dtype=object)[unit_codes].tolist()
+    goal_l = goal_ids.tolist()
     if with_lines:
         rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
     else:
         rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
 
     if closed.any():
-        pair_idx = np.fromiter((known_units[p] for p in zip(cvrs, units)), dtype=np.int64, count=m)
         months = comp.astype("datetime64[M]").astype(np.int64)
         codes = _encode(pair_idx[closed], goal_ids[closed], months[closed], days[closed], met[closed])
         agg = np.unique(codes, return_counts=True)

@@ -6,10 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from data.cases_import import MAX_REPORTED_ERRORS, import_case_file, import_case_records, recompute_rollups
+from data.cases_import import (MAX_REPORTED_ERRORS, _factorize, _format_datetimes, import_case_file, import_case_records,
+                               recompute_rollups)
 from data.db import get_session
 from data.models import Case, MonthlyRollup
 from tests import world
@@ -322,3 +326,17 @@ def test_cli_import_cases(app, runner, goals, tmp_path):
     other.write_bytes(b"x")
     result = runner.invoke(args=["import-cases", str(other)])
     assert result.exit_code == 1 and "understøttes ikke" in result.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 12, 31, 23, 59, 59, 999_999))),
+                max_size=40))
+def test_timestamps_are_written_as_sqlalchemy_stores_them(values):
+    """The vectorised formatter gives exactly SQLAlchemy's SQLite text for every timestamp (None for blank)."""
+    array = np.array([np.datetime64(v, "us") if v else np.datetime64("NaT", "us") for v in values], dtype="datetime64[us]")
+    assert _format_datetimes(array) == [v.strftime("%Y-%m-%d %H:%M:%S.%f") if v else None for v in values]
+
+
+def test_distinct_values_are_cleaned_once():
+    codes, texts = _factorize(["33391005", " 33391005 ", None, 33391005.0, "", float("nan"), "A1"])
+    assert [texts[c] for c in codes] == ["33391005", "33391005", "", "33391005", "", "", "A1"]
