@@ -40,6 +40,7 @@ def _counter(store: Any) -> int:
 def _row(user: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": user["id"],
+        "row_id": str(user["id"]),
         "name": user["name"],
         "email": user["email"],
         "b_number": user["b_number"],

@@ -24,8 +24,9 @@ def users_grid() -> dag.AgGrid:
         [],
         Ids.GRID_COLUMNS,
         csv_file_name="Brugere",
-        # String row ids, as AG Grid wants; the callbacks read the numeric `id` of the selected row.
-        getRowId="String(params.data.id)",
+        # AG Grid wants string row ids (its function strings cannot call String()), so rows carry one;
+        # the callbacks read the numeric `id` of the selected row.
+        row_id="row_id",
         dashGridOptions={
             "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
             "overlayNoRowsTemplate": "Ingen brugere på dette CVR-nummer endnu. Klik på »Tilføj« for at oprette en.",
@@ -49,7 +50,7 @@ def _text_field(field: str, label: str, kind: str = "text", help_text: str | Non
 def user_form() -> dbc.Modal:
     """Return the 'Opret bruger' form; the rettighedsgrupper are rendered by the form callback."""
     body = [
-        dbc.Alert(id=Ids.FORM_ALERT, color="danger", is_open=False, className="mb-3"),
+        dbc.Alert(id=Ids.FORM_ALERT, color="danger", is_open=False, fade=False, className="mb-3"),
         _text_field("name", "Fulde navn"),
         _text_field("email", "E-mailadresse", "email",
                     "Brugeren modtager en automatisk genereret e-mail med brugernavn og adgangskode."),
@@ -84,7 +85,7 @@ def confirm_modal() -> dbc.Modal:
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle("Bekræft", id=Ids.CONFIRM_TITLE, tag="h2", className="h5")),
-            dbc.ModalBody([dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False), html.P(id=Ids.CONFIRM_TEXT)]),
+            dbc.ModalBody([dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False, fade=False), html.P(id=Ids.CONFIRM_TEXT)]),
             dbc.ModalFooter(
                 [
                     dbc.Button("Annuller", id=Ids.CONFIRM_NO, color="secondary", outline=True),
