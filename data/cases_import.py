@@ -619,7 +619,8 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
 
 
 # Roll-up contributions are aggregated in numpy as one int64 per (unit, goal, month, days, met):
-# unit pair index 19 bits | goal id 16 | months since 1990-01 12 | days taken 16 | met 1.
+# unit pair index 19 bits | goal id 16 | months since 1990-01 12 | days taken 16 | met 1. So `code >> 17` is
+# the roll-up key (pair << 28 | goal << 12 | month) and `code >> 1` the key with its days taken.
 _MONTH0 = (MIN_YEAR - 1970) * 12
 
 
@@ -627,15 +628,6 @@ def _encode(pair: np.ndarray, goal: np.ndarray, month: np.ndarray, days: np.ndar
     if len(pair) and (pair.max() >= 1 << 19 or goal.max() >= 1 << 16 or days.max() >= 1 << 16):
         raise ValueError("for mange enheder, servicemål eller dage til at samle månedstal")
     return ((((pair << 16 | goal) << 12 | (month - _MONTH0)) << 16 | days) << 1) | met.astype(np.int64)
-
-
-def _decode(codes: np.ndarray) -> tuple[np.ndarray, ...]:
-    met = codes & 1
-    days = (codes >> 1) & 0xFFFF
-    month = ((codes >> 17) & 0xFFF) + _MONTH0
-    goal = (codes >> 29) & 0xFFFF
-    pair = codes >> 45
-    return pair, goal, month, days, met
 
 
 def _month_from_index(index: int) -> dt.date:
@@ -734,16 +726,39 @@ def _old_versions(conn: Connection) -> tuple[Contributions, int]:
 
 
 def _new_versions(parts: list[tuple[np.ndarray, np.ndarray]], ref: _Reference) -> Contributions:
-    """Sum the per-chunk numpy aggregates of the staged (closed) cases into roll-up contributions."""
+    """Sum the per-chunk numpy aggregates of the imported (closed) cases into roll-up contributions."""
     contributions: Contributions = {}
     if not parts:
         return contributions
     codes, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
     counts = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts])).astype(np.int64)
-    for pair, goal, month, days, met, count in zip(*(a.tolist() for a in _decode(codes)), counts.tolist()):
-        cvr, unit = ref.pairs[pair]
-        _add(contributions, (cvr, goal, unit, _month_from_index(month)), days, count, met * count)
+    # Codes are sorted, so each roll-up key (the bits above days and met) and each (key, days) is a
+    # run: sums per run in numpy, one Python step per key and per histogram bar.
+    key_bits, bar_bits = codes >> 17, codes >> 1
+
+    def runs(bits: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.concatenate(([True], bits[1:] != bits[:-1])))
+
+    bars, keys = runs(bar_bits), runs(key_bits)
+    bar_counts = np.add.reduceat(counts, bars).tolist()
+    bar_days = (bar_bits[bars] & 0xFFFF).tolist()
+    handled = np.add.reduceat(counts, keys).tolist()
+    met = np.add.reduceat(counts * (codes & 1), keys).tolist()
+    key_values = key_bits[keys]
+    first_bar = np.searchsorted(key_bits[bars], key_values).tolist() + [len(bars)]
+    months = {m: _month_from_index(m + _MONTH0) for m in np.unique(key_values & 0xFFF).tolist()}
+    pairs = ref.pairs
+    for i, (pair, goal, month) in enumerate(zip((key_values >> 28).tolist(), ((key_values >> 12) & 0xFFFF).tolist(),
+                                                (key_values & 0xFFF).tolist())):
+        cvr, unit = pairs[pair]
+        lo, hi = first_bar[i], first_bar[i + 1]
+        contributions[(cvr, goal, unit, months[month])] = [handled[i], met[i], dict(zip(bar_days[lo:hi], bar_counts[lo:hi]))]
     return contributions
+
+
+def _histogram_json(histogram: dict[int, int]) -> str:
+    # What json.dumps({"0": n, ...}) gives for days in ascending order (empty bars left out), built directly.
+    return "{" + ", ".join(f'"{day}": {histogram[day]}' for day in sorted(histogram) if histogram[day]) + "}"
 
 
 def _touched_rollup() -> Any:
@@ -764,39 +779,43 @@ def _apply_rollups(conn: Connection, old: Contributions, new: Contributions) -> 
     Returns the number of keys touched. If the stored roll-ups turn out inconsistent with the
     cases (a count would go negative), the touched keys are recomputed from the cases instead.
     """
-    keys = set(old) | set(new)
+    keys = set(old) | set(new) if old else set(new)
     if not keys:
         return 0
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_TOUCHED_KEY.name}")
     _TOUCHED_KEY.create(conn)
-    d = functools.partial(_bind_date, conn)
+    bound = {month: _bind_date(conn, month) for month in {key[3] for key in keys}}
     _insert_rows(conn, _TOUCHED_KEY.name, ("cvr", "goal_id", "unit_code", "month"),
-                 [(cvr, goal_id, unit, d(month)) for cvr, goal_id, unit, month in keys])
+                 [(cvr, goal_id, unit, bound[month]) for cvr, goal_id, unit, month in keys])
     merged: Contributions = {}
     stored = select(MonthlyRollup.cvr, MonthlyRollup.goal_id, MonthlyRollup.unit_code, MonthlyRollup.month,
                     MonthlyRollup.handled, MonthlyRollup.met, MonthlyRollup.days_histogram).where(_touched_rollup())
     for cvr, goal_id, unit, month, handled, met, histogram in conn.execute(stored):
         merged[(cvr, goal_id, unit, month)] = [handled, met, {int(day): n for day, n in (histogram or {}).items()}]
-    for source, sign in ((old, -1), (new, 1)):
-        for key, (handled, met, histogram) in source.items():
-            entry = merged.setdefault(key, [0, 0, {}])
-            entry[0] += sign * handled
-            entry[1] += sign * met
-            for day, n in histogram.items():
-                entry[2][day] = entry[2].get(day, 0) + sign * n
-    conn.execute(delete(MonthlyRollup).where(_touched_rollup()))
+    if merged or old:
+        for source, sign in ((old, -1), (new, 1)):
+            for key, (handled, met, histogram) in source.items():
+                entry = merged.setdefault(key, [0, 0, {}])
+                entry[0] += sign * handled
+                entry[1] += sign * met
+                for day, n in histogram.items():
+                    entry[2][day] = entry[2].get(day, 0) + sign * n
+        conn.execute(delete(MonthlyRollup).where(_touched_rollup()))
+        consistent = all(
+            0 <= met <= handled and all(n >= 0 for n in hist.values()) and sum(hist.values()) == handled
+            for handled, met, hist in merged.values()
+        )
+    else:
+        merged, consistent = new, True  # nothing stored, nothing taken out: the new counts as they are
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_TOUCHED_KEY.name}")
-    consistent = all(
-        0 <= met <= handled and all(n >= 0 for n in hist.values()) and sum(hist.values()) == handled
-        for handled, met, hist in merged.values()
-    )
     if not consistent:
         recompute_rollups(conn, keys)
         return len(keys)
+    for month in {key[3] for key in merged} - bound.keys():
+        bound[month] = _bind_date(conn, month)
     _insert_rows(conn, MonthlyRollup.__tablename__,
                  ("cvr", "goal_id", "unit_code", "month", "handled", "met", "days_histogram"), [
-                     (cvr, goal_id, unit, d(month), handled, met,
-                      json.dumps({str(day): hist[day] for day in sorted(hist) if hist[day]}))
+                     (cvr, goal_id, unit, bound[month], handled, met, _histogram_json(hist))
                      for (cvr, goal_id, unit, month), (handled, met, hist) in merged.items() if handled > 0
                  ])
     return len(keys)
