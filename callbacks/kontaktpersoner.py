@@ -50,6 +50,8 @@ def _row(contact: dict[str, Any]) -> dict[str, Any]:
         updated = f"{updated} ({contact['updated_by']})"
     return {
         "id": contact["id"],
+        # AG Grid wants string row ids; grid function strings cannot call String() (every row got "undefined").
+        "row_id": str(contact["id"]),
         "title": contact["title"],
         "name": contact["name"],
         "email": contact["email"],

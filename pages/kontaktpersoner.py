@@ -26,8 +26,8 @@ def contacts_grid() -> dag.AgGrid:
         [],
         COLUMNS,
         csv_file_name="Kontaktpersoner",
-        # String row ids, as AG Grid wants; the callbacks read the numeric `id` of the selected row.
-        getRowId="String(params.data.id)",
+        # String row ids (row_id), as AG Grid wants; the callbacks read the numeric `id` of the selected row.
+        getRowId="params.data.row_id",
         dashGridOptions={
             "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
             "overlayNoRowsTemplate": "Ingen kontaktpersoner endnu. Klik på »Tilføj« for at oprette en.",
