@@ -1,33 +1,37 @@
-"""The one import path for cases (Sager): validate, stage, upsert, and recompute monthly roll-ups.
+"""The one import path for cases (Sager): validate, write, and update monthly roll-ups incrementally.
 
 Used by `flask import-cases FILE` (data/cli_cases.py) and by the demo seeder.
 
 How it works, and why:
 
-1. **Validate and stage.** Records are read in chunks (a CSV/XLSX file is streamed, never
-   loaded whole). Each chunk is validated column-wise (unknown CVR, goal or unit, missing
-   fields, malformed or reversed dates), days taken and met are computed vectorised with numpy
-   (`data.workdays`, `data.rules`), and the valid rows go into a TEMPORARY staging table with
-   one bulk statement per chunk (SQLite: executemany of plain tuples; PostgreSQL: COPY). Python
-   holds one chunk at a time, so memory stays flat however large the file.
-2. **Duplicates** of a case reference within the file are found in SQL on the staging table
-   (an index on case_ref), so even 10 million references never sit in a Python set.
-3. **Atomic.** If any row is bad, nothing outside the temporary table has been written: the
-   staging table is dropped and an `ImportReport` lists every bad row (line number + Danish
-   reason, up to MAX_REPORTED_ERRORS; `error_count` is always the full count).
-4. **Upsert.** ``INSERT INTO case_ ... SELECT ... FROM staging ON CONFLICT (case_ref) DO
-   UPDATE``: a re-imported reference updates its case and is never counted twice.
-5. **Roll-ups** are rewritten for exactly the touched (cvr, goal, unit, month) keys: stored
-   roll-up - what the OLD versions of re-imported cases contributed (read before the upsert, so
-   a case whose completion, goal, unit or CVR moved leaves its old month correct) + what the
-   new rows contribute (aggregated in numpy while validating). This costs O(touched keys), not
-   O(cases): SQLite needs ~5 s to GROUP BY a million cases on a 2-core machine. Should stored
-   roll-ups ever disagree with the cases (a count would go negative), the touched keys are
-   recomputed from ``case_`` instead (`recompute_rollups`, also usable as a repair tool).
+1. **Validate.** Records are read in chunks (a CSV/XLSX file is streamed, never loaded whole).
+   Each chunk is validated column-wise: CVR, unit and goal once per distinct value, dates parsed
+   by numpy in C, days taken and met computed vectorised (`data.workdays`, `data.rules`), and
+   timestamps written back as SQLAlchemy's text with lookup tables. Python holds one chunk at a
+   time, so memory stays flat however large the file.
+2. **Write.** SQLite: straight into ``case_`` inside one transaction and a SAVEPOINT (see
+   "SQLite: straight into case_" below): an optimistic ``INSERT ... ON CONFLICT DO NOTHING`` per
+   chunk, and a slow path only for chunks holding re-imported or duplicated references.
+   PostgreSQL: COPY into a TEMPORARY staging table, then one ``INSERT ... SELECT ... ON CONFLICT
+   (case_ref) DO UPDATE``.
+3. **Duplicates** of a case reference within the file are errors wherever they occur (same chunk
+   or not). SQLite finds them from the rows the insert could not add; PostgreSQL in SQL on the
+   staging table (an index on case_ref). Neither keeps the references in Python.
+4. **Atomic.** If any row is bad, nothing is kept (SQLite: the savepoint is rolled back;
+   PostgreSQL: only the temporary table was written) and an `ImportReport` lists every bad row
+   (line number + Danish reason, up to MAX_REPORTED_ERRORS; `error_count` is always the full count).
+5. **Re-import** of a case reference updates its case; it is never counted twice.
+6. **Roll-ups** are rewritten for exactly the touched (cvr, goal, unit, month) keys: stored
+   roll-up - what the OLD versions of re-imported cases contributed (read before they are
+   overwritten, so a case whose completion, goal, unit or CVR moved leaves its old month correct)
+   + what the new rows contribute (aggregated in numpy while validating). This costs O(touched
+   keys), not O(cases). Should stored roll-ups ever disagree with the cases (a count would go
+   negative), the touched keys are recomputed from ``case_`` instead (`recompute_rollups`, also
+   usable as a repair tool).
 
-Works on SQLite and PostgreSQL. Line numbers: for files, the physical line (CSV) or sheet row
-(XLSX) with the header on line 1; for `import_case_records`, the record's position counted from
-`first_line` (default 1).
+Line numbers: for files, the physical line (CSV) or sheet row (XLSX) with the header on line 1;
+for `import_case_records`, the record's position counted from `first_line` (default 1).
+`ImportReport.phases` gives the seconds of each step (validate, insert/stage, index, ...).
 """
 
 from __future__ import annotations
