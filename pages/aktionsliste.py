@@ -57,6 +57,6 @@ def layout(ctx: AccessContext, omraade: str | None = None, **_query):
                 dcc.Download(id=Ids.DOWNLOAD_CSV),
                 download_id=Ids.DOWNLOAD_XLSX,
             ),
-            dcc.Loading(html.Div(id=Ids.CONTENT, **{"aria-live": "polite"})),
+            dcc.Loading(html.Div(id=Ids.CONTENT, **{"aria-live": "polite"}), target_components={Ids.CONTENT: "children"}),
         ]
     )

@@ -48,6 +48,8 @@ def layout(ctx: AccessContext, fane: str | None = None, enhed: str | None = None
                 "Ændringer til drejebøger kan kun foretages af Statens Administration."
             ),
             tab_bar(Ids.TABS, list(TAB_LABELS.items()), active, "Drejebøger-faneblade"),
-            dcc.Loading(tab_panel(Ids.CONTENT, "Drejebøger for det valgte område", className="pt-3")),
+            # Only the tab content spins: the history diff inside it must not blank the whole runbook.
+            dcc.Loading(tab_panel(Ids.CONTENT, "Drejebøger for det valgte område", className="pt-3"),
+                        target_components={Ids.CONTENT: "children"}),
         ]
     )

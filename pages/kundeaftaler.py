@@ -33,6 +33,7 @@ def layout(ctx: AccessContext, tab: str | None = None, **_query):
             dcc.Download(id=Ids.DOWNLOAD),
             html.H1("Kundeaftaler", className="h3"),
             tab_bar(Ids.TABS, [(key, TABS[key]) for key in keys], active, "Kundeaftaler-faneblade"),
-            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3")),
+            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3"),
+                        target_components={Ids.CONTENT: "children"}),
         ]
     )

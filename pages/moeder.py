@@ -33,6 +33,6 @@ def layout(ctx: AccessContext, aar: str | None = None, **_query):
                 ],
                 className="d-flex align-items-center mb-3",
             ),
-            dcc.Loading(html.Div(id=Ids.CONTENT, **{"aria-live": "polite"})),
+            dcc.Loading(html.Div(id=Ids.CONTENT, **{"aria-live": "polite"}), target_components={Ids.CONTENT: "children"}),
         ]
     )

@@ -22,6 +22,7 @@ def layout(ctx: AccessContext, tab: str | None = None, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             html.H1("Stamdata", className="h3"),
             tab_bar(Ids.TABS, list(TABS.items()), active, "Stamdata-faneblade"),
-            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3")),
+            dcc.Loading(tab_panel(Ids.CONTENT, "Indhold af det valgte faneblad", className="pt-3"),
+                        target_components={Ids.CONTENT: "children"}),
         ]
     )
