@@ -578,6 +578,18 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
             dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
             if dropped:
                 raise UserAdminError(ADMIN_ONLY_SA)
+        if _has_grants_outside(session, scope, user.id):
+            # Name and B-number belong to the person, not to one customer: changing them here would change
+            # what other customers see and whether Rapporter opens there. Which customers is not said.
+            shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
+                      f"Statens Administration ({SA_MAILBOX}).")
+            errors = {}
+            if data.name != user.name:
+                errors["name"] = shared
+            if (data.b_number or None) != (user.b_number or None):
+                errors["b_number"] = shared
+            if errors:
+                raise UserValidationError(errors)
         before_person = _person(user)
         before = {c: list(g.rights or []) for c, g in current.items()}
         user.name = data.name

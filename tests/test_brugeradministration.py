@@ -136,9 +136,11 @@ def extra(app):
                               Grant(cvr=world.CVR_C, rights=["Rediger", "Rapporter"])])
         only_c = User(email=ONLY_C, name="Hemmelig Cirkelbruger", password_hash=world.password_hash(),
                       grants=[Grant(cvr=world.CVR_C, rights=["Læser"])])
-        session.add_all([shared, only_c])
+        only_a = User(email="kun.a@example.dk", name="Kun A Bruger", password_hash=world.password_hash(),
+                      grants=[Grant(cvr=world.CVR_A, rights=["Læser"])])
+        session.add_all([shared, only_c, only_a])
         session.commit()
-        return {"shared": shared.id, "only_c": only_c.id}
+        return {"shared": shared.id, "only_c": only_c.id, "only_a": only_a.id}
 
 
 @pytest.fixture
@@ -361,19 +363,37 @@ def test_edit_shows_only_grants_on_administered_cvrs(login, cb, extra):
 
 def test_edit_saves_name_b_number_and_rights(app, login, cb, extra):
     login(world.ADMIN_AB)
-    response = cb.submit({"name": "Delt Bruger Ny", "email": "ignoreres@x.dk", "b_number": "b99"},
+    response = cb.submit({"name": "Kun A Ny", "email": "ignoreres@x.dk", "b_number": "b99"},
                          [{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}],
-                         form_state={"id": extra["shared"]})
+                         form_state={"id": extra["only_a"]})
     assert _out(response, Ids.FORM_MODAL, "is_open") is False
-    user = _user(app, SHARED)
-    assert (user.name, user.b_number) == ("Delt Bruger Ny", "B99")
-    assert _grants(app, user.id) == {world.CVR_A: ["Rediger"], world.CVR_B: ["Læser"],
-                                     world.CVR_C: ["Rapporter", "Rediger"]}
+    user = _user(app, "kun.a@example.dk")
+    assert (user.name, user.b_number) == ("Kun A Ny", "B99")
+    assert _grants(app, user.id) == {world.CVR_A: ["Rediger"], world.CVR_B: ["Læser"]}
     rows = _audit(app, user.id)
     assert {(r.action, r.cvr) for r in rows} == {("update", world.CVR_A), ("update", world.CVR_B)}
     row_a = next(r for r in rows if r.cvr == world.CVR_A)
     assert row_a.before["rights"] == ["Læser"] and row_a.after["rights"] == ["Rediger"]
-    assert row_a.before["name"] == "Delt Bruger" and row_a.after["b_number"] == "B99"
+    assert row_a.before["name"] == "Kun A Bruger" and row_a.after["b_number"] == "B99"
+
+
+def test_edit_of_shared_user_changes_rights_here_but_not_the_person(app, login, cb, extra):
+    login(world.ADMIN_AB)
+    groups = [{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]
+    for fields in ({"name": "Delt Bruger Ny", "b_number": ""}, {"name": "Delt Bruger", "b_number": "B99"}):
+        response = cb.submit({**fields, "email": SHARED}, groups, form_state={"id": extra["shared"]})
+        assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+        assert "også adgang hos andre kunder" in _text(response)
+        for marker in C_MARKERS:
+            assert marker not in _text(response)
+    assert _grants(app, extra["shared"]) == {world.CVR_A: ["Læser"], world.CVR_C: ["Rapporter", "Rediger"]}
+    response = cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""}, groups,
+                         form_state={"id": extra["shared"]})
+    assert _out(response, Ids.FORM_MODAL, "is_open") is False
+    user = _user(app, SHARED)
+    assert (user.name, user.b_number) == ("Delt Bruger", None)
+    assert _grants(app, user.id) == {world.CVR_A: ["Rediger"], world.CVR_B: ["Læser"],
+                                     world.CVR_C: ["Rapporter", "Rediger"]}
 
 
 @pytest.mark.parametrize("groups", [
