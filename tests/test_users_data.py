@@ -312,22 +312,39 @@ def test_update_replaces_grants_on_administered_cvrs_only(app, extra):
     with app.app_context():
         actor = principal(world.ADMIN_AB)
         users.update_user(actor, world.CVR_A, extra["shared"], form(
-            name="Delt Bruger Ny", email="ignored@x.dk", b_number="B77",
+            name="Delt Bruger", email="ignored@x.dk", b_number="",
             groups=[{"cvr": world.CVR_A, "rights": ["Rediger", "Rapporter"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]))
         user = user_row(SHARED)
-        assert (user.name, user.email, user.b_number) == ("Delt Bruger Ny", SHARED, "B77")
+        assert (user.name, user.email, user.b_number) == ("Delt Bruger", SHARED, None)
         assert grants_of(user.id) == {world.CVR_A: ["Rapporter", "Rediger"], world.CVR_B: ["Læser"],
                                       world.CVR_C: ["Rapporter", "Rediger"]}
         rows = list(get_session().scalars(select(AuditLog).where(AuditLog.entity_id == str(user.id))))
         assert {(r.action, r.cvr) for r in rows} == {("update", world.CVR_A), ("update", world.CVR_B)}
         row_a = next(r for r in rows if r.cvr == world.CVR_A)
         assert row_a.before == {"name": "Delt Bruger", "email": SHARED, "b_number": "", "active": True, "rights": ["Læser"]}
-        assert row_a.after["rights"] == ["Rediger", "Rapporter"] and row_a.after["name"] == "Delt Bruger Ny"
+        assert row_a.after["rights"] == ["Rediger", "Rapporter"] and row_a.after["name"] == "Delt Bruger"
         assert world.CVR_C not in str([(r.before, r.after) for r in rows])
         # Dropping B again deletes that grant only.
         users.update_user(actor, world.CVR_A, extra["shared"], form(
-            name="Delt Bruger Ny", b_number="B77", groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
+            name="Delt Bruger", b_number="", groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
         assert grants_of(user.id) == {world.CVR_A: ["Rediger"], world.CVR_C: ["Rapporter", "Rediger"]}
+
+
+@pytest.mark.parametrize("fields", [{"name": "Delt Bruger Ny", "b_number": ""}, {"name": "Delt Bruger", "b_number": "B77"}])
+def test_update_of_shared_user_keeps_the_person(app, extra, fields):
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.update_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
+                **fields, groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
+        assert set(caught.value.errors) == ({"name"} if fields["b_number"] == "" else {"b_number"})
+        assert "andre kunder" in next(iter(caught.value.errors.values()))
+        user = user_row(SHARED)
+        assert (user.name, user.b_number) == ("Delt Bruger", None)
+        assert grants_of(user.id) == {world.CVR_A: ["Læser"], world.CVR_C: ["Rapporter", "Rediger"]}
+        # SA staff see every CVR, so for them the user is not shared outside their scope.
+        users.update_user(principal(world.SA_STAFF), world.CVR_A, extra["shared"], form(
+            **fields, groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Rediger", "Rapporter"]}]))
+        assert user_row(SHARED).name == fields["name"]
 
 
 def test_update_cannot_touch_grants_on_c(app, extra):
