@@ -179,11 +179,18 @@ FORM_OUTPUTS: dict[str, Output] = {
     "groups": Output(Ids.GROUPS, "children"),
     "groups_feedback": Output(Ids.GROUPS_FEEDBACK, "children"),
     "email_disabled": Output(Ids.EMAIL, "disabled"),
+    "name_disabled": Output(Ids.NAME, "disabled"),
+    "b_number_disabled": Output(Ids.B_NUMBER, "disabled"),
+    "shared_note": Output(Ids.SHARED_NOTE, "children"),
     "saved": Output(Ids.SAVED, "data"),
     **{f"value_{f}": Output(Ids.FIELDS[f], "value") for f in FIELDS},
     **{f"invalid_{f}": Output(Ids.FIELDS[f], "invalid") for f in FIELDS},
     **{f"feedback_{f}": Output(Ids.feedback(f), "children") for f in FIELDS},
 }
+
+
+SHARED_NOTE = ("Brugeren har også adgang hos andre kunder. Navn og B-nummer kan derfor kun ændres af "
+               f"Statens Administration ({users.SA_MAILBOX}); du kan ændre rettighederne på dine CVR-numre.")
 
 
 def _unchanged() -> dict[str, Any]:
@@ -214,6 +221,9 @@ def _open_form(ctx: AccessContext, user: dict[str, Any] | None) -> dict[str, Any
         "form_state": {"id": user["id"]} if user else None,
         "groups": _render_groups(ctx, groups, locked_admin=_locked_admin(ctx, user)),
         "email_disabled": bool(user),
+        "name_disabled": bool(user and user.get("shared")),
+        "b_number_disabled": bool(user and user.get("shared")),
+        "shared_note": SHARED_NOTE if user and user.get("shared") else None,
     }
     for f in FIELDS:
         out[f"value_{f}"] = user[f] if user else ""

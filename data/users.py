@@ -216,6 +216,8 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
         "active": bool(user.is_active),
         "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
         "created_at": user.created_at,
+        # Grants elsewhere make the person read-only for this actor; which customers is not said.
+        "shared": _has_grants_outside(session, scope, user.id),
         # The CVR in context first, as the form shows it.
         "groups": [{"cvr": c, "rights": _ordered(g.rights or [])}
                    for c, g in sorted(grants.items(), key=lambda item: item[0] != cvr)],
@@ -584,7 +586,7 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
             shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
                       f"Statens Administration ({SA_MAILBOX}).")
             errors = {}
-            if data.name != user.name:
+            if data.name != " ".join((user.name or "").split()):
                 errors["name"] = shared
             if (data.b_number or None) != (user.b_number or None):
                 errors["b_number"] = shared

@@ -51,6 +51,7 @@ def user_form() -> dbc.Modal:
     """Return the 'Opret bruger' form; the rettighedsgrupper are rendered by the form callback."""
     body = [
         dbc.Alert(id=Ids.FORM_ALERT, color="danger", is_open=False, fade=False, className="mb-3"),
+        html.P(id=Ids.SHARED_NOTE, className="small text-muted"),
         _text_field("name", "Fulde navn"),
         _text_field("email", "E-mailadresse", "email",
                     "Brugeren modtager en automatisk genereret e-mail med brugernavn og adgangskode."),

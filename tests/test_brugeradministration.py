@@ -379,6 +379,11 @@ def test_edit_saves_name_b_number_and_rights(app, login, cb, extra):
 
 def test_edit_of_shared_user_changes_rights_here_but_not_the_person(app, login, cb, extra):
     login(world.ADMIN_AB)
+    opened = cb.open_edit(extra["shared"])
+    assert _out(opened, Ids.NAME, "disabled") is True and _out(opened, Ids.B_NUMBER, "disabled") is True
+    assert "også adgang hos andre kunder" in str(_out(opened, Ids.SHARED_NOTE, "children"))
+    own = cb.open_edit(extra["only_a"])
+    assert _out(own, Ids.NAME, "disabled") is False and _out(own, Ids.SHARED_NOTE, "children") is None
     groups = [{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]
     for fields in ({"name": "Delt Bruger Ny", "b_number": ""}, {"name": "Delt Bruger", "b_number": "B99"}):
         response = cb.submit({**fields, "email": SHARED}, groups, form_state={"id": extra["shared"]})

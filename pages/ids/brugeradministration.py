@@ -17,6 +17,8 @@ FORM_MODAL = "brugeradministration-form-modal"
 FORM_TITLE = "brugeradministration-form-title"
 FORM_STATE = "brugeradministration-form-state"
 FORM_ALERT = "brugeradministration-form-alert"
+# Shown when the user also has access at other customers: name and B-number are then read-only.
+SHARED_NOTE = "brugeradministration-shared-note"
 SUBMIT = "brugeradministration-submit"
 CLOSE = "brugeradministration-close"
 NAME = "brugeradministration-name"
