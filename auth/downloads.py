@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from auth.access import NotSignedIn, menu_scope, require_access
 from auth.rights import Menu
-from data import agreements
+from data import agreements, audit
 from data.agreement_pdf import agreement_pdf
 from data.files import FileStoreError, find_file_by_menu, get_store
 from data.models import StoredFile
@@ -94,10 +94,14 @@ def visible_file(user: Any, file_id: int) -> StoredFile | None:
 @bp.get("/filer/<int:file_id>/<name>")
 def stored_file(file_id: int, name: str | None = None) -> Response:
     """Send a stored file as an attachment; 404 (the same for missing and foreign files) otherwise."""
-    row = visible_file(_user(), file_id)
+    user = _user()
+    row = visible_file(user, file_id)
     if row is None:
         return not_found()
-    return _send_stored(row)
+    response = _send_stored(row)
+    if response.status_code == 200:
+        audit.record_download(user, "file", row.id, row.cvr, row.filename or "fil")
+    return response
 
 
 @bp.route("/filer", methods=["GET", "HEAD"])
@@ -141,11 +145,13 @@ def agreement_download(kind: str) -> Response:
             return not_found()
         response = send_file(path, mimetype=_safe_mimetype(row.content_type), as_attachment=True,
                              download_name=filename, conditional=False, etag=False, max_age=0)
+        audit.record_download(user, "agreement", kind, cvr, filename)
         return _attachment(response, filename)
     customer = agreements.customer_facts(scope, cvr)
     if customer is None:
         return not_found()
     content = agreement_pdf(item, customer, da_datetime, da_date)
+    audit.record_download(user, "agreement", kind, cvr, filename)
     response = Response(content, mimetype=PDF_MIMETYPE)
     return _attachment(response, filename)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.access import AccessScope
+from data.db import transaction
 from data.models import AuditLog
 
 HISTORY_LIMIT = 200
@@ -86,3 +87,9 @@ def history(session: Session, scope: AccessScope, cvr: str, entity: str, entity_
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def record_download(user: Any, entity: str, entity_id: Any, cvr: str | None, filename: str) -> None:
+    """Write and commit one audit row saying that `user` downloaded a document of `cvr`."""
+    with transaction() as session:
+        record(session, user, "download", entity, entity_id, cvr, None, {"filename": filename})

@@ -217,3 +217,37 @@ def test_hent_aftale_unknown_kind_or_missing_is_404(login, client, content):
 ])
 def test_content_disposition(name, expected):
     assert content_disposition(name) == expected
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _download_rows(app):
+    from sqlalchemy import select
+
+    from data.db import get_session
+    from data.models import AuditLog
+
+    with app.app_context():
+        rows = get_session().scalars(select(AuditLog).where(AuditLog.action == "download").order_by(AuditLog.id))
+        return [(r.user_label, r.cvr, r.entity, r.entity_id, (r.after or {}).get("filename")) for r in rows]
+
+
+def test_downloads_are_written_to_the_audit_log(app, login, client, content):
+    login(world.LAESER_A)
+    assert client.get(f"/filer/{content.files['annex_a']}").status_code == 200
+    assert client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}").status_code == 200
+    rows = _download_rows(app)
+    assert [(cvr, entity) for _, cvr, entity, _, _ in rows] == [(world.CVR_A, "file"), (world.CVR_A, "agreement")]
+    assert all(world.LAESER_A in label for label, *_ in rows)
+    assert rows[0][3] == str(content.files["annex_a"]) and rows[0][4].startswith("Bilag 1")
+    assert rows[1][3] == "kundeaftale" and rows[1][4].endswith(".pdf")
+
+
+def test_refused_and_missing_downloads_write_nothing(app, login, client, content):
+    login(world.LAESER_A)
+    foreign = next(i for k, i in content.files.items() if k.endswith("_b"))
+    assert_not_found(client.get(f"/filer/{foreign}"))
+    assert_not_found(client.get("/filer/987654"))
+    assert client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_B}").status_code in (403, 404)
+    assert _download_rows(app) == []
