@@ -42,22 +42,34 @@ def update_nav(ctx: AccessContext, pathname: str | None, search: str | None):
     return {"nav": links, "label": label}
 
 
+def _customer_option(ctx: AccessContext, cvr: str | None) -> dict[str, str] | None:
+    """Return the option of customer `cvr` when the user may see it, else None."""
+    if not (isinstance(cvr, str) and valid_cvr_format(cvr)):
+        return None
+    name = customers.customer_name(ctx.scope, cvr)
+    return {"label": f"{name} ({cvr})", "value": cvr} if name else None
+
+
+# Options and value are set together: Dash's dropdown drops a value that is not among its options,
+# so a customer from the URL beyond the first matches would otherwise be blanked at once.
 @portal_callback(
-    output=Output(Shell.CUSTOMER_SEARCH, "options"),
-    inputs=dict(text=Input(Shell.CUSTOMER_SEARCH, "search_value")),
+    output=dict(options=Output(Shell.CUSTOMER_SEARCH, "options"), value=Output(Shell.CUSTOMER_SEARCH, "value")),
+    inputs=dict(text=Input(Shell.CUSTOMER_SEARCH, "search_value"), search=Input(Shell.LOCATION, "search")),
     state=dict(value=State(Shell.CUSTOMER_SEARCH, "value")),
     menu=None,
 )
-def customer_options(ctx: AccessContext, text: str | None, value: str | None):
-    """Offer the customers the user may see whose name or CVR contains the typed text."""
+def customer_search(ctx: AccessContext, text: str | None, search: str | None, value: str | None):
+    """Offer the visible customers matching the typed text, and show the customer of the URL as chosen."""
+    typing = dash_ctx.triggered_id == Shell.CUSTOMER_SEARCH
+    chosen = _customer_option(ctx, value if typing else (_cvr_from_search(search) or default_cvr(ctx.user)))
     text = text if isinstance(text, str) else ""
     rows = customers.search_customers(ctx.scope, text[:MAX_SEARCH_TEXT])
     options = [{"label": f"{r['name']} ({r['cvr']})", "value": r["cvr"]} for r in rows]
-    if isinstance(value, str) and valid_cvr_format(value) and value not in {o["value"] for o in options}:
-        name = customers.customer_name(ctx.scope, value)
-        if name:
-            options.insert(0, {"label": f"{name} ({value})", "value": value})
-    return options
+    if chosen is not None and chosen["value"] not in {o["value"] for o in options}:
+        options.insert(0, chosen)
+    if typing:
+        return {"options": options, "value": no_update}
+    return {"options": options, "value": chosen["value"] if chosen else None}
 
 
 @portal_callback(
@@ -70,19 +82,6 @@ def unit_options(ctx: AccessContext, text: str | None):
     text = text if isinstance(text, str) else ""
     rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT])
     return [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows]
-
-
-@portal_callback(
-    output=Output(Shell.CUSTOMER_SEARCH, "value"),
-    inputs=dict(search=Input(Shell.LOCATION, "search")),
-    menu=None,
-)
-def sync_customer_value(ctx: AccessContext, search: str | None):
-    """Show the customer in the URL in the search field (only one the user may see)."""
-    cvr = _cvr_from_search(search) or default_cvr(ctx.user)
-    if cvr and customers.customer_name(ctx.scope, cvr):
-        return cvr
-    return None
 
 
 @portal_callback(

@@ -61,14 +61,28 @@ def test_multi_customer_user_is_asked_to_choose(login, dash_client):
     assert "Vælg en kunde" in page.data.decode("unicode_escape")
 
 
-def search(dash_client, text):
+CUSTOMER_SEARCH_OUTPUT = "..shell-search-customer.options...shell-search-customer.value.."
+CUSTOMER_SEARCH_OUTPUTS = [{"id": "shell-search-customer", "property": "options"},
+                           {"id": "shell-search-customer", "property": "value"}]
+
+
+def customer_search(dash_client, text, location_search, value, changed):
     response = dash_client.call(
-        "shell-search-customer.options", {"id": "shell-search-customer", "property": "options"},
-        [{"id": "shell-search-customer", "property": "search_value", "value": text}],
-        [{"id": "shell-search-customer", "property": "value", "value": None}],
+        CUSTOMER_SEARCH_OUTPUT, CUSTOMER_SEARCH_OUTPUTS,
+        [{"id": "shell-search-customer", "property": "search_value", "value": text},
+         {"id": "_pages_location", "property": "search", "value": location_search}],
+        [{"id": "shell-search-customer", "property": "value", "value": value}],
+        changed=[changed],
     )
     assert response.status_code == 200
-    return [o["value"] for o in response.get_json()["response"]["shell-search-customer"]["options"]]
+    return response.get_json()["response"]["shell-search-customer"]
+
+
+def search(dash_client, text, value=None):
+    """Return the offered CVRs while the user types `text` with `value` chosen."""
+    out = customer_search(dash_client, text, "", value, "shell-search-customer.search_value")
+    assert "value" not in out
+    return [o["value"] for o in out["options"]]
 
 
 def unit_search(dash_client, text):
@@ -97,6 +111,32 @@ def test_search_narrows_as_you_type_for_sa_staff(login, dash_client):
     assert search(dash_client, "%") == []
     assert search(dash_client, "_") == []
     assert unit_search(dash_client, "LG2") == ["LG200"]
+
+
+@pytest.mark.parametrize("email_, location, expected", [
+    (world.SA_STAFF, f"?cvr={world.CVR_C}", world.CVR_C),
+    (world.LAESER_A, f"?cvr={world.CVR_A}", world.CVR_A),
+    (world.LAESER_A, "", world.CVR_A),  # one customer: lands on it
+    (world.LAESER_A, f"?cvr={world.CVR_B}", None),  # another customer's CVR is never shown as chosen
+    (world.LAESER_A, "?cvr=abc", world.CVR_A),
+])
+def test_customer_of_the_url_is_chosen_and_offered(login, dash_client, email_, location, expected):
+    login(email_)
+    out = customer_search(dash_client, None, location, None, "_pages_location.search")
+    assert out["value"] == expected
+    offered = [o["value"] for o in out["options"]]
+    if expected:
+        assert expected in offered
+    if email_ == world.LAESER_A:
+        assert offered == [world.CVR_A]
+
+
+def test_chosen_customer_is_offered_beside_the_matches(login, dash_client):
+    login(world.SA_STAFF)
+    assert search(dash_client, "bøg", value=world.CVR_A) == [world.CVR_A, world.CVR_B]
+    # A customer the user may not see is never added, whatever the value says.
+    login(world.LAESER_A)
+    assert search(dash_client, "", value=world.CVR_B) == [world.CVR_A]
 
 
 @pytest.mark.parametrize("value", [{"x": 1}, ["a"], 5, "x" * 10000])
