@@ -28,6 +28,8 @@ def layout(ctx: AccessContext, aar: str | None = None, **_query):
                         id=Ids.YEAR,
                         options=[{"label": "Alle år", "value": ""}] + ([{"label": str(year), "value": str(year)}] if year else []),
                         value=str(year) if year else "",
+                        # dbc.Select puts a placeholder option with value "" first; it must read "Alle år" too.
+                        placeholder="Alle år",
                         className="moeder-year w-auto",
                     ),
                 ],
