@@ -1,8 +1,9 @@
-"""Server-side CSV downloads in the Danish Excel dialect (semicolon, UTF-8 with BOM)."""
+"""Server-side CSV downloads in the Danish Excel dialect (semicolon, decimal comma, UTF-8 with BOM)."""
 
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -19,6 +20,9 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
+    if isinstance(value, (float, decimal.Decimal)):
+        # Danish Excel reads "80.0" as text or as 800; the dialect's decimal mark is a comma.
+        return "" if value != value else str(value).replace(".", ",")
     text = str(value)
     if isinstance(value, str) and text.startswith(_FORMULA_START):
         return "'" + text

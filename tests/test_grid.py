@@ -150,3 +150,13 @@ def test_in_grid_csv_export_neutralises_formulas():
     # The browser side of the guard lives in the assets Dash serves with every page.
     script = (Path(__file__).parents[1] / "assets" / "grid.js").read_text(encoding="utf-8")
     assert "dagfuncs.csvSafeCell" in script and '"="' in script and '"@"' in script
+
+
+def test_csv_is_the_danish_excel_dialect():
+    from pages._export import csv_text
+
+    text = csv_text([{"a": 80.0, "b": 12, "c": True, "d": "=SUM(A1)", "e": None, "f": float("nan")}],
+                    [("a", "Mål %"), ("b", "Antal"), ("c", "Overholdt"), ("d", "Tekst"), ("e", "Tom"), ("f", "NaN")])
+    header, row = text.splitlines()
+    assert header == "Mål %;Antal;Overholdt;Tekst;Tom;NaN"
+    assert row == "80,0;12;Ja;'=SUM(A1);;"

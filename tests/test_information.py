@@ -108,7 +108,7 @@ def test_export_csv_and_xlsx(report_app, laeser_a, dash_client):
     lines = data["content"].lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Område;Mål;Servicemål;Regel;Mål %")
     a1 = next(line for line in lines if ";A1;" in line)
-    assert a1.endswith(";100.0;80.0")
+    assert a1.endswith(";100,0;80,0")
     xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"]["information-download"]["data"]
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
     values = [[c.value for c in row] for row in book.active.iter_rows()]
