@@ -1,0 +1,145 @@
+"""Headless Chromium on Information and Rapporter: periods, year and filters, exports and drill-through."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from data.rules import add_months
+from pages._format import da_month
+from tests import reports_world, world
+from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.kpi_world import rec
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def report_cases(live_app):
+    """The report world plus one A1 case of CVR A in January of the year before the latest closed month."""
+    from data.cases_import import import_case_records
+    from data.db import get_session
+
+    with live_app.app_context():
+        session = get_session()
+        reports_world.build(session)
+        year_before = reports_world.months()[0].year - 1
+        report = import_case_records(session, [rec("A-OLD", f"{year_before}-01-12 10:00", f"{year_before}-01-12 11:00")])
+        assert report.ok, report.summary_lines()
+        return year_before
+
+
+def choose(page, dropdown_id: str, option_text: str) -> None:
+    """Open a Dash 4 dropdown and click the option whose label is exactly `option_text`."""
+    page.click(f"#{dropdown_id}")
+    popover = page.locator(".dash-dropdown-content[data-state=open]")
+    popover.get_by_role("option", name=re.compile(rf"^{re.escape(option_text)}$")).click()
+    page.keyboard.press("Escape")
+    wait_for_dash(page)
+
+
+def grid_row(page, grid_id: str, code: str):
+    """Return the grid row whose first cell is `code`."""
+    return page.locator(f"#{grid_id} .ag-center-cols-container [role=row]", has=page.locator(
+        "[col-id=code]", has_text=re.compile(rf"^{re.escape(code)}$")))
+
+
+def cell(page, grid_id: str, code: str, field: str) -> str:
+    """Return the text of column `field` in the row of goal `code`."""
+    return grid_row(page, grid_id, code).locator(f"[col-id={field}]").inner_text().strip()
+
+
+def test_information_period_export_and_print(report_cases, live_server, page):
+    last, prev, _ = reports_world.months()
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/information?cvr={world.CVR_A}")
+    report = page.locator("#information-report")
+    report.get_by_role("cell", name="A1 Kreditortransaktioner").wait_for()
+    header = report.locator("thead").inner_text()
+    assert da_month(last).capitalize() in header and da_month(add_months(last, -2)).capitalize() in header
+    a1 = report.locator("tr", has_text="A1 Kreditortransaktioner").inner_text()
+    # Latest closed month: 4 of 5 A1 cases met against a 95 % target, marked without relying on colour.
+    assert "80,0 %" in a1 and "✗" in a1
+    wait_for_dash(page)
+    assert_no_serious_axe_violations(page)
+
+    choose(page, "information-period", da_month(prev).capitalize())
+    page.wait_for_function(
+        "(m) => !document.querySelector('#information-report thead').innerText.includes(m)",
+        arg=da_month(last).capitalize(),
+    )
+    assert "80,0 %" not in report.inner_text()
+    assert "100,0 %" in report.locator("tr", has_text="A1 Kreditortransaktioner").inner_text()
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér CSV").click()
+    with open(info.value.path(), encoding="utf-8-sig") as handle:
+        body = handle.read()
+    assert "Kreditortransaktioner" in body and f"{da_month(prev)} (%)" in body and ";100,0" in body
+    assert f"{da_month(last)} (%)" not in body
+
+    page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="Udskriv").is_visible()
+    assert report.is_visible() and not page.locator(".shell-navbar").is_visible()
+    page.emulate_media(media="screen")
+    assert page.js_errors == []
+
+
+def test_rapporter_year_filters_drill_through_and_export(report_cases, live_server, page):
+    last, prev, _ = reports_world.months()
+    a1_handled = 5 + (1 if prev.year == last.year else 0)
+    sign_in(page, live_server, world.RAPPORTER_A)
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    page.get_by_role("heading", name="KPI - Dashboard").wait_for()
+    grid_row(page, "rapporter-grid", "A1").wait_for()
+    assert cell(page, "rapporter-grid", "A1", "handled") == str(a1_handled)
+    assert cell(page, "rapporter-grid", "A1", "not_met") == "1"
+    assert cell(page, "rapporter-grid", "L1", "ytd_text").startswith("100,0 %")
+    page.locator("#rapporter-chart .main-svg").first.wait_for()
+    wait_for_dash(page)
+    assert_no_serious_axe_violations(page)
+
+    # Area Løn: only the payroll goal is left.
+    choose(page, "rapporter-area", "Løn")
+    grid_row(page, "rapporter-grid", "A1").wait_for(state="detached")
+    assert cell(page, "rapporter-grid", "L1", "handled") == "2"
+    choose(page, "rapporter-area", "Alle områder")
+    # One bogføringskreds: the single A1 case on 10002.
+    choose(page, "rapporter-unit", "10002 – SA Projekter")
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#rapporter-grid [row-index] [col-id=handled]');"
+        " return c && c.innerText.trim() === '1'; }"
+    )
+    assert cell(page, "rapporter-grid", "A1", "handled") == "1"
+    choose(page, "rapporter-unit", "Alle")
+
+    # Drill-through: the cases behind A1 in the latest closed month, every one of them and no other.
+    choose(page, "rapporter-drill-month", da_month(last).capitalize())
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent sager (CSV)").click()
+    with open(info.value.path(), encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(io.StringIO(handle.read()), delimiter=";"))
+    assert sorted(r["Sagsreference"] for r in rows) == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+    assert sum(r["Overholdt"] == "Ja" for r in rows) == 4
+
+    # The year before: only the January case counts.
+    choose(page, "rapporter-year", str(report_cases))
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#rapporter-grid [row-index] [col-id=handled]');"
+        " return c && c.innerText.trim() === '1'; }"
+    )
+    assert cell(page, "rapporter-grid", "A1", "handled") == "1"
+    assert cell(page, "rapporter-grid", "A1", "ytd_text").startswith("100,0 %")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér CSV").click()
+    with open(info.value.path(), encoding="utf-8-sig") as handle:
+        body = handle.read()
+    assert "Kreditortransaktioner" in body and "B-0" not in body
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér Excel").click()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    assert page.js_errors == []
