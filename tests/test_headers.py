@@ -1,0 +1,54 @@
+"""Security headers: a Content-Security-Policy that runs no script but this origin's and Dash's own."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from auth.headers import build_csp
+from tests import world
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = [p.strip().split() for p in policy.split(";") if p.strip()]
+    return {p[0]: p[1:] for p in parts}
+
+
+def _inline_script_hashes(html: str) -> set[str]:
+    hashes = set()
+    for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+        if "src=" in attrs or "application/json" in attrs:
+            continue  # external files fall under 'self'; JSON data blocks never run
+        hashes.add("'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'")
+    return hashes
+
+
+def test_policy_allows_no_inline_or_foreign_script():
+    policy = _directives(build_csp(["'sha256-abc='"]))
+    assert policy["script-src"] == ["'self'", "'sha256-abc='"]
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+    assert policy["default-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+
+
+@pytest.mark.parametrize("path", ["/stamdata", "/information", "/aktionsliste"])
+def test_every_inline_script_of_a_page_is_allowed_by_hash_and_nothing_else(laeser_a, client, path):
+    response = client.get(f"{path}?cvr={world.CVR_A}")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    script_src = _directives(response.headers["Content-Security-Policy"])["script-src"]
+    rendered = _inline_script_hashes(response.get_data(as_text=True))
+    assert rendered, "Dash renders at least its renderer bootstrap inline"
+    assert rendered <= set(script_src)
+    assert set(script_src) - rendered <= {"'self'"}
+    for header in ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert header in response.headers
+
+
+@pytest.mark.parametrize("path", ["/login", "/health", "/_dash-layout"])
+def test_other_responses_carry_the_policy_too(client, laeser_a, path):
+    response = client.get(path)
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert policy["script-src"][0] == "'self'" and "'unsafe-inline'" not in policy["script-src"]
