@@ -19,6 +19,7 @@ from data import contacts
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
 from pages._format import da_datetime
+from pages._history import history_table, plain_value
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import kontaktpersoner as Ids
 
@@ -341,47 +342,7 @@ def delete_contact(ctx: AccessContext, ask: Any, yes: Any, no: Any, selected: An
 def _value_text(key: str, value: Any) -> str:
     if key == "tabs":
         return ", ".join(tab_labels(value or [])) or "–"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "–"
-    return str(value) if value not in (None, "") else "–"
-
-
-def _changes(before: dict | None, after: dict | None) -> html.Ul:
-    items = []
-    for key, label in AUDIT_FIELDS:
-        old = (before or {}).get(key)
-        new = (after or {}).get(key)
-        if before is not None and after is not None and old == new:
-            continue
-        if before is None:
-            items.append(html.Li(f"{label}: {_value_text(key, new)}"))
-        elif after is None:
-            items.append(html.Li(f"{label}: {_value_text(key, old)}"))
-        else:
-            items.append(html.Li(f"{label}: {_value_text(key, old)} → {_value_text(key, new)}"))
-    return html.Ul(items or [html.Li("Ingen feltændringer")], className="mb-0")
-
-
-def history_table(entries: list[dict[str, Any]]) -> html.Table | html.P:
-    """Return the audit trail of a contact as a table: when, who, what, before → after."""
-    if not entries:
-        return html.P("Ingen historik registreret.", className="text-muted")
-    return html.Table(
-        [
-            html.Thead(html.Tr([html.Th("Tidspunkt", scope="col"), html.Th("Bruger", scope="col"),
-                                html.Th("Handling", scope="col"), html.Th("Ændringer", scope="col")])),
-            html.Tbody([
-                html.Tr([
-                    html.Td(da_datetime(e["at"])),
-                    html.Td(e["user"]),
-                    html.Td(ACTION_LABELS.get(e["action"], e["action"])),
-                    html.Td(_changes(e["before"], e["after"])),
-                ])
-                for e in entries
-            ]),
-        ],
-        className="table table-sm kontakt-history",
-    )
+    return plain_value(key, value)
 
 
 @portal_callback(
@@ -400,7 +361,9 @@ def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
     contact_id = _selected_id(selected)
     if contact_id is None or contacts.get_contact(ctx.scope, ctx.cvr, contact_id) is None:
         raise PreventUpdate
-    return {"is_open": True, "body": history_table(contacts.contact_history(ctx.scope, ctx.cvr, contact_id))}
+    entries = contacts.contact_history(ctx.scope, ctx.cvr, contact_id)
+    return {"is_open": True,
+            "body": history_table(entries, AUDIT_FIELDS, ACTION_LABELS, _value_text, "kontakt-history")}
 
 
 EXPORT_COLUMNS = Ids.GRID_COLUMNS

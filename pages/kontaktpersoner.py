@@ -12,6 +12,7 @@ from auth.rights import Menu
 from data.contacts import MAX_LENGTHS
 from data.roles_catalogue import TAB_LABELS
 from pages._grid import grid, xlsx_export_button
+from pages._history import history_modal
 from pages.ids import kontaktpersoner as Ids
 
 dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
@@ -131,22 +132,6 @@ def confirm_delete() -> dbc.Modal:
     )
 
 
-def history_modal() -> dbc.Modal:
-    """Return the history modal of one contact."""
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Historik for kontaktperson", id=Ids.HISTORY_TITLE, tag="h2", className="h5")),
-            dbc.ModalBody(html.Div(id=Ids.HISTORY_BODY)),
-            dbc.ModalFooter(dbc.Button("Luk", id=Ids.HISTORY_CLOSE, color="secondary")),
-        ],
-        id=Ids.HISTORY_MODAL,
-        labelledby=Ids.HISTORY_TITLE,
-        is_open=False,
-        size="xl",
-        scrollable=True,
-    )
-
-
 @guarded_layout(Menu.KONTAKTPERSONER)
 def layout(ctx: AccessContext, **_query):
     """Return the Kontaktpersoner page; the grid and every write go through guarded callbacks."""
@@ -181,6 +166,7 @@ def layout(ctx: AccessContext, **_query):
             contacts_grid(),
             contact_form(),
             confirm_delete(),
-            history_modal(),
+            history_modal(Ids.HISTORY_MODAL, Ids.HISTORY_TITLE, Ids.HISTORY_BODY, Ids.HISTORY_CLOSE,
+                          "Historik for kontaktperson"),
         ]
     )
