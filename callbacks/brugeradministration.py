@@ -17,6 +17,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu, Right
 from data import users
 from pages._format import da_date, local
+from pages._history import history_table
 from pages.ids import brugeradministration as Ids
 
 FIELDS = list(Ids.FIELDS)
@@ -77,7 +78,8 @@ def load_users(ctx: AccessContext, saved: Any, changed: Any):
 
 @portal_callback(
     output=dict(edit=Output(Ids.EDIT, "disabled"), deactivate=Output(Ids.DEACTIVATE, "disabled"),
-                reactivate=Output(Ids.REACTIVATE, "disabled"), remove=Output(Ids.REMOVE, "disabled")),
+                reactivate=Output(Ids.REACTIVATE, "disabled"), remove=Output(Ids.REMOVE, "disabled"),
+                history=Output(Ids.HISTORY, "disabled")),
     inputs=dict(selected=Input(Ids.GRID, "selectedRows")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.BRUGERADMINISTRATION,
@@ -86,7 +88,8 @@ def selection_changed(ctx: AccessContext, selected: Any):
     """Enable the row actions only while one user is selected (the server checks again on every action)."""
     none = _selected_id(selected) is None
     active = bool(not none and selected[0].get("is_active") is True)
-    return {"edit": none, "deactivate": none or not active, "reactivate": none or active, "remove": none}
+    return {"edit": none, "deactivate": none or not active, "reactivate": none or active, "remove": none,
+            "history": none}
 
 
 # --- the form: rettighedsgrupper ----------------------------------------------------------------
@@ -444,3 +447,33 @@ def confirm_action(ctx: AccessContext, deactivate: Any, reactivate: Any, remove:
     if trigger == Ids.CONFIRM_NO:
         return unchanged | {"is_open": False, "confirm_state": None}
     raise PreventUpdate
+
+
+# --- history --------------------------------------------------------------------------------------
+
+HISTORY_ACTIONS = {
+    "create": "Oprettet", "grant": "Rettigheder tilføjet", "update": "Ændret", "deactivate": "Deaktiveret",
+    "reactivate": "Genaktiveret", "remove_grant": "Adgang til CVR-nummeret fjernet",
+}
+HISTORY_FIELDS = [("name", "Navn"), ("email", "E-mail"), ("b_number", "B-nummer"), ("active", "Aktiv"),
+                  ("rights", "Rettigheder")]
+
+
+@portal_callback(
+    output=dict(is_open=Output(Ids.HISTORY_MODAL, "is_open"), body=Output(Ids.HISTORY_BODY, "children")),
+    inputs=dict(show=Input(Ids.HISTORY, "n_clicks"), close=Input(Ids.HISTORY_CLOSE, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data"), selected=State(Ids.GRID, "selectedRows")),
+    prevent_initial_call=True,
+    menu=Menu.BRUGERADMINISTRATION,
+)
+def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
+    """Show who changed the selected user on this CVR, when, and the person and rights before and after."""
+    if dash_ctx.triggered_id == Ids.HISTORY_CLOSE:
+        return {"is_open": False, "body": no_update}
+    if dash_ctx.triggered_id != Ids.HISTORY:
+        raise PreventUpdate
+    user_id = _selected_id(selected)
+    if user_id is None or users.get_user(ctx.user, ctx.cvr, user_id) is None:
+        raise PreventUpdate
+    entries = users.user_history(ctx.user, ctx.cvr, user_id)
+    return {"is_open": True, "body": history_table(entries, HISTORY_FIELDS, HISTORY_ACTIONS, class_name="bruger-history")}

@@ -11,6 +11,7 @@ from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.users import MAX_LENGTHS
 from pages._grid import grid
+from pages._history import history_modal
 from pages.ids import brugeradministration as Ids
 
 dash.register_page(__name__, path="/brugeradministration", title="Brugeradministration – Kundeportalen",
@@ -124,7 +125,8 @@ def layout(ctx: AccessContext, **_query):
                     dbc.Button("Genaktiver", id=Ids.REACTIVATE, color="secondary", outline=True, className="me-2",
                                disabled=True),
                     dbc.Button("Fjern adgang til dette CVR-nummer", id=Ids.REMOVE, color="danger", outline=True,
-                               disabled=True),
+                               className="me-2", disabled=True),
+                    dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True),
                 ],
                 className="mb-3 d-flex flex-wrap align-items-center gap-1",
                 role="toolbar",
@@ -134,5 +136,7 @@ def layout(ctx: AccessContext, **_query):
             users_grid(),
             user_form(),
             confirm_modal(),
+            history_modal(Ids.HISTORY_MODAL, Ids.HISTORY_TITLE, Ids.HISTORY_BODY, Ids.HISTORY_CLOSE,
+                          "Historik for bruger"),
         ]
     )

@@ -106,6 +106,11 @@ class Callbacks:
                                                           f"{Ids.GRID}.selectedRows": [{"id": user_id}]},
                          f"{button}.n_clicks", **kw)
 
+    def history(self, user_id, **kw):
+        return self.call(f"{Ids.HISTORY_MODAL}.is_open", {f"{Ids.HISTORY}.n_clicks": 1,
+                                                          f"{Ids.GRID}.selectedRows": [{"id": user_id}]},
+                         f"{Ids.HISTORY}.n_clicks", **kw)
+
     def confirm(self, action: str, user_id, **kw):
         return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.CONFIRM_YES}.n_clicks": 1,
                                                           f"{Ids.CONFIRM_STATE}.data": {"action": action, "id": user_id}},
@@ -215,7 +220,7 @@ def test_menu_item_only_for_administrators(app, login, client):
 def test_every_callback_refused_without_administrator(app, login, cb, extra, email_, cvr):
     login(email_)
     keys = cb.keys()
-    assert len(keys) == 4  # grid, selection, form, confirmation
+    assert len(keys) == 5  # grid, selection, form, confirmation, history
     for key in keys:
         response = cb.call(key, {f"{Ids.ADD}.n_clicks": 1, f"{Ids.SUBMIT}.n_clicks": 1}, cvr=cvr, groups=GROUPS_OK)
         assert response.status_code == 403, (key, response.status_code)
@@ -588,3 +593,36 @@ def test_sa_staff_manage_users_on_any_cvr(app, login, cb, extra):
     done = cb.confirm("deactivate", extra["shared"], cvr=world.CVR_C)
     assert "deaktiveret" in _out(done, Ids.CHANGED, "data")["text"]
     assert not _user(app, SHARED).is_active
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+def test_history_shows_who_changed_what_on_this_cvr_only(app, login, cb, extra):
+    # SA staff change the shared user's rights on C: that row belongs to C and is not shown on A.
+    login(world.SA_STAFF)
+    assert _out(cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""},
+                          [{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Læser"]}],
+                          form_state={"id": extra["shared"]}, cvr=world.CVR_C), Ids.FORM_MODAL, "is_open") is False
+    login(world.ADMIN_AB)
+    assert _out(cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""},
+                          [{"cvr": world.CVR_A, "rights": ["Rediger"]}], form_state={"id": extra["shared"]}),
+                Ids.FORM_MODAL, "is_open") is False
+    response = cb.history(extra["shared"])
+    assert _out(response, Ids.HISTORY_MODAL, "is_open") is True
+    text = _text(response)
+    assert "Ændret" in text and "Rettigheder: Læser → Rediger" in text and world.ADMIN_AB in text
+    for marker in C_MARKERS + [world.SA_STAFF]:
+        assert marker not in text
+
+
+def test_history_of_a_user_without_access_here_shows_nothing(app, login, cb, extra):
+    login(world.ADMIN_AB)
+    for target in (extra["only_c"], -1, "x", None):
+        response = cb.history(target)
+        assert response.status_code == 204
+        for marker in C_MARKERS:
+            assert marker.encode() not in response.data
+    login(world.LAESER_A)
+    assert cb.history(extra["only_a"]).status_code == 403
+

@@ -11,6 +11,13 @@ EDIT = "brugeradministration-edit"
 DEACTIVATE = "brugeradministration-deactivate"
 REACTIVATE = "brugeradministration-reactivate"
 REMOVE = "brugeradministration-remove"
+HISTORY = "brugeradministration-history"
+
+# The history of one user on this CVR (a modal).
+HISTORY_MODAL = "brugeradministration-history-modal"
+HISTORY_TITLE = "brugeradministration-history-title"
+HISTORY_BODY = "brugeradministration-history-body"
+HISTORY_CLOSE = "brugeradministration-history-close"
 
 # The user form (a modal).
 FORM_MODAL = "brugeradministration-form-modal"

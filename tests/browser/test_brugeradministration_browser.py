@@ -81,4 +81,15 @@ def test_create_edit_and_deactivate_user(live_server, live_app, page):
     confirm.get_by_role("button", name="Deaktiver").click()
     page.locator("#brugeradministration-status").get_by_text("er deaktiveret").wait_for()
     assert "Nej" in _grid_row(page, "anne.berg@institution.dk").locator("[col-id=active]").inner_text()
+
+    # Se historik: every step above, newest first, with who did it.
+    page.get_by_role("button", name="Se historik").click()
+    history = page.locator("#brugeradministration-history-modal")
+    history.get_by_role("cell", name="Deaktiveret").wait_for()
+    text = history.inner_text()
+    assert text.index("Deaktiveret") < text.index("Ændret") < text.index("Oprettet")
+    assert "Aktiv: Ja → Nej" in text and world.ADMIN_AB in text
+    assert_no_serious_axe_violations(page)
+    history.get_by_role("button", name="Luk").click()
+    history.wait_for(state="hidden")
     assert page.js_errors == []
