@@ -161,6 +161,39 @@ def test_own_cvr_passes_the_wrapper(app, client, login, dash_client):
         assert response.status_code in (200, 204), (output, response.status_code, response.data[:300])
 
 
+HOSTILE_VALUES = [{"$gt": ""}, ["x", {"y": 1}], "<script>alert(1)</script>" * 50, "x" * 20_000, -1, 2**70, 1e308,
+                  True, "../../etc/passwd", "2024-13-45", "\u0000", {"id": 1, "cvr": world.CVR_B}]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_VALUES, ids=range(len(HOSTILE_VALUES)))
+def test_hostile_values_in_every_input_get_an_answer_not_a_crash(app, client, login, dash_client, hostile):
+    # Every dependency but the CVR carries the hostile value, as a forged payload would: the callback
+    # must answer (a Danish message, no update, or 4xx), never 500, and never show another customer.
+    import datetime as dt
+
+    from data.db import get_session
+    from tests import agreements_world, content_world, reports_world
+
+    with app.app_context():
+        # Real content behind every page, so the hostile values reach the data layer, not an empty state.
+        session = get_session()
+        content_world.build(session)
+        agreements_world.build(session, dt.date.today())
+        reports_world.build(session)
+    login(world.ADMIN_AB)
+    for output, spec, cvr_index in _menu_callbacks(app, client):
+        body = _forged_body(output, spec, cvr_index, world.CVR_A)
+        for index, dep in enumerate(body["inputs"] + body["state"]):
+            if index != cvr_index and isinstance(dep, dict):
+                dep["value"] = hostile
+        response = dash_client.call(**body)
+        assert response.status_code in (200, 204, 400, 403), (output, response.status_code, response.data[:300])
+        assert b"Traceback" not in response.data
+        # The administrator of A and B may see B; C is the customer they have nothing to do with.
+        for marker in (world.CVR_C.encode(), "Cirkler".encode()):
+            assert marker not in response.data, (output, marker)
+
+
 def _registered_pages():
     return sorted(page["path"] for page in dash.page_registry.values() if page["path"] not in ("/", "/404"))
 
@@ -184,6 +217,35 @@ def test_malformed_cvr_in_url(laeser_a, dash_client, search):
     assert "Ingen adgang".encode() in response.data
     for marker in B_MARKERS:
         assert marker not in response.data
+
+
+HOSTILE_QUERIES = [
+    "&fane=<script>alert(1)</script>&enhed=../../etc&afsnit=" + "x" * 5000,
+    "&tab=%00&aar=abc&omraade=Løn%27%20OR%201=1--&print=1",
+    "&print=1&fane=loen&enhed=%2e%2e%2f&afsnit=mTime&aar=99999999999999999999",
+    "&tab=bilag&aar=-1&omraade=" + "%C3" * 10 + "&periode=2099-99",
+    "&cvr=20000015&fane=regnskab",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES, ids=range(len(HOSTILE_QUERIES)))
+def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
+    import datetime as dt
+
+    from data.db import get_session
+    from tests import agreements_world, content_world
+
+    with app.app_context():
+        session = get_session()
+        content_world.build(session)
+        agreements_world.build(session, dt.date.today())
+    login(world.ADMIN_AB)
+    for path in _registered_pages():
+        response = dash_client.page(path, f"?cvr={world.CVR_A}{query}")
+        assert response.status_code == 200, (path, response.status_code, response.data[:300])
+        assert b"Traceback" not in response.data and b"<script>alert" not in response.data
+        for marker in (world.CVR_C.encode(), "Cirkler".encode()):
+            assert marker not in response.data.replace(f"cvr={world.CVR_C}".encode(), b""), (path, marker)
 
 
 # --- forged payload shapes ---------------------------------------------------------------------
