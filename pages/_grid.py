@@ -163,6 +163,7 @@ def grid(
     row_id: str | None = None,
     csv_file_name: str | None = None,
     page_size: int | None = None,
+    no_rows: str | None = None,
     **opts: Any,
 ) -> dag.AgGrid:
     """Return a sortable, filterable AG Grid with Danish texts.
@@ -170,10 +171,12 @@ def grid(
     `columns` are `(field, header)` pairs or AG Grid column dicts. `row_id` names a unique row
     field so `visible_rows` can map the grid's filtered rows back to server rows. `csv_file_name`
     sets the name of the in-grid CSV export (semicolon-separated, as Danish Excel expects).
-    Further keyword arguments go to `dag.AgGrid` (e.g. `dashGridOptions` entries are merged).
+    `no_rows` is the plain text shown when the grid is empty (AG Grid's HTML overlay templates are
+    refused by dash-ag-grid as code). Further keyword arguments go to `dag.AgGrid` (e.g.
+    `dashGridOptions` entries are merged).
     """
     grid_options: dict[str, Any] = {
-        "localeText": LOCALE_TEXT_DA,
+        "localeText": {**LOCALE_TEXT_DA, **({"noRowsToShow": no_rows} if no_rows else {})},
         "domLayout": "autoHeight",
         "ensureDomOrder": True,
         "enableCellTextSelection": True,

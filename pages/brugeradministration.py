@@ -30,8 +30,8 @@ def users_grid() -> dag.AgGrid:
         row_id="row_id",
         dashGridOptions={
             "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
-            "overlayNoRowsTemplate": "Ingen brugere på dette CVR-nummer endnu. Klik på »Tilføj« for at oprette en.",
         },
+        no_rows="Ingen brugere på dette CVR-nummer endnu. Klik på »Tilføj« for at oprette en.",
         className="ag-theme-alpine",
     )
 

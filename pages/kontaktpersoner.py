@@ -31,8 +31,8 @@ def contacts_grid() -> dag.AgGrid:
         getRowId="params.data.row_id",
         dashGridOptions={
             "rowSelection": {"mode": "singleRow", "checkboxes": True, "enableClickSelection": True},
-            "overlayNoRowsTemplate": "Ingen kontaktpersoner endnu. Klik på »Tilføj« for at oprette en.",
         },
+        no_rows="Ingen kontaktpersoner endnu. Klik på »Tilføj« for at oprette en.",
         className="ag-theme-alpine",
     )
 

@@ -32,6 +32,15 @@ def test_grid_is_sortable_filterable_and_danish():
     assert props["csvExportParams"]["columnSeparator"] == ";"
 
 
+def test_empty_grid_says_what_is_missing_in_plain_text():
+    props = _grid.grid("g", [], [("title", "Titel")], no_rows="Ingen brugere endnu.").to_plotly_json()["props"]
+    assert props["dashGridOptions"]["localeText"]["noRowsToShow"] == "Ingen brugere endnu."
+    assert props["dashGridOptions"]["localeText"]["contains"] == "Indeholder"
+    # dash-ag-grid refuses HTML overlay templates as code; the plain locale text is what shows.
+    assert "overlayNoRowsTemplate" not in props["dashGridOptions"]
+    assert _grid.LOCALE_TEXT_DA["noRowsToShow"] == "Ingen rækker at vise"
+
+
 def test_grid_merges_options_and_paginates():
     component = _grid.grid("g", [], [("a", "A")], page_size=20, dashGridOptions={"rowHeight": 40}, defaultColDef={"flex": 2})
     props = component.to_plotly_json()["props"]

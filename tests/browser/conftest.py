@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Console errors that mean the browser refused part of a page.
+BLOCKED_SIGNS = ("Content Security Policy", "Blocked a string that AG Grid would evaluate")
 # Dash renders after its JS bundles load; generous but bounded waits keep CI stable on 2 cores.
 DEFAULT_TIMEOUT_MS = 15_000
 
@@ -148,15 +150,16 @@ def page(browser) -> Iterator[Any]:
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.js_errors = errors  # type: ignore[attr-defined]
-    # Anything the Content-Security-Policy blocks is a broken feature: every browser test fails on it.
+    # Anything the Content-Security-Policy or dash-ag-grid's XSS guard blocks is a broken feature
+    # (a script that does not run, a grid text that is not shown): every browser test fails on it.
     blocked: list[str] = []
     pg.on("console", lambda msg: blocked.append(msg.text)
-          if msg.type == "error" and "Content Security Policy" in msg.text else None)
+          if msg.type == "error" and any(sign in msg.text for sign in BLOCKED_SIGNS) else None)
     try:
         yield pg
     finally:
         context.close()
-    assert blocked == [], f"Content-Security-Policy blokerede: {blocked[:3]}"
+    assert blocked == [], f"Browseren blokerede: {blocked[:3]}"
 
 
 # --- helpers ------------------------------------------------------------------------------------
