@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dash.exceptions import DependencyException
 from flask import Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 UPDATE_PATH = "/_dash-update-component"
 BAD_REQUEST = "Ugyldig forespørgsel."
@@ -82,6 +83,9 @@ def _validate_update_request():
 
 def _error(exc: Exception):
     dash_endpoint = request.path.startswith("/_dash-")
+    if isinstance(exc, DependencyException) and request.path.startswith("/_dash-component-suites/"):
+        # Dash refuses a file that no component registered ('../', unknown package): that is a 404.
+        exc = NotFound("Filen findes ikke.")
     if isinstance(exc, HTTPException):
         return (jsonify(error=exc.description), exc.code) if dash_endpoint else exc
     current_app.logger.exception("request failed: %s", request.path)

@@ -154,6 +154,9 @@ def guarded_layout(menu: Menu) -> Callable:
                     )
                 return denied_layout()
             ctx = AccessContext(user, cvr, AccessScope.single(cvr))
+            # The query string is the client's: a repeated key (a list) is as ambiguous as a repeated
+            # CVR and is dropped, and a key named like the context argument must not collide with it.
+            query = {key: value for key, value in query.items() if isinstance(value, str) and key != "ctx"}
             return func(ctx, **query)
 
         setattr(layout, GUARD_MARK, {"menu": menu})

@@ -1,0 +1,78 @@
+"""Red-team requests the access-lock tests did not anticipate: each hole found has a test here.
+
+A customer user must never see another customer's data, and bad input gets a Danish message or 4xx,
+never a 500 or half-written data.
+"""
+
+from __future__ import annotations
+
+import dash
+import pytest
+
+from tests import world
+
+B_MARKERS = [world.CVR_B.encode(), "Bøger".encode(), b"B\\u00f8ger", b"20001", b"LG200"]
+
+
+def _guarded_pages():
+    return sorted(p["path"] for p in dash.page_registry.values() if p["path"] not in ("/", "/404"))
+
+
+# --- page routing: query strings Dash hands to the layouts as keyword arguments ------------------
+
+
+@pytest.mark.parametrize("query", [
+    # A key named like the guarded layout's own context argument collided with it (TypeError, 500).
+    "&ctx=1",
+    # Repeated keys arrive as lists; layouts comparing them with sets or dicts crashed (unhashable list).
+    "&tab=a&tab=b&fane=a&fane=b&enhed=1&enhed=2&afsnit=x&afsnit=y&aar=1&aar=2&omraade=a&omraade=b&print=1&print=1",
+    "&cvr%5B%5D=20000007&self=1&func=1&user=1&query=1",
+])
+def test_odd_query_keys_on_every_page_get_the_page_not_a_500(login, dash_client, query):
+    login(world.ADMIN_AB)
+    for path in _guarded_pages():
+        response = dash_client.page(path, f"?cvr={world.CVR_A}{query}")
+        assert response.status_code == 200, (path, response.status_code, response.data[:200])
+        assert b"Traceback" not in response.data
+
+
+def test_repeated_query_key_is_ignored_not_half_used(login, dash_client):
+    login(world.ADMIN_AB)
+    response = dash_client.page("/stamdata", f"?cvr={world.CVR_A}&tab=loen&tab=regnskab")
+    assert response.status_code == 200
+    assert b"Ingen adgang" not in response.data and b"Stamdata" in response.data
+
+
+@pytest.mark.parametrize("search", [
+    "?cvr=%EF%BC%93%EF%BC%93%EF%BC%93%EF%BC%99%EF%BC%91%EF%BC%90%EF%BC%90%EF%BC%95",  # full-width digits of A
+    "?cvr=%D9%A3%D9%A3%D9%A3%D9%A9%D9%A1%D9%A0%D9%A0%D9%A5",  # Arabic-Indic digits of A
+    "?cvr=+33391005", "?cvr=33391005%0A", "?cvr=20000007%00", "?CVR=20000007", "?cvr=2000%300007",
+])
+def test_lookalike_cvrs_never_open_another_customer(laeser_a, dash_client, search):
+    response = dash_client.page("/stamdata", search)
+    assert response.status_code == 200
+    for marker in B_MARKERS:
+        assert marker not in response.data.replace(search.encode(), b"")
+
+
+# --- Dash's own endpoints --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/_dash-component-suites/../../app.py", "/_dash-component-suites/dash/..%2F..%2Fapp.py",
+                                  "/_dash-component-suites/nope/x.js", "/_dash-component-suites/dash/nope.js"])
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_unknown_component_suite_files_are_404_not_500(client, login, path, signed_in):
+    if signed_in:
+        login(world.LAESER_A)
+    response = client.get(path)
+    assert response.status_code == 404, (path, response.status_code)
+    assert b"Traceback" not in response.data and b"import" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/_favicon.ico",
+                                  "/assets/../app.py", "/assets/%2e%2e/config.py", "/assets/..%2fconfig.py"])
+def test_dash_endpoints_signed_in_show_no_customer_data(laeser_a, client, path):
+    response = client.get(path)
+    assert response.status_code in (200, 404), (path, response.status_code)
+    for marker in B_MARKERS + [world.CVR_A.encode(), b"SECRET_KEY", b"def create_app"]:
+        assert marker not in response.data, (path, marker)
