@@ -19,9 +19,9 @@ BAD_REQUEST = "Ugyldig forespørgsel."
 SERVER_ERROR = "Der opstod en fejl. Prøv igen, eller kontakt kundeportal@statens-adm.dk."
 
 
-def _declared_id(dep_id: str) -> Any:
-    # Pattern-matching ids are declared as JSON objects; plain ids are strings.
-    if dep_id.startswith("{"):
+def _declared_id(dep_id: Any) -> Any:
+    # Pattern-matching ids are declared as JSON objects (or dicts, on Output objects); plain ids are strings.
+    if isinstance(dep_id, str) and dep_id.startswith("{"):
         try:
             return json.loads(dep_id)
         except ValueError:
@@ -31,7 +31,9 @@ def _declared_id(dep_id: str) -> Any:
 
 def _matches(sent: Any, declared: dict) -> bool:
     if isinstance(sent, list):
-        # Pattern-matching dependencies (ALL/ALLSMALLER) arrive as lists of items.
+        # Pattern-matching dependencies (ALL/ALLSMALLER) arrive as lists of items; plain ones never do.
+        if not isinstance(_declared_id(declared.get("id", "")), dict):
+            return False
         return all(_matches(item, declared) for item in sent)
     if not isinstance(sent, dict) or sent.get("property") != declared.get("property"):
         return False
@@ -42,6 +44,15 @@ def _matches(sent: Any, declared: dict) -> bool:
             return False
         return all(isinstance(v, (str, int, float, bool)) or v is None for v in got.values())
     return got == want
+
+
+def _outputs_match(sent: Any, declared: Any) -> bool:
+    """Tell whether the `outputs` of a payload name exactly the declared outputs (Dash answers by them)."""
+    if isinstance(declared, (list, tuple)):
+        return isinstance(sent, list) and len(sent) == len(declared) and all(
+            _outputs_match(s, d) for s, d in zip(sent, declared))
+    want = {"id": getattr(declared, "component_id", None), "property": getattr(declared, "component_property", None)}
+    return _matches(sent, want)
 
 
 def payload_problem(body: Any, callback_map: dict) -> str | None:
@@ -56,6 +67,8 @@ def payload_problem(body: Any, callback_map: dict) -> str | None:
     state = body.get("state", [])
     if not isinstance(inputs, list) or not isinstance(state, list):
         return "inputs/state are not lists"
+    if not spec.get("no_output") and not _outputs_match(body.get("outputs"), spec.get("output")):
+        return "outputs do not match"
     declared_inputs = spec.get("inputs", [])
     declared_state = spec.get("state", [])
     if len(inputs) != len(declared_inputs) or len(state) != len(declared_state):
@@ -73,7 +86,11 @@ def _validate_update_request():
     if request.path != UPDATE_PATH or request.method != "POST":
         return None
     dash_app = current_app.extensions["dash_app"]
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # JSON nested deeper than the parser's recursion limit: malformed, not a server error.
+        body = None
     problem = payload_problem(body, dash_app.callback_map)
     if problem is not None:
         current_app.logger.warning("refused callback payload: %s", problem)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
@@ -109,7 +110,9 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
         if cvr_value == _cvr_from_search(search):
             return no_update
         query = {"cvr": cvr_value}
-    path = pathname if isinstance(pathname, str) and pathname.startswith("/") and pathname not in ("/", "/404") else None
+    # The pathname is the client's: keep it only when it is one of our pages, never '//other.host'.
+    pages = {page["path"] for page in dash.page_registry.values()} - {"/", "/404"}
+    path = pathname if isinstance(pathname, str) and pathname in pages else None
     if path is None:
         items = open_menu_items(ctx.user, query["cvr"])
         path = items[0].path if items else "/"

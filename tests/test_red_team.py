@@ -76,3 +76,93 @@ def test_dash_endpoints_signed_in_show_no_customer_data(laeser_a, client, path):
     assert response.status_code in (200, 404), (path, response.status_code)
     for marker in B_MARKERS + [world.CVR_A.encode(), b"SECRET_KEY", b"def create_app"]:
         assert marker not in response.data, (path, marker)
+
+
+# --- callback payload shapes -----------------------------------------------------------------------
+
+STAMDATA_BODY = {
+    "output": "stamdata-content.children", "outputs": {"id": "stamdata-content", "property": "children"},
+    "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
+    "state": [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}],
+    "changedPropIds": ["stamdata-tabs.value"],
+}
+
+
+@pytest.mark.parametrize("outputs", ["x", [], None, 5, {}, {"id": "stamdata-content"},
+                                     [{"id": "stamdata-content", "property": "children"}],
+                                     {"id": "other", "property": "children"},
+                                     {"id": {"type": "x", "index": 1}, "property": "children"}])
+def test_forged_outputs_get_400_not_500(laeser_a, client, outputs):
+    # Dash builds its answer from the payload's own `outputs`: a wrong shape crashed it (500).
+    client.get("/_dash-dependencies")
+    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, outputs=outputs))
+    assert response.status_code == 400, (outputs, response.status_code)
+    assert "Ugyldig" in response.get_json()["error"]
+
+
+def test_plain_dependency_sent_as_a_list_gets_400(laeser_a, client):
+    # Only pattern-matching (ALL) dependencies arrive as lists; the CVR store sent as two items is refused.
+    client.get("/_dash-dependencies")
+    state = [[{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A},
+              {"id": "stamdata-cvr", "property": "data", "value": world.CVR_B}]]
+    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, state=state))
+    assert response.status_code == 400
+    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, state=[[]]))
+    assert response.status_code == 400
+
+
+def test_the_well_formed_payload_still_answers(laeser_a, client):
+    client.get("/_dash-dependencies")
+    response = client.post("/_dash-update-component", json=STAMDATA_BODY)
+    assert response.status_code == 200
+    assert b"Statens Administration" in response.data
+
+
+@pytest.mark.parametrize("data, content_type", [
+    ("[" * 100_000 + "]" * 100_000, "application/json"),  # deeper than the JSON parser's recursion limit: 500
+    ('{"output": ', "application/json"),
+    (b"\xff\xfe\x00", "application/json"),
+    ("output=stamdata-content.children", "application/x-www-form-urlencoded"),
+    ("{}", "text/plain"),
+])
+def test_non_json_and_too_deep_bodies_get_400(laeser_a, client, data, content_type):
+    client.get("/_dash-dependencies")
+    response = client.post("/_dash-update-component", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert "Ugyldig" in response.get_json()["error"]
+
+
+# --- the search box's navigation -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pathname", ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example/x",
+                                      "/stamdata/../../x"])
+def test_customer_choice_never_navigates_off_our_pages(login, dash_client, pathname):
+    # The pathname state is the client's; it was copied into the redirect href ('//evil.example?cvr=...').
+    login(world.ADMIN_AB)
+    dash_client.client.get("/_dash-dependencies")
+    response = dash_client.call(
+        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
+        [{"id": "shell-search-customer", "property": "value", "value": world.CVR_B},
+         {"id": "shell-search-unit", "property": "value", "value": None}],
+        [{"id": "_pages_location", "property": "pathname", "value": pathname},
+         {"id": "_pages_location", "property": "search", "value": f"?cvr={world.CVR_A}"}],
+        changed=["shell-search-customer.value"],
+    )
+    assert response.status_code == 200
+    href = response.get_json()["response"]["shell-redirect"]["href"]
+    assert href == f"/information?cvr={world.CVR_B}"
+
+
+def test_customer_choice_keeps_the_current_page(login, dash_client):
+    login(world.ADMIN_AB)
+    dash_client.client.get("/_dash-dependencies")
+    response = dash_client.call(
+        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
+        [{"id": "shell-search-customer", "property": "value", "value": world.CVR_B},
+         {"id": "shell-search-unit", "property": "value", "value": None}],
+        [{"id": "_pages_location", "property": "pathname", "value": "/stamdata"},
+         {"id": "_pages_location", "property": "search", "value": f"?cvr={world.CVR_A}"}],
+        changed=["shell-search-customer.value"],
+    )
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"
