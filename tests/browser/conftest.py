@@ -144,7 +144,10 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser) -> Iterator[Any]:
     """Open a fresh browser context (no cookies) and one page in it, Danish locale."""
-    context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900})
+    # Reduced motion switches off Bootstrap's fade transitions, so axe never measures a modal or
+    # its backdrop half-way through fading in (a colour-contrast flake) and clicks land at once.
+    context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900},
+                                  reduced_motion="reduce")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     pg = context.new_page()
     errors: list[str] = []
