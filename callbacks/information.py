@@ -13,6 +13,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import kpi
 from data.rules import goal_met_target, latest_closed_month
+from pages._chart_table import chart_table
 from pages._export import send_csv
 from babel.dates import format_date
 
@@ -115,12 +116,22 @@ def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
     }
 
 
+def trend_table(area: str, months: list[dt.date], rows: list[dict]) -> Any:
+    """Return one area's trend figures as a folded table (the small chart's text alternative)."""
+    return chart_table(
+        "Vis som tabel", f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
+        ["Servicemål"] + [format_date(m, "LLL yy", locale=LOCALE) for m in months],
+        [(row["code"], [da_percent(row[f"{m:%Y-%m}"]) for m in months]) for row in rows],
+    )
+
+
 def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
     """Return one small chart per area."""
     return [
         html.Figure(
             [dcc.Graph(figure=trend_figure(area, months, rows), config={"displayModeBar": False}),
-             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
+             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden"),
+             trend_table(area, months, rows)],
             className="col-md-6 col-xl-3",
         )
         for area, rows in by_area(records).items()

@@ -13,6 +13,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import kpi, reports
 from data.rules import AREAS, goal_met_target, latest_closed_month
+from pages._chart_table import chart_table
 from pages._export import send_csv
 from pages._format import da_month, da_month_short, da_percent
 from pages._grid import export_file_name, send_xlsx
@@ -114,6 +115,20 @@ def chart_figure(series: pd.DataFrame) -> dict:
     }}
 
 
+def figures_table(series: pd.DataFrame) -> Any:
+    """Return the chart's monthly achievement per goal as a folded table (the chart's text alternative)."""
+    if series.empty:
+        return None
+    months = list(dict.fromkeys(series["month"]))
+    rows = []
+    for code, goal_rows in series.groupby("code", sort=False):
+        by_month = dict(zip(goal_rows["month"], goal_rows["achievement"]))
+        rows.append((f"{code} {goal_rows['title'].iloc[0]}",
+                     [da_percent(float(goal_rows["target_pct"].iloc[0]))] + [da_percent(by_month.get(m)) for m in months]))
+    return chart_table("Vis tallene bag grafen som tabel", "Målopfyldelse pr. måned og servicemål (–: ingen sager)",
+                       ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
+
+
 def _message_figure(text: str) -> dict:
     return {"data": [], "layout": {"height": 200, "xaxis": {"visible": False}, "yaxis": {"visible": False},
                                    "annotations": [{"text": text, "showarrow": False, "font": {"size": 14}}]}}
@@ -121,7 +136,8 @@ def _message_figure(text: str) -> dict:
 
 @portal_callback(
     output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"), status=Output(Ids.STATUS, "children"),
-                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
+                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
+                table=Output(Ids.CHART_TABLE, "children")),
     inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
@@ -131,17 +147,19 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
     try:
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
-        return {"rows": [], "chart": _message_figure(str(exc)), "status": str(exc), "months": [], "month": None}
+        return {"rows": [], "chart": _message_figure(str(exc)), "status": str(exc), "months": [], "month": None,
+                "table": None}
     table, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
     months = table.attrs.pop("months", [])
     if not months:
         text = f"Der er ingen afsluttede måneder i {year} endnu."
-        return {"rows": [], "chart": _message_figure(text), "status": text, "months": [], "month": None}
+        return {"rows": [], "chart": _message_figure(text), "status": text, "months": [], "month": None,
+                "table": None}
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
     figure = chart_figure(series) if not series.empty else _message_figure("Ingen sager i perioden.")
     return {"rows": kpi_rows(ctx, table, year), "chart": figure, "status": status, "months": options,
-            "month": options[0]["value"]}
+            "month": options[0]["value"], "table": figures_table(series)}
 
 
 @portal_callback(

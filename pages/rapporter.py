@@ -64,6 +64,8 @@ def layout(ctx: AccessContext, **_query):
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
             dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displaylogo": False}, figure={"data": [], "layout": {}})),
+            # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
+            html.Div(id=Ids.CHART_TABLE, className="mb-3"),
             html.Div(
                 [
                     html.Div(

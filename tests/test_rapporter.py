@@ -24,10 +24,11 @@ def year():
 
 def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A):
     return dash_client.call(
-        "..rapporter-grid.rowData...rapporter-chart.figure...rapporter-status.children...rapporter-drill-month.options...rapporter-drill-month.value..",
+        "..rapporter-grid.rowData...rapporter-chart.figure...rapporter-status.children...rapporter-drill-month.options"
+        "...rapporter-drill-month.value...rapporter-chart-table.children..",
         [{"id": "rapporter-grid", "property": "rowData"}, {"id": "rapporter-chart", "property": "figure"},
          {"id": "rapporter-status", "property": "children"}, {"id": "rapporter-drill-month", "property": "options"},
-         {"id": "rapporter-drill-month", "property": "value"}],
+         {"id": "rapporter-drill-month", "property": "value"}, {"id": "rapporter-chart-table", "property": "children"}],
         [{"id": "rapporter-year", "property": "value", "value": year_value},
          {"id": "rapporter-area", "property": "value", "value": area},
          {"id": "rapporter-unit", "property": "value", "value": unit}],
@@ -54,6 +55,31 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     chart = response.get_json()["response"]["rapporter-chart"]["figure"]
     names = [trace["name"] for trace in chart["data"]]
     assert any(name.startswith("A1") for name in names) and "A1 mål" in names
+
+
+def _texts(component):
+    if isinstance(component, dict):
+        return _texts(component.get("props", {}).get("children"))
+    if isinstance(component, list):
+        return [text for child in component for text in _texts(child)]
+    return [] if component is None else [str(component)]
+
+
+def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
+    """The monthly chart's numbers are also given as a table (its text alternative)."""
+    login(world.RAPPORTER_A)
+    response = dashboard(dash_client, year()).get_json()["response"]
+    chart = response["rapporter-chart"]["figure"]
+    table = response["rapporter-chart-table"]["children"]
+    texts = _texts(table)
+    assert "Vis tallene bag grafen som tabel" in texts
+    a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
+    row_start = texts.index(a1["name"])
+    assert texts[row_start + 1] == "95,0 %"
+    expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in a1["y"]]
+    assert texts[row_start + 2: row_start + 2 + len(expected)] == expected
+    for month in a1["x"]:
+        assert month in texts
 
 
 def test_filters_area_and_unit(goals, login, dash_client):

@@ -63,6 +63,10 @@ def test_information_period_export_and_print(report_cases, live_server, page):
     a1 = report.locator("tr", has_text="A1 Kreditortransaktioner").inner_text()
     # Latest closed month: 4 of 5 A1 cases met against a 95 % target, marked without relying on colour.
     assert "80,0 %" in a1 and "✗" in a1
+    # Each trend chart's figures unfold as a table, reachable and scrollable from the keyboard.
+    page.locator("#information-trends").get_by_text("Vis som tabel").first.click()
+    regnskab = page.get_by_role("region", name="Målopfyldelse for Regnskab pr. måned (–: ingen sager)")
+    assert "80,0 %" in regnskab.get_by_role("row", name=re.compile("^A1")).inner_text()
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
 
@@ -99,6 +103,9 @@ def test_rapporter_year_filters_drill_through_and_export(report_cases, live_serv
     assert cell(page, "rapporter-grid", "A1", "not_met") == "1"
     assert cell(page, "rapporter-grid", "L1", "ytd_text").startswith("100,0 %")
     page.locator("#rapporter-chart .main-svg").first.wait_for()
+    # The chart's figures unfold as a table (its text alternative).
+    page.get_by_text("Vis tallene bag grafen som tabel").click()
+    page.locator("#rapporter-chart-table table").get_by_role("rowheader", name="A1").first.wait_for()
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
 
