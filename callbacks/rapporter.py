@@ -15,7 +15,7 @@ from data import kpi, reports
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
 from pages._export import send_csv
-from pages._format import da_month, da_month_short, da_percent
+from pages._format import da_month, da_month_short, da_number, da_percent
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import rapporter as Ids
 
@@ -163,7 +163,7 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
 
 
 @portal_callback(
-    output=Output(Ids.HISTOGRAM, "figure"),
+    output=dict(figure=Output(Ids.HISTOGRAM, "figure"), table=Output(Ids.HISTOGRAM_TABLE, "children")),
     inputs=dict(goal=Input(Ids.GOAL, "value"), year=Input(Ids.YEAR, "value"), unit=Input(Ids.UNIT, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
@@ -173,15 +173,19 @@ def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
     try:
         goal_id, year, unit = _goal(ctx, goal), _year(year), _unit(ctx, unit)
     except BadFilter as exc:
-        return _message_figure(str(exc))
+        return {"figure": _message_figure(str(exc)), "table": None}
     frame = kpi.days_histogram(ctx.scope, ctx.cvr, goal_id, year, unit_code=unit)
     if frame.empty:
-        return _message_figure("Ingen sager i perioden.")
-    return {"data": [{"type": "bar", "x": frame["days_taken"].tolist(), "y": frame["count"].tolist(),
-                      "hovertemplate": "%{x} arbejdsdage: %{y} sager<extra></extra>"}],
-            "layout": {"height": 300, "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "separators": ",.",
-                       "xaxis": {"title": {"text": "Arbejdsdage"}, "dtick": 1},
-                       "yaxis": {"title": {"text": "Antal sager"}}}}
+        return {"figure": _message_figure("Ingen sager i perioden."), "table": None}
+    days, counts = frame["days_taken"].tolist(), frame["count"].tolist()
+    figure = {"data": [{"type": "bar", "x": days, "y": counts,
+                        "hovertemplate": "%{x} arbejdsdage: %{y} sager<extra></extra>"}],
+              "layout": {"height": 300, "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "separators": ",.",
+                         "xaxis": {"title": {"text": "Arbejdsdage"}, "dtick": 1},
+                         "yaxis": {"title": {"text": "Antal sager"}}}}
+    table = chart_table("Vis som tabel", f"Antal sager pr. antal arbejdsdage i {year}", ["Arbejdsdage", "Antal sager"],
+                        [(str(day), [da_number(count)]) for day, count in zip(days, counts)])
+    return {"figure": figure, "table": table}
 
 
 def _drill_rows(frame: pd.DataFrame) -> list[dict]:

@@ -76,6 +76,7 @@ def layout(ctx: AccessContext, **_query):
                                 clearable=False)),
                             dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displaylogo": False},
                                                   figure={"data": [], "layout": {}})),
+                            html.Div(id=Ids.HISTOGRAM_TABLE),
                         ],
                         className="col-lg-7",
                     ),

@@ -217,7 +217,8 @@ def test_export_table_with_filters(goals, login, dash_client):
 def test_histogram(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = dash_client.call(
-        "rapporter-histogram.figure", {"id": "rapporter-histogram", "property": "figure"},
+        "..rapporter-histogram.figure...rapporter-histogram-table.children..",
+        [{"id": "rapporter-histogram", "property": "figure"}, {"id": "rapporter-histogram-table", "property": "children"}],
         [{"id": "rapporter-goal", "property": "value", "value": goals["A1"]},
          {"id": "rapporter-year", "property": "value", "value": year()},
          {"id": "rapporter-unit", "property": "value", "value": "alle"}],
@@ -226,3 +227,8 @@ def test_histogram(goals, login, dash_client):
     bar = response.get_json()["response"]["rapporter-histogram"]["figure"]["data"][0]
     counts = dict(zip(bar["x"], bar["y"]))
     assert counts[0] >= 4 and sum(counts.values()) >= 5
+    # The same counts as a table, the chart's text alternative.
+    texts = _texts(response.get_json()["response"]["rapporter-histogram-table"]["children"])
+    for day, count in counts.items():
+        start = texts.index(str(day), texts.index("Antal sager"))
+        assert texts[start + 1] == str(count)
