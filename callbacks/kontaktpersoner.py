@@ -18,7 +18,7 @@ from auth.rights import Menu
 from data import contacts
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
-from pages._format import da_datetime
+from pages._format import da_datetime, da_phone
 from pages._history import history_table, plain_value
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import kontaktpersoner as Ids
@@ -57,7 +57,7 @@ def _row(contact: dict[str, Any]) -> dict[str, Any]:
         "name": contact["name"],
         "email": contact["email"],
         "shared_email": contact["shared_email"],
-        "phone": contact["phone"],
+        "phone": da_phone(contact["phone"]),
         "roles": ", ".join(contact["roles"]),
         "notes": contact["notes"],
         "tabs": ", ".join(tab_labels(contact["effective_tabs"])),

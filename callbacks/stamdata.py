@@ -9,7 +9,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import contacts, customers
 from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
-from pages._format import da_changed
+from pages._format import da_changed, da_phone
 from pages.ids import stamdata as Ids
 
 
@@ -36,7 +36,7 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
     """List the contacts chosen for `tab` (or placed there by an SA-only role), with their roles."""
     rows = [
         {"id": c["id"], "title": c["title"], "name": c["name"], "email": c["email"], "shared_email": c["shared_email"],
-         "phone": c["phone"], "roles": ", ".join(c["roles"]), "notes": c["notes"]}
+         "phone": da_phone(c["phone"]), "roles": ", ".join(c["roles"]), "notes": c["notes"]}
         for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
     ]
     body = _grid(f"stamdata-kontakter-{tab}-grid", rows, CONTACT_COLUMNS) if rows else _empty(

@@ -13,6 +13,7 @@ from flask_login import current_user
 from auth.access import can_access, default_cvr, menu_scope
 from auth.rights import Menu
 from data import customers, team
+from pages._format import da_phone
 from pages.ids import kontakt as Ids
 
 dash.register_page(__name__, path="/kontakt", title="Kontakt dit team – Kundeportalen", name="Kontakt dit team")
@@ -41,7 +42,7 @@ def _member_card(member: dict[str, Any]) -> html.Li:
         lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
     if member["phone"]:
         tel = "".join(ch for ch in member["phone"] if ch.isdigit() or ch == "+")
-        lines += [html.Br(), "Telefon: ", html.A(member["phone"], href=f"tel:{tel}")]
+        lines += [html.Br(), "Telefon: ", html.A(da_phone(member["phone"]), href=f"tel:{tel}")]
     return html.Li(lines, className="list-group-item portal-team-member")
 
 

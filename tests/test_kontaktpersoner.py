@@ -227,7 +227,7 @@ def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
     rows = _out(grid, Ids.GRID, "rowData")
     assert [r["name"] for r in rows] == ["Hans Hansen"]
     row = rows[0]
-    assert row["phone"] == "12345678" and row["roles"] == "Kontaktperson - Regnskab" and row["tabs"] == "Regnskab"
+    assert row["phone"] == "12 34 56 78" and row["roles"] == "Kontaktperson - Regnskab" and row["tabs"] == "Regnskab"
     assert "Kontaktpersonen »Hans Hansen« er gemt." in _text(grid)
 
     edit = cb.open_edit(row["id"])

@@ -66,7 +66,7 @@ def test_add_edit_delete_contact_and_see_it_on_stamdata(catalogue, live_server, 
     page.locator("#kontaktpersoner-status").get_by_text("Kontaktpersonen »Hans Hansen« er gemt.").wait_for()
     row = _grid_row(page, "Hans Hansen")
     row.wait_for()
-    assert "12345678" in row.inner_text() and HOSTILE_TITLE in row.inner_text()
+    assert "12 34 56 78" in row.inner_text() and HOSTILE_TITLE in row.inner_text()
 
     # It shows on Regnskab, not on Løn.
     content = _stamdata_tab(page, live_server, "regnskab")

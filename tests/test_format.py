@@ -1,0 +1,29 @@
+"""Danish display formats (pages/_format.py)."""
+
+import pytest
+
+from pages._format import da_number, da_percent, da_phone
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("12345678", "12 34 56 78"),
+    ("+4512345678", "+45 12 34 56 78"),
+    ("+45 12 34 56 78", "+45 12 34 56 78"),
+    ("", ""),
+    (None, ""),
+    # Anything that is not a Danish number is shown as it was kept, never altered or dropped.
+    ("1234", "1234"),
+    ("+4612345678", "+4612345678"),
+    ("<b>12345678</b>", "<b>12345678</b>"),
+])
+def test_da_phone(value, shown):
+    assert da_phone(value) == shown
+
+
+@pytest.mark.parametrize("value, shown", [(98.54, "98,5 %"), (100, "100,0 %"), (None, "–"), (float("nan"), "–")])
+def test_da_percent(value, shown):
+    assert da_percent(value) == shown
+
+
+def test_da_number_groups_thousands():
+    assert da_number(1234567) == "1.234.567" and da_number(1234.5, 1) == "1.234,5" and da_number(None) == "–"
