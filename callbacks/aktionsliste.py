@@ -19,11 +19,11 @@ from pages.ids import aktionsliste as Ids
 COLUMNS: list[dict[str, Any]] = [
     {"field": "id", "headerName": "Id", "cellRenderer": "AktionToggle", "maxWidth": 110, "minWidth": 90},
     {"field": "area", "headerName": "Område", "maxWidth": 130},
-    {"field": "unit", "headerName": "Bogføringskreds / løngruppe", "minWidth": 170},
+    {"field": "unit", "headerName": "Bogføringskreds / løngruppe", "minWidth": 190},
     {"field": "subject", "headerName": "Emne", "flex": 2},
-    {"field": "deadline", "headerName": "Deadline", "cellRenderer": "AktionDeadline", "minWidth": 200,
+    {"field": "deadline", "headerName": "Deadline", "cellRenderer": "AktionDeadline", "minWidth": 225,
      "cellClassRules": {"aktion-overdue-cell": "params.data && params.data.overdue"}},
-    {"field": "owner", "headerName": "Ansvarlig"},
+    {"field": "owner", "headerName": "Ansvarlig", "minWidth": 140},
     {"field": "process_area", "headerName": "Procesområde"},
     {"field": "status", "headerName": "Status"},
 ]

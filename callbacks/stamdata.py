@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
+from typing import Any
+
 from dash import Input, Output, State, html
 
 from auth.guard import AccessContext, portal_callback
@@ -10,6 +11,7 @@ from auth.rights import Menu
 from data import contacts, customers
 from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
 from pages._format import da_changed, da_phone
+from pages._grid import grid
 from pages.ids import stamdata as Ids
 
 
@@ -17,19 +19,14 @@ def _empty(text: str) -> html.P:
     return html.P(text, className="text-muted portal-empty")
 
 
-def _grid(grid_id: str, rows: list[dict], columns: list[tuple[str, str]]) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=grid_id,
-        rowData=rows,
-        columnDefs=[{"field": field, "headerName": header} for field, header in columns],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-        dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
-        className="ag-theme-alpine",
-    )
+def _grid(grid_id: str, rows: list[dict], columns: list[Any], file_name: str) -> Any:
+    # The portal's grid: Danish texts, wrapped cells, and the in-grid CSV export's formula guard.
+    return grid(grid_id, rows, columns, csv_file_name=file_name, className="ag-theme-alpine")
 
 
-CONTACT_COLUMNS = [("title", "Titel"), ("name", "Navn"), ("email", "Email"), ("shared_email", "Fællesmail"),
-                   ("phone", "Telefon"), ("roles", "Roller"), ("notes", "Bemærkninger")]
+CONTACT_COLUMNS = [("title", "Titel"), ("name", "Navn"), {"field": "email", "headerName": "Email", "minWidth": 165},
+                   {"field": "shared_email", "headerName": "Fællesmail", "minWidth": 155}, ("phone", "Telefon"),
+                   {"field": "roles", "headerName": "Roller", "flex": 2, "minWidth": 180}, ("notes", "Bemærkninger")]
 
 
 def _contacts(ctx: AccessContext, tab: str) -> html.Section:
@@ -39,7 +36,7 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
          "phone": da_phone(c["phone"]), "roles": ", ".join(c["roles"]), "notes": c["notes"]}
         for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
     ]
-    body = _grid(f"stamdata-kontakter-{tab}-grid", rows, CONTACT_COLUMNS) if rows else _empty(
+    body = _grid(f"stamdata-kontakter-{tab}-grid", rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
         "Ingen kontaktpersoner vises på dette faneblad.")
     return html.Section([html.H2("Kontaktpersoner", className="h5"), body], className="mb-4 stamdata-contacts")
 
@@ -79,6 +76,7 @@ def _accounting(ctx: AccessContext):
             rows,
             [("code", "Bogføringskreds"), ("name", "Navn"), ("ministry", "Ministerområde"),
              ("server_name", "Servernavn"), ("database_name", "Databasenavn")],
+            "Bogfoeringskredse",
         )
     return html.Div([_contacts(ctx, TAB_REGNSKAB), html.H2("Bogføringskredse", className="h5"), units])
 
@@ -88,7 +86,8 @@ def _payroll(ctx: AccessContext):
     if not rows:
         groups = _empty("Ingen løngrupper registreret.")
     else:
-        groups = _grid("stamdata-loen-grid", rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")])
+        groups = _grid("stamdata-loen-grid", rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")],
+                       "Loengrupper")
     return html.Div([_contacts(ctx, TAB_LOEN), html.H2("Løngrupper", className="h5"), groups])
 
 

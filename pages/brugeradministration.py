@@ -23,7 +23,9 @@ def users_grid() -> dag.AgGrid:
     return grid(
         Ids.GRID,
         [],
-        Ids.GRID_COLUMNS,
+        # E-mail addresses get the room they need; the rest share what is left.
+        [{"field": field, "headerName": header, **({"flex": 2, "minWidth": 220} if field == "email" else {})}
+         for field, header in Ids.GRID_COLUMNS],
         csv_file_name="Brugere",
         # AG Grid wants string row ids (its function strings cannot call String()), so rows carry one;
         # the callbacks read the numeric `id` of the selected row.

@@ -17,7 +17,11 @@ from pages.ids import kontaktpersoner as Ids
 
 dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
 
-COLUMNS = Ids.GRID_COLUMNS
+# Addresses and role lists get the room they need; the rest share what is left.
+_WIDTHS = {"title": {"minWidth": 125}, "name": {"minWidth": 120}, "email": {"minWidth": 165},
+           "shared_email": {"minWidth": 155}, "roles": {"flex": 2, "minWidth": 180}, "notes": {"minWidth": 140},
+           "updated": {"minWidth": 140}}
+COLUMNS = [{"field": field, "headerName": header, **_WIDTHS.get(field, {})} for field, header in Ids.GRID_COLUMNS]
 
 
 def contacts_grid() -> dag.AgGrid:
