@@ -8,6 +8,7 @@ import pytest
 from data.db import get_session
 from data.rules import add_months
 from pages._format import da_month
+from tests._components import texts
 from tests import reports_world, world
 
 
@@ -54,14 +55,6 @@ def test_report_figures(report_app, login, dash_client, email):
     assert "B-0" not in text
 
 
-def _texts(component):
-    if isinstance(component, dict):
-        return _texts(component.get("props", {}).get("children"))
-    if isinstance(component, list):
-        return [text for child in component for text in _texts(child)]
-    return [] if component is None else [str(component)]
-
-
 def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_client):
     """Each area's trend chart carries its figures as a table, month by month, as the chart plots them."""
     last, prev, before = reports_world.months()
@@ -69,14 +62,14 @@ def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_cl
     assert len(trends) == 2
     for figure in trends:
         graph, _caption, details = figure["props"]["children"]
-        texts = _texts(details)
-        assert "Vis som tabel" in texts
+        shown = texts(details)
+        assert "Vis som tabel" in shown
         for trace in graph["props"]["figure"]["data"]:
             code = trace["name"].split()[0]
-            start = texts.index(code)
+            start = shown.index(code)
             expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in trace["y"]]
-            assert texts[start + 1: start + 1 + len(expected)] == expected
-    regnskab = _texts(trends[0])
+            assert shown[start + 1: start + 1 + len(expected)] == expected
+    regnskab = texts(trends[0])
     start = regnskab.index("A1")
     assert regnskab[start + 10: start + 13] == ["–", "100,0 %", "80,0 %"]
 

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from data.db import get_session
+from tests._components import texts
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
 
@@ -57,29 +58,21 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert any(name.startswith("A1") for name in names) and "A1 mål" in names
 
 
-def _texts(component):
-    if isinstance(component, dict):
-        return _texts(component.get("props", {}).get("children"))
-    if isinstance(component, list):
-        return [text for child in component for text in _texts(child)]
-    return [] if component is None else [str(component)]
-
-
 def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
     """The monthly chart's numbers are also given as a table (its text alternative)."""
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year()).get_json()["response"]
     chart = response["rapporter-chart"]["figure"]
     table = response["rapporter-chart-table"]["children"]
-    texts = _texts(table)
-    assert "Vis tallene bag grafen som tabel" in texts
+    shown = texts(table)
+    assert "Vis tallene bag grafen som tabel" in shown
     a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
-    row_start = texts.index(a1["name"])
-    assert texts[row_start + 1] == "95,0 %"
+    row_start = shown.index(a1["name"])
+    assert shown[row_start + 1] == "95,0 %"
     expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in a1["y"]]
-    assert texts[row_start + 2: row_start + 2 + len(expected)] == expected
+    assert shown[row_start + 2: row_start + 2 + len(expected)] == expected
     for month in a1["x"]:
-        assert month in texts
+        assert month in shown
 
 
 def test_filters_area_and_unit(goals, login, dash_client):
@@ -228,7 +221,7 @@ def test_histogram(goals, login, dash_client):
     counts = dict(zip(bar["x"], bar["y"]))
     assert counts[0] >= 4 and sum(counts.values()) >= 5
     # The same counts as a table, the chart's text alternative.
-    texts = _texts(response.get_json()["response"]["rapporter-histogram-table"]["children"])
+    shown = texts(response.get_json()["response"]["rapporter-histogram-table"]["children"])
     for day, count in counts.items():
-        start = texts.index(str(day), texts.index("Antal sager"))
-        assert texts[start + 1] == str(count)
+        start = shown.index(str(day), shown.index("Antal sager"))
+        assert shown[start + 1] == str(count)
