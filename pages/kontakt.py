@@ -1,7 +1,8 @@
 """Kontakt dit team: the SA team that serves the customer in context, and the portal's support address.
 
-Open to every signed-in user. The team of a customer is shown only when the user may read that
-customer's Information page; otherwise the page shows the support address alone.
+Open to every signed-in user. The team of a customer is shown to the users who hold any right on
+that customer (a Rapporter user's team is theirs too) and to SA staff; otherwise the page shows the
+support address alone.
 """
 
 from typing import Any
@@ -10,8 +11,7 @@ import dash
 from dash import html
 from flask_login import current_user
 
-from auth.access import can_access, default_cvr, menu_scope
-from auth.rights import Menu
+from auth.access import customer_scope, default_cvr
 from data import customers, team
 from pages._format import da_phone
 from pages.ids import kontakt as Ids
@@ -47,8 +47,8 @@ def _member_card(member: dict[str, Any]) -> html.Li:
 
 
 def _team(cvr: str, user: Any) -> html.Section:
-    # The scope is the user's Information scope, so the query itself refuses other customers.
-    scope = menu_scope(user, Menu.INFORMATION)
+    # The scope is the customers the user holds any right on, so the query itself refuses the rest.
+    scope = customer_scope(user)
     name = customers.customer_name(scope, cvr) or cvr
     members = team.team_members(scope, cvr)
     body: Any
@@ -60,14 +60,14 @@ def _team(cvr: str, user: Any) -> html.Section:
 
 
 def layout(cvr: Any = None, **_query: Any):
-    """Return the team of the customer in context (only with a read right on it) and the support address."""
+    """Return the team of the customer in context (only with a right on it) and the support address."""
     user = current_user
     if user is None or not user.is_authenticated:
         return html.Div([html.H1("Kontakt dit team", className="h3"), _support()])
     if cvr in (None, ""):
         cvr = default_cvr(user)
     children: list[Any] = [html.H1("Kontakt dit team", className="h3")]
-    if isinstance(cvr, str) and can_access(user, Menu.INFORMATION, cvr):
+    if isinstance(cvr, str) and customer_scope(user).allows(cvr):
         children.append(_team(cvr, user))
     else:
         children.append(
