@@ -105,7 +105,7 @@ def kpi_columns(sa_staff: bool) -> list[dict]:
         {"field": "code", "headerName": "Mål", "maxWidth": 90},
         {"field": "title", "headerName": "Målbeskrivelse", "flex": 3, "wrapText": True, "autoHeight": True},
         {"field": "target_text", "headerName": "Servicemål", "maxWidth": 130},
-        {"field": "ytd_text", "headerName": "Mål - år til seneste afsluttede måned"},
+        {"field": "ytd_text", "headerName": "Mål - år til seneste afsluttede måned", "minWidth": 150},
         {"field": "handled", "headerName": "Antal - år til seneste afsluttede måned", "type": "numericColumn"},
         {"field": "met", "headerName": "Antal behandlet inden for frist", "type": "numericColumn"},
         {"field": "not_met", "headerName": "Antal behandlet uden for frist", "type": "numericColumn"},
