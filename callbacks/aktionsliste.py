@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import actions as data
 from pages._format import da_date
-from pages._grid import export_file_name, grid, safe_file_name, send_xlsx
+from pages._export import send_csv
+from pages._grid import export_file_name, grid, send_xlsx
 from pages.ids import aktionsliste as Ids
 
 COLUMNS: list[dict[str, Any]] = [
@@ -27,10 +26,6 @@ COLUMNS: list[dict[str, Any]] = [
     {"field": "process_area", "headerName": "Procesområde"},
     {"field": "status", "headerName": "Status"},
 ]
-
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _empty(text: str) -> html.P:
     return html.P(text, className="text-muted portal-empty")
@@ -118,27 +113,6 @@ def export_rows(ctx: AccessContext, area: Any, show_closed: Any) -> list[dict[st
     return data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if hasattr(value, "isoformat"):
-        return da_date(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
-    """Return the rows as semicolon-separated UTF-8 CSV with BOM, as Danish Excel opens it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _, header in data.EXPORT_COLUMNS])
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(field)) for field, _ in data.EXPORT_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 @portal_callback(
     output=Output(Ids.DOWNLOAD_CSV, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_CSV, "n_clicks")),
@@ -155,8 +129,7 @@ def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
         rows = export_rows(ctx, area, show_closed)
     except data.FilterError:
         raise PreventUpdate
-    name = safe_file_name(export_file_name("Aktionsliste", ctx.cvr), ".csv")
-    return dcc.send_bytes(csv_bytes(rows), name, type="text/csv")
+    return send_csv(rows, data.EXPORT_COLUMNS, export_file_name("Aktionsliste", ctx.cvr))
 
 
 @portal_callback(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import decimal
 import io
 from typing import Any, Iterable, Mapping, Sequence
 
 from dash import dcc
 
-from pages._grid import safe_file_name
-
-# A cell starting with one of these runs as a formula in spreadsheet programs (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from pages._format import da_date, da_datetime
+from pages._grid import safe_cell_text, safe_file_name
 
 
 def _cell(value: Any) -> str:
@@ -23,10 +22,13 @@ def _cell(value: Any) -> str:
     if isinstance(value, (float, decimal.Decimal)):
         # Danish Excel reads "80.0" as text or as 800; the dialect's decimal mark is a comma.
         return "" if value != value else str(value).replace(".", ",")
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    if isinstance(value, dt.datetime):
+        return da_datetime(value)
+    if isinstance(value, dt.date):
+        return da_date(value)
+    if isinstance(value, str):
+        return safe_cell_text(value)
+    return str(value)
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> str:

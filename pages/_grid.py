@@ -257,7 +257,8 @@ def declare_csv_export(*, grid_id: str, button_id: str, cvr_store: str, menu: An
     return export_csv
 
 
-def _cell_text(value: Any) -> str:
+def safe_cell_text(value: Any) -> str:
+    """Return `value` as text that a spreadsheet shows as text, never runs as a formula (CSV/XLSX injection)."""
     text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
@@ -302,7 +303,7 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], she
                     sheet.write_datetime(n, col, dt.datetime.combine(value, dt.time()), date_fmt)
                     text = "00-00-0000"
                 else:
-                    text = _cell_text(value)
+                    text = safe_cell_text(value)
                     sheet.write_string(n, col, text)
                 widths[col] = max(widths[col], min(len(text), 60))
         for col, width in enumerate(widths):

@@ -169,3 +169,17 @@ def test_csv_is_the_danish_excel_dialect():
     header, row = text.splitlines()
     assert header == "Mål %;Antal;Overholdt;Tekst;Tom;NaN"
     assert row == "80,0;12;Ja;'=SUM(A1);;"
+
+
+def test_server_csv_cells_in_the_danish_dialect():
+    """Server CSV: decimal comma, Danish dates, Ja/Nej, and text that can never run as a formula."""
+    import datetime as dt
+
+    from pages._export import csv_text
+
+    columns = [("text", "Tekst"), ("pct", "Pct"), ("day", "Dag"), ("at", "Tid"), ("flag", "Flag"), ("n", "Antal")]
+    row = {"text": "@SUM(A1)", "pct": 80.0, "day": dt.date(2024, 2, 8),
+           "at": dt.datetime(2024, 2, 8, 14, 28, tzinfo=dt.timezone.utc), "flag": True, "n": -3}
+    header, line = csv_text([row], columns).splitlines()
+    assert header == "Tekst;Pct;Dag;Tid;Flag;Antal"
+    assert line == "'@SUM(A1);80,0;08-02-2024;8. feb. 2024 15:28;Ja;-3"
