@@ -14,6 +14,7 @@ from auth.rights import Menu
 from data import kpi
 from data.rules import goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
+from pages._component_json import element
 from pages._export import send_csv
 from babel.dates import format_date
 
@@ -44,9 +45,9 @@ def _mark(value: float | None, target: float) -> Any:
     """Return a cell: the achievement with a symbol and a text for screen readers (not colour alone)."""
     met = goal_met_target(value, target)
     if met is None:
-        return html.Td(["–", html.Span(" ingen sager", className="visually-hidden")], className="kpi-none")
+        return element("Td", ["–", element("Span", " ingen sager", className="visually-hidden")], className="kpi-none")
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
-    return html.Td([f"{da_percent(value)} {symbol}", html.Span(f" {words}", className="visually-hidden")],
+    return element("Td", [f"{da_percent(value)} {symbol}", element("Span", f" {words}", className="visually-hidden")],
                    className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
 
 
@@ -70,24 +71,24 @@ def by_area(records: list[dict]) -> dict[str, list[dict]]:
 def report_table(months: list[dt.date], records: list[dict]) -> Any:
     """Render the report as a table grouped by area, one column per month."""
     labels = [f"{m:%Y-%m}" for m in months]
-    head = html.Thead(html.Tr(
-        [html.Th("Område", scope="col"), html.Th("Servicemål", scope="col"), html.Th("Regel", scope="col"),
-         html.Th("Mål %", scope="col", className="text-end")]
-        + [html.Th(da_month(m).capitalize(), scope="col", className="text-end") for m in months]
+    head = element("Thead", element("Tr",
+        [element("Th", "Område", scope="col"), element("Th", "Servicemål", scope="col"),
+         element("Th", "Regel", scope="col"), element("Th", "Mål %", scope="col", className="text-end")]
+        + [element("Th", da_month(m).capitalize(), scope="col", className="text-end") for m in months]
     ))
     body = []
     for area, rows in by_area(records).items():
         for index, row in enumerate(rows):
             cells = [
-                html.Th(area if index == 0 else "", scope="row", className="kpi-area"),
-                html.Td(f"{row['code']} {row['title']}"),
-                html.Td(row["rule_text"], className="kpi-rule"),
-                html.Td(da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
+                element("Th", area if index == 0 else "", scope="row", className="kpi-area"),
+                element("Td", f"{row['code']} {row['title']}"),
+                element("Td", row["rule_text"], className="kpi-rule"),
+                element("Td", da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
             ]
             cells += [_mark(row[label], row["target_pct"]) for label in labels]
-            body.append(html.Tr(cells, className="kpi-area-start" if index == 0 else None))
-    return html.Table([html.Caption("Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head, html.Tbody(body)],
-                      className="table table-sm kpi-report")
+            body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
+    return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
+                             element("Tbody", body)], className="table table-sm kpi-report")
 
 
 def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:

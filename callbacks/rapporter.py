@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, no_update
@@ -94,20 +94,42 @@ def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
     return rows
 
 
-def chart_figure(series: pd.DataFrame) -> dict:
+class GoalSeries(NamedTuple):
+    """One goal's monthly achievement, as the chart and its table show it."""
+
+    code: str
+    title: str
+    target_pct: float
+    months: list[dt.date]
+    achievement: list[float | None]
+
+
+def goal_series(series: pd.DataFrame) -> list[GoalSeries]:
+    """Split the monthly series per goal, in the series' order (plain lists: pandas groupby costs ms here)."""
+    goals: dict[str, GoalSeries] = {}
+    columns = (series[name].tolist() for name in ("code", "title", "target_pct", "month", "achievement"))
+    for code, title, target, month, value in zip(*columns):
+        goal = goals.get(code)
+        if goal is None:
+            goal = goals[code] = GoalSeries(code, title, float(target), [], [])
+        goal.months.append(month)
+        goal.achievement.append(None if value is None or value != value else float(value))
+    return list(goals.values())
+
+
+def chart_figure(goals: list[GoalSeries]) -> dict:
     """Return the monthly achievement per goal with each goal's target as a dashed line (figure dict)."""
     data: list[dict] = []
-    values = [v for v in series["achievement"].tolist() if v is not None and v == v]
+    values = [v for goal in goals for v in goal.achievement if v is not None]
     floor = max(0.0, min(values, default=0.0) - 5.0)
-    for code, rows in series.groupby("code", sort=False):
-        x = [da_month_short(m) for m in rows["month"]]
-        title = rows["title"].iloc[0]
-        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{code} {title}", "legendgroup": code,
-                     "x": x, "y": rows["achievement"].tolist(),
-                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + code + "</extra>"})
-        data.append({"type": "scatter", "mode": "lines", "name": f"{code} mål", "legendgroup": code, "showlegend": False,
-                     "x": x, "y": [float(rows["target_pct"].iloc[0])] * len(x), "line": {"dash": "dash", "width": 1},
-                     "hovertemplate": "Mål: %{y:.0f} %<extra>" + code + "</extra>"})
+    for goal in goals:
+        x = [da_month_short(m) for m in goal.months]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{goal.code} {goal.title}",
+                     "legendgroup": goal.code, "x": x, "y": goal.achievement,
+                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + goal.code + "</extra>"})
+        data.append({"type": "scatter", "mode": "lines", "name": f"{goal.code} mål", "legendgroup": goal.code,
+                     "showlegend": False, "x": x, "y": [goal.target_pct] * len(x), "line": {"dash": "dash", "width": 1},
+                     "hovertemplate": "Mål: %{y:.0f} %<extra>" + goal.code + "</extra>"})
     return {"data": data, "layout": {
         "height": 380, "margin": {"l": 50, "r": 10, "t": 20, "b": 40}, "separators": ",.",
         "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101]},
@@ -115,16 +137,16 @@ def chart_figure(series: pd.DataFrame) -> dict:
     }}
 
 
-def figures_table(series: pd.DataFrame) -> Any:
+def figures_table(goals: list[GoalSeries]) -> Any:
     """Return the chart's monthly achievement per goal as a folded table (the chart's text alternative)."""
-    if series.empty:
+    if not goals:
         return None
-    months = list(dict.fromkeys(series["month"]))
+    months = list(dict.fromkeys(m for goal in goals for m in goal.months))
     rows = []
-    for code, goal_rows in series.groupby("code", sort=False):
-        by_month = dict(zip(goal_rows["month"], goal_rows["achievement"]))
-        rows.append((f"{code} {goal_rows['title'].iloc[0]}",
-                     [da_percent(float(goal_rows["target_pct"].iloc[0]))] + [da_percent(by_month.get(m)) for m in months]))
+    for goal in goals:
+        by_month = dict(zip(goal.months, goal.achievement))
+        rows.append((f"{goal.code} {goal.title}",
+                     [da_percent(goal.target_pct)] + [da_percent(by_month.get(m)) for m in months]))
     return chart_table("Vis tallene bag grafen som tabel", "Målopfyldelse pr. måned og servicemål (–: ingen sager)",
                        ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
 
@@ -157,9 +179,10 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
                 "table": None}
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
-    figure = chart_figure(series) if not series.empty else _message_figure("Ingen sager i perioden.")
+    goals = goal_series(series)
+    figure = chart_figure(goals) if goals else _message_figure("Ingen sager i perioden.")
     return {"rows": kpi_rows(ctx, table, year), "chart": figure, "status": status, "months": options,
-            "month": options[0]["value"], "table": figures_table(series)}
+            "month": options[0]["value"], "table": figures_table(goals)}
 
 
 @portal_callback(
