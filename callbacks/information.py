@@ -16,9 +16,8 @@ from data.rules import goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
 from pages._export import send_csv
-from babel.dates import format_date
 
-from pages._format import LOCALE, da_month, da_percent
+from pages._format import da_month, da_month_abbr, da_month_short, da_percent
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import information as Ids
 
@@ -95,7 +94,7 @@ def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
     """Return a small line chart (a plain figure dict) of one area's goals over the months."""
     labels = [f"{m:%Y-%m}" for m in months]
     # Month names alone keep the small axis readable; the hover names month and year.
-    x = [format_date(m, "LLL", locale=LOCALE).rstrip(".") for m in months]
+    x = [da_month_abbr(m) for m in months]
     full = [da_month(m) for m in months]
     data = [
         {"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
@@ -121,7 +120,7 @@ def trend_table(area: str, months: list[dt.date], rows: list[dict]) -> Any:
     """Return one area's trend figures as a folded table (the small chart's text alternative)."""
     return chart_table(
         "Vis som tabel", f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
-        ["Servicemål"] + [format_date(m, "LLL yy", locale=LOCALE) for m in months],
+        ["Servicemål"] + [da_month_short(m) for m in months],
         [(row["code"], [da_percent(row[f"{m:%Y-%m}"]) for m in months]) for row in rows],
     )
 

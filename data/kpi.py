@@ -133,8 +133,11 @@ def service_goal_report(
     goals = _goals_frame(goal_ids)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
     values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
-    for label, m in zip(labels, months):
-        goals[label] = pd.Series([values.get((g, m)) for g in goals["goal_id"]], dtype=object)
+    ids = goals["goal_id"].tolist()
+    # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
+    by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
+                            index=goals.index, dtype=object)
+    goals = pd.concat([goals, by_month], axis=1)
     goals.attrs["months"] = months
     return goals
 

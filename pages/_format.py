@@ -56,6 +56,12 @@ def da_month(value: dt.date) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def da_month_abbr(value: dt.date) -> str:
+    """Format a month as 'jun' (small chart axes; the hover and the table name the year)."""
+    return format_date(value, "LLL", locale=LOCALE).rstrip(".")
+
+
+@functools.lru_cache(maxsize=1024)
 def da_month_short(value: dt.date) -> str:
     """Format a month as 'jun. 2026' (for table headers and chart axes)."""
     return format_date(value, "LLL y", locale=LOCALE)

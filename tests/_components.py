@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -12,3 +13,8 @@ def texts(component: Any) -> list[str]:
     if isinstance(component, list):
         return [text for child in component for text in texts(child)]
     return [] if component is None else [str(component)]
+
+
+def response_text(response: Any) -> str:
+    """Return a callback response as readable text: JSON escapes undone, whichever encoder Dash used."""
+    return json.dumps(response.get_json(silent=True), ensure_ascii=False)

@@ -10,6 +10,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from tests._components import response_text
 from tests import content_world, world
 
 OUTPUT = "..aktionsliste-content.children...aktionsliste-expand-all.children.."
@@ -58,7 +59,7 @@ def grid_rows(response):
 
 
 def text(response) -> str:
-    return response.data.decode("unicode_escape")
+    return response_text(response)
 
 
 def download(response) -> bytes:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests._components import response_text
 from tests import content_world, world
 
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
@@ -53,7 +54,7 @@ def printed(dash_client, cvr, selection):
 
 
 def text(response) -> str:
-    return response.data.decode("unicode_escape")
+    return response_text(response)
 
 
 # --- the page ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from data.db import get_session
 from data.rules import add_months
 from pages._format import da_month
-from tests._components import texts
+from tests._components import response_text, texts
 from tests import reports_world, world
 
 
@@ -29,7 +29,7 @@ def report(dash_client, period, cvr=world.CVR_A):
 
 
 def text_of(response):
-    return response.data.decode("unicode_escape")
+    return response_text(response)
 
 
 def test_page_shows_period_picker_and_latest_closed_month(report_app, laeser_a, dash_client):

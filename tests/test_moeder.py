@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests._components import response_text
 from tests import content_world, world
 
 OUTPUT = "..moeder-content.children...moeder-year.options.."
@@ -28,7 +29,7 @@ def meetings(dash_client, cvr, year=None):
 
 
 def text(response) -> str:
-    return response.data.decode("unicode_escape")
+    return response_text(response)
 
 
 @pytest.mark.parametrize("email", READERS)

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from data.db import get_session
-from tests._components import texts
+from tests._components import response_text, texts
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
 
@@ -93,7 +93,7 @@ def test_bad_filters(goals, login, dash_client, kwargs, message):
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, **kwargs)
     assert response.status_code == 200
-    assert message in response.data.decode("unicode_escape")
+    assert message in response_text(response)
     assert response.get_json()["response"]["rapporter-grid"]["rowData"] == []
 
 
@@ -115,20 +115,20 @@ def test_refused_on_callbacks_and_page(goals, login, dash_client, email, cvr):
     login(email)
     response = dashboard(dash_client, year(), cvr=cvr)
     assert response.status_code == 403
-    page = dash_client.page("/rapporter", f"?cvr={cvr}").data.decode("unicode_escape")
+    page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}"))
     assert "Ingen adgang" in page and "rapporter-grid" not in page
     assert drill(dash_client, goals["A1"], reports_world.months()[0].isoformat(), cvr=cvr).status_code == 403
 
 
 def test_user_without_b_number_is_told_why(goals, login, dash_client):
     login(world.RAPPORTER_NO_B)
-    page = dash_client.page("/rapporter", f"?cvr={world.CVR_A}").data.decode("unicode_escape")
+    page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
     assert "B-nummer" in page
 
 
 def test_page_renders_for_rapporter_user(goals, login, dash_client):
     login(world.RAPPORTER_A)
-    page = dash_client.page("/rapporter", f"?cvr={world.CVR_A}").data.decode("unicode_escape")
+    page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
     assert "KPI - Dashboard" in page and "rapporter-grid" in page and "10002 – SA Projekter" in page
 
 

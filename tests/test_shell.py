@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests._components import response_text
 from tests import world
 
 
@@ -58,7 +59,7 @@ def test_single_customer_user_lands_on_it(login, dash_client):
 def test_multi_customer_user_is_asked_to_choose(login, dash_client):
     login(world.TWO_CVRS)
     page = dash_client.page("/stamdata", "")
-    assert "Vælg en kunde" in page.data.decode("unicode_escape")
+    assert "Vælg en kunde" in response_text(page)
 
 
 CUSTOMER_SEARCH_OUTPUT = "..shell-search-customer.options...shell-search-customer.value.."

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests._components import response_text
 from tests import world
 
 
@@ -18,7 +19,7 @@ def test_general_tab_shows_master_data(login, dash_client, email):
     login(email)
     response = tab(dash_client, "generelt", world.CVR_A)
     assert response.status_code == 200
-    text = response.data.decode("unicode_escape")
+    text = response_text(response)
     for expected in ["Statens Administration", world.CVR_A, "Finansministeriet - 7", "Statslig", "Arenavej 33", "Seneste ændringer"]:
         assert expected in text
 
@@ -51,8 +52,8 @@ def test_regnskab_and_loen_tabs(login, dash_client):
 
 def test_empty_states(login, dash_client):
     login(world.SA_STAFF)
-    assert "Ingen bogføringskredse registreret" in tab(dash_client, "regnskab", world.CVR_C).data.decode("unicode_escape")
-    assert "Ingen løngrupper registreret" in tab(dash_client, "loen", world.CVR_C).data.decode("unicode_escape")
+    assert "Ingen bogføringskredse registreret" in response_text(tab(dash_client, "regnskab", world.CVR_C))
+    assert "Ingen løngrupper registreret" in response_text(tab(dash_client, "loen", world.CVR_C))
 
 
 @pytest.mark.parametrize("email", [world.RAPPORTER_A, world.LAESER_B])
@@ -70,10 +71,10 @@ def test_unknown_tab(login, dash_client, bad_tab):
     login(world.LAESER_A)
     response = tab(dash_client, bad_tab, world.CVR_A)
     assert response.status_code == 200
-    assert "Ukendt faneblad" in response.data.decode("unicode_escape")
+    assert "Ukendt faneblad" in response_text(response)
 
 
 def test_sa_staff_unknown_customer(login, dash_client):
     login(world.SA_STAFF)
     response = tab(dash_client, "generelt", "20000023")
-    assert "Kunden findes ikke" in response.data.decode("unicode_escape")
+    assert "Kunden findes ikke" in response_text(response)
