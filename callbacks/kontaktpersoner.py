@@ -20,7 +20,7 @@ from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
 from pages._format import da_datetime, da_phone
 from pages._history import history_table, plain_value
-from pages._grid import export_file_name, send_xlsx
+from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import kontaktpersoner as Ids
 
 FIELDS = list(Ids.FIELDS)
@@ -372,15 +372,16 @@ EXPORT_COLUMNS = Ids.GRID_COLUMNS
 @portal_callback(
     output=Output(Ids.DOWNLOAD, "data"),
     inputs=dict(csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"), xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
-    state=dict(cvr=State(Ids.CVR, "data")),
+    state=dict(shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
     menu=Menu.KONTAKTPERSONER,
     prevent_initial_call=True,
 )
-def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any):
-    """Download the customer's contacts as CSV or XLSX (built on the server, formulas neutralised)."""
+def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, shown: Any):
+    """Download the contacts the grid shows (its filters and sort) as CSV or XLSX, re-read from the database."""
     if not (csv_clicks or xlsx_clicks):
         raise PreventUpdate
-    rows = [_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)]
+    # The browser's rows only pick and order rows the server read for this CVR; their values are never used.
+    rows = visible_rows([_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)], shown, key="id")
     name = export_file_name("Kontaktpersoner", ctx.cvr)
     if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
         return send_xlsx(rows, EXPORT_COLUMNS, "Kontaktpersoner", name)
