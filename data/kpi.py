@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, func, select
 
@@ -99,10 +100,6 @@ def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date], units: 
     return frame
 
 
-def _achievements(frame: pd.DataFrame) -> list[float | None]:
-    return [achievement(m, h) for m, h in zip(frame["met"].tolist(), frame["handled"].tolist())]
-
-
 def service_goal_report(
     scope: AccessScope,
     cvr: str,
@@ -142,13 +139,30 @@ def service_goal_report(
     return goals
 
 
+def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
+    """Return handled and met as goal × month matrices, rows in `goals`' order (zeros where no roll-up)."""
+    row = {g: i for i, g in enumerate(goals["goal_id"].tolist())}
+    col = {m: j for j, m in enumerate(months)}
+    handled = np.zeros((len(row), len(col)), dtype=np.int64)
+    met = np.zeros((len(row), len(col)), dtype=np.int64)
+    # At most goals × months rows (a few hundred): a loop beats two pandas merges here by milliseconds.
+    columns = (counts[name].tolist() for name in ("goal_id", "month", "handled", "met"))
+    for goal_id, month, h, m in zip(*columns):
+        i, j = row.get(goal_id), col.get(month)
+        if i is not None and j is not None:
+            handled[i, j] += h
+            met[i, j] += m
+    return handled, met
+
+
 def _table_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
-    totals = counts.groupby("goal_id")[["handled", "met"]].sum()
-    frame = goals.merge(totals, how="left", left_on="goal_id", right_index=True)
-    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
-    frame["not_met"] = frame["handled"] - frame["met"]
-    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
-    frame = frame[KPI_COLUMNS].reset_index(drop=True)
+    handled, met = (matrix.sum(axis=1) for matrix in _matrices(goals, counts, months))
+    frame = goals[GOAL_COLUMNS].reset_index(drop=True)
+    frame["achievement"] = pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
+    frame["handled"] = handled
+    frame["met"] = met
+    frame["not_met"] = handled - met
+    frame = frame[KPI_COLUMNS]
     frame.attrs["months"] = months
     return frame
 
@@ -156,11 +170,15 @@ def _table_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]
 def _series_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
     if goals.empty or not months:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    grid = goals.merge(pd.DataFrame({"month": months}), how="cross")
-    frame = grid.merge(counts, how="left", on=["goal_id", "month"])
-    frame[["handled", "met"]] = frame[["handled", "met"]].fillna(0).astype("int64")
-    frame["achievement"] = pd.Series(_achievements(frame), index=frame.index, dtype=object)
-    return frame[SERIES_COLUMNS].reset_index(drop=True)
+    handled, met = _matrices(goals, counts, months)
+    # Long format, goal by goal and month by month within each goal (what the chart draws).
+    frame = goals.loc[goals.index.repeat(len(months)), SERIES_COLUMNS[:5]].reset_index(drop=True)
+    frame["month"] = pd.Series(months * len(goals), dtype=object)
+    frame["handled"] = handled.ravel()
+    frame["met"] = met.ravel()
+    frame["achievement"] = pd.Series([achievement(m, h) for m, h in zip(met.ravel().tolist(), handled.ravel().tolist())],
+                                     dtype=object)
+    return frame[SERIES_COLUMNS]
 
 
 def _dashboard_inputs(scope: AccessScope, cvr: str, year: int, area: str | None,
