@@ -95,6 +95,24 @@ def test_monthly_series_and_histogram(data):
     assert june["count"].sum() == 3
 
 
+@pytest.mark.parametrize("filters", [{}, {"area": "Løn"}, {"area": "Regnskab", "unit_code": UNIT_A2}, {"unit_code": PAY_A}])
+def test_dashboard_is_table_and_series_from_one_read(data, filters):
+    """The dashboard's table and series equal the separate reads, and the table is the series summed."""
+    table, series = kpi.dashboard(SCOPE_A, world.CVR_A, 2024, today=TODAY, **filters)
+    alone = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY, **filters)
+    assert table.to_dict("records") == alone.to_dict("records") and table.attrs["months"] == alone.attrs["months"]
+    assert series.to_dict("records") == kpi.monthly_series(SCOPE_A, world.CVR_A, 2024, today=TODAY,
+                                                           **filters).to_dict("records")
+    assert list(table.columns) == kpi.KPI_COLUMNS and list(series.columns) == kpi.SERIES_COLUMNS
+    months = table.attrs["months"]
+    for record in table.to_dict("records"):
+        rows = series[series["goal_id"] == record["goal_id"]]
+        assert rows["month"].tolist() == months
+        assert (record["handled"], record["met"]) == (rows["handled"].sum(), rows["met"].sum())
+        assert record["not_met"] == record["handled"] - record["met"]
+    assert kpi.dashboard(SCOPE_B, world.CVR_A, 2024, today=TODAY)[1].empty
+
+
 def test_filter_options(data):
     options = kpi.filter_options(SCOPE_A, world.CVR_A)
     assert options["areas"] == ["Regnskab", "Løn"]
