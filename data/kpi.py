@@ -155,10 +155,15 @@ def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) 
     return handled, met
 
 
-def _table_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
-    handled, met = (matrix.sum(axis=1) for matrix in _matrices(goals, counts, months))
+def _achievements(met: np.ndarray, handled: np.ndarray) -> pd.Series:
+    """Return achievement per element as an object column (None where nothing was handled)."""
+    return pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
+
+
+def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> pd.DataFrame:
+    handled, met = (matrix.sum(axis=1) for matrix in matrices)
     frame = goals[GOAL_COLUMNS].reset_index(drop=True)
-    frame["achievement"] = pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
+    frame["achievement"] = _achievements(met, handled)
     frame["handled"] = handled
     frame["met"] = met
     frame["not_met"] = handled - met
@@ -167,17 +172,16 @@ def _table_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]
     return frame
 
 
-def _series_from(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
+def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> pd.DataFrame:
     if goals.empty or not months:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    handled, met = _matrices(goals, counts, months)
+    handled, met = (matrix.ravel() for matrix in matrices)
     # Long format, goal by goal and month by month within each goal (what the chart draws).
     frame = goals.loc[goals.index.repeat(len(months)), SERIES_COLUMNS[:5]].reset_index(drop=True)
     frame["month"] = pd.Series(months * len(goals), dtype=object)
-    frame["handled"] = handled.ravel()
-    frame["met"] = met.ravel()
-    frame["achievement"] = pd.Series([achievement(m, h) for m, h in zip(met.ravel().tolist(), handled.ravel().tolist())],
-                                     dtype=object)
+    frame["handled"] = handled
+    frame["met"] = met
+    frame["achievement"] = _achievements(met, handled)
     return frame[SERIES_COLUMNS]
 
 
@@ -209,7 +213,8 @@ def kpi_table(
         frame = pd.DataFrame(columns=KPI_COLUMNS)
         frame.attrs["months"] = year_to_date_months(year, today)
         return frame
-    return _table_from(*_dashboard_inputs(scope, cvr, year, area, unit_code, today))
+    goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
+    return _table_from(goals, _matrices(goals, counts, months), months)
 
 
 def monthly_series(
@@ -237,7 +242,8 @@ def monthly_series(
     goals = _goals_frame(ids, area)
     if goals.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    return _series_from(goals, _monthly_counts(scope, cvr, months, _units(unit_code)), months)
+    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
+    return _series_from(goals, _matrices(goals, counts, months), months)
 
 
 def dashboard(
@@ -253,7 +259,9 @@ def dashboard(
     if not scope.allows(cvr):
         return kpi_table(scope, cvr, year, today=today), pd.DataFrame(columns=SERIES_COLUMNS)
     goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
-    return _table_from(goals, counts, months), _series_from(goals, counts, months)
+    # One goal × month matrix serves both the table and the series.
+    matrices = _matrices(goals, counts, months)
+    return _table_from(goals, matrices, months), _series_from(goals, matrices, months)
 
 
 def days_histogram(
