@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from data.contacts import normalise_phone
+
 LOCALE = "da_DK"
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -80,8 +82,8 @@ def da_phone(value: str | None) -> str:
     """Format a Danish phone number in pairs ('12 34 56 78', '+45 12 34 56 78'); other text unchanged."""
     if not value:
         return ""
-    compact = value.replace(" ", "")
-    prefix, digits = ("+45 ", compact[3:]) if compact.startswith("+45") else ("", compact)
-    if len(digits) != 8 or not digits.isdigit():
+    digits = normalise_phone(value)
+    if digits is None:
         return value
+    prefix = "+45 " if value.lstrip().startswith("+45") else ""
     return prefix + " ".join(digits[i:i + 2] for i in range(0, 8, 2))
