@@ -11,7 +11,7 @@ import dash
 from dash import html
 from flask_login import current_user
 
-from auth.access import customer_scope, default_cvr
+from auth.access import AccessScope, customer_scope, default_cvr
 from data import customers, team
 from pages._format import da_phone
 from pages.ids import kontakt as Ids
@@ -46,9 +46,8 @@ def _member_card(member: dict[str, Any]) -> html.Li:
     return html.Li(lines, className="list-group-item portal-team-member")
 
 
-def _team(cvr: str, user: Any) -> html.Section:
+def _team(cvr: str, scope: AccessScope) -> html.Section:
     # The scope is the customers the user holds any right on, so the query itself refuses the rest.
-    scope = customer_scope(user)
     name = customers.customer_name(scope, cvr) or cvr
     members = team.team_members(scope, cvr)
     body: Any
@@ -67,8 +66,9 @@ def layout(cvr: Any = None, **_query: Any):
     if cvr in (None, ""):
         cvr = default_cvr(user)
     children: list[Any] = [html.H1("Kontakt dit team", className="h3")]
-    if isinstance(cvr, str) and customer_scope(user).allows(cvr):
-        children.append(_team(cvr, user))
+    scope = customer_scope(user)
+    if isinstance(cvr, str) and scope.allows(cvr):
+        children.append(_team(cvr, scope))
     else:
         children.append(
             html.P(
