@@ -10,6 +10,7 @@ import dash
 import pytest
 
 from tests import world
+from tests.test_shell import navigate
 
 B_MARKERS = [world.CVR_B.encode(), "Bøger".encode(), b"B\\u00f8ger", b"20001", b"LG200"]
 
@@ -140,15 +141,7 @@ def test_non_json_and_too_deep_bodies_get_400(laeser_a, client, data, content_ty
 def test_customer_choice_never_navigates_off_our_pages(login, dash_client, pathname):
     # The pathname state is the client's; it was copied into the redirect href ('//evil.example?cvr=...').
     login(world.ADMIN_AB)
-    dash_client.client.get("/_dash-dependencies")
-    response = dash_client.call(
-        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
-        [{"id": "shell-search-customer", "property": "value", "value": world.CVR_B},
-         {"id": "shell-search-unit", "property": "value", "value": None}],
-        [{"id": "_pages_location", "property": "pathname", "value": pathname},
-         {"id": "_pages_location", "property": "search", "value": f"?cvr={world.CVR_A}"}],
-        changed=["shell-search-customer.value"],
-    )
+    response = navigate(dash_client, world.CVR_B, pathname=pathname, search=f"?cvr={world.CVR_A}")
     assert response.status_code == 200
     href = response.get_json()["response"]["shell-redirect"]["href"]
     assert href == f"/information?cvr={world.CVR_B}"
@@ -156,13 +149,5 @@ def test_customer_choice_never_navigates_off_our_pages(login, dash_client, pathn
 
 def test_customer_choice_keeps_the_current_page(login, dash_client):
     login(world.ADMIN_AB)
-    dash_client.client.get("/_dash-dependencies")
-    response = dash_client.call(
-        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
-        [{"id": "shell-search-customer", "property": "value", "value": world.CVR_B},
-         {"id": "shell-search-unit", "property": "value", "value": None}],
-        [{"id": "_pages_location", "property": "pathname", "value": "/stamdata"},
-         {"id": "_pages_location", "property": "search", "value": f"?cvr={world.CVR_A}"}],
-        changed=["shell-search-customer.value"],
-    )
+    response = navigate(dash_client, world.CVR_B, pathname="/stamdata", search=f"?cvr={world.CVR_A}")
     assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"

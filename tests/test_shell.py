@@ -146,13 +146,15 @@ def test_search_with_odd_values_does_not_fail(login, dash_client, value):
     assert isinstance(search(dash_client, value), list)
 
 
-def navigate(dash_client, cvr_value=None, unit_value=None, trigger="shell-search-customer.value", pathname="/stamdata"):
+def navigate(dash_client, cvr_value=None, unit_value=None, trigger="shell-search-customer.value", pathname="/stamdata",
+             search=""):
+    """Send the search box's choice as the browser does, from the page at `pathname` + `search`."""
     return dash_client.call(
         "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
         [{"id": "shell-search-customer", "property": "value", "value": cvr_value},
          {"id": "shell-search-unit", "property": "value", "value": unit_value}],
         [{"id": "_pages_location", "property": "pathname", "value": pathname},
-         {"id": "_pages_location", "property": "search", "value": ""}],
+         {"id": "_pages_location", "property": "search", "value": search}],
         changed=[trigger],
     )
 
