@@ -329,8 +329,10 @@ def _require_customer(session: Session, scope: AccessScope, cvr: str) -> None:
         raise ContactError("Kunden findes ikke.")
 
 
-def _tabs_with_roles(tabs: tuple[str, ...], roles_: list[ContactRole]) -> list[str]:
-    return effective_tabs(list(tabs), roles_)
+def _chosen_tabs(tabs: tuple[str, ...]) -> list[str]:
+    # Only the user's own choice is stored: the tabs an SA-only role decides are added when read
+    # (effective_tabs), so they go away with the role instead of lingering on the contact.
+    return [key for key in TAB_LABELS if key in set(tabs)]
 
 
 def _now() -> dt.datetime:
@@ -351,7 +353,7 @@ def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, An
         _check_sa_only(user, roles_, [])
         contact = Contact(
             cvr=cvr, title=data.title, name=data.name, email=data.email, shared_email=data.shared_email,
-            phone=data.phone, notes=data.notes, tabs=_tabs_with_roles(data.tabs, roles_),
+            phone=data.phone, notes=data.notes, tabs=_chosen_tabs(data.tabs),
             updated_at=_now(), updated_by=_who(user),
         )
         contact.roles = roles_
@@ -398,7 +400,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
             update(Contact)
             .where(Contact.id == contact_id, Contact.cvr == cvr, scope.clause(Contact.cvr), Contact.version == version)
             .values(title=data.title, name=data.name, email=data.email, shared_email=data.shared_email,
-                    phone=data.phone, notes=data.notes, tabs=_tabs_with_roles(data.tabs, roles_),
+                    phone=data.phone, notes=data.notes, tabs=_chosen_tabs(data.tabs),
                     version=version + 1, updated_at=_now(), updated_by=_who(user))
             .execution_options(synchronize_session=False)
         )

@@ -460,8 +460,7 @@ class _Seeder:
                     tabs.add("loen")
                 if any("Regnskab" in r.name or "regnskab" in r.name for r in chosen):
                     tabs.add("regnskab")
-                for role in chosen:
-                    tabs.update(role.tabs or [])
+                # SA-only roles add their tabs when read (data.contacts.effective_tabs), not here.
                 tabs = tabs or {"generelt"}
                 shared = ""
                 if any(r.personal_data for r in chosen):

@@ -318,6 +318,20 @@ def test_sa_staff_assign_sa_only_roles(app, login, cb, seeded):
     assert row["roles"] == "Primær lønkontakt" and row["tabs"] == "Generelt, Løn"
 
 
+def test_tabs_decided_by_an_sa_only_role_go_with_the_role(app, login, cb, seeded):
+    login(world.SA_STAFF)
+    cb.save(FIELDS_OK, sa_roles=[seeded["roles"]["Primær lønkontakt"]], tabs=["regnskab"])
+    row = _out(cb.load(), Ids.GRID, "rowData")[0]
+    assert row["tabs"] == "Generelt, Regnskab, Løn"
+    # The form shows only what the user chose; the role's tabs are named beside it, not ticked.
+    edit = cb.open_edit(row["id"])
+    assert _out(edit, Ids.TABS, "value") == ["regnskab"]
+    cb.save(FIELDS_OK, sa_roles=[], tabs=_out(edit, Ids.TABS, "value"), form_state=_out(edit, Ids.FORM_STATE, "data"))
+    contact = _contact(app, SCOPE_A, world.CVR_A, row["id"])
+    assert contact["roles"] == [] and contact["tabs"] == ["regnskab"] and contact["effective_tabs"] == ["regnskab"]
+    assert _out(cb.load(), Ids.GRID, "rowData")[0]["tabs"] == "Regnskab"
+
+
 def test_personal_data_roles_warn_about_secure_mailbox(login, cb, seeded):
     login(world.REDIGER_A)
     uddata = seeded["roles"]["Kontaktperson – Uddata"]
