@@ -4,8 +4,13 @@
   var FORMULA_START = ["=", "+", "-", "@", "\t", "\r"];
 
   // Spreadsheets run a cell that starts with = + - @ as a formula (CSV injection): prefix it with '.
+  // With a processCellCallback the grid no longer applies the column's valueFormatter on export,
+  // so format here: the file then holds what the user saw (Danish dates, not ISO).
   dagfuncs.csvSafeCell = function (params) {
     var value = params.value;
+    if (typeof params.formatValue === "function" && value !== null && value !== undefined) {
+      value = params.formatValue(value);
+    }
     if (typeof value === "string" && FORMULA_START.indexOf(value.charAt(0)) !== -1) {
       return "'" + value;
     }

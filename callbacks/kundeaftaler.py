@@ -38,7 +38,7 @@ def _iso(value: dt.date | None) -> str:
 def _exemption_status(row: dict[str, Any]) -> str:
     if row["expires_on"] is None:
         return "Gældende (ingen udløbsdato)"
-    return "Udløbet" if row["expired"] else "Gældende"
+    return "⚠ Udløbet" if row["expired"] else "Gældende"
 
 
 # Per grid tab: the rows (scoped), the grid's columns, the export columns and the empty text.

@@ -157,7 +157,7 @@ def test_dispensationer_grid_marks_expired_in_text(login, dash_client, content):
     rows = grid_rows(response)
     assert [r["title"] for r in rows] == ["Dispensation for sen løn", "Dispensation for papirbilag"]
     by_title = {r["title"]: r for r in rows}
-    assert by_title["Dispensation for papirbilag"]["status"] == "Udløbet"
+    assert by_title["Dispensation for papirbilag"]["status"] == "⚠ Udløbet"
     assert by_title["Dispensation for sen løn"]["status"] == "Gældende"
     assert by_title["Dispensation for papirbilag"]["granted_on"] == "2021-05-01"
     text = text_of(response)
@@ -256,7 +256,7 @@ def test_xlsx_export_of_dispensationer(login, dash_client, content):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Dispensation", "Beskrivelse", "Givet", "Udløber", "Status")
     assert [v[0] for v in values[1:]] == ["Dispensation for sen løn", "Dispensation for papirbilag"]
-    assert values[2][2] == dt.datetime(2021, 5, 1) and values[2][4] == "Udløbet"
+    assert values[2][2] == dt.datetime(2021, 5, 1) and values[2][4] == "⚠ Udløbet"
 
 
 def test_xlsx_export_honours_grid_filter_but_never_trusts_its_values(login, dash_client, content):
