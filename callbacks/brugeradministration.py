@@ -281,7 +281,9 @@ def _saved_message(saved: Any, result: users.SaveResult) -> dict[str, Any]:
         text = (f"Brugeren »{result.name}« er oprettet, men e-mailen med brugernavn og adgangskode kunne ikke "
                 "sendes. Bed brugeren bruge »Har du glemt din adgangskode?« på login-siden.")
     elif result.mail_sent is not None:
-        text = (f"E-mailadressen tilhører allerede brugeren »{result.name}«. Rettighederne er tilføjet den "
+        # The existing user's name is not echoed: the form would otherwise tell any administrator who
+        # owns an address.
+        text = ("E-mailadressen tilhører allerede en bruger af Kundeportalen. Rettighederne er tilføjet den "
                 "eksisterende bruger, som har fået besked pr. e-mail.")
     else:
         text = f"Brugeren »{result.name}« er gemt."

@@ -90,6 +90,10 @@ class UserInput:
     groups: tuple[GroupInput, ...]
 
 
+B_NUMBER_KEPT = ("B-nummeret er ikke ændret: brugeren findes allerede, og B-nummeret på en eksisterende bruger "
+                 f"ændres af Statens Administration ({SA_MAILBOX}).")
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """What a create or update did, for the page's status message."""
@@ -493,6 +497,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
     session = get_session()
     data = validate(actor, raw, scope=scope)
     password: str | None = None
+    notes: tuple[str, ...] = ()
     try:
         existing = _find_by_email(session, data.email)
         if existing is not None and (existing.is_sa_staff or existing.is_sa_admin):
@@ -512,9 +517,14 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
             user = existing
             before_person = _person(user)
             before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-            # The person stays as they are (they may be known elsewhere); only a missing B-number is filled in.
-            if not user.b_number and data.b_number:
-                user.b_number = data.b_number
+            # The person stays as they are. A missing B-number is filled in only for a user known at the
+            # actor's customers alone: elsewhere it would open Rapporter at customers the actor does not
+            # administer (update_user refuses the same change).
+            if data.b_number and data.b_number != user.b_number:
+                if not user.b_number and not _has_grants_outside(session, scope, user.id):
+                    user.b_number = data.b_number
+                else:
+                    notes = (B_NUMBER_KEPT,)
             action = "grant"
         current = _scoped_grants(session, scope, user.id)
         for group in data.groups:
@@ -542,7 +552,8 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
         sent = _send(result_email, welcome_mail(result_name, result_email, password, customers))
     else:
         sent = _send(result_email, grant_mail(result_name, customers))
-    return SaveResult(result_id, result_name, password is not None, sent, _rapporter_warning(b_number, data.groups))
+    return SaveResult(result_id, result_name, password is not None, sent,
+                      notes + _rapporter_warning(b_number, data.groups))
 
 
 def _refuse_sa_target(actor: Any, user: User) -> None:

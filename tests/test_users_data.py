@@ -236,6 +236,25 @@ def test_existing_email_gets_the_grant_merged_not_a_duplicate(app, app_config, e
             assert world.CVR_C not in str(row.before) + str(row.after)
 
 
+def test_existing_user_known_elsewhere_keeps_their_b_number(app, extra):
+    # A B-number opens Rapporter at every customer of the user: an administrator of A alone must not
+    # set one for a user who is also at C.
+    with app.app_context():
+        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            email=ONLY_C, b_number="B424242", groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]))
+        assert user_row(ONLY_C).b_number is None
+        assert users.B_NUMBER_KEPT in result.warnings
+        assert grants_of(extra["only_c"]) == {world.CVR_A: ["Læser"], world.CVR_C: ["Læser"]}
+
+
+def test_existing_user_only_at_own_customers_gets_a_missing_b_number(app, extra):
+    with app.app_context():
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email="ny@institution.dk"))
+        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            email="ny@institution.dk", b_number="B424242", groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        assert user_row("ny@institution.dk").b_number == "B424242" and users.B_NUMBER_KEPT not in result.warnings
+
+
 def test_email_of_sa_staff_is_refused(app):
     with app.app_context():
         with pytest.raises(users.UserValidationError) as caught:
