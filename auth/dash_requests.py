@@ -55,6 +55,23 @@ def _outputs_match(sent: Any, declared: Any) -> bool:
     return _matches(sent, want)
 
 
+LOCATION_ID = "_pages_location"
+LOCATION_PROPS = ("pathname", "search", "hash", "href")
+
+
+def _location_problem(sent: Any) -> str | None:
+    # The URL's parts are strings (or absent) in every real request; Dash's router and the shell's
+    # callbacks parse them as such, so anything else is refused here, once, for all of them.
+    if not isinstance(sent, dict) or sent.get("id") != LOCATION_ID or sent.get("property") not in LOCATION_PROPS:
+        return None
+    value = sent.get("value")
+    if value is not None and not isinstance(value, str):
+        return "location value is not a string"
+    if sent["property"] == "pathname" and value is not None and not value.startswith("/"):
+        return "pathname is not a path"
+    return None
+
+
 def payload_problem(body: Any, callback_map: dict) -> str | None:
     """Return why a callback payload does not fit the callback map, or None when it fits."""
     if not isinstance(body, dict):
@@ -63,6 +80,9 @@ def payload_problem(body: Any, callback_map: dict) -> str | None:
     if not isinstance(output, str) or output not in callback_map:
         return "unknown output"
     spec = callback_map[output]
+    if not callable(spec.get("callback")):
+        # Clientside callbacks run in the browser only; there is nothing to dispatch on the server.
+        return "not a server callback"
     inputs = body.get("inputs")
     state = body.get("state", [])
     if not isinstance(inputs, list) or not isinstance(state, list):
@@ -76,6 +96,9 @@ def payload_problem(body: Any, callback_map: dict) -> str | None:
     for sent, declared in zip(inputs + state, declared_inputs + declared_state):
         if not _matches(sent, declared):
             return "dependency does not match"
+        problem = _location_problem(sent)
+        if problem is not None:
+            return problem
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds malformed"

@@ -165,9 +165,12 @@ def _groups_from_state(group_cvrs: Any, group_rights: Any) -> list[dict[str, Any
     rights = group_rights if isinstance(group_rights, list) else []
     groups = []
     for index in range(max(len(cvrs), len(rights))):
+        cvr = cvrs[index] if index < len(cvrs) else None
+        picked = rights[index] if index < len(rights) else []
+        # A select sends a string and a checklist a list of strings; anything else is no choice.
         groups.append({
-            "cvr": cvrs[index] if index < len(cvrs) else None,
-            "rights": rights[index] if index < len(rights) else [],
+            "cvr": cvr if isinstance(cvr, str) else None,
+            "rights": [r for r in picked if isinstance(r, str)] if isinstance(picked, list) else [],
         })
     return groups[: users.MAX_GROUPS + 1]
 

@@ -258,6 +258,8 @@ def _valid_key(key: Any) -> tuple[str, str, str] | None:
     if not isinstance(key, dict):
         return None
     area, unit, section = key.get("area"), key.get("unit_code"), key.get("section")
+    if not isinstance(area, str) or not isinstance(section, str):
+        return None
     if area not in data.SECTIONS or not data.valid_unit_code(unit) or section not in data.SECTIONS[area]:
         return None
     return area, unit, section

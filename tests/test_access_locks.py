@@ -194,6 +194,61 @@ def test_hostile_values_in_every_input_get_an_answer_not_a_crash(app, client, lo
             assert marker not in response.data, (output, marker)
 
 
+def _hostile_dep(d, hostile):
+    dep_id = _parse_id(d["id"])
+    if isinstance(dep_id, dict) and any(isinstance(v, list) for v in dep_id.values()):
+        # One matching component of a pattern-matching (ALL) dependency, carrying the hostile value.
+        item_id = {k: (0 if isinstance(v, list) else v) for k, v in dep_id.items()}
+        return [{"id": item_id, "property": d["property"], "value": hostile}]
+    return {"id": dep_id, "property": d["property"], "value": hostile}
+
+
+# Shapes the portal's own stores and inputs hold, with hostile types inside them.
+HOSTILE_SHAPES = HOSTILE_VALUES + [
+    {"area": [], "unit_code": {}, "section": ["x"], "id": [1], "version": {"a": 1}, "n": []},
+    [{"cvr": [world.CVR_A], "rights": 1}], [[]], {"": None}, 1.5,
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_SHAPES, ids=range(len(HOSTILE_SHAPES)))
+def test_hostile_values_with_every_input_as_trigger(app, client, login, dash_client, hostile):
+    # Each input of each callback in turn is the one that changed, and every dependency but the CVR
+    # (pattern-matching items included) carries the hostile value: an answer, never a 500.
+    import datetime as dt
+
+    from data.db import get_session
+    from tests import agreements_world, content_world
+
+    with app.app_context():
+        session = get_session()
+        content_world.build(session)
+        agreements_world.build(session, dt.date.today())
+    login(world.ADMIN_AB)
+    callback_map = _callback_map(app, client)
+    seen = 0
+    for output, spec in callback_map.items():
+        if output in DASH_INTERNAL_OUTPUTS:
+            continue
+        cvr_index = spec["inputs_state_indices"].get("cvr")
+        body = _forged_body(output, spec, 0, None)
+        deps = spec["inputs"] + spec["state"]
+        values = [_hostile_dep(d, hostile) for d in deps]
+        if cvr_index is not None:
+            values[cvr_index] = {"id": _parse_id(deps[cvr_index]["id"]), "property": deps[cvr_index]["property"],
+                                 "value": world.CVR_A}
+        n_inputs = len(spec["inputs"])
+        body.update(inputs=values[:n_inputs], state=values[n_inputs:])
+        for trigger in spec["inputs"]:
+            body["changed"] = [f"{trigger['id']}.{trigger['property']}"]
+            response = dash_client.call(**body)
+            assert response.status_code in (200, 204, 400, 403), (output, trigger, response.status_code,
+                                                                  response.data[:300])
+            for marker in (world.CVR_C.encode(), "Cirkler".encode()):
+                assert marker not in response.data, (output, marker)
+            seen += 1
+    assert seen > 50
+
+
 def _registered_pages():
     return sorted(page["path"] for page in dash.page_registry.values() if page["path"] not in ("/", "/404"))
 
@@ -262,6 +317,22 @@ def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
     {"output": "stamdata-content.children", "inputs": "x", "state": []},
     {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
      "state": [{"id": "stamdata-cvr", "property": "data", "value": "33391005"}], "changedPropIds": [1]},
+    # The URL's parts are strings, and a path starts with '/' (Dash's router failed on anything else).
+    {"output": ".._pages_content.children..._pages_store.data..",
+     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+     "inputs": [{"id": "_pages_location", "property": "pathname", "value": 5},
+                {"id": "_pages_location", "property": "search", "value": ""}], "state": [], "changedPropIds": []},
+    {"output": ".._pages_content.children..._pages_store.data..",
+     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+     "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/stamdata"},
+                {"id": "_pages_location", "property": "search", "value": {"cvr": "33391005"}}], "state": [], "changedPropIds": []},
+    {"output": ".._pages_content.children..._pages_store.data..",
+     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+     "inputs": [{"id": "_pages_location", "property": "pathname", "value": "stamdata"},
+                {"id": "_pages_location", "property": "search", "value": "?cvr=33391005"}], "state": [], "changedPropIds": []},
+    # A clientside callback has nothing to run on the server.
+    {"output": "_pages_dummy.children", "outputs": {"id": "_pages_dummy", "property": "children"},
+     "inputs": [{"id": "_pages_store", "property": "data", "value": {"title": "x"}}], "state": [], "changedPropIds": []},
 ])
 def test_malformed_payloads_get_400(laeser_a, client, body):
     client.get("/_dash-dependencies")
