@@ -90,6 +90,10 @@ def find_valid_token(token: str) -> PasswordResetToken | None:
     user = get_session().get(User, row.user_id)
     if user is None or not user.is_active:
         return None
+    if user.password_changed_at is not None and _as_utc(row.created_at) <= _as_utc(user.password_changed_at):
+        # The password was changed after the link was sent (by the user, or through another link):
+        # the link belongs to a password that no longer exists.
+        return None
     return row
 
 

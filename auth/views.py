@@ -36,6 +36,10 @@ def safe_next(target: str | None) -> str:
     if not target or not isinstance(target, str):
         return "/"
     target = target.strip()
+    # urlsplit drops tabs and newlines before it looks, so '/a\r\nb' would pass as a path and then
+    # break the Location header: a target with any control character is no target.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"

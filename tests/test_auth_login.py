@@ -111,6 +111,9 @@ def test_over_long_input_is_refused_cleanly(client):
         ("javascript:alert(1)", "/"),
         ("evil.example", "/"),
         (" //evil.example", "/"),
+        ("/a\r\nSet-Cookie: x=1", "/"),
+        ("/a\nb", "/"),
+        ("/a\x00b", "/"),
         ("", "/"),
     ],
 )

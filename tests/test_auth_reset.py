@@ -154,6 +154,20 @@ def test_success_voids_every_open_link_of_the_user(app, client, app_config):
     assert client.get(f"/nulstil-adgangskode/{other_user}").status_code == 200
 
 
+def test_a_password_change_voids_open_links(app, client, app_config):
+    # A link mailed before the user changed their password (perhaps because someone else asked for
+    # it) must not set a password afterwards.
+    token = reset_token_for(client, app_config)
+    client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD})
+    changed = client.post("/skift-adgangskode", data={"current_password": world.PASSWORD,
+                                                      "new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD})
+    assert changed.status_code == 302
+    data = {"new_password": "en-helt-anden-lang-adgangsfrase", "new_password_repeat": "en-helt-anden-lang-adgangsfrase"}
+    for method in (client.get, client.post):
+        refused = method(f"/nulstil-adgangskode/{token}", data=data)
+        assert refused.status_code == 400 and INVALID_LINK_MESSAGE in refused.get_data(as_text=True)
+
+
 def _expire_all(app) -> None:
     with app.app_context():
         db = get_session()
