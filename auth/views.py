@@ -90,7 +90,12 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """End the session (a copy of its cookie stops working too) and return to the sign-in page."""
+    """Ask on GET; on POST (CSRF-checked) end the session, so a copy of its cookie stops working too."""
+    if request.method == "GET":
+        # A link or <img> on another site must not sign the user out: GET only asks.
+        if not current_user.is_authenticated:
+            return redirect("/login")
+        return render_template("auth/logout.html")
     end_session()
     flash("Du er logget ud.", "info")
     return redirect("/login")

@@ -7,8 +7,23 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import has_request_context
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from pages.ids import shell as Shell
+
+
+def _logout_form() -> html.Form:
+    # Signing out is a POST with the CSRF token (GET /logout only asks), so no other site can do it.
+    token = generate_csrf() if has_request_context() else ""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=token),
+            html.Button("Log ud", type="submit", className="dropdown-item", id=Shell.LOGOUT),
+        ],
+        action="/logout",
+        method="POST",
+        className="m-0",
+    )
 
 
 def _user_menu() -> dbc.DropdownMenu:
@@ -18,7 +33,7 @@ def _user_menu() -> dbc.DropdownMenu:
             # A plain div: dbc's header item renders role="heading" without aria-level (axe: critical).
             html.Div(name or "Bruger", className="dropdown-header shell-user-name"),
             dbc.DropdownMenuItem("Skift adgangskode", href="/skift-adgangskode", external_link=True),
-            dbc.DropdownMenuItem("Log ud", href="/logout", external_link=True),
+            _logout_form(),
         ],
         label="Brugermenu",
         align_end=True,

@@ -49,7 +49,7 @@ def test_sign_in_and_out(client, email):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert client.get("/").status_code == 200
-    out = client.get("/logout")
+    out = client.post("/logout")
     assert out.status_code == 302 and out.headers["Location"] == "/login"
     assert "Du er logget ud." in client.get("/login").get_data(as_text=True)
     after = client.get("/")
@@ -160,7 +160,7 @@ def test_rehash_keeps_sign_in_working(app, client):
     with app.app_context():
         stored = get_session().scalar(select(User.password_hash).where(User.email == world.LAESER_A))
     assert stored != weak
-    client.get("/logout")
+    client.post("/logout")
     assert client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD}).status_code == 302
 
 
@@ -188,3 +188,46 @@ def test_login_post_with_wrong_csrf_token_gets_400(csrf_on, client):
     response = client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD,
                                            "csrf_token": "forfalsket"})
     assert response.status_code == 400
+
+
+def _csrf_sign_in(client) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+
+
+def test_another_site_cannot_sign_the_user_out(csrf_on, client):
+    # An <img src=".../logout"> or a cross-site form must not end the session.
+    _csrf_sign_in(client)
+    asked = client.get("/logout")
+    assert asked.status_code == 200 and "Vil du logge ud" in asked.get_data(as_text=True)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def _components(node):
+    if isinstance(node, dict):
+        if "type" in node and "props" in node:
+            yield node
+        for value in node.values():
+            yield from _components(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _components(item)
+
+
+def test_user_menu_signs_out_with_its_form(csrf_on, client):
+    _csrf_sign_in(client)
+    layout = client.get("/_dash-layout").get_json()
+    [form] = [c for c in _components(layout) if c["type"] == "Form" and c["props"].get("action") == "/logout"]
+    assert form["props"]["method"] == "POST"
+    [token] = [c["props"]["value"] for c in _components(form) if c["props"].get("name") == "csrf_token"]
+    out = client.post("/logout", data={"csrf_token": token})
+    assert out.status_code == 302 and out.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_logout_page_for_anonymous_goes_to_sign_in(client):
+    response = client.get("/logout")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

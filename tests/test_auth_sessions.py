@@ -185,7 +185,7 @@ def test_absolute_timeout_12_hours(client, clock):
 def test_logout_makes_a_copied_cookie_worthless(app, client):
     sign_in(client)
     stolen = client.get_cookie(SESSION_COOKIE).value
-    client.get("/logout")
+    client.post("/logout")
     thief = app.test_client()
     thief.set_cookie(SESSION_COOKIE, stolen)
     assert not signed_in(thief)
@@ -244,7 +244,7 @@ def test_must_change_password_forces_the_change_page(app, client):
 def test_forced_user_may_still_log_out(app, client):
     set_user(app, world.LAESER_A, must_change_password=True)
     sign_in(client)
-    assert client.get("/logout").headers["Location"] == "/login"
+    assert client.post("/logout").headers["Location"] == "/login"
     assert not signed_in(client)
 
 
@@ -270,7 +270,7 @@ def test_password_policy_on_change(app, client, new, ok):
     assert (response.status_code == 302) is ok, response.get_data(as_text=True)[-800:]
     if not ok:
         assert re.search(r'class="auth-error"', response.get_data(as_text=True))
-    client.get("/logout")
+    client.post("/logout")
     assert (sign_in(client, password=new).status_code == 302) is ok
 
 

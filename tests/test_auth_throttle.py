@@ -194,7 +194,7 @@ def test_attacker_cannot_lock_out_a_user_with_a_device_cookie(app, monkeypatch):
     # The real user signed in from this browser before, and got a device cookie.
     assert post_login(user, world.LAESER_A, world.PASSWORD).status_code == 302
     assert device_cookie_of(user)
-    user.get("/logout")
+    user.post("/logout")
     # The attacker fills the account's shared count.
     for _ in range(12):
         post_login(attacker, world.LAESER_A)
@@ -212,7 +212,7 @@ def test_failures_with_a_device_cookie_are_throttled_per_device(app, monkeypatch
     user = app.test_client()
     other = app.test_client()
     assert post_login(user, world.LAESER_A, world.PASSWORD).status_code == 302
-    user.get("/logout")
+    user.post("/logout")
     for _ in range(5):
         assert post_login(user, world.LAESER_A).status_code == 401
     assert post_login(user, world.LAESER_A, world.PASSWORD).status_code == 429
@@ -224,7 +224,7 @@ def test_device_cookie_for_one_account_does_not_help_another(app, monkeypatch):
     Clock(monkeypatch)
     client = app.test_client()
     assert post_login(client, world.LAESER_B, world.PASSWORD).status_code == 302
-    client.get("/logout")
+    client.post("/logout")
     for _ in range(5):
         post_login(client, world.LAESER_A)
     assert post_login(client, world.LAESER_A, world.PASSWORD).status_code == 429
@@ -252,7 +252,7 @@ def test_per_ip_limit(app_config):
         # Successful sign-ins are not counted against the address.
         for _ in range(6):
             assert post_login(client, world.LAESER_A, world.PASSWORD).status_code == 302
-            client.get("/logout")
+            client.post("/logout")
         # Failures on different accounts from one address add up.
         for i in range(4):
             assert post_login(client, f"bruger{i}@example.dk").status_code == 401

@@ -202,7 +202,7 @@ def test_every_kind_of_account_is_present_and_can_sign_in(seeded_app):
     for account in (accounts[0], accounts[-1]):
         response = client.post("/login", data={"email": account["email"], "password": account["password"]})
         assert response.status_code == 302, response.data[:300]
-        client.get("/logout")
+        client.post("/logout")
 
 
 def test_demo_accounts_plain_output_lists_every_account(seeded_app):

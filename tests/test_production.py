@@ -310,7 +310,12 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     assert results and all(code == 200 for code in results), results
     assert len(pids) == 2, f"kun én worker svarede på callbacks: {pids}"
 
-    status, headers, _ = client.get("/logout")
+    # Signing out: GET only asks; the form's POST with its CSRF token ends the session.
+    status, _, body = client.get("/logout")
+    assert status == 200
+    match = re.search(rb'name="csrf_token" value="([^"]+)"', body)
+    assert match, "the sign-out form carries a CSRF token"
+    status, headers, _ = client.post_form("/logout", {"csrf_token": match.group(1).decode()})
     assert status == 302
     status, _, body = client.callback(stamdata_callback(world.CVR_A))
     assert status == 401 and b"Statens Administration" not in body

@@ -7,3 +7,4 @@ REDIRECT = "shell-redirect"
 CONTEXT_LABEL = "shell-context-label"
 # Dash's own location component for pages.
 LOCATION = "_pages_location"
+LOGOUT = "shell-logout"

@@ -66,7 +66,7 @@ def test_sign_in_search_stamdata_tabs_and_sign_out(live_server, page):
     assert "SA Løn" not in content.inner_text()
 
     page.get_by_role("button", name="Brugermenu").click()
-    page.locator(".shell-user-menu").get_by_role("link", name="Log ud").click()
+    page.locator(".shell-user-menu").get_by_role("button", name="Log ud").click()
     page.wait_for_url(re.compile(r"/login"))
     page.get_by_text("Du er logget ud.").wait_for()
     # Signed out for real: the portal sends the browser back to the sign-in page.
