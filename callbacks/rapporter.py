@@ -13,6 +13,7 @@ from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import kpi, reports
 from data.rules import AREAS, goal_met_target, latest_closed_month
+from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import send_csv
 from pages._format import da_month, da_month_short, da_number, da_percent
@@ -35,7 +36,7 @@ class BadFilter(ValueError):
 
 
 def _year(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= dt.date.today().year:
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= danish_today().year:
         raise BadFilter("Ugyldigt år.")
     return value
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from auth.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, ActionItem, PayrollGroup
+from data.workdays import danish_today
 
-TZ = ZoneInfo("Europe/Copenhagen")
 
 AREA_ALL = "Alle"
 AREAS = ("Regnskab", "Løn")
@@ -60,7 +59,7 @@ def parse_show_closed(value: Any) -> bool:
 
 def today() -> dt.date:
     """Return today's date in Denmark (deadlines are Danish calendar dates)."""
-    return dt.datetime.now(TZ).date()
+    return danish_today()
 
 
 def action_items(scope: AccessScope, cvr: str, area: str | None = None, show_closed: bool = False,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from auth.access import AccessScope
 from data.db import get_session
 from data.models import AddOn, Agreement, Annex, Customer, Exemption, StoredFile, ThirdPartyTask
+from data.workdays import danish_today
 
 # URL/tab key -> Agreement.kind, and the Danish title used in the UI and file names.
 AGREEMENT_KINDS: dict[str, str] = {"kundeaftale": "customer", "databehandleraftale": "data_processing"}
@@ -81,7 +82,7 @@ def customer_facts(scope: AccessScope, cvr: str) -> dict[str, str] | None:
 
 def exemptions(scope: AccessScope, cvr: str, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Return the exemptions of `cvr` in `scope`, newest first, each marked whether it has expired."""
-    today = today or dt.date.today()
+    today = today or danish_today()
     stmt = (
         select(Exemption)
         .where(scope.clause(Exemption.cvr), Exemption.cvr == cvr)

@@ -13,6 +13,7 @@ or period had no cases: pages show "–" for it, never 0 % or 100 %.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -322,7 +323,9 @@ def sa_median_achievement(
     summary = per_customer.groupby("goal_id")["achievement"].agg(["median", "count"]).reset_index()
     codes = _goals_frame(summary["goal_id"].tolist())[["goal_id", "code"]]
     frame = codes.merge(summary, on="goal_id")
-    frame["median_achievement"] = [round(float(v), 1) for v in frame["median"]]
+    # Achievements are exact tenths, so a median of an even count ends in .x5 at most: half up, like
+    # every other figure (round() would round the binary float, 90.05 → 90.0).
+    frame["median_achievement"] = [math.floor(round(float(v) * 10, 6) + 0.5) / 10 for v in frame["median"]]
     frame["customers"] = frame["count"].astype("int64")
     return frame[MEDIAN_COLUMNS].reset_index(drop=True)
 

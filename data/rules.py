@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from data.workdays import days_taken, to_days
+from data.workdays import danish_today, days_taken, to_days
 
 AREAS: tuple[str, ...] = ("Regnskab", "Løn", "Rejser", "Refusion")
 
@@ -49,7 +49,7 @@ def add_months(month: dt.date, n: int) -> dt.date:
 
 def latest_closed_month(today: dt.date | None = None) -> dt.date:
     """Return the first day of the last calendar month that has fully ended before `today`."""
-    today = today or dt.date.today()
+    today = today or danish_today()
     return add_months(month_start(today), -1)
 
 

@@ -21,6 +21,9 @@ from typing import Any
 import holidays
 import numpy as np
 
+from zoneinfo import ZoneInfo
+
+DANISH_TZ = ZoneInfo("Europe/Copenhagen")
 WEEKMASK = "1111100"  # Monday..Friday
 # Days off in the state that are not public holidays in the `holidays` calendar.
 STATE_DAYS_OFF: tuple[tuple[int, int], ...] = ((6, 5), (12, 24), (12, 31))
@@ -117,3 +120,9 @@ def add_working_days(day: dt.date, n: int) -> dt.date:
     start = np.datetime64(day, "D")
     result = np.busday_offset(start, n, roll="backward", busdaycal=cal)
     return result.astype(dt.date)
+
+
+def danish_today() -> dt.date:
+    """Return today's date in Denmark: months, deadlines and expiry are Danish calendar dates."""
+    # The servers run on UTC; from midnight to 01:00/02:00 Danish time their date is yesterday's.
+    return dt.datetime.now(DANISH_TZ).date()

@@ -27,6 +27,8 @@ import xlsxwriter
 from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
+from data.workdays import danish_today
+
 Column = tuple[str, str] | Mapping[str, Any]
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -365,7 +367,7 @@ def send_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], shee
 
 def export_file_name(prefix: str, cvr: str | None, today: dt.date | None = None) -> str:
     """Return a download name like 'Dispensationer_33391005_2024-05-01'."""
-    day = (today or dt.date.today()).isoformat()
+    day = (today or danish_today()).isoformat()
     parts = [prefix] + ([cvr] if cvr else []) + [day]
     return "_".join(parts)
 

@@ -1,6 +1,5 @@
 """Rapporter: the KPI dashboard for the customer in context (Rapporter right and a B-number)."""
 
-import datetime as dt
 
 import dash
 import dash_bootstrap_components as dbc
@@ -9,6 +8,7 @@ from dash import dcc, html
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data import kpi, reports
+from data.rules import latest_closed_month
 from pages._grid import grid
 from pages.ids import rapporter as Ids
 
@@ -25,9 +25,11 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
 @guarded_layout(Menu.RAPPORTER)
 def layout(ctx: AccessContext, **_query):
     """Return the KPI dashboard; figures are filled by guarded callbacks."""
-    years = kpi.filter_options(ctx.scope, ctx.cvr)["years"] or [dt.date.today().year]
-    this_year = dt.date.today().year
-    default_year = this_year if this_year in years else years[-1]
+    # The year of the latest closed month: in January that is last year, whose figures are complete,
+    # not this year, which has no closed month yet.
+    report_year = latest_closed_month().year
+    years = kpi.filter_options(ctx.scope, ctx.cvr)["years"] or [report_year]
+    default_year = report_year if report_year in years else years[-1]
     units = reports.unit_options(ctx.scope, ctx.cvr)
     goals = reports.goal_options(ctx.scope, ctx.cvr)
     return html.Div(

@@ -130,6 +130,21 @@ def test_sa_median_only_for_sa_and_anonymous(data):
     assert kpi.sa_median_achievement(SCOPE_A, 2024, today=TODAY).empty
 
 
+def test_sa_median_rounds_half_up_like_every_figure(app):
+    # A: 1 of 3 met (33,3 %), B: 1 of 2 (50,0 %): the median 41,65 shows as 41,7, not round()'s 41,6.
+    with app.app_context():
+        add_goals(get_session())
+        report = import_case_records(get_session(), [
+            rec("A-1", "2024-04-08", "2024-04-09"), rec("A-2", "2024-04-08", "2024-04-30"),
+            rec("A-3", "2024-04-08", "2024-04-30"),
+            rec("B-1", "2024-04-08", "2024-04-09", cvr=world.CVR_B, unit=UNIT_B),
+            rec("B-2", "2024-04-08", "2024-04-30", cvr=world.CVR_B, unit=UNIT_B),
+        ])
+        assert report.ok, report.errors
+        frame = kpi.sa_median_achievement(SA, 2024, today=TODAY)
+        assert frame.set_index("code").loc["A1", "median_achievement"] == 41.7
+
+
 @pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
 def test_scope_without_the_cvr_returns_nothing(data, scope):
     assert kpi.service_goal_report(scope, world.CVR_A, today=TODAY).empty

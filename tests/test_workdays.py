@@ -82,3 +82,20 @@ def test_holiday_array_is_cached_and_read_only():
 def test_add_working_days_is_the_deadline(day, n, expected):
     assert add_working_days(day, n) == expected
     assert days_taken(day, expected) == n
+
+
+def test_today_is_the_danish_date_not_the_servers(monkeypatch):
+    # 30 Nov 23:30 UTC is already 1 December in Denmark: November is then the latest closed month.
+    import data.workdays as workdays
+    from data.rules import latest_closed_month
+
+    utc_moment = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.timezone.utc)
+
+    class FrozenDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return utc_moment.astimezone(tz) if tz else utc_moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(workdays.dt, "datetime", FrozenDatetime)
+    assert workdays.danish_today() == dt.date(2026, 12, 1)
+    assert latest_closed_month() == dt.date(2026, 11, 1)
