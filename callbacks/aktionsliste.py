@@ -12,20 +12,8 @@ from auth.rights import Menu
 from data import actions as data
 from pages._format import da_date
 from pages._export import send_csv
-from pages._grid import export_file_name, grid, send_xlsx
+from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import aktionsliste as Ids
-
-COLUMNS: list[dict[str, Any]] = [
-    {"field": "id", "headerName": "Id", "cellRenderer": "AktionToggle", "maxWidth": 110, "minWidth": 90},
-    {"field": "area", "headerName": "Område", "maxWidth": 130},
-    {"field": "unit", "headerName": "Bogføringskreds / løngruppe", "minWidth": 190},
-    {"field": "subject", "headerName": "Emne", "flex": 2},
-    {"field": "deadline", "headerName": "Deadline", "cellRenderer": "AktionDeadline", "minWidth": 225,
-     "cellClassRules": {"aktion-overdue-cell": "params.data && params.data.overdue"}},
-    {"field": "owner", "headerName": "Ansvarlig", "minWidth": 140},
-    {"field": "process_area", "headerName": "Procesområde"},
-    {"field": "status", "headerName": "Status"},
-]
 
 def _empty(text: str) -> html.P:
     return html.P(text, className="text-muted portal-empty")
@@ -54,31 +42,17 @@ def grid_rows(items: list[dict[str, Any]], expanded: bool) -> list[dict[str, Any
     return rows
 
 
-def action_grid(items: list[dict[str, Any]], expanded: bool):
-    """Return the two-line action-list grid."""
-    return grid(
-        Ids.GRID,
-        grid_rows(items, expanded),
-        COLUMNS,
-        row_id="rid",
-        defaultColDef={"filter": False, "autoHeight": False, "wrapText": False,
-                       "suppressKeyboardEvent": {"function": "aktionKey(params)"}},
-        dashGridOptions={
-            "isFullWidthRow": {"function": "aktionIsDetail(params)"},
-            "fullWidthCellRenderer": "AktionDetail",
-            "isExternalFilterPresent": {"function": "true"},
-            "doesExternalFilterPass": {"function": "aktionFilter(params)"},
-            "postSortRows": {"function": "aktionPostSort(params)"},
-            "getRowHeight": {"function": "aktionRowHeight(params)"},
-            "rowHeight": 44,
-            "suppressCellFocus": False,
-        },
-        className="ag-theme-alpine aktion-grid",
-    )
+def _shown(summary: str | None, empty: str | None, rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    return {"rows": rows, "summary": summary, "empty": _empty(empty) if empty else None,
+            "grid_hidden": not rows, "expand_label": label}
 
 
+# The grid stays in the page and only its rows change: AG Grid then keeps the user's sort (and its
+# focus) when a filter or "Udvid alle" changes them; a new grid each time forgot the sort.
 @portal_callback(
-    output=dict(content=Output(Ids.CONTENT, "children"), expand_label=Output(Ids.EXPAND_ALL, "children")),
+    output=dict(rows=Output(Ids.GRID, "rowData"), summary=Output(Ids.SUMMARY, "children"),
+                empty=Output(Ids.EMPTY, "children"), grid_hidden=Output(Ids.GRID_WRAP, "hidden"),
+                expand_label=Output(Ids.EXPAND_ALL, "children")),
     inputs=dict(area=Input(Ids.AREA, "value"), show_closed=Input(Ids.SHOW_CLOSED, "value"),
                 expand_clicks=Input(Ids.EXPAND_ALL, "n_clicks")),
     state=dict(cvr=State(Ids.CVR, "data")),
@@ -91,42 +65,49 @@ def render_actions(ctx: AccessContext, area: Any, show_closed: Any, expand_click
     try:
         chosen_area, closed = _filters(area, show_closed)
     except data.FilterError as exc:
-        return {"content": _empty(str(exc)), "expand_label": label}
+        return _shown(None, str(exc), [], label)
     items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
     if not items:
         anything = data.action_items(ctx.scope, ctx.cvr, None, True)
         text = "Ingen aktionspunkter matcher de valgte filtre." if anything else "Ingen aktionspunkter registreret"
-        return {"content": _empty(text), "expand_label": label}
+        return _shown(None, text, [], label)
     overdue = sum(1 for i in items if i["overdue"])
     summary = f"{len(items)} aktionspunkt{'er' if len(items) != 1 else ''}"
     if overdue:
         summary += f", heraf {overdue} med overskredet deadline"
-    return {
-        "content": html.Div([html.P(summary + ".", className="small text-muted mb-1"), action_grid(items, expanded)]),
-        "expand_label": label,
-    }
+    return _shown(summary + ".", None, grid_rows(items, expanded), label)
 
 
-def export_rows(ctx: AccessContext, area: Any, show_closed: Any) -> list[dict[str, Any]]:
-    """Return both lines of the filtered items for export; raise FilterError on a bad filter."""
+def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: Any = None) -> list[dict[str, Any]]:
+    """Return both lines of the filtered items for export, in the grid's order; raise FilterError on a bad filter.
+
+    The rows are read again for the checked CVR; the browser's rows only order them.
+    """
     chosen_area, closed = _filters(area, show_closed)
-    return data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+    mains = [r for r in virtual_rows if isinstance(r, dict) and r.get("kind") == "main"] \
+        if isinstance(virtual_rows, list) else None
+    if not mains:
+        return items
+    ordered = visible_rows(items, mains)
+    # Items the grid did not list yet (it had not drawn) keep their place at the end.
+    return ordered + [i for i in items if i not in ordered]
 
 
 @portal_callback(
     output=Output(Ids.DOWNLOAD_CSV, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_CSV, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               cvr=State(Ids.CVR, "data")),
+               virtual_rows=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
+def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, virtual_rows: Any):
     """Send the filtered action list (both lines) as CSV for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed)
+        rows = export_rows(ctx, area, show_closed, virtual_rows)
     except data.FilterError:
         raise PreventUpdate
     return send_csv(rows, data.EXPORT_COLUMNS, export_file_name("Aktionsliste", ctx.cvr))
@@ -136,16 +117,16 @@ def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
     output=Output(Ids.DOWNLOAD_XLSX, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               cvr=State(Ids.CVR, "data")),
+               virtual_rows=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any):
+def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, virtual_rows: Any):
     """Send the filtered action list (both lines) as XLSX for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed)
+        rows = export_rows(ctx, area, show_closed, virtual_rows)
     except data.FilterError:
         raise PreventUpdate
     return send_xlsx(rows, data.EXPORT_COLUMNS, "Aktionsliste", export_file_name("Aktionsliste", ctx.cvr))

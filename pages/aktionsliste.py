@@ -1,5 +1,7 @@
 """Aktionsliste: the action items agreed between the customer and SA, each in two lines."""
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -7,10 +9,45 @@ from dash import dcc, html
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.actions import AREA_ALL, AREA_CHOICES
-from pages._grid import export_bar, xlsx_export_button
+from pages._grid import export_bar, grid, xlsx_export_button
 from pages.ids import aktionsliste as Ids
 
 dash.register_page(__name__, path="/aktionsliste", title="Aktionsliste – Kundeportalen", name="Aktionsliste")
+
+COLUMNS: list[dict[str, Any]] = [
+    {"field": "id", "headerName": "Id", "cellRenderer": "AktionToggle", "maxWidth": 110, "minWidth": 90},
+    {"field": "area", "headerName": "Område", "maxWidth": 130},
+    {"field": "unit", "headerName": "Bogføringskreds / løngruppe", "minWidth": 190},
+    {"field": "subject", "headerName": "Emne", "flex": 2},
+    {"field": "deadline", "headerName": "Deadline", "cellRenderer": "AktionDeadline", "minWidth": 225,
+     "cellClassRules": {"aktion-overdue-cell": "params.data && params.data.overdue"}},
+    {"field": "owner", "headerName": "Ansvarlig", "minWidth": 140},
+    {"field": "process_area", "headerName": "Procesområde"},
+    {"field": "status", "headerName": "Status"},
+]
+
+
+def action_grid() -> Any:
+    """Return the two-line action-list grid, empty: a guarded callback fills its rows."""
+    return grid(
+        Ids.GRID,
+        [],
+        COLUMNS,
+        row_id="rid",
+        defaultColDef={"filter": False, "autoHeight": False, "wrapText": False,
+                       "suppressKeyboardEvent": {"function": "aktionKey(params)"}},
+        dashGridOptions={
+            "isFullWidthRow": {"function": "aktionIsDetail(params)"},
+            "fullWidthCellRenderer": "AktionDetail",
+            "isExternalFilterPresent": {"function": "true"},
+            "doesExternalFilterPass": {"function": "aktionFilter(params)"},
+            "postSortRows": {"function": "aktionPostSort(params)"},
+            "getRowHeight": {"function": "aktionRowHeight(params)"},
+            "rowHeight": 44,
+            "suppressCellFocus": False,
+        },
+        className="ag-theme-alpine aktion-grid",
+    )
 
 
 @guarded_layout(Menu.AKTIONSLISTE)
@@ -57,6 +94,13 @@ def layout(ctx: AccessContext, omraade: str | None = None, **_query):
                 dcc.Download(id=Ids.DOWNLOAD_CSV),
                 download_id=Ids.DOWNLOAD_XLSX,
             ),
-            dcc.Loading(html.Div(id=Ids.CONTENT, **{"aria-live": "polite"}), target_components={Ids.CONTENT: "children"}),
+            html.Div(
+                [
+                    html.P(id=Ids.SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
+                    html.Div(id=Ids.EMPTY, **{"aria-live": "polite"}),
+                    html.Div(action_grid(), id=Ids.GRID_WRAP, hidden=True),
+                ],
+                id=Ids.CONTENT,
+            ),
         ]
     )

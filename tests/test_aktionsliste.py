@@ -13,9 +13,10 @@ import pytest
 from tests._components import response_text
 from tests import content_world, world
 
-OUTPUT = "..aktionsliste-content.children...aktionsliste-expand-all.children.."
-OUTPUTS = [{"id": "aktionsliste-content", "property": "children"},
+OUTPUTS = [{"id": "aktionsliste-grid", "property": "rowData"}, {"id": "aktionsliste-summary", "property": "children"},
+           {"id": "aktionsliste-empty", "property": "children"}, {"id": "aktionsliste-grid-wrap", "property": "hidden"},
            {"id": "aktionsliste-expand-all", "property": "children"}]
+OUTPUT = ".." + "...".join(f"{o['id']}.{o['property']}" for o in OUTPUTS) + ".."
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
 
 
@@ -41,21 +42,20 @@ def render(dash_client, cvr, area="Alle", closed=None, clicks=0):
     )
 
 
-def export(dash_client, kind, cvr, area="Alle", closed=None):
+def export(dash_client, kind, cvr, area="Alle", closed=None, virtual_rows=None):
     return dash_client.call(
         f"aktionsliste-download-{kind}.data", {"id": f"aktionsliste-download-{kind}", "property": "data"},
         [{"id": f"aktionsliste-export-{kind}", "property": "n_clicks", "value": 1}],
         [{"id": "aktionsliste-area", "property": "value", "value": area},
          {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
+         {"id": "aktionsliste-grid", "property": "virtualRowData", "value": virtual_rows},
          cvr_state(cvr)],
         changed=[f"aktionsliste-export-{kind}.n_clicks"],
     )
 
 
 def grid_rows(response):
-    content = response.get_json()["response"]["aktionsliste-content"]["children"]
-    grid = content["props"]["children"][1]
-    return grid["props"]["rowData"]
+    return response.get_json()["response"]["aktionsliste-grid"]["rowData"]
 
 
 def text(response) -> str:
@@ -173,6 +173,23 @@ def test_xlsx_export_has_both_lines_and_honours_filters(login, dash_client, cont
     subjects = {r[header.index("Emne")] for r in rows}
     assert subjects == {"Afstemning af bankkonti", "Lukket emne om kreditorer"}
     assert "Dobbeltbetaling undersøgt." in {r[header.index("Beskrivelse")] for r in rows}
+
+
+def test_export_follows_the_grids_order_but_only_reads_own_rows(login, dash_client, content):
+    login(world.LAESER_A)
+    shown = grid_rows(render(dash_client, world.CVR_A))
+    mains = [r for r in shown if r["kind"] == "main"]
+    # The browser sorted the grid descending; a forged row names an item of customer B.
+    virtual = [{"kind": "main", "id": content.actions["b_item"]}]
+    virtual += [r | {"subject": "forfalsket"} for r in reversed(mains)] + [r for r in shown if r["kind"] == "detail"]
+    body, _ = download(export(dash_client, "csv", world.CVR_A, virtual_rows=virtual))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert [int(r["Id"]) for r in rows] == [r["id"] for r in reversed(mains)]
+    assert "forfalsket" not in body.decode("utf-8-sig") and content_world.SECRET_B.encode() not in body
+    # Without the grid's rows (not drawn yet) the export keeps the list's own order.
+    body, _ = download(export(dash_client, "csv", world.CVR_A, virtual_rows={"x": 1}))
+    assert [int(r["Id"]) for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")] \
+        == [r["id"] for r in mains]
 
 
 def test_csv_cells_cannot_become_formulas():

@@ -101,6 +101,12 @@ def test_aktionsliste_fold_filter_sort_export(content, live_server, page):
     order = list(dict.fromkeys(order))
     assert [rid[0] for rid in order] == ["m", "d", "m", "d"]
     assert order[0][2:] == order[1][2:] and order[2][2:] == order[3][2:]
+    # Folding all in and out again keeps the sort the user chose (the grid is not rebuilt).
+    page.get_by_role("button", name="Fold alle sammen").click()
+    page.wait_for_function("() => document.querySelectorAll('.aktion-detail').length === 0")
+    page.get_by_role("button", name="Udvid alle").click()
+    page.wait_for_function("() => document.querySelectorAll('.aktion-detail').length === 2")
+    assert grid.get_by_role("columnheader", name="Emne").get_attribute("aria-sort") == "ascending"
     page.get_by_role("button", name="Fold alle sammen").wait_for()
 
     # Filters: Løn only; then Regnskab with closed items.
