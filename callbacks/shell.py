@@ -23,19 +23,30 @@ def _cvr_from_search(search: str | None) -> str | None:
     return cvr if valid_cvr_format(cvr) else None
 
 
+def _unit_from_search(ctx: AccessContext, cvr: str, search: str | None) -> str | None:
+    values = parse_qs((search or "").lstrip("?")).get("enhed", [])
+    unit = values[0] if len(values) == 1 else None
+    return unit if customers.unit_kind(ctx.scope, cvr, unit) else None
+
+
 @portal_callback(
     output=dict(nav=Output(Shell.NAV, "children"), label=Output(Shell.CONTEXT_LABEL, "children")),
     inputs=dict(pathname=Input(Shell.LOCATION, "pathname"), search=Input(Shell.LOCATION, "search")),
     menu=None,
 )
 def update_nav(ctx: AccessContext, pathname: str | None, search: str | None):
-    """Show the menu items the user's rights open for the customer in the URL."""
+    """Show the menu items the user's rights open for the customer in the URL (and its chosen unit)."""
     cvr = _cvr_from_search(search) or default_cvr(ctx.user)
     name = customers.customer_name(ctx.scope, cvr) if cvr else None
     if name is None:
         cvr = None
+    query = {"cvr": cvr}
+    unit = _unit_from_search(ctx, cvr, search) if cvr else None
+    if unit:
+        # The unit chosen in the search box goes along to the next page (Drejebøger opens it).
+        query["enhed"] = unit
     links = [
-        dbc.NavItem(dbc.NavLink(item.label, href=f"{item.path}?{urlencode({'cvr': cvr})}", active=pathname == item.path))
+        dbc.NavItem(dbc.NavLink(item.label, href=f"{item.path}?{urlencode(query)}", active=pathname == item.path))
         for item in open_menu_items(ctx.user, cvr)
     ]
     links.append(dbc.NavItem(dbc.NavLink("Kontakt dit team", href=f"/kontakt?{urlencode({'cvr': cvr})}" if cvr else "/kontakt")))

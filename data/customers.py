@@ -63,6 +63,18 @@ def unit_customer(scope: AccessScope, code: str) -> str | None:
     return None
 
 
+def unit_kind(scope: AccessScope, cvr: str, code: Any) -> str | None:
+    """Return 'regnskab' for an accounting unit of `cvr`, 'loen' for a payroll group, else None."""
+    if not isinstance(code, str) or not code or len(code) > 20:
+        return None
+    for model, kind in ((AccountingUnit, "regnskab"), (PayrollGroup, "loen")):
+        found = get_session().scalar(
+            select(model.code).where(scope.clause(model.cvr), model.cvr == cvr, model.code == code))
+        if found:
+            return kind
+    return None
+
+
 def master_data(scope: AccessScope, cvr: str) -> dict[str, Any] | None:
     """Return the Generelt facts of customer `cvr` (None when outside `scope` or unknown)."""
     stmt = (

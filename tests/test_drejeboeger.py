@@ -269,6 +269,48 @@ def test_huge_query_values_are_bounded(login, dash_client, content):
     assert page.status_code == 200 and b"q" * 200 not in page.data and b"e" * 200 not in page.data
 
 
+def _stores(page_response) -> dict:
+    import json
+
+    layout = json.loads(page_response.data)["response"]["_pages_content"]["children"]
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if node.get("type") == "Store":
+                found[props.get("id")] = props.get("data")
+            if node.get("type") == "RadioItems":
+                found[props.get("id")] = props.get("value")
+            for value in props.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(layout)
+    return found
+
+
+@pytest.mark.parametrize("unit, tab_key, shown", [
+    ("LG100", "loen", "Løngrupper"),
+    ("10002", "regnskab", "Der er endnu ingen drejebog for Finans på 10002 SA Projekter"),
+])
+def test_unit_from_the_search_box_opens_its_tab(login, dash_client, content, unit, tab_key, shown):
+    # The search box puts only ?enhed= in the URL: the page opens the tab of the unit's kind on it.
+    login(world.LAESER_A)
+    stores = _stores(dash_client.page("/drejeboeger", f"?cvr={world.CVR_A}&enhed={unit}"))
+    assert stores["drejeboeger-selection"]["fane"] == tab_key and stores["drejeboeger-tabs"] == tab_key
+    body = text(tab(dash_client, tab_key, world.CVR_A, stores["drejeboeger-selection"]))
+    assert "findes ikke" not in body and shown in body
+
+
+def test_unit_of_another_customer_opens_no_tab_of_it(login, dash_client, content):
+    login(world.LAESER_A)
+    stores = _stores(dash_client.page("/drejeboeger", f"?cvr={world.CVR_A}&enhed=20001"))
+    assert stores["drejeboeger-tabs"] == "regnskab" and stores["drejeboeger-selection"]["fane"] is None
+
+
 def test_admin_ab_reads_b_with_b_in_context(login, dash_client, content):
     login(world.ADMIN_AB)
     body = text(tab(dash_client, "regnskab", world.CVR_B))

@@ -48,6 +48,20 @@ def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, c
     assert got == sorted(want, key=order.index)
 
 
+def _hrefs(response):
+    body = response.get_json()["response"]["shell-nav"]["children"]
+    return [item["props"]["children"]["props"]["href"] for item in body]
+
+
+def test_menu_links_keep_the_chosen_unit_of_the_customer(login, dash_client):
+    login(world.ADMIN_AB)
+    hrefs = _hrefs(nav(dash_client, f"?cvr={world.CVR_A}&enhed=10001"))
+    assert f"/drejeboeger?cvr={world.CVR_A}&enhed=10001" in hrefs
+    # A unit of another customer (or a made-up one) is not carried along.
+    for unit in ("20001", "x" * 50, "LG999"):
+        assert all("enhed" not in h for h in _hrefs(nav(dash_client, f"?cvr={world.CVR_A}&enhed={unit}")))
+
+
 def test_single_customer_user_lands_on_it(login, dash_client):
     login(world.LAESER_A)
     response = nav(dash_client, "")
