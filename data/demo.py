@@ -585,6 +585,8 @@ class _Seeder:
                 granted = self.today - dt.timedelta(days=rng.randint(60, 900))
                 if i == 0 and plan.rich:
                     expires = self.today - dt.timedelta(days=rng.randint(10, 200))  # expired
+                    # Granted at least a month before it ran out.
+                    granted = min(granted, expires - dt.timedelta(days=30))
                 elif i == 1 and plan.rich:
                     expires = self.today + dt.timedelta(days=rng.randint(20, 120))
                 else:
@@ -627,12 +629,16 @@ class _Seeder:
                                   rng.choice(("Driftsmøde", "Driftsmøde", "Statusmøde løn", "Kundemøde"))))
                 if rng.random() < 0.5:
                     dates.append((self.today + dt.timedelta(days=rng.randint(5, 90)), "Driftsmøde"))
+            titles: set[str] = set()
             for day, kind in sorted(dates):
                 while day.weekday() >= 5:
                     day += dt.timedelta(days=1)
                 held = _local(day, rng.choice((9, 10, 13, 14)), rng.choice((0, 0, 30)))
                 quarter = (day.month - 1) // 3 + 1
                 title = f"{kind} {plan.short} – Q{quarter} {day.year}" if kind == "Driftsmøde" else f"{kind} {day.year}"
+                if title in titles:
+                    continue  # one driftsmøde a quarter, one kundemøde a year
+                titles.add(title)
                 meeting = Meeting(cvr=plan.cvr, held_at=held, title=title, kind=kind)
                 self.session.add(meeting)
                 past = day < self.today
@@ -647,8 +653,9 @@ class _Seeder:
                 count += 1
             # One flush per customer gives every meeting and file its id.
             self.session.flush()
-            for meeting, doc, title, row in pending:
-                self.session.add(MeetingDocument(meeting_id=meeting.id, kind=doc, title=title, file_id=row.id))
+            for meeting, doc, _pdf_title, row in pending:
+                # The page puts the kind in front ("Dagsorden: …"): the link names the meeting.
+                self.session.add(MeetingDocument(meeting_id=meeting.id, kind=doc, title=meeting.title, file_id=row.id))
         self.counts["meetings"] = count
 
     def _meeting_document(self, rng: random.Random, plan: CustomerPlan, meeting_title: str, meeting_kind: str,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from auth.access import AccessScope
 from data.db import get_session
 from data.models import Meeting, MeetingDocument, StoredFile
+from data.workdays import DANISH_TZ
 
 # Document kinds in the order the page lists them, with their Danish labels.
 DOCUMENT_KINDS: dict[str, str] = {"dagsorden": "Dagsorden", "materiale": "Materiale", "referat": "Referat"}
@@ -24,10 +25,15 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
+def _danish_year(value: dt.datetime) -> int:
+    # A meeting at 00:30 on 1 January Danish time is stored on 31 December in UTC.
+    return _aware(value).astimezone(DANISH_TZ).year
+
+
 def meeting_years(scope: AccessScope, cvr: str) -> list[int]:
     """Return the years in which customer `cvr` (inside `scope`) has meetings, newest first."""
     stmt = select(Meeting.held_at).where(scope.clause(Meeting.cvr), Meeting.cvr == cvr)
-    years = {_aware(held).year for held in get_session().scalars(stmt)}
+    years = {_danish_year(held) for held in get_session().scalars(stmt)}
     return sorted(years, reverse=True)
 
 
@@ -59,7 +65,7 @@ def meetings(scope: AccessScope, cvr: str, year: int | None = None,
         .order_by(Meeting.held_at.desc(), Meeting.id.desc())
     )
     session = get_session()
-    rows = [m for m in session.scalars(stmt) if year is None or _aware(m.held_at).year == year]
+    rows = [m for m in session.scalars(stmt) if year is None or _danish_year(m.held_at) == year]
     file_ids = {d.file_id for m in rows for d in m.documents}
     files: dict[int, StoredFile] = {}
     if file_ids:

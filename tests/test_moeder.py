@@ -115,3 +115,23 @@ def test_admin_ab_sees_b_only_with_b_in_context(login, dash_client, content):
     login(world.ADMIN_AB)
     body = text(meetings(dash_client, world.CVR_B))
     assert f"Møde {content_world.SECRET_B}" in body and "Statusmøde marts" not in body
+
+
+def test_meeting_years_are_danish_years(app):
+    # 31 Dec 23:30 UTC is 00:30 on New Year's Day in Copenhagen: a meeting of the new year.
+    import datetime as dt
+
+    from auth.access import AccessScope
+    from data import meetings
+    from data.db import get_session
+    from data.models import Meeting
+
+    with app.app_context():
+        session = get_session()
+        session.add(Meeting(cvr=world.CVR_A, held_at=dt.datetime(2024, 12, 31, 23, 30, tzinfo=dt.timezone.utc),
+                            title="Nytårsmøde", kind="Kundemøde"))
+        session.commit()
+        scope = AccessScope.single(world.CVR_A)
+        assert meetings.meeting_years(scope, world.CVR_A) == [2025]
+        assert [m["title"] for m in meetings.meetings(scope, world.CVR_A, 2025)["past"]] == ["Nytårsmøde"]
+        assert meetings.meetings(scope, world.CVR_A, 2024)["past"] == []
