@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
@@ -131,9 +132,18 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
     meta = [f"Version {item['version']}"]
     if item["valid_from"]:
         meta.append(f"gældende fra {da_date(item['valid_from'])}")
+    upcoming = agreements.upcoming_agreement(ctx.scope, ctx.cvr, key)
+    notice = None
+    if upcoming is not None:
+        state = "er underskrevet" if upcoming["customer_signed_at"] and upcoming["sa_signed_at"] \
+            else "afventer underskrift"
+        notice = dbc.Alert(f"En ny version (version {upcoming['version']}) gælder fra "
+                           f"{da_date(upcoming['valid_from'])} og {state}. Indtil da gælder aftalen herunder.",
+                           color="info", className="mb-2")
     paragraphs = [p.strip() for p in item["body"].replace("\r\n", "\n").split("\n\n") if p.strip()]
     return html.Div(
         [
+            notice,
             html.Div(
                 [
                     _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"]),

@@ -24,20 +24,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
-def agreement(scope: AccessScope, cvr: str, key: str) -> dict[str, Any] | None:
-    """Return the current agreement of kind `key` ('kundeaftale'/'databehandleraftale') for `cvr` in `scope`."""
-    kind = AGREEMENT_KINDS.get(key) if isinstance(key, str) else None
-    if kind is None:
-        return None
-    stmt = (
-        select(Agreement)
-        .where(scope.clause(Agreement.cvr), Agreement.cvr == cvr, Agreement.kind == kind)
-        .order_by(Agreement.valid_from.desc().nulls_last(), Agreement.id.desc())
-        .limit(1)
-    )
-    row = get_session().scalar(stmt)
-    if row is None:
-        return None
+def _agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
     return {
         "id": row.id,
         "cvr": row.cvr,
@@ -54,6 +41,40 @@ def agreement(scope: AccessScope, cvr: str, key: str) -> dict[str, Any] | None:
         "customer_signed_at": _aware(row.customer_signed_at),
         "signed_file_id": row.signed_file_id,
     }
+
+
+def _versions(scope: AccessScope, cvr: str, key: str):
+    kind = AGREEMENT_KINDS.get(key) if isinstance(key, str) else None
+    if kind is None:
+        return None
+    return select(Agreement).where(scope.clause(Agreement.cvr), Agreement.cvr == cvr, Agreement.kind == kind)
+
+
+def agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Return the agreement of kind `key` in force for `cvr` in `scope` (else the next one to come), or None."""
+    stmt = _versions(scope, cvr, key)
+    if stmt is None:
+        return None
+    today = today or danish_today()
+    in_force = (Agreement.valid_from.is_(None)) | (Agreement.valid_from <= today)
+    session = get_session()
+    row = session.scalar(stmt.where(in_force).order_by(Agreement.valid_from.desc().nulls_last(), Agreement.id.desc())
+                         .limit(1))
+    if row is None:
+        # Nothing in force yet (a first agreement awaiting its start): show the one that comes first.
+        row = session.scalar(stmt.order_by(Agreement.valid_from.asc(), Agreement.id.desc()).limit(1))
+    return _agreement_dict(row, key) if row is not None else None
+
+
+def upcoming_agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Return the next version of kind `key` for `cvr` that starts after `today` (when one is in force), or None."""
+    current = agreement(scope, cvr, key, today)
+    if current is None or current["valid_from"] is None or current["valid_from"] > (today or danish_today()):
+        return None
+    row = get_session().scalar(
+        _versions(scope, cvr, key).where(Agreement.valid_from > (today or danish_today()))
+        .order_by(Agreement.valid_from.asc(), Agreement.id.desc()).limit(1))
+    return _agreement_dict(row, key) if row is not None else None
 
 
 def agreement_date(item: dict[str, Any]) -> dt.date | None:

@@ -144,6 +144,26 @@ def test_agreement_tab_text_signatures_and_download_link(login, dash_client, con
     assert_no_b(response.data)
 
 
+def test_the_agreement_in_force_is_shown_and_the_next_version_announced(app, login, dash_client, content):
+    from data.db import get_session
+    from data.models import Agreement
+
+    start = dt.date.today() + dt.timedelta(days=60)
+    with app.app_context():
+        session = get_session()
+        session.add(Agreement(cvr=world.CVR_A, kind="customer", title="Kundeaftale", version="4", valid_from=start,
+                              body="Den kommende aftale.", signed_electronically=True))
+        session.commit()
+    login(world.LAESER_A)
+    text = text_of(tab(dash_client, "kundeaftale", world.CVR_A))
+    # Version 3 is in force until version 4 starts; version 4 is named, not shown.
+    assert "Aftalen gælder regnskab og løn." in text and "Den kommende aftale." not in text
+    assert f"En ny version (version 4) gælder fra {start:%d-%m-%Y} og afventer underskrift" in text
+    # The download is the agreement in force.
+    pdf = dash_client.client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}")
+    assert pdf.status_code == 200 and "2022-02-08" in pdf.headers["Content-Disposition"]
+
+
 def test_unsigned_agreement_awaits_signature(login, dash_client, content):
     login(world.LAESER_A)
     text = text_of(tab(dash_client, "databehandleraftale", world.CVR_A))
