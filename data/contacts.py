@@ -431,7 +431,13 @@ def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
         if not _valid_id(version) or contact.version != version:
             raise ContactConflict(contact.updated_by, contact.updated_at)
         # Deleting a contact would remove its SA-only roles, which only SA may do.
-        _check_sa_only(user, [], list(contact.roles))
+        held = sorted(r.name for r in contact.roles if r.sa_only)
+        if held and not _is_sa(user):
+            names = ", ".join(f"»{n}«" for n in held)
+            raise SaOnlyRoleError(
+                f"Kontaktpersonen har rollen {names}, som kun Statens Administration tildeler og fjerner. "
+                f"Skriv til {SA_MAILBOX} for at få kontaktpersonen slettet."
+            )
         before = _snapshot(contact)
         session.execute(delete(ContactRoleAssignment).where(ContactRoleAssignment.contact_id == contact_id))
         result = session.execute(

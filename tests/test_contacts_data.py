@@ -234,8 +234,9 @@ def test_customer_cannot_add_or_remove_sa_only_role_on_change(w):
                                        _raw(name="Primær", role_ids=[w.role_id("Primær lønkontakt")]))
     with pytest.raises(contacts.SaOnlyRoleError):
         contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, sa_given["id"], 1, _raw(name="Primær", role_ids=[]))
-    with pytest.raises(contacts.SaOnlyRoleError):
+    with pytest.raises(contacts.SaOnlyRoleError) as refused:
         contacts.delete_contact(SCOPE_A, world.CVR_A, w.rediger_a, sa_given["id"], 1)
+    assert "»Primær lønkontakt«" in str(refused.value) and "for at få kontaktpersonen slettet" in str(refused.value)
     assert contacts.get_contact(SCOPE_A, world.CVR_A, mine["id"])["roles"] == ["Afstemning Løn"]
     assert contacts.get_contact(SCOPE_A, world.CVR_A, sa_given["id"])["roles"] == ["Primær lønkontakt"]
 
