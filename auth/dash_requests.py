@@ -105,6 +105,41 @@ def payload_problem(body: Any, callback_map: dict) -> str | None:
     return None
 
 
+def _has_nul(value: Any) -> bool:
+    """Tell whether a NUL character hides anywhere in a parsed JSON value (keys included)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _refuse_nul():
+    # No real input holds a NUL, and PostgreSQL refuses one in any text parameter (a 500 deep in a
+    # query): refuse it once, at the door, in the query string, a form or a callback payload.
+    values = [*request.args.values(), *request.args.keys()]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.values(), *request.form.keys()]
+    if any("\x00" in v for v in values):
+        return _bad_request("NUL in query or form")
+    return None
+
+
+def _bad_request(problem: str):
+    current_app.logger.warning("refused request: %s", problem)
+    if request.path.startswith("/_dash-"):
+        return jsonify(error=BAD_REQUEST), 400
+    return (f"<!DOCTYPE html><html lang=\"da\"><title>Ugyldig forespørgsel</title><h1>Ugyldig forespørgsel</h1>"
+            f"<p>{BAD_REQUEST} Gå tilbage, og prøv igen.</p></html>"), 400
+
+
 def _validate_update_request():
     if request.path != UPDATE_PATH or request.method != "POST":
         return None
@@ -115,6 +150,8 @@ def _validate_update_request():
         # JSON nested deeper than the parser's recursion limit: malformed, not a server error.
         body = None
     problem = payload_problem(body, dash_app.callback_map)
+    if problem is None and _has_nul(body):
+        problem = "NUL in payload"
     if problem is not None:
         current_app.logger.warning("refused callback payload: %s", problem)
         return jsonify(error=BAD_REQUEST), 400
@@ -136,5 +173,6 @@ def _error(exc: Exception):
 
 def init_app(server: Flask) -> None:
     """Validate callback payloads (after Dash's own request hooks); answer errors without tracebacks."""
+    server.before_request(_refuse_nul)
     server.before_request(_validate_update_request)
     server.register_error_handler(Exception, _error)

@@ -16,6 +16,8 @@ SEARCH_LIMIT = 25
 
 
 def _like_pattern(text: str) -> str:
+    # Control characters are never part of a name or CVR, and PostgreSQL refuses NUL in text outright.
+    text = "".join(ch for ch in text if ch >= " " and ch != "\x7f")
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

@@ -14,7 +14,10 @@ from pages.ids import shell as Shell
 
 def _logout_form() -> html.Form:
     # Signing out is a POST with the CSRF token (GET /logout only asks), so no other site can do it.
-    token = generate_csrf() if has_request_context() else ""
+    # Only for a signed-in user: Dash also builds the layout once to validate it, on whatever request
+    # comes first (the health probe, say), and that must not start a session.
+    signed_in = has_request_context() and current_user.is_authenticated
+    token = generate_csrf() if signed_in else ""
     return html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=token),

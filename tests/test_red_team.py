@@ -155,3 +155,35 @@ def test_customer_choice_keeps_the_current_page(login, dash_client):
     login(world.ADMIN_AB)
     response = navigate(dash_client, world.CVR_B, pathname="/stamdata", search=f"?cvr={world.CVR_A}")
     assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"
+
+
+# --- NUL characters (PostgreSQL refuses them in any text parameter) -----------------------------------
+
+
+def test_nul_in_a_callback_payload_gets_400(login, dash_client):
+    login(world.ADMIN_AB)
+    response = dash_client.call(
+        "..shell-search-customer.options...shell-search-customer.value..",
+        [{"id": "shell-search-customer", "property": "options"}, {"id": "shell-search-customer", "property": "value"}],
+        [{"id": "shell-search-customer", "property": "search_value", "value": "Stat\x00ens"},
+         {"id": "_pages_location", "property": "search", "value": ""}],
+        [{"id": "shell-search-customer", "property": "value", "value": None}],
+        changed=["shell-search-customer.search_value"],
+    )
+    assert response.status_code == 400 and "Ugyldig" in response.get_json()["error"]
+
+
+def test_nul_in_a_form_or_query_gets_400(client, login, dash_client):
+    refused = client.post("/login", data={"email": "laeser\x00@example.dk", "password": world.PASSWORD})
+    assert refused.status_code == 400 and "Ugyldig forespørgsel" in refused.get_data(as_text=True)
+    login(world.LAESER_A)
+    assert client.get("/stamdata?cvr=%00").status_code == 400
+
+
+def test_search_text_with_control_characters_finds_by_the_rest(app):
+    from auth.access import AccessScope
+    from data import customers
+
+    with app.app_context():
+        rows = customers.search_customers(AccessScope(all_customers=True), "Statens\x01 Adm")
+        assert [r["cvr"] for r in rows] == [world.CVR_A]
