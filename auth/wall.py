@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from auth.access import AccessDenied, NotSignedIn
+from auth.dash_requests import danish_http_error
 from auth.session import enforce_timeouts
 
 # Exact paths and prefixes reachable without signing in.
@@ -45,9 +46,7 @@ def _wall():
 
 
 def _json_error(exc: HTTPException):
-    if _is_dash_endpoint(request.path) or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=exc.description), exc.code
-    return exc
+    return danish_http_error(exc)
 
 
 def init_app(app: Flask) -> None:

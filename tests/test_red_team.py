@@ -187,3 +187,28 @@ def test_search_text_with_control_characters_finds_by_the_rest(app):
     with app.app_context():
         rows = customers.search_customers(AccessScope(all_customers=True), "Statens\x01 Adm")
         assert [r["cvr"] for r in rows] == [world.CVR_A]
+
+
+# --- errors are answered in Danish ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, path, code, title", [
+    ("POST", "/health", 405, "Ikke tilladt"),
+    ("GET", "/assets/findes-ikke.css", 404, "Siden findes ikke"),
+    ("GET", f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_B}", 403, "Ingen adgang"),
+])
+def test_http_errors_are_danish_pages(login, client, method, path, code, title):
+    login(world.LAESER_A)
+    response = client.open(path, method=method)
+    assert response.status_code == code
+    page = response.get_data(as_text=True)
+    assert '<html lang="da">' in page and f"<h1>{title}</h1>" in page
+    for english in ("Not Found", "Method Not Allowed", "Forbidden", "check your spelling"):
+        assert english not in page
+
+
+def test_http_errors_for_json_clients_are_danish_json(login, client):
+    login(world.LAESER_A)
+    response = client.post("/health", headers={"Accept": "application/json"})
+    assert response.status_code == 405 and response.get_json() == {"error": "Siden kan ikke bruges på den måde."}
+    assert "GET" in response.headers["Allow"] and "POST" not in response.headers["Allow"]
