@@ -66,7 +66,7 @@ def history_modal(modal_id: str, title_id: str, body_id: str, close_id: str, tit
     """Return a closed, scrollable modal that shows one record's history."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(title, id=title_id, tag="h2", className="h5")),
+            dbc.ModalHeader(dbc.ModalTitle(title, id=title_id, tag="h2", className="h5"), close_button=False),
             dbc.ModalBody(html.Div(id=body_id)),
             dbc.ModalFooter(dbc.Button("Luk", id=close_id, color="secondary")),
         ],

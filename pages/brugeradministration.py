@@ -66,7 +66,7 @@ def user_form() -> dbc.Modal:
     ]
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Opret bruger", id=Ids.FORM_TITLE, tag="h2", className="h5")),
+            dbc.ModalHeader(dbc.ModalTitle("Opret bruger", id=Ids.FORM_TITLE, tag="h2", className="h5"), close_button=False),
             dbc.ModalBody(body),
             dbc.ModalFooter(
                 [
@@ -88,7 +88,7 @@ def confirm_modal() -> dbc.Modal:
     """Return the confirmation asked before deactivating, reactivating or removing access."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Bekræft", id=Ids.CONFIRM_TITLE, tag="h2", className="h5")),
+            dbc.ModalHeader(dbc.ModalTitle("Bekræft", id=Ids.CONFIRM_TITLE, tag="h2", className="h5"), close_button=False),
             dbc.ModalBody([dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False, fade=False), html.P(id=Ids.CONFIRM_TEXT)]),
             dbc.ModalFooter(
                 [

@@ -7,6 +7,7 @@ from dash import dcc, html
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data.rules import add_months, latest_closed_month
+from pages._shell import DROPDOWN_LABELS
 from pages._format import da_month
 from pages.ids import information as Ids
 
@@ -35,7 +36,7 @@ def layout(ctx: AccessContext, **_query):
                     html.Div(
                         [
                             html.Label("Periode", htmlFor=Ids.PERIOD, className="me-2 mb-0"),
-                            dcc.Dropdown(id=Ids.PERIOD, options=options, value=options[0]["value"], clearable=False,
+                            dcc.Dropdown(labels=DROPDOWN_LABELS, id=Ids.PERIOD, options=options, value=options[0]["value"], clearable=False,
                                          searchable=False, className="information-period"),
                             dbc.Button("Eksportér CSV", id=Ids.EXPORT_CSV, color="secondary", outline=True, size="sm",
                                        className="ms-3", n_clicks=0),

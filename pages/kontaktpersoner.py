@@ -94,7 +94,7 @@ def contact_form() -> dbc.Modal:
     ]
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE, tag="h2", className="h5")),
+            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE, tag="h2", className="h5"), close_button=False),
             dbc.ModalBody(body),
             dbc.ModalFooter(
                 [
@@ -116,7 +116,7 @@ def confirm_delete() -> dbc.Modal:
     """Return the delete confirmation modal."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson", id=Ids.CONFIRM_TITLE, tag="h2", className="h5")),
+            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson", id=Ids.CONFIRM_TITLE, tag="h2", className="h5"), close_button=False),
             dbc.ModalBody(
                 [
                     dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False),

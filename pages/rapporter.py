@@ -9,6 +9,7 @@ from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
 from data import kpi, reports
 from data.rules import latest_closed_month
+from pages._shell import DROPDOWN_LABELS
 from pages._grid import grid
 from pages.ids import rapporter as Ids
 
@@ -38,13 +39,13 @@ def layout(ctx: AccessContext, **_query):
             html.H1("KPI - Dashboard", className="h3"),
             html.Div(
                 [
-                    _labelled("År", Ids.YEAR, dcc.Dropdown(
+                    _labelled("År", Ids.YEAR, dcc.Dropdown(labels=DROPDOWN_LABELS, 
                         id=Ids.YEAR, options=[{"label": str(y), "value": y} for y in sorted(years, reverse=True)],
                         value=default_year, clearable=False, searchable=False)),
-                    _labelled("Område", Ids.AREA, dcc.Dropdown(
+                    _labelled("Område", Ids.AREA, dcc.Dropdown(labels=DROPDOWN_LABELS, 
                         id=Ids.AREA, options=[{"label": "Alle områder", "value": "alle"}]
                         + [{"label": a, "value": a} for a in AREAS], value="alle", clearable=False, searchable=False)),
-                    _labelled("Bogføringskreds / løngruppe", Ids.UNIT, dcc.Dropdown(
+                    _labelled("Bogføringskreds / løngruppe", Ids.UNIT, dcc.Dropdown(labels=DROPDOWN_LABELS, 
                         id=Ids.UNIT, options=[{"label": "Alle", "value": "alle"}]
                         + [{"label": f"{u['code']} – {u['name']}", "value": u["code"]} for u in units],
                         value="alle", clearable=False)),
@@ -65,7 +66,7 @@ def layout(ctx: AccessContext, **_query):
             grid(Ids.GRID, [], kpi_columns(ctx.user.is_sa), row_id="code",
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
-            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displaylogo": False}, figure={"data": [], "layout": {}})),
+            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displayModeBar": False}, figure={"data": [], "layout": {}})),
             # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
             html.Div(id=Ids.CHART_TABLE, className="mb-3"),
             html.Div(
@@ -73,10 +74,10 @@ def layout(ctx: AccessContext, **_query):
                     html.Div(
                         [
                             html.H2("Fordeling af behandlingstid", className="h5"),
-                            _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(
+                            _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(labels=DROPDOWN_LABELS, 
                                 id=Ids.GOAL, options=goals, value=goals[0]["value"] if goals else None,
                                 clearable=False)),
-                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displaylogo": False},
+                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displayModeBar": False},
                                                   figure={"data": [], "layout": {}})),
                             html.Div(id=Ids.HISTOGRAM_TABLE),
                         ],
@@ -87,7 +88,7 @@ def layout(ctx: AccessContext, **_query):
                             html.H2("Sagerne bag tallene", className="h5"),
                             html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på.",
                                    className="small text-muted"),
-                            _labelled("Måned", Ids.DRILL_MONTH, dcc.Dropdown(id=Ids.DRILL_MONTH, options=[],
+                            _labelled("Måned", Ids.DRILL_MONTH, dcc.Dropdown(labels=DROPDOWN_LABELS, id=Ids.DRILL_MONTH, options=[],
                                                                              clearable=False)),
                             dbc.Button("Hent sager (CSV)", id=Ids.DRILL_BUTTON, color="primary", size="sm",
                                        className="mt-2", n_clicks=0),
