@@ -14,9 +14,13 @@ from dash.exceptions import DependencyException
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
+from data.team import support_email
+
 UPDATE_PATH = "/_dash-update-component"
 BAD_REQUEST = "Ugyldig forespørgsel."
-SERVER_ERROR = "Der opstod en fejl. Prøv igen, eller kontakt kundeportal@statens-adm.dk."
+def server_error() -> str:
+    """Return the message of an unexpected error, naming the support address."""
+    return f"Der opstod en fejl. Prøv igen, eller kontakt {support_email()}."
 
 
 def _declared_id(dep_id: Any) -> Any:
@@ -210,8 +214,8 @@ def _error(exc: Exception):
         return danish_http_error(exc)
     current_app.logger.exception("request failed: %s", request.path)
     if dash_endpoint:
-        return jsonify(error=SERVER_ERROR), 500
-    return f"<!DOCTYPE html><html lang=\"da\"><title>Fejl</title><h1>Der opstod en fejl</h1><p>{SERVER_ERROR}</p></html>", 500
+        return jsonify(error=server_error()), 500
+    return f"<!DOCTYPE html><html lang=\"da\"><title>Fejl</title><h1>Der opstod en fejl</h1><p>{server_error()}</p></html>", 500
 
 
 def init_app(server: Flask) -> None:

@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu, Right
 from data import users
+from data.team import support_email
 from pages._format import da_date, local
 from pages._history import history_table
 from pages.ids import brugeradministration as Ids
@@ -196,7 +197,7 @@ FORM_OUTPUTS: dict[str, Output] = {
 
 
 SHARED_NOTE = ("Brugeren har også adgang hos andre kunder. Navn og B-nummer kan derfor kun ændres af "
-               f"Statens Administration ({users.SA_MAILBOX}); du kan ændre rettighederne på dine CVR-numre.")
+               f"Statens Administration ({support_email()}); du kan ændre rettighederne på dine CVR-numre.")
 
 
 def _unchanged() -> dict[str, Any]:

@@ -22,7 +22,8 @@ from auth.access import AccessDenied, AccessScope
 from data import audit
 from data.db import get_session
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
-from data.roles_catalogue import SA_MAILBOX, TAB_LABELS
+from data.roles_catalogue import TAB_LABELS
+from data.team import support_email
 
 ENTITY = "contact"
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -318,7 +319,7 @@ def _check_sa_only(user: Any, requested: list[ContactRole], current: list[Contac
         names = ", ".join(f"»{n}«" for n in sorted(changed))
         raise SaOnlyRoleError(
             f"Rollen {names} tildeles og vedligeholdes kun af Statens Administration. "
-            f"Skriv til {SA_MAILBOX} for ændringer."
+            f"Skriv til {support_email()} for ændringer."
         )
 
 
@@ -436,7 +437,7 @@ def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
             names = ", ".join(f"»{n}«" for n in held)
             raise SaOnlyRoleError(
                 f"Kontaktpersonen har rollen {names}, som kun Statens Administration tildeler og fjerner. "
-                f"Skriv til {SA_MAILBOX} for at få kontaktpersonen slettet."
+                f"Skriv til {support_email()} for at få kontaktpersonen slettet."
             )
         before = _snapshot(contact)
         session.execute(delete(ContactRoleAssignment).where(ContactRoleAssignment.contact_id == contact_id))

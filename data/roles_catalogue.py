@@ -19,8 +19,6 @@ TAB_REGNSKAB = "regnskab"
 TAB_LOEN = "loen"
 TAB_LABELS: dict[str, str] = {TAB_GENERELT: "Generelt", TAB_REGNSKAB: "Regnskab", TAB_LOEN: "Løn"}
 
-SA_MAILBOX = "kundeportal@statens-adm.dk"
-
 
 @dataclass(frozen=True)
 class RoleSpec:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from auth.access import AccessScope
 from data.db import get_session
 from data.models import TeamMember
 
-SUPPORT_EMAIL = "kundeportal@statens-adm.dk"
+DEFAULT_SUPPORT_EMAIL = "kundeportal@statens-adm.dk"
+
+
+def support_email() -> str:
+    """Return the address users are told to write to (the SUPPORT_EMAIL setting)."""
+    if has_app_context():
+        return current_app.config.get("SUPPORT_EMAIL") or DEFAULT_SUPPORT_EMAIL
+    return DEFAULT_SUPPORT_EMAIL
 
 
 def team_members(scope: AccessScope, cvr: str) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from data import audit
 from data.db import get_session
 from data.mail import MailError, send_mail
 from data.models import Customer, Grant, User
+from data.team import support_email
 
 ENTITY = "user"
 
@@ -44,7 +45,6 @@ B_NUMBER_PATTERN = re.compile(r"^B[0-9]{1,19}$")
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
-SA_MAILBOX = "kundeportal@statens-adm.dk"
 
 
 class UserAdminError(Exception):
@@ -91,7 +91,7 @@ class UserInput:
 
 
 B_NUMBER_KEPT = ("B-nummeret er ikke ændret: brugeren findes allerede, og B-nummeret på en eksisterende bruger "
-                 f"ændres af Statens Administration ({SA_MAILBOX}).")
+                 "ændres af Statens Administration ({mailbox}).")
 
 
 @dataclass(frozen=True)
@@ -436,7 +436,7 @@ def welcome_mail(name: str, email: str, password: str, customers: list[str]) -> 
         lines += ["", "Du har adgang til:", *[f"- {c}" for c in customers]]
     lines += [
         "",
-        f"Har du spørgsmål, kan du skrive til {SA_MAILBOX}.",
+        f"Har du spørgsmål, kan du skrive til {support_email()}.",
         "",
         "Venlig hilsen",
         "Statens Administration",
@@ -524,7 +524,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
                 if not user.b_number and not _has_grants_outside(session, scope, user.id):
                     user.b_number = data.b_number
                 else:
-                    notes = (B_NUMBER_KEPT,)
+                    notes = (B_NUMBER_KEPT.format(mailbox=support_email()),)
             action = "grant"
         current = _scoped_grants(session, scope, user.id)
         for group in data.groups:
@@ -595,7 +595,7 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
             # Name and B-number belong to the person, not to one customer: changing them here would change
             # what other customers see and whether Rapporter opens there. Which customers is not said.
             shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
-                      f"Statens Administration ({SA_MAILBOX}).")
+                      f"Statens Administration ({support_email()}).")
             errors = {}
             if data.name != " ".join((user.name or "").split()):
                 errors["name"] = shared
@@ -656,7 +656,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         if _has_grants_outside(session, scope, user.id):
             raise UserAdminError(
                 "Brugeren har også adgang hos andre kunder og kan kun deaktiveres eller genaktiveres af "
-                f"Statens Administration ({SA_MAILBOX}). Du kan i stedet fjerne brugerens adgang til dit CVR-nummer."
+                f"Statens Administration ({support_email()}). Du kan i stedet fjerne brugerens adgang til dit CVR-nummer."
             )
         if bool(user.is_active) == active:
             return {"id": user.id, "name": user.name, "active": active, "changed": False}

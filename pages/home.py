@@ -5,6 +5,7 @@ from dash import html
 from flask_login import current_user
 
 from auth.access import default_cvr
+from data.team import support_email
 from pages._nav import open_menu_items
 
 dash.register_page(__name__, path="/", title="Kundeportalen", name="Forside")
@@ -26,7 +27,7 @@ def layout(**_query):
             ),
             html.P(
                 "Har du spørgsmål vedrørende anvendelsen af kundeportalen, eller oplever du tekniske "
-                "fejlmeldinger, er du velkommen til at skrive til kundeportal@statens-adm.dk."
+                f"fejlmeldinger, er du velkommen til at skrive til {support_email()}."
             ),
             html.Ul(links, className="home-links") if links else None,
         ]

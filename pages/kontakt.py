@@ -26,7 +26,7 @@ def _support() -> html.Section:
             html.P(
                 [
                     "Har du spørgsmål til Kundeportalen, så skriv til ",
-                    html.A(team.SUPPORT_EMAIL, href=f"mailto:{team.SUPPORT_EMAIL}"),
+                    html.A(team.support_email(), href=f"mailto:{team.support_email()}"),
                     ".",
                 ]
             ),

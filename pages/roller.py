@@ -11,7 +11,8 @@ from flask_login import current_user
 
 from auth.guard import GUARD_MARK, denied_layout
 from data import contacts
-from data.roles_catalogue import CATALOGUE, SA_MAILBOX, assigned_by, tab_labels
+from data.roles_catalogue import CATALOGUE, assigned_by, tab_labels
+from data.team import support_email
 
 dash.register_page(__name__, path="/roller", title="Roller i Kundeportalen – Kundeportalen", name="Roller")
 
@@ -70,7 +71,7 @@ def layout(**_query: Any):
             html.Div([_role_item(r) for r in customer_roles]),
             html.H2("Roller der tildeles af Statens Administration", className="h5 mt-4"),
             html.P(f"Følgende roller tildeles og vedligeholdes af systemadministrator i Statens Administration. "
-                   f"For ændringer sendes en e-mail til {SA_MAILBOX}."),
+                   f"For ændringer sendes en e-mail til {support_email()}."),
             html.Div([_role_item(r) for r in sa_roles]),
         ]
     )

@@ -92,3 +92,18 @@ def test_team_members_query_is_scoped(app, content):
 def test_anonymous_is_redirected(client):
     response = client.get("/kontakt")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.fixture
+def own_support(app_config):
+    """Run the app with another support address (SUPPORT_EMAIL), set before it is built."""
+    app_config["SUPPORT_EMAIL"] = "hjaelp@eksempel.dk"
+    return app_config
+
+
+def test_support_address_comes_from_the_setting(own_support, login, dash_client, content):
+    login(world.LAESER_A)
+    _, text = page(dash_client, f"?cvr={world.CVR_A}")
+    assert "mailto:hjaelp@eksempel.dk" in text and "kundeportal@statens-adm.dk" not in text
+    roles = json.dumps(dash_client.page("/roller", "").get_json(), ensure_ascii=False)
+    assert "hjaelp@eksempel.dk" in roles and "kundeportal@statens-adm.dk" not in roles
