@@ -11,7 +11,17 @@ from stdnum.dk import cvr as stdnum_cvr
 from sqlalchemy import ColumnElement, true
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from auth.rights import MENU_ITEMS, RIGHTS_TABLE, Menu, MenuItem, Right, parse_rights, rights_open_menu
+from auth.rights import (
+    MENU_ITEMS,
+    RIGHTS_TABLE,
+    Action,
+    Menu,
+    MenuItem,
+    Right,
+    parse_rights,
+    rights_open_menu,
+    staff_may,
+)
 
 CVR_PATTERN = re.compile(r"^[0-9]{8}$")
 
@@ -127,6 +137,19 @@ def require_access(user: Any, menu: Menu, cvr: Any) -> AccessScope:
     if not can_access(user, menu, cvr):
         raise AccessDenied()
     return AccessScope.single(cvr)
+
+
+def can_do(user: Any, action: Action) -> bool:
+    """Tell whether `user` may do an SA-only `action` (for what the UI offers)."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    return staff_may(action, bool(getattr(user, "is_sa_staff", False)), bool(getattr(user, "is_sa_admin", False)))
+
+
+def require_action(user: Any, action: Action, message: str | None = None) -> None:
+    """Enforce `can_do`; raise AccessDenied (with `message` when given) when the user may not."""
+    if not can_do(user, action):
+        raise AccessDenied(message) if message else AccessDenied()
 
 
 def menu_items_for(user: Any, cvr: Any) -> list[MenuItem]:

@@ -13,8 +13,9 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from auth.access import can_do
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from auth.rights import Action, Menu
 from data import contacts
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
@@ -144,7 +145,7 @@ def _role_label(role: dict[str, Any]) -> html.Span:
 def _role_options(user: Any) -> tuple[list[dict], list[dict]]:
     """Return (customer role options, SA-only role options); SA-only ones are locked for customers."""
     catalogue = contacts.roles()
-    locked = not getattr(user, "is_sa", False)
+    locked = not can_do(user, Action.ASSIGN_SA_ONLY_ROLES)
     customer = [{"label": _role_label(r), "value": r["id"]} for r in catalogue if not r["sa_only"]]
     sa_only = [{"label": _role_label(r), "value": r["id"], "disabled": locked} for r in catalogue if r["sa_only"]]
     return customer, sa_only

@@ -9,8 +9,9 @@ import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from auth.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from auth.rights import Action, Menu
 from data import kpi, reports
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
@@ -76,9 +77,8 @@ def _month(value: Any) -> dt.date:
 def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
     """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
     medians: dict[int, float] = {}
-    if ctx.user.is_sa:
-        from auth.access import customer_scope
-
+    with_median = can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)
+    if with_median:
         median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=table["goal_id"].tolist())
         medians = dict(zip(median["goal_id"], median["median_achievement"]))
     rows = []
@@ -90,7 +90,7 @@ def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
             "code": record["code"], "title": record["title"], "area": record["area"],
             "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
             "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
-            "median_text": da_percent(medians.get(record["goal_id"])) if ctx.user.is_sa else None,
+            "median_text": da_percent(medians.get(record["goal_id"])) if with_median else None,
         })
     return rows
 

@@ -18,7 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from auth.access import AccessDenied, AccessScope
+from auth.access import AccessDenied, AccessScope, can_do
+from auth.rights import Action
 from data import audit
 from data.db import get_session
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
@@ -296,7 +297,7 @@ def contact_history(scope: AccessScope, cvr: str, contact_id: Any) -> list[dict[
 
 
 def _is_sa(user: Any) -> bool:
-    return bool(getattr(user, "is_sa", False))
+    return can_do(user, Action.ASSIGN_SA_ONLY_ROLES)
 
 
 def _load_roles(session: Session, role_ids: tuple[int, ...]) -> list[ContactRole]:

@@ -21,9 +21,9 @@ from sqlalchemy import delete, func, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auth.access import AccessDenied, AccessScope, menu_scope, valid_cvr_format
+from auth.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
 from auth.passwords import generate_password, hash_password
-from auth.rights import Menu, Right
+from auth.rights import Action, Menu, Right
 from data import audit
 from data.db import get_session
 from data.mail import MailError, send_mail
@@ -115,7 +115,7 @@ def admin_scope(actor: Any) -> AccessScope:
 
 def grantable_rights(actor: Any) -> frozenset[Right]:
     """Return the rights `actor` may give: Læser, Rediger, Rapporter; Administrator only for SA system admins."""
-    if getattr(actor, "is_sa_admin", False):
+    if can_do(actor, Action.GRANT_ADMINISTRATOR):
         return frozenset(Right)
     return CUSTOMER_GRANTABLE
 
@@ -557,7 +557,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
 
 
 def _refuse_sa_target(actor: Any, user: User) -> None:
-    if (user.is_sa_staff or user.is_sa_admin) and not getattr(actor, "is_sa_admin", False):
+    if (user.is_sa_staff or user.is_sa_admin) and not can_do(actor, Action.MAINTAIN_SA_USERS):
         raise UserAdminError("Medarbejdere i Statens Administration vedligeholdes af Statens Administrations "
                              "systemadministrator.")
 
@@ -587,7 +587,7 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
                     if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
             if lost:
                 raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
-        if not getattr(actor, "is_sa_admin", False):
+        if not can_do(actor, Action.GRANT_ADMINISTRATOR):
             dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
             if dropped:
                 raise UserAdminError(ADMIN_ONLY_SA)
@@ -648,7 +648,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
             raise UserAdminError("Du kan ikke deaktivere dig selv.")
         _refuse_sa_target(actor, user)
         grants = _scoped_grants(session, scope, user.id)
-        if not getattr(actor, "is_sa_admin", False):
+        if not can_do(actor, Action.GRANT_ADMINISTRATOR):
             if any(Right.ADMINISTRATOR.value in (g.rights or []) for g in grants.values()):
                 raise UserAdminError("Administratorer deaktiveres og genaktiveres af Statens Administration.")
         # The account is shared with customers the actor does not administer: switching it off would
@@ -691,7 +691,7 @@ def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
         has_admin = Right.ADMINISTRATOR.value in (grant.rights or [])
         if has_admin and user.id == getattr(actor, "id", None):
             raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
-        if has_admin and not getattr(actor, "is_sa_admin", False):
+        if has_admin and not can_do(actor, Action.GRANT_ADMINISTRATOR):
             raise UserAdminError(ADMIN_ONLY_SA)
         before_rights = list(grant.rights or [])
         session.execute(delete(Grant).where(Grant.id == grant.id, Grant.cvr == cvr, scope.clause(Grant.cvr)))

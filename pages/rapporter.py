@@ -5,8 +5,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from auth.access import can_do
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from auth.rights import Action, Menu
 from data import kpi, reports
 from data.rules import latest_closed_month
 from pages._shell import DROPDOWN_LABELS
@@ -63,7 +64,7 @@ def layout(ctx: AccessContext, **_query):
                 className="d-flex flex-wrap gap-3 mb-3 rapporter-filters",
             ),
             html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
-            grid(Ids.GRID, [], kpi_columns(ctx.user.is_sa), row_id="code",
+            grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
             dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displayModeBar": False}, figure={"data": [], "layout": {}})),

@@ -4,8 +4,18 @@ import itertools
 
 import pytest
 
-from auth.access import AccessDenied, AccessScope, NotSignedIn, Principal, can_access, menu_scope, require_access
-from auth.rights import RIGHTS_TABLE, Menu, Right
+from auth.access import (
+    AccessDenied,
+    AccessScope,
+    NotSignedIn,
+    Principal,
+    can_access,
+    can_do,
+    menu_scope,
+    require_access,
+    require_action,
+)
+from auth.rights import RIGHTS_TABLE, SA_ACTIONS, Action, Menu, Right
 
 OWN = "33391005"
 OTHER = "20000007"
@@ -90,3 +100,27 @@ def test_scope_clause_filters_in_sql():
 
     sql = str(select(column("x")).where(AccessScope.single(OWN).clause(column("cvr"))).compile(compile_kwargs={"literal_binds": True}))
     assert "cvr IN ('33391005')" in sql
+
+
+# --- what only SA does ---------------------------------------------------------------------------
+
+SA_ADMIN_ONLY = {Action.GRANT_ADMINISTRATOR, Action.MAINTAIN_SA_USERS}
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("who", ["customer_admin", "sa_staff", "sa_admin", "anonymous"])
+def test_sa_actions_every_kind_of_user(action, who):
+    users = {"customer_admin": principal({OWN: frozenset(Right)}), "sa_staff": principal({}, sa=True),
+             "sa_admin": principal({}, admin=True), "anonymous": None}
+    user = users[who]
+    expected = who == "sa_admin" or (who == "sa_staff" and action not in SA_ADMIN_ONLY)
+    assert can_do(user, action) is expected
+    if expected:
+        require_action(user, action)
+    else:
+        with pytest.raises(AccessDenied):
+            require_action(user, action)
+
+
+def test_every_sa_action_is_in_the_table():
+    assert set(SA_ACTIONS) == set(Action)
