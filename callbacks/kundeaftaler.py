@@ -222,4 +222,15 @@ def export_xlsx(ctx: AccessContext, n_clicks: Any, tab: Any, shown: Any):
     return _grid.send_xlsx(rows, spec["export_columns"], spec["title"], _grid.export_file_name(spec["title"], ctx.cvr))
 
 
-_grid.declare_csv_export(grid_id=Ids.GRID, button_id=Ids.CSV, cvr_store=Ids.CVR, menu=Menu.KUNDEAFTALER)
+@portal_callback(
+    output=Output(Ids.GRID, "exportDataAsCsv"),
+    inputs=dict(n_clicks=Input(Ids.CSV, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.KUNDEAFTALER,
+    prevent_initial_call=True,
+)
+def export_csv(ctx: AccessContext, n_clicks: Any) -> bool:
+    """Ask the browser's grid to export what it shows as CSV; raises AccessDenied without the right."""
+    if not n_clicks:
+        raise PreventUpdate
+    return True

@@ -36,7 +36,7 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
          "phone": da_phone(c["phone"]), "roles": ", ".join(c["roles"]), "notes": c["notes"]}
         for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
     ]
-    body = _grid(f"stamdata-kontakter-{tab}-grid", rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
+    body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
         "Ingen kontaktpersoner vises på dette faneblad.")
     return html.Section([html.H2("Kontaktpersoner", className="h5"), body], className="mb-4 stamdata-contacts")
 
@@ -72,7 +72,7 @@ def _accounting(ctx: AccessContext):
         units = _empty("Ingen bogføringskredse registreret.")
     else:
         units = _grid(
-            "stamdata-regnskab-grid",
+            Ids.ACCOUNTING_GRID,
             rows,
             [("code", "Bogføringskreds"), ("name", "Navn"), ("ministry", "Ministerområde"),
              ("server_name", "Servernavn"), ("database_name", "Databasenavn")],
@@ -86,7 +86,7 @@ def _payroll(ctx: AccessContext):
     if not rows:
         groups = _empty("Ingen løngrupper registreret.")
     else:
-        groups = _grid("stamdata-loen-grid", rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")],
+        groups = _grid(Ids.PAYROLL_GRID, rows, [("code", "Løngruppe"), ("name", "Navn"), ("ministry", "Ministerområde")],
                        "Loengrupper")
     return html.Div([_contacts(ctx, TAB_LOEN), html.H2("Løngrupper", className="h5"), groups])
 

@@ -2,11 +2,10 @@
 
 Usage in a page / callback module::
 
-    from pages._grid import grid, csv_export_button, xlsx_export_button, declare_csv_export, send_xlsx
+    from pages._grid import grid, csv_export_button, xlsx_export_button, send_xlsx
 
-    grid("moeder-grid", rows, [("date", "Dato"), ("title", "Titel")], row_id="id")
-    declare_csv_export(grid_id="moeder-grid", button_id="moeder-csv", cvr_store="moeder-cvr",
-                       menu=Menu.MOEDER, file_name="Moeder")   # at module level in callbacks/<page>.py
+    grid("moeder-grid", rows, [("date", "Dato"), ("title", "Titel")], row_id="id", csv_file_name="Moeder")
+    # in callbacks/<page>.py, a guarded callback: the CSV button sets the grid's exportDataAsCsv to True
 
 XLSX is built on the server from rows the server queried itself (scoped), never from row data the
 browser sent; `visible_rows` narrows and orders those rows by the row ids the grid shows, so an
@@ -240,7 +239,7 @@ def grid(
 
 
 def csv_export_button(button_id: str | dict, label: str = "Eksportér CSV") -> dbc.Button:
-    """Return the button that asks the grid for its CSV export (wire it with `declare_csv_export`)."""
+    """Return the button that asks the grid for its CSV export (a guarded callback sets `exportDataAsCsv`)."""
     return dbc.Button(label, id=button_id, color="secondary", outline=True, size="sm", className="me-2",
                       n_clicks=0, type="button")
 
@@ -257,32 +256,6 @@ def export_bar(*buttons: Any, download_id: str | dict | None = None) -> Any:
     if download_id is not None:
         children.append(dcc.Download(id=download_id))
     return html.Div(children, className="d-flex justify-content-end mb-2 portal-export-bar")
-
-
-def declare_csv_export(*, grid_id: str, button_id: str, cvr_store: str, menu: Any) -> Any:
-    """Declare (at import time of a callbacks module) the guarded callback behind a CSV button.
-
-    The callback only tells the browser's grid to export what it shows; the wrapper still checks
-    the right for `menu` on the CVR in `cvr_store` and raises AccessDenied (403) otherwise.
-    """
-    from dash import Input, Output, State
-
-    from auth.guard import portal_callback
-
-    def export_csv(ctx: Any, n_clicks: int | None) -> bool:
-        if not n_clicks:
-            raise PreventUpdate
-        return True
-
-    export_csv.__name__ = f"export_csv_{re.sub(r'[^A-Za-z0-9_]', '_', grid_id)}"
-    portal_callback(
-        output=Output(grid_id, "exportDataAsCsv"),
-        inputs=dict(n_clicks=Input(button_id, "n_clicks")),
-        state=dict(cvr=State(cvr_store, "data")),
-        menu=menu,
-        prevent_initial_call=True,
-    )(export_csv)
-    return export_csv
 
 
 def safe_cell_text(value: Any) -> str:
@@ -403,7 +376,6 @@ __all__ = [
     "XLSX_MIMETYPE",
     "column_defs",
     "csv_export_button",
-    "declare_csv_export",
     "export_bar",
     "export_file_name",
     "grid",

@@ -114,6 +114,6 @@ def shell_layout() -> html.Div:
                 className="shell-navbar",
                 **{"aria-label": "Hovedmenu"},
             ),
-            html.Main(dbc.Container(dash.page_container, fluid=True, className="shell-main"), id="main"),
+            html.Main(dbc.Container(dash.page_container, fluid=True, className="shell-main"), id=Shell.MAIN),
         ]
     )

@@ -8,3 +8,5 @@ CONTEXT_LABEL = "shell-context-label"
 # Dash's own location component for pages.
 LOCATION = "_pages_location"
 LOGOUT = "shell-logout"
+# The page content landmark (target of keyboard users skipping the menu).
+MAIN = "shell-main-content"
