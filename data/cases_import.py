@@ -73,6 +73,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from data.models import AccountingUnit, Case, Customer, MonthlyRollup, PayrollGroup, ServiceGoal
 from data.rules import RuleKind, by_day_deadline
@@ -842,18 +843,25 @@ SQLITE_REBUILD_INDEX_SHARE = 0.5
 _CASE_INDEX = "ix_case_cvr_goal_completed"
 
 
+def _case_index_ddl(dialect: Any) -> tuple[str, str]:
+    """Return (DROP, CREATE) of the case index as the model declares it (so a migration's change sticks)."""
+    index = next(i for i in Case.__table__.indexes if i.name == _CASE_INDEX)
+    return str(DropIndex(index).compile(dialect=dialect)), str(CreateIndex(index).compile(dialect=dialect))
+
+
 def _upsert(conn: Connection, staged: int) -> None:
     """Upsert the staged rows into case_ (inside the import's transaction)."""
     rebuild = False
     if conn.dialect.name == "sqlite":
         size = conn.execute(select(func.max(Case.id))).scalar() or 0
         rebuild = staged >= SQLITE_REBUILD_INDEX_SHARE * size and staged >= 100_000
+    drop_index, create_index = _case_index_ddl(conn.dialect)
     if rebuild:
         # Transactional in SQLite: a failure rolls the DROP back with everything else.
-        conn.exec_driver_sql(f"DROP INDEX {_CASE_INDEX}")
+        conn.exec_driver_sql(drop_index)
     conn.exec_driver_sql(_UPSERT)
     if rebuild:
-        conn.exec_driver_sql(f"CREATE INDEX {_CASE_INDEX} ON case_ (cvr, goal_id, completed_at)")
+        conn.exec_driver_sql(create_index)
 
 
 def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
@@ -1096,7 +1104,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
                 continue
             if not dropped and written + len(validated.rows) >= rebuild_at:
                 # Transactional in SQLite: a rollback brings the index back with everything else.
-                raw.execute(f"DROP INDEX {_CASE_INDEX}")
+                raw.execute(_case_index_ddl(conn.dialect)[0])
                 dropped = True
             load.load(validated)
             written += len(validated.rows)
@@ -1116,7 +1124,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             report.seconds = time.perf_counter() - started
             return report
         if dropped:
-            raw.execute(f"CREATE INDEX {_CASE_INDEX} ON case_ (cvr, goal_id, completed_at)")
+            raw.execute(_case_index_ddl(conn.dialect)[1])
             lap = report._lap("index", lap)
         old = load.old_versions()
         new = _new_versions(parts, ref)
