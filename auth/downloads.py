@@ -154,8 +154,3 @@ def agreement_download(kind: str) -> Response:
     audit.record_download(user, "agreement", kind, cvr, filename)
     response = Response(content, mimetype=PDF_MIMETYPE)
     return _attachment(response, filename)
-
-
-def init_app(app: Any) -> None:
-    """Register the download routes on `app`."""
-    app.register_blueprint(bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
@@ -411,7 +412,7 @@ class ServiceGoal(Base):
     area: Mapped[str] = mapped_column(String(20))  # Regnskab / Løn / Rejser / Refusion
     title: Mapped[str] = mapped_column(String(200))
     rule_text: Mapped[str] = mapped_column(Text)
-    target_pct: Mapped[float] = mapped_column(Numeric(5, 2))
+    target_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     rule_kind: Mapped[str] = mapped_column(String(20))  # within_days / by_day_of_month
     rule_value: Mapped[int] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
