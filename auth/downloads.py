@@ -18,7 +18,7 @@ from auth.access import NotSignedIn, menu_scope, require_access
 from auth.rights import Menu
 from data import agreements, audit
 from data.agreement_pdf import agreement_pdf
-from data.files import FileStoreError, find_file_by_menu, get_store
+from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
 from pages._format import da_date, da_datetime
 
@@ -28,10 +28,17 @@ NOT_FOUND_TEXT = "Filen findes ikke, eller du har ikke adgang til den."
 PDF_MIMETYPE = "application/pdf"
 # Ids beyond this are never real rows; it keeps absurd numbers away from the database driver.
 MAX_FILE_ID = 2**31 - 1
-_MIMETYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
-# Types a browser might render as active content: always sent as plain bytes.
-_ACTIVE_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-                 "text/javascript", "application/javascript"}
+# The document types the portal serves as such; anything else (html, svg, any of the many script
+# types a browser would run from <script src>) goes out as plain bytes.
+_SERVED_TYPES = frozenset({
+    "application/pdf", "text/plain", "text/csv", "image/png", "image/jpeg", "image/gif",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/zip", "message/rfc822",
+})
 _ASCII_FALLBACK = re.compile(r"[^A-Za-z0-9._() -]+")
 
 
@@ -58,9 +65,7 @@ def content_disposition(filename: str) -> str:
 
 def _safe_mimetype(value: str | None) -> str:
     value = (value or "").split(";")[0].strip().lower()
-    if not _MIMETYPE.match(value) or value in _ACTIVE_TYPES:
-        return "application/octet-stream"
-    return value
+    return value if value in _SERVED_TYPES else "application/octet-stream"
 
 
 def _attachment(response: Response, filename: str) -> Response:
@@ -77,9 +82,12 @@ def _send_stored(row: StoredFile) -> Response:
     except FileStoreError:
         current_app.logger.warning("stored file %s is missing on disk", row.id)
         return not_found()
+    # Names are cleaned when stored; cleaned again here, since a row may come from elsewhere (a CR/LF
+    # in it broke the header: a 500).
+    name = safe_filename(row.filename or "")
     response = send_file(path, mimetype=_safe_mimetype(row.content_type), as_attachment=True,
-                         download_name=row.filename or "fil", conditional=False, etag=False, max_age=0)
-    return _attachment(response, row.filename or "fil")
+                         download_name=name, conditional=False, etag=False, max_age=0)
+    return _attachment(response, name)
 
 
 def visible_file(user: Any, file_id: int) -> StoredFile | None:

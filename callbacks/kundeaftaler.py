@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from auth.rights import Menu
 from data import agreements
+from data.files import safe_filename
 from pages import _grid
 from pages._format import da_date, da_datetime
 from pages.ids import kundeaftaler as Ids
@@ -171,7 +172,8 @@ def _annex_tab(ctx: AccessContext) -> Any:
         if row["file_id"] is None:
             items.append(html.Li([row["title"], html.Span(" (filen mangler)", className="text-muted")]))
         else:
-            href = f"/filer/{row['file_id']}/{quote(row['filename'] or 'bilag')}"
+            # One path segment, whatever the stored name holds ('../' must not lead elsewhere).
+            href = f"/filer/{int(row['file_id'])}/{quote(safe_filename(row['filename'] or '', 'bilag'), safe='')}"
             items.append(html.Li(html.A(row["title"], href=href, download="")))
     return html.Div(
         [html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -94,6 +95,44 @@ def test_active_content_is_sent_as_plain_bytes(login, client, content):
     response = client.get(f"/filer/{content.files['html_a']}")
     assert_attachment(response, b"<script>alert(1)</script>", "application/octet-stream")
     assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("stored_type", ["application/x-javascript", "text/ecmascript", "text/jscript",
+                                         "application/javascript; charset=utf-8", "TEXT/HTML", ""])
+def test_only_document_types_keep_their_type(app, login, client, content, stored_type):
+    # A script type would let <script src="/filer/N"> run on the portal's own origin.
+    from data.db import get_session
+    from data.models import StoredFile
+
+    with app.app_context():
+        session = get_session()
+        session.get(StoredFile, content.files["annex_a"]).content_type = stored_type
+        session.commit()
+    login(world.LAESER_A)
+    response = client.get(f"/filer/{content.files['annex_a']}")
+    assert response.status_code == 200 and response.mimetype == "application/octet-stream"
+
+
+def test_stored_name_is_cleaned_when_sent_and_linked(app, login, client, dash_client, content):
+    # A row written around the file store: CR/LF and '../' in its name.
+    from data.db import get_session
+    from data.models import StoredFile
+
+    with app.app_context():
+        session = get_session()
+        session.get(StoredFile, content.files["annex_a"]).filename = "../../logout\r\nSet-Cookie: x=1.pdf"
+        session.commit()
+    login(world.LAESER_A)
+    response = client.get(f"/filer/{content.files['annex_a']}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "\n" not in response.headers["Content-Disposition"] and "/" not in response.headers["Content-Disposition"]
+    page = dash_client.call("kundeaftaler-content.children", {"id": "kundeaftaler-content", "property": "children"},
+                            [{"id": "kundeaftaler-tabs", "property": "value", "value": "bilag"}],
+                            [{"id": "kundeaftaler-cvr", "property": "data", "value": world.CVR_A}])
+    assert page.status_code == 200
+    hrefs = re.findall(r'"href":\s*"([^"]*)"', page.get_data(as_text=True).replace("\\u002f", "/"))
+    [link] = [h for h in hrefs if h.startswith("/filer/")]
+    assert link.count("/") == 3 and ".." not in link.split("/")
 
 
 def test_file_missing_on_disk_is_404(app, login, client, content):
