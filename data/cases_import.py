@@ -44,6 +44,7 @@ import io
 import json
 import time
 import warnings
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
@@ -246,8 +247,26 @@ def _chunks_from_rows(rows: Iterator[tuple[int, Sequence[Any]]], index: dict[str
         yield _Chunk(lines, columns)
 
 
+def _shown(value: str, limit: int) -> str:
+    """Return the start of a file's value for a report line, control characters replaced."""
+    # A terminal would run an escape sequence, and a newline would forge a report line.
+    return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in value[:limit])
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read (encoding, CSV syntax, not a workbook); the message is Danish."""
+
+
+# The text layer decodes the file in blocks, so the line of a bad byte is not known exactly.
+NOT_UTF8 = ("Filen er ikke gemt som UTF-8. Gem den i Excel som »CSV UTF-8 (kommasepareret)« eller som XLSX, "
+            "og prøv igen. Intet er gemt.")
+
+
 def _csv_rows(handle: io.TextIOBase) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
-    first = handle.readline()
+    try:
+        first = handle.readline()
+    except UnicodeDecodeError:
+        raise ImportFileError(NOT_UTF8) from None
     if not first:
         return None, iter(())
     delimiter = max((";", ",", "\t"), key=first.count)
@@ -255,11 +274,17 @@ def _csv_rows(handle: io.TextIOBase) -> tuple[list[str] | None, Iterator[tuple[i
     reader = csv.reader(handle, delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for row in reader:
-            # Skip blank lines and separator-only lines (";;;;;") that spreadsheets leave behind;
-            # row[0] short-circuits the common case.
-            if row and (row[0] or any(cell.strip() for cell in row)):
-                yield reader.line_num + 1, row  # + 1: the header line was read before the reader
+        try:
+            for row in reader:
+                # Skip blank lines and separator-only lines (";;;;;") that spreadsheets leave behind;
+                # row[0] short-circuits the common case.
+                if row and (row[0] or any(cell.strip() for cell in row)):
+                    yield reader.line_num + 1, row  # + 1: the header line was read before the reader
+        except UnicodeDecodeError:
+            raise ImportFileError(NOT_UTF8) from None
+        except csv.Error as exc:
+            what = "et felt er for langt" if "field larger" in str(exc) else "linjen kan ikke læses som CSV"
+            raise ImportFileError(f"Linje {reader.line_num + 1}: {what}. Intet er gemt.") from None
 
     return header, rows()
 
@@ -541,19 +566,23 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     for i in np.flatnonzero(pair_idx < 0).tolist():
         cvr, unit = cvr_texts[cvr_codes[i]], unit_texts[unit_codes[i]]
         if cvr not in ref.cvrs:
-            problems[i].append("CVR-nummer mangler" if not cvr else f"ukendt CVR-nummer '{cvr[:20]}'")
+            problems[i].append("CVR-nummer mangler" if not cvr else f"ukendt CVR-nummer '{_shown(cvr, 20)}'")
         else:
             problems[i].append("enhed mangler" if not unit
-                               else f"enheden '{unit[:30]}' er ikke en bogføringskreds eller løngruppe hos CVR-nummer {cvr}")
+                               else f"enheden '{_shown(unit, 30)}' er ikke en bogføringskreds eller løngruppe hos CVR-nummer {cvr}")
     for i in np.flatnonzero(goal_ids < 0).tolist():
         code = goal_texts[goal_codes[i]]
-        problems[i].append("servicemål mangler" if not code else f"ukendt servicemål '{code[:20]}'")
+        problems[i].append("servicemål mangler" if not code else f"ukendt servicemål '{_shown(code, 20)}'")
     for i in np.flatnonzero((ref_lengths == 0) | (ref_lengths > CASE_REF_MAX)).tolist():
         problems[i].append("sagsnummer mangler" if not refs[i] else f"sagsnummeret er længere end {CASE_REF_MAX} tegn")
+    if not "".join(refs).isprintable():  # one C-speed scan; rows only looked at when something is off
+        for i, case_ref in enumerate(refs):
+            if not case_ref.isprintable():
+                problems[i].append("sagsnummeret indeholder kontroltegn")
     for i in np.flatnonzero(bad_received).tolist():
-        problems[i].append(f"ugyldig modtagelsesdato '{_text(columns['received_at'][i])[:30]}'")
+        problems[i].append(f"ugyldig modtagelsesdato '{_shown(_text(columns['received_at'][i]), 30)}'")
     for i in np.flatnonzero(bad_completed).tolist():
-        problems[i].append(f"ugyldig afslutningsdato '{_text(columns['completed_at'][i])[:30]}'")
+        problems[i].append(f"ugyldig afslutningsdato '{_shown(_text(columns['completed_at'][i]), 30)}'")
     for i in np.flatnonzero(np.isnat(rec_all) & ~bad_received).tolist():
         problems[i].append("modtagelsesdato mangler")
     for i in np.flatnonzero(comp_all < rec_all).tolist():  # NaT compares False
@@ -1181,8 +1210,9 @@ def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAU
     """Import a CSV (',' ';' or tab separated, UTF-8) or XLSX file of cases, streamed in chunks.
 
     The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
-    ignored). Raises ValueError (Danish message) for an unsupported file type; otherwise behaves
-    as `import_case_records`, with line numbers of the file.
+    ignored). Raises ValueError (Danish message) for an unsupported file type, ImportFileError (a
+    ValueError) for a file that cannot be read; otherwise behaves as `import_case_records`, with
+    line numbers of the file.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -1191,7 +1221,12 @@ def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAU
             header, rows = _csv_rows(handle)
             return _run_rows(session, header, rows, chunk_size, commit)
     if suffix in (".xlsx", ".xlsm"):
-        workbook, header, rows = _xlsx_rows(path)
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            workbook, header, rows = _xlsx_rows(path)
+        except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException):
+            raise ImportFileError("Filen kan ikke læses som en Excel-projektmappe (XLSX). Intet er gemt.") from None
         try:
             return _run_rows(session, header, rows, chunk_size, commit)
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import json
 from pathlib import Path
 
@@ -106,6 +107,11 @@ def test_reopened_case_leaves_its_month(goals):
     (rec("X", "2024", "2024-03-05"), "ugyldig modtagelsesdato '2024'"),
     (rec("X", "2024-03-04", "0001-01-01"), "ugyldig afslutningsdato '0001-01-01'"),
     (rec("X", "2024-03-04", "2024-03-01"), "afslutningsdato ligger før modtagelsesdato"),
+    (rec("NUL\x00REF", "2024-03-04", "2024-03-05"), "sagsnummeret indeholder kontroltegn"),
+    (rec("a\r\n=2", "2024-03-04", "2024-03-05"), "sagsnummeret indeholder kontroltegn"),
+    # A terminal escape or a newline in a value is not echoed into the report as it is.
+    (rec("X", "\x1b]0;PWNED\x07", "2024-03-05"), "ugyldig modtagelsesdato '\ufffd]0;PWNED\ufffd'"),
+    (rec("X", "2024-03-04", "2024-03-05", cvr="1\nLinje 9: ok"), "ukendt CVR-nummer '1\ufffdLinje 9: ok'"),
 ])
 def test_bad_rows_are_reported_in_danish(goals, record, reason):
     session = get_session()
@@ -295,6 +301,30 @@ def test_unsupported_file_type(goals, tmp_path):
     path.write_bytes(b"%PDF")
     with pytest.raises(ValueError, match="understøttes ikke"):
         import_case_file(get_session(), path)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("cvr;goal_code;unit_code;case_ref;received_at;completed_at\n".encode() + "33391005;A1;10001;Sag æ;2024-03-04;\n".encode("cp1252"),
+     "ikke gemt som UTF-8."),
+    ("cvr;goal_code\n".encode("utf-16"), "ikke gemt som UTF-8."),
+    (("cvr;goal_code;unit_code;case_ref;received_at;completed_at\n33391005;A1;10001;" + "x" * 140_000 + ";2024-03-04;\n")
+     .encode(), "Linje 2: et felt er for langt"),
+])
+def test_unreadable_csv_is_a_danish_message_and_writes_nothing(goals, tmp_path, content, message):
+    path = tmp_path / "sager.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        import_case_file(get_session(), path)
+    assert counts(get_session()) == (0, 0)
+
+
+def test_file_that_is_no_workbook_is_a_danish_message(goals, tmp_path, runner):
+    path = tmp_path / "sager.xlsx"
+    path.write_bytes(b"cvr;goal_code\n")
+    with pytest.raises(ValueError, match="kan ikke læses som en Excel-projektmappe"):
+        import_case_file(get_session(), path)
+    result = runner.invoke(args=["import-cases", str(path)])
+    assert result.exit_code == 1 and "Excel-projektmappe" in result.output and "Traceback" not in result.output
 
 
 def test_recompute_equals_incremental(goals):
