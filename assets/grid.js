@@ -11,7 +11,9 @@
     if (typeof params.formatValue === "function" && value !== null && value !== undefined) {
       value = params.formatValue(value);
     }
-    if (typeof value === "string" && FORMULA_START.indexOf(value.charAt(0)) !== -1) {
+    var lead = typeof value === "string" ? value.replace(/^[ \t\r\n\u00a0\u3000\ufeff\u200b]+/, "") : "";
+    if (typeof value === "string" && (FORMULA_START.indexOf(value.charAt(0)) !== -1 ||
+                                      FORMULA_START.indexOf(lead.charAt(0)) !== -1)) {
       return "'" + value;
     }
     return value;

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
@@ -261,7 +262,8 @@ def export_bar(*buttons: Any, download_id: str | dict | None = None) -> Any:
 def safe_cell_text(value: Any) -> str:
     """Return `value` as text that a spreadsheet shows as text, never runs as a formula (CSV/XLSX injection)."""
     text = str(value)
-    if text.startswith(_FORMULA_START):
+    # Spreadsheets skip leading blanks (and a stray BOM or zero-width space) before they look for '='.
+    if text.lstrip(" \t\r\n\u00a0\u3000\ufeff\u200b").startswith(_FORMULA_START) or text.startswith(_FORMULA_START):
         return "'" + text
     return text
 
@@ -288,7 +290,8 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], she
         for n, row in enumerate(rows, start=1):
             for col, (field, _) in enumerate(pairs):
                 value = row.get(field)
-                if value is None or value == "":
+                # A missing figure (None, NaN, ±inf: no cases) is an empty cell; xlsxwriter refuses NaN.
+                if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
                     sheet.write_blank(n, col, None)
                     continue
                 if isinstance(value, bool):

@@ -183,3 +183,16 @@ def test_server_csv_cells_in_the_danish_dialect():
     header, line = csv_text([row], columns).splitlines()
     assert header == "Tekst;Pct;Dag;Tid;Flag;Antal"
     assert line == "'@SUM(A1);80,0;08-02-2024;8. feb. 2024 15:28;Ja;-3"
+
+
+@pytest.mark.parametrize("evil", [" =1+1", "\n=1+1", "\u00a0@SUM(A1)", "\ufeff=HYPERLINK(\"x\")", "\u200b+1", "  -2+3"])
+def test_formula_after_leading_blanks_is_text_too(evil):
+    from pages._grid import safe_cell_text
+
+    assert safe_cell_text(evil) == "'" + evil
+
+
+def test_xlsx_missing_figures_are_empty_cells():
+    data = _grid.xlsx_bytes([{"a": float("nan"), "b": float("inf"), "c": 1.5}], [("a", "A"), ("b", "B"), ("c", "C")])
+    row = [cell.value for cell in _sheet(data)[2]]
+    assert row == [None, None, 1.5]
