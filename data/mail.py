@@ -62,7 +62,10 @@ def build_message(to: str, subject: str, body_text: str) -> EmailMessage:
     cfg = current_app.config
     recipient = (to or "").strip()
     _name, address = parseaddr(recipient)
-    if not address or "@" not in address or any(c in recipient for c in "\r\n,;") or len(recipient) > 254:
+    # Any whitespace but a plain space (\v, \f, U+2028 …) is refused too: the email package would
+    # raise a bare ValueError on it, which callers do not expect.
+    if (not address or "@" not in address or any(c in recipient for c in ",;") or len(recipient) > 254
+            or any(c.isspace() and c != " " for c in recipient) or not recipient.isprintable()):
         raise MailError("Ugyldig modtageradresse.")
     sender = cfg.get("MAIL_SENDER") or "Kundeportalen <noreply@statens-adm.dk>"
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
