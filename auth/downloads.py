@@ -126,11 +126,9 @@ def malformed(_rest: str = "") -> Response:
 
 @bp.get("/kundeaftaler/hent/<kind>")
 def agreement_download(kind: str) -> Response:
-    """Send agreement `kind` of `?cvr=` as PDF (the signed file when there is one).
-
-    Raises NotSignedIn, or AccessDenied (403) without the Kundeaftaler right on that CVR; an
-    unknown kind or a missing agreement gets 404.
-    """
+    """Send agreement `kind` of `?cvr=` as PDF; raise NotSignedIn, or AccessDenied (403) without the right."""
+    # Raises NotSignedIn, or AccessDenied (403) without the Kundeaftaler right on that CVR; an
+    # unknown kind or a missing agreement gets 404.
     user = _user()
     cvr = request.args.get("cvr")
     scope = require_access(user, Menu.KUNDEAFTALER, cvr)

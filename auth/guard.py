@@ -60,14 +60,12 @@ def _signed_in_user() -> Any:
 
 
 def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
-    """Declare a Dash callback guarded for `menu`; raises NotSignedIn / AccessDenied when called.
-
-    With a menu, the callback's dependencies must be given by name (`inputs=dict(...)`,
-    `state=dict(...)`) and one of them must be named `cvr`: that value is checked. The decorated
-    function receives an `AccessContext` first, then the named values (without `cvr`).
-    With `menu=None` the callback only needs a signed-in user; its scope is every CVR the user
-    may see.
-    """
+    """Declare a Dash callback guarded for `menu`; raises NotSignedIn / AccessDenied when called."""
+    # With a menu, the callback's dependencies must be given by name (`inputs=dict(...)`,
+    # `state=dict(...)`) and one of them must be named `cvr`: that value is checked. The decorated
+    # function receives an `AccessContext` first, then the named values (without `cvr`).
+    # With `menu=None` the callback only needs a signed-in user; its scope is every CVR the user
+    # may see.
     if menu is not None:
         deps = {**(kwargs.get("inputs") or {}), **(kwargs.get("state") or {})}
         if "cvr" not in deps:
@@ -128,11 +126,9 @@ def choose_customer_layout() -> html.Div:
 
 
 def guarded_layout(menu: Menu) -> Callable:
-    """Guard a page's `layout(**query)`: resolve the CVR from the query and check the right.
-
-    The wrapped function receives an `AccessContext` first. Denied users get the Danish
-    'ingen adgang' page, never the layout.
-    """
+    """Guard a page's `layout(**query)`: check the right for its CVR; denied users get 'ingen adgang'."""
+    # The wrapped function receives an `AccessContext` first. Denied users get the Danish
+    # 'ingen adgang' page, never the layout.
 
     def decorator(func: Callable) -> Callable:
         @functools.wraps(func)

@@ -79,10 +79,8 @@ def render_actions(ctx: AccessContext, area: Any, show_closed: Any, expand_click
 
 
 def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: Any = None) -> list[dict[str, Any]]:
-    """Return both lines of the filtered items for export, in the grid's order; raise FilterError on a bad filter.
-
-    The rows are read again for the checked CVR; the browser's rows only order them.
-    """
+    """Return both lines of the filtered items for export, in the grid's order; raise FilterError on a bad filter."""
+    # The rows are read again for the checked CVR; the browser's rows only order them.
     chosen_area, closed = _filters(area, show_closed)
     items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
     mains = [r for r in virtual_rows if isinstance(r, dict) and r.get("kind") == "main"] \

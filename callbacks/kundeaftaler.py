@@ -213,10 +213,8 @@ def render_tab(ctx: AccessContext, tab: Any):
     prevent_initial_call=True,
 )
 def export_xlsx(ctx: AccessContext, n_clicks: Any, tab: Any, shown: Any):
-    """Send the active grid tab as XLSX, re-read from the database and narrowed to the rows the grid shows.
-
-    Raises AccessDenied (403) without the Kundeaftaler right on the CVR.
-    """
+    """Send the active grid tab as XLSX, rows re-read; raise AccessDenied (403) without the right."""
+    # Raises AccessDenied (403) without the Kundeaftaler right on the CVR.
     if not n_clicks or not isinstance(tab, str) or tab not in GRID_TABS:
         raise PreventUpdate
     spec = GRID_TABS[tab]

@@ -64,12 +64,10 @@ def today() -> dt.date:
 
 def action_items(scope: AccessScope, cvr: str, area: str | None = None, show_closed: bool = False,
                  on: dt.date | None = None) -> list[dict[str, Any]]:
-    """Return the action items of `cvr` inside `scope`, filtered by area and closed state.
-
-    Each row carries both lines (first: id, area, unit, subject, deadline, owner, process area,
-    status; second: description and detailed status) and `overdue`: an open item whose deadline
-    has passed. Ordered by deadline (none last), then id.
-    """
+    """Return the action items of `cvr` inside `scope`, filtered by area and closed state."""
+    # Each row carries both lines (first: id, area, unit, subject, deadline, owner, process area,
+    # status; second: description and detailed status) and `overdue`: an open item whose deadline
+    # has passed. Ordered by deadline (none last), then id.
     on = on or today()
     stmt = (
         select(ActionItem, AccountingUnit.code, AccountingUnit.name, PayrollGroup.code, PayrollGroup.name)

@@ -380,10 +380,8 @@ def _conflict_from_db(session: Session, scope: AccessScope, cvr: str, contact_id
 
 def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, version: Any,
                    raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Save a contact of `cvr` loaded at `version`; raise ContactConflict when someone saved it since.
-
-    Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
-    """
+    """Save a contact at `version`; raise ContactConflict, ContactNotFound, ContactValidationError, SaOnlyRoleError."""
+    # Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
     session = get_session()
     try:
         _require_customer(session, scope, cvr)

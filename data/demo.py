@@ -173,12 +173,10 @@ def demo_accounts(session: Session) -> list[dict[str, Any]] | None:
 
 
 def seed(session: Session, cases: int | None = None, today: dt.date | None = None) -> str:
-    """Fill an empty database with the demo and return a Danish summary; raise DemoSeedError if not empty.
-
-    Runs inside an app context (files go to the app's file store). `cases` is the number of
-    cases for the volume goals (default DEFAULT_CASES); the monthly goals add one case per unit
-    and month; 0 loads no cases at all.
-    """
+    """Fill an empty database with the demo and return a Danish summary; raise DemoSeedError if not empty."""
+    # Runs inside an app context (files go to the app's file store). `cases` is the number of
+    # cases for the volume goals (default DEFAULT_CASES); the monthly goals add one case per unit
+    # and month; 0 loads no cases at all.
     if has_customers(session):
         raise DemoSeedError("Databasen har allerede kunder; demodata indlæses kun i en tom database.")
     started = time.perf_counter()

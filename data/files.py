@@ -89,12 +89,10 @@ def find_file(scope: AccessScope, file_id: int) -> StoredFile | None:
 
 
 def find_file_by_menu(scopes: Mapping[str, AccessScope], file_id: int) -> StoredFile | None:
-    """Return stored file `file_id` only if its customer lies in the scope of the file's own menu.
-
-    `scopes` maps a menu value (StoredFile.menu) to the CVRs the user may open that menu for;
-    a file of a menu that is not in `scopes`, or of a CVR outside that menu's scope, is answered
-    with None, exactly as a file that does not exist.
-    """
+    """Return stored file `file_id` only if its customer lies in the scope of the file's own menu."""
+    # `scopes` maps a menu value (StoredFile.menu) to the CVRs the user may open that menu for;
+    # a file of a menu that is not in `scopes`, or of a CVR outside that menu's scope, is answered
+    # with None, exactly as a file that does not exist.
     conditions = [and_(StoredFile.menu == menu, scope.clause(StoredFile.cvr)) for menu, scope in scopes.items()]
     if not conditions:
         return None

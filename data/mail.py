@@ -117,10 +117,8 @@ def deliver(pending: PendingMail) -> bool:
 
 
 def send_mail(to: str, subject: str, body_text: str) -> bool:
-    """Record and deliver one plain-text e-mail now; return False when delivery failed (logged, on the row).
-
-    Commits the context's session: call it after your own unit of work. Raises MailError for a bad recipient.
-    """
+    """Record and deliver one e-mail now (commits); return False if it failed, raise MailError for a bad recipient."""
+    # Commits the context's session: call it after your own unit of work. Raises MailError for a bad recipient.
     return deliver(queue_mail(to, subject, body_text))
 
 

@@ -52,11 +52,9 @@ def parse_year(value: Any) -> int | None:
 
 def meetings(scope: AccessScope, cvr: str, year: int | None = None,
              now: dt.datetime | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Return the meetings of `cvr` inside `scope`, split into 'upcoming' and 'past', newest first.
-
-    Only documents whose stored file belongs to the same customer are listed, so a document row
-    pointing at another customer's file can never surface here.
-    """
+    """Return the meetings of `cvr` inside `scope`, split into 'upcoming' and 'past', newest first."""
+    # Only documents whose stored file belongs to the same customer are listed, so a document row
+    # pointing at another customer's file can never surface here.
     now = now or dt.datetime.now(dt.timezone.utc)
     stmt = (
         select(Meeting)

@@ -119,11 +119,9 @@ PERSONAL_DATA_WARNING = (
 
 
 def ensure_role_catalogue(session: Session) -> list[ContactRole]:
-    """Create or update the catalogue's roles in the database (idempotent) and return them in order.
-
-    Matches roles by name; descriptions, flags, tabs and order follow the catalogue. Commits
-    nothing: the caller owns the transaction (the demo seeder, `init-db`, tests).
-    """
+    """Create or update the catalogue's roles in the database (idempotent) and return them in order."""
+    # Matches roles by name; descriptions, flags, tabs and order follow the catalogue. Commits
+    # nothing: the caller owns the transaction (the demo seeder, `init-db`, tests).
     existing = {role.name: role for role in session.scalars(select(ContactRole))}
     roles: list[ContactRole] = []
     for order, spec in enumerate(CATALOGUE, start=1):

@@ -255,10 +255,8 @@ def current_runbook(scope: AccessScope, cvr: str, area: str, unit_code: str, sec
 
 def version_diff(scope: AccessScope, cvr: str, area: str, unit_code: str, section: str,
                  from_version: int, to_version: int) -> tuple[RunbookDiff, dict[int, str]] | None:
-    """Return the diff between two versions of one runbook of `cvr` in `scope` and their file names.
-
-    None when the runbook or either version does not exist for this customer.
-    """
+    """Return the diff between two versions of one runbook of `cvr` in `scope` and their file names."""
+    # None when the runbook or either version does not exist for this customer.
     book = _runbook(scope, cvr, area, unit_code, section)
     if book is None:
         return None

@@ -337,11 +337,9 @@ def _groups(actor: Any, scope: AccessScope, raw: Any, group_errors: dict[int, di
 
 def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = None,
              held_admin: Mapping[str, bool] | None = None) -> UserInput:
-    """Validate and normalise form values; raise UserValidationError with Danish messages per field and group.
-
-    `held_admin` maps a CVR to whether the user already holds Administrator there (editing): for an actor
-    who may not give Administrator, that flag must stay exactly as it is (a disabled box in the form).
-    """
+    """Validate and normalise form values; raise UserValidationError with Danish messages per field and group."""
+    # `held_admin` maps a CVR to whether the user already holds Administrator there (editing): for an actor
+    # who may not give Administrator, that flag must stay exactly as it is (a disabled box in the form).
     if not isinstance(raw, Mapping):
         raise UserValidationError({"name": "Ugyldig værdi."})
     scope = scope if scope is not None else admin_scope(actor)
@@ -487,12 +485,10 @@ def _find_by_email(session: Session, email: str) -> User | None:
 
 
 def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
-    """Create a user (generated password, mailed; must change it) or add the grants to the existing user.
-
-    Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
-    (every group's CVR must be one the actor administers; Administrator only for SA system admins),
-    UserAdminError when the e-mail belongs to SA staff.
-    """
+    """Create a user (password mailed) or grant an existing one; raise AccessDenied, User{Validation,Admin}Error."""
+    # Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
+    # (every group's CVR must be one the actor administers; Administrator only for SA system admins),
+    # UserAdminError when the e-mail belongs to SA staff.
     scope = _require_admin_of(actor, cvr)
     session = get_session()
     data = validate(actor, raw, scope=scope)
@@ -563,12 +559,10 @@ def _refuse_sa_target(actor: Any, user: User) -> None:
 
 
 def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> SaveResult:
-    """Save name, B-number and the rights on the actor's CVRs of a user with a grant on `cvr`.
-
-    The rettighedsgrupper replace the user's grants on CVRs the actor administers; grants elsewhere are
-    untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
-    (own Administrator right, SA staff users).
-    """
+    """Save a user on the actor's CVRs; raise AccessDenied, UserNotFound, UserValidationError, UserAdminError."""
+    # The rettighedsgrupper replace the user's grants on CVRs the actor administers; grants elsewhere are
+    # untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
+    # (own Administrator right, SA staff users).
     scope = _require_admin_of(actor, cvr)
     session = get_session()
     try:
@@ -631,11 +625,9 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
 
 
 def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any]:
-    """Deactivate (ending every session of the user) or reactivate a user with a grant on `cvr`.
-
-    Raises AccessDenied, UserNotFound, UserAdminError: not oneself; a customer administrator may not
-    (de)activate an administrator, SA staff, or a user who also has access at other customers.
-    """
+    """Deactivate (ending all sessions) or reactivate a user; raise AccessDenied, UserNotFound, UserAdminError."""
+    # Raises AccessDenied, UserNotFound, UserAdminError: not oneself; a customer administrator may not
+    # (de)activate an administrator, SA staff, or a user who also has access at other customers.
     if not isinstance(active, bool):
         raise UserAdminError("Ugyldig handling.")
     scope = _require_admin_of(actor, cvr)
@@ -656,7 +648,8 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         if _has_grants_outside(session, scope, user.id):
             raise UserAdminError(
                 "Brugeren har også adgang hos andre kunder og kan kun deaktiveres eller genaktiveres af "
-                f"Statens Administration ({support_email()}). Du kan i stedet fjerne brugerens adgang til dit CVR-nummer."
+                f"Statens Administration ({support_email()}). "
+                "Du kan i stedet fjerne brugerens adgang til dit CVR-nummer."
             )
         if bool(user.is_active) == active:
             return {"id": user.id, "name": user.name, "active": active, "changed": False}

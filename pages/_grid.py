@@ -194,15 +194,13 @@ def grid(
     no_rows: str | None = None,
     **opts: Any,
 ) -> dag.AgGrid:
-    """Return a sortable, filterable AG Grid with Danish texts.
-
-    `columns` are `(field, header)` pairs or AG Grid column dicts. `row_id` names a unique row
-    field so `visible_rows` can map the grid's filtered rows back to server rows. `csv_file_name`
-    sets the name of the in-grid CSV export (semicolon-separated, as Danish Excel expects).
-    `no_rows` is the plain text shown when the grid is empty (AG Grid's HTML overlay templates are
-    refused by dash-ag-grid as code). Further keyword arguments go to `dag.AgGrid` (e.g.
-    `dashGridOptions` entries are merged).
-    """
+    """Return a sortable, filterable AG Grid with Danish texts."""
+    # `columns` are `(field, header)` pairs or AG Grid column dicts. `row_id` names a unique row
+    # field so `visible_rows` can map the grid's filtered rows back to server rows. `csv_file_name`
+    # sets the name of the in-grid CSV export (semicolon-separated, as Danish Excel expects).
+    # `no_rows` is the plain text shown when the grid is empty (AG Grid's HTML overlay templates are
+    # refused by dash-ag-grid as code). Further keyword arguments go to `dag.AgGrid` (e.g.
+    # `dashGridOptions` entries are merged).
     grid_options: dict[str, Any] = {
         "localeText": {**LOCALE_TEXT_DA, **({"noRowsToShow": no_rows} if no_rows else {})},
         "domLayout": "autoHeight",
@@ -269,11 +267,9 @@ def safe_cell_text(value: Any) -> str:
 
 
 def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str = "Data") -> bytes:
-    """Return an XLSX workbook (one sheet, header row, autofilter) of `rows` as bytes.
-
-    Values are written with explicit types: text is always text (never a formula), dates as
-    Excel dates shown dd-mm-åååå, numbers as numbers, booleans as Ja/Nej.
-    """
+    """Return an XLSX workbook (one sheet, header row, autofilter) of `rows` as bytes."""
+    # Values are written with explicit types: text is always text (never a formula), dates as
+    # Excel dates shown dd-mm-åååå, numbers as numbers, booleans as Ja/Nej.
     pairs = [_field_header(c) for c in columns]
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
@@ -340,12 +336,10 @@ def safe_file_name(name: str, suffix: str) -> str:
 
 
 def visible_rows(server_rows: Sequence[Mapping[str, Any]], virtual_rows: Any, key: str = "id") -> list[Mapping[str, Any]]:
-    """Return the server's rows that the grid shows, in the grid's order.
-
-    `virtual_rows` is the grid's `virtualRowData` as the browser sent it: only its `key` values
-    are read, and only to select and order rows the server queried itself. Without a usable
-    list (None, malformed), every server row is returned in server order.
-    """
+    """Return the server's rows that the grid shows, in the grid's order."""
+    # `virtual_rows` is the grid's `virtualRowData` as the browser sent it: only its `key` values
+    # are read, and only to select and order rows the server queried itself. Without a usable
+    # list (None, malformed), every server row is returned in server order.
     if not isinstance(virtual_rows, list):
         return list(server_rows)
     by_key = {str(r.get(key)): r for r in server_rows}
