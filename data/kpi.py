@@ -110,14 +110,12 @@ def service_goal_report(
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Return the Servicemålsrapport of `cvr`: one row per goal, achievement for the last 3 months.
-
-    `month` (any day of it) is the last month shown, default the latest closed month. Columns:
-    goal_id, code, area, title, rule_text, target_pct, then one column per month named
-    'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
-    ``frame.attrs["months"]`` lists those months as dates. Rows: every goal the customer has
-    roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). Empty outside `scope`.
-    """
+    """Return the Servicemålsrapport of `cvr`: one row per goal, achievement for the last 3 months."""
+    # `month` (any day of it) is the last month shown, default the latest closed month. Columns:
+    # goal_id, code, area, title, rule_text, target_pct, then one column per month named
+    # 'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
+    # ``frame.attrs["months"]`` lists those months as dates. Rows: every goal the customer has
+    # roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). Empty outside `scope`.
     last = month_start(month) if month else latest_closed_month(today)
     months = [add_months(last, -i) for i in range(months_shown - 1, -1, -1)]
     labels = [f"{m:%Y-%m}" for m in months]
@@ -203,13 +201,11 @@ def kpi_table(
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Return the KPI table of `cvr` for `year` up to the latest closed month.
-
-    Columns: goal_id, code, area, title, rule_text, target_pct, achievement (None when no
-    cases), handled, met, not_met. Filters: `area` and `unit_code` (one bogføringskreds /
-    løngruppe code or a list). ``frame.attrs["months"]`` holds the months counted. Empty
-    outside `scope`.
-    """
+    """Return the KPI table of `cvr` for `year` up to the latest closed month."""
+    # Columns: goal_id, code, area, title, rule_text, target_pct, achievement (None when no
+    # cases), handled, met, not_met. Filters: `area` and `unit_code` (one bogføringskreds /
+    # løngruppe code or a list). ``frame.attrs["months"]`` holds the months counted. Empty
+    # outside `scope`.
     if not scope.allows(cvr):
         frame = pd.DataFrame(columns=KPI_COLUMNS)
         frame.attrs["months"] = year_to_date_months(year, today)
@@ -228,12 +224,10 @@ def monthly_series(
     goal_ids: Iterable[int] | None = None,
     today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Return monthly achievement per goal for `year` up to the latest closed month (long format).
-
-    Columns: goal_id, code, area, title, target_pct, month (date), handled, met, achievement
-    (None when the month had no cases). One row per goal and month, months without cases
-    included, so a chart can show gaps. Empty outside `scope`.
-    """
+    """Return monthly achievement per goal for `year` up to the latest closed month (long format)."""
+    # Columns: goal_id, code, area, title, target_pct, month (date), handled, met, achievement
+    # (None when the month had no cases). One row per goal and month, months without cases
+    # included, so a chart can show gaps. Empty outside `scope`.
     months = year_to_date_months(year, today)
     if not scope.allows(cvr) or not months:
         return pd.DataFrame(columns=SERIES_COLUMNS)
@@ -275,10 +269,8 @@ def days_histogram(
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Return how many cases of one goal took 0, 1, 2, … working days (columns days_taken, count).
-
-    Over `year` up to the latest closed month, or only `month` when given. Empty outside `scope`.
-    """
+    """Return how many cases of one goal took 0, 1, 2, … working days (columns days_taken, count)."""
+    # Over `year` up to the latest closed month, or only `month` when given. Empty outside `scope`.
     months = [month_start(month)] if month else year_to_date_months(year, today)
     if not scope.allows(cvr) or not months:
         return pd.DataFrame(columns=HISTOGRAM_COLUMNS)
@@ -300,11 +292,9 @@ def sa_median_achievement(
     goal_ids: Iterable[int] | None = None,
     today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Return, per goal, the median year-to-date achievement over all customers (SA staff only).
-
-    Columns: goal_id, code, median_achievement, customers (how many customers had cases). No
-    customer is named. A scope that is not all customers (i.e. not SA staff) gets an empty frame.
-    """
+    """Return, per goal, the median year-to-date achievement over all customers (SA staff only)."""
+    # Columns: goal_id, code, median_achievement, customers (how many customers had cases). No
+    # customer is named. A scope that is not all customers (i.e. not SA staff) gets an empty frame.
     months = year_to_date_months(year, today)
     if not scope.all_customers or not months:
         return pd.DataFrame(columns=MEDIAN_COLUMNS)
@@ -338,12 +328,10 @@ def drill_through(
     *,
     unit_code: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Return the cases behind one goal and month of `cvr` (the figure's handled and met).
-
-    Columns: case_ref, unit_code, received_at, completed_at, days_taken, met; ordered by
-    completion. Reads cases through the (cvr, goal_id, completed_at) index, one month only.
-    Empty outside `scope`.
-    """
+    """Return the cases behind one goal and month of `cvr` (the figure's handled and met)."""
+    # Columns: case_ref, unit_code, received_at, completed_at, days_taken, met; ordered by
+    # completion. Reads cases through the (cvr, goal_id, completed_at) index, one month only.
+    # Empty outside `scope`.
     if not scope.allows(cvr):
         return pd.DataFrame(columns=DRILL_COLUMNS)
     first = month_start(month)

@@ -73,11 +73,9 @@ def year_to_date_months(year: int, today: dt.date | None = None) -> list[dt.date
 
 
 def by_day_deadline(received: Any, day: int) -> Any:
-    """Return the deadline date(s) of a 'by day D of the month' goal for receipt date(s) `received`.
-
-    Day D of the month received; received after day D: day D of the next month; D beyond the
-    month's end: the month's last day. Scalar in, date out; array-like in, datetime64[D] array out.
-    """
+    """Return the deadline date(s) of a 'by day D of the month' goal for receipt date(s) `received`."""
+    # Day D of the month received; received after day D: day D of the next month; D beyond the
+    # month's end: the month's last day. Scalar in, date out; array-like in, datetime64[D] array out.
     if not 1 <= int(day) <= 31:
         raise ValueError("Dag i måneden skal ligge mellem 1 og 31")
     scalar = isinstance(received, (dt.date, np.datetime64, str))
@@ -92,11 +90,9 @@ def by_day_deadline(received: Any, day: int) -> Any:
 
 
 def evaluate(rule_kind: str, rule_value: int, received: Any, completed: Any, taken: Any = None) -> Any:
-    """Return whether case(s) met a goal: a bool for scalars, a bool array for array-likes.
-
-    `taken` may pass precomputed days taken (within_days); otherwise it is computed. Raises
-    ValueError for an unknown rule kind or a completion before its receipt.
-    """
+    """Return whether case(s) met a goal (bool or bool array); raise ValueError for a bad rule or dates."""
+    # `taken` may pass precomputed days taken (within_days); otherwise it is computed. Raises
+    # ValueError for an unknown rule kind or a completion before its receipt.
     scalar = isinstance(received, (dt.date, np.datetime64, str)) and isinstance(completed, (dt.date, np.datetime64, str))
     kind = RuleKind(rule_kind)
     if kind is RuleKind.WITHIN_DAYS:
@@ -148,10 +144,8 @@ def goal_met_target(value: float | None, target_pct: float) -> bool | None:
 
 
 def default_service_goals() -> list[dict[str, Any]]:
-    """Return a fresh list of realistic service goals as ``ServiceGoal`` keyword dicts.
-
-    Titles and rule texts follow the guide's Servicemålsrapport; use ``ServiceGoal(**spec)``.
-    """
+    """Return a fresh list of realistic service goals as ``ServiceGoal`` keyword dicts."""
+    # Titles and rule texts follow the guide's Servicemålsrapport; use ``ServiceGoal(**spec)``.
     within = RuleKind.WITHIN_DAYS.value
     by_day = RuleKind.BY_DAY_OF_MONTH.value
     specs = [

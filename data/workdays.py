@@ -41,11 +41,9 @@ def _check_years(first_year: int, last_year: int) -> None:
 
 @functools.lru_cache(maxsize=64)
 def holidays_for_years(first_year: int, last_year: int) -> np.ndarray:
-    """Return the sorted, read-only datetime64[D] array of the days off in the years (besides weekends).
-
-    Contains every Danish public holiday plus 5 June, 24 and 31 December of each year from
-    `first_year` to `last_year` inclusive. Raises ValueError for years outside 1990..2100.
-    """
+    """Return the read-only datetime64[D] array of days off in the years; raise ValueError outside 1990..2100."""
+    # Contains every Danish public holiday plus 5 June, 24 and 31 December of each year from
+    # `first_year` to `last_year` inclusive. Raises ValueError for years outside 1990..2100.
     _check_years(first_year, last_year)
     years = range(first_year, last_year + 1)
     days: set[dt.date] = set(holidays.country_holidays("DK", years=years).keys())
@@ -68,10 +66,8 @@ def is_working_day(day: dt.date) -> bool:
 
 
 def to_days(values: Any) -> np.ndarray:
-    """Return `values` (date, datetime, string or array-like of them) as a datetime64[D] array.
-
-    Times of day are dropped: the rules count calendar days. Raises ValueError on unparsable input.
-    """
+    """Return `values` (dates, datetimes, strings or arrays of them) as datetime64[D]; raise ValueError if bad."""
+    # Times of day are dropped: the rules count calendar days. Raises ValueError on unparsable input.
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         return values.astype("datetime64[D]")
     if isinstance(values, (dt.date, str, np.datetime64)):
@@ -93,12 +89,10 @@ def _calendar_for(received_days: np.ndarray, completed_days: np.ndarray) -> np.b
 
 
 def days_taken(received: Any, completed: Any) -> Any:
-    """Return the working days from the day after `received` up to and including `completed`.
-
-    Accepts two dates/datetimes (returns an int) or two equally long array-likes (returns an
-    int64 array). Same-day completion gives 0. Raises ValueError when a completion lies before
-    its receipt, a value is missing (NaT) or a year lies outside 1990..2100.
-    """
+    """Return the working days after `received` up to and including `completed`; raise ValueError on bad input."""
+    # Accepts two dates/datetimes (returns an int) or two equally long array-likes (returns an
+    # int64 array). Same-day completion gives 0. Raises ValueError when a completion lies before
+    # its receipt, a value is missing (NaT) or a year lies outside 1990..2100.
     scalar = isinstance(received, (dt.date, np.datetime64, str)) and isinstance(completed, (dt.date, np.datetime64, str))
     rec = to_days(received)
     comp = to_days(completed)

@@ -189,14 +189,14 @@ def test_duplicates_after_skipped_lines_keep_their_line_numbers(goals, tmp_path)
 
 
 def test_sqlite_import_leaves_connection_settings_as_they_were(goals):
-    """The import's own pragmas (no foreign keys, bigger cache) never leak to the pooled connection."""
+    """The import's own pragmas (no foreign keys, bigger cache, sorter threads) never leak to the pooled connection."""
     session = get_session()
     if session.connection().dialect.name != "sqlite":
         pytest.skip("SQLite only")
 
-    def settings() -> tuple[int, int]:
+    def settings() -> tuple[int, int, int]:
         conn = session.connection()
-        return conn.exec_driver_sql("PRAGMA foreign_keys").scalar(), conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("foreign_keys", "cache_size", "threads"))
 
     session.commit()
     before = settings()
