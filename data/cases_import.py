@@ -42,7 +42,6 @@ import datetime as dt
 import functools
 import io
 import json
-import os
 import time
 import warnings
 import zipfile
@@ -870,7 +869,10 @@ ON CONFLICT (case_ref) DO UPDATE SET
 # SQLite: when a load is at least this share of the table, rebuilding the (cvr, goal, completed)
 # index after the insert is cheaper than maintaining it row by row (about 2x on 1M rows).
 SQLITE_REBUILD_INDEX_SHARE = 0.5
-SQLITE_IMPORT_SORT_THREADS = max(1, min(4, os.cpu_count() or 1))
+# One helper thread for SQLite's sorter: each costs about the cache size again in memory (10M cases:
+# 23 s -> 18 s for the index rebuild, +195 MB; a second thread gives 17 s for another +195 MB, which
+# would take the import past 1 GB).
+SQLITE_IMPORT_SORT_THREADS = 1
 _CASE_INDEX = "ix_case_cvr_goal_completed"
 
 
@@ -1097,8 +1099,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
     old_threads = conn.exec_driver_sql("PRAGMA threads").scalar()
     old_fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if own else None
     conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-    # Helper threads for SQLite's sorter: rebuilding the case index after a large load sorts every
-    # row (22 -> 18 s for 10M cases on 2 cores).
+    # A helper thread for SQLite's sorter: rebuilding the case index after a large load sorts every row.
     conn.exec_driver_sql(f"PRAGMA threads = {SQLITE_IMPORT_SORT_THREADS}")
     if own:
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so before BEGIN
