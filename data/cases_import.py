@@ -42,7 +42,6 @@ import datetime as dt
 import functools
 import io
 import json
-import operator
 import time
 import warnings
 import zipfile
@@ -213,9 +212,6 @@ class _Chunk:
     columns: dict[str, list[Any]]
 
 
-_FIELD_GETTER = operator.itemgetter(*FIELDS)
-
-
 def _chunks_from_records(records: Iterable[Mapping[str, Any]], chunk_size: int, first_line: int) -> Iterator[_Chunk]:
     iterator = iter(records)
     line = first_line
@@ -223,11 +219,7 @@ def _chunks_from_records(records: Iterable[Mapping[str, Any]], chunk_size: int, 
         batch = list(islice(iterator, chunk_size))
         if not batch:
             return
-        try:
-            # Records with every field (the import's normal input): one C-level pass per chunk.
-            columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_GETTER, batch)))))
-        except (KeyError, TypeError):
-            columns = {name: [r.get(name) for r in batch] for name in FIELDS}
+        columns = {name: [r.get(name) for r in batch] for name in FIELDS}
         yield _Chunk(list(range(line, line + len(batch))), columns)
         line += len(batch)
 
@@ -400,13 +392,8 @@ def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     strings, Danish formats, time zones, garbage) goes one by one through `_parse_one`.
     """
     n = len(values)
-    # The common column is all strings of ISO lengths: told with two C-level passes (type, len)
-    # instead of a Python test per value.
-    if set(map(type, values)) == {str} and set(map(len, values)) <= _ISO_LENGTHS:
-        odd: list[int] = []
-    else:
-        odd = [i for i, v in enumerate(values)
-               if not ((type(v) is str and len(v) in _ISO_LENGTHS) or v is None or isinstance(v, dt.date))]
+    odd = [i for i, v in enumerate(values)
+           if not ((type(v) is str and len(v) in _ISO_LENGTHS) or v is None or isinstance(v, dt.date))]
     fast = values
     if odd:
         fast = list(values)
