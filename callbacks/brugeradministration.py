@@ -196,8 +196,10 @@ FORM_OUTPUTS: dict[str, Output] = {
 }
 
 
-SHARED_NOTE = ("Brugeren har også adgang hos andre kunder. Navn og B-nummer kan derfor kun ændres af "
-               f"Statens Administration ({support_email()}); du kan ændre rettighederne på dine CVR-numre.")
+def _shared_note() -> str:
+    # Built per request: the support address is a setting of the running app, not of the import.
+    return ("Brugeren har også adgang hos andre kunder. Navn og B-nummer kan derfor kun ændres af "
+            f"Statens Administration ({support_email()}); du kan ændre rettighederne på dine CVR-numre.")
 
 
 def _unchanged() -> dict[str, Any]:
@@ -230,7 +232,7 @@ def _open_form(ctx: AccessContext, user: dict[str, Any] | None) -> dict[str, Any
         "email_disabled": bool(user),
         "name_disabled": bool(user and user.get("shared")),
         "b_number_disabled": bool(user and user.get("shared")),
-        "shared_note": SHARED_NOTE if user and user.get("shared") else None,
+        "shared_note": _shared_note() if user and user.get("shared") else None,
     }
     for f in FIELDS:
         out[f"value_{f}"] = user[f] if user else ""
