@@ -12,12 +12,14 @@ from typing import Any
 
 from dash.exceptions import DependencyException
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from data.team import support_email
 
 UPDATE_PATH = "/_dash-update-component"
 BAD_REQUEST = "Ugyldig forespørgsel."
+
+
 def server_error() -> str:
     """Return the message of an unexpected error, naming the support address."""
     return f"Der opstod en fejl. Prøv igen, eller kontakt {support_email()}."
@@ -132,16 +134,9 @@ def _refuse_nul():
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += [*request.form.values(), *request.form.keys()]
     if any("\x00" in v for v in values):
-        return _bad_request("NUL in query or form")
+        current_app.logger.warning("refused request: NUL in query or form")
+        return danish_http_error(BadRequest(BAD_REQUEST))
     return None
-
-
-def _bad_request(problem: str):
-    current_app.logger.warning("refused request: %s", problem)
-    if request.path.startswith("/_dash-"):
-        return jsonify(error=BAD_REQUEST), 400
-    return (f"<!DOCTYPE html><html lang=\"da\"><title>Ugyldig forespørgsel</title><h1>Ugyldig forespørgsel</h1>"
-            f"<p>{BAD_REQUEST} Gå tilbage, og prøv igen.</p></html>"), 400
 
 
 def _validate_update_request():

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from flask import Flask, jsonify, redirect, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
 from auth.access import AccessDenied, NotSignedIn
 from auth.dash_requests import danish_http_error
@@ -45,12 +44,8 @@ def _wall():
     return None
 
 
-def _json_error(exc: HTTPException):
-    return danish_http_error(exc)
-
-
 def init_app(app: Flask) -> None:
-    """Install the wall before every other `before_request` handler (CSRF included), and JSON errors."""
+    """Install the wall before every other `before_request` handler (CSRF included), and Danish errors."""
     app.before_request_funcs.setdefault(None, []).insert(0, _wall)
-    app.register_error_handler(AccessDenied, _json_error)
-    app.register_error_handler(NotSignedIn, _json_error)
+    app.register_error_handler(AccessDenied, danish_http_error)
+    app.register_error_handler(NotSignedIn, danish_http_error)
