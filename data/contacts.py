@@ -309,19 +309,26 @@ def _load_roles(session: Session, role_ids: tuple[int, ...]) -> list[ContactRole
     return sorted(found, key=lambda r: (r.sort_order, r.name))
 
 
-def _check_sa_only(user: Any, requested: list[ContactRole], current: list[ContactRole]) -> None:
-    """Refuse a customer user's change to SA-only roles (adding or removing one)."""
+def _check_sa_only(user: Any, requested: list[ContactRole], current: list[ContactRole], *,
+                   deleting: bool = False) -> None:
+    """Refuse a customer user's change to SA-only roles (adding or removing one, deleting the contact)."""
     if _is_sa(user):
         return
     wanted = {r.id: r for r in requested if r.sa_only}
     held = {r.id: r for r in current if r.sa_only}
     changed = [r.name for key, r in {**wanted, **held}.items() if (key in wanted) != (key in held)]
-    if changed:
-        names = ", ".join(f"»{n}«" for n in sorted(changed))
+    if not changed:
+        return
+    names = ", ".join(f"»{n}«" for n in sorted(changed))
+    if deleting:
         raise SaOnlyRoleError(
-            f"Rollen {names} tildeles og vedligeholdes kun af Statens Administration. "
-            f"Skriv til {support_email()} for ændringer."
+            f"Kontaktpersonen har rollen {names}, som kun Statens Administration tildeler og fjerner. "
+            f"Skriv til {support_email()} for at få kontaktpersonen slettet."
         )
+    raise SaOnlyRoleError(
+        f"Rollen {names} tildeles og vedligeholdes kun af Statens Administration. "
+        f"Skriv til {support_email()} for ændringer."
+    )
 
 
 def _require_customer(session: Session, scope: AccessScope, cvr: str) -> None:
@@ -334,7 +341,7 @@ def _require_customer(session: Session, scope: AccessScope, cvr: str) -> None:
 def _chosen_tabs(tabs: tuple[str, ...]) -> list[str]:
     # Only the user's own choice is stored: the tabs an SA-only role decides are added when read
     # (effective_tabs), so they go away with the role instead of lingering on the contact.
-    return [key for key in TAB_LABELS if key in set(tabs)]
+    return [key for key in TAB_LABELS if key in tabs]
 
 
 def _now() -> dt.datetime:
@@ -431,13 +438,7 @@ def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
         if not _valid_id(version) or contact.version != version:
             raise ContactConflict(contact.updated_by, contact.updated_at)
         # Deleting a contact would remove its SA-only roles, which only SA may do.
-        held = sorted(r.name for r in contact.roles if r.sa_only)
-        if held and not _is_sa(user):
-            names = ", ".join(f"»{n}«" for n in held)
-            raise SaOnlyRoleError(
-                f"Kontaktpersonen har rollen {names}, som kun Statens Administration tildeler og fjerner. "
-                f"Skriv til {support_email()} for at få kontaktpersonen slettet."
-            )
+        _check_sa_only(user, [], list(contact.roles), deleting=True)
         before = _snapshot(contact)
         session.execute(delete(ContactRoleAssignment).where(ContactRoleAssignment.contact_id == contact_id))
         result = session.execute(
