@@ -133,7 +133,7 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
     meta = [f"Version {item['version']}"]
     if item["valid_from"]:
         meta.append(f"gældende fra {da_date(item['valid_from'])}")
-    upcoming = agreements.upcoming_agreement(ctx.scope, ctx.cvr, key)
+    upcoming = agreements.upcoming_agreement(ctx.scope, item)
     notice = None
     if upcoming is not None:
         state = "er underskrevet" if upcoming["customer_signed_at"] and upcoming["sa_signed_at"] \

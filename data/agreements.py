@@ -66,15 +66,15 @@ def agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = No
     return _agreement_dict(row, key) if row is not None else None
 
 
-def upcoming_agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = None) -> dict[str, Any] | None:
-    """Return the next version of kind `key` for `cvr` that starts after `today` (when one is in force), or None."""
-    current = agreement(scope, cvr, key, today)
-    if current is None or current["valid_from"] is None or current["valid_from"] > (today or danish_today()):
-        return None
+def upcoming_agreement(scope: AccessScope, current: dict[str, Any], today: dt.date | None = None) -> dict[str, Any] | None:
+    """Return the version after `current` (the agreement in force, from `agreement`) that starts later, or None."""
+    today = today or danish_today()
+    if current["valid_from"] is None or current["valid_from"] > today:
+        return None  # nothing in force yet: `current` is itself the one to come
     row = get_session().scalar(
-        _versions(scope, cvr, key).where(Agreement.valid_from > (today or danish_today()))
+        _versions(scope, current["cvr"], current["key"]).where(Agreement.valid_from > today)
         .order_by(Agreement.valid_from.asc(), Agreement.id.desc()).limit(1))
-    return _agreement_dict(row, key) if row is not None else None
+    return _agreement_dict(row, current["key"]) if row is not None else None
 
 
 def agreement_date(item: dict[str, Any]) -> dt.date | None:
