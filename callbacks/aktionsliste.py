@@ -88,8 +88,9 @@ def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: A
     if not mains:
         return items
     ordered = visible_rows(items, mains)
+    listed = {i["id"] for i in ordered}
     # Items the grid did not list yet (it had not drawn) keep their place at the end.
-    return ordered + [i for i in items if i not in ordered]
+    return ordered + [i for i in items if i["id"] not in listed]
 
 
 @portal_callback(

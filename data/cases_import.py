@@ -1124,6 +1124,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         # A load at least this large rebuilds the (cvr, goal, completed) index afterwards instead of
         # maintaining it row by row (about 2x faster for a large load); dropped once the load gets there.
         rebuild_at = max(SQLITE_REBUILD_INDEX_MIN_ROWS, SQLITE_REBUILD_INDEX_SHARE * start_id)
+        drop_index, create_index = _case_index_ddl(conn.dialect)
         dropped = False
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         written = 0
@@ -1139,7 +1140,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
                 continue
             if not dropped and written + len(validated.rows) >= rebuild_at:
                 # Transactional in SQLite: a rollback brings the index back with everything else.
-                raw.execute(_case_index_ddl(conn.dialect)[0])
+                raw.execute(drop_index)
                 dropped = True
             load.load(validated)
             written += len(validated.rows)
@@ -1159,7 +1160,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             report.seconds = time.perf_counter() - started
             return report
         if dropped:
-            raw.execute(_case_index_ddl(conn.dialect)[1])
+            raw.execute(create_index)
             lap = report._lap("index", lap)
         old = load.old_versions()
         new = _new_versions(parts, ref)
