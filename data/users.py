@@ -90,6 +90,9 @@ class UserInput:
     groups: tuple[GroupInput, ...]
 
 
+# Said without naming anyone: the administrator learns only that the address is taken, not by whom or where.
+KNOWN_ELSEWHERE = ("E-mailadressen tilhører allerede en bruger, som ikke er oprettet hos jeres CVR-numre. "
+                   "Skriv til Statens Administration ({mailbox}), hvis brugeren skal have adgang hos jer.")
 B_NUMBER_KEPT = ("B-nummeret er ikke ændret: brugeren findes allerede, og B-nummeret på en eksisterende bruger "
                  "ændres af Statens Administration ({mailbox}).")
 
@@ -487,8 +490,8 @@ def _find_by_email(session: Session, email: str) -> User | None:
 def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
     """Create a user (password mailed) or grant an existing one; raise AccessDenied, User{Validation,Admin}Error."""
     # Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
-    # (every group's CVR must be one the actor administers; Administrator only for SA system admins),
-    # UserAdminError when the e-mail belongs to SA staff.
+    # (every group's CVR must be one the actor administers; Administrator only for SA system admins;
+    # an e-mail of SA staff, or of a user without a grant on any CVR the actor administers).
     scope = _require_admin_of(actor, cvr)
     session = get_session()
     data = validate(actor, raw, scope=scope)
@@ -511,6 +514,10 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
             action = "create"
         else:
             user = existing
+            # Attaching a user only known at other customers would show the administrator that
+            # person's name and B-number and take their own administrator's say over them away.
+            if not scope.all_customers and not _scoped_grants(session, scope, user.id):
+                raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
             before_person = _person(user)
             before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
             # The person stays as they are. A missing B-number is filled in only for a user known at the

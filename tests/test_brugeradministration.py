@@ -351,6 +351,20 @@ def test_existing_email_is_merged_without_revealing_other_grants(app, app_config
     assert "Adgangskode" not in message.get_content() and world.CVR_C not in message.get_content()
 
 
+def test_user_known_only_at_another_customer_is_refused_without_a_name(app, app_config, login, cb, extra):
+    login(world.ADMIN_AB)
+    response = cb.submit({"name": "Hvem Som Helst", "email": ONLY_C, "b_number": ""}, GROUPS_OK)
+    assert _out(response, Ids.FIELDS["email"], "invalid") is True
+    assert "ikke er oprettet hos jeres CVR-numre" in _out(response, Ids.feedback("email"), "children")
+    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    text = _text(response)
+    for marker in C_MARKERS:
+        assert marker not in text
+    assert _grants(app, extra["only_c"]) == {world.CVR_C: ["Læser"]}
+    assert ONLY_C not in [r["email"] for r in _out(cb.load(), Ids.GRID, "rowData")]
+    assert _mails(app_config) == []
+
+
 def test_edit_shows_only_grants_on_administered_cvrs(login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.open_edit(extra["shared"])

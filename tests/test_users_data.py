@@ -241,9 +241,43 @@ def test_existing_user_known_elsewhere_keeps_their_b_number(app, extra):
     # set one for a user who is also at C.
     with app.app_context():
         result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
-            email=ONLY_C, b_number="B424242", groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]))
-        assert user_row(ONLY_C).b_number is None
+            email=SHARED, b_number="B424242", groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        assert user_row(SHARED).b_number is None
         assert users.B_NUMBER_KEPT.format(mailbox="kundeportal@statens-adm.dk") in result.warnings
+        assert grants_of(extra["shared"]) == {world.CVR_A: ["Læser"], world.CVR_B: ["Læser"],
+                                              world.CVR_C: ["Rapporter", "Rediger"]}
+
+
+def test_user_known_only_at_other_customers_is_not_attached(app, app_config, extra):
+    # Attaching would show the administrator of A the name and B-number of a user of C alone.
+    with app.app_context():
+        with pytest.raises(users.UserValidationError) as caught:
+            users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+                email=ONLY_C.upper(), groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]))
+        message = caught.value.errors["email"]
+        assert message == users.KNOWN_ELSEWHERE.format(mailbox="kundeportal@statens-adm.dk")
+        assert "Kun Cirkler" not in message and world.CVR_C not in message
+        assert grants_of(extra["only_c"]) == {world.CVR_C: ["Læser"]}
+        assert outbox(app_config) == []
+        assert ONLY_C not in [r["email"] for r in users.list_users(principal(world.ADMIN_AB), world.CVR_A)]
+
+
+def test_user_without_any_grant_is_not_attached_by_a_customer_administrator(app, extra):
+    with app.app_context():
+        session = get_session()
+        session.add(User(email="uden.adgang@example.dk", name="Uden Adgang", password_hash=world.password_hash()))
+        session.commit()
+        with pytest.raises(users.UserValidationError):
+            users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email="uden.adgang@example.dk"))
+        orphan = user_row("uden.adgang@example.dk")
+        assert grants_of(orphan.id) == {}
+
+
+def test_sa_staff_attach_a_user_known_at_another_customer(app, extra):
+    with app.app_context():
+        result = users.create_user(principal(world.SA_ADMIN), world.CVR_A, form(
+            email=ONLY_C, groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]))
+        assert not result.created and result.name == "Kun Cirkler"
         assert grants_of(extra["only_c"]) == {world.CVR_A: ["Læser"], world.CVR_C: ["Læser"]}
 
 
