@@ -57,6 +57,7 @@ class Attempt:
     trusted_device: bool
     blocked: bool
     retry_after: int = 0
+    kind: str = "account"  # "account", "device" (a trusted browser) or "password-check" (change password)
 
 
 def delay_after(failures: int) -> int:
@@ -141,13 +142,22 @@ class LoginAttempts:
         account = self.account_key(email)
         nonce = self.device_nonce(email, device_cookie)
         bucket = f"{account}:{nonce}" if nonce else account
-        kind = "device" if nonce else "account"
+        return self._gate(bucket, account, "device" if nonce else "account", bool(nonce))
+
+    def begin_password_check(self, user_id: int) -> Attempt:
+        """Decide whether a signed-in user's current password may be checked (change password); count it as failed."""
+        # Its own bucket per user: a stolen session cookie cannot guess on without limit, and strangers'
+        # failed sign-ins cannot keep the real user from changing their password.
+        bucket = f"user-{int(user_id)}"
+        return self._gate(bucket, bucket, "password-check", True)
+
+    def _gate(self, bucket: str, account: str, kind: str, trusted: bool) -> Attempt:
         failures_key = self._key(bucket, f"{kind}-failures")
         gate_key = self._key(bucket, f"{kind}-gate")
 
         def blocked(key: str) -> Attempt:
             wait = max(1, math.ceil(self.storage.get_expiry(key) - time.time()))
-            return Attempt(bucket, account, bool(nonce), True, wait)
+            return Attempt(bucket, account, trusted, True, wait, kind)
 
         # Counted before the password is checked, so that parallel requests cannot all slip through.
         failures = self.storage.incr(failures_key, WINDOW_S)
@@ -162,7 +172,7 @@ class LoginAttempts:
             if gate > 1 and delay_after(failures - 1):
                 self.storage.incr(failures_key, WINDOW_S, amount=-1)
                 return blocked(gate_key)
-        return Attempt(bucket, account, bool(nonce), False)
+        return Attempt(bucket, account, trusted, False, 0, kind)
 
     def failed(self, attempt: Attempt) -> None:
         """Keep a failed attempt counted (it was counted in `begin`)."""
@@ -171,7 +181,7 @@ class LoginAttempts:
         """Uncount a successful attempt; a trusted device starts afresh."""
         if attempt.blocked:
             return
-        kind = "device" if attempt.trusted_device else "account"
+        kind = attempt.kind
         if attempt.trusted_device:
             self.storage.clear(self._key(attempt.bucket, f"{kind}-failures"))
             self.storage.clear(self._key(attempt.bucket, f"{kind}-gate"))

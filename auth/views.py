@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from auth.throttle import (
     ip_limit,
     ip_limit_breached,
     throttled_response,
+    wait_text,
 )
 from data.db import get_session, transaction
 from data.models import User, utcnow
@@ -27,6 +28,8 @@ from data.models import User, utcnow
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 LOGIN_FAILED = "Forkert e-mail eller adgangskode."
+PASSWORD_CHECK_THROTTLED = ("Der har været for mange forsøg med en forkert nuværende adgangskode. "
+                            "Vent {wait}, og prøv igen.")
 MAX_EMAIL = 254
 MAX_PASSWORD_INPUT = 1024
 
@@ -103,7 +106,7 @@ def logout():
 
 @bp.route("/skift-adgangskode", methods=["GET", "POST"])
 def change_password():
-    """Change the signed-in user's password; the current one is required."""
+    """Change the signed-in user's password; the current one is required (429 after repeated wrong guesses)."""
     forced = bool(current_user.must_change_password)
     if request.method == "GET":
         return render_template("auth/change_password.html", forced=forced, errors=[])
@@ -111,9 +114,19 @@ def change_password():
     new = (request.form.get("new_password") or "")[:MAX_PASSWORD_INPUT]
     repeat = (request.form.get("new_password_repeat") or "")[:MAX_PASSWORD_INPUT]
     user = get_session().get(User, current_user.id)
+    attempts = get_login_attempts()
+    attempt = attempts.begin_password_check(current_user.id)
+    if attempt.blocked:
+        # Refused before the password is looked at: a stolen session cannot guess the password on.
+        message = PASSWORD_CHECK_THROTTLED.format(wait=wait_text(attempt.retry_after))
+        response = make_response(render_template("auth/change_password.html", forced=forced, errors=[message]), 429)
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response
     errors: list[str] = []
     if user is None or not verify_password(user.password_hash, current):
         errors.append("Den nuværende adgangskode er forkert.")
+    else:
+        attempts.succeeded(attempt)
     if new != repeat:
         errors.append("De to nye adgangskoder er ikke ens.")
     if not errors and new == current:

@@ -239,6 +239,55 @@ def test_forged_device_cookie_is_ignored(app, monkeypatch):
     assert post_login(attacker, world.LAESER_A, world.PASSWORD).status_code == 429
 
 
+# --- the current password on "Skift adgangskode" ------------------------------------------------
+
+NEW = "Ny-lang-sikker-kode-93817"
+
+
+def post_change(client, current: str):
+    return client.post("/skift-adgangskode", data={"current_password": current, "new_password": NEW,
+                                                   "new_password_repeat": NEW})
+
+
+def test_guessing_the_current_password_is_throttled(app, monkeypatch):
+    # Someone holding a session (a copied cookie, an unlocked PC) cannot guess the password on for ever.
+    clock = Clock(monkeypatch)
+    thief = app.test_client()
+    assert post_login(thief, world.LAESER_A, world.PASSWORD).status_code == 302
+    for _ in range(5):
+        assert post_change(thief, WRONG).status_code == 400
+    verified = []
+    import auth.views
+
+    real_verify = auth.views.verify_password
+    monkeypatch.setattr(auth.views, "verify_password", lambda *a: verified.append(1) or real_verify(*a))
+    blocked = post_change(thief, world.PASSWORD)
+    assert blocked.status_code == 429 and verified == []
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+    html = blocked.get_data(as_text=True)
+    assert "for mange forsøg med en forkert nuværende adgangskode" in html and "Vent 1 minut" in html
+    # The password is unchanged, and the user can still sign in with it elsewhere.
+    assert post_login(app.test_client(), world.LAESER_A, world.PASSWORD).status_code == 302
+    clock.advance(61)
+    assert post_change(thief, world.PASSWORD).status_code == 302
+    assert post_login(app.test_client(), world.LAESER_A, NEW).status_code == 302
+
+
+def test_password_check_throttle_is_per_user_and_apart_from_sign_in(app, monkeypatch):
+    Clock(monkeypatch)
+    attacker, user, other = app.test_client(), app.test_client(), app.test_client()
+    assert post_login(user, world.LAESER_A, world.PASSWORD).status_code == 302
+    assert post_login(other, world.LAESER_B, world.PASSWORD).status_code == 302
+    # Strangers' failed sign-ins do not keep the user from changing the password ...
+    for _ in range(12):
+        post_login(attacker, world.LAESER_A)
+    for _ in range(6):
+        post_change(other, WRONG)
+    assert post_change(other, world.PASSWORD).status_code == 429
+    # ... nor does another user's guessing.
+    assert post_change(user, world.PASSWORD).status_code == 302
+
+
 def test_per_ip_limit(app_config):
     app_config["LOGIN_IP_LIMIT"] = "4 per minute"
     from app import create_app
