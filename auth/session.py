@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 
 from flask import Flask, current_app, request, session
 from flask_login import logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from auth.access import Principal
 from auth.extensions import login_manager
-from data.db import get_session
-from data.models import User
+from data.db import get_session, transaction
+from data.models import EndedSession, User, utcnow
 
 CSRF_COOKIE = "_csrf_token"
 
@@ -43,27 +45,29 @@ def start_session() -> None:
     session.permanent = False
 
 
-def _revoked_key(sid: str) -> str:
-    attempts = current_app.extensions["login_attempts"]
-    return f"{attempts.prefix}/ended-session/{sid}"
-
-
 def end_session() -> None:
-    """Sign out and remember the session id as ended, so a copy of the cookie is worthless afterwards."""
+    """Sign out and record the session id as ended, so a copy of the cookie is worthless afterwards."""
     sid = session.get("sid")
     if sid:
-        # Session cookies are signed, not stored: the id is kept in the shared rate-limit storage until the
-        # session would have expired anyway.
-        storage = current_app.extensions["login_attempts"].storage
-        storage.incr(_revoked_key(sid), int(current_app.config["SESSION_ABSOLUTE_TIMEOUT_S"]) + 60)
+        # Kept in the database, not in a worker's memory: every worker and host refuses the copy, and
+        # a restart does not bring it back. Rows are kept until the session would have expired anyway.
+        now = utcnow()
+        lifetime = dt.timedelta(seconds=int(current_app.config["SESSION_ABSOLUTE_TIMEOUT_S"]) + 60)
+        try:
+            with transaction() as db:
+                db.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+                if db.get(EndedSession, sid) is None:
+                    db.add(EndedSession(sid=sid, expires_at=now + lifetime))
+        except IntegrityError:
+            pass  # a second sign-out of the same session at the same moment: it is ended already
     logout_user()
     session.clear()
 
 
 def _is_ended(sid: str | None) -> bool:
-    if not sid:
+    if not sid or not isinstance(sid, str):
         return True
-    return current_app.extensions["login_attempts"].storage.get(_revoked_key(sid)) > 0
+    return get_session().scalar(select(EndedSession.sid).where(EndedSession.sid == sid)) is not None
 
 
 def enforce_timeouts() -> None:

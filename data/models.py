@@ -163,6 +163,15 @@ class PasswordResetToken(Base):
     used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class EndedSession(Base):
+    """A signed-out session: a copy of its cookie is refused on every worker until it would have expired."""
+
+    __tablename__ = "ended_session"
+    # Session cookies are signed, not stored server-side: the database remembers only the ended ones.
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Signatory(Base):
     """Tegningsberettiget for one CVR and one agreement kind."""
 

@@ -3,6 +3,7 @@ deactivation; forced password change; the password policy at change."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -191,6 +192,46 @@ def test_logout_makes_a_copied_cookie_worthless(app, client):
     assert not signed_in(thief)
     # Signing in again works, with a fresh session.
     assert sign_in(client).status_code == 302 and signed_in(client)
+
+
+def test_logout_holds_on_every_worker_and_after_a_restart(app, app_config, client):
+    # Two app instances on one database, each with its own in-process rate-limit storage: two gunicorn
+    # workers without Redis, or the same worker before and after a restart.
+    from app import create_app
+    from data.db import get_db
+
+    other_worker = create_app(app_config)
+    try:
+        sign_in(client)
+        stolen = client.get_cookie(SESSION_COOKIE).value
+        thief = other_worker.test_client()
+        thief.set_cookie(SESSION_COOKIE, stolen)
+        assert signed_in(thief)  # the copy works on the other worker while the session lives
+        client.post("/logout")
+        assert not signed_in(thief)
+        restarted = create_app(app_config).test_client()
+        restarted.set_cookie(SESSION_COOKIE, stolen)
+        assert not signed_in(restarted)
+    finally:
+        get_db(other_worker).dispose()
+
+
+def test_ended_sessions_are_forgotten_once_they_would_have_expired(app, client, monkeypatch):
+    from data.models import EndedSession
+
+    sign_in(client)
+    client.post("/logout")
+    with app.app_context():
+        [row] = get_session().scalars(select(EndedSession)).all()
+        lifetime = row.expires_at.replace(tzinfo=None) - datetime.datetime.utcnow()
+        assert abs(lifetime.total_seconds() - (app.config["SESSION_ABSOLUTE_TIMEOUT_S"] + 60)) < 30
+        row.expires_at = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        get_session().commit()
+    sign_in(client)
+    client.post("/logout")
+    with app.app_context():
+        rows = get_session().scalars(select(EndedSession)).all()
+        assert len(rows) == 1 and rows[0].expires_at.year > 2000
 
 
 def test_password_change_ends_the_users_other_sessions(app):
