@@ -585,7 +585,13 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         problems[i].append(f"ugyldig afslutningsdato '{_shown(_text(columns['completed_at'][i]), 30)}'")
     for i in np.flatnonzero(np.isnat(rec_all) & ~bad_received).tolist():
         problems[i].append("modtagelsesdato mangler")
-    for i in np.flatnonzero(comp_all < rec_all).tolist():  # NaT compares False
+    reversed_ = comp_all < rec_all  # NaT compares False
+    if reversed_.any():
+        # Many systems give the completion as a date alone (midnight): on the day of receipt that is the
+        # same day, which the rules count as 0 days taken, not a completion before the receipt.
+        comp_day = comp_all.astype("datetime64[D]")
+        reversed_ &= ~((comp_all == comp_day) & (comp_day == rec_all.astype("datetime64[D]")))
+    for i in np.flatnonzero(reversed_).tolist():
         problems[i].append("afslutningsdato ligger før modtagelsesdato")
     for i in sorted(problems):
         report.add_error(chunk.lines[i], "; ".join(problems[i]))

@@ -24,6 +24,7 @@ from auth.access import AccessScope
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
 from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
+from data.workdays import danish_today
 
 GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
 KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met"]
@@ -74,8 +75,8 @@ def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
     return sorted(get_session().scalars(stmt))
 
 
-def filter_options(scope: AccessScope, cvr: str) -> dict[str, list[Any]]:
-    """Return the choices for the pickers: areas, unit codes and months that have roll-ups."""
+def filter_options(scope: AccessScope, cvr: str, today: dt.date | None = None) -> dict[str, list[Any]]:
+    """Return the choices for the pickers: areas, unit codes, months with roll-ups, and years up to this one."""
     if not scope.allows(cvr):
         return {"areas": [], "units": [], "months": [], "years": []}
     session = get_session()
@@ -83,7 +84,10 @@ def filter_options(scope: AccessScope, cvr: str) -> dict[str, list[Any]]:
     months = sorted(session.scalars(_rollup_filter(select(MonthlyRollup.month).distinct(), scope, cvr, None)))
     goals = _goals_frame(customer_goal_ids(scope, cvr))
     areas = sorted(set(goals["area"]), key=_area_order)
-    return {"areas": areas, "units": units, "months": months, "years": sorted({m.year for m in months})}
+    # A case completed in a future year (bad source data) must not offer a year the dashboard refuses.
+    this_year = (today or danish_today()).year
+    return {"areas": areas, "units": units, "months": months,
+            "years": sorted({m.year for m in months if m.year <= this_year})}
 
 
 def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None) -> pd.DataFrame:

@@ -9,7 +9,8 @@ The rules, written once (tests: tests/test_rules.py):
     than a month's length means the month's last day.
 * A case counts in the month it was completed. Open cases (no completion) count nowhere.
 * Achievement = met / handled in per cent, one decimal, rounded half up; no cases -> None
-  (shown "–", never 0 % or 100 %).
+  (shown "–", never 0 % or 100 %). Met / not met compares that figure, as the user reads it, with
+  the target: 94,95 % shows as 95,0 % and meets a 95 % target.
 * The latest closed month is the last calendar month that has fully ended.
 """
 

@@ -107,6 +107,8 @@ def test_reopened_case_leaves_its_month(goals):
     (rec("X", "2024", "2024-03-05"), "ugyldig modtagelsesdato '2024'"),
     (rec("X", "2024-03-04", "0001-01-01"), "ugyldig afslutningsdato '0001-01-01'"),
     (rec("X", "2024-03-04", "2024-03-01"), "afslutningsdato ligger før modtagelsesdato"),
+    (rec("X", "2024-03-04 15:00", "2024-03-04 14:00"), "afslutningsdato ligger før modtagelsesdato"),
+    (rec("X", "2024-03-04 15:00", "2024-03-03"), "afslutningsdato ligger før modtagelsesdato"),
     (rec("NUL\x00REF", "2024-03-04", "2024-03-05"), "sagsnummeret indeholder kontroltegn"),
     (rec("a\r\n=2", "2024-03-04", "2024-03-05"), "sagsnummeret indeholder kontroltegn"),
     # A terminal escape or a newline in a value is not echoed into the report as it is.
@@ -119,6 +121,14 @@ def test_bad_rows_are_reported_in_danish(goals, record, reason):
     assert not report.ok
     assert [(e.line, e.reason) for e in report.errors] == [(2, reason)]
     assert counts(session) == (0, 0)
+
+
+def test_completion_given_as_a_date_on_the_day_of_receipt_is_the_same_day(goals):
+    session = get_session()
+    report = import_case_records(session, [rec("SAMME-DAG", "2024-03-04 15:00", "2024-03-04")])
+    assert report.ok, report.errors
+    case = session.scalar(select(Case).where(Case.case_ref == "SAMME-DAG"))
+    assert (case.days_taken, case.met) == (0, True)
 
 
 def test_danish_dates_and_date_objects_are_accepted(goals):

@@ -120,6 +120,17 @@ def test_filter_options(data):
     assert options["years"] == [2024] and JUN in options["months"]
 
 
+def test_a_future_year_in_the_data_is_not_offered(data, app):
+    # Bad source data may hold a completion next year; the dashboard refuses that year, so the picker
+    # must not offer it.
+    with app.app_context():
+        report = import_case_records(get_session(), [rec("FREMTID-1", "2025-01-06 09:00", "2025-01-07 10:00")])
+        assert report.ok
+        options = kpi.filter_options(SCOPE_A, world.CVR_A, today=TODAY)
+        assert options["years"] == [2024] and dt.date(2025, 1, 1) in options["months"]
+        assert kpi.filter_options(SCOPE_A, world.CVR_A, today=dt.date(2025, 2, 1))["years"] == [2024, 2025]
+
+
 def test_sa_median_only_for_sa_and_anonymous(data):
     frame = kpi.sa_median_achievement(SA, 2024, today=TODAY)
     assert list(frame.columns) == kpi.MEDIAN_COLUMNS
