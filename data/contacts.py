@@ -153,8 +153,8 @@ def _ids(raw: Any, errors: dict[str, str]) -> tuple[int, ...]:
         return ()
     ids: list[int] = []
     for item in raw:
-        # bool is an int in Python; a forged `true` is not a role id.
-        if isinstance(item, bool) or not isinstance(item, int):
+        # bool is an int in Python; a forged `true` is not a role id, nor is a number no database column holds.
+        if not _valid_id(item):
             errors["roles"] = "Ugyldigt valg af roller."
             return ()
         if item not in ids:
