@@ -106,9 +106,22 @@ def payload_problem(body: Any, callback_map: dict) -> str | None:
         if problem is not None:
             return problem
     changed = body.get("changedPropIds", [])
-    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+    if not isinstance(changed, list) or not all(_changed_prop_id_ok(c) for c in changed):
         return "changedPropIds malformed"
     return None
+
+
+def _changed_prop_id_ok(value: Any) -> bool:
+    """Tell whether one changedPropIds entry is 'id.prop' as Dash's callback context will parse it."""
+    if not isinstance(value, str) or "." not in value:
+        return False
+    if not value.startswith("{"):
+        return True
+    # Dash's ctx.triggered_prop_ids json-parses an id that starts with '{': a broken one would be a 500.
+    try:
+        return isinstance(json.loads(value.rsplit(".", 1)[0]), dict)
+    except ValueError:
+        return False
 
 
 def _has_nul(value: Any) -> bool:

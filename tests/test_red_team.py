@@ -112,6 +112,22 @@ def test_plain_dependency_sent_as_a_list_gets_400(laeser_a, client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("changed", [[1], ["stamdata-tabs"], ["{x.value"], ['{"a":1.value'], ["{}x.value"],
+                                     ["{[1]}.value"], "stamdata-tabs.value"])
+def test_forged_changed_prop_ids_get_400_not_500(laeser_a, client, changed):
+    # Dash's ctx.triggered_prop_ids json-parses an id that starts with '{': a broken one crashed it (500).
+    client.get("/_dash-dependencies")
+    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, changedPropIds=changed))
+    assert response.status_code == 400, (changed, response.status_code)
+    assert "Ugyldig" in response.get_json()["error"]
+
+
+def test_pattern_matching_changed_prop_id_is_accepted(laeser_a, client):
+    client.get("/_dash-dependencies")
+    body = dict(STAMDATA_BODY, changedPropIds=['{"index":0,"type":"x"}.n_clicks', "stamdata-tabs.value"])
+    assert client.post("/_dash-update-component", json=body).status_code == 200
+
+
 def test_the_well_formed_payload_still_answers(laeser_a, client):
     client.get("/_dash-dependencies")
     response = client.post("/_dash-update-component", json=STAMDATA_BODY)
