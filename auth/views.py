@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.access import Principal
 from auth.extensions import limiter
@@ -23,7 +23,7 @@ from auth.throttle import (
     wait_text,
 )
 from data.db import get_session, transaction
-from data.models import User, utcnow
+from data.models import User, normalise_email, utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -51,7 +51,7 @@ def safe_next(target: str | None) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     """Return the user with this e-mail (case-insensitive), or None."""
-    return get_session().scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    return get_session().scalar(select(User).where(User.email == normalise_email(email)))
 
 
 @bp.route("/login", methods=["GET", "POST"])

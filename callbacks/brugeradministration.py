@@ -56,8 +56,9 @@ def _row(user: dict[str, Any]) -> dict[str, Any]:
 def _status(message: Any) -> Any:
     if not isinstance(message, dict) or not isinstance(message.get("text"), str):
         return None
-    color = "warning" if message.get("level") == "warning" else "success"
-    return dbc.Alert(message["text"][:600], color=color, dismissable=True)
+    color = {"warning": "warning", "info": "info"}.get(message.get("level"), "success")
+    # Not dismissable: dash-bootstrap-components labels that close button in English only ("Close alert").
+    return dbc.Alert(message["text"][:600], color=color)
 
 
 # --- grid -------------------------------------------------------------------------------------
@@ -227,7 +228,8 @@ def _open_form(ctx: AccessContext, user: dict[str, Any] | None) -> dict[str, Any
         "is_open": True,
         "heading": f"Rediger bruger: {user['name']}" if user else "Opret bruger",
         "submit_label": "Gem" if user else "Tilføj",
-        "form_state": {"id": user["id"]} if user else None,
+        # The version is sent back on save: a form opened before someone else's save is refused.
+        "form_state": {"id": user["id"], "version": user["version"]} if user else None,
         "groups": _render_groups(ctx, groups, locked_admin=_locked_admin(ctx, user)),
         "email_disabled": bool(user),
         "name_disabled": bool(user and user.get("shared")),
@@ -258,7 +260,7 @@ def _submit(ctx: AccessContext, form_state: Any, saved: Any, values: dict[str, A
     locked = _locked_admin(ctx, current)
     try:
         if editing is not None:
-            result = users.update_user(ctx.user, ctx.cvr, editing, raw)
+            result = users.update_user(ctx.user, ctx.cvr, editing, raw, version=form_state.get("version"))
         else:
             result = users.create_user(ctx.user, ctx.cvr, raw)
     except users.UserValidationError as exc:
@@ -286,6 +288,9 @@ def _saved_message(saved: Any, result: users.SaveResult) -> dict[str, Any]:
         level = "warning"
         text = (f"Brugeren »{result.name}« er oprettet, men e-mailen med brugernavn og adgangskode kunne ikke "
                 "sendes. Bed brugeren bruge »Har du glemt din adgangskode?« på login-siden.")
+    elif not result.changed:
+        level = "info"
+        text = "Brugeren har allerede de valgte rettigheder. Intet er ændret, og der er ikke sendt nogen e-mail."
     elif result.mail_sent is not None:
         # The existing user's name is not echoed: the form would otherwise tell any administrator who
         # owns an address.

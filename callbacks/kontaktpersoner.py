@@ -82,7 +82,8 @@ def load_contacts(ctx: AccessContext, saved: Any, deleted: Any):
     trigger = saved if dash_ctx.triggered_id == Ids.SAVED else deleted if dash_ctx.triggered_id == Ids.DELETED else None
     if isinstance(trigger, dict) and isinstance(trigger.get("text"), str):
         color = "warning" if trigger.get("level") == "warning" else "success"
-        status = dbc.Alert(trigger["text"][:300], color=color, dismissable=True)
+        # Not dismissable: dash-bootstrap-components labels that close button in English only.
+        status = dbc.Alert(trigger["text"][:300], color=color)
     return {"rows": rows, "status": status}
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +118,13 @@ class PayrollGroup(Base):
 # --- users and rights ----------------------------------------------------------------------
 
 
+def normalise_email(value: str) -> str:
+    """Return an e-mail address as it is stored and looked up: trimmed and in lower case."""
+    # Python's lower(), not SQL's: SQLite's lower() leaves Æ, Ø and Å as they are, so 'ÅSE@x.dk' and
+    # 'åse@x.dk' would have been two accounts, and the first could not sign in.
+    return value.strip().lower()
+
+
 class User(Base):
     """A person who signs in: customer user, SA staff or SA system administrator."""
 
@@ -135,7 +142,13 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Bumped by every save in Brugeradministration (person or grants): a form opened before is stale.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
 
 
 class Grant(Base):

@@ -17,8 +17,9 @@ from typing import Any, Iterable, Mapping
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, request
-from sqlalchemy import delete, func, not_, select
+from sqlalchemy import delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
 from auth.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
@@ -27,7 +28,7 @@ from auth.rights import Action, Menu, Right
 from data import audit
 from data.db import get_session
 from data.mail import MailError, send_mail
-from data.models import Customer, Grant, User
+from data.models import Customer, Grant, User, normalise_email
 from data.team import support_email
 
 ENTITY = "user"
@@ -65,6 +66,14 @@ class UserValidationError(UserAdminError):
         self.group_errors = group_errors or {}
 
 
+class UserConflict(UserAdminError):
+    """Someone else saved the user after the form was opened; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("Brugeren er ændret af en anden, siden du åbnede formularen. Luk formularen, og åbn "
+                         "brugeren igen for at se ændringerne.")
+
+
 class UserNotFound(UserAdminError):
     """The user holds no grant on the CVR in context (or on any CVR the actor administers)."""
 
@@ -90,6 +99,7 @@ class UserInput:
     groups: tuple[GroupInput, ...]
 
 
+CHANGED_MEANWHILE = "Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen."
 # Said without naming anyone: the administrator learns only that the address is taken, not by whom or where.
 KNOWN_ELSEWHERE = ("E-mailadressen tilhører allerede en bruger, som ikke er oprettet hos jeres CVR-numre. "
                    "Skriv til Statens Administration ({mailbox}), hvis brugeren skal have adgang hos jer.")
@@ -106,6 +116,7 @@ class SaveResult:
     created: bool
     mail_sent: bool | None
     warnings: tuple[str, ...] = ()
+    changed: bool = True  # False: an existing user already held every right asked for
 
 
 # --- scope and choices ----------------------------------------------------------------------------
@@ -223,6 +234,7 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
         "active": bool(user.is_active),
         "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
         "created_at": user.created_at,
+        "version": user.version,
         # Grants elsewhere make the person read-only for this actor; which customers is not said.
         "shared": _has_grants_outside(session, scope, user.id),
         # The CVR in context first, as the form shows it.
@@ -274,7 +286,7 @@ def _email(value: str, errors: dict[str, str]) -> str:
     if len(normalised) > MAX_LENGTHS["email"]:
         errors["email"] = f"E-mailadressen må højst være {MAX_LENGTHS['email']} tegn."
         return ""
-    return normalised
+    return normalise_email(normalised)
 
 
 def normalise_b_number(value: str) -> str | None:
@@ -484,7 +496,7 @@ def _grant_rights(group: GroupInput, extra: Iterable[str] = ()) -> list[str]:
 
 
 def _find_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
@@ -540,13 +552,22 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
         session.flush()
         after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
         touched = {g.cvr for g in data.groups}
+        changed = (existing is None or _person(user) != before_person
+                   or any(sorted(before.get(c, [])) != sorted(after.get(c, [])) for c in touched))
+        if not changed:
+            # The user already held every right asked for: nothing to record, and no mail to send.
+            unchanged = SaveResult(user.id, user.name, False, None, notes, changed=False)
+            session.rollback()
+            return unchanged
+        if existing is not None:
+            _bump_version(session, user)
         _audit_changes(session, actor, action, user.id, before_person, _person(user),
                        {c: r for c, r in before.items() if c in touched}, {c: r for c, r in after.items() if c in touched})
         result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         session.rollback()
-        raise UserAdminError("Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen.") from None
+        raise UserAdminError(CHANGED_MEANWHILE) from None
     except Exception:
         session.rollback()
         raise
@@ -565,8 +586,28 @@ def _refuse_sa_target(actor: Any, user: User) -> None:
                              "systemadministrator.")
 
 
-def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> SaveResult:
-    """Save a user on the actor's CVRs; raise AccessDenied, UserNotFound, UserValidationError, UserAdminError."""
+def _claim_version(session: Session, user: User, version: Any) -> None:
+    """Bump the user's version from `version`, or raise UserConflict when another save came first."""
+    # Compared inside the UPDATE: it takes the row's write lock, so of two saves from forms opened at
+    # the same version exactly one matches, and the grants are read only after it.
+    if not isinstance(version, int) or isinstance(version, bool) or user.version != version:
+        raise UserConflict()
+    claimed = session.execute(
+        update(User).where(User.id == user.id, User.version == version).values(version=version + 1)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if claimed != 1:
+        raise UserConflict()
+
+
+def _bump_version(session: Session, user: User) -> None:
+    """Make every form opened on `user` before now stale."""
+    session.execute(update(User).where(User.id == user.id).values(version=User.version + 1)
+                    .execution_options(synchronize_session="fetch"))
+
+
+def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any], *, version: Any) -> SaveResult:
+    """Save a user opened at `version`; raise AccessDenied, UserNotFound, UserConflict, User{Validation,Admin}Error."""
     # The rettighedsgrupper replace the user's grants on CVRs the actor administers; grants elsewhere are
     # untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
     # (own Administrator right, SA staff users).
@@ -577,6 +618,7 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
         if user is None:
             raise UserNotFound()
         _refuse_sa_target(actor, user)
+        _claim_version(session, user, version)
         current = _scoped_grants(session, scope, user.id)
         held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
         # The e-mail is the username and is not changed here; the form shows it read-only.
@@ -622,9 +664,9 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any]) -> S
         _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
         result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         session.rollback()
-        raise UserAdminError("Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen.") from None
+        raise UserAdminError(CHANGED_MEANWHILE) from None
     except Exception:
         session.rollback()
         raise
@@ -661,6 +703,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         if bool(user.is_active) == active:
             return {"id": user.id, "name": user.name, "active": active, "changed": False}
         before_person = _person(user)
+        _bump_version(session, user)
         user.is_active = active
         if not active:
             # Every session minted before carries the old version and is refused from the next request on.
@@ -694,6 +737,7 @@ def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
         if has_admin and not can_do(actor, Action.GRANT_ADMINISTRATOR):
             raise UserAdminError(ADMIN_ONLY_SA)
         before_rights = list(grant.rights or [])
+        _bump_version(session, user)
         session.execute(delete(Grant).where(Grant.id == grant.id, Grant.cvr == cvr, scope.clause(Grant.cvr)))
         person = _person(user)
         audit.record(session, actor, "remove_grant", ENTITY, user.id, cvr, _view(person, before_rights),

@@ -61,6 +61,19 @@ def test_email_is_case_insensitive_and_trimmed(client):
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize("stored, typed", [("ÆBLE.Ørn@Example.dk", "æble.ørn@example.dk"),
+                                          ("søren.å@example.dk", "SØREN.Å@EXAMPLE.DK")])
+def test_danish_capitals_in_the_address_sign_in_either_way(app, client, stored, typed):
+    with app.app_context():
+        session = get_session()
+        session.add(User(email=stored, name="Dansk Adresse", password_hash=world.password_hash()))
+        session.commit()
+        assert session.scalar(select(User.email).where(User.name == "Dansk Adresse")) == stored.lower()
+    assert client.post("/login", data={"email": typed, "password": world.PASSWORD}).status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": stored, "password": world.PASSWORD}).status_code == 302
+
+
 @pytest.mark.parametrize(
     "email,password",
     [

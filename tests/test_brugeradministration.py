@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from auth.access import Principal
+from data import users
 from data.db import get_session
 from data.models import AuditLog, Grant, User
 from pages.ids import brugeradministration as Ids
@@ -39,6 +42,7 @@ class Callbacks:
     def __init__(self, app, client, dash_client):
         client.get("/_dash-dependencies")
         self.map = app.extensions["dash_app"].callback_map
+        self.app = app
         self.dash_client = dash_client
 
     def keys(self) -> list[str]:
@@ -85,6 +89,12 @@ class Callbacks:
                          f"{Ids.EDIT}.n_clicks", **kw)
 
     def submit(self, fields: dict[str, Any], groups: list[dict], form_state=None, **kw):
+        target = form_state.get("id") if isinstance(form_state, dict) else None
+        if isinstance(target, int) and not isinstance(target, bool) and "version" not in form_state:
+            # As the form holds it when opened just now.
+            with self.app.app_context():
+                version = get_session().scalar(select(User.version).where(User.id == form_state["id"]))
+            form_state = {**form_state, "version": version}
         values = {f"{Ids.SUBMIT}.n_clicks": 1, f"{Ids.FORM_STATE}.data": form_state}
         values.update({f"{Ids.FIELDS[f]}.value": v for f, v in fields.items()})
         return self.call(f"{Ids.FORM_MODAL}.is_open", values, f"{Ids.SUBMIT}.n_clicks", groups=groups, **kw)
@@ -362,6 +372,33 @@ def test_user_known_only_at_another_customer_is_refused_without_a_name(app, app_
         assert marker not in text
     assert _grants(app, extra["only_c"]) == {world.CVR_C: ["Læser"]}
     assert ONLY_C not in [r["email"] for r in _out(cb.load(), Ids.GRID, "rowData")]
+    assert _mails(app_config) == []
+
+
+def test_a_stale_edit_form_is_refused_in_the_form(app, login, cb, extra):
+    login(world.ADMIN_AB)
+    opened = _out(cb.open_edit(extra["only_a"]), Ids.FORM_STATE, "data")
+    assert set(opened) == {"id", "version"}
+    with app.app_context():
+        users.update_user(Principal.from_user(get_session().scalar(
+            select(User).options(selectinload(User.grants)).where(User.email == world.SA_ADMIN))),
+            world.CVR_A, extra["only_a"], {"name": "Kun A", "email": "", "b_number": "",
+                                           "groups": [{"cvr": world.CVR_A, "rights": ["Læser", "Rediger"]}]},
+            version=opened["version"])
+    response = cb.submit({"name": "Kun A", "email": "", "b_number": ""},
+                         [{"cvr": world.CVR_A, "rights": ["Læser"]}], form_state=opened)
+    assert _out(response, Ids.FORM_ALERT, "is_open") is True
+    assert "ændret af en anden" in _out(response, Ids.FORM_ALERT, "children")
+    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _grants(app, extra["only_a"]) == {world.CVR_A: ["Læser", "Rediger"]}
+
+
+def test_adding_rights_a_user_already_holds_says_so(app, app_config, login, cb, extra):
+    login(world.ADMIN_AB)
+    response = cb.submit({"name": "Hvem Som Helst", "email": SHARED, "b_number": ""},
+                         [{"cvr": world.CVR_A, "rights": ["Læser"]}])
+    saved = _out(response, Ids.SAVED, "data")
+    assert saved["level"] == "info" and "Intet er ændret" in saved["text"]
     assert _mails(app_config) == []
 
 

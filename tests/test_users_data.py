@@ -67,6 +67,13 @@ def form(**kw):
     return base | kw
 
 
+def update_now(actor, cvr, user_id, raw):
+    """Save as a form opened just now does: at the user's current version."""
+    known = isinstance(user_id, int) and not isinstance(user_id, bool) and user_id < 2**63
+    version = get_session().scalar(select(User.version).where(User.id == user_id)) if known else None
+    return users.update_user(actor, cvr, user_id, raw, version=version or 1)
+
+
 # --- scope ---------------------------------------------------------------------------------------
 
 
@@ -348,8 +355,19 @@ def test_valid_input_is_normalised(app):
     with app.app_context():
         data = users.validate(principal(world.ADMIN_AB), form(name="  Anne   Berg ", email=" Anne@Institution.DK ",
                                                               b_number=" b42 "))
-        assert (data.name, data.email, data.b_number) == ("Anne Berg", "Anne@institution.dk", "B42")
+        assert (data.name, data.email, data.b_number) == ("Anne Berg", "anne@institution.dk", "B42")
         assert users.validate(principal(world.ADMIN_AB), form(b_number="")).b_number is None
+
+
+def test_addresses_differing_only_in_danish_capitals_are_one_user(app, app_config):
+    # SQLite's lower() leaves Æ, Ø and Å alone: comparing in SQL made these two accounts.
+    with app.app_context():
+        first = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(name="Åse Ørum", email="ÅSE.Ørum@Example.dk"))
+        again = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            name="Åse Ørum", email="åse.ørum@example.dk", groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        assert first.created and not again.created and again.user_id == first.user_id
+        assert user_row("åse.ørum@example.dk") is not None
+        assert len(get_session().scalars(select(User).where(User.name == "Åse Ørum")).all()) == 1
 
 
 def test_hostile_name_is_stored_as_text(app):
@@ -361,10 +379,96 @@ def test_hostile_name_is_stored_as_text(app):
 # --- update --------------------------------------------------------------------------------------
 
 
+# --- stale forms and races -----------------------------------------------------------------------
+
+
+def test_a_form_opened_before_another_save_is_refused(app, extra):
+    with app.app_context():
+        only_a = users.list_users(principal(world.ADMIN_AB), world.CVR_A)
+        target = next(r["id"] for r in only_a if r["email"] == SHARED)
+        opened = users.get_user(principal(world.ADMIN_AB), world.CVR_A, target)["version"]
+        # Someone else saves first (SA adds Rediger) ...
+        users.update_user(principal(world.SA_ADMIN), world.CVR_A, target, form(
+            name="Delt Bruger", groups=[{"cvr": world.CVR_A, "rights": ["Læser", "Rediger"]}]), version=opened)
+        # ... so the administrator's stale form cannot quietly take it away again.
+        with pytest.raises(users.UserConflict) as caught:
+            users.update_user(principal(world.ADMIN_AB), world.CVR_A, target, form(
+                name="Delt Bruger", groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]), version=opened)
+        assert "ændret af en anden" in caught.value.message
+        assert grants_of(target)[world.CVR_A] == ["Læser", "Rediger"]
+        fresh = users.get_user(principal(world.ADMIN_AB), world.CVR_A, target)["version"]
+        assert fresh == opened + 1
+        users.update_user(principal(world.ADMIN_AB), world.CVR_A, target, form(
+            name="Delt Bruger", groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}]), version=fresh)
+        assert grants_of(target)[world.CVR_A] == ["Læser"]
+
+
+@pytest.mark.parametrize("version", [None, "1", True, 1.0, 99, -1])
+def test_a_forged_version_is_refused(app, extra, version):
+    with app.app_context():
+        with pytest.raises(users.UserConflict):
+            users.update_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(name="Delt Bruger"),
+                              version=version)
+        assert grants_of(extra["shared"])[world.CVR_A] == ["Læser"]
+
+
+@pytest.mark.parametrize("other_action", ["remove", "deactivate", "grant"])
+def test_other_actions_make_an_open_form_stale(app, extra, other_action):
+    with app.app_context():
+        admin = principal(world.ADMIN_AB)
+        users.create_user(admin, world.CVR_A, form(email="ny@institution.dk"))
+        target = user_row("ny@institution.dk").id
+        opened = users.get_user(admin, world.CVR_A, target)["version"]
+        if other_action == "remove":
+            users.update_user(admin, world.CVR_A, target, form(email="ny@institution.dk", groups=[
+                {"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]), version=opened)
+            opened = users.get_user(admin, world.CVR_A, target)["version"]
+            users.remove_grant(admin, world.CVR_B, target)
+        elif other_action == "deactivate":
+            users.set_active(admin, world.CVR_A, target, False)
+        else:
+            users.create_user(admin, world.CVR_A, form(email="ny@institution.dk",
+                                                       groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]))
+        with pytest.raises(users.UserConflict):
+            users.update_user(admin, world.CVR_A, target, form(email="ny@institution.dk", groups=[
+                {"cvr": world.CVR_A, "rights": ["Rediger"]}]), version=opened)
+
+
+def test_a_grant_removed_during_a_save_is_a_danish_conflict_not_a_500(app, extra, monkeypatch):
+    # The race the version check closes: another request removes the grant after this one read it.
+    with app.app_context():
+        admin = principal(world.ADMIN_AB)
+        opened = users.get_user(admin, world.CVR_A, extra["shared"])["version"]
+        real_validate = users.validate
+
+        def interleaved(*args, **kwargs):
+            session = get_session()
+            session.execute(Grant.__table__.delete().where(Grant.user_id == extra["shared"], Grant.cvr == world.CVR_A))
+            return real_validate(*args, **kwargs)
+
+        monkeypatch.setattr(users, "validate", interleaved)
+        with pytest.raises(users.UserAdminError) as caught:
+            users.update_user(admin, world.CVR_A, extra["shared"], form(
+                name="Delt Bruger", groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]), version=opened)
+        assert caught.value.message == users.CHANGED_MEANWHILE
+        assert grants_of(extra["shared"])[world.CVR_A] == ["Læser"]  # rolled back, nothing half-written
+
+
+def test_adding_rights_a_user_already_holds_changes_nothing_and_sends_nothing(app, app_config, extra):
+    with app.app_context():
+        before = get_session().scalar(select(User.version).where(User.id == extra["shared"]))
+        for _ in range(3):
+            result = users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email=SHARED))
+            assert not result.changed and result.mail_sent is None
+        assert outbox(app_config) == []
+        assert list(get_session().scalars(select(AuditLog).where(AuditLog.entity_id == str(extra["shared"])))) == []
+        assert get_session().scalar(select(User.version).where(User.id == extra["shared"])) == before
+
+
 def test_update_replaces_grants_on_administered_cvrs_only(app, extra):
     with app.app_context():
         actor = principal(world.ADMIN_AB)
-        users.update_user(actor, world.CVR_A, extra["shared"], form(
+        update_now(actor, world.CVR_A, extra["shared"], form(
             name="Delt Bruger", email="ignored@x.dk", b_number="",
             groups=[{"cvr": world.CVR_A, "rights": ["Rediger", "Rapporter"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]))
         user = user_row(SHARED)
@@ -378,7 +482,7 @@ def test_update_replaces_grants_on_administered_cvrs_only(app, extra):
         assert row_a.after["rights"] == ["Rediger", "Rapporter"] and row_a.after["name"] == "Delt Bruger"
         assert world.CVR_C not in str([(r.before, r.after) for r in rows])
         # Dropping B again deletes that grant only.
-        users.update_user(actor, world.CVR_A, extra["shared"], form(
+        update_now(actor, world.CVR_A, extra["shared"], form(
             name="Delt Bruger", b_number="", groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
         assert grants_of(user.id) == {world.CVR_A: ["Rediger"], world.CVR_C: ["Rapporter", "Rediger"]}
 
@@ -387,7 +491,7 @@ def test_update_replaces_grants_on_administered_cvrs_only(app, extra):
 def test_update_of_shared_user_keeps_the_person(app, extra, fields):
     with app.app_context():
         with pytest.raises(users.UserValidationError) as caught:
-            users.update_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
+            update_now(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
                 **fields, groups=[{"cvr": world.CVR_A, "rights": ["Rediger"]}]))
         assert set(caught.value.errors) == ({"name"} if fields["b_number"] == "" else {"b_number"})
         assert "andre kunder" in next(iter(caught.value.errors.values()))
@@ -395,7 +499,7 @@ def test_update_of_shared_user_keeps_the_person(app, extra, fields):
         assert (user.name, user.b_number) == ("Delt Bruger", None)
         assert grants_of(user.id) == {world.CVR_A: ["Læser"], world.CVR_C: ["Rapporter", "Rediger"]}
         # SA staff see every CVR, so for them the user is not shared outside their scope.
-        users.update_user(principal(world.SA_STAFF), world.CVR_A, extra["shared"], form(
+        update_now(principal(world.SA_STAFF), world.CVR_A, extra["shared"], form(
             **fields, groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Rediger", "Rapporter"]}]))
         assert user_row(SHARED).name == fields["name"]
 
@@ -403,7 +507,7 @@ def test_update_of_shared_user_keeps_the_person(app, extra, fields):
 def test_update_cannot_touch_grants_on_c(app, extra):
     with app.app_context():
         with pytest.raises(users.UserValidationError) as caught:
-            users.update_user(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
+            update_now(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
                 groups=[{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Læser"]}]))
         assert "administrator for" in caught.value.group_errors[1]["cvr"]
         assert grants_of(extra["shared"])[world.CVR_C] == ["Rapporter", "Rediger"]
@@ -414,7 +518,7 @@ def test_update_of_a_user_without_grant_on_the_cvr_is_not_found(app, extra, forg
     user_id = extra.get(forged, forged) if isinstance(forged, str) else forged
     with app.app_context():
         with pytest.raises(users.UserNotFound):
-            users.update_user(principal(world.ADMIN_AB), world.CVR_A, user_id, form())
+            update_now(principal(world.ADMIN_AB), world.CVR_A, user_id, form())
         for action in (lambda: users.set_active(principal(world.ADMIN_AB), world.CVR_A, user_id, False),
                        lambda: users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, user_id)):
             with pytest.raises(users.UserNotFound):
@@ -428,7 +532,7 @@ def test_customer_admin_cannot_add_or_remove_administrator_on_update(app):
         actor = principal(world.ADMIN_AB)
         laeser = user_row(world.LAESER_A)
         with pytest.raises(users.UserValidationError) as caught:
-            users.update_user(actor, world.CVR_A, laeser.id, form(
+            update_now(actor, world.CVR_A, laeser.id, form(
                 name="Laeser A", email=world.LAESER_A, groups=[{"cvr": world.CVR_A, "rights": ["Læser", "Administrator"]}]))
         assert "Kun Statens Administration" in caught.value.group_errors[0]["rights"]
         admin = user_row(world.ADMIN_AB)
@@ -436,10 +540,10 @@ def test_customer_admin_cannot_add_or_remove_administrator_on_update(app):
         for groups in ([{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}],
                        [{"cvr": world.CVR_B, "rights": ["Administrator"]}]):
             with pytest.raises(users.UserAdminError):
-                users.update_user(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=groups))
+                update_now(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=groups))
         assert grants_of(admin.id) == {world.CVR_A: ["Administrator"], world.CVR_B: ["Administrator"]}
         # Keeping it (a locked, ticked box) while changing other things is fine.
-        users.update_user(actor, world.CVR_A, admin.id, form(name="Admin AB", b_number="B200001", groups=[
+        update_now(actor, world.CVR_A, admin.id, form(name="Admin AB", b_number="B200001", groups=[
             {"cvr": world.CVR_A, "rights": ["Administrator", "Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}]))
         assert grants_of(admin.id)[world.CVR_A] == ["Administrator", "Læser"] and user_row(world.ADMIN_AB).name == "Admin AB"
 
@@ -451,11 +555,11 @@ def test_sa_admin_may_remove_administrator_but_not_their_own(app):
         get_session().commit()
         actor = principal(world.SA_ADMIN)
         admin = user_row(world.ADMIN_AB)
-        users.update_user(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=[
+        update_now(actor, world.CVR_A, admin.id, form(name="Admin Ab", groups=[
             {"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}]))
         assert grants_of(admin.id) == {world.CVR_A: ["Læser"], world.CVR_B: ["Administrator"]}
         with pytest.raises(users.UserAdminError, match="egen administratorrettighed"):
-            users.update_user(actor, world.CVR_C, sa_admin.id, form(name="Sa Admin", groups=[
+            update_now(actor, world.CVR_C, sa_admin.id, form(name="Sa Admin", groups=[
                 {"cvr": world.CVR_C, "rights": ["Læser"]}]))
         with pytest.raises(users.UserAdminError, match="egen administratorrettighed"):
             users.remove_grant(actor, world.CVR_C, sa_admin.id)
@@ -467,7 +571,7 @@ def test_sa_staff_users_are_kept_by_sa(app):
         get_session().add(Grant(user_id=staff.id, cvr=world.CVR_A, rights=["Læser"]))
         get_session().commit()
         actor = principal(world.ADMIN_AB)
-        for action in (lambda: users.update_user(actor, world.CVR_A, staff.id, form(name="X")),
+        for action in (lambda: update_now(actor, world.CVR_A, staff.id, form(name="X")),
                        lambda: users.set_active(actor, world.CVR_A, staff.id, False),
                        lambda: users.remove_grant(actor, world.CVR_A, staff.id)):
             with pytest.raises(users.UserAdminError, match="Statens Administration"):
