@@ -41,6 +41,20 @@ def test_empty_grid_says_what_is_missing_in_plain_text():
     assert _grid.LOCALE_TEXT_DA["noRowsToShow"] == "Ingen rækker at vise"
 
 
+def test_every_user_facing_text_of_the_grid_bundle_is_danish():
+    # ag-grid falls back to its English default for any key the locale lacks ("No Matching Rows").
+    import re
+    from pathlib import Path as _Path
+
+    import dash_ag_grid
+
+    bundle = (_Path(dash_ag_grid.__file__).parent / "dash_ag_grid.min.js").read_text(encoding="utf-8")
+    texts = dict(re.findall(r'getLocaleTextFunc\(\)\("([a-zA-Z]+)","([^"]{1,80})"\)', bundle))
+    words = {k: v for k, v in texts.items() if re.search(r"[A-Za-z]{2}", v) and not v.endswith("-icon")}
+    assert "noMatchingRows" in words
+    assert sorted(k for k in words if k not in _grid.LOCALE_TEXT_DA) == []
+
+
 def test_grid_merges_options_and_paginates():
     component = _grid.grid("g", [], [("a", "A")], page_size=20, dashGridOptions={"rowHeight": 40}, defaultColDef={"flex": 2})
     props = component.to_plotly_json()["props"]
