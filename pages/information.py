@@ -6,9 +6,11 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
+from data.customers import customer_name
 from data.rules import add_months, latest_closed_month
+from data.workdays import danish_today
 from pages._shell import DROPDOWN_LABELS
-from pages._format import da_month
+from pages._format import da_date, da_month
 from pages.ids import information as Ids
 
 dash.register_page(__name__, path="/information", title="Information – Kundeportalen", name="Information")
@@ -30,23 +32,26 @@ def layout(ctx: AccessContext, **_query):
     return html.Div(
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            # The portal's header is not printed: a filed printout still names the customer it is about.
+            html.P(f"{customer_name(ctx.scope, ctx.cvr) or ''} · CVR-nr. {ctx.cvr} · udskrevet {da_date(danish_today())}",
+                   className="d-none d-print-block mb-1 information-print-customer"),
             html.Div(
                 [
                     html.H1("Servicemålsrapport", className="h3 mb-0"),
                     html.Div(
                         [
-                            html.Label("Periode", htmlFor=Ids.PERIOD, className="me-2 mb-0"),
+                            html.Label("Periode", htmlFor=Ids.PERIOD, className="mb-0"),
                             dcc.Dropdown(labels=DROPDOWN_LABELS, id=Ids.PERIOD, options=options, value=options[0]["value"], clearable=False,
                                          searchable=False, className="information-period"),
                             dbc.Button("Eksportér CSV", id=Ids.EXPORT_CSV, color="secondary", outline=True, size="sm",
-                                       className="ms-3", n_clicks=0),
+                                       n_clicks=0),
                             dbc.Button("Eksportér Excel", id=Ids.EXPORT_XLSX, color="secondary", outline=True, size="sm",
-                                       className="ms-2", n_clicks=0),
-                            html.Button("Udskriv", className="btn btn-outline-secondary btn-sm ms-2",
+                                       n_clicks=0),
+                            html.Button("Udskriv", className="btn btn-outline-secondary btn-sm",
                                         **{"data-print": "1"}),
                             dcc.Download(id=Ids.DOWNLOAD),
                         ],
-                        className="d-flex align-items-center no-print",
+                        className="d-flex align-items-center flex-wrap gap-2 no-print information-tools",
                     ),
                 ],
                 className="d-flex justify-content-between align-items-center flex-wrap gap-2 mb-3",

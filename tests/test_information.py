@@ -3,6 +3,8 @@
 import io
 
 import openpyxl
+from pathlib import Path
+
 import pytest
 
 from data.db import get_session
@@ -37,6 +39,14 @@ def test_page_shows_period_picker_and_latest_closed_month(report_app, laeser_a, 
     page = text_of(dash_client.page("/information", f"?cvr={world.CVR_A}"))
     assert "Servicemålsrapport" in page
     assert f'"value": "{last:%Y-%m}"'.replace(" ", "") in page.replace(" ", "")
+
+
+def test_printout_names_the_customer_and_report_scrolls_in_its_box(report_app, laeser_a, dash_client):
+    page = text_of(dash_client.page("/information", f"?cvr={world.CVR_A}"))
+    assert f"Statens Administration · CVR-nr. {world.CVR_A} · udskrevet" in page
+    assert "d-print-block" in page and "information-print-customer" in page
+    css = (Path(__file__).parents[1] / "assets" / "portal.css").read_text(encoding="utf-8")
+    assert ".information-report { overflow-x: auto;" in css
 
 
 @pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF])
