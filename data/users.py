@@ -484,6 +484,17 @@ def _send(to: str, subject_body: tuple[str, str]) -> bool:
 # --- writes ---------------------------------------------------------------------------------------
 
 
+B_NUMBER_FOR_RAPPORTER = "B-nummer skal udfyldes, når brugeren skal have rettigheden Rapporter."
+
+
+def _require_b_number_for_rapporter(b_number: str | None, groups: Iterable[GroupInput]) -> None:
+    """Raise UserValidationError when Rapporter is given without a B-number the actor can fill in."""
+    # The guide: the B-number must be filled in if the user is to have Rapporter; without it the right
+    # opens nothing. Only where the actor cannot set the B-number (a user known elsewhere) is it a warning.
+    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+        raise UserValidationError({"b_number": B_NUMBER_FOR_RAPPORTER})
+
+
 def _rapporter_warning(b_number: str | None, groups: Iterable[GroupInput]) -> tuple[str, ...]:
     if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
         return ("Bemærk: Rettigheden Rapporter kræver et B-nummer. Brugeren kan ikke se Rapporter, "
@@ -515,6 +526,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
             raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens Administration, "
                                                 "som allerede har adgang."})
         if existing is None:
+            _require_b_number_for_rapporter(data.b_number, data.groups)
             password = generate_password()
             user = User(email=data.email, name=data.name, b_number=data.b_number,
                         password_hash=hash_password(password), must_change_password=True, is_active=True,
@@ -646,6 +658,11 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any], *, v
                 errors["b_number"] = shared
             if errors:
                 raise UserValidationError(errors)
+        else:
+            # Only where Rapporter is given now: a right held from before is left alone, with the warning.
+            newly = [g for g in data.groups
+                     if Right.RAPPORTER.value not in (current[g.cvr].rights or [] if g.cvr in current else [])]
+            _require_b_number_for_rapporter(data.b_number, newly)
         before_person = _person(user)
         before = {c: list(g.rights or []) for c, g in current.items()}
         user.name = data.name

@@ -57,7 +57,8 @@ def user_form() -> dbc.Modal:
         html.P(id=Ids.SHARED_NOTE, className="small text-muted"),
         _text_field("name", "Fulde navn"),
         _text_field("email", "E-mailadresse", "email",
-                    "Brugeren modtager en automatisk genereret e-mail med brugernavn og adgangskode."),
+                    "E-mailadressen er brugernavnet og kan ikke ændres bagefter. En ny bruger modtager en "
+                    "automatisk genereret e-mail med brugernavn og adgangskode."),
         _text_field("b_number", "B-nummer", help_text="Fx B123456. B-nummeret skal udfyldes, hvis brugeren skal "
                                                       "have rettigheden Rapporter."),
         html.Div(id=Ids.GROUPS),
@@ -115,8 +116,8 @@ def layout(ctx: AccessContext, **_query):
             dcc.Store(id=Ids.CONFIRM_STATE),
             html.H1("Brugeradministration", className="h3"),
             html.P(
-                "Opret nye brugere og vedligehold eksisterende brugeres rettigheder på de CVR-numre, du er "
-                "administrator for. Rettigheden Administrator tildeles af Statens Administration."
+                "Opret nye brugere og vedligehold eksisterende brugeres rettigheder på de CVR-numre, du "
+                "administrerer. Rettigheden Administrator tildeles af Statens Administrations systemadministrator."
             ),
             html.Div(
                 [

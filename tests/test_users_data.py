@@ -180,11 +180,29 @@ def test_create_user_with_generated_password_mail_and_audit(app, app_config):
         assert password not in str(row_a.after)
 
 
-def test_rapporter_without_b_number_is_saved_with_a_warning(app):
+@pytest.mark.parametrize("rights", [["Rapporter"], ["Læser", "Rapporter"]])
+def test_rapporter_needs_a_b_number_the_administrator_can_fill_in(app, app_config, rights):
+    # The guide: "B-nummeret skal udfyldes, hvis brugeren skal have rettigheden Rapporter".
     with app.app_context():
-        result = users.create_user(principal(world.ADMIN_AB), world.CVR_A,
-                                   form(groups=[{"cvr": world.CVR_A, "rights": ["Rapporter"]}]))
-        assert result.created and "kræver et B-nummer" in result.warnings[0]
+        with pytest.raises(users.UserValidationError) as caught:
+            users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(groups=[{"cvr": world.CVR_A, "rights": rights}]))
+        assert caught.value.errors == {"b_number": users.B_NUMBER_FOR_RAPPORTER}
+        assert user_row("ny.bruger@institution.dk") is None and outbox(app_config) == []
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(b_number="B123"))
+        target = user_row("ny.bruger@institution.dk").id
+        with pytest.raises(users.UserValidationError):
+            update_now(principal(world.ADMIN_AB), world.CVR_A, target, form(groups=[{"cvr": world.CVR_A, "rights": rights}]))
+        update_now(principal(world.ADMIN_AB), world.CVR_A, target,
+                   form(b_number="B123", groups=[{"cvr": world.CVR_A, "rights": rights}]))
+        assert grants_of(target) == {world.CVR_A: sorted(rights)}
+
+
+def test_rapporter_for_a_user_known_elsewhere_without_b_number_is_a_warning(app, extra):
+    # The administrator cannot set that person's B-number, so the right is given with a note.
+    with app.app_context():
+        result = update_now(principal(world.ADMIN_AB), world.CVR_A, extra["shared"], form(
+            name="Delt Bruger", groups=[{"cvr": world.CVR_A, "rights": ["Læser", "Rapporter"]}]))
+        assert "kræver et B-nummer" in result.warnings[0]
 
 
 @pytest.mark.parametrize("groups", [
