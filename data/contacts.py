@@ -309,6 +309,15 @@ def _load_roles(session: Session, role_ids: tuple[int, ...]) -> list[ContactRole
     return sorted(found, key=lambda r: (r.sort_order, r.name))
 
 
+NO_TAB = "Vælg mindst ét faneblad under »Visning af kontaktperson«: ellers vises kontaktpersonen ikke i Stamdata."
+
+
+def _require_a_tab(tabs: tuple[str, ...], roles_: list[ContactRole]) -> None:
+    """Raise ContactValidationError when the contact would show on no Stamdata tab."""
+    if not effective_tabs(tabs, roles_):
+        raise ContactValidationError({"tabs": NO_TAB})
+
+
 def _check_sa_only(user: Any, requested: list[ContactRole], current: list[ContactRole], *,
                    deleting: bool = False) -> None:
     """Refuse a customer user's change to SA-only roles (adding or removing one, deleting the contact)."""
@@ -360,6 +369,7 @@ def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, An
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
         _check_sa_only(user, roles_, [])
+        _require_a_tab(data.tabs, roles_)
         contact = Contact(
             cvr=cvr, title=data.title, name=data.name, email=data.email, shared_email=data.shared_email,
             phone=data.phone, notes=data.notes, tabs=_chosen_tabs(data.tabs),
@@ -401,6 +411,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
         _check_sa_only(user, roles_, list(contact.roles))
+        _require_a_tab(data.tabs, roles_)
         # The version the form loaded is compared inside the UPDATE itself: if another save
         # committed in between, no row matches and nothing is written.
         result = session.execute(

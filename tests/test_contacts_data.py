@@ -261,6 +261,20 @@ def test_sa_staff_manage_sa_only_roles_and_they_decide_tabs(w):
     assert contacts.delete_contact(SCOPE_A, world.CVR_A, w.sa_staff, created["id"], 2)["id"] == created["id"]
 
 
+def test_a_contact_must_show_on_some_stamdata_tab(w):
+    # The form decides which Stamdata tab the contact shows on; one on no tab would be lost.
+    session = get_session()
+    before = _audit_count(session)
+    with pytest.raises(contacts.ContactValidationError) as caught:
+        contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a, _raw(tabs=[]))
+    assert caught.value.errors == {"tabs": contacts.NO_TAB}
+    assert contacts.list_contacts(SCOPE_A, world.CVR_A) == [] and _audit_count(session) == before
+    created = contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a, _raw(tabs=["loen"]))
+    with pytest.raises(contacts.ContactValidationError):
+        contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], 1, _raw(tabs=[]))
+    assert contacts.get_contact(SCOPE_A, world.CVR_A, created["id"])["tabs"] == ["loen"]
+
+
 def test_contacts_for_tab(w):
     contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a, _raw(name="Regnskab", tabs=["regnskab"]))
     contacts.create_contact(SCOPE_A, world.CVR_A, w.sa_staff,
