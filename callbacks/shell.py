@@ -11,10 +11,16 @@ from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 from auth.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
+from auth.rights import MENU_ITEMS
 from pages._nav import open_menu_items
 from pages.ids import shell as Shell
 
 MAX_SEARCH_TEXT = 100
+MENU_PATHS = frozenset(item.path for item in MENU_ITEMS.values())
+# Not a choice: says that the list is cut, so a user scrolling for a customer knows to type instead.
+MORE_CUSTOMERS = {"label": "… flere kunder: skriv en del af navnet eller CVR-nummeret", "value": "__flere__",
+                  "disabled": True}
+MORE_UNITS = {"label": "… flere enheder: skriv en del af koden eller navnet", "value": "__flere__", "disabled": True}
 
 
 def _cvr_from_search(search: str | None) -> str | None:
@@ -75,10 +81,13 @@ def customer_search(ctx: AccessContext, text: str | None, search: str | None, va
     typing = dash_ctx.triggered_id == Shell.CUSTOMER_SEARCH
     chosen = _customer_option(ctx, value if typing else (_cvr_from_search(search) or default_cvr(ctx.user)))
     text = text if isinstance(text, str) else ""
-    rows = customers.search_customers(ctx.scope, text[:MAX_SEARCH_TEXT])
-    options = [{"label": f"{r['name']} ({r['cvr']})", "value": r["cvr"]} for r in rows]
+    limit = customers.SEARCH_LIMIT
+    rows = customers.search_customers(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
+    options = [{"label": f"{r['name']} ({r['cvr']})", "value": r["cvr"]} for r in rows[:limit]]
     if chosen is not None and chosen["value"] not in {o["value"] for o in options}:
         options.insert(0, chosen)
+    if len(rows) > limit:
+        options.append(MORE_CUSTOMERS)
     if typing:
         return {"options": options, "value": no_update}
     return {"options": options, "value": chosen["value"] if chosen else None}
@@ -92,8 +101,10 @@ def customer_search(ctx: AccessContext, text: str | None, search: str | None, va
 def unit_options(ctx: AccessContext, text: str | None):
     """Offer the accounting units and payroll groups the user may see matching the typed text."""
     text = text if isinstance(text, str) else ""
-    rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT])
-    return [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows]
+    limit = customers.SEARCH_LIMIT
+    rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
+    options = [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows[:limit]]
+    return options + [MORE_UNITS] if len(rows) > limit else options
 
 
 @portal_callback(
@@ -124,7 +135,11 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
     # The pathname is the client's: keep it only when it is one of our pages, never '//other.host'.
     pages = {page["path"] for page in dash.page_registry.values()} - {"/", "/404"}
     path = pathname if isinstance(pathname, str) and pathname in pages else None
+    items = open_menu_items(ctx.user, query["cvr"])
+    # A menu page the user's rights do not open at the new customer would only say "Ingen adgang":
+    # go to the first page they may open there instead.
+    if path in MENU_PATHS and path not in {item.path for item in items}:
+        path = None
     if path is None:
-        items = open_menu_items(ctx.user, query["cvr"])
         path = items[0].path if items else "/"
     return f"{path}?{urlencode(query)}"

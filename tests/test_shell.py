@@ -187,3 +187,28 @@ def test_choosing_an_invisible_customer_or_unit_goes_nowhere(login, dash_client)
                      navigate(dash_client, unit_value="20001", trigger="shell-search-unit.value")):
         assert response.status_code in (200, 204)
         assert b"href" not in response.data and world.CVR_B.encode() not in response.data
+
+
+def test_switching_customer_from_a_page_not_open_there_lands_on_an_open_one(login, dash_client):
+    # TWO_CVRS has Rapporter at B only: from Rapporter at B, choosing A must not end on "Ingen adgang".
+    login(world.TWO_CVRS)
+    response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/rapporter", search=f"?cvr={world.CVR_B}")
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/information?cvr={world.CVR_A}"
+    response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/moeder", search=f"?cvr={world.CVR_B}")
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/moeder?cvr={world.CVR_A}"
+    response = navigate(dash_client, cvr_value=world.CVR_B, pathname="/kontakt", search=f"?cvr={world.CVR_A}")
+    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/kontakt?cvr={world.CVR_B}"
+
+
+def test_a_cut_list_says_that_more_customers_and_units_exist(login, dash_client, monkeypatch):
+    from data import customers
+
+    login(world.SA_STAFF)
+    monkeypatch.setattr(customers, "SEARCH_LIMIT", 2)
+    out = customer_search(dash_client, "", "", None, "shell-search-customer.search_value")
+    assert len(out["options"]) == 3 and out["options"][-1]["disabled"] is True
+    assert "skriv en del af navnet" in out["options"][-1]["label"]
+    assert search(dash_client, "bøg") == [world.CVR_B]  # a narrowed list is not cut
+    assert unit_search(dash_client, "")[-1] == "__flere__"
+    monkeypatch.setattr(customers, "SEARCH_LIMIT", 25)
+    assert "__flere__" not in search(dash_client, "")
