@@ -250,7 +250,8 @@ def _changes(title: str, changes: tuple[data.ItemChange, ...], unchanged: int, l
                                  className="diff-changed"))
     body: list[Any] = [html.Ul(items, className="runbook-diff-list")] if items else [_empty("Ingen ændringer.")]
     if unchanged:
-        body.append(html.P(f"{unchanged} uændrede.", className="small text-muted"))
+        body.append(html.P("1 punkt er uændret." if unchanged == 1 else f"{unchanged} punkter er uændrede.",
+                           className="small text-muted"))
     return html.Section([html.H4(title, className="h6 mt-2")] + body)
 
 
