@@ -167,17 +167,25 @@ def _annex_tab(ctx: AccessContext) -> Any:
     rows = agreements.annexes(ctx.scope, ctx.cvr)
     if not rows:
         return _empty("Ingen bilag registreret.")
-    items = []
+    groups: dict[str | None, list[Any]] = {}
     for row in rows:
         if row["file_id"] is None:
-            items.append(html.Li([row["title"], html.Span(" (filen mangler)", className="text-muted")]))
+            item = html.Li([row["title"], html.Span(" (filen mangler)", className="text-muted")])
         else:
             # One path segment, whatever the stored name holds ('../' must not lead elsewhere).
             href = f"/filer/{int(row['file_id'])}/{quote(safe_filename(row['filename'] or '', 'bilag'), safe='')}"
-            items.append(html.Li(html.A(row["title"], href=href, download="")))
+            item = html.Li(html.A(row["title"], href=href, download=""))
+        groups.setdefault(row["agreement"], []).append(item)
+    sections: list[Any] = []
+    for agreement, items in groups.items():
+        if agreement:
+            sections.append(html.H3(f"Bilag til {agreement}", className="h6 mt-3"))
+        elif len(groups) > 1:
+            sections.append(html.H3("Øvrige bilag", className="h6 mt-3"))
+        sections.append(html.Ul(items, className="portal-annexes"))
     return html.Div(
         [html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),
-         html.Ul(items, className="portal-annexes")]
+         *sections]
     )
 
 

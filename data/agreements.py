@@ -149,21 +149,24 @@ def third_party_tasks(scope: AccessScope, cvr: str) -> list[dict[str, Any]]:
 
 
 def annexes(scope: AccessScope, cvr: str) -> list[dict[str, Any]]:
-    """Return the annexes of `cvr` in `scope`, with the id and name of each file (only files of `cvr`)."""
+    """Return the annexes of `cvr` in `scope`, each with its file (only files of `cvr`) and its agreement."""
     stmt = (
-        select(Annex, StoredFile)
+        select(Annex, StoredFile, Agreement.title, Agreement.version)
         # The file must belong to the same customer: a mis-linked file of another CVR is never listed.
         .outerjoin(StoredFile, (StoredFile.id == Annex.file_id) & (StoredFile.cvr == Annex.cvr))
+        .outerjoin(Agreement, (Agreement.id == Annex.agreement_id) & (Agreement.cvr == Annex.cvr))
         .where(scope.clause(Annex.cvr), Annex.cvr == cvr)
-        .order_by(Annex.title, Annex.id)
+        .order_by(Agreement.title, Agreement.version, Annex.title, Annex.id)
     )
     return [
         {
             "id": annex.id,
             "title": annex.title,
+            # Several agreements have a "Bilag 1": the list says which one each belongs to.
+            "agreement": f"{agreement_title} (version {agreement_version})" if agreement_title else None,
             "file_id": stored.id if stored is not None else None,
             "filename": stored.filename if stored is not None else None,
             "size": stored.size if stored is not None else None,
         }
-        for annex, stored in get_session().execute(stmt)
+        for annex, stored, agreement_title, agreement_version in get_session().execute(stmt)
     ]

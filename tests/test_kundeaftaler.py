@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import json
 
+import re
+
 import pytest
 from openpyxl import load_workbook
 
@@ -198,6 +200,8 @@ def test_bilag_tab_lists_own_files_only(login, dash_client, content):
     text = text_of(response)
     assert f"/filer/{content.files['annex_a']}/" in text
     assert "Bilag 2 – uden fil" in text and "filen mangler" in text
+    # Each annex under the agreement it belongs to (several agreements have a "Bilag 1").
+    assert "Bilag til Kundeaftale (version 3)" in text
     # The mis-linked annex is listed without B's file.
     assert f"/filer/{content.files['annex_b']}" not in text
     assert_no_b(response.data)
