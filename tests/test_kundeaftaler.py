@@ -7,8 +7,6 @@ import datetime as dt
 import io
 import json
 
-import re
-
 import pytest
 from openpyxl import load_workbook
 
