@@ -60,8 +60,28 @@
     return 64 + 22 * Math.ceil(chars / 110);
   };
 
+  // The grid redraws a cell only when the cell's own value (the id) changes, so a new rowData that
+  // only changes `expanded` ("Udvid alle", "Fold alle sammen", a filter) kept the old arrow. The
+  // toggle therefore reads the row's current data and redraws whenever that data changes, however
+  // it changed: the arrow and aria-expanded come from the same `expanded` the filter reads.
+  function useRowData(props) {
+    var node = props.node;
+    var redraw = window.React.useReducer(function (n) { return n + 1; }, 0)[1];
+    var data = (node && node.data) || props.data || {};
+    var drawn = window.React.useRef(data);
+    drawn.current = data;
+    window.React.useEffect(function () {
+      if (!node || !node.addEventListener) { return undefined; }
+      node.addEventListener("dataChanged", redraw);
+      // A change between drawing and listening would otherwise be missed.
+      if (node.data && node.data !== drawn.current) { redraw(); }
+      return function () { node.removeEventListener("dataChanged", redraw); };
+    }, [node]);
+    return data;
+  }
+
   dagcomponentfuncs.AktionToggle = function (props) {
-    var data = props.data || {};
+    var data = useRowData(props);
     if (data.kind !== "main") { return null; }
     var open = !!data.expanded;
     var label = (open ? "Skjul" : "Vis") + " beskrivelse og status for aktion " + data.id;
@@ -77,7 +97,8 @@
   };
 
   dagcomponentfuncs.AktionDeadline = function (props) {
-    var data = props.data || {};
+    // The overdue mark can change while the deadline (the cell's value) stays the same.
+    var data = useRowData(props);
     if (!data.deadline_label) { return null; }
     if (!data.overdue) { return h("span", null, data.deadline_label); }
     return h("span", { className: "aktion-overdue" },
