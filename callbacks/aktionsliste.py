@@ -19,8 +19,13 @@ def _empty(text: str) -> html.P:
     return html.P(text, className="text-muted portal-empty")
 
 
-def _filters(area: Any, show_closed: Any) -> tuple[str | None, bool]:
-    return data.parse_area(area), data.parse_show_closed(show_closed)
+def _filters(area: Any, show_closed: Any, unit: Any) -> tuple[str | None, bool, str | None]:
+    return data.parse_area(area), data.parse_show_closed(show_closed), data.parse_unit(unit)
+
+
+def _unit_label(ctx: AccessContext, code: str) -> str:
+    unit = next((u for u in data.unit_choices(ctx.scope, ctx.cvr) if u["code"] == code), None)
+    return f"{unit['kind'].lower()} {unit['code']} {unit['name']}" if unit else code
 
 
 def grid_rows(items: list[dict[str, Any]], expanded: bool) -> list[dict[str, Any]]:
@@ -54,35 +59,39 @@ def _shown(summary: str | None, empty: str | None, rows: list[dict[str, Any]], l
                 empty=Output(Ids.EMPTY, "children"), grid_hidden=Output(Ids.GRID_WRAP, "hidden"),
                 expand_label=Output(Ids.EXPAND_ALL, "children")),
     inputs=dict(area=Input(Ids.AREA, "value"), show_closed=Input(Ids.SHOW_CLOSED, "value"),
-                expand_clicks=Input(Ids.EXPAND_ALL, "n_clicks")),
+                unit=Input(Ids.UNIT, "value"), expand_clicks=Input(Ids.EXPAND_ALL, "n_clicks")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
 )
-def render_actions(ctx: AccessContext, area: Any, show_closed: Any, expand_clicks: Any):
+def render_actions(ctx: AccessContext, area: Any, show_closed: Any, unit: Any, expand_clicks: Any):
     """Show the checked CVR's action items with the chosen filters; 'Udvid alle' opens every second line."""
     expanded = isinstance(expand_clicks, int) and not isinstance(expand_clicks, bool) and expand_clicks % 2 == 1
     label = "Fold alle sammen" if expanded else "Udvid alle"
     try:
-        chosen_area, closed = _filters(area, show_closed)
+        chosen_area, closed, chosen_unit = _filters(area, show_closed, unit)
     except data.FilterError as exc:
         return _shown(None, str(exc), [], label)
-    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed, unit=chosen_unit)
     if not items:
         anything = data.action_items(ctx.scope, ctx.cvr, None, True)
         text = "Ingen aktionspunkter matcher de valgte filtre." if anything else "Ingen aktionspunkter registreret"
         return _shown(None, text, [], label)
     overdue = sum(1 for i in items if i["overdue"])
     summary = f"{len(items)} aktionspunkt{'er' if len(items) != 1 else ''}"
+    if chosen_unit is not None:
+        # Say why the list is shorter than the customer's whole list.
+        summary += f" for {_unit_label(ctx, chosen_unit)}"
     if overdue:
         summary += f", heraf {overdue} med overskredet deadline"
     return _shown(summary + ".", None, grid_rows(items, expanded), label)
 
 
-def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: Any = None) -> list[dict[str, Any]]:
+def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: Any = None,
+                unit: Any = None) -> list[dict[str, Any]]:
     """Return both lines of the filtered items for export, in the grid's order; raise FilterError on a bad filter."""
     # The rows are read again for the checked CVR; the browser's rows only order them.
-    chosen_area, closed = _filters(area, show_closed)
-    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed)
+    chosen_area, closed, chosen_unit = _filters(area, show_closed, unit)
+    items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed, unit=chosen_unit)
     mains = [r for r in virtual_rows if isinstance(r, dict) and r.get("kind") == "main"] \
         if isinstance(virtual_rows, list) else None
     if not mains:
@@ -97,16 +106,17 @@ def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: A
     output=Output(Ids.DOWNLOAD_CSV, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_CSV, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               virtual_rows=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
+               unit=State(Ids.UNIT, "value"), virtual_rows=State(Ids.GRID, "virtualRowData"),
+               cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, virtual_rows: Any):
+def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, virtual_rows: Any):
     """Send the filtered action list (both lines) as CSV for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed, virtual_rows)
+        rows = export_rows(ctx, area, show_closed, virtual_rows, unit)
     except data.FilterError:
         raise PreventUpdate
     return send_csv(rows, data.EXPORT_COLUMNS, export_file_name("Aktionsliste", ctx.cvr))
@@ -116,16 +126,17 @@ def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, v
     output=Output(Ids.DOWNLOAD_XLSX, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               virtual_rows=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
+               unit=State(Ids.UNIT, "value"), virtual_rows=State(Ids.GRID, "virtualRowData"),
+               cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, virtual_rows: Any):
+def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, virtual_rows: Any):
     """Send the filtered action list (both lines) as XLSX for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed, virtual_rows)
+        rows = export_rows(ctx, area, show_closed, virtual_rows, unit)
     except data.FilterError:
         raise PreventUpdate
     return send_xlsx(rows, data.EXPORT_COLUMNS, "Aktionsliste", export_file_name("Aktionsliste", ctx.cvr))

@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from auth.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, ActionItem, PayrollGroup
+from data.runbooks import valid_unit_code
 from data.workdays import danish_today
 
 
 AREA_ALL = "Alle"
 AREAS = ("Regnskab", "Løn")
 AREA_CHOICES = (AREA_ALL, "Løn", "Regnskab")
+# The unit filter's "every unit" choice: a value no unit code can have. Not "", which is the value
+# of dbc.Select's own disabled placeholder option (a second "Alle" nobody can choose).
+UNIT_ALL = "*"
 
 # Both lines of an item, in the order the export writes them.
 EXPORT_COLUMNS: list[tuple[str, str]] = [
@@ -57,17 +61,43 @@ def parse_show_closed(value: Any) -> bool:
     raise FilterError("Ugyldig værdi for »Vis afsluttede«.")
 
 
+def parse_unit(value: Any) -> str | None:
+    """Return the unit code to filter on (None = every unit); raise FilterError for a malformed one."""
+    if value in (None, "", UNIT_ALL):
+        return None
+    if valid_unit_code(value):
+        return value
+    raise FilterError("Ukendt bogføringskreds / løngruppe. Vælg en på listen eller Alle.")
+
+
+def unit_choices(scope: AccessScope, cvr: str) -> list[dict[str, str]]:
+    """Return the accounting units, then the payroll groups, of `cvr` inside `scope` (code, name, kind)."""
+    choices: list[dict[str, str]] = []
+    for model, kind in ((AccountingUnit, "Bogføringskreds"), (PayrollGroup, "Løngruppe")):
+        stmt = select(model.code, model.name).where(scope.clause(model.cvr), model.cvr == cvr).order_by(model.code)
+        choices.extend({"code": code, "name": name, "kind": kind} for code, name in get_session().execute(stmt))
+    return choices
+
+
 def today() -> dt.date:
     """Return today's date in Denmark (deadlines are Danish calendar dates)."""
     return danish_today()
 
 
+def _shown_unit_code():
+    # The unit an item is listed under: a Løn item's payroll group, else its accounting unit (or,
+    # lacking one, its payroll group). The unit filter matches exactly what the column shows.
+    return case((and_(ActionItem.area == "Løn", PayrollGroup.code.is_not(None)), PayrollGroup.code),
+                else_=func.coalesce(AccountingUnit.code, PayrollGroup.code))
+
+
 def action_items(scope: AccessScope, cvr: str, area: str | None = None, show_closed: bool = False,
-                 on: dt.date | None = None) -> list[dict[str, Any]]:
-    """Return the action items of `cvr` inside `scope`, filtered by area and closed state."""
+                 on: dt.date | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+    """Return the action items of `cvr` inside `scope`, filtered by area, closed state and unit code."""
     # Each row carries both lines (first: id, area, unit, subject, deadline, owner, process area,
     # status; second: description and detailed status) and `overdue`: an open item whose deadline
-    # has passed. Ordered by deadline (none last), then id.
+    # has passed. Ordered by deadline (none last), then id. The units are joined on the item's own
+    # CVR, so a unit code of another customer matches nothing.
     on = on or today()
     stmt = (
         select(ActionItem, AccountingUnit.code, AccountingUnit.name, PayrollGroup.code, PayrollGroup.name)
@@ -81,6 +111,8 @@ def action_items(scope: AccessScope, cvr: str, area: str | None = None, show_clo
         stmt = stmt.where(ActionItem.area == area)
     if not show_closed:
         stmt = stmt.where(ActionItem.is_closed.is_(False))
+    if unit is not None:
+        stmt = stmt.where(_shown_unit_code() == unit)
     rows: list[dict[str, Any]] = []
     for item, au_code, au_name, pg_code, pg_name in get_session().execute(stmt):
         if item.area == "Løn" and pg_code:
@@ -115,8 +147,11 @@ __all__ = [
     "AREA_CHOICES",
     "EXPORT_COLUMNS",
     "FilterError",
+    "UNIT_ALL",
     "action_items",
     "parse_area",
     "parse_show_closed",
+    "parse_unit",
     "today",
+    "unit_choices",
 ]

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
-from data.actions import AREA_ALL, AREA_CHOICES
+from data.actions import AREA_ALL, AREA_CHOICES, UNIT_ALL, unit_choices
 from pages._grid import export_bar, grid, xlsx_export_button
 from pages.ids import aktionsliste as Ids
 
@@ -50,10 +50,20 @@ def action_grid() -> Any:
     )
 
 
+def unit_options(units: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Return the unit filter's options: Alle, then every unit as 'Bogføringskreds 10001 – Navn'."""
+    return [{"label": "Alle", "value": UNIT_ALL}] + [
+        {"label": f"{u['kind']} {u['code']} – {u['name']}", "value": u["code"]} for u in units]
+
+
 @guarded_layout(Menu.AKTIONSLISTE)
-def layout(ctx: AccessContext, omraade: str | None = None, **_query):
+def layout(ctx: AccessContext, omraade: str | None = None, enhed: str | None = None, **_query):
     """Return the Aktionsliste page; the items are loaded by a guarded callback."""
     area = omraade if omraade in AREA_CHOICES else AREA_ALL
+    units = unit_choices(ctx.scope, ctx.cvr)
+    # The unit chosen in the search box presets the filter; a code that is not this customer's
+    # (read in SQL scope above) is ignored and the list shows every unit.
+    unit = enhed if any(u["code"] == enhed for u in units) else UNIT_ALL
     return html.Div(
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
@@ -64,6 +74,22 @@ def layout(ctx: AccessContext, omraade: str | None = None, **_query):
             ),
             html.Div(
                 [
+                    html.Div(
+                        [
+                            html.Label("Bogføringskreds / løngruppe", htmlFor=Ids.UNIT,
+                                       className="fw-semibold me-2 mb-0"),
+                            dbc.Select(
+                                id=Ids.UNIT,
+                                options=unit_options(units),
+                                value=unit,
+                                # dbc.Select's hidden placeholder option shows if the value is ever emptied.
+                                placeholder="Alle",
+                                size="sm",
+                                className="w-auto",
+                            ),
+                        ],
+                        className="d-flex align-items-center me-4 aktion-unit",
+                    ),
                     html.Fieldset(
                         [
                             html.Legend("Område"),

@@ -32,26 +32,44 @@ def cvr_state(cvr):
     return {"id": "aktionsliste-cvr", "property": "data", "value": cvr}
 
 
-def render(dash_client, cvr, area="Alle", closed=None, clicks=0):
+def render(dash_client, cvr, area="Alle", closed=None, clicks=0, unit="*"):
     return dash_client.call(
         OUTPUT, OUTPUTS,
         [{"id": "aktionsliste-area", "property": "value", "value": area},
          {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
+         {"id": "aktionsliste-unit", "property": "value", "value": unit},
          {"id": "aktionsliste-expand-all", "property": "n_clicks", "value": clicks}],
         [cvr_state(cvr)],
     )
 
 
-def export(dash_client, kind, cvr, area="Alle", closed=None, virtual_rows=None):
+def export(dash_client, kind, cvr, area="Alle", closed=None, virtual_rows=None, unit="*"):
     return dash_client.call(
         f"aktionsliste-download-{kind}.data", {"id": f"aktionsliste-download-{kind}", "property": "data"},
         [{"id": f"aktionsliste-export-{kind}", "property": "n_clicks", "value": 1}],
         [{"id": "aktionsliste-area", "property": "value", "value": area},
          {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
+         {"id": "aktionsliste-unit", "property": "value", "value": unit},
          {"id": "aktionsliste-grid", "property": "virtualRowData", "value": virtual_rows},
          cvr_state(cvr)],
         changed=[f"aktionsliste-export-{kind}.n_clicks"],
     )
+
+
+def find(node, component_id):
+    """Return the component with `component_id` anywhere in a serialised component tree."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        return find(node.get("props", {}).get("children"), component_id)
+    if isinstance(node, list):
+        return next((hit for hit in (find(child, component_id) for child in node) if hit is not None), None)
+    return None
+
+
+def unit_filter(page):
+    """Return the unit filter of a rendered Aktionsliste page (a serialised dbc.Select)."""
+    return find(page.get_json()["response"]["_pages_content"]["children"], "aktionsliste-unit")["props"]
 
 
 def grid_rows(response):
@@ -263,3 +281,100 @@ def test_data_layer_filters(app, content):
     with pytest.raises(actions.FilterError):
         actions.parse_area("Rejser")
     assert actions.parse_area("Alle") is None and actions.parse_show_closed(["vis"]) is True
+
+
+# --- the unit chosen in the search box (?enhed=) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB, world.SA_STAFF])
+def test_unit_from_the_search_presets_a_removable_unit_filter(login, dash_client, content, email):
+    login(email)
+    select = unit_filter(dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&enhed=10001"))
+    assert select["value"] == "10001"
+    # Alle first (the filter can be removed), then the customer's own units only.
+    assert [o["value"] for o in select["options"]] == ["*", "10001", "10002", "LG100"]
+    assert select["options"][0]["label"] == "Alle"
+    assert select["options"][1]["label"] == "Bogføringskreds 10001 – SA Drift"
+    assert select["options"][3]["label"] == "Løngruppe LG100 – SA Løn"
+    assert unit_filter(dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&enhed=LG100"))["value"] == "LG100"
+    assert unit_filter(dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}"))["value"] == "*"
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB, world.SA_STAFF])
+@pytest.mark.parametrize("enhed", ["20001", "LG200", "99999", "%00", "x" * 300, "10001%27%20OR%201=1--"])
+def test_unit_of_another_customer_in_the_url_is_ignored_quietly(login, dash_client, content, email, enhed):
+    login(email)
+    page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&enhed={enhed}")
+    assert page.status_code == 200
+    assert b"aktionsliste-content" in page.data and "Ingen adgang".encode() not in page.data
+    select = unit_filter(page)
+    assert select["value"] == "*" and "20001" not in {o["value"] for o in select["options"]}
+    assert "Bøger".encode() not in page.data and content_world.SECRET_B.encode() not in page.data
+
+
+def test_unit_filter_narrows_the_list_and_says_so(login, dash_client, content):
+    login(world.LAESER_A)
+    response = render(dash_client, world.CVR_A, unit="10001")
+    assert [r["subject"] for r in grid_rows(response) if r["kind"] == "main"] == ["Afstemning af bankkonti"]
+    assert "1 aktionspunkt for bogføringskreds 10001 SA Drift" in text(response)
+    loen = render(dash_client, world.CVR_A, unit="LG100")
+    assert [r["subject"] for r in grid_rows(loen) if r["kind"] == "main"] == ["Ny lønart til tillæg"]
+    assert "for løngruppe LG100 SA Løn" in text(loen)
+    # The closed item sits on 10002: shown only with "Vis afsluttede".
+    assert "Ingen aktionspunkter matcher de valgte filtre" in text(render(dash_client, world.CVR_A, unit="10002"))
+    closed = render(dash_client, world.CVR_A, closed=["vis"], unit="10002")
+    assert [r["subject"] for r in grid_rows(closed) if r["kind"] == "main"] == ["Lukket emne om kreditorer"]
+    # Alle lists every unit again; the filters add up.
+    assert len([r for r in grid_rows(render(dash_client, world.CVR_A, unit="*")) if r["kind"] == "main"]) == 2
+    assert "Ingen aktionspunkter matcher" in text(render(dash_client, world.CVR_A, "Løn", unit="10001"))
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB])
+def test_unit_filter_with_another_customers_unit_finds_nothing_of_it(login, dash_client, content, email):
+    login(email)
+    response = render(dash_client, world.CVR_A, closed=["vis"], unit="20001")
+    assert response.status_code == 200
+    assert "Ingen aktionspunkter matcher de valgte filtre" in text(response)
+    assert content_world.SECRET_B not in text(response)
+    body, _ = download(export(dash_client, "csv", world.CVR_A, closed=["vis"], unit="20001"))
+    assert list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")) == []
+    assert content_world.SECRET_B.encode() not in body
+
+
+@pytest.mark.parametrize("unit", ["x" * 5000, ["10001"], {"a": 1}, 10001, "10001'--", "../etc", True])
+def test_malformed_unit_filter_is_a_clear_message(login, dash_client, content, unit):
+    login(world.LAESER_A)
+    response = render(dash_client, world.CVR_A, unit=unit)
+    assert response.status_code == 200
+    assert "Ukendt bogføringskreds / løngruppe" in text(response)
+    assert export(dash_client, "csv", world.CVR_A, unit=unit).status_code == 204
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_export_honours_the_unit_filter(login, dash_client, content, kind):
+    login(world.LAESER_A)
+    body, _ = download(export(dash_client, kind, world.CVR_A, closed=["vis"], unit="10002"))
+    if kind == "csv":
+        subjects = {r["Emne"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")}
+    else:
+        values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows()]
+        subjects = {r[values[0].index("Emne")] for r in values[1:]}
+    assert subjects == {"Lukket emne om kreditorer"}
+
+
+def test_data_layer_unit_filter_is_scoped(app, content):
+    from auth.access import AccessScope
+    from data import actions
+
+    with app.app_context():
+        scope = AccessScope.single(world.CVR_A)
+        assert [r["subject"] for r in actions.action_items(scope, world.CVR_A, None, True, unit="LG100")] \
+            == ["Ny lønart til tillæg"]
+        assert actions.action_items(scope, world.CVR_A, None, True, unit="20001") == []
+        assert [u["code"] for u in actions.unit_choices(scope, world.CVR_A)] == ["10001", "10002", "LG100"]
+        # Asked for B inside A's scope: nothing, neither items nor units.
+        assert actions.unit_choices(scope, world.CVR_B) == []
+        assert actions.action_items(scope, world.CVR_B, None, True, unit="20001") == []
+    assert actions.parse_unit("*") is None and actions.parse_unit("") is None and actions.parse_unit(None) is None
+    with pytest.raises(actions.FilterError):
+        actions.parse_unit("10001\x00")

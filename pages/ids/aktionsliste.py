@@ -3,6 +3,7 @@
 CVR = "aktionsliste-cvr"
 AREA = "aktionsliste-area"
 SHOW_CLOSED = "aktionsliste-show-closed"
+UNIT = "aktionsliste-unit"
 EXPAND_ALL = "aktionsliste-expand-all"
 CONTENT = "aktionsliste-content"
 SUMMARY = "aktionsliste-summary"
