@@ -78,3 +78,79 @@ def test_sa_staff_unknown_customer(login, dash_client):
     login(world.SA_STAFF)
     response = tab(dash_client, "generelt", "20000023")
     assert "Kunden findes ikke" in response_text(response)
+
+
+# --- the unit chosen in the search box (?enhed=) ---------------------------------------------------
+
+
+def page_props(dash_client, search, component_id):
+    page = dash_client.page("/stamdata", search)
+    assert page.status_code == 200
+    found = find_component(page.get_json()["response"]["_pages_content"]["children"], component_id)
+    return page, (found or {}).get("props", {})
+
+
+def chosen(dash_client, grid, unit, cvr=world.CVR_A):
+    return dash_client.call(
+        f"stamdata-{grid}-grid.rowData", {"id": f"stamdata-{grid}-grid", "property": "rowData"},
+        [{"id": "stamdata-unit", "property": "data", "value": unit}],
+        [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
+    )
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB, world.SA_STAFF])
+@pytest.mark.parametrize("enhed,tab_key", [("10002", "regnskab"), ("LG100", "loen")])
+def test_unit_from_the_search_opens_its_tab(login, dash_client, email, enhed, tab_key):
+    login(email)
+    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-tabs")
+    assert tabs["value"] == tab_key
+    _, store = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-unit")
+    assert store["data"] == enhed
+    kind = "bogføringskreds 10002 SA Projekter" if enhed == "10002" else "løngruppe LG100 SA Løn"
+    assert f"Valgt i søgefeltet: {kind}." in response_text(page)
+    # A tab asked for in the address still wins.
+    _, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}&tab=generelt", "stamdata-tabs")
+    assert tabs["value"] == "generelt"
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB, world.SA_STAFF])
+@pytest.mark.parametrize("enhed", ["20001", "LG200", "99999", "x" * 300, "10001%27%20OR%201=1--", "..%2F"])
+def test_unit_of_another_customer_in_the_url_is_ignored_quietly(login, dash_client, email, enhed):
+    login(email)
+    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-tabs")
+    assert tabs["value"] == "generelt"
+    assert page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-unit")[1]["data"] is None
+    assert "Ingen adgang".encode() not in page.data and "Valgt i søgefeltet".encode() not in page.data
+    assert "Bøger".encode() not in page.data
+
+
+def test_chosen_unit_comes_first_and_is_marked(login, dash_client):
+    login(world.LAESER_A)
+    response = chosen(dash_client, "regnskab", "10002")
+    assert response.status_code == 200
+    rows = response.get_json()["response"]["stamdata-regnskab-grid"]["rowData"]
+    assert [(r["code"], r.get("chosen", False)) for r in rows] == [("10002", True), ("10001", False)]
+    assert rows[0]["server_name"] == "SRV-A2"
+    rows = chosen(dash_client, "loen", "LG100").get_json()["response"]["stamdata-loen-grid"]["rowData"]
+    assert [(r["code"], r["chosen"]) for r in rows] == [("LG100", True)]
+    # The grids the tab draws carry the highlight rule the marked row needs.
+    regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
+    style = find_component(regnskab, "stamdata-regnskab-grid")["props"]["getRowStyle"]
+    assert style["styleConditions"][0]["condition"] == "params.data.chosen === true"
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB])
+@pytest.mark.parametrize("unit", ["20001", "LG200", "LG100", None, "", "x" * 5000, ["10001"], {"a": 1}, 7, "10001'--"])
+def test_chosen_unit_of_another_customer_or_kind_changes_nothing(login, dash_client, email, unit):
+    login(email)
+    response = chosen(dash_client, "regnskab", unit)
+    assert response.status_code == 204
+    assert "Bøger".encode() not in response.data and b"SRV-B1" not in response.data
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.RAPPORTER_A])
+def test_forged_chosen_unit_for_b_is_refused(login, dash_client, email):
+    login(email)
+    response = chosen(dash_client, "regnskab", "20001", cvr=world.CVR_B)
+    assert response.status_code == 403
+    assert b"SRV-B1" not in response.data

@@ -3,6 +3,8 @@
 CVR = "stamdata-cvr"
 TABS = "stamdata-tabs"
 CONTENT = "stamdata-content"
+UNIT = "stamdata-unit"
+UNIT_NOTE = "stamdata-unit-note"
 ACCOUNTING_GRID = "stamdata-regnskab-grid"
 PAYROLL_GRID = "stamdata-loen-grid"
 
