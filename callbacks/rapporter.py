@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 from dash.exceptions import PreventUpdate
+from plotly.colors import qualitative
 
 from auth.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
@@ -17,8 +18,8 @@ from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import send_csv
-from pages._format import da_month, da_month_short, da_number, da_percent
-from pages._grid import export_file_name, send_xlsx
+from pages._format import da_month, da_month_abbr, da_month_short, da_number, da_percent
+from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import rapporter as Ids
 
 ALL = "alle"
@@ -28,6 +29,13 @@ EXPORT_COLUMNS = [
     ("achievement", "Mål - år til seneste afsluttede måned %"), ("handled", "Antal - år til seneste afsluttede måned"),
     ("met", "Antal behandlet inden for frist"), ("not_met", "Antal behandlet uden for frist"),
 ]
+# 24 colours, each at least 3:1 against white; goals keep their colour whatever the filters show.
+GOAL_COLOURS = qualitative.Dark24
+# The chart's box (assets/rapporter.css): taller on a phone, where the legend takes a line per goal.
+CHART_CLASS = "rapporter-chart"
+# A marker shape per goal as well, so no goal is told apart by colour alone.
+GOAL_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "pentagon",
+                "hexagon", "star-square", "hourglass"]
 DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
                  ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("met", "Overholdt")]
 
@@ -118,23 +126,43 @@ def goal_series(series: pd.DataFrame) -> list[GoalSeries]:
     return list(goals.values())
 
 
-def chart_figure(goals: list[GoalSeries]) -> dict:
-    """Return the monthly achievement per goal with each goal's target as a dashed line (figure dict)."""
+def _target_text(target_pct: float) -> str:
+    return (f"{target_pct:.0f}" if float(target_pct).is_integer() else f"{target_pct:.1f}".replace(".", ",")) + " %"
+
+
+def chart_figure(goals: list[GoalSeries], order: list[str] | None = None) -> dict:
+    """Return the monthly achievement per goal with its target as a dashed line of its colour (figure dict)."""
+    # `order` is every goal code in report order: a goal's place in it picks its colour and marker.
+    place = {code: i for i, code in enumerate(order or [g.code for g in goals])}
     data: list[dict] = []
     values = [v for goal in goals for v in goal.achievement if v is not None]
     floor = max(0.0, min(values, default=0.0) - 5.0)
-    for goal in goals:
+    for n, goal in enumerate(goals):
+        i = place.get(goal.code, len(place) + n)
+        colour = GOAL_COLOURS[i % len(GOAL_COLOURS)]
         x = [da_month_short(m) for m in goal.months]
         data.append({"type": "scatter", "mode": "lines+markers", "name": f"{goal.code} {goal.title}",
                      "legendgroup": goal.code, "x": x, "y": goal.achievement,
+                     "line": {"color": colour, "width": 2},
+                     "marker": {"color": colour, "size": 7, "symbol": GOAL_SYMBOLS[i % len(GOAL_SYMBOLS)]},
                      "hovertemplate": "%{x}: %{y:.1f} %<extra>" + goal.code + "</extra>"})
-        data.append({"type": "scatter", "mode": "lines", "name": f"{goal.code} mål", "legendgroup": goal.code,
-                     "showlegend": False, "x": x, "y": [goal.target_pct] * len(x), "line": {"dash": "dash", "width": 1},
-                     "hovertemplate": "Mål: %{y:.0f} %<extra>" + goal.code + "</extra>"})
+        # Same legend group: clicking the goal in the legend hides its target line with it.
+        data.append({"type": "scatter", "mode": "lines", "name": f"Servicemål {goal.code}", "legendgroup": goal.code,
+                     "showlegend": False, "x": x, "y": [goal.target_pct] * len(x),
+                     "line": {"color": colour, "dash": "dash", "width": 1.5},
+                     "hovertemplate": f"Servicemål {goal.code}: {_target_text(goal.target_pct)}<extra></extra>"})
+    months = list(dict.fromkeys(m for goal in goals for m in goal.months))
+    # No height: the graph fills its box, whose height assets/rapporter.css sets per screen width.
     return {"data": data, "layout": {
-        "height": 380, "margin": {"l": 50, "r": 10, "t": 20, "b": 40}, "separators": ",.",
-        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101]},
-        "legend": {"orientation": "h", "y": -0.2},
+        "autosize": True, "margin": {"l": 50, "r": 10, "t": 20, "b": 10}, "separators": ",.",
+        # One year is shown, so 'jan' is enough on the axis (the hover names the year): the short
+        # labels stay level and readable on a phone.
+        "xaxis": {"type": "category", "tickvals": [da_month_short(m) for m in months],
+                  "ticktext": [da_month_abbr(m) for m in months], "automargin": True},
+        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101], "automargin": True},
+        # Below the plot, left-aligned; beyond 45 % of the height it scrolls rather than squeeze the plot.
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top",
+                   "groupclick": "togglegroup", "maxheight": 0.45},
     }}
 
 
@@ -157,8 +185,15 @@ def _message_figure(text: str) -> dict:
                                    "annotations": [{"text": text, "showarrow": False, "font": {"size": 14}}]}}
 
 
+def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
+    # The message in a small figure of its own height, not in the chart's tall box.
+    return {"rows": [], "chart": _message_figure(text), "chart_class": "", "status": text, "months": months or [],
+            "month": months[0]["value"] if months else None, "table": None}
+
+
 @portal_callback(
-    output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"), status=Output(Ids.STATUS, "children"),
+    output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"),
+                chart_class=Output(Ids.CHART, "className"), status=Output(Ids.STATUS, "children"),
                 months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
                 table=Output(Ids.CHART_TABLE, "children")),
     inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
@@ -170,20 +205,82 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
     try:
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
-        return {"rows": [], "chart": _message_figure(str(exc)), "status": str(exc), "months": [], "month": None,
-                "table": None}
+        return _no_dashboard(str(exc))
     table, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
     months = table.attrs.pop("months", [])
     if not months:
-        text = f"Der er ingen afsluttede måneder i {year} endnu."
-        return {"rows": [], "chart": _message_figure(text), "status": text, "months": [], "month": None,
-                "table": None}
-    status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
+        return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
+    if not int(table["handled"].sum()):
+        # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
+        return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
+    status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     goals = goal_series(series)
-    figure = chart_figure(goals) if goals else _message_figure("Ingen sager i perioden.")
-    return {"rows": kpi_rows(ctx, table, year), "chart": figure, "status": status, "months": options,
-            "month": options[0]["value"], "table": figures_table(goals)}
+    return {"rows": kpi_rows(ctx, table, year), "chart": chart_figure(goals, kpi.goal_codes()),
+            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"],
+            "table": figures_table(goals)}
+
+
+def no_cases_text(year: int, filtered: bool) -> str:
+    """Return the Danish message for a year (and filters) without any case."""
+    return f"Ingen sager for de valgte filtre i {year}." if filtered else f"Ingen sager i {year}."
+
+
+def goal_picker_options(choices: list[dict]) -> list[dict]:
+    """Return the drill-through goal picker's options (label 'A1 – title', value goal id)."""
+    return [{"label": f"{g['code']} – {g['title']}", "value": g["goal_id"]} for g in choices]
+
+
+def unit_picker_options(units: list[dict]) -> list[dict]:
+    """Return the unit picker's options: 'Alle' and then each unit as 'code – name'."""
+    return [{"label": "Alle", "value": ALL}] + [{"label": f"{u['code']} – {u['name']}", "value": u["code"]}
+                                                for u in units]
+
+
+def _goal_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@portal_callback(
+    output=dict(goal_options=Output(Ids.GOAL, "options"), goal=Output(Ids.GOAL, "value"),
+                unit_options=Output(Ids.UNIT, "options"), unit=Output(Ids.UNIT, "value"),
+                memory=Output(Ids.GOAL_MEMORY, "data")),
+    inputs=dict(area=Input(Ids.AREA, "value"), clicked=Input(Ids.GRID, "cellClicked")),
+    state=dict(goal=State(Ids.GOAL, "value"), unit=State(Ids.UNIT, "value"), memory=State(Ids.GOAL_MEMORY, "data"),
+               cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def sync_pickers(ctx: AccessContext, area: Any, clicked: Any, goal: Any, unit: Any, memory: Any):
+    """Offer only the chosen area's goals and units; a click on a KPI row picks that goal for drill-through."""
+    try:
+        area = _area(area)
+    except BadFilter:
+        raise PreventUpdate
+    choices = kpi.goal_choices(ctx.scope, ctx.cvr, area)
+    ids = [g["goal_id"] for g in choices]
+    if dash_ctx.triggered_id == Ids.GRID:
+        # Only the row id (a goal code) is read, and only to pick among the goals offered anyway.
+        code = clicked.get("rowId") if isinstance(clicked, dict) else None
+        picked = next((g["goal_id"] for g in choices if g["code"] == code), None)
+        if picked is None or picked == goal:
+            raise PreventUpdate
+        return {"goal_options": no_update, "goal": picked, "unit_options": no_update, "unit": no_update,
+                "memory": {"preferred": picked, "auto": None}}
+    # The memory holds the user's goal and the one this callback put in its place when an area
+    # lacked it: back on an area that has it, the user's goal returns instead of the stand-in.
+    # Browser-sent like every value, it only chooses among `ids`.
+    memory = memory if isinstance(memory, dict) else {}
+    auto, goal = _goal_id(memory.get("auto")), _goal_id(goal)
+    preferred = _goal_id(memory.get("preferred")) if goal is None or goal == auto else goal
+    new_goal = next((g for g in (preferred, goal) if g in ids), ids[0] if ids else None)
+    units = kpi.area_units(ctx.scope, ctx.cvr, area)
+    # A unit of another kind would show nothing: back to all units of the area.
+    new_unit = unit if unit in {u["code"] for u in units} else ALL
+    # An unchanged value is not sent again: that would redraw the histogram for nothing.
+    return {"goal_options": goal_picker_options(choices), "goal": no_update if new_goal == goal else new_goal,
+            "unit_options": unit_picker_options(units), "unit": no_update if new_unit == unit else new_unit,
+            "memory": {"preferred": preferred, "auto": new_goal if new_goal != preferred else None}}
 
 
 @portal_callback(
@@ -195,12 +292,16 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
 def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
     """Render how many working days the chosen goal's cases took in the year."""
     try:
-        goal_id, year, unit = _goal(ctx, goal), _year(year), _unit(ctx, unit)
+        year, unit = _year(year), _unit(ctx, unit)
+        if goal is None:
+            # The chosen area has no goal with cases: nothing to pick, nothing to draw.
+            return {"figure": _message_figure(no_cases_text(year, filtered=True)), "table": None}
+        goal_id = _goal(ctx, goal)
     except BadFilter as exc:
         return {"figure": _message_figure(str(exc)), "table": None}
     frame = kpi.days_histogram(ctx.scope, ctx.cvr, goal_id, year, unit_code=unit)
     if frame.empty:
-        return {"figure": _message_figure("Ingen sager i perioden."), "table": None}
+        return {"figure": _message_figure(no_cases_text(year, filtered=True)), "table": None}
     days, counts = frame["days_taken"].tolist(), frame["count"].tolist()
     figure = {"data": [{"type": "bar", "x": days, "y": counts,
                         "hovertemplate": "%{x} arbejdsdage: %{y} sager<extra></extra>"}],
@@ -225,13 +326,14 @@ def _drill_rows(frame: pd.DataFrame) -> list[dict]:
     inputs=dict(drill=Input(Ids.DRILL_BUTTON, "n_clicks"), csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"),
                 xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(goal=State(Ids.GOAL, "value"), month=State(Ids.DRILL_MONTH, "value"), year=State(Ids.YEAR, "value"),
-               area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
+               area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"),
+               shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
 def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, goal: Any, month: Any, year: Any,
-             area: Any, unit: Any):
-    """Download the cases behind one goal and month (CSV), or the KPI table with its filters (CSV/XLSX)."""
+             area: Any, unit: Any, shown: Any):
+    """Download the cases behind one goal and month (CSV), or the KPI table as the grid shows it (CSV/XLSX)."""
     trigger = dash_ctx.triggered_id
     try:
         unit = _unit(ctx, unit)
@@ -244,7 +346,9 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
             table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-            rows = table.to_dict("records")
+            # The figures are the server's own for the page filters; the grid's rows (its column
+            # filter and sort) only pick which goals and in which order, by goal code.
+            rows = visible_rows(table.to_dict("records"), shown, key="code")
             suffix = "".join(f"_{part}" for part in (area, unit) if part)
             name = export_file_name(f"KPI_{year}{suffix}", ctx.cvr)
             if trigger == Ids.EXPORT_XLSX:

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 
 from auth.access import AccessScope
+from data import reports
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
 from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
@@ -32,6 +33,9 @@ SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "ha
 HISTOGRAM_COLUMNS = ["days_taken", "count"]
 MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
 DRILL_COLUMNS = ["case_ref", "unit_code", "received_at", "completed_at", "days_taken", "met"]
+# Which kind of unit an area's cases are registered on (the kinds of `reports.unit_options`).
+UNIT_KIND_OF_AREA = {"Regnskab": "Bogføringskreds", "Rejser": "Bogføringskreds", "Løn": "Løngruppe",
+                     "Refusion": "Løngruppe"}
 
 
 def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
@@ -73,6 +77,46 @@ def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
         return []
     stmt = _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
     return sorted(get_session().scalars(stmt))
+
+
+def goal_codes() -> list[str]:
+    """Return every service goal's code in report order (goals are not customer data)."""
+    return _goals_frame()["code"].tolist()
+
+
+def goal_choices(scope: AccessScope, cvr: str, area: str | None = None) -> list[dict[str, Any]]:
+    """Return the goals customer `cvr` has cases for (only `area`'s when given), in report order."""
+    # Dicts of goal_id, code, title, area. Empty outside `scope`.
+    if not scope.allows(cvr):
+        return []
+    stmt = (
+        _rollup_filter(select(MonthlyRollup.goal_id), scope, cvr, None)
+        .group_by(MonthlyRollup.goal_id)
+        .having(func.sum(MonthlyRollup.handled) > 0)
+    )
+    used = list(get_session().scalars(stmt))
+    if not used:
+        return []
+    goals = _goals_frame(used, area)
+    return [{"goal_id": int(g), "code": c, "title": t, "area": a}
+            for g, c, t, a in zip(goals["goal_id"], goals["code"], goals["title"], goals["area"])]
+
+
+def area_units(scope: AccessScope, cvr: str, area: str | None) -> list[dict[str, str]]:
+    """Return the customer's units that fit `area` (every unit when None), as `reports.unit_options` does."""
+    units = reports.unit_options(scope, cvr)
+    if area is None or not units:
+        return units
+    # The convention (Regnskab/Rejser on bogføringskredse, Løn/Refusion on løngrupper) decides,
+    # and a unit that does hold cases of the area's goals stays too: the importer does not enforce it.
+    kind = UNIT_KIND_OF_AREA.get(area)
+    stmt = (
+        _rollup_filter(select(MonthlyRollup.unit_code).distinct(), scope, cvr, None)
+        .join(ServiceGoal, ServiceGoal.id == MonthlyRollup.goal_id)
+        .where(ServiceGoal.area == area, MonthlyRollup.handled > 0)
+    )
+    with_cases = set(get_session().scalars(stmt))
+    return [u for u in units if u["kind"] == kind or u["code"] in with_cases]
 
 
 def filter_options(scope: AccessScope, cvr: str, today: dt.date | None = None) -> dict[str, list[Any]]:

@@ -1,13 +1,18 @@
 """Rapporter: the KPI dashboard for the customer in context (Rapporter right and a B-number)."""
 
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from flask_login import current_user
 
-from auth.access import can_do
-from auth.guard import AccessContext, guarded_layout
-from auth.rights import Action, Menu
+from auth.access import can_access, can_do, default_cvr, valid_cvr_format
+from auth.guard import AccessContext, denied_layout, guarded_layout
+from auth.rights import Action, Menu, rights_open_menu
 from data import kpi, reports
 from data.rules import latest_closed_month
 from pages._shell import DROPDOWN_LABELS
@@ -17,6 +22,8 @@ from pages.ids import rapporter as Ids
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
 
 AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
+NO_RIGHT_MESSAGE = ("Rapporter kræver rettigheden »Rapporter« for den valgte kunde. "
+                    "Bed din lokale administrator om at give dig rettigheden.")
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -24,6 +31,25 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
                     className="rapporter-filter")
 
 
+def explain_missing_right(guarded: Callable) -> Callable:
+    """Wrap the guarded layout so a user without the Rapporter right is told that, not to get a B-number."""
+    # The guard's own message assumes a missing B-number whenever the user has none. This only
+    # ever refuses earlier, with the right reason; every other request goes to the guard unchanged.
+
+    @functools.wraps(guarded)
+    def layout(cvr: Any = None, **query: Any) -> Any:
+        user = current_user
+        if user is not None and user.is_authenticated and hasattr(user, "rights_on"):
+            checked = default_cvr(user) if cvr in (None, "") else cvr
+            if (valid_cvr_format(checked) and not can_access(user, Menu.RAPPORTER, checked)
+                    and not rights_open_menu(Menu.RAPPORTER, user.rights_on(checked), has_b_number=True)):
+                return denied_layout(NO_RIGHT_MESSAGE)
+        return guarded(cvr=cvr, **query)
+
+    return layout
+
+
+@explain_missing_right
 @guarded_layout(Menu.RAPPORTER)
 def layout(ctx: AccessContext, **_query):
     """Return the KPI dashboard; figures are filled by guarded callbacks."""
@@ -33,10 +59,13 @@ def layout(ctx: AccessContext, **_query):
     years = kpi.filter_options(ctx.scope, ctx.cvr)["years"] or [report_year]
     default_year = report_year if report_year in years else years[-1]
     units = reports.unit_options(ctx.scope, ctx.cvr)
-    goals = reports.goal_options(ctx.scope, ctx.cvr)
+    goals = [{"label": f"{g['code']} – {g['title']}", "value": g["goal_id"]}
+             for g in kpi.goal_choices(ctx.scope, ctx.cvr)]
     return html.Div(
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            # The drill-through goal the user chose, kept while an area without it shows another.
+            dcc.Store(id=Ids.GOAL_MEMORY, data={"preferred": None, "auto": None}),
             html.H1("KPI - Dashboard", className="h3"),
             html.Div(
                 [
@@ -65,9 +94,14 @@ def layout(ctx: AccessContext, **_query):
             ),
             html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
             grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
+                 no_rows="Ingen servicemål at vise.",
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
+            html.P("Klik på et servicemål i tabellen for at se dets fordeling og sager nedenfor.",
+                   className="small text-muted mt-1 no-print"),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
-            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displayModeBar": False}, figure={"data": [], "layout": {}})),
+            # Sized by its box (assets/rapporter.css) so that a phone gets room for the legend.
+            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displayModeBar": False}, className="rapporter-chart",
+                                  figure={"data": [], "layout": {}})),
             # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
             html.Div(id=Ids.CHART_TABLE, className="mb-3"),
             html.Div(

@@ -187,3 +187,27 @@ def test_drill_through_returns_exactly_the_cases_behind_each_figure(data):
     rows = [kpi.drill_through(SCOPE_A, world.CVR_A, data["A1"], dt.date(2024, m, 1)) for m in range(1, 7)]
     assert sum(len(r) for r in rows) == table.loc["A1", "handled"]
     assert sum(int(r["met"].sum()) for r in rows) == table.loc["A1", "met"]
+
+
+def test_goal_choices_follow_the_area(data):
+    """The drill-through's goals: only those with cases, of the chosen area, in the table's order."""
+    assert [g["code"] for g in kpi.goal_choices(SCOPE_A, world.CVR_A)] == ["A1", "A5", "L1"]
+    assert kpi.goal_choices(SCOPE_A, world.CVR_A, "Løn") == [
+        {"goal_id": data["L1"], "code": "L1", "title": "Lønindberetninger", "area": "Løn"}]
+    assert kpi.goal_choices(SCOPE_A, world.CVR_A, "Rejser") == []
+    assert kpi.goal_choices(SCOPE_B, world.CVR_A) == [] and kpi.goal_choices(EMPTY_SCOPE, world.CVR_A) == []
+    assert kpi.goal_codes()[:4] == ["A1", "A5", "L1", "R1"]
+
+
+def test_area_units_offer_the_units_of_the_area(data, app):
+    def codes(area):
+        return [u["code"] for u in kpi.area_units(SCOPE_A, world.CVR_A, area)]
+
+    assert codes(None) == [UNIT_A, UNIT_A2, PAY_A]
+    assert codes("Regnskab") == [UNIT_A, UNIT_A2] and codes("Rejser") == [UNIT_A, UNIT_A2]
+    assert codes("Løn") == [PAY_A] and codes("Refusion") == [PAY_A]
+    # A unit that holds cases of the area's goals is offered even against the convention.
+    with app.app_context():
+        assert import_case_records(get_session(), [rec("R-1", "2024-04-08", "2024-04-09", goal="R1", unit=PAY_A)]).ok
+    assert codes("Rejser") == [UNIT_A, UNIT_A2, PAY_A]
+    assert kpi.area_units(SCOPE_B, world.CVR_A, "Løn") == []

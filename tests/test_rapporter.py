@@ -7,7 +7,9 @@ import io
 import openpyxl
 import pytest
 
+from callbacks.rapporter import GoalSeries, chart_figure
 from data.db import get_session
+from pages._format import da_month_abbr
 from tests._components import response_text, texts
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
@@ -25,9 +27,10 @@ def year():
 
 def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A):
     return dash_client.call(
-        "..rapporter-grid.rowData...rapporter-chart.figure...rapporter-status.children...rapporter-drill-month.options"
-        "...rapporter-drill-month.value...rapporter-chart-table.children..",
+        "..rapporter-grid.rowData...rapporter-chart.figure...rapporter-chart.className...rapporter-status.children"
+        "...rapporter-drill-month.options...rapporter-drill-month.value...rapporter-chart-table.children..",
         [{"id": "rapporter-grid", "property": "rowData"}, {"id": "rapporter-chart", "property": "figure"},
+         {"id": "rapporter-chart", "property": "className"},
          {"id": "rapporter-status", "property": "children"}, {"id": "rapporter-drill-month", "property": "options"},
          {"id": "rapporter-drill-month", "property": "value"}, {"id": "rapporter-chart-table", "property": "children"}],
         [{"id": "rapporter-year", "property": "value", "value": year_value},
@@ -55,7 +58,7 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert rows["A1"]["median_text"] is None
     chart = response.get_json()["response"]["rapporter-chart"]["figure"]
     names = [trace["name"] for trace in chart["data"]]
-    assert any(name.startswith("A1") for name in names) and "A1 mål" in names
+    assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
 
 
 def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
@@ -73,6 +76,121 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
     assert shown[row_start + 2: row_start + 2 + len(expected)] == expected
     for month in a1["x"]:
         assert month in shown
+
+
+def test_chart_gives_each_goal_one_colour_with_its_target_line(goals, login, dash_client):
+    """Goal and target share a colour and a legend group; colours differ between goals and survive filters."""
+    login(world.RAPPORTER_A)
+    figure = dashboard(dash_client, year()).get_json()["response"]["rapporter-chart"]["figure"]
+    lines = [t for t in figure["data"] if t.get("showlegend", True)]
+    targets = {t["legendgroup"]: t for t in figure["data"] if t.get("showlegend") is False}
+    assert [t["legendgroup"] for t in lines] == ["A1", "L1"] and set(targets) == {"A1", "L1"}
+    colours = {t["legendgroup"]: t["line"]["color"] for t in lines}
+    assert len(set(colours.values())) == len(colours)
+    for code, target in targets.items():
+        assert target["line"]["color"] == colours[code] and target["line"]["dash"] == "dash"
+        assert target["name"] == f"Servicemål {code}"
+    assert targets["A1"]["hovertemplate"].startswith("Servicemål A1: 95 %")
+    assert targets["L1"]["hovertemplate"].startswith("Servicemål L1: 98 %")
+    layout = figure["layout"]
+    assert layout["legend"]["orientation"] == "h" and layout["legend"]["y"] < 0 and "height" not in layout
+    assert layout["legend"]["groupclick"] == "togglegroup"
+    assert layout["xaxis"]["ticktext"][-1] == da_month_abbr(reports_world.months()[0])
+    only_lon = dashboard(dash_client, year(), area="Løn").get_json()["response"]["rapporter-chart"]["figure"]
+    assert only_lon["data"][0]["line"]["color"] == colours["L1"]
+
+
+def test_every_catalogue_goal_gets_its_own_colour():
+    goals = [GoalSeries(f"G{i}", f"Mål {i}", 95.0, [reports_world.months()[0]], [90.0]) for i in range(10)]
+    figure = chart_figure(goals)
+    lines = [t for t in figure["data"] if t.get("showlegend", True)]
+    assert len({t["line"]["color"] for t in lines}) == 10
+    assert len({t["marker"]["symbol"] for t in lines}) == 10
+
+
+def pickers(dash_client, area="alle", clicked=None, goal=None, unit="alle", cvr=world.CVR_A, trigger="area",
+            memory=None):
+    return dash_client.call(
+        "..rapporter-goal.options...rapporter-goal.value...rapporter-unit.options...rapporter-unit.value..."
+        "rapporter-goal-memory.data..",
+        [{"id": "rapporter-goal", "property": "options"}, {"id": "rapporter-goal", "property": "value"},
+         {"id": "rapporter-unit", "property": "options"}, {"id": "rapporter-unit", "property": "value"},
+         {"id": "rapporter-goal-memory", "property": "data"}],
+        [{"id": "rapporter-area", "property": "value", "value": area},
+         {"id": "rapporter-grid", "property": "cellClicked", "value": clicked}],
+        [{"id": "rapporter-goal", "property": "value", "value": goal},
+         {"id": "rapporter-unit", "property": "value", "value": unit},
+         {"id": "rapporter-goal-memory", "property": "data", "value": memory},
+         {"id": "rapporter-cvr", "property": "data", "value": cvr}],
+        changed=["rapporter-area.value" if trigger == "area" else "rapporter-grid.cellClicked"],
+    )
+
+
+def test_goal_and_unit_pickers_follow_the_area(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = pickers(dash_client, area="Løn", goal=goals["A1"], unit=UNIT_A).get_json()["response"]
+    assert response["rapporter-goal"] == {"options": [{"label": "L1 – Lønindberetninger", "value": goals["L1"]}],
+                                          "value": goals["L1"]}
+    assert [o["value"] for o in response["rapporter-unit"]["options"]] == ["alle", PAY_A]
+    assert response["rapporter-unit"]["value"] == "alle"
+    # A goal and unit that still fit are kept (not sent again).
+    kept = pickers(dash_client, area="Regnskab", goal=goals["A1"], unit=UNIT_A2).get_json()["response"]
+    assert [o["value"] for o in kept["rapporter-goal"]["options"]] == [goals["A1"]]
+    assert "value" not in kept["rapporter-goal"] and "value" not in kept["rapporter-unit"]
+    assert [o["value"] for o in kept["rapporter-unit"]["options"]] == ["alle", UNIT_A, UNIT_A2]
+    every = pickers(dash_client, goal=goals["L1"]).get_json()["response"]
+    assert [o["value"] for o in every["rapporter-goal"]["options"]] == [goals["A1"], goals["L1"]]
+    assert [o["value"] for o in every["rapporter-unit"]["options"]] == ["alle", UNIT_A, UNIT_A2, PAY_A]
+    # An area with no goal of the customer: nothing to pick, and the histogram says why.
+    none = pickers(dash_client, area="Rejser", goal=goals["A1"]).get_json()["response"]
+    assert none["rapporter-goal"] == {"options": [], "value": None}
+    assert f"Ingen sager for de valgte filtre i {year()}." in response_text(histogram(dash_client, None))
+    assert pickers(dash_client, area="Hemmeligt").status_code == 204
+    assert pickers(dash_client, area="Løn", cvr=world.CVR_B).status_code == 403
+
+
+def test_the_users_goal_returns_after_an_area_without_it(goals, login, dash_client):
+    """A1 chosen, Område Løn shows L1 in its place; back on every area, A1 is picked again."""
+    login(world.RAPPORTER_A)
+    lon = pickers(dash_client, area="Løn", goal=goals["A1"]).get_json()["response"]
+    memory = lon["rapporter-goal-memory"]["data"]
+    assert lon["rapporter-goal"]["value"] == goals["L1"] and memory == {"preferred": goals["A1"], "auto": goals["L1"]}
+    back = pickers(dash_client, goal=goals["L1"], memory=memory).get_json()["response"]
+    assert back["rapporter-goal"]["value"] == goals["A1"]
+    # Via an area with no goal at all, the same.
+    empty = pickers(dash_client, area="Rejser", goal=goals["A1"]).get_json()["response"]
+    assert empty["rapporter-goal"]["value"] is None
+    again = pickers(dash_client, area="Løn", goal=None, memory=empty["rapporter-goal-memory"]["data"])
+    assert again.get_json()["response"]["rapporter-goal-memory"]["data"]["preferred"] == goals["A1"]
+    # A goal the user picked in the area stays when the area widens.
+    own = pickers(dash_client, goal=goals["L1"], memory={"preferred": goals["A1"], "auto": None}).get_json()
+    assert "value" not in own["response"]["rapporter-goal"]
+    # Junk in the memory picks nothing outside the offered goals.
+    junk = pickers(dash_client, area="Løn", goal=goals["A1"], memory={"preferred": 999, "auto": "x"}).get_json()
+    assert junk["response"]["rapporter-goal"]["value"] == goals["L1"]
+
+
+def test_clicking_a_kpi_row_picks_its_goal(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = pickers(dash_client, clicked={"rowId": "L1", "colId": "title", "value": "x"}, goal=goals["A1"],
+                       trigger="grid").get_json()["response"]
+    assert response == {"rapporter-goal": {"value": goals["L1"]},
+                        "rapporter-goal-memory": {"data": {"preferred": goals["L1"], "auto": None}}}
+    # A goal outside the chosen area, an unknown code or junk picks nothing.
+    for clicked, area in [({"rowId": "A1"}, "Løn"), ({"rowId": "ZZ"}, "alle"), ("junk", "alle"),
+                          ({"rowId": "L1"}, "alle")]:
+        assert pickers(dash_client, area=area, clicked=clicked, goal=goals["L1"], trigger="grid").status_code == 204
+
+
+def test_filters_without_cases_say_so(goals, login, dash_client):
+    """Område Løn with a bogføringskreds: a Danish message, not a table of '–' and an empty chart."""
+    login(world.RAPPORTER_A)
+    response = dashboard(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"]
+    message = f"Ingen sager for de valgte filtre i {year()}."
+    assert response["rapporter-grid"]["rowData"] == [] and response["rapporter-status"]["children"] == message
+    assert response["rapporter-chart"]["figure"]["layout"]["annotations"][0]["text"] == message
+    assert response["rapporter-chart-table"]["children"] is None
+    assert message in response_text(histogram(dash_client, goals["L1"], unit=UNIT_A))
 
 
 def test_filters_area_and_unit(goals, login, dash_client):
@@ -123,7 +241,19 @@ def test_refused_on_callbacks_and_page(goals, login, dash_client, email, cvr):
 def test_user_without_b_number_is_told_why(goals, login, dash_client):
     login(world.RAPPORTER_NO_B)
     page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
-    assert "B-nummer" in page
+    assert "B-nummer" in page and "Bed din lokale administrator om at tilføje dit B-nummer" in page
+
+
+@pytest.mark.parametrize("email,cvr", [
+    (world.LAESER_A, world.CVR_A),   # Læser, no B-number
+    (world.TWO_CVRS, world.CVR_A),   # has a B-number, Rapporter only on B
+    (world.LAESER_A, ""),            # the CVR the user lands on
+])
+def test_user_without_the_rapporter_right_is_told_that(goals, login, dash_client, email, cvr):
+    login(email)
+    page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}" if cvr else ""))
+    assert "Ingen adgang" in page and "rettigheden »Rapporter«" in page and "lokale administrator" in page
+    assert "B-nummer" not in page and "rapporter-grid" not in page
 
 
 def test_page_renders_for_rapporter_user(goals, login, dash_client):
@@ -143,6 +273,7 @@ def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger="ra
          {"id": "rapporter-year", "property": "value", "value": year()},
          {"id": "rapporter-area", "property": "value", "value": "alle"},
          {"id": "rapporter-unit", "property": "value", "value": unit},
+         {"id": "rapporter-grid", "property": "virtualRowData", "value": None},
          {"id": "rapporter-cvr", "property": "data", "value": cvr}],
         changed=[f"{trigger}.n_clicks"],
     )
@@ -184,39 +315,78 @@ def test_drill_through_cannot_reach_other_customers_goal_cases(goals, login, das
     assert all(r["Sagsreference"].startswith("A-") for r in rows)
 
 
-def test_export_table_with_filters(goals, login, dash_client):
-    login(world.RAPPORTER_A)
-    response = dash_client.call(
+def export(dash_client, kind="csv", area="alle", unit="alle", shown=None, cvr=world.CVR_A):
+    """POST the KPI table export; `shown` is the grid's virtualRowData as the browser sends it."""
+    return dash_client.call(
         "rapporter-download.data", {"id": "rapporter-download", "property": "data"},
         [{"id": "rapporter-drill-button", "property": "n_clicks", "value": 0},
-         {"id": "rapporter-export-csv", "property": "n_clicks", "value": 0},
-         {"id": "rapporter-export-xlsx", "property": "n_clicks", "value": 1}],
+         {"id": "rapporter-export-csv", "property": "n_clicks", "value": 1 if kind == "csv" else 0},
+         {"id": "rapporter-export-xlsx", "property": "n_clicks", "value": 1 if kind == "xlsx" else 0}],
         [{"id": "rapporter-goal", "property": "value", "value": None},
          {"id": "rapporter-drill-month", "property": "value", "value": None},
          {"id": "rapporter-year", "property": "value", "value": year()},
-         {"id": "rapporter-area", "property": "value", "value": "Løn"},
-         {"id": "rapporter-unit", "property": "value", "value": "alle"},
-         {"id": "rapporter-cvr", "property": "data", "value": world.CVR_A}],
-        changed=["rapporter-export-xlsx.n_clicks"],
+         {"id": "rapporter-area", "property": "value", "value": area},
+         {"id": "rapporter-unit", "property": "value", "value": unit},
+         {"id": "rapporter-grid", "property": "virtualRowData", "value": shown},
+         {"id": "rapporter-cvr", "property": "data", "value": cvr}],
+        changed=[f"rapporter-export-{kind}.n_clicks"],
     )
+
+
+def _xlsx_values(response):
     data = response.get_json()["response"]["rapporter-download"]["data"]
-    assert data["filename"].startswith(f"KPI_{year()}_Løn_{world.CVR_A}")
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
-    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    return data["filename"], [[c.value for c in row] for row in book.active.iter_rows()]
+
+
+def test_export_table_with_filters(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    name, values = _xlsx_values(export(dash_client, "xlsx", area="Løn"))
+    assert name.startswith(f"KPI_{year()}_Løn_{world.CVR_A}")
     assert values[0][0] == "Mål" and [row[0] for row in values[1:]] == ["L1"]
     assert values[1][4] == 2
 
 
-def test_histogram(goals, login, dash_client):
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_client, kind):
+    """The export holds the rows the grid shows, in its order, with the server's own figures."""
     login(world.RAPPORTER_A)
-    response = dash_client.call(
+
+    def exported(**kwargs):
+        response = export(dash_client, kind, **kwargs)
+        if kind == "csv":
+            return [(r["Mål"], r["Antal - år til seneste afsluttede måned"]) for r in _csv_rows(response)[1]]
+        return [(row[0], str(row[4])) for row in _xlsx_values(response)[1][1:]]
+
+    handled = dict(exported())
+    assert set(handled) == {"A1", "L1"}
+    # Column filter on Målbeskrivelse: one goal on screen, one goal in the file.
+    assert exported(shown=[{"code": "L1", "title": "Lønindberetninger"}]) == [("L1", "2")]
+    # The grid's sort order; values the browser sent are never what is exported.
+    forged = [{"code": "L1", "handled": 999}, {"code": "A1", "title": "FORFALSKET", "handled": 999}]
+    assert exported(shown=forged) == [("L1", "2"), ("A1", handled["A1"])]
+    # Unknown codes, junk and duplicates pick nothing; the page filters still apply.
+    assert exported(shown=[{"code": "ZZ"}, "junk", {"code": "L1"}, {"code": "L1"}]) == [("L1", "2")]
+    assert exported(area="Løn", shown=[{"code": "A1"}, {"code": "L1"}]) == [("L1", "2")]
+    assert exported(shown=[]) == []
+    assert exported(shown={"code": "A1"}) == list(handled.items())  # malformed: every row, as before
+    assert export(dash_client, kind, shown=[{"code": "A1"}], cvr=world.CVR_B).status_code == 403
+
+
+def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):
+    return dash_client.call(
         "..rapporter-histogram.figure...rapporter-histogram-table.children..",
         [{"id": "rapporter-histogram", "property": "figure"}, {"id": "rapporter-histogram-table", "property": "children"}],
-        [{"id": "rapporter-goal", "property": "value", "value": goals["A1"]},
+        [{"id": "rapporter-goal", "property": "value", "value": goal_id},
          {"id": "rapporter-year", "property": "value", "value": year()},
-         {"id": "rapporter-unit", "property": "value", "value": "alle"}],
-        [{"id": "rapporter-cvr", "property": "data", "value": world.CVR_A}],
+         {"id": "rapporter-unit", "property": "value", "value": unit}],
+        [{"id": "rapporter-cvr", "property": "data", "value": cvr}],
     )
+
+
+def test_histogram(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = histogram(dash_client, goals["A1"])
     bar = response.get_json()["response"]["rapporter-histogram"]["figure"]["data"][0]
     counts = dict(zip(bar["x"], bar["y"]))
     assert counts[0] >= 4 and sum(counts.values()) >= 5

@@ -1,0 +1,161 @@
+"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+
+from tests import reports_world, world
+from tests.browser.conftest import sign_in, wait_for_dash
+from tests.kpi_world import PAY_A, UNIT_A, rec
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def ten_goals(live_app):
+    """The report world plus the rest of the real catalogue, each goal with a case in the latest closed month."""
+    from data.cases_import import import_case_records
+    from data.db import get_session
+    from data.models import ServiceGoal
+    from data.rules import default_service_goals
+    from sqlalchemy import select
+
+    with live_app.app_context():
+        session = get_session()
+        reports_world.build(session)
+        known = set(session.scalars(select(ServiceGoal.code)))
+        specs = [spec for spec in default_service_goals() if spec["code"] not in known]
+        session.add_all(ServiceGoal(**spec) for spec in specs)
+        session.commit()
+        day = reports_world.months()[0].replace(day=10).isoformat()
+        extra = [rec(f"X-{spec['code']}", f"{day} 09:00", f"{day} 10:00", goal=spec["code"],
+                     unit=PAY_A if spec["area"] in ("Løn", "Refusion") else UNIT_A) for spec in specs]
+        extra += [rec(f"X-{code}", f"{day} 09:00", f"{day} 10:00", goal=code) for code in ("A5", "R1")]
+        report = import_case_records(session, extra)
+        assert report.ok, report.summary_lines()
+        return len(known | {s["code"] for s in specs})
+
+
+def open_dashboard(page, live_server) -> None:
+    sign_in(page, live_server, world.RAPPORTER_A)
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    page.get_by_role("heading", name="KPI - Dashboard").wait_for()
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    page.locator("#rapporter-chart .main-svg").first.wait_for()
+    wait_for_dash(page)
+
+
+def shown_codes(page) -> list[str]:
+    cells = page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=code]")
+    return [c.strip() for c in cells.all_inner_texts()]
+
+
+def options_of(page, dropdown_id: str) -> list[str]:
+    """Open a Dash 4 dropdown, return its option labels and close it again."""
+    page.click(f"#{dropdown_id}")
+    popover = page.locator(".dash-dropdown-content[data-state=open]")
+    popover.get_by_role("option").first.wait_for()
+    labels = [t.strip() for t in popover.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return labels
+
+
+def choose(page, dropdown_id: str, option_text: str) -> None:
+    page.click(f"#{dropdown_id}")
+    popover = page.locator(".dash-dropdown-content[data-state=open]")
+    popover.get_by_role("option", name=re.compile(rf"^{re.escape(option_text)}$")).click()
+    page.keyboard.press("Escape")
+    wait_for_dash(page)
+
+
+def test_export_follows_the_grids_own_filter_and_sort(ten_goals, live_server, page):
+    open_dashboard(page, live_server)
+    assert len(shown_codes(page)) == ten_goals
+    # The grid's own column filter (as the user sets it in Målbeskrivelse's filter) and a sort.
+    page.evaluate("""() => {
+        const api = dash_ag_grid.getApi('rapporter-grid');
+        api.setFilterModel({title: {filterType: 'text', type: 'contains', filter: 'afstem'}});
+        api.applyColumnState({state: [{colId: 'code', sort: 'desc'}]});
+    }""")
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#rapporter-grid .ag-center-cols-container [role=row]').length === 1")
+    assert shown_codes(page) == ["L3"]
+    wait_for_dash(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér CSV").click()
+    with open(info.value.path(), encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(io.StringIO(handle.read()), delimiter=";"))
+    assert [(r["Mål"], r["Antal - år til seneste afsluttede måned"]) for r in rows] == [("L3", "1")]
+
+    page.evaluate("() => dash_ag_grid.getApi('rapporter-grid').setFilterModel({title: {filterType: 'text',"
+                  " type: 'contains', filter: 'Løn'}})")
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#rapporter-grid .ag-center-cols-container [role=row]').length === 2")
+    wait_for_dash(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Eksportér Excel").click()
+    with open(info.value.path(), "rb") as handle:
+        sheet = openpyxl.load_workbook(io.BytesIO(handle.read())).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == shown_codes(page) == ["L3", "L1"]
+    assert page.js_errors == []
+
+
+def test_pickers_follow_the_area_and_a_row_click_picks_the_goal(ten_goals, live_server, page):
+    open_dashboard(page, live_server)
+    assert "A1 – Kreditortransaktioner" in options_of(page, "rapporter-goal")
+    choose(page, "rapporter-area", "Løn")
+    page.wait_for_function("() => document.querySelector('#rapporter-goal').innerText.includes('L1')")
+    assert options_of(page, "rapporter-goal") == ["L1 – Lønindberetninger", "L2 – Ansættelser og fratrædelser",
+                                                  "L3 – Lønafstemning"]
+    assert [o.split(" – ")[0] for o in options_of(page, "rapporter-unit")] == ["Alle", PAY_A]
+    # A click on a KPI row picks that goal for the histogram and the drill-through.
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=title]",
+                 has_text="Lønafstemning").click()
+    page.wait_for_function("() => document.querySelector('#rapporter-goal').innerText.includes('L3')")
+    wait_for_dash(page)
+    # Back on every area, a Løn goal the user chose stays.
+    choose(page, "rapporter-area", "Alle områder")
+    assert "L3 – Lønafstemning" in page.locator("#rapporter-goal").inner_text()
+    assert "10001" in " ".join(options_of(page, "rapporter-unit"))
+    assert page.js_errors == []
+
+
+def test_chart_on_a_phone(ten_goals, live_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_dashboard(page, live_server)
+    chart = page.locator("#rapporter-chart")
+    chart.scroll_into_view_if_needed()
+    boxes = page.evaluate("""() => {
+        const gd = document.querySelector('#rapporter-chart .js-plotly-plot');
+        const box = el => { const r = el.getBoundingClientRect();
+                            return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+        return {svg: box(gd.querySelector('.main-svg')), plot: box(gd.querySelector('.cartesianlayer .bg, .nsewdrag')),
+                ticks: [...gd.querySelectorAll('.xtick text')].map(box),
+                legend: box(gd.querySelector('.legend')),
+                entries: gd.querySelectorAll('.legend .traces').length};
+    }""")
+    svg, ticks, legend = boxes["svg"], boxes["ticks"], boxes["legend"]
+    assert boxes["entries"] == ten_goals  # one legend entry per goal; target lines have none
+    assert ticks, "no month labels"
+    for tick in ticks:  # every month label inside the chart, none cut
+        assert svg["l"] <= tick["l"] and tick["r"] <= svg["r"] and tick["b"] <= svg["b"]
+    for left, right in zip(ticks, ticks[1:]):  # and none on top of the next
+        assert left["r"] <= right["l"] + 1
+    # The legend lies below the plot and its month labels, inside the chart.
+    assert legend["t"] >= max(t["b"] for t in ticks) - 1 and legend["b"] <= svg["b"] + 1
+    assert legend["r"] <= svg["r"] + 1 and boxes["plot"]["b"] - boxes["plot"]["t"] > 150
+
+    # A goal's legend entry hides its target line with it.
+    page.locator("#rapporter-chart .legend .traces", has_text="A1 Kreditortransaktioner").click()
+    # (Plotly waits out its double-click delay before it acts on a single click.)
+    page.wait_for_function("""() => document.querySelector('#rapporter-chart .js-plotly-plot').data
+        .filter(t => t.legendgroup === 'A1').every(t => t.visible === 'legendonly')""")
+    others = page.evaluate("""() => document.querySelector('#rapporter-chart .js-plotly-plot').data
+        .filter(t => t.legendgroup !== 'A1').map(t => t.visible)""")
+    assert len(others) == 2 * (ten_goals - 1) and "legendonly" not in others
+    assert page.js_errors == []
