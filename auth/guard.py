@@ -24,7 +24,7 @@ from auth.access import (
     require_access,
     valid_cvr_format,
 )
-from auth.rights import Menu
+from auth.rights import MENU_ITEMS, Menu, rights_open_menu
 
 GUARD_MARK = "__portal_guard__"
 
@@ -125,6 +125,20 @@ def choose_customer_layout() -> html.Div:
     )
 
 
+def _refusal_reason(user: Any, menu: Menu, cvr: str) -> str | None:
+    """Return why a menu needing a B-number is closed to `user` at `cvr` (None: the general refusal)."""
+    item = MENU_ITEMS[menu]
+    if not item.needs_b_number:
+        return None
+    rights = user.rights_on(cvr) if hasattr(user, "rights_on") else frozenset()
+    if rights_open_menu(menu, rights, has_b_number=True):
+        # The right is there; only the B-number is missing.
+        return (f"{item.label} kræver rettigheden »Rapporter« og et B-nummer på din bruger. "
+                "Bed din lokale administrator om at tilføje dit B-nummer.")
+    return (f"{item.label} kræver rettigheden »Rapporter« for den valgte kunde. "
+            "Bed din lokale administrator om at give dig rettigheden.")
+
+
 def guarded_layout(menu: Menu) -> Callable:
     """Guard a page's `layout(**query)`: check the right for its CVR; denied users get 'ingen adgang'."""
     # The wrapped function receives an `AccessContext` first. Denied users get the Danish
@@ -143,12 +157,7 @@ def guarded_layout(menu: Menu) -> Callable:
             if not valid_cvr_format(cvr):
                 return denied_layout("Ugyldigt CVR-nummer i adressen. Et CVR-nummer består af 8 cifre.")
             if not can_access(user, menu, cvr):
-                if menu is Menu.RAPPORTER and not getattr(user, "has_b_number", False):
-                    return denied_layout(
-                        "Rapporter kræver rettigheden »Rapporter« og et B-nummer på din bruger. "
-                        "Bed din lokale administrator om at tilføje dit B-nummer."
-                    )
-                return denied_layout()
+                return denied_layout(_refusal_reason(user, menu, cvr))
             ctx = AccessContext(user, cvr, AccessScope.single(cvr))
             # The query string is the client's: a repeated key (a list) is as ambiguous as a repeated
             # CVR and is dropped, and a key named like the context argument must not collide with it.

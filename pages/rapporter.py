@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-from flask_login import current_user
 
-from auth.access import can_access, can_do, default_cvr, valid_cvr_format
-from auth.guard import AccessContext, denied_layout, guarded_layout
-from auth.rights import Action, Menu, rights_open_menu
+from auth.access import can_do
+from auth.guard import AccessContext, guarded_layout
+from auth.rights import Action, Menu
 from data import kpi, reports
 from data.rules import latest_closed_month
 from pages._shell import DROPDOWN_LABELS
@@ -22,8 +18,6 @@ from pages.ids import rapporter as Ids
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
 
 AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
-NO_RIGHT_MESSAGE = ("Rapporter kræver rettigheden »Rapporter« for den valgte kunde. "
-                    "Bed din lokale administrator om at give dig rettigheden.")
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -31,25 +25,6 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
                     className="rapporter-filter")
 
 
-def explain_missing_right(guarded: Callable) -> Callable:
-    """Wrap the guarded layout so a user without the Rapporter right is told that, not to get a B-number."""
-    # The guard's own message assumes a missing B-number whenever the user has none. This only
-    # ever refuses earlier, with the right reason; every other request goes to the guard unchanged.
-
-    @functools.wraps(guarded)
-    def layout(cvr: Any = None, **query: Any) -> Any:
-        user = current_user
-        if user is not None and user.is_authenticated and hasattr(user, "rights_on"):
-            checked = default_cvr(user) if cvr in (None, "") else cvr
-            if (valid_cvr_format(checked) and not can_access(user, Menu.RAPPORTER, checked)
-                    and not rights_open_menu(Menu.RAPPORTER, user.rights_on(checked), has_b_number=True)):
-                return denied_layout(NO_RIGHT_MESSAGE)
-        return guarded(cvr=cvr, **query)
-
-    return layout
-
-
-@explain_missing_right
 @guarded_layout(Menu.RAPPORTER)
 def layout(ctx: AccessContext, **_query):
     """Return the KPI dashboard; figures are filled by guarded callbacks."""
