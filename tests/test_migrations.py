@@ -36,3 +36,50 @@ def test_migrations_downgrade_to_nothing_and_up_again(tmp_path):
         assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def _user_row(email: str) -> dict:
+    return {"email": email, "name": "Gammel Bruger", "password_hash": "x", "must_change_password": False,
+            "is_active": True, "is_sa_staff": False, "is_sa_admin": False, "session_version": 1,
+            "created_at": "2026-01-01 00:00:00"}
+
+
+def test_upgrade_lowercases_stored_addresses_and_starts_versions_at_one(tmp_path):
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_account (email, name, password_hash, must_change_password, is_active, "
+                              "is_sa_staff, is_sa_admin, session_version, created_at) VALUES (:email, :name, "
+                              ":password_hash, :must_change_password, :is_active, :is_sa_staff, :is_sa_admin, "
+                              ":session_version, :created_at)"), _user_row(" ÅSE.Ørum@Example.DK"))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT email, version FROM user_account")).one() == ("åse.ørum@example.dk", 1)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_stops_on_two_accounts_for_one_address(tmp_path):
+    import pytest
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'twins.db'}")
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            for email in ("Anne@example.dk", "anne@example.dk"):
+                conn.execute(text("INSERT INTO user_account (email, name, password_hash, must_change_password, "
+                                  "is_active, is_sa_staff, is_sa_admin, session_version, created_at) VALUES (:email, "
+                                  ":name, :password_hash, :must_change_password, :is_active, :is_sa_staff, "
+                                  ":is_sa_admin, :session_version, :created_at)"), _user_row(email))
+        with pytest.raises(RuntimeError, match="samme e-mailadresse"):
+            migrate.upgrade(engine)
+        with engine.connect() as conn:
+            # One transaction for the whole upgrade: nothing of 0002 or 0003 is left half-done.
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert "ended_session" not in {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    finally:
+        engine.dispose()
