@@ -20,8 +20,28 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database of `engine` to `revision`."""
+    """Bring the database of `engine` to `revision` in one transaction: a failing step leaves nothing behind."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        return
+    # Python's sqlite3 opens its implicit transactions only before INSERT/UPDATE/DELETE, so a CREATE
+    # TABLE ahead of them would be committed at once, and a later failure would leave a table the
+    # recorded revision knows nothing of. The transaction is opened by hand instead.
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        legacy = raw.isolation_level
+        raw.isolation_level = None
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
+        finally:
+            raw.isolation_level = legacy
