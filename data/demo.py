@@ -703,7 +703,8 @@ class _Seeder:
                     closed, deadline = False, self.today - dt.timedelta(days=rng.randint(3, 40))  # overdue, open
                 status = C.CLOSED_STATUS if closed else rng.choice(C.OPEN_STATUSES)
                 owner = rng.choice(plan.team) if rng.random() < 0.6 else "Kunden"
-                created = deadline - dt.timedelta(days=rng.randint(20, 120))
+                # Agreed at a meeting that has been held: never after today, even for a distant deadline.
+                created = min(deadline - dt.timedelta(days=rng.randint(20, 120)), self.today - dt.timedelta(days=1))
                 self.session.add(ActionItem(
                     cvr=plan.cvr, area=area, accounting_unit_id=unit_id, payroll_group_id=group_id,
                     subject=subject, deadline=deadline, owner=owner, process_area=process, status=status,

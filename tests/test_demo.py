@@ -270,6 +270,12 @@ def test_content_for_the_later_pages(seeded_app):
         items = s.scalars(select(ActionItem).where(ActionItem.cvr == SA_CVR)).all()
         assert any(i.is_closed for i in items)
         assert any(not i.is_closed and i.deadline < today for i in items)
+        # Agreed at meetings already held: no item was created, or says it was agreed, in the future.
+        every_item = s.scalars(select(ActionItem)).all()
+        assert all(i.created_at.date() < today for i in every_item)
+        for item in every_item:
+            agreed = dt.datetime.strptime(item.description.rsplit("driftsmødet den ", 1)[1][:10], "%d-%m-%Y").date()
+            assert agreed < today, item.description
 
         runbooks = s.scalars(select(Runbook).where(Runbook.cvr == SA_CVR)).all()
         sections = {(r.area, r.section) for r in runbooks}
