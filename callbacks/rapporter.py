@@ -283,6 +283,14 @@ def sync_pickers(ctx: AccessContext, area: Any, clicked: Any, goal: Any, unit: A
             "memory": {"preferred": preferred, "auto": new_goal if new_goal != preferred else None}}
 
 
+def _days_axis(most: int) -> dict:
+    """Return the histogram's x axis: whole working days from 0, a tick per day only while they fit."""
+    # Plotly's own range pads below 0 and, with a tick per day over many days, crowds the labels.
+    step = 1 if most <= 25 else 5 if most <= 125 else None
+    axis = {"title": {"text": "Arbejdsdage"}, "range": [-0.5, most + 0.5], "tick0": 0, "tickformat": "d"}
+    return axis | ({"dtick": step} if step else {})
+
+
 @portal_callback(
     output=dict(figure=Output(Ids.HISTOGRAM, "figure"), table=Output(Ids.HISTOGRAM_TABLE, "children")),
     inputs=dict(goal=Input(Ids.GOAL, "value"), year=Input(Ids.YEAR, "value"), unit=Input(Ids.UNIT, "value")),
@@ -306,7 +314,7 @@ def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
     figure = {"data": [{"type": "bar", "x": days, "y": counts,
                         "hovertemplate": "%{x} arbejdsdage: %{y} sager<extra></extra>"}],
               "layout": {"height": 300, "margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "separators": ",.",
-                         "xaxis": {"title": {"text": "Arbejdsdage"}, "dtick": 1},
+                         "xaxis": _days_axis(max(days)),
                          "yaxis": {"title": {"text": "Antal sager"}}}}
     table = chart_table("Vis som tabel", f"Antal sager pr. antal arbejdsdage i {year}", ["Arbejdsdage", "Antal sager"],
                         [(str(day), [da_number(count)]) for day, count in zip(days, counts)])

@@ -384,6 +384,15 @@ def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):
     )
 
 
+@pytest.mark.parametrize("most, step", [(3, 1), (25, 1), (60, 5), (400, None)])
+def test_histogram_axis_starts_at_zero_whole_days_and_ticks_that_fit(most, step):
+    from callbacks.rapporter import _days_axis
+
+    axis = _days_axis(most)
+    assert axis["range"] == [-0.5, most + 0.5] and axis["tick0"] == 0 and axis["tickformat"] == "d"
+    assert axis.get("dtick") == step
+
+
 def test_histogram(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = histogram(dash_client, goals["A1"])
