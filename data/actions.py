@@ -70,15 +70,6 @@ def parse_unit(value: Any) -> str | None:
     raise FilterError("Ukendt bogføringskreds / løngruppe. Vælg en på listen eller Alle.")
 
 
-def unit_choices(scope: AccessScope, cvr: str) -> list[dict[str, str]]:
-    """Return the accounting units, then the payroll groups, of `cvr` inside `scope` (code, name, kind)."""
-    choices: list[dict[str, str]] = []
-    for model, kind in ((AccountingUnit, "Bogføringskreds"), (PayrollGroup, "Løngruppe")):
-        stmt = select(model.code, model.name).where(scope.clause(model.cvr), model.cvr == cvr).order_by(model.code)
-        choices.extend({"code": code, "name": name, "kind": kind} for code, name in get_session().execute(stmt))
-    return choices
-
-
 def today() -> dt.date:
     """Return today's date in Denmark (deadlines are Danish calendar dates)."""
     return danish_today()
@@ -153,5 +144,4 @@ __all__ = [
     "parse_show_closed",
     "parse_unit",
     "today",
-    "unit_choices",
 ]

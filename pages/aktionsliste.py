@@ -8,7 +8,8 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from auth.rights import Menu
-from data.actions import AREA_ALL, AREA_CHOICES, UNIT_ALL, unit_choices
+from data.actions import AREA_ALL, AREA_CHOICES, UNIT_ALL
+from data.reports import unit_options as customer_units
 from pages._grid import export_bar, grid, xlsx_export_button
 from pages.ids import aktionsliste as Ids
 
@@ -60,7 +61,7 @@ def unit_options(units: list[dict[str, str]]) -> list[dict[str, str]]:
 def layout(ctx: AccessContext, omraade: str | None = None, enhed: str | None = None, **_query):
     """Return the Aktionsliste page; the items are loaded by a guarded callback."""
     area = omraade if omraade in AREA_CHOICES else AREA_ALL
-    units = unit_choices(ctx.scope, ctx.cvr)
+    units = customer_units(ctx.scope, ctx.cvr)
     # The unit chosen in the search box presets the filter; a code that is not this customer's
     # (read in SQL scope above) is ignored and the list shows every unit.
     unit = enhed if any(u["code"] == enhed for u in units) else UNIT_ALL
