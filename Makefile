@@ -54,6 +54,8 @@ run: seed
 test: dev-deps axe
 	@services="$$($(PY) scripts/probe_services.py)" || exit 1; \
 	eval "$$services"; \
+	echo "[make test] lint-imports (lagdelingen i pyproject.toml)"; \
+	$(VENV)/bin/lint-imports --no-cache >/dev/null || { $(VENV)/bin/lint-imports --no-cache; exit 1; }; \
 	echo "[make test] $(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)"; \
 	$(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)
 

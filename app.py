@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from data.cli import init_app as init_cli
     from data.cli_cases import init_app as init_cases_cli
     from pages._shell import shell_layout
+    from web import init_app as init_web
 
     settings = load_config(config)
     server = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     files.init_app(server)
     mail.init_app(server)
     init_auth(server)
+    init_web(server)
     init_cli(server)
     init_cases_cli(server)
 

@@ -1,4 +1,4 @@
-"""Authentication and authorisation: sign-in, passwords, rights table, access wrapper, sign-in wall."""
+"""Sign-in and the access locks: sessions, reset, throttling, the access wrapper and the sign-in wall."""
 
 from __future__ import annotations
 
@@ -19,5 +19,3 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reset.bp)
-    from auth.downloads import bp as downloads_bp  # noqa: E402 - download routes (Kundeaftaler, files)
-    app.register_blueprint(downloads_bp)

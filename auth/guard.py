@@ -14,7 +14,7 @@ from typing import Any, Callable
 from dash import html
 from flask_login import current_user
 
-from auth.access import (
+from core.access import (
     AccessDenied,
     AccessScope,
     NotSignedIn,
@@ -24,7 +24,7 @@ from auth.access import (
     require_access,
     valid_cvr_format,
 )
-from auth.rights import MENU_ITEMS, Menu, rights_open_menu
+from core.rights import MENU_ITEMS, Menu, rights_open_menu
 
 GUARD_MARK = "__portal_guard__"
 

@@ -19,7 +19,7 @@ from flask_login import logout_user
 from sqlalchemy import select, update
 
 from auth.extensions import limiter
-from auth.passwords import hash_password, policy_errors
+from core.passwords import hash_password, policy_errors
 from auth.throttle import get_login_attempts
 from data.db import get_session, transaction
 from data.mail import MailError, PendingMail, deliver, queue_mail

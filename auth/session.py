@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from auth.access import Principal
+from core.access import Principal
 from auth.extensions import login_manager
 from data.db import get_session, transaction
 from data.models import EndedSession, User, utcnow

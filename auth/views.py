@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, session
-from flask_wtf.csrf import CSRFError
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
-from auth.access import Principal
+from core.access import Principal
 from auth.extensions import limiter
-from auth.passwords import hash_password, needs_rehash, policy_errors, verify_password
+from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from auth.session import end_session, start_session
 from auth.throttle import (
     DEVICE_COOKIE,
@@ -145,28 +144,3 @@ def change_password():
     start_session()
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")
-
-
-@bp.app_errorhandler(CSRFError)
-def csrf_failed(exc: CSRFError):
-    """Answer a POST without a valid CSRF token with 400 and a Danish message (JSON for Dash)."""
-    message = "Siden var udløbet eller kom ikke fra Kundeportalen. Genindlæs siden, og prøv igen."
-    if request.path.startswith("/_dash-"):
-        return jsonify(error=message), 400
-    back = request.path if request.path in ("/login", "/glemt-adgangskode", "/skift-adgangskode") else "/"
-    page = render_template("auth/error.html", title="Formularen kunne ikke sendes", message=message,
-                           back_url=back, back_text="Prøv igen")
-    return page, 400
-
-
-@bp.route("/health")
-def health():
-    """Answer 200 when the database answers (for load balancers); no data in the answer."""
-    from sqlalchemy import text
-
-    try:
-        get_session().execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        current_app.logger.exception("health check failed")
-        return {"status": "fejl"}, 503
-    return {"status": "ok"}, 200

@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, redirect, request
 from flask_login import current_user
 
-from auth.access import AccessDenied, NotSignedIn
-from auth.dash_requests import danish_http_error
 from auth.session import enforce_timeouts
 
 # Exact paths and prefixes reachable without signing in.
@@ -45,7 +43,5 @@ def _wall():
 
 
 def init_app(app: Flask) -> None:
-    """Install the wall before every other `before_request` handler (CSRF included), and Danish errors."""
+    """Install the wall before every other `before_request` handler (CSRF included)."""
     app.before_request_funcs.setdefault(None, []).insert(0, _wall)
-    app.register_error_handler(AccessDenied, danish_http_error)
-    app.register_error_handler(NotSignedIn, danish_http_error)

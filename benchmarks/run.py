@@ -430,7 +430,7 @@ def ensure_bench_user(db: Path, cvr: str) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from auth.passwords import hash_password
+    from core.passwords import hash_password
     from data.db import make_engine
     from data.models import Grant, User
 

@@ -8,9 +8,9 @@ from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import actions as data, reports
-from pages._format import da_date
+from core.formatting import da_date
 from pages._export import send_csv
 from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import aktionsliste as Ids

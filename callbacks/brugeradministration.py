@@ -14,10 +14,10 @@ from dash import ALL, Input, Output, State, ctx as dash_ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu, Right
+from core.rights import Menu, Right
 from data import users
 from data.team import support_email
-from pages._format import da_date, local
+from core.formatting import da_date, local
 from pages._history import history_table
 from pages.ids import brugeradministration as Ids
 

@@ -10,10 +10,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import customers
 from data import runbooks as data
-from pages._format import local
+from core.formatting import local
 from pages.ids import drejeboeger as Ids
 
 UNIT_PLURAL = {"Regnskab": "Bogføringskredse", "Løn": "Løngrupper", "Refusion": "Løngrupper"}

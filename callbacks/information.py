@@ -10,14 +10,14 @@ from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import kpi
 from data.rules import goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
 from pages._export import send_csv
 
-from pages._format import da_month, da_month_abbr, da_month_short, da_percent
+from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages._grid import export_file_name, send_xlsx
 from pages.ids import information as Ids
 

@@ -13,13 +13,13 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from auth.access import can_do
+from core.access import can_do
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Action, Menu
+from core.rights import Action, Menu
 from data import contacts
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
-from pages._format import da_datetime, da_phone
+from core.formatting import da_datetime, da_phone
 from pages._history import history_table, plain_value
 from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import kontaktpersoner as Ids

@@ -11,11 +11,11 @@ from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import agreements
 from data.files import safe_filename
 from pages import _grid
-from pages._format import da_date, da_datetime
+from core.formatting import da_date, da_datetime
 from pages.ids import kundeaftaler as Ids
 
 SA_NAME = "Statens Administration"

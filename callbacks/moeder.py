@@ -7,9 +7,9 @@ from typing import Any
 from dash import Input, Output, State, html
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import meetings as data
-from pages._format import da_datetime, da_number
+from core.formatting import da_datetime, da_number
 from pages.ids import moeder as Ids
 
 

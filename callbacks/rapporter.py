@@ -10,15 +10,15 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 from dash.exceptions import PreventUpdate
 from plotly.colors import qualitative
 
-from auth.access import can_do, customer_scope
+from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Action, Menu
+from core.rights import Action, Menu
 from data import kpi, reports
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import send_csv
-from pages._format import da_month, da_month_abbr, da_month_short, da_number, da_percent
+from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import rapporter as Ids
 

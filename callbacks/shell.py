@@ -8,10 +8,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
-from auth.access import default_cvr, valid_cvr_format
+from core.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
-from auth.rights import MENU_ITEMS
+from core.rights import MENU_ITEMS
 from pages._nav import open_menu_items
 from pages.ids import shell as Shell
 

@@ -8,11 +8,11 @@ from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from auth.rights import Menu
+from core.rights import Menu
 from data import contacts, customers
 from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
 from data.runbooks import valid_unit_code
-from pages._format import da_changed, da_phone
+from core.formatting import da_changed, da_phone
 from pages._grid import grid
 from pages.ids import stamdata as Ids
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, ActionItem, PayrollGroup
 from data.runbooks import valid_unit_code

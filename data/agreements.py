@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import AddOn, Agreement, Annex, Customer, Exemption, StoredFile, ThirdPartyTask
 from data.workdays import danish_today

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import transaction
 from data.models import AuditLog
 

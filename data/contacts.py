@@ -18,8 +18,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from auth.access import AccessDenied, AccessScope, can_do
-from auth.rights import Action
+from core.access import AccessDenied, AccessScope, can_do
+from core.formatting import normalise_phone
+from core.rights import Action
 from data import audit
 from data.db import get_session
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
@@ -35,7 +36,6 @@ FIELD_LABELS = {"title": "Titel", "name": "Navn", "email": "E-mail", "shared_ema
                 "phone": "Telefon", "notes": "Bemærkninger"}
 MAX_ROLES = 50
 # ASCII digits only: `\d` would also accept Arabic-Indic and other Unicode digits.
-PHONE_PATTERN = re.compile(r"^(?:\+45)?([0-9]{8})$")
 # Control characters (except tab/newline in notes) break mail headers and PostgreSQL text (NUL).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
@@ -136,13 +136,6 @@ def _email(value: str, key: str, errors: dict[str, str]) -> str:
         errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
         return ""
     return normalised
-
-
-def normalise_phone(value: str) -> str | None:
-    """Return a Danish phone number as its 8 digits, or None when it is not one (spaces and +45 allowed)."""
-    compact = value.replace(" ", "")
-    match = PHONE_PATTERN.match(compact)
-    return match.group(1) if match else None
 
 
 def _ids(raw: Any, errors: dict[str, str]) -> tuple[int, ...]:

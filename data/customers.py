@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, Customer, Ministry, PayrollGroup
 

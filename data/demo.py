@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.dk import cvr as cvr_check
 
-from auth.passwords import hash_password, policy_errors
-from auth.rights import Menu, Right
+from core.passwords import hash_password, policy_errors
+from core.rights import Menu, Right
 from data import demo_content as C
 from data.models import (
     AccountingUnit,

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import StoredFile
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, func, select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data import reports
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal

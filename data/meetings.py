@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import Meeting, MeetingDocument, StoredFile
 from data.workdays import DANISH_TZ

@@ -159,7 +159,7 @@ class Grant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
-    # Names from auth.rights.Right, e.g. ["Læser", "Rapporter"].
+    # Names from core.rights.Right, e.g. ["Læser", "Rapporter"].
     rights: Mapped[list[str]] = mapped_column(JSON, default=list)
     user: Mapped[User] = relationship(back_populates="grants")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, MonthlyRollup, PayrollGroup, ServiceGoal
 

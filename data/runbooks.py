@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, PayrollGroup, Runbook, RunbookVersion, StoredFile
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from auth.access import AccessScope
+from core.access import AccessScope
 from data.db import get_session
 from data.models import TeamMember
 

@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
-from auth.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
-from auth.passwords import generate_password, hash_password
-from auth.rights import Action, Menu, Right
+from core.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
+from core.passwords import generate_password, hash_password
+from core.rights import Action, Menu, Right
 from data import audit
 from data.db import get_session
 from data.mail import MailError, send_mail

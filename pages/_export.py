@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from dash import dcc
 
-from pages._format import da_date, da_datetime
+from core.formatting import da_date, da_datetime
 from pages._grid import safe_cell_text, safe_file_name
 
 

@@ -325,7 +325,7 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], she
 
 
 def _local_naive(value: dt.datetime) -> dt.datetime:
-    from pages._format import local
+    from core.formatting import local
 
     return local(value).replace(tzinfo=None)
 

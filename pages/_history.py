@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, Sequence
 import dash_bootstrap_components as dbc
 from dash import html
 
-from pages._format import da_datetime
+from core.formatting import da_datetime
 
 ValueText = Callable[[str, Any], str]
 

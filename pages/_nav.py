@@ -6,8 +6,8 @@ from typing import Any
 
 import dash
 
-from auth.access import menu_items_for
-from auth.rights import MenuItem
+from core.access import menu_items_for
+from core.rights import MenuItem
 
 
 def served_paths() -> set[str]:

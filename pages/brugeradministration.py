@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from core.rights import Menu
 from data.users import MAX_LENGTHS
 from pages._grid import grid
 from pages._history import history_modal

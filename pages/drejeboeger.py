@@ -6,7 +6,7 @@ import dash
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from core.rights import Menu
 from data import customers
 from data.runbooks import AREAS
 from pages._tabs import tab_bar, tab_panel

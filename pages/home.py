@@ -4,7 +4,7 @@ import dash
 from dash import html
 from flask_login import current_user
 
-from auth.access import default_cvr
+from core.access import default_cvr
 from data.team import support_email
 from pages._nav import open_menu_items
 

@@ -5,12 +5,12 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from core.rights import Menu
 from data.customers import customer_name
 from data.rules import add_months, latest_closed_month
 from data.workdays import danish_today
 from pages._shell import DROPDOWN_LABELS
-from pages._format import da_date, da_month
+from core.formatting import da_date, da_month
 from pages.ids import information as Ids
 
 dash.register_page(__name__, path="/information", title="Information – Kundeportalen", name="Information")

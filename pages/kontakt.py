@@ -11,9 +11,9 @@ import dash
 from dash import html
 from flask_login import current_user
 
-from auth.access import AccessScope, customer_scope, default_cvr
+from core.access import AccessScope, customer_scope, default_cvr
 from data import customers, team
-from pages._format import da_phone
+from core.formatting import da_phone
 from pages.ids import kontakt as Ids
 
 dash.register_page(__name__, path="/kontakt", title="Kontakt dit team – Kundeportalen", name="Kontakt dit team")

@@ -4,7 +4,7 @@ import dash
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from core.rights import Menu
 from data import agreements
 from pages._tabs import tab_bar, tab_panel
 from pages.ids import kundeaftaler as Ids

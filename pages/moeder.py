@@ -5,7 +5,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Menu
+from core.rights import Menu
 from data.meetings import parse_year
 from pages.ids import moeder as Ids
 

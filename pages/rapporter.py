@@ -6,9 +6,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from auth.access import can_do
+from core.access import can_do
 from auth.guard import AccessContext, guarded_layout
-from auth.rights import Action, Menu
+from core.rights import Action, Menu
 from data import kpi, reports
 from data.rules import latest_closed_month
 from pages._shell import DROPDOWN_LABELS

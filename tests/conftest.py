@@ -9,12 +9,31 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests import world
 
 PG_URL_ENV = "TEST_DATABASE_URL"
+
+
+# --- password hashing ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(request, monkeypatch):
+    """Hash with cheap argon2 parameters: tests sign in thousands of times (verification reads its cost from the hash)."""
+    # A test of the real parameters asks for them with @pytest.mark.real_password_hashing.
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    import core.passwords
+
+    monkeypatch.setattr(core.passwords, "_hasher", _CHEAP_HASHER)
+
+
+# One instance for the whole run: the dummy hash of the unknown-e-mail path is cached per hasher.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 # --- database backends --------------------------------------------------------------------

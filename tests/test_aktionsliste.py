@@ -267,7 +267,7 @@ def test_page_renders(login, dash_client, content, email):
 
 
 def test_data_layer_filters(app, content):
-    from auth.access import AccessScope
+    from core.access import AccessScope
     from data import actions, reports
 
     with app.app_context():
@@ -363,7 +363,7 @@ def test_export_honours_the_unit_filter(login, dash_client, content, kind):
 
 
 def test_data_layer_unit_filter_is_scoped(app, content):
-    from auth.access import AccessScope
+    from core.access import AccessScope
     from data import actions, reports
 
     with app.app_context():

@@ -12,7 +12,6 @@ from auth.views import LOGIN_FAILED, safe_next
 from data.db import get_session
 from data.models import User
 from tests import world
-from tests._auth_helpers import fast_passwords  # noqa: F401 - autouse fixture
 
 
 def set_user(app, email: str, **values) -> None:

@@ -17,7 +17,6 @@ from auth.reset import INVALID_LINK_MESSAGE, REQUESTED_MESSAGE, RESET_MAILS_PER_
 from data.db import get_session
 from data.models import MailOutbox, PasswordResetToken, User, utcnow
 from tests import world
-from tests._auth_helpers import fast_passwords  # noqa: F401 - autouse fixture
 
 NEW_PASSWORD = "en-helt-ny-og-lang-adgangskode"
 LINK = re.compile(r"(\S*/nulstil-adgangskode/([A-Za-z0-9_-]+))")

@@ -13,7 +13,6 @@ import auth.session
 from data.db import get_session
 from data.models import User
 from tests import world
-from tests._auth_helpers import fast_passwords  # noqa: F401 - autouse fixture
 
 SESSION_COOKIE = "kundeportal_session"
 NEW_PASSWORD = "en-helt-ny-og-lang-adgangskode"

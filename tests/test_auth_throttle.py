@@ -12,7 +12,6 @@ from limits.storage import MemoryStorage
 from auth import throttle
 from auth.throttle import DEVICE_COOKIE, LoginAttempts, delay_after, wait_text
 from tests import world
-from tests._auth_helpers import fast_passwords  # noqa: F401 - autouse fixture
 
 WRONG = "forkert-adgangskode-til-test"
 THROTTLED = "for mange mislykkede forsøg"

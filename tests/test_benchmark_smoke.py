@@ -29,7 +29,7 @@ def tiny(work_dir: Path) -> bench.SizeResult:
 
 
 def test_world_has_valid_cvrs_and_twenty_goals():
-    from auth.access import valid_cvr_format
+    from core.access import valid_cvr_format
 
     world = bench.make_world()
     assert len(world.customers) == bench.N_CUSTOMERS

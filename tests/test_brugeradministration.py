@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from auth.access import Principal
+from core.access import Principal
 from data import users
 from data.db import get_session
 from data.models import AuditLog, Grant, User
@@ -209,11 +209,11 @@ def test_page_refused_without_administrator(login, dash_client, email_, cvr):
 
 
 def test_menu_item_only_for_administrators(app, login, client):
-    from auth.access import menu_items_for
-    from auth.rights import Menu
+    from core.access import menu_items_for
+    from core.rights import Menu
 
     with app.app_context():
-        from auth.access import Principal
+        from core.access import Principal
         from sqlalchemy.orm import selectinload
 
         for email_, expected in ((world.ADMIN_AB, True), (world.LAESER_A, False), (world.REDIGER_A, False),

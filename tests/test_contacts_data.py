@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select, update
 
-from auth.access import AccessDenied, AccessScope, Principal
+from core.access import AccessDenied, AccessScope, Principal
 from data import audit, contacts
 from data.db import get_session
 from data.models import AuditLog, Contact, ContactRole, User

@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from stdnum.dk import cvr as cvr_check
 
-from auth.access import valid_cvr_format
-from auth.passwords import policy_errors, verify_password
-from auth.rights import Right
+from core.access import valid_cvr_format
+from core.passwords import policy_errors, verify_password
+from core.rights import Right
 from data.models import (
     AccountingUnit,
     ActionItem,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from auth.downloads import NOT_FOUND_TEXT, content_disposition
+from web.downloads import NOT_FOUND_TEXT, content_disposition
 from tests import agreements_world as aw
 from tests import world
 
@@ -198,7 +198,7 @@ def test_hent_databehandleraftale_without_signature(login, client, content):
 
 def test_pdf_text_contains_agreement_and_signatures(app, content):
     from data.agreement_pdf import agreement_pdf, pdf_text
-    from pages._format import da_date, da_datetime
+    from core.formatting import da_date, da_datetime
 
     item = {"title": "Kundeaftale", "body": "Første afsnit — “citat”", "version": "3", "valid_from": dt.date(2022, 1, 1),
             "sa_signed_by": "Søren", "sa_signed_at": dt.datetime(2022, 2, 8, 14, 28, tzinfo=dt.timezone.utc)}

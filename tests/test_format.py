@@ -2,7 +2,7 @@
 
 import pytest
 
-from pages._format import da_number, da_percent, da_phone
+from core.formatting import da_number, da_percent, da_phone
 
 
 @pytest.mark.parametrize("value, shown", [

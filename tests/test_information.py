@@ -9,7 +9,7 @@ import pytest
 
 from data.db import get_session
 from data.rules import add_months
-from pages._format import da_month
+from core.formatting import da_month
 from tests._components import response_text, texts
 from tests import reports_world, world
 

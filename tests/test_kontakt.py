@@ -81,7 +81,7 @@ def test_customer_without_team(login, dash_client, content):
 
 
 def test_team_members_query_is_scoped(app, content):
-    from auth.access import AccessScope
+    from core.access import AccessScope
     from data import team
 
     with app.app_context():

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from auth.access import AccessScope, Principal
+from core.access import AccessScope, Principal
 from data import contacts
 from data.db import get_session
 from data.models import AuditLog, User

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from auth.access import EMPTY_SCOPE, AccessScope
+from core.access import EMPTY_SCOPE, AccessScope
 from data import kpi
 from data.cases_import import import_case_records
 from data.db import get_session

@@ -121,7 +121,7 @@ def test_meeting_years_are_danish_years(app):
     # 31 Dec 23:30 UTC is 00:30 on New Year's Day in Copenhagen: a meeting of the new year.
     import datetime as dt
 
-    from auth.access import AccessScope
+    from core.access import AccessScope
     from data import meetings
     from data.db import get_session
     from data.models import Meeting

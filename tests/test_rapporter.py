@@ -9,7 +9,7 @@ import pytest
 
 from callbacks.rapporter import GoalSeries, chart_figure
 from data.db import get_session
-from pages._format import da_month_abbr
+from core.formatting import da_month_abbr
 from tests._components import response_text, texts
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2

@@ -197,7 +197,7 @@ def test_nul_in_a_form_or_query_gets_400(client, login, dash_client):
 
 
 def test_search_text_with_control_characters_finds_by_the_rest(app):
-    from auth.access import AccessScope
+    from core.access import AccessScope
     from data import customers
 
     with app.app_context():

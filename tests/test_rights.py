@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from auth.access import (
+from core.access import (
     AccessDenied,
     AccessScope,
     NotSignedIn,
@@ -15,7 +15,7 @@ from auth.access import (
     require_access,
     require_action,
 )
-from auth.rights import RIGHTS_TABLE, SA_ACTIONS, Action, Menu, Right
+from core.rights import RIGHTS_TABLE, SA_ACTIONS, Action, Menu, Right
 
 OWN = "33391005"
 OTHER = "20000007"

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from auth.access import AccessDenied, Principal
-from auth.passwords import verify_password
+from core.access import AccessDenied, Principal
+from core.passwords import verify_password
 from data import users
 from data.db import get_session
 from data.models import AuditLog, Grant, MailOutbox, User

@@ -6,7 +6,7 @@ import functools
 
 from sqlalchemy.orm import Session
 
-from auth.passwords import hash_password
+from core.passwords import hash_password
 from data.models import AccountingUnit, Customer, Grant, Ministry, PayrollGroup, User
 
 PASSWORD = "korrekt-hest-batteri-klips"

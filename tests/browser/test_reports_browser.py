@@ -9,7 +9,7 @@ import re
 import pytest
 
 from data.rules import add_months
-from pages._format import da_month
+from core.formatting import da_month
 from tests import reports_world, world
 from tests.browser.conftest import assert_no_serious_axe_violations, sign_in, wait_for_dash
 from tests.kpi_world import rec

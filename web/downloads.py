@@ -14,13 +14,13 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, request, send_file
 from flask_login import current_user
 
-from auth.access import NotSignedIn, menu_scope, require_access
-from auth.rights import Menu
+from core.access import NotSignedIn, menu_scope, require_access
+from core.rights import Menu
 from data import agreements, audit
 from data.agreement_pdf import agreement_pdf
 from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
-from pages._format import da_date, da_datetime
+from core.formatting import da_date, da_datetime
 
 bp = Blueprint("downloads", __name__)
 

@@ -1,18 +1,24 @@
-"""Danish formats for dates and numbers (Babel, da_DK, Europe/Copenhagen)."""
+"""Danish formats for dates, numbers and phone numbers (Babel, da_DK, Europe/Copenhagen); no Dash, no I/O."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from data.contacts import normalise_phone
-
 LOCALE = "da_DK"
 TZ = ZoneInfo("Europe/Copenhagen")
+PHONE_PATTERN = re.compile(r"^(?:\+45)?([0-9]{8})$")
+
+
+def normalise_phone(value: str) -> str | None:
+    """Return a Danish phone number as its 8 digits, or None when it is not one (spaces and +45 allowed)."""
+    match = PHONE_PATTERN.match(value.replace(" ", ""))
+    return match.group(1) if match else None
 
 
 def local(value: dt.datetime) -> dt.datetime:

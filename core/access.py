@@ -11,7 +11,7 @@ from stdnum.dk import cvr as stdnum_cvr
 from sqlalchemy import ColumnElement, true
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from auth.rights import (
+from core.rights import (
     MENU_ITEMS,
     RIGHTS_TABLE,
     Action,

@@ -14,9 +14,16 @@ MIN_LENGTH = 15
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 
+# argon2-cffi's defaults (RFC 9106's low-memory profile); building the hasher costs nothing.
 _hasher = PasswordHasher()
-# Verified when the e-mail is unknown, so both paths cost one argon2 verification.
-_DUMMY_HASH = _hasher.hash("kundeportal-dummy-password-for-timing")
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Return a hash verified when the e-mail is unknown, so both paths cost one argon2 verification."""
+    # Computed on first use, not at import: a hash takes a noticeable fraction of a second, and
+    # every worker and CLI start would pay it.
+    return hasher.hash("kundeportal-dummy-password-for-timing")
 
 
 @functools.cache
@@ -49,7 +56,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Tell whether `password` matches `password_hash`; spends the same time when there is no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(_hasher), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
