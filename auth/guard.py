@@ -21,10 +21,13 @@ from core.access import (
     can_access,
     customer_scope,
     default_cvr,
+    menu_scope,
     require_access,
     valid_cvr_format,
 )
 from core.rights import MENU_ITEMS, Menu, rights_open_menu
+from data.db import get_session
+from data.scoping import bind_scope
 
 GUARD_MARK = "__portal_guard__"
 
@@ -80,6 +83,10 @@ def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
             else:
                 cvr = cb_kwargs.pop("cvr", None)
                 ctx = AccessContext(user, cvr, require_access(user, menu, cvr))
+            # Every query the callback makes from here on stays inside the CVRs on which the user
+            # holds this menu's right (a page like Brugeradministration works across all of them);
+            # the data functions narrow further to the checked CVR.
+            bind_scope(get_session(), ctx.scope if menu is None else menu_scope(user, menu))
             return func(ctx, *cb_args, **cb_kwargs)
 
         setattr(guarded, GUARD_MARK, {"menu": menu})
@@ -139,6 +146,23 @@ def _refusal_reason(user: Any, menu: Menu, cvr: str) -> str | None:
             "Bed din lokale administrator om at give dig rettigheden.")
 
 
+def signed_in_layout(func: Callable) -> Callable:
+    """Guard a page open to every signed-in user; its queries see only the customers the user may see."""
+
+    @functools.wraps(func)
+    def layout(**query: Any) -> Any:
+        user = current_user
+        if user is None or not user.is_authenticated:
+            return denied_layout("Du skal logge ind for at bruge Kundeportalen.")
+        if getattr(user, "must_change_password", False):
+            return denied_layout("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
+        bind_scope(get_session(), customer_scope(user))
+        return func(**query)
+
+    setattr(layout, GUARD_MARK, {"menu": None})
+    return layout
+
+
 def guarded_layout(menu: Menu) -> Callable:
     """Guard a page's `layout(**query)`: check the right for its CVR; denied users get 'ingen adgang'."""
     # The wrapped function receives an `AccessContext` first. Denied users get the Danish
@@ -159,6 +183,7 @@ def guarded_layout(menu: Menu) -> Callable:
             if not can_access(user, menu, cvr):
                 return denied_layout(_refusal_reason(user, menu, cvr))
             ctx = AccessContext(user, cvr, AccessScope.single(cvr))
+            bind_scope(get_session(), menu_scope(user, menu))
             # The query string is the client's: a repeated key (a list) is as ambiguous as a repeated
             # CVR and is dropped, and a key named like the context argument must not collide with it.
             query = {key: value for key, value in query.items() if isinstance(value, str) and key != "ctx"}
@@ -179,4 +204,5 @@ __all__ = [
     "guarded_layout",
     "portal_callback",
     "register_callbacks",
+    "signed_in_layout",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from core.access import Principal
 from auth.extensions import login_manager
 from data.db import get_session, transaction
+from data.scoping import unscoped
 from data.models import EndedSession, User, utcnow
 
 CSRF_COOKIE = "_csrf_token"
@@ -29,10 +30,25 @@ def load_user(session_id: str) -> Principal | None:
         user_id, version = int(user_id_text), int(version_text)
     except (ValueError, AttributeError):
         return None
-    user = get_session().scalar(select(User).options(selectinload(User.grants)).where(User.id == user_id))
+    session = get_session()
+    with unscoped(session, "sign-in: the user's own record"):
+        user = session.scalar(select(User).options(selectinload(User.grants)).where(User.id == user_id))
     if user is None or not user.is_active or user.session_version != version:
         return None
-    return Principal.from_user(user)
+    return principal_for(user)
+
+
+def principal_for(user: User) -> Principal:
+    """Build the signed-in principal from `user` with its grants on every CVR (sign-in reads across customers)."""
+    session = get_session()
+    with unscoped(session, "sign-in: the user's own grants on every CVR"):
+        principal = Principal.from_user(user)
+        # Grants read across customers must not answer a later, scoped look-up from the identity
+        # map: detach them and let the collection load again, under the scope then in force.
+        for grant in list(user.grants):
+            session.expunge(grant)
+        session.expire(user, ["grants"])
+    return principal
 
 
 def start_session() -> None:

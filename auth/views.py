@@ -8,10 +8,9 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
-from core.access import Principal
 from auth.extensions import limiter
 from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from auth.session import end_session, start_session
+from auth.session import end_session, principal_for, start_session
 from auth.throttle import (
     DEVICE_COOKIE,
     counts_as_failed_sign_in,
@@ -82,7 +81,7 @@ def login():
             user.password_hash = hash_password(password)
     # A new session at sign-in: nothing from before survives (session fixation).
     session.clear()
-    login_user(Principal.from_user(user))
+    login_user(principal_for(user))
     start_session()
     response = redirect("/skift-adgangskode" if user.must_change_password else next_url)
     # This browser is now trusted for this account: others' failures will not lock it out.
@@ -140,7 +139,7 @@ def change_password():
         # Every other session of this user ends; this one is renewed below.
         user.session_version += 1
     session.clear()
-    login_user(Principal.from_user(user))
+    login_user(principal_for(user))
     start_session()
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from data import migrate
-from data.db import get_db, get_session
+from data.db import get_db, unscoped_session
 
 
 @click.command("init-db")
@@ -19,10 +19,10 @@ def init_db_command() -> None:
     from data.roles_catalogue import ensure_role_catalogue
 
     migrate.upgrade(get_db().engine)
-    session = get_session()
-    # The guide's contact roles are reference data every installation needs, demo or not.
-    ensure_role_catalogue(session)
-    session.commit()
+    with unscoped_session("init-db: reference data") as session:
+        # The guide's contact roles are reference data every installation needs, demo or not.
+        ensure_role_catalogue(session)
+        session.commit()
     click.echo("Databasen er opdateret til seneste version.")
 
 
@@ -35,11 +35,11 @@ def seed_demo_command(cases: int | None, if_empty: bool) -> None:
     from data import demo
 
     migrate.upgrade(get_db().engine)
-    session = get_session()
-    if if_empty and demo.has_customers(session):
-        click.echo("Databasen har allerede data; demodata indlæses ikke.")
-        return
-    summary = demo.seed(session, cases=cases)
+    with unscoped_session("seed-demo: every demo customer") as session:
+        if if_empty and demo.has_customers(session):
+            click.echo("Databasen har allerede data; demodata indlæses ikke.")
+            return
+        summary = demo.seed(session, cases=cases)
     click.echo(f"Demodata indlæst: {summary}")
 
 
@@ -50,7 +50,8 @@ def demo_accounts_command(as_json: bool) -> None:
     """Print the demo accounts (refuses on a database not seeded as demo)."""
     from data import demo
 
-    accounts = demo.demo_accounts(get_session())
+    with unscoped_session("demo-accounts: every demo user's grants") as session:
+        accounts = demo.demo_accounts(session)
     if accounts is None:
         raise click.ClickException("Databasen er ikke indlæst som demo; der er ingen demokontoer.")
     if as_json:

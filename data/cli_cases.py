@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from data.db import get_session
+from data.db import unscoped_session
 
 
 @click.command("import-cases")
@@ -19,7 +19,8 @@ def import_cases_command(path: Path, chunk_size: int) -> None:
     from data.cases_import import import_case_file
 
     try:
-        report = import_case_file(get_session(), path, chunk_size=chunk_size)
+        with unscoped_session("import-cases: a file may hold cases of every customer") as session:
+            report = import_case_file(session, path, chunk_size=chunk_size)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if not report.ok:

@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from data import scoping
+
 _EXT_KEY = "kundeportal_db"
 
 
@@ -37,6 +39,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # The third lock: every ORM query of customer-owned rows runs under the request's scope.
+        scoping.install(self.sessionmaker)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -81,3 +85,10 @@ def transaction() -> Iterator[Session]:
     except Exception:
         session.rollback()
         raise
+
+
+@contextmanager
+def unscoped_session(reason: str) -> Iterator[Session]:
+    """Yield the context's session reading across every customer (CLI, import, demo data); `reason` says why."""
+    with scoping.unscoped(get_session(), reason) as session:
+        yield session

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from data.scoping import CustomerOwned
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -70,7 +72,7 @@ class Ministry(Base):
         return f"{self.name} - {self.number}"
 
 
-class Customer(Base):
+class Customer(CustomerOwned, Base):
     """Kunde / institution, keyed by CVR."""
 
     __tablename__ = "customer"
@@ -87,7 +89,7 @@ class Customer(Base):
     payroll_groups: Mapped[list["PayrollGroup"]] = relationship(back_populates="customer", order_by="PayrollGroup.code")
 
 
-class AccountingUnit(Base):
+class AccountingUnit(CustomerOwned, Base):
     """Bogføringskreds."""
 
     __tablename__ = "accounting_unit"
@@ -102,7 +104,7 @@ class AccountingUnit(Base):
     ministry: Mapped[Ministry] = relationship()
 
 
-class PayrollGroup(Base):
+class PayrollGroup(CustomerOwned, Base):
     """Løngruppe."""
 
     __tablename__ = "payroll_group"
@@ -151,7 +153,7 @@ class User(Base):
         return normalise_email(value)
 
 
-class Grant(Base):
+class Grant(CustomerOwned, Base):
     """Rettighedsgruppe: one CVR and a set of rights, given to a user."""
 
     __tablename__ = "grant_"
@@ -185,7 +187,7 @@ class EndedSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-class Signatory(Base):
+class Signatory(CustomerOwned, Base):
     """Tegningsberettiget for one CVR and one agreement kind."""
 
     __tablename__ = "signatory"
@@ -201,7 +203,7 @@ class Signatory(Base):
 # --- agreements ----------------------------------------------------------------------------
 
 
-class StoredFile(Base):
+class StoredFile(CustomerOwned, Base):
     """A file in the file store; served only through the download route."""
 
     __tablename__ = "stored_file"
@@ -217,7 +219,7 @@ class StoredFile(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Agreement(Base):
+class Agreement(CustomerOwned, Base):
     """Kundeaftale (kind=customer) or Databehandleraftale (kind=data_processing)."""
 
     __tablename__ = "agreement"
@@ -236,7 +238,7 @@ class Agreement(Base):
     signed_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
 
 
-class Exemption(Base):
+class Exemption(CustomerOwned, Base):
     """Dispensation approved by SA, with an expiry date."""
 
     __tablename__ = "exemption"
@@ -248,7 +250,7 @@ class Exemption(Base):
     expires_on: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
 
 
-class AddOn(Base):
+class AddOn(CustomerOwned, Base):
     """Tilkøb: an extra service the customer bought."""
 
     __tablename__ = "add_on"
@@ -259,7 +261,7 @@ class AddOn(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
 
 
-class ThirdPartyTask(Base):
+class ThirdPartyTask(CustomerOwned, Base):
     """Opgaver hos 3. part: the agency SA contacts for an area."""
 
     __tablename__ = "third_party_task"
@@ -271,7 +273,7 @@ class ThirdPartyTask(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class Annex(Base):
+class Annex(CustomerOwned, Base):
     """Bilag to an agreement, shown when the agreement was not signed electronically."""
 
     __tablename__ = "annex"
@@ -285,7 +287,7 @@ class Annex(Base):
 # --- meetings and action items -------------------------------------------------------------
 
 
-class Meeting(Base):
+class Meeting(CustomerOwned, Base):
     """Møde between the customer and SA."""
 
     __tablename__ = "meeting"
@@ -309,7 +311,7 @@ class MeetingDocument(Base):
     meeting: Mapped[Meeting] = relationship(back_populates="documents")
 
 
-class ActionItem(Base):
+class ActionItem(CustomerOwned, Base):
     """Aktionsliste item: an agreed follow-up task."""
 
     __tablename__ = "action_item"
@@ -332,7 +334,7 @@ class ActionItem(Base):
 # --- runbooks ------------------------------------------------------------------------------
 
 
-class Runbook(Base):
+class Runbook(CustomerOwned, Base):
     """Drejebog for one accounting unit (Regnskab) or payroll group (Løn / Refusion)."""
 
     __tablename__ = "runbook"
@@ -380,7 +382,7 @@ class ContactRole(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Contact(Base):
+class Contact(CustomerOwned, Base):
     """Kontaktperson at a customer."""
 
     __tablename__ = "contact"
@@ -410,7 +412,7 @@ class ContactRoleAssignment(Base):
     role_id: Mapped[int] = mapped_column(ForeignKey("contact_role.id"), primary_key=True)
 
 
-class TeamMember(Base):
+class TeamMember(CustomerOwned, Base):
     """An SA employee on the team that serves a customer (Kontakt dit team)."""
 
     __tablename__ = "team_member"
@@ -440,7 +442,7 @@ class ServiceGoal(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Case(Base):
+class Case(CustomerOwned, Base):
     """Sag: one handled task, the raw fact behind every KPI."""
 
     __tablename__ = "case_"
@@ -456,7 +458,7 @@ class Case(Base):
     met: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
 
 
-class MonthlyRollup(Base):
+class MonthlyRollup(CustomerOwned, Base):
     """Customer × goal × unit × month: cases handled, met, and a histogram of days taken."""
 
     __tablename__ = "monthly_rollup"
@@ -474,7 +476,7 @@ class MonthlyRollup(Base):
 # --- audit and mail ------------------------------------------------------------------------
 
 
-class AuditLog(Base):
+class AuditLog(CustomerOwned, Base):
     """Who changed what, when, with the state before and after."""
 
     __tablename__ = "audit_log"

@@ -4,6 +4,7 @@ import dash
 from dash import html
 from flask_login import current_user
 
+from auth.guard import signed_in_layout
 from core.access import default_cvr
 from data.team import support_email
 from pages._nav import open_menu_items
@@ -11,10 +12,9 @@ from pages._nav import open_menu_items
 dash.register_page(__name__, path="/", title="Kundeportalen", name="Forside")
 
 
+@signed_in_layout
 def layout(**_query):
     """Return the welcome page; a user with one customer gets links straight to its pages."""
-    if not current_user.is_authenticated:
-        return html.Div()
     cvr = default_cvr(current_user)
     links = [html.Li(html.A(item.label, href=f"{item.path}?cvr={cvr}")) for item in open_menu_items(current_user, cvr)] if cvr else []
     return html.Div(

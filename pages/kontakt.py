@@ -11,6 +11,7 @@ import dash
 from dash import html
 from flask_login import current_user
 
+from auth.guard import signed_in_layout
 from core.access import AccessScope, customer_scope, default_cvr
 from data import customers, team
 from core.formatting import da_phone
@@ -58,6 +59,7 @@ def _team(cvr: str, scope: AccessScope) -> html.Section:
     return html.Section([html.H2(f"Dit team for {name}", className="h5"), body], id=Ids.TEAM)
 
 
+@signed_in_layout
 def layout(cvr: Any = None, **_query: Any):
     """Return the team of the customer in context (only with a right on it) and the support address."""
     user = current_user

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
+from typing import Any
 
 import dash
 from dash import html
-from flask_login import current_user
 
-from auth.guard import GUARD_MARK, denied_layout
+from auth.guard import signed_in_layout
 from data import contacts
 from data.roles_catalogue import CATALOGUE, assigned_by, tab_labels
 from data.team import support_email
 
 dash.register_page(__name__, path="/roller", title="Roller i Kundeportalen – Kundeportalen", name="Roller")
-
-
-def signed_in_layout(func: Callable) -> Callable:
-    """Guard a layout that shows no customer data: it only needs a signed-in user."""
-
-    @functools.wraps(func)
-    def layout(**query: Any) -> Any:
-        user = current_user
-        if user is None or not user.is_authenticated:
-            return denied_layout("Du skal logge ind for at bruge Kundeportalen.")
-        if getattr(user, "must_change_password", False):
-            return denied_layout("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
-        return func(**query)
-
-    setattr(layout, GUARD_MARK, {"menu": None})
-    return layout
 
 
 def _catalogue() -> list[dict[str, Any]]:

@@ -137,11 +137,12 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 def app(app_config: dict[str, Any]):
     """Build the app on a fresh database filled with the small test world."""
     from app import create_app
-    from data.db import get_db, get_session
+    from data.db import get_db, unscoped_session
 
     flask_app = create_app(app_config)
-    with flask_app.app_context():
-        world.build(get_session())
+    world.unscoped_outside_requests(get_db(flask_app))
+    with flask_app.app_context(), unscoped_session("tests: the test world") as session:
+        world.build(session)
     yield flask_app
     get_db(flask_app).dispose()
 

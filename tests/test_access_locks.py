@@ -95,7 +95,7 @@ def test_every_callback_goes_through_the_wrapper(app, client):
 
 
 def test_every_page_layout_is_guarded():
-    open_to_all = {"/", "/404", "/roller", "/kontakt"}
+    open_to_all = {"/404"}
     for page in dash.page_registry.values():
         layout = page["layout"]
         if page["path"] in open_to_all:

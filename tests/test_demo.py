@@ -46,8 +46,11 @@ SMALL = "300"  # volume cases in tests: the monthly goals add their own, so the 
 
 def _make_app(config):
     from app import create_app
+    from data.db import get_db
 
-    return create_app(config)
+    flask_app = create_app(config)
+    world.unscoped_outside_requests(get_db(flask_app))
+    return flask_app
 
 
 def _config(database_url: str, root: Path) -> dict:

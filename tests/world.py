@@ -77,3 +77,23 @@ def build(session: Session) -> None:
         user.grants = [Grant(cvr=cvr, rights=rights) for cvr, rights in spec["grants"].items()]
         session.add(user)
     session.commit()
+
+
+def unscoped_outside_requests(db) -> None:
+    """Let sessions a test opens outside a request (setup, checks of what was stored) read every customer."""
+    # Requests through the test client and the browser tests' live server keep the real rule: the
+    # access wrapper binds the scope, and a query without one raises. tests/test_scoping.py tests
+    # that rule on sessions of its own.
+    from flask import has_request_context
+
+    from data.scoping import mark_unscoped
+
+    factory = db.sessionmaker
+
+    def session_outside_requests(**kwargs):
+        session = factory(**kwargs)
+        if not has_request_context():
+            mark_unscoped(session, "tests: setup and checks outside a request")
+        return session
+
+    db.sessionmaker = session_outside_requests

@@ -14,12 +14,14 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, request, send_file
 from flask_login import current_user
 
-from core.access import NotSignedIn, menu_scope, require_access
+from core.access import NotSignedIn, customer_scope, menu_scope, require_access
 from core.rights import Menu
 from data import agreements, audit
 from data.agreement_pdf import agreement_pdf
+from data.db import get_session
 from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
+from data.scoping import bind_scope
 from core.formatting import da_date, da_datetime
 
 bp = Blueprint("downloads", __name__)
@@ -43,10 +45,13 @@ _ASCII_FALLBACK = re.compile(r"[^A-Za-z0-9._() -]+")
 
 
 def _user() -> Any:
+    """Return the signed-in user, with the request's queries scoped to the customers they may see."""
     user = current_user
     if user is None or not user.is_authenticated:
         raise NotSignedIn()
-    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    bind_scope(get_session(), customer_scope(user))
+    return user
 
 
 def not_found() -> Response:
@@ -132,6 +137,7 @@ def agreement_download(kind: str) -> Response:
     user = _user()
     cvr = request.args.get("cvr")
     scope = require_access(user, Menu.KUNDEAFTALER, cvr)
+    bind_scope(get_session(), scope)
     if kind not in agreements.AGREEMENT_KINDS:
         return not_found()
     item = agreements.agreement(scope, cvr, kind)

@@ -109,6 +109,7 @@ def live_app(app_config: dict[str, Any]):
     config["WTF_CSRF_ENABLED"] = True
     config["TESTING"] = False
     flask_app = create_app(config)
+    world.unscoped_outside_requests(get_db(flask_app))
     with flask_app.app_context():
         world.build(get_session())
     yield flask_app
