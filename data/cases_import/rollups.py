@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from data.cases_import.readers import UNIT_CODE_MAX
 from data.models import Case, MonthlyRollup
+from data.rules import add_months
 from data.workdays import MIN_YEAR
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def _add(target: Contributions, key: RollupKey, days: int, count: int, met: int,
 # unit pair index 19 bits | goal id 16 | months since 1990-01 12 | days taken 16 | met 1. So `code >> 17` is
 # the roll-up key (pair << 28 | goal << 12 | month) and `code >> 1` the key with its days taken.
 _MONTH0 = (MIN_YEAR - 1970) * 12
+_EPOCH_MONTH = dt.date(1970, 1, 1)  # month index 0, as numpy's datetime64[M]
 
 
 def _encode(pair: np.ndarray, goal: np.ndarray, month: np.ndarray, days: np.ndarray, met: np.ndarray) -> np.ndarray:
@@ -69,8 +71,12 @@ def _encode(pair: np.ndarray, goal: np.ndarray, month: np.ndarray, days: np.ndar
     return ((((pair << 16 | goal) << 12 | (month - _MONTH0)) << 16 | days) << 1) | met.astype(np.int64)
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
 def _month_from_index(index: int) -> dt.date:
-    return dt.date(1970 + index // 12, index % 12 + 1, 1)
+    return add_months(_EPOCH_MONTH, index)
 
 
 def _insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -201,8 +207,7 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
     ranges = {(cvr, goal_id, month) for cvr, goal_id, _unit, month in keys}
     d, ts = functools.partial(_bind_date, conn), functools.partial(_bind_datetime, conn)
     _insert_rows(conn, _TOUCHED_RANGE.name, ("cvr", "goal_id", "month", "start_at", "end_at"), [
-        (cvr, goal_id, d(month), ts(dt.datetime(month.year, month.month, 1)),
-         ts(dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1)))
+        (cvr, goal_id, d(month), ts(dt.datetime(month.year, month.month, 1)), ts(_midnight(add_months(month, 1))))
         for cvr, goal_id, month in ranges
     ])
     _insert_rows(conn, _TOUCHED_KEY.name, ("cvr", "goal_id", "unit_code", "month"),

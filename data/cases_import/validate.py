@@ -14,7 +14,6 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -25,10 +24,9 @@ from data.cases_import.report import ImportReport
 from data.cases_import.rollups import _encode
 from data.cases_import.sqlite_text import _format_datetimes
 from data.models import AccountingUnit, Customer, PayrollGroup, ServiceGoal
-from data.rules import RuleKind, by_day_deadline
-from data.workdays import MAX_YEAR, MIN_YEAR, busday_calendar
+from data.rules import RuleKind, goals_met
+from data.workdays import DANISH_TZ, MAX_YEAR, MIN_YEAR, days_taken
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def _shown(value: str, limit: int) -> str:
@@ -101,7 +99,7 @@ def _parse_one(value: Any) -> dt.datetime | None:
     else:
         raise ValueError(value)
     if result.tzinfo is not None:
-        result = result.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        result = result.astimezone(DANISH_TZ).replace(tzinfo=None)
     if not MIN_YEAR <= result.year <= MAX_YEAR:
         raise ValueError(value)
     return result
@@ -258,20 +256,12 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     days = np.full(m, -1, dtype=np.int64)
     met = np.zeros(m, dtype=bool)
     if closed.any():
+        # Validation above leaves no completion before its receipt's day, so the rules' checks pass.
         rec_d = rec[closed].astype("datetime64[D]")
         comp_d = comp[closed].astype("datetime64[D]")
-        lo = int(rec_d.min().astype("datetime64[Y]").astype(int)) + 1970
-        hi = int(comp_d.max().astype("datetime64[Y]").astype(int)) + 1971
-        one = np.timedelta64(1, "D")
-        taken = np.busday_count(rec_d + one, comp_d + one, busdaycal=busday_calendar(lo, hi))
-        values_c, by_day_c = rule_values[closed], by_day[closed]
-        met_c = taken <= values_c
-        if by_day_c.any():
-            for day in np.unique(values_c[by_day_c]):
-                sel = by_day_c & (values_c == day)
-                met_c[sel] = comp_d[sel] <= by_day_deadline(rec_d[sel], int(day))
+        taken = days_taken(rec_d, comp_d)
         days[closed] = taken
-        met[closed] = met_c
+        met[closed] = goals_met(by_day[closed], rule_values[closed], rec_d, comp_d, taken)
 
     rec_s = _format_datetimes(rec)
     comp_s = _format_datetimes(comp)  # None for open cases
