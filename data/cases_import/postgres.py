@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
 from data.cases_import.report import ImportReport
 from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
-from data.cases_import.sqlite import SQLITE_IMPORT_CACHE_KIB, SQLITE_REBUILD_INDEX_SHARE, _case_index_ddl
 from data.cases_import.validate import _Reference, _validate_chunk
 from data.models import Case
 
@@ -49,18 +48,14 @@ def _drop_temp_tables(conn: Connection) -> None:
 
 
 def _stage(conn: Connection, rows: list[tuple]) -> None:
-    """Bulk-insert validated rows into the staging table (COPY on PostgreSQL)."""
+    """Bulk-insert validated rows into the staging table with COPY."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    marks = ", ".join(["?"] * len(_STAGING_COLUMNS))
-    conn.exec_driver_sql(f"INSERT INTO {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) VALUES ({marks})", rows)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _report_duplicates(conn: Connection, report: ImportReport) -> None:
@@ -115,35 +110,16 @@ ON CONFLICT (case_ref) DO UPDATE SET
 """
 
 
-def _upsert(conn: Connection, staged: int) -> None:
+def _upsert(conn: Connection) -> None:
     """Upsert the staged rows into case_ (inside the import's transaction)."""
-    rebuild = False
-    if conn.dialect.name == "sqlite":
-        size = conn.execute(select(func.max(Case.id))).scalar() or 0
-        rebuild = staged >= SQLITE_REBUILD_INDEX_SHARE * size and staged >= 100_000
-    drop_index, create_index = _case_index_ddl(conn.dialect)
-    if rebuild:
-        # Transactional in SQLite: a failure rolls the DROP back with everything else.
-        conn.exec_driver_sql(drop_index)
     conn.exec_driver_sql(_UPSERT)
-    if rebuild:
-        conn.exec_driver_sql(create_index)
 
 
 def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+    # Only PostgreSQL comes here: `entry._run` sends SQLite to `sqlite._run_sqlite`.
     started = time.perf_counter()
     report = ImportReport()
     ref = _Reference.load(session)
-    sqlite = conn.dialect.name == "sqlite"
-    old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
-    if sqlite:
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-
-    def restore() -> None:
-        # The pragma lives on the pooled connection: put it back before the connection is released.
-        if old_cache is not None:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")
-
     try:
         _drop_temp_tables(conn)
         _STAGING.create(conn)
@@ -159,8 +135,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             _stage(conn, validated.rows)
             lap = report._lap("stage", lap)
         conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
-        if not sqlite:
-            conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
+        conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
         lap = report._lap("index", lap)
         _report_duplicates(conn, report)
         lap = report._lap("duplicates", lap)
@@ -169,25 +144,19 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             report.errors.sort(key=lambda e: e.line)
             report.open_cases = 0
             _drop_temp_tables(conn)
-            restore()
             report.seconds = time.perf_counter() - started
             return report
 
         old, existing = _old_versions(conn)
         lap = report._lap("old_versions", lap)
-        _upsert(conn, staged=report.rows - report.error_count)
+        _upsert(conn)
         lap = report._lap("upsert", lap)
         new = _new_versions(parts, ref)
         keys = set(old) | set(new)
         report.rollups_recomputed = _apply_rollups(conn, old, new)
         _drop_temp_tables(conn)
-        restore()
         lap = report._lap("rollups", lap)
     except Exception:
-        try:
-            restore()
-        except Exception:  # noqa: BLE001 - the original error matters more
-            pass
         session.rollback()
         raise
     report.updated = existing
