@@ -99,14 +99,38 @@ def evaluate(rule_kind: str, rule_value: int, received: Any, completed: Any, tak
     if kind is RuleKind.WITHIN_DAYS:
         if taken is None:
             taken = days_taken(received, completed)
-        result = np.asarray(taken) <= int(rule_value)
+        result = within_days_met(taken, int(rule_value))
     else:
         rec = to_days(received)
         comp = to_days(completed)
         if (comp < rec).any():
             raise ValueError("afslutningsdato ligger før modtagelsesdato")
-        result = comp <= by_day_deadline(rec, int(rule_value))
+        result = by_day_met(rec, comp, int(rule_value))
     return bool(np.asarray(result).reshape(-1)[0]) if scalar else np.asarray(result, dtype=bool)
+
+
+def within_days_met(taken: Any, days: Any) -> np.ndarray:
+    """Return whether cases that took `taken` working days met a 'within N days' goal (N = `days`)."""
+    return np.asarray(taken) <= days
+
+
+def by_day_met(received: np.ndarray, completed: np.ndarray, day: int) -> np.ndarray:
+    """Return whether cases (datetime64[D] receipt and completion) met a 'by day D of the month' goal."""
+    return completed <= by_day_deadline(received, day)
+
+
+def goals_met(by_day_of_month: np.ndarray, rule_values: np.ndarray, received: np.ndarray, completed: np.ndarray,
+              taken: np.ndarray) -> np.ndarray:
+    """Return whether each closed case met its own goal, the rule given per case (vectorised over mixed goals)."""
+    # `by_day_of_month` is True where the case's goal is a 'by day D' rule, else 'within N days';
+    # `rule_values` holds D or N per case; dates are datetime64[D], `taken` the days taken. One
+    # deadline computation per distinct D, not per case.
+    met = within_days_met(taken, rule_values)
+    if by_day_of_month.any():
+        for day in np.unique(rule_values[by_day_of_month]):
+            sel = by_day_of_month & (rule_values == day)
+            met[sel] = by_day_met(received[sel], completed[sel], int(day))
+    return met
 
 
 def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from data.cases_import import (MAX_REPORTED_ERRORS, _factorize, _format_datetimes, import_case_file, import_case_records,
-                               recompute_rollups)
+from data.cases_import import MAX_REPORTED_ERRORS, import_case_file, import_case_records, recompute_rollups
+from data.cases_import.sqlite_text import _format_datetimes
+from data.cases_import.validate import _factorize
 from data.db import get_session
 from data.models import Case, MonthlyRollup
 from tests import world

@@ -17,10 +17,12 @@ from data.rules import (
     default_service_goals,
     evaluate,
     goal_met_target,
+    goals_met,
     is_met,
     latest_closed_month,
     year_to_date_months,
 )
+from data.workdays import days_taken
 
 D = dt.date
 WITHIN_3 = SimpleNamespace(rule_kind="within_days", rule_value=3)
@@ -73,6 +75,20 @@ def test_vectorised_evaluate_matches_scalar():
         vector = evaluate(kind, value, received, completed)
         scalar = [evaluate(kind, value, r.astype(dt.date), c.astype(dt.date)) for r, c in zip(received, completed)]
         assert vector.tolist() == scalar
+
+
+def test_goals_met_per_case_matches_evaluate():
+    # The import's form: each case with its own goal's rule, mixed kinds and values in one call.
+    rng = np.random.default_rng(5)
+    received = np.datetime64("2023-01-01") + rng.integers(0, 700, 400).astype("timedelta64[D]")
+    completed = received + rng.integers(0, 45, 400).astype("timedelta64[D]")
+    rules = [("within_days", 3), ("within_days", 5), ("by_day_of_month", 15), ("by_day_of_month", 31)]
+    pick = rng.integers(0, len(rules), 400)
+    by_day = np.array([rules[i][0] == "by_day_of_month" for i in pick])
+    values = np.array([rules[i][1] for i in pick], dtype=np.int64)
+    met = goals_met(by_day, values, received, completed, days_taken(received, completed))
+    assert met.tolist() == [evaluate(*rules[i], r.astype(dt.date), c.astype(dt.date))
+                            for i, r, c in zip(pick, received, completed)]
 
 
 def test_unknown_rule_kind():

@@ -1,0 +1,171 @@
+"""PostgreSQL: COPY into a TEMPORARY staging table, then one ``INSERT ... SELECT ... ON CONFLICT``.
+
+Duplicates of a case reference within the file are found in SQL on the staging table (an index on
+case_ref), so the references are never kept in Python. If any row is bad, only the temporary
+table was written. The stored versions of re-imported cases are read before the upsert, so their
+old contributions leave the roll-ups (`rollups`); a re-import updates its case, never counts twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Iterable
+
+import numpy as np
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, case, extract, func, select, true
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
+from data.cases_import.report import ImportReport
+from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
+from data.cases_import.validate import _Reference, _validate_chunk
+from data.models import Case
+
+_META = MetaData()
+# Temporary table: private to the import's connection, gone with it.
+_STAGING = Table(
+    "kp_case_staging", _META,
+    Column("line_no", BigInteger),
+    Column("case_ref", String(CASE_REF_MAX)),
+    Column("cvr", String(8)),
+    Column("goal_id", Integer),
+    Column("unit_code", String(UNIT_CODE_MAX)),
+    Column("received_at", DateTime),
+    Column("completed_at", DateTime),
+    Column("days_taken", Integer),
+    Column("met", Boolean),
+    prefixes=["TEMPORARY"],
+)
+_STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met")
+_TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
+
+
+def _drop_temp_tables(conn: Connection) -> None:
+    for table in _TEMP_TABLES:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+
+
+def _stage(conn: Connection, rows: list[tuple]) -> None:
+    """Bulk-insert validated rows into the staging table with COPY."""
+    if not rows:
+        return
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _report_duplicates(conn: Connection, report: ImportReport) -> None:
+    s = _STAGING.c
+    first = (
+        select(s.case_ref, func.min(s.line_no).label("first_line"))
+        .group_by(s.case_ref)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    stmt = (
+        select(s.line_no, s.case_ref, first.c.first_line)
+        .join(first, first.c.case_ref == s.case_ref)
+        .where(s.line_no > first.c.first_line)
+        .order_by(s.line_no)
+    )
+    for line, ref, first_line in conn.execute(stmt):
+        report.add_error(int(line), f"sagsnummeret '{ref}' findes også i linje {int(first_line)}")
+
+
+def _old_versions(conn: Connection) -> tuple[Contributions, int]:
+    """Return what the stored versions of the staged cases contribute to roll-ups, and how many exist.
+
+    Runs before the upsert, so a case whose completion (or goal, unit, CVR) changes is taken out
+    of its OLD month's roll-up.
+    """
+    year = extract("year", Case.completed_at)
+    month = extract("month", Case.completed_at)
+    met_flag = case((Case.met == true(), 1), else_=0)
+    stmt = (
+        select(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag, func.count())
+        .select_from(_STAGING.join(Case, Case.case_ref == _STAGING.c.case_ref))
+        .group_by(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag)
+    )
+    contributions: Contributions = {}
+    existing = 0
+    for cvr, goal_id, unit, y, mo, days, met, count in conn.execute(stmt):
+        existing += int(count)
+        if y is not None:
+            _add(contributions, (cvr, int(goal_id), unit, dt.date(int(y), int(mo), 1)), int(days), int(count), int(met) * int(count))
+    return contributions, existing
+
+
+_UPSERT = f"""
+INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
+SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
+FROM {_STAGING.name} WHERE true ORDER BY case_ref
+ON CONFLICT (case_ref) DO UPDATE SET
+    cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
+    received_at = excluded.received_at, completed_at = excluded.completed_at,
+    days_taken = excluded.days_taken, met = excluded.met
+"""
+
+
+def _upsert(conn: Connection) -> None:
+    """Upsert the staged rows into case_ (inside the import's transaction)."""
+    conn.exec_driver_sql(_UPSERT)
+
+
+def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+    # Only PostgreSQL comes here: `entry._run` sends SQLite to `sqlite._run_sqlite`.
+    started = time.perf_counter()
+    report = ImportReport()
+    ref = _Reference.load(session)
+    try:
+        _drop_temp_tables(conn)
+        _STAGING.create(conn)
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        lap = time.perf_counter()
+        for chunk in chunks:
+            report.rows += len(chunk.lines)
+            validated = _validate_chunk(chunk, ref, report)
+            report.open_cases += validated.open_cases
+            if len(validated.agg[0]):
+                parts.append(validated.agg)
+            lap = report._lap("validate", lap)
+            _stage(conn, validated.rows)
+            lap = report._lap("stage", lap)
+        conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
+        conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
+        lap = report._lap("index", lap)
+        _report_duplicates(conn, report)
+        lap = report._lap("duplicates", lap)
+        if not report.ok:
+            # Nothing but the temporary table was written: drop it and report.
+            report.errors.sort(key=lambda e: e.line)
+            report.open_cases = 0
+            _drop_temp_tables(conn)
+            report.seconds = time.perf_counter() - started
+            return report
+
+        old, existing = _old_versions(conn)
+        lap = report._lap("old_versions", lap)
+        _upsert(conn)
+        lap = report._lap("upsert", lap)
+        new = _new_versions(parts, ref)
+        keys = set(old) | set(new)
+        report.rollups_recomputed = _apply_rollups(conn, old, new)
+        _drop_temp_tables(conn)
+        lap = report._lap("rollups", lap)
+    except Exception:
+        session.rollback()
+        raise
+    report.updated = existing
+    report.inserted = report.rows - existing
+    if keys:
+        months = sorted({key[3] for key in keys})
+        report.first_month, report.last_month = months[0], months[-1]
+    if commit:
+        session.commit()
+        report._lap("commit", lap)
+    report.seconds = time.perf_counter() - started
+    return report
