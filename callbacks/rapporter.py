@@ -14,6 +14,7 @@ from auth.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
 from auth.rights import Action, Menu
 from data import kpi, reports
+from data import units as unit_data
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
@@ -61,7 +62,7 @@ def _area(value: Any) -> str | None:
 def _unit(ctx: AccessContext, value: Any) -> str | None:
     if value in (None, ALL):
         return None
-    if not isinstance(value, str) or value not in {u["code"] for u in reports.unit_options(ctx.scope, ctx.cvr)}:
+    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
     return value
 

@@ -11,6 +11,7 @@ from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 from auth.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
+from data import units as unit_data
 from auth.rights import MENU_ITEMS
 from pages._nav import open_menu_items
 from pages.ids import shell as Shell
@@ -32,7 +33,7 @@ def _cvr_from_search(search: str | None) -> str | None:
 def _unit_from_search(ctx: AccessContext, cvr: str, search: str | None) -> str | None:
     values = parse_qs((search or "").lstrip("?")).get("enhed", [])
     unit = values[0] if len(values) == 1 else None
-    return unit if customers.unit_kind(ctx.scope, cvr, unit) else None
+    return unit if unit_data.unit_kind(ctx.scope, cvr, unit) else None
 
 
 @portal_callback(
@@ -102,7 +103,7 @@ def unit_options(ctx: AccessContext, text: str | None):
     """Offer the accounting units and payroll groups the user may see matching the typed text."""
     text = text if isinstance(text, str) else ""
     limit = customers.SEARCH_LIMIT
-    rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
+    rows = unit_data.search_units(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
     options = [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows[:limit]]
     return options + [MORE_UNITS] if len(rows) > limit else options
 
@@ -120,7 +121,7 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
     if dash_ctx.triggered_id == Shell.UNIT_SEARCH:
         if not isinstance(unit_value, str) or len(unit_value) > 20:
             return no_update
-        cvr = customers.unit_customer(ctx.scope, unit_value)
+        cvr = unit_data.unit_customer(ctx.scope, unit_value)
         if cvr is None:
             return no_update
         query = {"cvr": cvr, "enhed": unit_value}

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 
 from auth.access import AccessScope
-from data import reports
+from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
 from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
@@ -33,9 +33,6 @@ SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "ha
 HISTOGRAM_COLUMNS = ["days_taken", "count"]
 MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
 DRILL_COLUMNS = ["case_ref", "unit_code", "received_at", "completed_at", "days_taken", "met"]
-# Which kind of unit an area's cases are registered on (the kinds of `reports.unit_options`).
-UNIT_KIND_OF_AREA = {"Regnskab": "Bogføringskreds", "Rejser": "Bogføringskreds", "Løn": "Løngruppe",
-                     "Refusion": "Løngruppe"}
 
 
 def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
@@ -103,13 +100,13 @@ def goal_choices(scope: AccessScope, cvr: str, area: str | None = None) -> list[
 
 
 def area_units(scope: AccessScope, cvr: str, area: str | None) -> list[dict[str, str]]:
-    """Return the customer's units that fit `area` (every unit when None), as `reports.unit_options` does."""
-    units = reports.unit_options(scope, cvr)
+    """Return the customer's units that fit `area` (every unit when None), as `units.unit_options` does."""
+    units = unit_data.unit_options(scope, cvr)
     if area is None or not units:
         return units
     # The convention (Regnskab/Rejser on bogføringskredse, Løn/Refusion on løngrupper) decides,
     # and a unit that does hold cases of the area's goals stays too: the importer does not enforce it.
-    kind = UNIT_KIND_OF_AREA.get(area)
+    kind = unit_data.UNIT_KIND_OF_AREA.get(area)
     stmt = (
         _rollup_filter(select(MonthlyRollup.unit_code).distinct(), scope, cvr, None)
         .join(ServiceGoal, ServiceGoal.id == MonthlyRollup.goal_id)
