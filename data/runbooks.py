@@ -8,7 +8,6 @@ attachments resolve only to stored files of the same customer.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -188,14 +187,8 @@ def _runbook(scope: AccessScope, cvr: str, area: str, unit_code: str, section: s
     return get_session().scalar(stmt)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.timezone.utc)
-
-
 def _version_meta(v: RunbookVersion) -> dict[str, Any]:
-    return {"version": v.version, "changed_at": _aware(v.changed_at), "changed_by": v.changed_by}
+    return {"version": v.version, "changed_at": v.changed_at, "changed_by": v.changed_by}
 
 
 def attachments(scope: AccessScope, cvr: str, file_ids: list[int]) -> dict[int, str]:
