@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
@@ -12,12 +11,10 @@ from auth.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
 from data import units as unit_data
-from auth.rights import MENU_ITEMS
-from pages._nav import open_menu_items
+from pages._nav import destination_paths, menu_paths, open_menu_items
 from pages.ids import shell as Shell
 
 MAX_SEARCH_TEXT = 100
-MENU_PATHS = frozenset(item.path for item in MENU_ITEMS.values())
 # Not a choice: says that the list is cut, so a user scrolling for a customer knows to type instead.
 MORE_CUSTOMERS = {"label": "… flere kunder: skriv en del af navnet eller CVR-nummeret", "value": "__flere__",
                   "disabled": True}
@@ -134,12 +131,11 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
             return no_update
         query = {"cvr": cvr_value}
     # The pathname is the client's: keep it only when it is one of our pages, never '//other.host'.
-    pages = {page["path"] for page in dash.page_registry.values()} - {"/", "/404"}
-    path = pathname if isinstance(pathname, str) and pathname in pages else None
+    path = pathname if isinstance(pathname, str) and pathname in destination_paths() else None
     items = open_menu_items(ctx.user, query["cvr"])
     # A menu page the user's rights do not open at the new customer would only say "Ingen adgang":
     # go to the first page they may open there instead.
-    if path in MENU_PATHS and path not in {item.path for item in items}:
+    if path in menu_paths() and path not in {item.path for item in items}:
         path = None
     if path is None:
         path = items[0].path if items else "/"
