@@ -52,11 +52,8 @@ def _mark(value: float | None, target: float) -> Any:
 
 def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tuple[list[dt.date], list[dict]]:
     """Return the report's months and one plain dict per goal (in area order), read once."""
-    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
-    # Plain records: pandas copies a frame's attrs on every row access, which costs more than the query.
-    months = list(frame.attrs.pop("months", []))
-    frame.attrs.clear()
-    return months, frame.to_dict("records")
+    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
+    return list(report.months), report.frame.to_dict("records")
 
 
 def by_area(records: list[dict]) -> dict[str, list[dict]]:

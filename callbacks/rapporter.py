@@ -207,8 +207,8 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return _no_dashboard(str(exc))
-    table, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    months = table.attrs.pop("months", [])
+    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    table, months = report.frame, report.months
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
@@ -354,7 +354,7 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
             return send_csv(_drill_rows(frame), DRILL_COLUMNS, name)
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
-            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame
             # The figures are the server's own for the page filters; the grid's rows (its column
             # filter and sort) only pick which goals and in which order, by goal code.
             rows = visible_rows(table.to_dict("records"), shown, key="code")
