@@ -12,8 +12,8 @@ from auth.rights import Menu
 from data import actions as data
 from data import units as unit_data
 from pages._format import da_date
-from pages._export import send_csv
-from pages._grid import export_file_name, send_xlsx, visible_rows
+from pages._export import export_file_name, send_csv, send_xlsx
+from pages._grid import visible_rows
 from pages.ids import aktionsliste as Ids
 
 def _empty(text: str) -> html.P:

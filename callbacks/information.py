@@ -15,10 +15,9 @@ from data import kpi
 from data.rules import goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
-from pages._export import send_csv
+from pages._export import export_file_name, send_csv, send_xlsx
 
 from pages._format import da_month, da_month_abbr, da_month_short, da_percent
-from pages._grid import export_file_name, send_xlsx
 from pages.ids import information as Ids
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

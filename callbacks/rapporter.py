@@ -18,9 +18,9 @@ from data import units as unit_data
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
-from pages._export import send_csv
+from pages._export import export_file_name, send_csv, send_xlsx
 from pages._format import da_month, da_month_abbr, da_month_short, da_number, da_percent
-from pages._grid import export_file_name, send_xlsx, visible_rows
+from pages._grid import visible_rows
 from pages.ids import rapporter as Ids
 
 ALL = "alle"
