@@ -64,11 +64,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; they were written as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 def issue_token(user: User) -> str:
     """Store the hash of a new reset token for `user` (commits) and return the token itself."""
     token = secrets.token_urlsafe(32)
@@ -85,12 +80,12 @@ def find_valid_token(token: str) -> PasswordResetToken | None:
     if not token or not _TOKEN_PATTERN.match(token):
         return None
     row = get_session().scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token)))
-    if row is None or row.used_at is not None or _as_utc(row.expires_at) <= utcnow():
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     user = get_session().get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if user.password_changed_at is not None and _as_utc(row.created_at) <= _as_utc(user.password_changed_at):
+    if user.password_changed_at is not None and row.created_at <= user.password_changed_at:
         # The password was changed after the link was sent (by the user, or through another link):
         # the link belongs to a password that no longer exists.
         return None

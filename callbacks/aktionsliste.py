@@ -9,10 +9,11 @@ from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
 from core.rights import Menu
-from data import actions as data, reports
+from data import actions as data
+from data import units as unit_data
 from core.formatting import da_date
-from pages._export import send_csv
-from pages._grid import export_file_name, send_xlsx, visible_rows
+from pages._export import export_file_name, send_csv, send_xlsx
+from pages._grid import visible_rows
 from pages.ids import aktionsliste as Ids
 
 def _empty(text: str) -> html.P:
@@ -24,7 +25,7 @@ def _filters(area: Any, show_closed: Any, unit: Any) -> tuple[str | None, bool, 
 
 
 def _unit_label(ctx: AccessContext, code: str) -> str:
-    unit = next((u for u in reports.unit_options(ctx.scope, ctx.cvr) if u["code"] == code), None)
+    unit = next((u for u in unit_data.unit_options(ctx.scope, ctx.cvr) if u["code"] == code), None)
     return f"{unit['kind'].lower()} {unit['code']} {unit['name']}" if unit else code
 
 

@@ -13,6 +13,7 @@ from auth.guard import AccessContext, portal_callback
 from core.rights import Menu
 from data import customers
 from data import runbooks as data
+from data import units as unit_data
 from core.formatting import local
 from pages.ids import drejeboeger as Ids
 
@@ -180,7 +181,7 @@ def _choose(area: str, units: list[dict[str, str]], selection: Any, tab: str) ->
         return unit, section, notes
     code, wanted = selection.get("enhed"), selection.get("afsnit")
     if code not in (None, ""):
-        match = next((u for u in units if u["code"] == code), None) if data.valid_unit_code(code) else None
+        match = next((u for u in units if u["code"] == code), None) if unit_data.valid_unit_code(code) else None
         if match is None:
             notes.append(f"{data.UNIT_LABELS[area]} i adressen findes ikke for denne kunde. Den første vises.")
         else:
@@ -204,7 +205,7 @@ def render_tab(ctx: AccessContext, tab: Any, selection: Any):
     area = data.AREAS.get(tab) if isinstance(tab, str) else None
     if area is None:
         return _empty("Ukendt faneblad.")
-    units = data.units(ctx.scope, ctx.cvr, area)
+    units = unit_data.units_for_area(ctx.scope, ctx.cvr, area)
     if not units:
         return _empty(f"Ingen {UNIT_PLURAL[area].lower()} registreret.")
     unit, section, notes = _choose(area, units, selection, tab)
@@ -261,7 +262,7 @@ def _valid_key(key: Any) -> tuple[str, str, str] | None:
     area, unit, section = key.get("area"), key.get("unit_code"), key.get("section")
     if not isinstance(area, str) or not isinstance(section, str):
         return None
-    if area not in data.SECTIONS or not data.valid_unit_code(unit) or section not in data.SECTIONS[area]:
+    if area not in data.SECTIONS or not unit_data.valid_unit_code(unit) or section not in data.SECTIONS[area]:
         return None
     return area, unit, section
 
@@ -313,11 +314,11 @@ def render_print(ctx: AccessContext, selection: Any):
     if area is None:
         return _empty("Ukendt faneblad.")
     code, section = selection.get("enhed"), selection.get("afsnit")
-    if not data.valid_unit_code(code):
+    if not unit_data.valid_unit_code(code):
         return _empty(f"Ugyldig {data.UNIT_LABELS[area].lower()} i adressen.")
     if section not in data.SECTIONS[area]:
         return _empty("Ukendt afsnit i adressen.")
-    unit = next((u for u in data.units(ctx.scope, ctx.cvr, area) if u["code"] == code), None)
+    unit = next((u for u in unit_data.units_for_area(ctx.scope, ctx.cvr, area) if u["code"] == code), None)
     if unit is None:
         return _empty(f"{data.UNIT_LABELS[area]} findes ikke for denne kunde.")
     book = data.current_runbook(ctx.scope, ctx.cvr, area, code, section)

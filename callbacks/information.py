@@ -15,10 +15,9 @@ from data import kpi
 from data.rules import goal_met_target, latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
-from pages._export import send_csv
+from pages._export import export_file_name, send_csv, send_xlsx
 
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
-from pages._grid import export_file_name, send_xlsx
 from pages.ids import information as Ids
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -52,11 +51,8 @@ def _mark(value: float | None, target: float) -> Any:
 
 def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tuple[list[dt.date], list[dict]]:
     """Return the report's months and one plain dict per goal (in area order), read once."""
-    frame = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
-    # Plain records: pandas copies a frame's attrs on every row access, which costs more than the query.
-    months = list(frame.attrs.pop("months", []))
-    frame.attrs.clear()
-    return months, frame.to_dict("records")
+    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
+    return list(report.months), report.frame.to_dict("records")
 
 
 def by_area(records: list[dict]) -> dict[str, list[dict]]:

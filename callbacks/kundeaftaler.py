@@ -15,6 +15,7 @@ from core.rights import Menu
 from data import agreements
 from data.files import safe_filename
 from pages import _grid
+from pages._export import export_file_name, send_xlsx
 from core.formatting import da_date, da_datetime
 from pages.ids import kundeaftaler as Ids
 
@@ -106,7 +107,7 @@ def _grid_tab(ctx: AccessContext, key: str) -> Any:
                 grid_rows,
                 spec["grid_columns"],
                 row_id="id",
-                csv_file_name=_grid.export_file_name(spec["title"], ctx.cvr),
+                csv_file_name=export_file_name(spec["title"], ctx.cvr),
                 rowClassRules={"portal-row-expired": "params.data.expired === true"} if key == "dispensationer" else {},
             ),
         ]
@@ -227,7 +228,7 @@ def export_xlsx(ctx: AccessContext, n_clicks: Any, tab: Any, shown: Any):
         raise PreventUpdate
     spec = GRID_TABS[tab]
     rows = _grid.visible_rows(spec["rows"](ctx), shown, key="id")
-    return _grid.send_xlsx(rows, spec["export_columns"], spec["title"], _grid.export_file_name(spec["title"], ctx.cvr))
+    return send_xlsx(rows, spec["export_columns"], spec["title"], export_file_name(spec["title"], ctx.cvr))
 
 
 @portal_callback(

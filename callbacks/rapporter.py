@@ -14,12 +14,13 @@ from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
 from core.rights import Action, Menu
 from data import kpi, reports
+from data import units as unit_data
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
-from pages._export import send_csv
+from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
-from pages._grid import export_file_name, send_xlsx, visible_rows
+from pages._grid import visible_rows
 from pages.ids import rapporter as Ids
 
 ALL = "alle"
@@ -61,7 +62,7 @@ def _area(value: Any) -> str | None:
 def _unit(ctx: AccessContext, value: Any) -> str | None:
     if value in (None, ALL):
         return None
-    if not isinstance(value, str) or value not in {u["code"] for u in reports.unit_options(ctx.scope, ctx.cvr)}:
+    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
     return value
 
@@ -206,8 +207,8 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return _no_dashboard(str(exc))
-    table, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    months = table.attrs.pop("months", [])
+    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    table, months = report.frame, report.months
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
@@ -353,7 +354,7 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
             return send_csv(_drill_rows(frame), DRILL_COLUMNS, name)
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
-            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame
             # The figures are the server's own for the page filters; the grid's rows (its column
             # filter and sort) only pick which goals and in which order, by goal code.
             rows = visible_rows(table.to_dict("records"), shown, key="code")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
 
 from core.access import default_cvr, valid_cvr_format
 from auth.guard import AccessContext, portal_callback
 from data import customers
-from core.rights import MENU_ITEMS
-from pages._nav import open_menu_items
+from data import units as unit_data
+from pages._nav import destination_paths, menu_paths, open_menu_items
 from pages.ids import shell as Shell
 
 MAX_SEARCH_TEXT = 100
-MENU_PATHS = frozenset(item.path for item in MENU_ITEMS.values())
 # Not a choice: says that the list is cut, so a user scrolling for a customer knows to type instead.
 MORE_CUSTOMERS = {"label": "… flere kunder: skriv en del af navnet eller CVR-nummeret", "value": "__flere__",
                   "disabled": True}
@@ -32,7 +30,7 @@ def _cvr_from_search(search: str | None) -> str | None:
 def _unit_from_search(ctx: AccessContext, cvr: str, search: str | None) -> str | None:
     values = parse_qs((search or "").lstrip("?")).get("enhed", [])
     unit = values[0] if len(values) == 1 else None
-    return unit if customers.unit_kind(ctx.scope, cvr, unit) else None
+    return unit if unit_data.unit_kind(ctx.scope, cvr, unit) else None
 
 
 @portal_callback(
@@ -102,7 +100,7 @@ def unit_options(ctx: AccessContext, text: str | None):
     """Offer the accounting units and payroll groups the user may see matching the typed text."""
     text = text if isinstance(text, str) else ""
     limit = customers.SEARCH_LIMIT
-    rows = customers.search_units(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
+    rows = unit_data.search_units(ctx.scope, text[:MAX_SEARCH_TEXT], limit=limit + 1)
     options = [{"label": f"{r['code']} – {r['name']} ({r['kind']})", "value": r["code"]} for r in rows[:limit]]
     return options + [MORE_UNITS] if len(rows) > limit else options
 
@@ -120,7 +118,7 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
     if dash_ctx.triggered_id == Shell.UNIT_SEARCH:
         if not isinstance(unit_value, str) or len(unit_value) > 20:
             return no_update
-        cvr = customers.unit_customer(ctx.scope, unit_value)
+        cvr = unit_data.unit_customer(ctx.scope, unit_value)
         if cvr is None:
             return no_update
         query = {"cvr": cvr, "enhed": unit_value}
@@ -133,12 +131,11 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
             return no_update
         query = {"cvr": cvr_value}
     # The pathname is the client's: keep it only when it is one of our pages, never '//other.host'.
-    pages = {page["path"] for page in dash.page_registry.values()} - {"/", "/404"}
-    path = pathname if isinstance(pathname, str) and pathname in pages else None
+    path = pathname if isinstance(pathname, str) and pathname in destination_paths() else None
     items = open_menu_items(ctx.user, query["cvr"])
     # A menu page the user's rights do not open at the new customer would only say "Ingen adgang":
     # go to the first page they may open there instead.
-    if path in MENU_PATHS and path not in {item.path for item in items}:
+    if path in menu_paths() and path not in {item.path for item in items}:
         path = None
     if path is None:
         path = items[0].path if items else "/"

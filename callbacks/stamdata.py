@@ -10,8 +10,8 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from core.rights import Menu
 from data import contacts, customers
+from data import units as unit_data
 from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
-from data.runbooks import valid_unit_code
 from core.formatting import da_changed, da_phone
 from pages._grid import grid
 from pages.ids import stamdata as Ids
@@ -85,7 +85,7 @@ def _general(ctx: AccessContext):
 
 
 def _accounting(ctx: AccessContext):
-    rows = customers.accounting_units(ctx.scope, ctx.cvr)
+    rows = unit_data.accounting_units(ctx.scope, ctx.cvr)
     if not rows:
         units = _empty("Ingen bogføringskredse registreret.")
     else:
@@ -94,7 +94,7 @@ def _accounting(ctx: AccessContext):
 
 
 def _payroll(ctx: AccessContext):
-    rows = customers.payroll_groups(ctx.scope, ctx.cvr)
+    rows = unit_data.payroll_groups(ctx.scope, ctx.cvr)
     if not rows:
         groups = _empty("Ingen løngrupper registreret.")
     else:
@@ -122,7 +122,7 @@ def render_tab(ctx: AccessContext, tab: str | None):
 def _chosen_rows(rows: list[dict[str, Any]], unit: Any) -> list[dict[str, Any]]:
     # The store is the client's: only a well-formed code that is one of this customer's units
     # (read in scope) changes the grid.
-    if not valid_unit_code(unit) or not any(r["code"] == unit for r in rows):
+    if not unit_data.valid_unit_code(unit) or not any(r["code"] == unit for r in rows):
         raise PreventUpdate
     return chosen_first(rows, unit)
 
@@ -137,7 +137,7 @@ def _chosen_rows(rows: list[dict[str, Any]], unit: Any) -> list[dict[str, Any]]:
 )
 def chosen_accounting_unit(ctx: AccessContext, unit: Any):
     """Put the bogføringskreds chosen in the search box first on the Regnskab tab, highlighted."""
-    return _chosen_rows(customers.accounting_units(ctx.scope, ctx.cvr), unit)
+    return _chosen_rows(unit_data.accounting_units(ctx.scope, ctx.cvr), unit)
 
 
 @portal_callback(
@@ -148,4 +148,4 @@ def chosen_accounting_unit(ctx: AccessContext, unit: Any):
 )
 def chosen_payroll_group(ctx: AccessContext, unit: Any):
     """Put the løngruppe chosen in the search box first on the Løn tab, highlighted."""
-    return _chosen_rows(customers.payroll_groups(ctx.scope, ctx.cvr), unit)
+    return _chosen_rows(unit_data.payroll_groups(ctx.scope, ctx.cvr), unit)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select
 from core.access import AccessScope
 from data.db import get_session
 from data.models import AccountingUnit, ActionItem, PayrollGroup
-from data.runbooks import valid_unit_code
+from data.units import valid_unit_code
 from data.workdays import danish_today
 
 

@@ -17,13 +17,6 @@ AGREEMENT_KINDS: dict[str, str] = {"kundeaftale": "customer", "databehandlerafta
 AGREEMENT_TITLES: dict[str, str] = {"kundeaftale": "Kundeaftale", "databehandleraftale": "Databehandleraftale"}
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive timestamps; they are stored in UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
-
-
 def _agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -36,9 +29,9 @@ def _agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
         "valid_from": row.valid_from,
         "signed_electronically": row.signed_electronically,
         "sa_signed_by": row.sa_signed_by,
-        "sa_signed_at": _aware(row.sa_signed_at),
+        "sa_signed_at": row.sa_signed_at,
         "customer_signed_by": row.customer_signed_by,
-        "customer_signed_at": _aware(row.customer_signed_at),
+        "customer_signed_at": row.customer_signed_at,
         "signed_file_id": row.signed_file_id,
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 
 from core.access import AccessScope
-from data import reports
+from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
 from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
@@ -33,9 +34,14 @@ SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "ha
 HISTOGRAM_COLUMNS = ["days_taken", "count"]
 MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
 DRILL_COLUMNS = ["case_ref", "unit_code", "received_at", "completed_at", "days_taken", "met"]
-# Which kind of unit an area's cases are registered on (the kinds of `reports.unit_options`).
-UNIT_KIND_OF_AREA = {"Regnskab": "Bogføringskreds", "Rejser": "Bogføringskreds", "Løn": "Løngruppe",
-                     "Refusion": "Løngruppe"}
+
+
+@dataclass(frozen=True, eq=False)
+class MonthlyReport:
+    """A report frame together with the months it covers, oldest first."""
+
+    frame: pd.DataFrame
+    months: tuple[dt.date, ...]
 
 
 def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
@@ -103,13 +109,13 @@ def goal_choices(scope: AccessScope, cvr: str, area: str | None = None) -> list[
 
 
 def area_units(scope: AccessScope, cvr: str, area: str | None) -> list[dict[str, str]]:
-    """Return the customer's units that fit `area` (every unit when None), as `reports.unit_options` does."""
-    units = reports.unit_options(scope, cvr)
+    """Return the customer's units that fit `area` (every unit when None), as `units.unit_options` does."""
+    units = unit_data.unit_options(scope, cvr)
     if area is None or not units:
         return units
     # The convention (Regnskab/Rejser on bogføringskredse, Løn/Refusion on løngrupper) decides,
     # and a unit that does hold cases of the area's goals stays too: the importer does not enforce it.
-    kind = UNIT_KIND_OF_AREA.get(area)
+    kind = unit_data.UNIT_KIND_OF_AREA.get(area)
     stmt = (
         _rollup_filter(select(MonthlyRollup.unit_code).distinct(), scope, cvr, None)
         .join(ServiceGoal, ServiceGoal.id == MonthlyRollup.goal_id)
@@ -157,18 +163,17 @@ def service_goal_report(
     months_shown: int = 3,
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
-) -> pd.DataFrame:
+) -> MonthlyReport:
     """Return the Servicemålsrapport of `cvr`: one row per goal, achievement for the last 3 months."""
     # `month` (any day of it) is the last month shown, default the latest closed month. Columns:
     # goal_id, code, area, title, rule_text, target_pct, then one column per month named
     # 'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
-    # ``frame.attrs["months"]`` lists those months as dates. Rows: every goal the customer has
+    # The report's `months` lists those months as dates. Rows: every goal the customer has
     # roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). Empty outside `scope`.
     last = month_start(month) if month else latest_closed_month(today)
     months = [add_months(last, -i) for i in range(months_shown - 1, -1, -1)]
     labels = [f"{m:%Y-%m}" for m in months]
-    empty = pd.DataFrame(columns=GOAL_COLUMNS + labels)
-    empty.attrs["months"] = months
+    empty = MonthlyReport(pd.DataFrame(columns=GOAL_COLUMNS + labels), tuple(months))
     if not scope.allows(cvr):
         return empty
     goal_ids = customer_goal_ids(scope, cvr)
@@ -181,9 +186,7 @@ def service_goal_report(
     # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
     by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
                             index=goals.index, dtype=object)
-    goals = pd.concat([goals, by_month], axis=1)
-    goals.attrs["months"] = months
-    return goals
+    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months))
 
 
 def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -207,16 +210,14 @@ def _achievements(met: np.ndarray, handled: np.ndarray) -> pd.Series:
     return pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
 
 
-def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> pd.DataFrame:
+def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> MonthlyReport:
     handled, met = (matrix.sum(axis=1) for matrix in matrices)
     frame = goals[GOAL_COLUMNS].reset_index(drop=True)
     frame["achievement"] = _achievements(met, handled)
     frame["handled"] = handled
     frame["met"] = met
     frame["not_met"] = handled - met
-    frame = frame[KPI_COLUMNS]
-    frame.attrs["months"] = months
-    return frame
+    return MonthlyReport(frame[KPI_COLUMNS], tuple(months))
 
 
 def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> pd.DataFrame:
@@ -248,16 +249,14 @@ def kpi_table(
     area: str | None = None,
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
-) -> pd.DataFrame:
+) -> MonthlyReport:
     """Return the KPI table of `cvr` for `year` up to the latest closed month."""
     # Columns: goal_id, code, area, title, rule_text, target_pct, achievement (None when no
     # cases), handled, met, not_met. Filters: `area` and `unit_code` (one bogføringskreds /
-    # løngruppe code or a list). ``frame.attrs["months"]`` holds the months counted. Empty
+    # løngruppe code or a list). The report's `months` are the months counted. Empty
     # outside `scope`.
     if not scope.allows(cvr):
-        frame = pd.DataFrame(columns=KPI_COLUMNS)
-        frame.attrs["months"] = year_to_date_months(year, today)
-        return frame
+        return MonthlyReport(pd.DataFrame(columns=KPI_COLUMNS), tuple(year_to_date_months(year, today)))
     goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
     return _table_from(goals, _matrices(goals, counts, months), months)
 
@@ -297,7 +296,7 @@ def dashboard(
     area: str | None = None,
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[MonthlyReport, pd.DataFrame]:
     """Return `kpi_table` and `monthly_series` for the same filters from one read of the roll-ups."""
     if not scope.allows(cvr):
         return kpi_table(scope, cvr, year, today=today), pd.DataFrame(columns=SERIES_COLUMNS)

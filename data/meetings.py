@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from core.access import AccessScope
 from data.db import get_session
-from data.models import Meeting, MeetingDocument, StoredFile
+from data.models import Meeting, StoredFile
 from data.workdays import DANISH_TZ
 
 # Document kinds in the order the page lists them, with their Danish labels.
@@ -20,14 +20,9 @@ DOCUMENT_KINDS: dict[str, str] = {"dagsorden": "Dagsorden", "materiale": "Materi
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive timestamps; they are stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
-
-
 def _danish_year(value: dt.datetime) -> int:
     # A meeting at 00:30 on 1 January Danish time is stored on 31 December in UTC.
-    return _aware(value).astimezone(DANISH_TZ).year
+    return value.astimezone(DANISH_TZ).year
 
 
 def meeting_years(scope: AccessScope, cvr: str) -> list[int]:
@@ -74,7 +69,7 @@ def meetings(scope: AccessScope, cvr: str, year: int | None = None,
     order = {kind: i for i, kind in enumerate(DOCUMENT_KINDS)}
     result: dict[str, list[dict[str, Any]]] = {"upcoming": [], "past": []}
     for meeting in rows:
-        held = _aware(meeting.held_at)
+        held = meeting.held_at
         docs = sorted(
             (d for d in meeting.documents if d.file_id in files),
             key=lambda d: (order.get(d.kind, len(order)), d.id),

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from data.scoping import CustomerOwned
+from data.types import UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -83,7 +84,7 @@ class Customer(CustomerOwned, Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     ean: Mapped[str] = mapped_column(String(13), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     ministry: Mapped[Ministry] = relationship()
     accounting_units: Mapped[list["AccountingUnit"]] = relationship(back_populates="customer", order_by="AccountingUnit.code")
     payroll_groups: Mapped[list["PayrollGroup"]] = relationship(back_populates="customer", order_by="PayrollGroup.code")
@@ -142,8 +143,8 @@ class User(Base):
     is_sa_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change or deactivation: every session minted before is void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     # Bumped by every save in Brugeradministration (person or grants): a form opened before is stale.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -173,9 +174,9 @@ class PasswordResetToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class EndedSession(Base):
@@ -184,7 +185,7 @@ class EndedSession(Base):
     __tablename__ = "ended_session"
     # Session cookies are signed, not stored server-side: the database remembers only the ended ones.
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Signatory(CustomerOwned, Base):
@@ -216,7 +217,7 @@ class StoredFile(CustomerOwned, Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), default="")
-    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Agreement(CustomerOwned, Base):
@@ -232,9 +233,9 @@ class Agreement(CustomerOwned, Base):
     valid_from: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
     signed_electronically: Mapped[bool] = mapped_column(Boolean, default=True)
     sa_signed_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
-    sa_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    sa_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     customer_signed_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
-    customer_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    customer_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     signed_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
 
 
@@ -293,7 +294,7 @@ class Meeting(CustomerOwned, Base):
     __tablename__ = "meeting"
     id: Mapped[int] = mapped_column(primary_key=True)
     cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
-    held_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(60))
     documents: Mapped[list["MeetingDocument"]] = relationship(back_populates="meeting")
@@ -328,7 +329,7 @@ class ActionItem(CustomerOwned, Base):
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
     status_detail: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 # --- runbooks ------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ class RunbookVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     # {"points": [{"deviation", "description", "file_ids"}], "tasks": [{"task", "description", "frequency", "file_ids"}]}
     content: Mapped[dict] = mapped_column(JSON, default=dict)
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(200), default="")
     runbook: Mapped[Runbook] = relationship(back_populates="versions")
 
@@ -397,7 +398,7 @@ class Contact(CustomerOwned, Base):
     # Stamdata tabs chosen for display (Generelt / Regnskab / Løn).
     tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
     roles: Mapped[list[ContactRole]] = relationship(secondary="contact_role_assignment", order_by="ContactRole.sort_order")
 
@@ -481,7 +482,7 @@ class AuditLog(CustomerOwned, Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     user_label: Mapped[str] = mapped_column(String(254), default="")
     cvr: Mapped[Optional[str]] = mapped_column(String(8), nullable=True, index=True)
@@ -497,11 +498,11 @@ class MailOutbox(Base):
 
     __tablename__ = "mail_outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     transport: Mapped[str] = mapped_column(String(20))  # outbox / smtp
-    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
 
 

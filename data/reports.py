@@ -1,4 +1,4 @@
-"""Choices for the report pages (years, units, goals), scoped like every data-layer read."""
+"""Choices for the report pages (goals; units are in `data.units`), scoped like every data-layer read."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from sqlalchemy import func, select
 
 from core.access import AccessScope
 from data.db import get_session
-from data.models import AccountingUnit, MonthlyRollup, PayrollGroup, ServiceGoal
-
-
-def unit_options(scope: AccessScope, cvr: str) -> list[dict[str, str]]:
-    """Return the customer's accounting units and payroll groups (code, name, kind)."""
-    rows: list[dict[str, str]] = []
-    for model, kind in ((AccountingUnit, "Bogføringskreds"), (PayrollGroup, "Løngruppe")):
-        stmt = select(model.code, model.name).where(scope.clause(model.cvr), model.cvr == cvr).order_by(model.code)
-        rows.extend({"code": code, "name": name, "kind": kind} for code, name in get_session().execute(stmt))
-    return rows
+from data.models import MonthlyRollup, ServiceGoal
 
 
 def goal_options(scope: AccessScope, cvr: str) -> list[dict[str, str]]:

@@ -8,8 +8,6 @@ attachments resolve only to stored files of the same customer.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +15,8 @@ from sqlalchemy import select
 
 from core.access import AccessScope
 from data.db import get_session
-from data.models import AccountingUnit, PayrollGroup, Runbook, RunbookVersion, StoredFile
+from data.models import Runbook, RunbookVersion, StoredFile
+from data.units import valid_unit_code
 
 # Tab key (as in the URL) -> area name (as stored).
 AREAS: dict[str, str] = {"regnskab": "Regnskab", "loen": "Løn", "refusion": "Refusion"}
@@ -30,9 +29,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 
 UNIT_LABELS = {"Regnskab": "Bogføringskreds", "Løn": "Løngruppe", "Refusion": "Løngruppe"}
 
-# Unit codes are short identifiers (see AccountingUnit.code / PayrollGroup.code, String(20)).
-UNIT_CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
-
 POINT_FIELDS: dict[str, str] = {"deviation": "Afvigelse", "description": "Beskrivelse", "file_ids": "Vedhæftninger"}
 TASK_FIELDS: dict[str, str] = {"task": "Opgave", "description": "Beskrivelse", "frequency": "Frekvens",
                                "file_ids": "Vedhæftninger"}
@@ -41,11 +37,6 @@ TASK_FIELDS: dict[str, str] = {"task": "Opgave", "description": "Beskrivelse", "
 MAX_ITEMS = 500
 MAX_TEXT = 10_000
 MAX_FILES = 50
-
-
-def valid_unit_code(value: Any) -> bool:
-    """Tell whether `value` looks like an accounting-unit or payroll-group code."""
-    return isinstance(value, str) and bool(UNIT_CODE.match(value))
 
 
 def parse_version(value: Any) -> int | None:
@@ -186,17 +177,6 @@ def diff_contents(old: Any, new: Any, from_version: int = 0, to_version: int = 0
 # --- scoped reads ----------------------------------------------------------------------------
 
 
-def units(scope: AccessScope, cvr: str, area: str) -> list[dict[str, str]]:
-    """Return the accounting units (Regnskab) or payroll groups (Løn, Refusion) of `cvr` in `scope`."""
-    model = AccountingUnit if area == "Regnskab" else PayrollGroup
-    stmt = (
-        select(model.code, model.name)
-        .where(scope.clause(model.cvr), model.cvr == cvr)
-        .order_by(model.code)
-    )
-    return [{"code": code, "name": name} for code, name in get_session().execute(stmt)]
-
-
 def _runbook(scope: AccessScope, cvr: str, area: str, unit_code: str, section: str) -> Runbook | None:
     if area not in SECTIONS or section not in SECTIONS[area] or not valid_unit_code(unit_code):
         return None
@@ -207,14 +187,8 @@ def _runbook(scope: AccessScope, cvr: str, area: str, unit_code: str, section: s
     return get_session().scalar(stmt)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.timezone.utc)
-
-
 def _version_meta(v: RunbookVersion) -> dict[str, Any]:
-    return {"version": v.version, "changed_at": _aware(v.changed_at), "changed_by": v.changed_by}
+    return {"version": v.version, "changed_at": v.changed_at, "changed_by": v.changed_by}
 
 
 def attachments(scope: AccessScope, cvr: str, file_ids: list[int]) -> dict[int, str]:
@@ -288,7 +262,5 @@ __all__ = [
     "diff_contents",
     "normalize_content",
     "parse_version",
-    "units",
-    "valid_unit_code",
     "version_diff",
 ]

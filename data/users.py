@@ -10,7 +10,6 @@ Only an SA system administrator gives or takes the Administrator right.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping

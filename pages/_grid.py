@@ -1,37 +1,29 @@
-"""Shared table helpers: dash-ag-grid tables in Danish, CSV export in the grid, XLSX export from the server.
+"""Shared table helpers: dash-ag-grid tables in Danish, the grid's own CSV export, export buttons.
 
 Usage in a page / callback module::
 
-    from pages._grid import grid, csv_export_button, xlsx_export_button, send_xlsx
+    from pages._grid import grid, csv_export_button, xlsx_export_button
+    from pages._export import send_xlsx
 
     grid("moeder-grid", rows, [("date", "Dato"), ("title", "Titel")], row_id="id", csv_file_name="Moeder")
     # in callbacks/<page>.py, a guarded callback: the CSV button sets the grid's exportDataAsCsv to True
 
-XLSX is built on the server from rows the server queried itself (scoped), never from row data the
+Server exports (`pages._export`) are built from rows the server queried itself (scoped), never from row data the
 browser sent; `visible_rows` narrows and orders those rows by the row ids the grid shows, so an
 export honours the on-screen filter and sort without trusting any client-sent values.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import math
 import re
-from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import xlsxwriter
 from dash import dcc, html
-from dash.exceptions import PreventUpdate
 
-from data.workdays import danish_today
-
-Column = tuple[str, str] | Mapping[str, Any]
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# export_file_name and send_xlsx are imported from here by callers not yet moved to pages._export.
+from pages._export import Column, export_file_name, safe_file_name, send_xlsx
 
 # AG Grid's own texts in Danish (keys from AG Grid's locale files); anything missing stays English.
 LOCALE_TEXT_DA: dict[str, str] = {
@@ -165,10 +157,6 @@ DEFAULT_COL_DEF: dict[str, Any] = {
     "autoHeight": True,
 }
 
-_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-_FILE_NAME_BAD = re.compile(r"[^A-Za-z0-9ÆØÅæøå._-]+")
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV/XLSX injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The same rule for AG Grid's own CSV export, run in the browser (assets/grid.js).
 CSV_CELL_GUARD = "csvSafeCell(params)"
 
@@ -183,12 +171,6 @@ def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
             field, header = col
             defs.append({"field": field, "headerName": header})
     return defs
-
-
-def _field_header(col: Column) -> tuple[str, str]:
-    if isinstance(col, Mapping):
-        return str(col["field"]), str(col.get("headerName", col["field"]))
-    return col[0], col[1]
 
 
 def grid(
@@ -265,84 +247,6 @@ def export_bar(*buttons: Any, download_id: str | dict | None = None) -> Any:
     return html.Div(children, className="d-flex justify-content-end mb-2 portal-export-bar")
 
 
-def safe_cell_text(value: Any) -> str:
-    """Return `value` as text that a spreadsheet shows as text, never runs as a formula (CSV/XLSX injection)."""
-    text = str(value)
-    # Spreadsheets skip leading blanks (and a stray BOM or zero-width space) before they look for '='.
-    if text.lstrip(" \t\r\n\u00a0\u3000\ufeff\u200b").startswith(_FORMULA_START) or text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str = "Data") -> bytes:
-    """Return an XLSX workbook (one sheet, header row, autofilter) of `rows` as bytes."""
-    # Values are written with explicit types: text is always text (never a formula), dates as
-    # Excel dates shown dd-mm-åååå, numbers as numbers, booleans as Ja/Nej.
-    pairs = [_field_header(c) for c in columns]
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    try:
-        sheet = workbook.add_worksheet(safe_sheet_name(sheet_name))
-        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
-        date_fmt = workbook.add_format({"num_format": "dd-mm-yyyy"})
-        datetime_fmt = workbook.add_format({"num_format": "dd-mm-yyyy hh:mm"})
-        widths = [len(h) for _, h in pairs]
-        for col, (_, title) in enumerate(pairs):
-            sheet.write_string(0, col, title, header)
-        n = 0
-        for n, row in enumerate(rows, start=1):
-            for col, (field, _) in enumerate(pairs):
-                value = row.get(field)
-                # A missing figure (None, NaN, ±inf: no cases) is an empty cell; xlsxwriter refuses NaN.
-                if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
-                    sheet.write_blank(n, col, None)
-                    continue
-                if isinstance(value, bool):
-                    text = "Ja" if value else "Nej"
-                    sheet.write_string(n, col, text)
-                elif isinstance(value, (int, float, Decimal)):
-                    sheet.write_number(n, col, float(value))
-                    text = str(value)
-                elif isinstance(value, dt.datetime):
-                    sheet.write_datetime(n, col, _local_naive(value), datetime_fmt)
-                    text = "00-00-0000 00:00"
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(n, col, dt.datetime.combine(value, dt.time()), date_fmt)
-                    text = "00-00-0000"
-                else:
-                    text = safe_cell_text(value)
-                    sheet.write_string(n, col, text)
-                widths[col] = max(widths[col], min(len(text), 60))
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, width + 2)
-        sheet.freeze_panes(1, 0)
-        if pairs:
-            sheet.autofilter(0, 0, max(n, 1), len(pairs) - 1)
-    finally:
-        workbook.close()
-    return buffer.getvalue()
-
-
-def _local_naive(value: dt.datetime) -> dt.datetime:
-    from core.formatting import local
-
-    return local(value).replace(tzinfo=None)
-
-
-def safe_sheet_name(name: str) -> str:
-    """Return an Excel-legal sheet name (max 31 chars, no []:*?/\\)."""
-    cleaned = _SHEET_NAME_BAD.sub(" ", str(name or "")).strip().strip("'")
-    return (cleaned or "Data")[:31]
-
-
-def safe_file_name(name: str, suffix: str) -> str:
-    """Return a download name of letters, digits, æøå, '.', '_' and '-' only, ending in `suffix`."""
-    stem = _FILE_NAME_BAD.sub("_", str(name or "")).strip("._") or "eksport"
-    stem = stem[:100]
-    return stem if stem.lower().endswith(suffix.lower()) else stem + suffix
-
-
 def visible_rows(server_rows: Sequence[Mapping[str, Any]], virtual_rows: Any, key: str = "id") -> list[Mapping[str, Any]]:
     """Return the server's rows that the grid shows, in the grid's order."""
     # `virtual_rows` is the grid's `virtualRowData` as the browser sent it: only its `key` values
@@ -363,31 +267,14 @@ def visible_rows(server_rows: Sequence[Mapping[str, Any]], virtual_rows: Any, ke
     return out
 
 
-def send_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str, file_name: str) -> dict:
-    """Return the `dcc.Download` data of an XLSX export (for a guarded callback's output)."""
-    data = xlsx_bytes(rows, columns, sheet_name)
-    return dcc.send_bytes(data, safe_file_name(file_name, ".xlsx"), type=XLSX_MIMETYPE)
-
-
-def export_file_name(prefix: str, cvr: str | None, today: dt.date | None = None) -> str:
-    """Return a download name like 'Dispensationer_33391005_2024-05-01'."""
-    day = (today or danish_today()).isoformat()
-    parts = [prefix] + ([cvr] if cvr else []) + [day]
-    return "_".join(parts)
-
-
 __all__ = [
     "LOCALE_TEXT_DA",
-    "XLSX_MIMETYPE",
     "column_defs",
     "csv_export_button",
     "export_bar",
     "export_file_name",
     "grid",
-    "safe_file_name",
-    "safe_sheet_name",
     "send_xlsx",
     "visible_rows",
-    "xlsx_bytes",
     "xlsx_export_button",
 ]

@@ -9,7 +9,7 @@ from dash import dcc, html
 from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
 from data.actions import AREA_ALL, AREA_CHOICES, UNIT_ALL
-from data.reports import unit_options as customer_units
+from data.units import unit_options as customer_units
 from pages._grid import export_bar, grid, xlsx_export_button
 from pages.ids import aktionsliste as Ids
 

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
-from data import customers
+from data import units as unit_data
 from data.runbooks import AREAS
 from pages._tabs import tab_bar, tab_panel
 from pages.ids import drejeboeger as Ids
@@ -30,7 +30,7 @@ def layout(ctx: AccessContext, fane: str | None = None, enhed: str | None = None
     """Return the Drejebøger page, or with ?print=1 only the chosen runbook for printing."""
     if fane not in AREAS and enhed:
         # A unit chosen in the search box comes without a tab: open the tab its kind belongs to.
-        fane = customers.unit_kind(ctx.scope, ctx.cvr, enhed) or fane
+        fane = unit_data.unit_kind(ctx.scope, ctx.cvr, enhed) or fane
     selection = {"fane": _bounded(fane), "enhed": _bounded(enhed), "afsnit": _bounded(afsnit)}
     if query.get("print") == "1":
         return html.Div(

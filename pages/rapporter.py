@@ -9,7 +9,7 @@ from dash import dcc, html
 from core.access import can_do
 from auth.guard import AccessContext, guarded_layout
 from core.rights import Action, Menu
-from data import kpi, reports
+from data import kpi, units as unit_data
 from data.rules import latest_closed_month
 from pages._shell import DROPDOWN_LABELS
 from pages._grid import grid
@@ -33,7 +33,7 @@ def layout(ctx: AccessContext, **_query):
     report_year = latest_closed_month().year
     years = kpi.filter_options(ctx.scope, ctx.cvr)["years"] or [report_year]
     default_year = report_year if report_year in years else years[-1]
-    units = reports.unit_options(ctx.scope, ctx.cvr)
+    units = unit_data.unit_options(ctx.scope, ctx.cvr)
     goals = [{"label": f"{g['code']} – {g['title']}", "value": g["goal_id"]}
              for g in kpi.goal_choices(ctx.scope, ctx.cvr)]
     return html.Div(

@@ -7,8 +7,7 @@ from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
-from data import customers
-from data.runbooks import valid_unit_code
+from data import units as unit_data
 from pages._tabs import tab_bar, tab_panel
 from pages.ids import stamdata as Ids
 
@@ -21,13 +20,13 @@ UNIT_KINDS = {"regnskab": "bogføringskreds", "loen": "løngruppe"}
 def chosen_unit(ctx: AccessContext, code: Any) -> dict[str, str] | None:
     """Return the customer's unit `code` (code, name, tab) read in scope, or None when it is not theirs."""
     # Checked before any query: PostgreSQL refuses some characters a URL can carry (NUL).
-    if not valid_unit_code(code):
+    if not unit_data.valid_unit_code(code):
         return None
-    kind = customers.unit_kind(ctx.scope, ctx.cvr, code)
+    kind = unit_data.unit_kind(ctx.scope, ctx.cvr, code)
     if kind is None:
         return None
-    rows = customers.accounting_units(ctx.scope, ctx.cvr) if kind == "regnskab" else \
-        customers.payroll_groups(ctx.scope, ctx.cvr)
+    rows = unit_data.accounting_units(ctx.scope, ctx.cvr) if kind == "regnskab" else \
+        unit_data.payroll_groups(ctx.scope, ctx.cvr)
     row = next((r for r in rows if r["code"] == code), None)
     return {"code": code, "name": row["name"], "tab": kind} if row else None
 

@@ -7,7 +7,7 @@ import datetime as dt
 from data.cases_import import import_case_records
 from data.rules import add_months, latest_closed_month
 from tests import world
-from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2, UNIT_B, add_goals, rec
+from tests.kpi_world import PAY_A, UNIT_A2, UNIT_B, add_goals, rec
 
 
 def months() -> tuple[dt.date, dt.date, dt.date]:

@@ -268,7 +268,7 @@ def test_page_renders(login, dash_client, content, email):
 
 def test_data_layer_filters(app, content):
     from core.access import AccessScope
-    from data import actions, reports
+    from data import actions
 
     with app.app_context():
         scope = AccessScope.single(world.CVR_A)
@@ -364,16 +364,16 @@ def test_export_honours_the_unit_filter(login, dash_client, content, kind):
 
 def test_data_layer_unit_filter_is_scoped(app, content):
     from core.access import AccessScope
-    from data import actions, reports
+    from data import actions, units
 
     with app.app_context():
         scope = AccessScope.single(world.CVR_A)
         assert [r["subject"] for r in actions.action_items(scope, world.CVR_A, None, True, unit="LG100")] \
             == ["Ny lønart til tillæg"]
         assert actions.action_items(scope, world.CVR_A, None, True, unit="20001") == []
-        assert [u["code"] for u in reports.unit_options(scope, world.CVR_A)] == ["10001", "10002", "LG100"]
+        assert [u["code"] for u in units.unit_options(scope, world.CVR_A)] == ["10001", "10002", "LG100"]
         # Asked for B inside A's scope: nothing, neither items nor units.
-        assert reports.unit_options(scope, world.CVR_B) == []
+        assert units.unit_options(scope, world.CVR_B) == []
         assert actions.action_items(scope, world.CVR_B, None, True, unit="20001") == []
     assert actions.parse_unit("*") is None and actions.parse_unit("") is None and actions.parse_unit(None) is None
     with pytest.raises(actions.FilterError):

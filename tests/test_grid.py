@@ -1,4 +1,4 @@
-"""Tests for pages/_grid.py: AG Grid defaults in Danish and the server-side XLSX export."""
+"""Tests for pages/_grid.py (AG Grid defaults in Danish) and pages/_export.py (the server-side exports)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from pages import _grid
+from pages import _export, _grid
 
 COLUMNS = [("title", "Titel"), ("granted", "Givet"), ("count", "Antal"), ("active", "Aktiv")]
 
@@ -87,7 +87,7 @@ def test_xlsx_bytes_types_and_header():
         {"title": "Dispensation for bilag", "granted": dt.date(2022, 2, 8), "count": 3, "active": True},
         {"title": "Æble, øl og å", "granted": None, "count": Decimal("2.5"), "active": False},
     ]
-    sheet = _sheet(_grid.xlsx_bytes(rows, COLUMNS, "Dispensationer"))
+    sheet = _sheet(_export.xlsx_bytes(rows, COLUMNS, "Dispensationer"))
     assert sheet.title == "Dispensationer"
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Titel", "Givet", "Antal", "Aktiv")
@@ -99,13 +99,13 @@ def test_xlsx_bytes_types_and_header():
 
 def test_xlsx_datetime_in_danish_local_time():
     rows = [{"title": "x", "granted": dt.datetime(2022, 2, 8, 14, 28, tzinfo=dt.timezone.utc)}]
-    sheet = _sheet(_grid.xlsx_bytes(rows, [("title", "T"), ("granted", "G")]))
+    sheet = _sheet(_export.xlsx_bytes(rows, [("title", "T"), ("granted", "G")]))
     assert sheet["B2"].value == dt.datetime(2022, 2, 8, 15, 28)
 
 
 @pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"])
 def test_xlsx_text_is_never_a_formula(evil):
-    data = _grid.xlsx_bytes([{"title": evil}], [("title", "Titel")])
+    data = _export.xlsx_bytes([{"title": evil}], [("title", "Titel")])
     cell = _sheet(data)["A2"]
     assert cell.data_type == "s"
     assert cell.value == "'" + evil
@@ -113,7 +113,7 @@ def test_xlsx_text_is_never_a_formula(evil):
 
 
 def test_xlsx_empty_rows_still_has_header():
-    sheet = _sheet(_grid.xlsx_bytes([], COLUMNS, "Tom"))
+    sheet = _sheet(_export.xlsx_bytes([], COLUMNS, "Tom"))
     assert [c.value for c in sheet[1]] == ["Titel", "Givet", "Antal", "Aktiv"]
     assert sheet.max_row == 1
 
@@ -126,7 +126,7 @@ def test_xlsx_empty_rows_still_has_header():
     ("'quoted'", "quoted"),
 ])
 def test_safe_sheet_name(name, expected):
-    assert _grid.safe_sheet_name(name) == expected
+    assert _export.safe_sheet_name(name) == expected
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -138,7 +138,7 @@ def test_safe_sheet_name(name, expected):
     ("a\r\nContent-Type: evil", "a_Content-Type_evil.xlsx"),
 ])
 def test_safe_file_name(name, expected):
-    assert _grid.safe_file_name(name, ".xlsx") == expected
+    assert _export.safe_file_name(name, ".xlsx") == expected
 
 
 def test_visible_rows_uses_only_server_rows_in_grid_order():
@@ -151,16 +151,16 @@ def test_visible_rows_uses_only_server_rows_in_grid_order():
 
 
 def test_send_xlsx_returns_download_dict():
-    sent = _grid.send_xlsx([{"title": "a"}], [("title", "Titel")], "Ark", "Tilkøb_33391005")
+    sent = _export.send_xlsx([{"title": "a"}], [("title", "Titel")], "Ark", "Tilkøb_33391005")
     assert sent["filename"] == "Tilkøb_33391005.xlsx"
-    assert sent["type"] == _grid.XLSX_MIMETYPE
+    assert sent["type"] == _export.XLSX_MIMETYPE
     assert sent["base64"] is True
     assert _sheet(base64.b64decode(sent["content"]))["A2"].value == "a"
 
 
 def test_export_file_name():
-    assert _grid.export_file_name("Dispensationer", "33391005", dt.date(2024, 5, 1)) == "Dispensationer_33391005_2024-05-01"
-    assert _grid.export_file_name("Tilkøb", None, dt.date(2024, 5, 1)) == "Tilkøb_2024-05-01"
+    assert _export.export_file_name("Dispensationer", "33391005", dt.date(2024, 5, 1)) == "Dispensationer_33391005_2024-05-01"
+    assert _export.export_file_name("Tilkøb", None, dt.date(2024, 5, 1)) == "Tilkøb_2024-05-01"
 
 
 def test_in_grid_csv_export_neutralises_formulas():
@@ -201,12 +201,12 @@ def test_server_csv_cells_in_the_danish_dialect():
 
 @pytest.mark.parametrize("evil", [" =1+1", "\n=1+1", "\u00a0@SUM(A1)", "\ufeff=HYPERLINK(\"x\")", "\u200b+1", "  -2+3"])
 def test_formula_after_leading_blanks_is_text_too(evil):
-    from pages._grid import safe_cell_text
+    from pages._export import safe_cell_text
 
     assert safe_cell_text(evil) == "'" + evil
 
 
 def test_xlsx_missing_figures_are_empty_cells():
-    data = _grid.xlsx_bytes([{"a": float("nan"), "b": float("inf"), "c": 1.5}], [("a", "A"), ("b", "B"), ("c", "C")])
+    data = _export.xlsx_bytes([{"a": float("nan"), "b": float("inf"), "c": 1.5}], [("a", "A"), ("b", "B"), ("c", "C")])
     row = [cell.value for cell in _sheet(data)[2]]
     assert row == [None, None, 1.5]

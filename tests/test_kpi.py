@@ -51,8 +51,9 @@ def data(app):
 
 
 def test_service_goal_report(data):
-    frame = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY)
-    assert frame.attrs["months"] == [APR, MAY, JUN]
+    report = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY)
+    frame = report.frame
+    assert list(report.months) == [APR, MAY, JUN]
     assert list(frame.columns) == kpi.GOAL_COLUMNS + ["2024-04", "2024-05", "2024-06"]
     assert frame["code"].tolist() == ["A1", "A5", "L1"]  # Regnskab first, then Løn
     by_code = frame.set_index("code")
@@ -62,24 +63,24 @@ def test_service_goal_report(data):
     assert by_code.loc["A1", "target_pct"] == 95.0
     assert by_code.loc["A1", "rule_text"].startswith("Kreditortransaktioner bogføres")
     earlier = kpi.service_goal_report(SCOPE_A, world.CVR_A, dt.date(2024, 5, 17), today=TODAY)
-    assert earlier.attrs["months"] == [dt.date(2024, 3, 1), APR, MAY]
-    unit = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY, unit_code=UNIT_A2).set_index("code")
+    assert list(earlier.months) == [dt.date(2024, 3, 1), APR, MAY]
+    unit = kpi.service_goal_report(SCOPE_A, world.CVR_A, today=TODAY, unit_code=UNIT_A2).frame.set_index("code")
     assert unit.loc["A1", ["2024-04", "2024-05"]].tolist() == [100.0, 0.0]
 
 
 def test_kpi_table_year_to_date(data):
-    frame = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY)
+    frame = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame
     assert list(frame.columns) == kpi.KPI_COLUMNS
     rows = frame.set_index("code")
     assert rows.loc["A1", ["handled", "met", "not_met"]].tolist() == [4, 3, 1]  # July not counted
     assert rows.loc["A1", "achievement"] == 75.0
     assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 1, 2, 33.3]
-    only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY)
+    only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY).frame
     assert only_lon["code"].tolist() == ["L1"]
-    unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).set_index("code")
+    unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).frame.set_index("code")
     assert unit.loc["A1", ["handled", "met"]].tolist() == [2, 1]
     assert unit.loc["L1", "handled"] == 0 and unit.loc["L1", "achievement"] is None
-    nothing_closed = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=dt.date(2024, 1, 3))
+    nothing_closed = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=dt.date(2024, 1, 3)).frame
     assert nothing_closed["handled"].sum() == 0 and set(nothing_closed["achievement"]) == {None}
 
 
@@ -98,13 +99,14 @@ def test_monthly_series_and_histogram(data):
 @pytest.mark.parametrize("filters", [{}, {"area": "Løn"}, {"area": "Regnskab", "unit_code": UNIT_A2}, {"unit_code": PAY_A}])
 def test_dashboard_is_table_and_series_from_one_read(data, filters):
     """The dashboard's table and series equal the separate reads, and the table is the series summed."""
-    table, series = kpi.dashboard(SCOPE_A, world.CVR_A, 2024, today=TODAY, **filters)
+    report, series = kpi.dashboard(SCOPE_A, world.CVR_A, 2024, today=TODAY, **filters)
     alone = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY, **filters)
-    assert table.to_dict("records") == alone.to_dict("records") and table.attrs["months"] == alone.attrs["months"]
+    table = report.frame
+    assert table.to_dict("records") == alone.frame.to_dict("records") and report.months == alone.months
     assert series.to_dict("records") == kpi.monthly_series(SCOPE_A, world.CVR_A, 2024, today=TODAY,
                                                            **filters).to_dict("records")
     assert list(table.columns) == kpi.KPI_COLUMNS and list(series.columns) == kpi.SERIES_COLUMNS
-    months = table.attrs["months"]
+    months = list(report.months)
     for record in table.to_dict("records"):
         rows = series[series["goal_id"] == record["goal_id"]]
         assert rows["month"].tolist() == months
@@ -158,8 +160,8 @@ def test_sa_median_rounds_half_up_like_every_figure(app):
 
 @pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
 def test_scope_without_the_cvr_returns_nothing(data, scope):
-    assert kpi.service_goal_report(scope, world.CVR_A, today=TODAY).empty
-    assert kpi.kpi_table(scope, world.CVR_A, 2024, today=TODAY).empty
+    assert kpi.service_goal_report(scope, world.CVR_A, today=TODAY).frame.empty
+    assert kpi.kpi_table(scope, world.CVR_A, 2024, today=TODAY).frame.empty
     assert kpi.monthly_series(scope, world.CVR_A, 2024, today=TODAY).empty
     assert kpi.days_histogram(scope, world.CVR_A, data["A1"], 2024, today=TODAY).empty
     assert kpi.drill_through(scope, world.CVR_A, data["A1"], APR).empty
@@ -183,7 +185,7 @@ def test_drill_through_returns_exactly_the_cases_behind_each_figure(data):
     assert april.iloc[1].to_dict() == {"case_ref": "A-2", "unit_code": UNIT_A2, "received_at": dt.datetime(2024, 4, 8),
                                        "completed_at": dt.datetime(2024, 4, 11), "days_taken": 3, "met": True}
     # The KPI figures add up to the drill-through rows.
-    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).set_index("code")
+    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame.set_index("code")
     rows = [kpi.drill_through(SCOPE_A, world.CVR_A, data["A1"], dt.date(2024, m, 1)) for m in range(1, 7)]
     assert sum(len(r) for r in rows) == table.loc["A1", "handled"]
     assert sum(int(r["met"].sum()) for r in rows) == table.loc["A1", "met"]

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from core.access import AccessScope
 from data import scoping
-from data.db import get_db, get_session
+from data.db import get_session
 from data.models import AccountingUnit, ActionItem, Contact, Customer, Grant, User
 from data.scoping import CustomerOwned, ScopeNotSet, bind_scope, customer_owned_models, narrowed, unscoped
 from pages.ids import aktionsliste as Ids
