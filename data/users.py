@@ -15,35 +15,32 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, request
 from sqlalchemy import delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
-from core.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
+from core.access import AccessDenied, AccessScope, can_do, menu_scope, rights_grantable_by, valid_cvr_format
 from core.passwords import generate_password, hash_password
-from core.rights import Action, Menu, Right
-from data import audit
+from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_needing_b_number, rights_text
+from data import audit, validators
 from data.db import get_session
 from data.mail import MailError, send_mail
 from data.models import Customer, Grant, User, normalise_email
 from data.team import support_email
+from data.validators import valid_id
 
 ENTITY = "user"
 
-# The order rights are offered in the form (the guide's order) and shown in the grid.
-FORM_RIGHTS: tuple[Right, ...] = (Right.LAESER, Right.REDIGER, Right.RAPPORTER, Right.ADMINISTRATOR)
-DISPLAY_ORDER: tuple[Right, ...] = (Right.ADMINISTRATOR, Right.REDIGER, Right.LAESER, Right.RAPPORTER)
-CUSTOMER_GRANTABLE = frozenset({Right.LAESER, Right.REDIGER, Right.RAPPORTER})
+# The order rights are offered in the form (the guide's order); the rights vocabulary keeps it.
+FORM_RIGHTS: tuple[Right, ...] = FORM_ORDER
 
 MAX_LENGTHS = {"name": 200, "email": 254, "b_number": 20}
 FIELD_LABELS = {"name": "Fulde navn", "email": "E-mailadresse", "b_number": "B-nummer"}
 MAX_GROUPS = 50
 # ASCII digits only: `\d` would accept other scripts' digits too.
 B_NUMBER_PATTERN = re.compile(r"^B[0-9]{1,19}$")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
 
@@ -129,9 +126,7 @@ def admin_scope(actor: Any) -> AccessScope:
 
 def grantable_rights(actor: Any) -> frozenset[Right]:
     """Return the rights `actor` may give: Læser, Rediger, Rapporter; Administrator only for SA system admins."""
-    if can_do(actor, Action.GRANT_ADMINISTRATOR):
-        return frozenset(Right)
-    return CUSTOMER_GRANTABLE
+    return rights_grantable_by(actor)
 
 
 def _require_admin_of(actor: Any, cvr: Any) -> AccessScope:
@@ -152,17 +147,6 @@ def customer_choices(actor: Any, cvr: str) -> list[dict[str, str]]:
     return sorted(choices, key=lambda c: c["cvr"] != cvr)
 
 
-def rights_text(rights: Iterable[str]) -> str:
-    """Return rights as the grid shows them, in rights-table order: 'Administrator, Læser'."""
-    held = set(rights)
-    return ", ".join(r.value for r in DISPLAY_ORDER if r.value in held)
-
-
-def _ordered(rights: Iterable[Right | str]) -> list[str]:
-    held = {str(r) for r in rights}
-    return [r.value for r in DISPLAY_ORDER if r.value in held]
-
-
 # --- reads ----------------------------------------------------------------------------------------
 
 
@@ -181,22 +165,18 @@ def list_users(actor: Any, cvr: str) -> list[dict[str, Any]]:
             "name": user.name,
             "email": user.email,
             "b_number": user.b_number or "",
-            "rights": _ordered(grant.rights or []),
+            "rights": ordered_rights(grant.rights or []),
             "active": bool(user.is_active),
             "created_at": user.created_at,
-            "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+            "is_sa": user.is_sa,
         }
         for user, grant in get_session().execute(stmt).all()
     ]
 
 
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
 def _load_user(session: Session, scope: AccessScope, cvr: str, user_id: Any) -> User | None:
     """Return the user only when they hold a grant on `cvr` inside `scope` (checked in SQL)."""
-    if not _valid_id(user_id):
+    if not valid_id(user_id):
         return None
     stmt = (
         select(User)
@@ -232,13 +212,13 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
         "email": user.email,
         "b_number": user.b_number or "",
         "active": bool(user.is_active),
-        "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+        "is_sa": user.is_sa,
         "created_at": user.created_at,
         "version": user.version,
         # Grants elsewhere make the person read-only for this actor; which customers is not said.
         "shared": _has_grants_outside(session, scope, user.id),
         # The CVR in context first, as the form shows it.
-        "groups": [{"cvr": c, "rights": _ordered(g.rights or [])}
+        "groups": [{"cvr": c, "rights": ordered_rights(g.rights or [])}
                    for c, g in sorted(grants.items(), key=lambda item: item[0] != cvr)],
     }
 
@@ -246,7 +226,7 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
 def user_history(actor: Any, cvr: str, user_id: Any) -> list[dict[str, Any]]:
     """Return the audit rows of a user on `cvr`, newest first; raise AccessDenied unless administered."""
     scope = _require_admin_of(actor, cvr)
-    if not _valid_id(user_id):
+    if not valid_id(user_id):
         return []
     rows = audit.history(get_session(), scope, cvr, ENTITY, user_id)
     return [{"at": r.at, "user": r.user_label, "action": r.action, "before": r.before, "after": r.after} for r in rows]
@@ -256,37 +236,21 @@ def user_history(actor: Any, cvr: str, user_id: Any) -> list[dict[str, Any]]:
 
 
 def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[key] = "Ugyldig værdi."
-        return ""
-    value = " ".join(value.split()) if key == "name" else value.strip()
-    if CONTROL_CHARS.search(value):
-        errors[key] = f"{FIELD_LABELS[key]} indeholder ugyldige tegn."
-        return ""
-    if len(value) > MAX_LENGTHS[key]:
-        errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
-        return ""
-    return value
+    # A name's inner whitespace (line breaks too) becomes single spaces; other fields are only trimmed,
+    # so a line break inside an address is refused instead of quietly mended.
+    clean = validators.collapsed if key == "name" else validators.trimmed
+    return validators.text_field(raw, key, errors, label=FIELD_LABELS[key], max_length=MAX_LENGTHS[key], clean=clean)
 
 
 def _email(value: str, errors: dict[str, str]) -> str:
-    if "email" in errors:
+    if not value and "email" not in errors:
+        errors["email"] = validators.required_message(FIELD_LABELS["email"])
         return ""
-    if not value:
-        errors["email"] = "E-mailadresse skal udfyldes."
-        return ""
-    try:
-        normalised = validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        errors["email"] = "E-mailadressen er ikke gyldig (fx navn@institution.dk)."
-        return ""
-    if len(normalised) > MAX_LENGTHS["email"]:
-        errors["email"] = f"E-mailadressen må højst være {MAX_LENGTHS['email']} tegn."
-        return ""
-    return normalise_email(normalised)
+    normalised = validators.email_field(
+        value, "email", errors, max_length=MAX_LENGTHS["email"],
+        invalid="E-mailadressen er ikke gyldig (fx navn@institution.dk).",
+        too_long=validators.too_long_message("E-mailadressen", MAX_LENGTHS["email"]))
+    return normalise_email(normalised) if normalised else ""
 
 
 def normalise_b_number(value: str) -> str | None:
@@ -356,13 +320,13 @@ def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = 
     # `held_admin` maps a CVR to whether the user already holds Administrator there (editing): for an actor
     # who may not give Administrator, that flag must stay exactly as it is (a disabled box in the form).
     if not isinstance(raw, Mapping):
-        raise UserValidationError({"name": "Ugyldig værdi."})
+        raise UserValidationError({"name": validators.INVALID_VALUE})
     scope = scope if scope is not None else admin_scope(actor)
     errors: dict[str, str] = {}
     group_errors: dict[int, dict[str, str]] = {}
     name = _text(raw, "name", errors)
     if not name and "name" not in errors:
-        errors["name"] = "Fulde navn skal udfyldes."
+        errors["name"] = validators.required_message(FIELD_LABELS["name"])
     email = _email(_text(raw, "email", errors), errors)
     b_number_text = _text(raw, "b_number", errors)
     b_number: str | None = None
@@ -399,7 +363,7 @@ def _view(person: Mapping[str, Any] | None, rights: Iterable[str] | None) -> dic
     """Return what an audit row of one CVR holds: the person and their rights on that CVR only."""
     if person is None:
         return None
-    return {**person, "rights": _ordered(rights) if rights is not None else None}
+    return {**person, "rights": ordered_rights(rights) if rights is not None else None}
 
 
 def _audit_changes(session: Session, actor: Any, action: str, user_id: int, before_person: dict | None,
@@ -491,19 +455,25 @@ def _require_b_number_for_rapporter(b_number: str | None, groups: Iterable[Group
     """Raise UserValidationError when Rapporter is given without a B-number the actor can fill in."""
     # The guide: the B-number must be filled in if the user is to have Rapporter; without it the right
     # opens nothing. Only where the actor cannot set the B-number (a user known elsewhere) is it a warning.
-    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+    if not b_number and _needs_b_number(groups):
         raise UserValidationError({"b_number": B_NUMBER_FOR_RAPPORTER})
 
 
+def _needs_b_number(groups: Iterable[GroupInput]) -> bool:
+    """Tell whether a group gives a right that opens nothing without a B-number (Rapporter)."""
+    needing = rights_needing_b_number()
+    return any(g.rights & needing for g in groups)
+
+
 def _rapporter_warning(b_number: str | None, groups: Iterable[GroupInput]) -> tuple[str, ...]:
-    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+    if not b_number and _needs_b_number(groups):
         return ("Bemærk: Rettigheden Rapporter kræver et B-nummer. Brugeren kan ikke se Rapporter, "
                 "før B-nummeret er udfyldt.",)
     return ()
 
 
 def _grant_rights(group: GroupInput, extra: Iterable[str] = ()) -> list[str]:
-    return _ordered({*(r.value for r in group.rights), *extra})
+    return ordered_rights({*(r.value for r in group.rights), *extra})
 
 
 def _find_by_email(session: Session, email: str) -> User | None:
@@ -522,7 +492,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
     notes: tuple[str, ...] = ()
     try:
         existing = _find_by_email(session, data.email)
-        if existing is not None and (existing.is_sa_staff or existing.is_sa_admin):
+        if existing is not None and existing.is_sa:
             raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens Administration, "
                                                 "som allerede har adgang."})
         if existing is None:
@@ -593,7 +563,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
 
 
 def _refuse_sa_target(actor: Any, user: User) -> None:
-    if (user.is_sa_staff or user.is_sa_admin) and not can_do(actor, Action.MAINTAIN_SA_USERS):
+    if user.is_sa and not can_do(actor, Action.MAINTAIN_SA_USERS):
         raise UserAdminError("Medarbejdere i Statens Administration vedligeholdes af Statens Administrations "
                              "systemadministrator.")
 

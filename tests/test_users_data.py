@@ -660,3 +660,9 @@ def test_remove_grant_keeps_other_access(app, extra):
             "remove_grant", world.CVR_A, ["Læser"], None)
         with pytest.raises(users.UserNotFound):
             users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, extra["shared"])
+
+
+@pytest.mark.parametrize("is_sa_staff, is_sa_admin, expected", [
+    (False, False, False), (True, False, True), (False, True, True), (True, True, True)])
+def test_user_is_sa_for_staff_and_system_administrators(is_sa_staff, is_sa_admin, expected):
+    assert User(email="x@example.dk", name="X", is_sa_staff=is_sa_staff, is_sa_admin=is_sa_admin).is_sa is expected
