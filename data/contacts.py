@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.access import AccessDenied, AccessScope, can_do
 from core.rights import Action
 from data import audit, validators
-from data.db import get_session
+from data.db import get_session, transaction
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
@@ -319,8 +319,7 @@ def _who(user: Any) -> str:
 
 def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Create a contact of `cvr`; raise AccessDenied outside `scope`, ContactError when refused."""
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
@@ -336,10 +335,6 @@ def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, An
         session.flush()
         after = _snapshot(contact)
         audit.record(session, user, "create", ENTITY, contact.id, cvr, None, _audit_view(after))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return after
 
 
@@ -355,8 +350,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
                    raw: Mapping[str, Any]) -> dict[str, Any]:
     """Save a contact at `version`; raise ContactConflict, ContactNotFound, ContactValidationError, SaOnlyRoleError."""
     # Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
@@ -387,17 +381,12 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
         session.expire_all()
         after = _snapshot(_load(session, scope, cvr, contact_id))
         audit.record(session, user, "update", ENTITY, contact_id, cvr, _audit_view(before), _audit_view(after))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return after
 
 
 def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, version: Any) -> dict[str, Any]:
     """Delete a contact of `cvr` shown at `version`; raise ContactConflict / ContactNotFound / SaOnlyRoleError."""
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
@@ -418,8 +407,4 @@ def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
             raise _conflict_from_db(session, scope, cvr, contact_id)
         session.expunge(contact)
         audit.record(session, user, "delete", ENTITY, contact_id, cvr, _audit_view(before), None)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return before

@@ -25,7 +25,7 @@ from core.access import AccessDenied, AccessScope, can_do, menu_scope, rights_gr
 from core.passwords import generate_password, hash_password
 from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_needing_b_number, rights_text
 from data import audit, validators
-from data.db import get_session
+from data.db import get_session, transaction
 from data.mail import MailError, send_mail
 from data.models import Customer, Grant, User, normalise_email
 from data.team import support_email
@@ -486,73 +486,70 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
     # (every group's CVR must be one the actor administers; Administrator only for SA system admins;
     # an e-mail of SA staff, or of a user without a grant on any CVR the actor administers).
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
     data = validate(actor, raw, scope=scope)
     password: str | None = None
     notes: tuple[str, ...] = ()
     try:
-        existing = _find_by_email(session, data.email)
-        if existing is not None and existing.is_sa:
-            raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens Administration, "
-                                                "som allerede har adgang."})
-        if existing is None:
-            _require_b_number_for_rapporter(data.b_number, data.groups)
-            password = generate_password()
-            user = User(email=data.email, name=data.name, b_number=data.b_number,
-                        password_hash=hash_password(password), must_change_password=True, is_active=True,
-                        is_sa_staff=False, is_sa_admin=False)
-            session.add(user)
-            session.flush()
-            before_person = None
-            before: dict[str, list[str]] = {}
-            action = "create"
-        else:
-            user = existing
-            # Attaching a user only known at other customers would show the administrator that
-            # person's name and B-number and take their own administrator's say over them away.
-            if not scope.all_customers and not _scoped_grants(session, scope, user.id):
-                raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
-            before_person = _person(user)
-            before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-            # The person stays as they are. A missing B-number is filled in only for a user known at the
-            # actor's customers alone: elsewhere it would open Rapporter at customers the actor does not
-            # administer (update_user refuses the same change).
-            if data.b_number and data.b_number != user.b_number:
-                if not user.b_number and not _has_grants_outside(session, scope, user.id):
-                    user.b_number = data.b_number
-                else:
-                    notes = (B_NUMBER_KEPT.format(mailbox=support_email()),)
-            action = "grant"
-        current = _scoped_grants(session, scope, user.id)
-        for group in data.groups:
-            grant = current.get(group.cvr)
-            if grant is None:
-                session.add(Grant(user_id=user.id, cvr=group.cvr, rights=_grant_rights(group)))
+        with transaction() as session:
+            existing = _find_by_email(session, data.email)
+            if existing is not None and existing.is_sa:
+                raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens "
+                                                    "Administration, som allerede har adgang."})
+            if existing is None:
+                _require_b_number_for_rapporter(data.b_number, data.groups)
+                password = generate_password()
+                user = User(email=data.email, name=data.name, b_number=data.b_number,
+                            password_hash=hash_password(password), must_change_password=True, is_active=True,
+                            is_sa_staff=False, is_sa_admin=False)
+                session.add(user)
+                session.flush()
+                before_person = None
+                before: dict[str, list[str]] = {}
+                action = "create"
             else:
-                # Rights add up: merging never takes a right away.
-                grant.rights = _grant_rights(group, grant.rights or [])
-        session.flush()
-        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-        touched = {g.cvr for g in data.groups}
-        changed = (existing is None or _person(user) != before_person
-                   or any(sorted(before.get(c, [])) != sorted(after.get(c, [])) for c in touched))
-        if not changed:
-            # The user already held every right asked for: nothing to record, and no mail to send.
-            unchanged = SaveResult(user.id, user.name, False, None, notes, changed=False)
-            session.rollback()
-            return unchanged
-        if existing is not None:
-            _bump_version(session, user)
-        _audit_changes(session, actor, action, user.id, before_person, _person(user),
-                       {c: r for c, r in before.items() if c in touched}, {c: r for c, r in after.items() if c in touched})
-        result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
-        session.commit()
+                user = existing
+                # Attaching a user only known at other customers would show the administrator that
+                # person's name and B-number and take their own administrator's say over them away.
+                if not scope.all_customers and not _scoped_grants(session, scope, user.id):
+                    raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
+                before_person = _person(user)
+                before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+                # The person stays as they are. A missing B-number is filled in only for a user known at the
+                # actor's customers alone: elsewhere it would open Rapporter at customers the actor does not
+                # administer (update_user refuses the same change).
+                if data.b_number and data.b_number != user.b_number:
+                    if not user.b_number and not _has_grants_outside(session, scope, user.id):
+                        user.b_number = data.b_number
+                    else:
+                        notes = (B_NUMBER_KEPT.format(mailbox=support_email()),)
+                action = "grant"
+            current = _scoped_grants(session, scope, user.id)
+            for group in data.groups:
+                grant = current.get(group.cvr)
+                if grant is None:
+                    session.add(Grant(user_id=user.id, cvr=group.cvr, rights=_grant_rights(group)))
+                else:
+                    # Rights add up: merging never takes a right away.
+                    grant.rights = _grant_rights(group, grant.rights or [])
+            session.flush()
+            after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+            touched = {g.cvr for g in data.groups}
+            changed = (existing is None or _person(user) != before_person
+                       or any(sorted(before.get(c, [])) != sorted(after.get(c, [])) for c in touched))
+            if not changed:
+                # The user already held every right asked for: nothing to record, and no mail to send.
+                # The flushed no-op is rolled back; the transaction's commit then has nothing to write.
+                unchanged = SaveResult(user.id, user.name, False, None, notes, changed=False)
+                session.rollback()
+                return unchanged
+            if existing is not None:
+                _bump_version(session, user)
+            _audit_changes(session, actor, action, user.id, before_person, _person(user),
+                           {c: r for c, r in before.items() if c in touched},
+                           {c: r for c, r in after.items() if c in touched})
+            result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
     except (IntegrityError, StaleDataError):
-        session.rollback()
         raise UserAdminError(CHANGED_MEANWHILE) from None
-    except Exception:
-        session.rollback()
-        raise
     customers = _customer_names(session, touched)
     if password is not None:
         sent = _send(result_email, welcome_mail(result_name, result_email, password, customers))
@@ -594,69 +591,64 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any], *, v
     # untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
     # (own Administrator right, SA staff users).
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
     try:
-        user = _load_user(session, scope, cvr, user_id)
-        if user is None:
-            raise UserNotFound()
-        _refuse_sa_target(actor, user)
-        _claim_version(session, user, version)
-        current = _scoped_grants(session, scope, user.id)
-        held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
-        # The e-mail is the username and is not changed here; the form shows it read-only.
-        raw = {**raw, "email": user.email} if isinstance(raw, Mapping) else raw
-        data = validate(actor, raw, scope=scope, held_admin=held_admin)
-        wanted = {g.cvr: g for g in data.groups}
-        if user.id == getattr(actor, "id", None):
-            lost = [c for c, admin in held_admin.items()
-                    if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
-            if lost:
-                raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
-        if not can_do(actor, Action.GRANT_ADMINISTRATOR):
-            dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
-            if dropped:
-                raise UserAdminError(ADMIN_ONLY_SA)
-        if _has_grants_outside(session, scope, user.id):
-            # Name and B-number belong to the person, not to one customer: changing them here would change
-            # what other customers see and whether Rapporter opens there. Which customers is not said.
-            shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
-                      f"Statens Administration ({support_email()}).")
-            errors = {}
-            if data.name != " ".join((user.name or "").split()):
-                errors["name"] = shared
-            if (data.b_number or None) != (user.b_number or None):
-                errors["b_number"] = shared
-            if errors:
-                raise UserValidationError(errors)
-        else:
-            # Only where Rapporter is given now: a right held from before is left alone, with the warning.
-            newly = [g for g in data.groups
-                     if Right.RAPPORTER.value not in (current[g.cvr].rights or [] if g.cvr in current else [])]
-            _require_b_number_for_rapporter(data.b_number, newly)
-        before_person = _person(user)
-        before = {c: list(g.rights or []) for c, g in current.items()}
-        user.name = data.name
-        user.b_number = data.b_number
-        for c, grant in current.items():
-            if c not in wanted:
-                session.delete(grant)
-        for c, group in wanted.items():
-            rights = _grant_rights(group)
-            if c in current:
-                current[c].rights = rights
+        with transaction() as session:
+            user = _load_user(session, scope, cvr, user_id)
+            if user is None:
+                raise UserNotFound()
+            _refuse_sa_target(actor, user)
+            _claim_version(session, user, version)
+            current = _scoped_grants(session, scope, user.id)
+            held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
+            # The e-mail is the username and is not changed here; the form shows it read-only.
+            raw = {**raw, "email": user.email} if isinstance(raw, Mapping) else raw
+            data = validate(actor, raw, scope=scope, held_admin=held_admin)
+            wanted = {g.cvr: g for g in data.groups}
+            if user.id == getattr(actor, "id", None):
+                lost = [c for c, admin in held_admin.items()
+                        if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
+                if lost:
+                    raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
+            if not can_do(actor, Action.GRANT_ADMINISTRATOR):
+                dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
+                if dropped:
+                    raise UserAdminError(ADMIN_ONLY_SA)
+            if _has_grants_outside(session, scope, user.id):
+                # Name and B-number belong to the person, not to one customer: changing them here would change
+                # what other customers see and whether Rapporter opens there. Which customers is not said.
+                shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
+                          f"Statens Administration ({support_email()}).")
+                errors = {}
+                if data.name != " ".join((user.name or "").split()):
+                    errors["name"] = shared
+                if (data.b_number or None) != (user.b_number or None):
+                    errors["b_number"] = shared
+                if errors:
+                    raise UserValidationError(errors)
             else:
-                session.add(Grant(user_id=user.id, cvr=c, rights=rights))
-        session.flush()
-        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-        _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
-        result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
-        session.commit()
+                # Only where Rapporter is given now: a right held from before is left alone, with the warning.
+                newly = [g for g in data.groups
+                         if Right.RAPPORTER.value not in (current[g.cvr].rights or [] if g.cvr in current else [])]
+                _require_b_number_for_rapporter(data.b_number, newly)
+            before_person = _person(user)
+            before = {c: list(g.rights or []) for c, g in current.items()}
+            user.name = data.name
+            user.b_number = data.b_number
+            for c, grant in current.items():
+                if c not in wanted:
+                    session.delete(grant)
+            for c, group in wanted.items():
+                rights = _grant_rights(group)
+                if c in current:
+                    current[c].rights = rights
+                else:
+                    session.add(Grant(user_id=user.id, cvr=c, rights=rights))
+            session.flush()
+            after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+            _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
+            result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
     except (IntegrityError, StaleDataError):
-        session.rollback()
         raise UserAdminError(CHANGED_MEANWHILE) from None
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 
@@ -667,8 +659,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
     if not isinstance(active, bool):
         raise UserAdminError("Ugyldig handling.")
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
-    try:
+    with transaction() as session:
         user = _load_user(session, scope, cvr, user_id)
         if user is None:
             raise UserNotFound()
@@ -699,18 +690,13 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         _audit_changes(session, actor, "reactivate" if active else "deactivate", user.id, before_person,
                        _person(user), rights, rights)
         result = {"id": user.id, "name": user.name, "active": active, "changed": True}
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 
 def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
     """Remove a user's grant on `cvr` (they keep other access); raise AccessDenied, UserNotFound, UserAdminError."""
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
-    try:
+    with transaction() as session:
         user = _load_user(session, scope, cvr, user_id)
         if user is None:
             raise UserNotFound()
@@ -730,10 +716,6 @@ def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
         audit.record(session, actor, "remove_grant", ENTITY, user.id, cvr, _view(person, before_rights),
                      _view(person, None))
         result = {"id": user.id, "name": user.name}
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 
