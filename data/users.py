@@ -10,12 +10,11 @@ Only an SA system administrator gives or takes the Administrator right.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,6 +26,7 @@ from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_
 from data import audit, validators
 from data.db import get_session, transaction
 from data.mail import MailError, send_mail
+from data.mail_texts import grant_mail, login_link, welcome_mail
 from data.models import Customer, Grant, User, normalise_email
 from data.team import support_email
 from data.validators import valid_id
@@ -379,62 +379,12 @@ def _audit_changes(session: Session, actor: Any, action: str, user_id: int, befo
 # --- mail -----------------------------------------------------------------------------------------
 
 
-def login_url() -> str:
-    """Return the sign-in address for mails: PUBLIC_BASE_URL when set, else this request's host."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return f"{base}/login" if base else "/login"
-
-
 def _customer_names(session: Session, cvrs: Iterable[str]) -> list[str]:
     cvrs = sorted(set(cvrs))
     if not cvrs:
         return []
     rows = session.execute(select(Customer.cvr, Customer.name).where(Customer.cvr.in_(cvrs)).order_by(Customer.name))
     return [f"{r.name} (CVR {r.cvr})" for r in rows]
-
-
-def welcome_mail(name: str, email: str, password: str, customers: list[str]) -> tuple[str, str]:
-    """Return the subject and Danish body of the mail to a new user with their username and password."""
-    lines = [
-        f"Kære {name}",
-        "",
-        "Du er oprettet som bruger af Statens Administrations kundeportal.",
-        "",
-        f"Brugernavn: {email}",
-        f"Adgangskode: {password}",
-        "",
-        f"Log ind her: {login_url()}",
-        "",
-        "Adgangskoden er genereret automatisk. Du skal vælge din egen adgangskode, første gang du logger ind.",
-    ]
-    if customers:
-        lines += ["", "Du har adgang til:", *[f"- {c}" for c in customers]]
-    lines += [
-        "",
-        f"Har du spørgsmål, kan du skrive til {support_email()}.",
-        "",
-        "Venlig hilsen",
-        "Statens Administration",
-    ]
-    return "Din adgang til Kundeportalen", "\n".join(lines)
-
-
-def grant_mail(name: str, customers: list[str]) -> tuple[str, str]:
-    """Return the subject and Danish body of the mail to an existing user who got new rights."""
-    lines = [
-        f"Kære {name}",
-        "",
-        "Du har fået nye rettigheder i Statens Administrations kundeportal til:",
-        *[f"- {c}" for c in customers],
-        "",
-        f"Log ind med din sædvanlige adgangskode her: {login_url()}",
-        "",
-        "Venlig hilsen",
-        "Statens Administration",
-    ]
-    return "Nye rettigheder i Kundeportalen", "\n".join(lines)
 
 
 def _send(to: str, subject_body: tuple[str, str]) -> bool:
@@ -480,11 +430,13 @@ def _find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
+def create_user(actor: Any, cvr: str, raw: Mapping[str, Any], *, base_url: str | None = None) -> SaveResult:
     """Create a user (password mailed) or grant an existing one; raise AccessDenied, User{Validation,Admin}Error."""
     # Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
     # (every group's CVR must be one the actor administers; Administrator only for SA system admins;
     # an e-mail of SA staff, or of a user without a grant on any CVR the actor administers).
+    # `base_url` is the portal's public address for the link in the mail, decided by the web layer;
+    # without it the link is on PUBLIC_BASE_URL (or the bare path), never on a request's host.
     scope = _require_admin_of(actor, cvr)
     data = validate(actor, raw, scope=scope)
     password: str | None = None
@@ -551,10 +503,11 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
     except (IntegrityError, StaleDataError):
         raise UserAdminError(CHANGED_MEANWHILE) from None
     customers = _customer_names(session, touched)
+    link = login_link(base_url if base_url is not None else current_app.config.get("PUBLIC_BASE_URL") or "")
     if password is not None:
-        sent = _send(result_email, welcome_mail(result_name, result_email, password, customers))
+        sent = _send(result_email, welcome_mail(result_name, result_email, password, customers, login_url=link))
     else:
-        sent = _send(result_email, grant_mail(result_name, customers))
+        sent = _send(result_email, grant_mail(result_name, customers, login_url=link))
     return SaveResult(result_id, result_name, password is not None, sent,
                       notes + _rapporter_warning(b_number, data.groups))
 
