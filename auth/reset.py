@@ -19,6 +19,7 @@ from flask_login import logout_user
 from sqlalchemy import select, update
 
 from auth.extensions import limiter
+from auth.links import public_base_url
 from core.passwords import hash_password, policy_errors
 from auth.throttle import get_login_attempts
 from data.db import get_session, transaction
@@ -94,15 +95,7 @@ def find_valid_token(token: str) -> PasswordResetToken | None:
 
 def reset_link(token: str) -> str:
     """Return the absolute link for `token`, on PUBLIC_BASE_URL when set, else on this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or ""
-    if not base:
-        if current_app.config.get("PORTAL_ENV") == "production":
-            # The Host header comes from the client: without PUBLIC_BASE_URL (or TRUSTED_HOSTS) a forged
-            # Host could point the link elsewhere.
-            current_app.logger.warning("PUBLIC_BASE_URL is not set: the reset link uses the request's host")
-        base = request.host_url
-    base = base.rstrip("/")
-    return f"{base}/nulstil-adgangskode/{token}"
+    return f"{public_base_url()}/nulstil-adgangskode/{token}"
 
 
 def _no_store(response: Response) -> Response:

@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, ctx as dash_ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
+from auth.links import public_base_url
 from core.rights import Menu, Right
 from data import users
 from data.team import support_email
@@ -262,7 +263,7 @@ def _submit(ctx: AccessContext, form_state: Any, saved: Any, values: dict[str, A
         if editing is not None:
             result = users.update_user(ctx.user, ctx.cvr, editing, raw, version=form_state.get("version"))
         else:
-            result = users.create_user(ctx.user, ctx.cvr, raw)
+            result = users.create_user(ctx.user, ctx.cvr, raw, base_url=public_base_url())
     except users.UserValidationError as exc:
         for f in FIELDS:
             if f in exc.errors:

@@ -18,6 +18,7 @@ from core.rights import (
     Menu,
     MenuItem,
     Right,
+    grantable_rights,
     parse_rights,
     rights_open_menu,
     staff_may,
@@ -144,6 +145,13 @@ def can_do(user: Any, action: Action) -> bool:
     if user is None or not getattr(user, "is_authenticated", True):
         return False
     return staff_may(action, bool(getattr(user, "is_sa_staff", False)), bool(getattr(user, "is_sa_admin", False)))
+
+
+def rights_grantable_by(user: Any) -> frozenset[Right]:
+    """Return the rights `user` may give or take away on CVRs they administer (no SA-granted right unless allowed)."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return grantable_rights(False, False)
+    return grantable_rights(bool(getattr(user, "is_sa_staff", False)), bool(getattr(user, "is_sa_admin", False)))
 
 
 def require_action(user: Any, action: Action, message: str | None = None) -> None:

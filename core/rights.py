@@ -99,6 +99,37 @@ def staff_may(action: Action, is_sa_staff: bool, is_sa_admin: bool) -> bool:
     return is_sa_staff or is_sa_admin
 
 
+# Rights only SA gives or takes away, with the SA action that allows it (DESIGN.md: "Only SA gives the
+# Administrator right"). Every other right a customer administrator gives on the CVRs they administer.
+SA_GRANTED_RIGHTS: Mapping[Right, Action] = {Right.ADMINISTRATOR: Action.GRANT_ADMINISTRATOR}
+
+# The order rights are offered in the user form (the guide's order) and shown in the grid and audit.
+FORM_ORDER: tuple[Right, ...] = (Right.LAESER, Right.REDIGER, Right.RAPPORTER, Right.ADMINISTRATOR)
+DISPLAY_ORDER: tuple[Right, ...] = (Right.ADMINISTRATOR, Right.REDIGER, Right.LAESER, Right.RAPPORTER)
+
+
+def grantable_rights(is_sa_staff: bool, is_sa_admin: bool) -> frozenset[Right]:
+    """Return the rights a giver with these SA flags may give or take away (pure table lookup)."""
+    return frozenset(r for r in Right
+                     if r not in SA_GRANTED_RIGHTS or staff_may(SA_GRANTED_RIGHTS[r], is_sa_staff, is_sa_admin))
+
+
+def rights_needing_b_number() -> frozenset[Right]:
+    """Return the rights that open nothing without a B-number (every menu item they open needs one)."""
+    return frozenset(r for r in Right if all(item.needs_b_number for item in RIGHTS_TABLE if r in item.rights))
+
+
+def ordered_rights(names: Iterable[Right | str]) -> list[str]:
+    """Return the known right names among `names` in display order, each once."""
+    held = {str(n) for n in names}
+    return [r.value for r in DISPLAY_ORDER if r.value in held]
+
+
+def rights_text(names: Iterable[Right | str]) -> str:
+    """Return rights as the grid shows them, in display order: 'Administrator, Læser'."""
+    return ", ".join(ordered_rights(names))
+
+
 def parse_rights(names: Iterable[str]) -> frozenset[Right]:
     """Turn stored right names into `Right` values, ignoring unknown names."""
     valid = {r.value: r for r in Right}

@@ -9,23 +9,21 @@ UPDATE (optimistic locking), and write an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.access import AccessDenied, AccessScope, can_do
-from core.formatting import normalise_phone
 from core.rights import Action
-from data import audit
-from data.db import get_session
+from data import audit, validators
+from data.db import get_session, transaction
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
+from data.validators import valid_id
 
 ENTITY = "contact"
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -35,10 +33,6 @@ MAX_LENGTHS = {"title": 120, "name": 200, "email": 254, "shared_email": 254, "ph
 FIELD_LABELS = {"title": "Titel", "name": "Navn", "email": "E-mail", "shared_email": "Fællesmail",
                 "phone": "Telefon", "notes": "Bemærkninger"}
 MAX_ROLES = 50
-# ASCII digits only: `\d` would also accept Arabic-Indic and other Unicode digits.
-# Control characters (except tab/newline in notes) break mail headers and PostgreSQL text (NUL).
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
 
 
 class ContactError(Exception):
@@ -105,37 +99,16 @@ class ContactInput:
 
 
 def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str], multiline: bool = False) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[key] = "Ugyldig værdi."
-        return ""
-    value = value.strip()
-    if not multiline:
-        value = LINE_BREAKS.sub(" ", value)
-    if CONTROL_CHARS.search(value):
-        errors[key] = f"{FIELD_LABELS[key]} indeholder ugyldige tegn."
-        return ""
-    if len(value) > MAX_LENGTHS[key]:
-        errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
-        return ""
-    return value
+    return validators.text_field(raw, key, errors, label=FIELD_LABELS[key], max_length=MAX_LENGTHS[key],
+                                 clean=validators.trimmed if multiline else validators.one_line, multiline=multiline)
 
 
 def _email(value: str, key: str, errors: dict[str, str]) -> str:
-    if not value or key in errors:
-        return value
-    try:
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        errors[key] = f"{FIELD_LABELS[key]} er ikke en gyldig e-mailadresse (fx navn@institution.dk)."
-        return ""
-    normalised = result.normalized
-    if len(normalised) > MAX_LENGTHS[key]:
-        errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
-        return ""
-    return normalised
+    label = FIELD_LABELS[key]
+    return validators.email_field(
+        value, key, errors, max_length=MAX_LENGTHS[key],
+        invalid=f"{label} er ikke en gyldig e-mailadresse (fx navn@institution.dk).",
+        too_long=validators.too_long_message(label, MAX_LENGTHS[key]))
 
 
 def _ids(raw: Any, errors: dict[str, str]) -> tuple[int, ...]:
@@ -146,8 +119,7 @@ def _ids(raw: Any, errors: dict[str, str]) -> tuple[int, ...]:
         return ()
     ids: list[int] = []
     for item in raw:
-        # bool is an int in Python; a forged `true` is not a role id, nor is a number no database column holds.
-        if not _valid_id(item):
+        if not valid_id(item):
             errors["roles"] = "Ugyldigt valg af roller."
             return ()
         if item not in ids:
@@ -167,22 +139,17 @@ def _tabs(raw: Any, errors: dict[str, str]) -> tuple[str, ...]:
 def validate(raw: Mapping[str, Any]) -> ContactInput:
     """Validate and normalise raw form values; raise ContactValidationError with Danish messages."""
     if not isinstance(raw, Mapping):
-        raise ContactValidationError({"name": "Ugyldig værdi."})
+        raise ContactValidationError({"name": validators.INVALID_VALUE})
     errors: dict[str, str] = {}
     title = _text(raw, "title", errors)
     name = _text(raw, "name", errors)
     if not name and "name" not in errors:
-        errors["name"] = "Navn skal udfyldes."
+        errors["name"] = validators.required_message(FIELD_LABELS["name"])
     email = _email(_text(raw, "email", errors), "email", errors)
     shared_email = _email(_text(raw, "shared_email", errors), "shared_email", errors)
     if not email and not shared_email and "email" not in errors and "shared_email" not in errors:
         errors["email"] = "Angiv e-mail eller fællesmail, så Statens Administration kan skrive til kontaktpersonen."
-    phone = _text(raw, "phone", errors)
-    if phone and "phone" not in errors:
-        normalised = normalise_phone(phone)
-        if normalised is None:
-            errors["phone"] = "Telefon skal være et dansk nummer på 8 cifre, evt. med +45 foran (mellemrum er tilladt)."
-        phone = normalised or ""
+    phone = validators.phone_field(_text(raw, "phone", errors), "phone", errors)
     notes = _text(raw, "notes", errors, multiline=True)
     role_ids = _ids(raw.get("role_ids"), errors)
     tabs = _tabs(raw.get("tabs"), errors)
@@ -261,12 +228,8 @@ def contacts_for_tab(scope: AccessScope, cvr: str, tab: str) -> list[dict[str, A
     return [c for c in list_contacts(scope, cvr) if tab in c["effective_tabs"]]
 
 
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
 def _load(session: Session, scope: AccessScope, cvr: str, contact_id: Any) -> Contact | None:
-    if not _valid_id(contact_id):
+    if not valid_id(contact_id):
         return None
     stmt = _scoped(scope, cvr).where(Contact.id == contact_id).execution_options(populate_existing=True)
     return session.scalar(stmt)
@@ -280,7 +243,7 @@ def get_contact(scope: AccessScope, cvr: str, contact_id: Any) -> dict[str, Any]
 
 def contact_history(scope: AccessScope, cvr: str, contact_id: Any) -> list[dict[str, Any]]:
     """Return the audit trail of one contact of `cvr`, newest first (empty outside `scope`)."""
-    if not _valid_id(contact_id):
+    if not valid_id(contact_id):
         return []
     rows = audit.history(get_session(), scope, cvr, ENTITY, contact_id)
     return [{"at": r.at, "user": r.user_label, "action": r.action, "before": r.before, "after": r.after} for r in rows]
@@ -356,8 +319,7 @@ def _who(user: Any) -> str:
 
 def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Create a contact of `cvr`; raise AccessDenied outside `scope`, ContactError when refused."""
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
@@ -373,10 +335,6 @@ def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, An
         session.flush()
         after = _snapshot(contact)
         audit.record(session, user, "create", ENTITY, contact.id, cvr, None, _audit_view(after))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return after
 
 
@@ -392,13 +350,12 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
                    raw: Mapping[str, Any]) -> dict[str, Any]:
     """Save a contact at `version`; raise ContactConflict, ContactNotFound, ContactValidationError, SaOnlyRoleError."""
     # Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()
-        if not _valid_id(version) or contact.version != version:
+        if not valid_id(version) or contact.version != version:
             raise ContactConflict(contact.updated_by, contact.updated_at)
         before = _snapshot(contact)
         data = validate(raw)
@@ -424,22 +381,17 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
         session.expire_all()
         after = _snapshot(_load(session, scope, cvr, contact_id))
         audit.record(session, user, "update", ENTITY, contact_id, cvr, _audit_view(before), _audit_view(after))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return after
 
 
 def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, version: Any) -> dict[str, Any]:
     """Delete a contact of `cvr` shown at `version`; raise ContactConflict / ContactNotFound / SaOnlyRoleError."""
-    session = get_session()
-    try:
+    with transaction() as session:
         _require_customer(session, scope, cvr)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()
-        if not _valid_id(version) or contact.version != version:
+        if not valid_id(version) or contact.version != version:
             raise ContactConflict(contact.updated_by, contact.updated_at)
         # Deleting a contact would remove its SA-only roles, which only SA may do.
         _check_sa_only(user, [], list(contact.roles), deleting=True)
@@ -455,8 +407,4 @@ def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
             raise _conflict_from_db(session, scope, cvr, contact_id)
         session.expunge(contact)
         audit.record(session, user, "delete", ENTITY, contact_id, cvr, _audit_view(before), None)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return before

@@ -149,6 +149,11 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    @property
+    def is_sa(self) -> bool:
+        """Tell whether the user is SA staff (system administrators are staff too), as `Principal.is_sa` does."""
+        return bool(self.is_sa_staff or self.is_sa_admin)
+
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
         return normalise_email(value)

@@ -14,36 +14,34 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
-from core.access import AccessDenied, AccessScope, can_do, menu_scope, valid_cvr_format
+from core.access import AccessDenied, AccessScope, can_do, menu_scope, rights_grantable_by, valid_cvr_format
 from core.passwords import generate_password, hash_password
-from core.rights import Action, Menu, Right
-from data import audit
-from data.db import get_session
+from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_needing_b_number, rights_text
+from data import audit, validators
+from data.db import get_session, transaction
 from data.mail import MailError, send_mail
+from data.mail_texts import grant_mail, login_link, welcome_mail
 from data.models import Customer, Grant, User, normalise_email
 from data.scoping import unscoped
 from data.team import support_email
+from data.validators import valid_id
 
 ENTITY = "user"
 
-# The order rights are offered in the form (the guide's order) and shown in the grid.
-FORM_RIGHTS: tuple[Right, ...] = (Right.LAESER, Right.REDIGER, Right.RAPPORTER, Right.ADMINISTRATOR)
-DISPLAY_ORDER: tuple[Right, ...] = (Right.ADMINISTRATOR, Right.REDIGER, Right.LAESER, Right.RAPPORTER)
-CUSTOMER_GRANTABLE = frozenset({Right.LAESER, Right.REDIGER, Right.RAPPORTER})
+# The order rights are offered in the form (the guide's order); the rights vocabulary keeps it.
+FORM_RIGHTS: tuple[Right, ...] = FORM_ORDER
 
 MAX_LENGTHS = {"name": 200, "email": 254, "b_number": 20}
 FIELD_LABELS = {"name": "Fulde navn", "email": "E-mailadresse", "b_number": "B-nummer"}
 MAX_GROUPS = 50
 # ASCII digits only: `\d` would accept other scripts' digits too.
 B_NUMBER_PATTERN = re.compile(r"^B[0-9]{1,19}$")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
 
@@ -129,9 +127,7 @@ def admin_scope(actor: Any) -> AccessScope:
 
 def grantable_rights(actor: Any) -> frozenset[Right]:
     """Return the rights `actor` may give: Læser, Rediger, Rapporter; Administrator only for SA system admins."""
-    if can_do(actor, Action.GRANT_ADMINISTRATOR):
-        return frozenset(Right)
-    return CUSTOMER_GRANTABLE
+    return rights_grantable_by(actor)
 
 
 def _require_admin_of(actor: Any, cvr: Any) -> AccessScope:
@@ -152,17 +148,6 @@ def customer_choices(actor: Any, cvr: str) -> list[dict[str, str]]:
     return sorted(choices, key=lambda c: c["cvr"] != cvr)
 
 
-def rights_text(rights: Iterable[str]) -> str:
-    """Return rights as the grid shows them, in rights-table order: 'Administrator, Læser'."""
-    held = set(rights)
-    return ", ".join(r.value for r in DISPLAY_ORDER if r.value in held)
-
-
-def _ordered(rights: Iterable[Right | str]) -> list[str]:
-    held = {str(r) for r in rights}
-    return [r.value for r in DISPLAY_ORDER if r.value in held]
-
-
 # --- reads ----------------------------------------------------------------------------------------
 
 
@@ -181,22 +166,18 @@ def list_users(actor: Any, cvr: str) -> list[dict[str, Any]]:
             "name": user.name,
             "email": user.email,
             "b_number": user.b_number or "",
-            "rights": _ordered(grant.rights or []),
+            "rights": ordered_rights(grant.rights or []),
             "active": bool(user.is_active),
             "created_at": user.created_at,
-            "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+            "is_sa": user.is_sa,
         }
         for user, grant in get_session().execute(stmt).all()
     ]
 
 
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
 def _load_user(session: Session, scope: AccessScope, cvr: str, user_id: Any) -> User | None:
     """Return the user only when they hold a grant on `cvr` inside `scope` (checked in SQL)."""
-    if not _valid_id(user_id):
+    if not valid_id(user_id):
         return None
     stmt = (
         select(User)
@@ -234,13 +215,13 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
         "email": user.email,
         "b_number": user.b_number or "",
         "active": bool(user.is_active),
-        "is_sa": bool(user.is_sa_staff or user.is_sa_admin),
+        "is_sa": user.is_sa,
         "created_at": user.created_at,
         "version": user.version,
         # Grants elsewhere make the person read-only for this actor; which customers is not said.
         "shared": _has_grants_outside(session, scope, user.id),
         # The CVR in context first, as the form shows it.
-        "groups": [{"cvr": c, "rights": _ordered(g.rights or [])}
+        "groups": [{"cvr": c, "rights": ordered_rights(g.rights or [])}
                    for c, g in sorted(grants.items(), key=lambda item: item[0] != cvr)],
     }
 
@@ -248,7 +229,7 @@ def get_user(actor: Any, cvr: str, user_id: Any) -> dict[str, Any] | None:
 def user_history(actor: Any, cvr: str, user_id: Any) -> list[dict[str, Any]]:
     """Return the audit rows of a user on `cvr`, newest first; raise AccessDenied unless administered."""
     scope = _require_admin_of(actor, cvr)
-    if not _valid_id(user_id):
+    if not valid_id(user_id):
         return []
     rows = audit.history(get_session(), scope, cvr, ENTITY, user_id)
     return [{"at": r.at, "user": r.user_label, "action": r.action, "before": r.before, "after": r.after} for r in rows]
@@ -258,37 +239,21 @@ def user_history(actor: Any, cvr: str, user_id: Any) -> list[dict[str, Any]]:
 
 
 def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[key] = "Ugyldig værdi."
-        return ""
-    value = " ".join(value.split()) if key == "name" else value.strip()
-    if CONTROL_CHARS.search(value):
-        errors[key] = f"{FIELD_LABELS[key]} indeholder ugyldige tegn."
-        return ""
-    if len(value) > MAX_LENGTHS[key]:
-        errors[key] = f"{FIELD_LABELS[key]} må højst være {MAX_LENGTHS[key]} tegn."
-        return ""
-    return value
+    # A name's inner whitespace (line breaks too) becomes single spaces; other fields are only trimmed,
+    # so a line break inside an address is refused instead of quietly mended.
+    clean = validators.collapsed if key == "name" else validators.trimmed
+    return validators.text_field(raw, key, errors, label=FIELD_LABELS[key], max_length=MAX_LENGTHS[key], clean=clean)
 
 
 def _email(value: str, errors: dict[str, str]) -> str:
-    if "email" in errors:
+    if not value and "email" not in errors:
+        errors["email"] = validators.required_message(FIELD_LABELS["email"])
         return ""
-    if not value:
-        errors["email"] = "E-mailadresse skal udfyldes."
-        return ""
-    try:
-        normalised = validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        errors["email"] = "E-mailadressen er ikke gyldig (fx navn@institution.dk)."
-        return ""
-    if len(normalised) > MAX_LENGTHS["email"]:
-        errors["email"] = f"E-mailadressen må højst være {MAX_LENGTHS['email']} tegn."
-        return ""
-    return normalise_email(normalised)
+    normalised = validators.email_field(
+        value, "email", errors, max_length=MAX_LENGTHS["email"],
+        invalid="E-mailadressen er ikke gyldig (fx navn@institution.dk).",
+        too_long=validators.too_long_message("E-mailadressen", MAX_LENGTHS["email"]))
+    return normalise_email(normalised) if normalised else ""
 
 
 def normalise_b_number(value: str) -> str | None:
@@ -358,13 +323,13 @@ def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = 
     # `held_admin` maps a CVR to whether the user already holds Administrator there (editing): for an actor
     # who may not give Administrator, that flag must stay exactly as it is (a disabled box in the form).
     if not isinstance(raw, Mapping):
-        raise UserValidationError({"name": "Ugyldig værdi."})
+        raise UserValidationError({"name": validators.INVALID_VALUE})
     scope = scope if scope is not None else admin_scope(actor)
     errors: dict[str, str] = {}
     group_errors: dict[int, dict[str, str]] = {}
     name = _text(raw, "name", errors)
     if not name and "name" not in errors:
-        errors["name"] = "Fulde navn skal udfyldes."
+        errors["name"] = validators.required_message(FIELD_LABELS["name"])
     email = _email(_text(raw, "email", errors), errors)
     b_number_text = _text(raw, "b_number", errors)
     b_number: str | None = None
@@ -401,7 +366,7 @@ def _view(person: Mapping[str, Any] | None, rights: Iterable[str] | None) -> dic
     """Return what an audit row of one CVR holds: the person and their rights on that CVR only."""
     if person is None:
         return None
-    return {**person, "rights": _ordered(rights) if rights is not None else None}
+    return {**person, "rights": ordered_rights(rights) if rights is not None else None}
 
 
 def _audit_changes(session: Session, actor: Any, action: str, user_id: int, before_person: dict | None,
@@ -417,62 +382,12 @@ def _audit_changes(session: Session, actor: Any, action: str, user_id: int, befo
 # --- mail -----------------------------------------------------------------------------------------
 
 
-def login_url() -> str:
-    """Return the sign-in address for mails: PUBLIC_BASE_URL when set, else this request's host."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return f"{base}/login" if base else "/login"
-
-
 def _customer_names(session: Session, cvrs: Iterable[str]) -> list[str]:
     cvrs = sorted(set(cvrs))
     if not cvrs:
         return []
     rows = session.execute(select(Customer.cvr, Customer.name).where(Customer.cvr.in_(cvrs)).order_by(Customer.name))
     return [f"{r.name} (CVR {r.cvr})" for r in rows]
-
-
-def welcome_mail(name: str, email: str, password: str, customers: list[str]) -> tuple[str, str]:
-    """Return the subject and Danish body of the mail to a new user with their username and password."""
-    lines = [
-        f"Kære {name}",
-        "",
-        "Du er oprettet som bruger af Statens Administrations kundeportal.",
-        "",
-        f"Brugernavn: {email}",
-        f"Adgangskode: {password}",
-        "",
-        f"Log ind her: {login_url()}",
-        "",
-        "Adgangskoden er genereret automatisk. Du skal vælge din egen adgangskode, første gang du logger ind.",
-    ]
-    if customers:
-        lines += ["", "Du har adgang til:", *[f"- {c}" for c in customers]]
-    lines += [
-        "",
-        f"Har du spørgsmål, kan du skrive til {support_email()}.",
-        "",
-        "Venlig hilsen",
-        "Statens Administration",
-    ]
-    return "Din adgang til Kundeportalen", "\n".join(lines)
-
-
-def grant_mail(name: str, customers: list[str]) -> tuple[str, str]:
-    """Return the subject and Danish body of the mail to an existing user who got new rights."""
-    lines = [
-        f"Kære {name}",
-        "",
-        "Du har fået nye rettigheder i Statens Administrations kundeportal til:",
-        *[f"- {c}" for c in customers],
-        "",
-        f"Log ind med din sædvanlige adgangskode her: {login_url()}",
-        "",
-        "Venlig hilsen",
-        "Statens Administration",
-    ]
-    return "Nye rettigheder i Kundeportalen", "\n".join(lines)
 
 
 def _send(to: str, subject_body: tuple[str, str]) -> bool:
@@ -493,109 +408,115 @@ def _require_b_number_for_rapporter(b_number: str | None, groups: Iterable[Group
     """Raise UserValidationError when Rapporter is given without a B-number the actor can fill in."""
     # The guide: the B-number must be filled in if the user is to have Rapporter; without it the right
     # opens nothing. Only where the actor cannot set the B-number (a user known elsewhere) is it a warning.
-    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+    if not b_number and _needs_b_number(groups):
         raise UserValidationError({"b_number": B_NUMBER_FOR_RAPPORTER})
 
 
+def _needs_b_number(groups: Iterable[GroupInput]) -> bool:
+    """Tell whether a group gives a right that opens nothing without a B-number (Rapporter)."""
+    needing = rights_needing_b_number()
+    return any(g.rights & needing for g in groups)
+
+
 def _rapporter_warning(b_number: str | None, groups: Iterable[GroupInput]) -> tuple[str, ...]:
-    if not b_number and any(Right.RAPPORTER in g.rights for g in groups):
+    if not b_number and _needs_b_number(groups):
         return ("Bemærk: Rettigheden Rapporter kræver et B-nummer. Brugeren kan ikke se Rapporter, "
                 "før B-nummeret er udfyldt.",)
     return ()
 
 
 def _grant_rights(group: GroupInput, extra: Iterable[str] = ()) -> list[str]:
-    return _ordered({*(r.value for r in group.rights), *extra})
+    return ordered_rights({*(r.value for r in group.rights), *extra})
 
 
 def _find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(actor: Any, cvr: str, raw: Mapping[str, Any]) -> SaveResult:
+def create_user(actor: Any, cvr: str, raw: Mapping[str, Any], *, base_url: str | None = None) -> SaveResult:
     """Create a user (password mailed) or grant an existing one; raise AccessDenied, User{Validation,Admin}Error."""
     # Raises AccessDenied unless `actor` administers `cvr`, UserValidationError for bad fields or groups
     # (every group's CVR must be one the actor administers; Administrator only for SA system admins;
     # an e-mail of SA staff, or of a user without a grant on any CVR the actor administers).
+    # `base_url` is the portal's public address for the link in the mail, decided by the web layer;
+    # without it the link is on PUBLIC_BASE_URL (or the bare path), never on a request's host.
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
     data = validate(actor, raw, scope=scope)
     password: str | None = None
     notes: tuple[str, ...] = ()
     try:
-        existing = _find_by_email(session, data.email)
-        if existing is not None and (existing.is_sa_staff or existing.is_sa_admin):
-            raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens Administration, "
-                                                "som allerede har adgang."})
-        if existing is None:
-            _require_b_number_for_rapporter(data.b_number, data.groups)
-            password = generate_password()
-            user = User(email=data.email, name=data.name, b_number=data.b_number,
-                        password_hash=hash_password(password), must_change_password=True, is_active=True,
-                        is_sa_staff=False, is_sa_admin=False)
-            session.add(user)
-            session.flush()
-            before_person = None
-            before: dict[str, list[str]] = {}
-            action = "create"
-        else:
-            user = existing
-            # Attaching a user only known at other customers would show the administrator that
-            # person's name and B-number and take their own administrator's say over them away.
-            if not scope.all_customers and not _scoped_grants(session, scope, user.id):
-                raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
-            before_person = _person(user)
-            before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-            # The person stays as they are. A missing B-number is filled in only for a user known at the
-            # actor's customers alone: elsewhere it would open Rapporter at customers the actor does not
-            # administer (update_user refuses the same change).
-            if data.b_number and data.b_number != user.b_number:
-                if not user.b_number and not _has_grants_outside(session, scope, user.id):
-                    user.b_number = data.b_number
-                else:
-                    notes = (B_NUMBER_KEPT.format(mailbox=support_email()),)
-            action = "grant"
-        current = _scoped_grants(session, scope, user.id)
-        for group in data.groups:
-            grant = current.get(group.cvr)
-            if grant is None:
-                session.add(Grant(user_id=user.id, cvr=group.cvr, rights=_grant_rights(group)))
+        with transaction() as session:
+            existing = _find_by_email(session, data.email)
+            if existing is not None and existing.is_sa:
+                raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens "
+                                                    "Administration, som allerede har adgang."})
+            if existing is None:
+                _require_b_number_for_rapporter(data.b_number, data.groups)
+                password = generate_password()
+                user = User(email=data.email, name=data.name, b_number=data.b_number,
+                            password_hash=hash_password(password), must_change_password=True, is_active=True,
+                            is_sa_staff=False, is_sa_admin=False)
+                session.add(user)
+                session.flush()
+                before_person = None
+                before: dict[str, list[str]] = {}
+                action = "create"
             else:
-                # Rights add up: merging never takes a right away.
-                grant.rights = _grant_rights(group, grant.rights or [])
-        session.flush()
-        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-        touched = {g.cvr for g in data.groups}
-        changed = (existing is None or _person(user) != before_person
-                   or any(sorted(before.get(c, [])) != sorted(after.get(c, [])) for c in touched))
-        if not changed:
-            # The user already held every right asked for: nothing to record, and no mail to send.
-            unchanged = SaveResult(user.id, user.name, False, None, notes, changed=False)
-            session.rollback()
-            return unchanged
-        if existing is not None:
-            _bump_version(session, user)
-        _audit_changes(session, actor, action, user.id, before_person, _person(user),
-                       {c: r for c, r in before.items() if c in touched}, {c: r for c, r in after.items() if c in touched})
-        result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
-        session.commit()
+                user = existing
+                # Attaching a user only known at other customers would show the administrator that
+                # person's name and B-number and take their own administrator's say over them away.
+                if not scope.all_customers and not _scoped_grants(session, scope, user.id):
+                    raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
+                before_person = _person(user)
+                before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+                # The person stays as they are. A missing B-number is filled in only for a user known at the
+                # actor's customers alone: elsewhere it would open Rapporter at customers the actor does not
+                # administer (update_user refuses the same change).
+                if data.b_number and data.b_number != user.b_number:
+                    if not user.b_number and not _has_grants_outside(session, scope, user.id):
+                        user.b_number = data.b_number
+                    else:
+                        notes = (B_NUMBER_KEPT.format(mailbox=support_email()),)
+                action = "grant"
+            current = _scoped_grants(session, scope, user.id)
+            for group in data.groups:
+                grant = current.get(group.cvr)
+                if grant is None:
+                    session.add(Grant(user_id=user.id, cvr=group.cvr, rights=_grant_rights(group)))
+                else:
+                    # Rights add up: merging never takes a right away.
+                    grant.rights = _grant_rights(group, grant.rights or [])
+            session.flush()
+            after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+            touched = {g.cvr for g in data.groups}
+            changed = (existing is None or _person(user) != before_person
+                       or any(sorted(before.get(c, [])) != sorted(after.get(c, [])) for c in touched))
+            if not changed:
+                # The user already held every right asked for: nothing to record, and no mail to send.
+                # The flushed no-op is rolled back; the transaction's commit then has nothing to write.
+                unchanged = SaveResult(user.id, user.name, False, None, notes, changed=False)
+                session.rollback()
+                return unchanged
+            if existing is not None:
+                _bump_version(session, user)
+            _audit_changes(session, actor, action, user.id, before_person, _person(user),
+                           {c: r for c, r in before.items() if c in touched},
+                           {c: r for c, r in after.items() if c in touched})
+            result_id, result_name, result_email, b_number = user.id, user.name, user.email, user.b_number
     except (IntegrityError, StaleDataError):
-        session.rollback()
         raise UserAdminError(CHANGED_MEANWHILE) from None
-    except Exception:
-        session.rollback()
-        raise
     customers = _customer_names(session, touched)
+    link = login_link(base_url if base_url is not None else current_app.config.get("PUBLIC_BASE_URL") or "")
     if password is not None:
-        sent = _send(result_email, welcome_mail(result_name, result_email, password, customers))
+        sent = _send(result_email, welcome_mail(result_name, result_email, password, customers, login_url=link))
     else:
-        sent = _send(result_email, grant_mail(result_name, customers))
+        sent = _send(result_email, grant_mail(result_name, customers, login_url=link))
     return SaveResult(result_id, result_name, password is not None, sent,
                       notes + _rapporter_warning(b_number, data.groups))
 
 
 def _refuse_sa_target(actor: Any, user: User) -> None:
-    if (user.is_sa_staff or user.is_sa_admin) and not can_do(actor, Action.MAINTAIN_SA_USERS):
+    if user.is_sa and not can_do(actor, Action.MAINTAIN_SA_USERS):
         raise UserAdminError("Medarbejdere i Statens Administration vedligeholdes af Statens Administrations "
                              "systemadministrator.")
 
@@ -626,69 +547,64 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any], *, v
     # untouched. Raises AccessDenied, UserNotFound (no grant on `cvr`), UserValidationError, UserAdminError
     # (own Administrator right, SA staff users).
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
     try:
-        user = _load_user(session, scope, cvr, user_id)
-        if user is None:
-            raise UserNotFound()
-        _refuse_sa_target(actor, user)
-        _claim_version(session, user, version)
-        current = _scoped_grants(session, scope, user.id)
-        held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
-        # The e-mail is the username and is not changed here; the form shows it read-only.
-        raw = {**raw, "email": user.email} if isinstance(raw, Mapping) else raw
-        data = validate(actor, raw, scope=scope, held_admin=held_admin)
-        wanted = {g.cvr: g for g in data.groups}
-        if user.id == getattr(actor, "id", None):
-            lost = [c for c, admin in held_admin.items()
-                    if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
-            if lost:
-                raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
-        if not can_do(actor, Action.GRANT_ADMINISTRATOR):
-            dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
-            if dropped:
-                raise UserAdminError(ADMIN_ONLY_SA)
-        if _has_grants_outside(session, scope, user.id):
-            # Name and B-number belong to the person, not to one customer: changing them here would change
-            # what other customers see and whether Rapporter opens there. Which customers is not said.
-            shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
-                      f"Statens Administration ({support_email()}).")
-            errors = {}
-            if data.name != " ".join((user.name or "").split()):
-                errors["name"] = shared
-            if (data.b_number or None) != (user.b_number or None):
-                errors["b_number"] = shared
-            if errors:
-                raise UserValidationError(errors)
-        else:
-            # Only where Rapporter is given now: a right held from before is left alone, with the warning.
-            newly = [g for g in data.groups
-                     if Right.RAPPORTER.value not in (current[g.cvr].rights or [] if g.cvr in current else [])]
-            _require_b_number_for_rapporter(data.b_number, newly)
-        before_person = _person(user)
-        before = {c: list(g.rights or []) for c, g in current.items()}
-        user.name = data.name
-        user.b_number = data.b_number
-        for c, grant in current.items():
-            if c not in wanted:
-                session.delete(grant)
-        for c, group in wanted.items():
-            rights = _grant_rights(group)
-            if c in current:
-                current[c].rights = rights
+        with transaction() as session:
+            user = _load_user(session, scope, cvr, user_id)
+            if user is None:
+                raise UserNotFound()
+            _refuse_sa_target(actor, user)
+            _claim_version(session, user, version)
+            current = _scoped_grants(session, scope, user.id)
+            held_admin = {c: Right.ADMINISTRATOR.value in (g.rights or []) for c, g in current.items()}
+            # The e-mail is the username and is not changed here; the form shows it read-only.
+            raw = {**raw, "email": user.email} if isinstance(raw, Mapping) else raw
+            data = validate(actor, raw, scope=scope, held_admin=held_admin)
+            wanted = {g.cvr: g for g in data.groups}
+            if user.id == getattr(actor, "id", None):
+                lost = [c for c, admin in held_admin.items()
+                        if admin and (c not in wanted or Right.ADMINISTRATOR not in wanted[c].rights)]
+                if lost:
+                    raise UserAdminError("Du kan ikke fjerne din egen administratorrettighed.")
+            if not can_do(actor, Action.GRANT_ADMINISTRATOR):
+                dropped = [c for c, admin in held_admin.items() if admin and c not in wanted]
+                if dropped:
+                    raise UserAdminError(ADMIN_ONLY_SA)
+            if _has_grants_outside(session, scope, user.id):
+                # Name and B-number belong to the person, not to one customer: changing them here would change
+                # what other customers see and whether Rapporter opens there. Which customers is not said.
+                shared = ("Brugeren har også adgang hos andre kunder. Ændringer af dette felt foretages af "
+                          f"Statens Administration ({support_email()}).")
+                errors = {}
+                if data.name != " ".join((user.name or "").split()):
+                    errors["name"] = shared
+                if (data.b_number or None) != (user.b_number or None):
+                    errors["b_number"] = shared
+                if errors:
+                    raise UserValidationError(errors)
             else:
-                session.add(Grant(user_id=user.id, cvr=c, rights=rights))
-        session.flush()
-        after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
-        _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
-        result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
-        session.commit()
+                # Only where Rapporter is given now: a right held from before is left alone, with the warning.
+                newly = [g for g in data.groups
+                         if Right.RAPPORTER.value not in (current[g.cvr].rights or [] if g.cvr in current else [])]
+                _require_b_number_for_rapporter(data.b_number, newly)
+            before_person = _person(user)
+            before = {c: list(g.rights or []) for c, g in current.items()}
+            user.name = data.name
+            user.b_number = data.b_number
+            for c, grant in current.items():
+                if c not in wanted:
+                    session.delete(grant)
+            for c, group in wanted.items():
+                rights = _grant_rights(group)
+                if c in current:
+                    current[c].rights = rights
+                else:
+                    session.add(Grant(user_id=user.id, cvr=c, rights=rights))
+            session.flush()
+            after = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
+            _audit_changes(session, actor, "update", user.id, before_person, _person(user), before, after)
+            result = SaveResult(user.id, user.name, False, None, _rapporter_warning(user.b_number, data.groups))
     except (IntegrityError, StaleDataError):
-        session.rollback()
         raise UserAdminError(CHANGED_MEANWHILE) from None
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 
@@ -699,8 +615,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
     if not isinstance(active, bool):
         raise UserAdminError("Ugyldig handling.")
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
-    try:
+    with transaction() as session:
         user = _load_user(session, scope, cvr, user_id)
         if user is None:
             raise UserNotFound()
@@ -731,18 +646,13 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         _audit_changes(session, actor, "reactivate" if active else "deactivate", user.id, before_person,
                        _person(user), rights, rights)
         result = {"id": user.id, "name": user.name, "active": active, "changed": True}
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 
 def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
     """Remove a user's grant on `cvr` (they keep other access); raise AccessDenied, UserNotFound, UserAdminError."""
     scope = _require_admin_of(actor, cvr)
-    session = get_session()
-    try:
+    with transaction() as session:
         user = _load_user(session, scope, cvr, user_id)
         if user is None:
             raise UserNotFound()
@@ -762,10 +672,6 @@ def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
         audit.record(session, actor, "remove_grant", ENTITY, user.id, cvr, _view(person, before_rights),
                      _view(person, None))
         result = {"id": user.id, "name": user.name}
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 

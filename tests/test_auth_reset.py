@@ -325,3 +325,17 @@ def test_reset_forms_without_csrf_token_get_400(csrf_on, app, client):
                           data={"new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD})
     assert refused.status_code == 400
     assert tokens(app)[0].used_at is None
+
+
+def test_public_base_url_prefers_the_setting_then_the_request_host(app):
+    from auth.links import public_base_url
+
+    with app.test_request_context("/", base_url="http://portal.test:8050"):
+        app.config["PUBLIC_BASE_URL"] = ""
+        assert public_base_url() == "http://portal.test:8050"
+        app.config["PUBLIC_BASE_URL"] = "https://kundeportal.statens-adm.dk/"
+        assert public_base_url() == "https://kundeportal.statens-adm.dk"
+    app.config["PUBLIC_BASE_URL"] = ""
+    with app.app_context():
+        # No request (a CLI command, a test): no host to guess, so no address.
+        assert public_base_url() == ""

@@ -677,3 +677,12 @@ def test_history_of_a_user_without_access_here_shows_nothing(app, login, cb, ext
     login(world.LAESER_A)
     assert cb.history(extra["only_a"]).status_code == 403
 
+
+
+def test_mail_links_to_the_sign_in_on_this_portal(app, app_config, login, cb):
+    # Without PUBLIC_BASE_URL the web layer gives the request's host; data/ never reads the request.
+    app.config["PUBLIC_BASE_URL"] = ""
+    login(world.ADMIN_AB)
+    cb.submit(FIELDS_OK, [{"cvr": world.CVR_A, "rights": ["Læser"]}])
+    [message] = _mails(app_config)
+    assert "Log ind her: http://localhost/login\n" in message.get_content()

@@ -14,8 +14,22 @@ from core.access import (
     menu_scope,
     require_access,
     require_action,
+    rights_grantable_by,
 )
-from core.rights import RIGHTS_TABLE, SA_ACTIONS, Action, Menu, Right
+from core.rights import (
+    DISPLAY_ORDER,
+    FORM_ORDER,
+    RIGHTS_TABLE,
+    SA_ACTIONS,
+    SA_GRANTED_RIGHTS,
+    Action,
+    Menu,
+    Right,
+    grantable_rights,
+    ordered_rights,
+    rights_needing_b_number,
+    rights_text,
+)
 
 OWN = "33391005"
 OTHER = "20000007"
@@ -124,3 +138,49 @@ def test_sa_actions_every_kind_of_user(action, who):
 
 def test_every_sa_action_is_in_the_table():
     assert set(SA_ACTIONS) == set(Action)
+
+
+# --- who gives which right -----------------------------------------------------------------------
+
+CUSTOMER_GIVES = {"Læser", "Rediger", "Rapporter"}
+
+
+@pytest.mark.parametrize("is_sa_staff, is_sa_admin, expected", [
+    (False, False, CUSTOMER_GIVES),
+    (True, False, CUSTOMER_GIVES),
+    (False, True, CUSTOMER_GIVES | {"Administrator"}),
+    (True, True, CUSTOMER_GIVES | {"Administrator"}),
+])
+def test_only_sa_system_administrators_give_administrator(is_sa_staff, is_sa_admin, expected):
+    assert {r.value for r in grantable_rights(is_sa_staff, is_sa_admin)} == expected
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("customer_admin", CUSTOMER_GIVES),
+    ("sa_staff", CUSTOMER_GIVES),
+    ("sa_admin", CUSTOMER_GIVES | {"Administrator"}),
+    ("anonymous", CUSTOMER_GIVES),
+])
+def test_rights_grantable_by_every_kind_of_user(who, expected):
+    users = {"customer_admin": principal({OWN: frozenset(Right)}), "sa_staff": principal({}, sa=True),
+             "sa_admin": principal({}, admin=True), "anonymous": None}
+    assert {r.value for r in rights_grantable_by(users[who])} == expected
+
+
+def test_every_sa_granted_right_needs_an_sa_admin_action():
+    assert SA_GRANTED_RIGHTS == {Right.ADMINISTRATOR: Action.GRANT_ADMINISTRATOR}
+    assert all(SA_ACTIONS[action] == "sa_admin" for action in SA_GRANTED_RIGHTS.values())
+
+
+def test_only_rapporter_opens_nothing_without_a_b_number():
+    assert rights_needing_b_number() == {Right.RAPPORTER}
+
+
+def test_rights_in_form_and_display_order():
+    assert [r.value for r in FORM_ORDER] == ["Læser", "Rediger", "Rapporter", "Administrator"]
+    assert set(FORM_ORDER) == set(DISPLAY_ORDER) == set(Right)
+    assert ordered_rights(["Rapporter", "Læser", "Administrator", "Læser", "ukendt"]) == [
+        "Administrator", "Læser", "Rapporter"]
+    assert ordered_rights([Right.REDIGER]) == ["Rediger"]
+    assert rights_text(["Læser", "Administrator"]) == "Administrator, Læser"
+    assert rights_text([]) == ""

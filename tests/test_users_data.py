@@ -660,3 +660,29 @@ def test_remove_grant_keeps_other_access(app, extra):
             "remove_grant", world.CVR_A, ["Læser"], None)
         with pytest.raises(users.UserNotFound):
             users.remove_grant(principal(world.ADMIN_AB), world.CVR_A, extra["shared"])
+
+
+@pytest.mark.parametrize("is_sa_staff, is_sa_admin, expected", [
+    (False, False, False), (True, False, True), (False, True, True), (True, True, True)])
+def test_user_is_sa_for_staff_and_system_administrators(is_sa_staff, is_sa_admin, expected):
+    assert User(email="x@example.dk", name="X", is_sa_staff=is_sa_staff, is_sa_admin=is_sa_admin).is_sa is expected
+
+
+# --- the link in the mails -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base_url, public, expected", [
+    ("https://kundeportal.example.dk/", "", "https://kundeportal.example.dk/login"),
+    ("https://kundeportal.example.dk", "https://andet.example.dk", "https://kundeportal.example.dk/login"),
+    (None, "https://kundeportal.statens-adm.dk/", "https://kundeportal.statens-adm.dk/login"),
+    (None, "", "/login"),
+])
+def test_mail_links_to_the_address_the_caller_gives(app, app_config, extra, base_url, public, expected):
+    app.config["PUBLIC_BASE_URL"] = public
+    with app.app_context():
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(), base_url=base_url)
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            email=SHARED, groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]), base_url=base_url)
+    welcome, granted = outbox(app_config)
+    assert f"Log ind her: {expected}\n" in welcome.get_content()
+    assert f"Log ind med din sædvanlige adgangskode her: {expected}\n" in granted.get_content()

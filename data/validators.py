@@ -1,0 +1,101 @@
+"""Field validators shared by the user and contact forms, each answering with a Danish message.
+
+A validator takes the form values (or one value), the field's key and the form's `errors` dict; it
+returns the cleaned value, or "" with a message in `errors[key]`. The form modules decide which
+fields exist, their labels and lengths; the rules for text, e-mail, phone and ids live here once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+from email_validator import EmailNotValidError, validate_email
+
+from core.formatting import normalise_phone
+
+INVALID_VALUE = "Ugyldig værdi."
+# Any control character, line breaks (U+2028/U+2029 too) included: they break mail headers, CSV cells
+# and PostgreSQL text (NUL).
+SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# A multi-line field keeps tab, line feed and carriage return (and the Unicode line separators).
+MULTILINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
+PHONE_MESSAGE = "Telefon skal være et dansk nummer på 8 cifre, evt. med +45 foran (mellemrum er tilladt)."
+
+
+def required_message(label: str) -> str:
+    """Return the message for an empty required field: 'Navn skal udfyldes.'."""
+    return f"{label} skal udfyldes."
+
+
+def too_long_message(label: str, max_length: int) -> str:
+    """Return the message for a value over its length: 'Navn må højst være 200 tegn.'."""
+    return f"{label} må højst være {max_length} tegn."
+
+
+def trimmed(value: str) -> str:
+    """Return `value` without leading and trailing whitespace."""
+    return value.strip()
+
+
+def collapsed(value: str) -> str:
+    """Return `value` with every run of whitespace (line breaks too) made one space, trimmed."""
+    return " ".join(value.split())
+
+
+def one_line(value: str) -> str:
+    """Return `value` trimmed, with each line break or tab made a space."""
+    return LINE_BREAKS.sub(" ", value.strip())
+
+
+def text_field(raw: Mapping[str, Any], key: str, errors: dict[str, str], *, label: str, max_length: int,
+               clean: Callable[[str], str] = trimmed, multiline: bool = False) -> str:
+    """Return the cleaned text of `raw[key]` ('' when absent), or '' with a Danish message in `errors[key]`."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[key] = INVALID_VALUE
+        return ""
+    value = clean(value)
+    if (MULTILINE_FORBIDDEN if multiline else SINGLE_LINE_FORBIDDEN).search(value):
+        errors[key] = f"{label} indeholder ugyldige tegn."
+        return ""
+    if len(value) > max_length:
+        errors[key] = too_long_message(label, max_length)
+        return ""
+    return value
+
+
+def email_field(value: str, key: str, errors: dict[str, str], *, invalid: str, too_long: str,
+                max_length: int) -> str:
+    """Return `value` as a normalised e-mail address, or '' (empty, or with `invalid`/`too_long` in `errors[key]`)."""
+    if not value or key in errors:
+        return ""
+    try:
+        normalised = validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors[key] = invalid
+        return ""
+    if len(normalised) > max_length:
+        errors[key] = too_long
+        return ""
+    return normalised
+
+
+def phone_field(value: str, key: str, errors: dict[str, str]) -> str:
+    """Return a Danish phone number in the stored form, or '' (empty, or with a message in `errors[key]`)."""
+    if not value or key in errors:
+        return ""
+    normalised = normalise_phone(value)
+    if normalised is None:
+        errors[key] = PHONE_MESSAGE
+        return ""
+    return normalised
+
+
+def valid_id(value: Any) -> bool:
+    """Tell whether `value` is a row id a database column can hold (a bool or a float is not)."""
+    # bool is an int in Python: a forged `true` is not an id.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
