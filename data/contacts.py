@@ -22,6 +22,7 @@ from auth.access import AccessDenied, AccessScope, can_do
 from auth.rights import Action
 from data import audit
 from data.db import get_session
+from data.errors import Refused, ValidationError
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
@@ -41,20 +42,15 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
 
 
-class ContactError(Exception):
+class ContactError(Refused):
     """A contact write that was refused; `message` is Danish and safe to show."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class ContactValidationError(ContactError):
+class ContactValidationError(ValidationError, ContactError):
     """One or more fields are invalid; `errors` maps field name to a Danish message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("Kontaktpersonen er ikke gemt. Ret de markerede felter.")
-        self.errors = errors
+        super().__init__(errors, "Kontaktpersonen er ikke gemt. Ret de markerede felter.")
 
 
 class ContactNotFound(ContactError):

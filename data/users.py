@@ -27,6 +27,7 @@ from auth.passwords import generate_password, hash_password
 from auth.rights import Action, Menu, Right
 from data import audit
 from data.db import get_session
+from data.errors import Refused, ValidationError
 from data.mail import MailError, send_mail
 from data.models import Customer, Grant, User, normalise_email
 from data.team import support_email
@@ -48,21 +49,16 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
 
 
-class UserAdminError(Exception):
+class UserAdminError(Refused):
     """A user-administration write that was refused; `message` is Danish and safe to show."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class UserValidationError(UserAdminError):
+class UserValidationError(ValidationError, UserAdminError):
     """Fields are invalid: `errors` maps a field to a message, `group_errors` a group index to its messages."""
 
     def __init__(self, errors: dict[str, str], group_errors: dict[int, dict[str, str]] | None = None,
                  message: str = "Brugeren er ikke gemt. Ret de markerede felter."):
-        super().__init__(message)
-        self.errors = errors
+        super().__init__(errors, message)
         self.group_errors = group_errors or {}
 
 
