@@ -16,28 +16,31 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from auth.links import public_base_url
 from core.rights import Menu, Right
+from callbacks._edit import (
+    ConfirmState,
+    EditResult,
+    FormState,
+    Question,
+    Status,
+    confirm_outputs,
+    field_values,
+    form_inputs,
+    form_outputs,
+    form_values,
+    latest_status,
+    run_confirm,
+    run_form,
+    save_form,
+    selected_id,
+)
 from data import users
 from data.team import support_email
 from core.formatting import da_date, local
 from pages._history import history_table
 from pages.ids import brugeradministration as Ids
+from pages.ids.brugeradministration import KIT
 
-FIELDS = list(Ids.FIELDS)
 RIGHT_VALUES = {r.value for r in Right}
-
-
-def _selected_id(selected: Any) -> int | None:
-    """Return the id of the one selected grid row, or None (the browser's row is only a hint)."""
-    if isinstance(selected, list) and len(selected) == 1 and isinstance(selected[0], dict):
-        value = selected[0].get("id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
-def _counter(store: Any) -> int:
-    value = store.get("n") if isinstance(store, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _row(user: dict[str, Any]) -> dict[str, Any]:
@@ -54,42 +57,32 @@ def _row(user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _status(message: Any) -> Any:
-    if not isinstance(message, dict) or not isinstance(message.get("text"), str):
-        return None
-    color = {"warning": "warning", "info": "info"}.get(message.get("level"), "success")
-    # Not dismissable: dash-bootstrap-components labels that close button in English only ("Close alert").
-    return dbc.Alert(message["text"][:600], color=color)
-
-
 # --- grid -------------------------------------------------------------------------------------
 
 
 @portal_callback(
-    output=dict(rows=Output(Ids.GRID, "rowData"), status=Output(Ids.STATUS, "children")),
-    inputs=dict(saved=Input(Ids.SAVED, "data"), changed=Input(Ids.CHANGED, "data")),
-    state=dict(cvr=State(Ids.CVR, "data")),
+    output=dict(rows=Output(KIT.grid, "rowData"), status=Output(KIT.status, "children")),
+    inputs=dict(saved=Input(KIT.saved, "data"), changed=Input(KIT.changed, "data")),
+    state=dict(cvr=State(KIT.cvr, "data")),
     menu=Menu.BRUGERADMINISTRATION,
 )
 def load_users(ctx: AccessContext, saved: Any, changed: Any):
     """Load the users holding a grant on the checked CVR, and show the last action's message."""
     rows = [_row(u) for u in users.list_users(ctx.user, ctx.cvr)]
-    trigger = dash_ctx.triggered_id
-    message = saved if trigger == Ids.SAVED else changed if trigger == Ids.CHANGED else None
-    return {"rows": rows, "status": _status(message)}
+    return {"rows": rows, "status": latest_status(KIT, dash_ctx.triggered_id, saved, changed)}
 
 
 @portal_callback(
-    output=dict(edit=Output(Ids.EDIT, "disabled"), deactivate=Output(Ids.DEACTIVATE, "disabled"),
+    output=dict(edit=Output(KIT.edit, "disabled"), deactivate=Output(Ids.DEACTIVATE, "disabled"),
                 reactivate=Output(Ids.REACTIVATE, "disabled"), remove=Output(Ids.REMOVE, "disabled"),
                 history=Output(Ids.HISTORY, "disabled")),
-    inputs=dict(selected=Input(Ids.GRID, "selectedRows")),
-    state=dict(cvr=State(Ids.CVR, "data")),
+    inputs=dict(selected=Input(KIT.grid, "selectedRows")),
+    state=dict(cvr=State(KIT.cvr, "data")),
     menu=Menu.BRUGERADMINISTRATION,
 )
 def selection_changed(ctx: AccessContext, selected: Any):
     """Enable the row actions only while one user is selected (the server checks again on every action)."""
-    none = _selected_id(selected) is None
+    none = selected_id(selected) is None
     active = bool(not none and selected[0].get("is_active") is True)
     return {"edit": none, "deactivate": none or not active, "reactivate": none or active, "remove": none,
             "history": none}
@@ -178,42 +171,20 @@ def _groups_from_state(group_cvrs: Any, group_rights: Any) -> list[dict[str, Any
     return groups[: users.MAX_GROUPS + 1]
 
 
-FORM_OUTPUTS: dict[str, Output] = {
-    "is_open": Output(Ids.FORM_MODAL, "is_open"),
-    "heading": Output(Ids.FORM_TITLE, "children"),
-    "submit_label": Output(Ids.SUBMIT, "children"),
-    "form_state": Output(Ids.FORM_STATE, "data"),
-    "alert": Output(Ids.FORM_ALERT, "children"),
-    "alert_open": Output(Ids.FORM_ALERT, "is_open"),
-    "groups": Output(Ids.GROUPS, "children"),
-    "groups_feedback": Output(Ids.GROUPS_FEEDBACK, "children"),
-    "email_disabled": Output(Ids.EMAIL, "disabled"),
-    "name_disabled": Output(Ids.NAME, "disabled"),
-    "b_number_disabled": Output(Ids.B_NUMBER, "disabled"),
-    "shared_note": Output(Ids.SHARED_NOTE, "children"),
-    "saved": Output(Ids.SAVED, "data"),
-    **{f"value_{f}": Output(Ids.FIELDS[f], "value") for f in FIELDS},
-    **{f"invalid_{f}": Output(Ids.FIELDS[f], "invalid") for f in FIELDS},
-    **{f"feedback_{f}": Output(Ids.feedback(f), "children") for f in FIELDS},
-}
+FORM_OUTPUTS = form_outputs(
+    KIT,
+    groups=Output(Ids.GROUPS, "children"),
+    email_disabled=Output(KIT.field("email"), "disabled"),
+    name_disabled=Output(KIT.field("name"), "disabled"),
+    b_number_disabled=Output(KIT.field("b_number"), "disabled"),
+    shared_note=Output(Ids.SHARED_NOTE, "children"),
+)
 
 
 def _shared_note() -> str:
     # Built per request: the support address is a setting of the running app, not of the import.
     return ("Brugeren har også adgang hos andre kunder. Navn og B-nummer kan derfor kun ændres af "
             f"Statens Administration ({support_email()}); du kan ændre rettighederne på dine CVR-numre.")
-
-
-def _unchanged() -> dict[str, Any]:
-    return {key: no_update for key in FORM_OUTPUTS}
-
-
-def _cleared_feedback() -> dict[str, Any]:
-    out: dict[str, Any] = {"alert": None, "alert_open": False, "groups_feedback": None}
-    for f in FIELDS:
-        out[f"invalid_{f}"] = False
-        out[f"feedback_{f}"] = None
-    return out
 
 
 def _locked_admin(ctx: AccessContext, user: dict[str, Any] | None) -> frozenset[str]:
@@ -223,64 +194,47 @@ def _locked_admin(ctx: AccessContext, user: dict[str, Any] | None) -> frozenset[
     return frozenset(g["cvr"] for g in user["groups"] if Right.ADMINISTRATOR.value in g["rights"])
 
 
-def _open_form(ctx: AccessContext, user: dict[str, Any] | None) -> dict[str, Any]:
+def _open_form(ctx: AccessContext, user: dict[str, Any] | None) -> EditResult:
     groups = user["groups"] if user else [{"cvr": ctx.cvr, "rights": []}]
-    out = _unchanged() | _cleared_feedback() | {
-        "is_open": True,
-        "heading": f"Rediger bruger: {user['name']}" if user else "Opret bruger",
-        "submit_label": "Gem" if user else "Tilføj",
+    shared = bool(user and user.get("shared"))
+    return EditResult.opened(
+        f"Rediger bruger: {user['name']}" if user else "Opret bruger",
+        field_values(KIT, user),
         # The version is sent back on save: a form opened before someone else's save is refused.
-        "form_state": {"id": user["id"], "version": user["version"]} if user else None,
-        "groups": _render_groups(ctx, groups, locked_admin=_locked_admin(ctx, user)),
-        "email_disabled": bool(user),
-        "name_disabled": bool(user and user.get("shared")),
-        "b_number_disabled": bool(user and user.get("shared")),
-        "shared_note": _shared_note() if user and user.get("shared") else None,
-    }
-    for f in FIELDS:
-        out[f"value_{f}"] = user[f] if user else ""
-    return out
+        FormState(user["id"], user["version"]) if user else None,
+        label="Gem" if user else "Tilføj",
+        groups=_render_groups(ctx, groups, locked_admin=_locked_admin(ctx, user)),
+        email_disabled=bool(user),
+        name_disabled=shared,
+        b_number_disabled=shared,
+        shared_note=_shared_note() if shared else None,
+    )
 
 
-def _editing_id(form_state: Any) -> int | None:
-    if isinstance(form_state, dict):
-        value = form_state.get("id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if value is not None:
-            return -1  # a forged id: the data layer finds nobody
-    return None
+def _editing_user(ctx: AccessContext, form_state: Any) -> dict[str, Any] | None:
+    """Return the user the form edits, read again through the data layer's scope (None for a new one)."""
+    editing = FormState.from_store(form_state)
+    return users.get_user(ctx.user, ctx.cvr, editing.id) if editing is not None else None
 
 
-def _submit(ctx: AccessContext, form_state: Any, saved: Any, values: dict[str, Any],
-            groups: list[dict[str, Any]]) -> dict[str, Any]:
-    raw = {f: values.get(f"value_{f}") for f in FIELDS} | {"groups": groups}
-    out = _unchanged() | _cleared_feedback()
-    editing = _editing_id(form_state)
-    current = users.get_user(ctx.user, ctx.cvr, editing) if editing is not None else None
-    locked = _locked_admin(ctx, current)
-    try:
+def _submit(ctx: AccessContext, form_state: Any, values: dict[str, Any], groups: list[dict[str, Any]]) -> EditResult:
+    raw = form_values(KIT, values) | {"groups": groups}
+    editing = FormState.from_store(form_state)
+    locked = _locked_admin(ctx, _editing_user(ctx, form_state))
+
+    def write() -> users.SaveResult:
         if editing is not None:
-            result = users.update_user(ctx.user, ctx.cvr, editing, raw, version=form_state.get("version"))
-        else:
-            result = users.create_user(ctx.user, ctx.cvr, raw, base_url=public_base_url())
-    except users.UserValidationError as exc:
-        for f in FIELDS:
-            if f in exc.errors:
-                out[f"invalid_{f}"] = True
-                out[f"feedback_{f}"] = exc.errors[f]
-        out["groups_feedback"] = exc.errors.get("groups")
-        out["groups"] = _render_groups(ctx, groups, exc.group_errors, locked)
-        out["alert"], out["alert_open"] = exc.message, True
-        return out
-    except users.UserAdminError as exc:
-        out["alert"], out["alert_open"] = exc.message, True
-        return out
-    out.update(is_open=False, form_state=None, saved=_saved_message(saved, result))
-    return out
+            return users.update_user(ctx.user, ctx.cvr, editing.id, raw, version=editing.version)
+        return users.create_user(ctx.user, ctx.cvr, raw, base_url=public_base_url())
+
+    def invalid(exc: Any) -> dict[str, Any]:
+        # The groups are drawn again with their own messages (a group's CVR or rights).
+        return {"groups": _render_groups(ctx, groups, getattr(exc, "group_errors", {}), locked)}
+
+    return save_form(write, _saved_message, invalid)
 
 
-def _saved_message(saved: Any, result: users.SaveResult) -> dict[str, Any]:
+def _saved_message(result: users.SaveResult) -> Status:
     level = "success"
     if result.created and result.mail_sent:
         text = (f"Brugeren »{result.name}« er oprettet. Brugeren modtager en automatisk genereret e-mail med "
@@ -302,7 +256,7 @@ def _saved_message(saved: Any, result: users.SaveResult) -> dict[str, Any]:
     if result.warnings:
         level = "warning"
         text = " ".join([text, *result.warnings])
-    return {"n": _counter(saved) + 1, "text": text, "level": level}
+    return Status(text, level)
 
 
 def _clicked_group(remove_clicks: Any) -> int | None:
@@ -318,62 +272,54 @@ def _clicked_group(remove_clicks: Any) -> int | None:
     return index if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def _group_step(ctx: AccessContext, trigger: Any, form_state: Any, groups: list[dict[str, Any]],
+                remove_group: Any) -> EditResult | None:
+    """Add a rettighedsgruppe or remove the clicked one; None when the trigger was neither."""
+    if trigger == Ids.ADD_GROUP:
+        if len(groups) >= users.MAX_GROUPS:
+            return EditResult.field_message("groups", f"Højst {users.MAX_GROUPS} rettighedsgrupper.")
+        groups.append({"cvr": None, "rights": []})
+    else:
+        index = _clicked_group(remove_group)
+        if index is None or len(groups) <= 1 or index >= len(groups):
+            return None
+        del groups[index]
+    locked = _locked_admin(ctx, _editing_user(ctx, form_state))
+    return EditResult.only(groups=_render_groups(ctx, groups, locked_admin=locked))
+
+
 @portal_callback(
     output=FORM_OUTPUTS,
     inputs=dict(
-        add=Input(Ids.ADD, "n_clicks"),
-        edit=Input(Ids.EDIT, "n_clicks"),
-        submit=Input(Ids.SUBMIT, "n_clicks"),
-        close=Input(Ids.CLOSE, "n_clicks"),
+        **form_inputs(KIT),
         add_group=Input(Ids.ADD_GROUP, "n_clicks"),
         remove_group=Input(Ids.group_id(Ids.GROUP_REMOVE, ALL), "n_clicks"),
     ),
     state=dict(
-        cvr=State(Ids.CVR, "data"),
-        selected=State(Ids.GRID, "selectedRows"),
-        form_state=State(Ids.FORM_STATE, "data"),
-        saved=State(Ids.SAVED, "data"),
+        cvr=State(KIT.cvr, "data"),
+        selected=State(KIT.grid, "selectedRows"),
+        form_state=State(KIT.form_state, "data"),
+        saved=State(KIT.saved, "data"),
         group_cvrs=State(Ids.group_id(Ids.GROUP_CVR, ALL), "value"),
         group_rights=State(Ids.group_id(Ids.GROUP_RIGHTS, ALL), "value"),
-        **{f"value_{f}": State(Ids.FIELDS[f], "value") for f in FIELDS},
+        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
     ),
     prevent_initial_call=True,
     menu=Menu.BRUGERADMINISTRATION,
 )
-def user_form(ctx: AccessContext, add: Any, edit: Any, submit: Any, close: Any, add_group: Any, remove_group: Any,
+def user_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, add_group: Any, remove_group: Any,
               selected: Any, form_state: Any, saved: Any, group_cvrs: Any, group_rights: Any, **values: Any):
     """Open the form empty (Tilføj) or with the selected user, add/remove rettighedsgrupper, save, or close."""
-    trigger = dash_ctx.triggered_id
     groups = _groups_from_state(group_cvrs, group_rights)
-    if trigger == Ids.ADD:
-        return _open_form(ctx, None)
-    if trigger == Ids.EDIT:
-        user_id = _selected_id(selected)
-        if user_id is None:
-            raise PreventUpdate
-        user = users.get_user(ctx.user, ctx.cvr, user_id)
-        if user is None:
-            return _unchanged() | {"saved": {"n": _counter(saved) + 1, "level": "warning",
-                                             "text": "Brugeren findes ikke (længere) på dette CVR-nummer."}}
-        return _open_form(ctx, user)
-    if trigger == Ids.ADD_GROUP:
-        if len(groups) >= users.MAX_GROUPS:
-            return _unchanged() | {"groups_feedback": f"Højst {users.MAX_GROUPS} rettighedsgrupper."}
-        groups.append({"cvr": None, "rights": []})
-        locked = _locked_admin(ctx, users.get_user(ctx.user, ctx.cvr, _editing_id(form_state))
-                               if _editing_id(form_state) is not None else None)
-        return _unchanged() | {"groups": _render_groups(ctx, groups, locked_admin=locked)}
-    if trigger == Ids.SUBMIT:
-        return _submit(ctx, form_state, saved, values, groups)
-    if trigger == Ids.CLOSE:
-        return _unchanged() | {"is_open": False, "form_state": None}
-    index = _clicked_group(remove_group)
-    if index is not None and len(groups) > 1 and index < len(groups):
-        del groups[index]
-        locked = _locked_admin(ctx, users.get_user(ctx.user, ctx.cvr, _editing_id(form_state))
-                               if _editing_id(form_state) is not None else None)
-        return _unchanged() | {"groups": _render_groups(ctx, groups, locked_admin=locked)}
-    raise PreventUpdate
+    result = run_form(
+        KIT, dash_ctx.triggered_id, selected=selected,
+        load=lambda user_id: users.get_user(ctx.user, ctx.cvr, user_id),
+        open_form=lambda user: _open_form(ctx, user),
+        save=lambda: _submit(ctx, form_state, values, groups),
+        gone="Brugeren findes ikke (længere) på dette CVR-nummer.",
+        other=lambda trigger: _group_step(ctx, trigger, form_state, groups, remove_group),
+    )
+    return result.outputs(FORM_OUTPUTS, saved)
 
 
 # --- deactivate / reactivate / remove ------------------------------------------------------------
@@ -386,44 +332,47 @@ ACTIONS = {
 }
 
 
-def _question(action: str, user: dict[str, Any], cvr: str) -> tuple[str, str, str]:
-    """Return (title, question, confirm label) for an action on a user."""
+def _question(action: str, user: dict[str, Any], cvr: str) -> Question:
+    """Return the confirm dialog's title, question and confirm label for an action on a user."""
     name = user["name"]
     if action == "deactivate":
-        return ("Deaktiver bruger",
-                f"Vil du deaktivere brugeren »{name}«? Brugeren logges ud med det samme og kan ikke logge ind, "
-                "før brugeren genaktiveres.", "Deaktiver")
+        return Question("Deaktiver bruger",
+                        f"Vil du deaktivere brugeren »{name}«? Brugeren logges ud med det samme og kan ikke logge "
+                        "ind, før brugeren genaktiveres.", "Deaktiver")
     if action == "reactivate":
-        return ("Genaktiver bruger", f"Vil du genaktivere brugeren »{name}«, så brugeren kan logge ind igen?",
-                "Genaktiver")
-    return ("Fjern adgang",
-            f"Vil du fjerne brugeren »{name}«s adgang til CVR-nummer {cvr}? Brugeren forsvinder fra listen "
-            "over brugere på dette CVR-nummer.", "Fjern adgang")
+        return Question("Genaktiver bruger",
+                        f"Vil du genaktivere brugeren »{name}«, så brugeren kan logge ind igen?", "Genaktiver")
+    return Question("Fjern adgang",
+                    f"Vil du fjerne brugeren »{name}«s adgang til CVR-nummer {cvr}? Brugeren forsvinder fra listen "
+                    "over brugere på dette CVR-nummer.", "Fjern adgang")
+
+
+CONFIRM_OUTPUTS = confirm_outputs(KIT)
+
+
+def _do(ctx: AccessContext, state: ConfirmState) -> Status:
+    if state.action == "remove":
+        result = users.remove_grant(ctx.user, ctx.cvr, state.id)
+        return Status(f"Brugeren »{result['name']}« har ikke længere adgang til CVR-nummer {ctx.cvr}.")
+    result = users.set_active(ctx.user, ctx.cvr, state.id, state.action == "reactivate")
+    return Status(f"Brugeren »{result['name']}« er genaktiveret." if result["active"]
+                  else f"Brugeren »{result['name']}« er deaktiveret og logget ud.")
 
 
 @portal_callback(
-    output=dict(
-        is_open=Output(Ids.CONFIRM_MODAL, "is_open"),
-        title=Output(Ids.CONFIRM_TITLE, "children"),
-        text=Output(Ids.CONFIRM_TEXT, "children"),
-        yes_label=Output(Ids.CONFIRM_YES, "children"),
-        alert=Output(Ids.CONFIRM_ALERT, "children"),
-        alert_open=Output(Ids.CONFIRM_ALERT, "is_open"),
-        confirm_state=Output(Ids.CONFIRM_STATE, "data"),
-        changed=Output(Ids.CHANGED, "data"),
-    ),
+    output=CONFIRM_OUTPUTS,
     inputs=dict(
         deactivate=Input(Ids.DEACTIVATE, "n_clicks"),
         reactivate=Input(Ids.REACTIVATE, "n_clicks"),
         remove=Input(Ids.REMOVE, "n_clicks"),
-        yes=Input(Ids.CONFIRM_YES, "n_clicks"),
-        no=Input(Ids.CONFIRM_NO, "n_clicks"),
+        yes=Input(KIT.confirm_yes, "n_clicks"),
+        no=Input(KIT.confirm_no, "n_clicks"),
     ),
     state=dict(
-        cvr=State(Ids.CVR, "data"),
-        selected=State(Ids.GRID, "selectedRows"),
-        confirm_state=State(Ids.CONFIRM_STATE, "data"),
-        changed=State(Ids.CHANGED, "data"),
+        cvr=State(KIT.cvr, "data"),
+        selected=State(KIT.grid, "selectedRows"),
+        confirm_state=State(KIT.confirm_state, "data"),
+        changed=State(KIT.changed, "data"),
     ),
     prevent_initial_call=True,
     menu=Menu.BRUGERADMINISTRATION,
@@ -431,36 +380,13 @@ def _question(action: str, user: dict[str, Any], cvr: str) -> tuple[str, str, st
 def confirm_action(ctx: AccessContext, deactivate: Any, reactivate: Any, remove: Any, yes: Any, no: Any,
                    selected: Any, confirm_state: Any, changed: Any):
     """Ask before deactivating, reactivating or removing access, then do it (scoped, checked, audited)."""
-    unchanged = {"is_open": no_update, "title": no_update, "text": no_update, "yes_label": no_update,
-                 "alert": no_update, "alert_open": no_update, "confirm_state": no_update, "changed": no_update}
-    trigger = dash_ctx.triggered_id
-    if trigger in ACTIONS:
-        user_id = _selected_id(selected)
-        user = users.get_user(ctx.user, ctx.cvr, user_id) if user_id is not None else None
-        if user is None:
-            raise PreventUpdate
-        title, text, label = _question(ACTIONS[trigger], user, ctx.cvr)
-        return unchanged | {"is_open": True, "title": title, "text": text, "yes_label": label, "alert": None,
-                            "alert_open": False, "confirm_state": {"action": ACTIONS[trigger], "id": user["id"]}}
-    if trigger == Ids.CONFIRM_YES:
-        if not isinstance(confirm_state, dict) or confirm_state.get("action") not in ACTIONS.values():
-            raise PreventUpdate
-        action, user_id = confirm_state["action"], confirm_state.get("id")
-        try:
-            if action == "remove":
-                result = users.remove_grant(ctx.user, ctx.cvr, user_id)
-                text = f"Brugeren »{result['name']}« har ikke længere adgang til CVR-nummer {ctx.cvr}."
-            else:
-                result = users.set_active(ctx.user, ctx.cvr, user_id, action == "reactivate")
-                text = (f"Brugeren »{result['name']}« er genaktiveret." if result["active"]
-                        else f"Brugeren »{result['name']}« er deaktiveret og logget ud.")
-        except users.UserAdminError as exc:
-            return unchanged | {"alert": exc.message, "alert_open": True}
-        return unchanged | {"is_open": False, "confirm_state": None,
-                            "changed": {"n": _counter(changed) + 1, "text": text}}
-    if trigger == Ids.CONFIRM_NO:
-        return unchanged | {"is_open": False, "confirm_state": None}
-    raise PreventUpdate
+    result = run_confirm(
+        KIT, dash_ctx.triggered_id, actions=ACTIONS, selected=selected, confirm_state=confirm_state,
+        load=lambda user_id: users.get_user(ctx.user, ctx.cvr, user_id),
+        ask=lambda action, user: _question(action, user, ctx.cvr),
+        do=lambda state: _do(ctx, state),
+    )
+    return result.outputs(CONFIRM_OUTPUTS, changed)
 
 
 # --- history --------------------------------------------------------------------------------------
@@ -476,7 +402,7 @@ HISTORY_FIELDS = [("name", "Navn"), ("email", "E-mail"), ("b_number", "B-nummer"
 @portal_callback(
     output=dict(is_open=Output(Ids.HISTORY_MODAL, "is_open"), body=Output(Ids.HISTORY_BODY, "children")),
     inputs=dict(show=Input(Ids.HISTORY, "n_clicks"), close=Input(Ids.HISTORY_CLOSE, "n_clicks")),
-    state=dict(cvr=State(Ids.CVR, "data"), selected=State(Ids.GRID, "selectedRows")),
+    state=dict(cvr=State(KIT.cvr, "data"), selected=State(KIT.grid, "selectedRows")),
     prevent_initial_call=True,
     menu=Menu.BRUGERADMINISTRATION,
 )
@@ -486,7 +412,7 @@ def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
         return {"is_open": False, "body": no_update}
     if dash_ctx.triggered_id != Ids.HISTORY:
         raise PreventUpdate
-    user_id = _selected_id(selected)
+    user_id = selected_id(selected)
     if user_id is None or users.get_user(ctx.user, ctx.cvr, user_id) is None:
         raise PreventUpdate
     entries = users.user_history(ctx.user, ctx.cvr, user_id)

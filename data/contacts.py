@@ -20,6 +20,7 @@ from core.access import AccessDenied, AccessScope, can_do
 from core.rights import Action
 from data import audit, validators
 from data.db import get_session, transaction
+from data.errors import Refused, ValidationError
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
@@ -35,20 +36,15 @@ FIELD_LABELS = {"title": "Titel", "name": "Navn", "email": "E-mail", "shared_ema
 MAX_ROLES = 50
 
 
-class ContactError(Exception):
+class ContactError(Refused):
     """A contact write that was refused; `message` is Danish and safe to show."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class ContactValidationError(ContactError):
+class ContactValidationError(ValidationError, ContactError):
     """One or more fields are invalid; `errors` maps field name to a Danish message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("Kontaktpersonen er ikke gemt. Ret de markerede felter.")
-        self.errors = errors
+        super().__init__(errors, "Kontaktpersonen er ikke gemt. Ret de markerede felter.")
 
 
 class ContactNotFound(ContactError):

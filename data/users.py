@@ -25,6 +25,7 @@ from core.passwords import generate_password, hash_password
 from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_needing_b_number, rights_text
 from data import audit, validators
 from data.db import get_session, transaction
+from data.errors import Refused, ValidationError
 from data.mail import MailError, send_mail
 from data.mail_texts import grant_mail, login_link, welcome_mail
 from data.models import Customer, Grant, User, normalise_email
@@ -46,21 +47,16 @@ B_NUMBER_PATTERN = re.compile(r"^B[0-9]{1,19}$")
 ADMIN_ONLY_SA = "Kun Statens Administration kan tildele eller fjerne rettigheden Administrator."
 
 
-class UserAdminError(Exception):
+class UserAdminError(Refused):
     """A user-administration write that was refused; `message` is Danish and safe to show."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class UserValidationError(UserAdminError):
+class UserValidationError(ValidationError, UserAdminError):
     """Fields are invalid: `errors` maps a field to a message, `group_errors` a group index to its messages."""
 
     def __init__(self, errors: dict[str, str], group_errors: dict[int, dict[str, str]] | None = None,
                  message: str = "Brugeren er ikke gemt. Ret de markerede felter."):
-        super().__init__(message)
-        self.errors = errors
+        super().__init__(errors, message)
         self.group_errors = group_errors or {}
 
 

@@ -11,9 +11,11 @@ from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
 from data.contacts import MAX_LENGTHS
 from data.roles_catalogue import TAB_LABELS
+from pages._edit import confirm_dialog, edit_stores, field_feedback, form_modal, status_line, text_field
 from pages._grid import grid, xlsx_export_button
 from pages._history import history_modal
 from pages.ids import kontaktpersoner as Ids
+from pages.ids.kontaktpersoner import KIT
 
 dash.register_page(__name__, path="/kontaktpersoner", title="Kontaktpersoner – Kundeportalen", name="Kontaktpersoner")
 
@@ -27,7 +29,7 @@ COLUMNS = [{"field": field, "headerName": header, **_WIDTHS.get(field, {})} for 
 def contacts_grid() -> dag.AgGrid:
     """Return the contacts grid (rows are loaded by a guarded callback)."""
     return grid(
-        Ids.GRID,
+        KIT.grid,
         [],
         COLUMNS,
         csv_file_name="Kontaktpersoner",
@@ -42,21 +44,13 @@ def contacts_grid() -> dag.AgGrid:
 
 
 def _text_field(field: str, label: str, kind: str = "text", help_text: str | None = None) -> html.Div:
-    input_id = Ids.FIELDS[field]
-    if field == "notes":
-        control = dbc.Textarea(id=input_id, maxLength=MAX_LENGTHS[field], rows=3)
-    else:
-        control = dbc.Input(id=input_id, type=kind, maxLength=MAX_LENGTHS[field], autoComplete="off")
-    parts = [dbc.Label(label, html_for=input_id), control, dbc.FormFeedback(id=Ids.feedback(field), type="invalid")]
-    if help_text:
-        parts.append(dbc.FormText(help_text))
-    return html.Div(parts, className="mb-3")
+    return text_field(KIT, field, label, kind=kind, help_text=help_text, max_length=MAX_LENGTHS[field],
+                      multiline=field == "notes")
 
 
 def contact_form() -> dbc.Modal:
     """Return the contact form modal; values and role options are filled by the form callback."""
     body = [
-        dbc.Alert(id=Ids.FORM_ALERT, color="danger", is_open=False, className="mb-3"),
         _text_field("title", "Titel"),
         _text_field("name", "Navn"),
         _text_field("email", "E-mail", "email"),
@@ -71,7 +65,7 @@ def contact_form() -> dbc.Modal:
                     className="small",
                 ),
                 dbc.Checklist(id=Ids.ROLES, options=[], value=[], className="kontakt-roles"),
-                html.Div(id=Ids.ROLES_FEEDBACK, className="text-danger small", role="alert"),
+                field_feedback(KIT, "roles"),
                 html.H3("Roller der tildeles af Statens Administration", className="h6 mt-3"),
                 dbc.Checklist(id=Ids.SA_ROLES, options=[], value=[], className="kontakt-roles kontakt-sa-roles"),
                 html.Div(id=Ids.PERSONAL_DATA_WARNING, **{"aria-live": "polite"}),
@@ -87,53 +81,12 @@ def contact_form() -> dbc.Modal:
                     value=[],
                     inline=True,
                 ),
-                html.Div(id=Ids.TABS_FEEDBACK, className="text-danger small", role="alert"),
+                field_feedback(KIT, "tabs"),
                 html.Div(id=Ids.FORCED_TABS, className="form-text"),
             ]
         ),
     ]
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Kontaktperson", id=Ids.FORM_TITLE, tag="h2", className="h5"), close_button=False),
-            dbc.ModalBody(body),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Annuller", id=Ids.CANCEL, color="secondary", outline=True),
-                    dbc.Button("Gem", id=Ids.SAVE, color="primary"),
-                ]
-            ),
-        ],
-        id=Ids.FORM_MODAL,
-        labelledby=Ids.FORM_TITLE,
-        is_open=False,
-        size="lg",
-        backdrop="static",
-        scrollable=True,
-    )
-
-
-def confirm_delete() -> dbc.Modal:
-    """Return the delete confirmation modal."""
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Slet kontaktperson", id=Ids.CONFIRM_TITLE, tag="h2", className="h5"), close_button=False),
-            dbc.ModalBody(
-                [
-                    dbc.Alert(id=Ids.CONFIRM_ALERT, color="danger", is_open=False),
-                    html.P(id=Ids.CONFIRM_TEXT),
-                ]
-            ),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Annuller", id=Ids.CONFIRM_NO, color="secondary", outline=True),
-                    dbc.Button("Slet", id=Ids.CONFIRM_YES, color="danger"),
-                ]
-            ),
-        ],
-        id=Ids.CONFIRM_MODAL,
-        labelledby=Ids.CONFIRM_TITLE,
-        is_open=False,
-    )
+    return form_modal(KIT, body, title="Kontaktperson", save_label="Gem", cancel_label="Annuller")
 
 
 @guarded_layout(Menu.KONTAKTPERSONER)
@@ -141,11 +94,7 @@ def layout(ctx: AccessContext, **_query):
     """Return the Kontaktpersoner page; the grid and every write go through guarded callbacks."""
     return html.Div(
         [
-            dcc.Store(id=Ids.CVR, data=ctx.cvr),
-            dcc.Store(id=Ids.SAVED),
-            dcc.Store(id=Ids.DELETED),
-            dcc.Store(id=Ids.FORM_STATE),
-            dcc.Store(id=Ids.DELETE_STATE),
+            *edit_stores(KIT, ctx.cvr),
             html.H1("Kontaktpersoner", className="h3"),
             html.P(
                 "Statens Administration benytter listen til at sikre udsendelse af information til relevante "
@@ -153,8 +102,8 @@ def layout(ctx: AccessContext, **_query):
             ),
             html.Div(
                 [
-                    dbc.Button("Tilføj", id=Ids.ADD, color="primary", className="me-2"),
-                    dbc.Button("Rediger", id=Ids.EDIT, color="secondary", className="me-2", disabled=True),
+                    dbc.Button("Tilføj", id=KIT.add, color="primary", className="me-2"),
+                    dbc.Button("Rediger", id=KIT.edit, color="secondary", className="me-2", disabled=True),
                     dbc.Button("Slet", id=Ids.DELETE, color="danger", outline=True, className="me-2", disabled=True),
                     dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True,
                                className="me-auto"),
@@ -166,10 +115,10 @@ def layout(ctx: AccessContext, **_query):
                 role="toolbar",
                 **{"aria-label": "Handlinger for kontaktpersoner"},
             ),
-            html.Div(id=Ids.STATUS, role="status", **{"aria-live": "polite"}),
+            status_line(KIT),
             contacts_grid(),
             contact_form(),
-            confirm_delete(),
+            confirm_dialog(KIT, title="Slet kontaktperson", yes_label="Slet"),
             history_modal(Ids.HISTORY_MODAL, Ids.HISTORY_TITLE, Ids.HISTORY_BODY, Ids.HISTORY_CLOSE,
                           "Historik for kontaktperson"),
         ]

@@ -19,6 +19,7 @@ from data import users
 from data.db import get_session
 from data.models import AuditLog, Grant, User
 from pages.ids import brugeradministration as Ids
+from pages.ids.brugeradministration import KIT
 from tests import world
 from tests.conftest import DashClient, sign_in
 
@@ -55,7 +56,7 @@ class Callbacks:
              groups: list[dict] | None = None, remove_clicks: list[int] | None = None):
         key = output if output in self.map else self.key(output)
         spec = self.map[key]
-        values = {f"{Ids.CVR}.data": cvr, **values}
+        values = {f"{KIT.cvr}.data": cvr, **values}
         groups = groups or []
 
         def dep(d):
@@ -81,12 +82,12 @@ class Callbacks:
 
     # The page's actions, as a user clicks them.
     def open_add(self, **kw):
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.ADD}.n_clicks": 1}, f"{Ids.ADD}.n_clicks", **kw)
+        return self.call(f"{KIT.form_modal}.is_open", {f"{KIT.add}.n_clicks": 1}, f"{KIT.add}.n_clicks", **kw)
 
     def open_edit(self, user_id, **kw):
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.EDIT}.n_clicks": 1,
-                                                       f"{Ids.GRID}.selectedRows": [{"id": user_id}]},
-                         f"{Ids.EDIT}.n_clicks", **kw)
+        return self.call(f"{KIT.form_modal}.is_open", {f"{KIT.edit}.n_clicks": 1,
+                                                       f"{KIT.grid}.selectedRows": [{"id": user_id}]},
+                         f"{KIT.edit}.n_clicks", **kw)
 
     def submit(self, fields: dict[str, Any], groups: list[dict], form_state=None, **kw):
         target = form_state.get("id") if isinstance(form_state, dict) else None
@@ -95,36 +96,36 @@ class Callbacks:
             with self.app.app_context():
                 version = get_session().scalar(select(User.version).where(User.id == form_state["id"]))
             form_state = {**form_state, "version": version}
-        values = {f"{Ids.SUBMIT}.n_clicks": 1, f"{Ids.FORM_STATE}.data": form_state}
-        values.update({f"{Ids.FIELDS[f]}.value": v for f, v in fields.items()})
-        return self.call(f"{Ids.FORM_MODAL}.is_open", values, f"{Ids.SUBMIT}.n_clicks", groups=groups, **kw)
+        values = {f"{KIT.save}.n_clicks": 1, f"{KIT.form_state}.data": form_state}
+        values.update({f"{KIT.field(f)}.value": v for f, v in fields.items()})
+        return self.call(f"{KIT.form_modal}.is_open", values, f"{KIT.save}.n_clicks", groups=groups, **kw)
 
     def add_group(self, groups, **kw):
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.ADD_GROUP}.n_clicks": 1}, f"{Ids.ADD_GROUP}.n_clicks",
+        return self.call(f"{KIT.form_modal}.is_open", {f"{Ids.ADD_GROUP}.n_clicks": 1}, f"{Ids.ADD_GROUP}.n_clicks",
                          groups=groups, **kw)
 
     def remove_group(self, groups, index, **kw):
         clicks = [1 if i == index else 0 for i in range(len(groups))]
         trigger = json.dumps({"index": index, "type": Ids.GROUP_REMOVE}, separators=(",", ":")) + ".n_clicks"
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {}, trigger, groups=groups, remove_clicks=clicks, **kw)
+        return self.call(f"{KIT.form_modal}.is_open", {}, trigger, groups=groups, remove_clicks=clicks, **kw)
 
     def load(self, **kw):
-        return self.call(f"{Ids.GRID}.rowData", {f"{Ids.SAVED}.data": {"n": 1}}, f"{Ids.SAVED}.data", **kw)
+        return self.call(f"{KIT.grid}.rowData", {f"{KIT.saved}.data": {"n": 1}}, f"{KIT.saved}.data", **kw)
 
     def ask(self, button: str, user_id, **kw):
-        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{button}.n_clicks": 1,
-                                                          f"{Ids.GRID}.selectedRows": [{"id": user_id}]},
+        return self.call(f"{KIT.confirm_modal}.is_open", {f"{button}.n_clicks": 1,
+                                                          f"{KIT.grid}.selectedRows": [{"id": user_id}]},
                          f"{button}.n_clicks", **kw)
 
     def history(self, user_id, **kw):
         return self.call(f"{Ids.HISTORY_MODAL}.is_open", {f"{Ids.HISTORY}.n_clicks": 1,
-                                                          f"{Ids.GRID}.selectedRows": [{"id": user_id}]},
+                                                          f"{KIT.grid}.selectedRows": [{"id": user_id}]},
                          f"{Ids.HISTORY}.n_clicks", **kw)
 
     def confirm(self, action: str, user_id, **kw):
-        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.CONFIRM_YES}.n_clicks": 1,
-                                                          f"{Ids.CONFIRM_STATE}.data": {"action": action, "id": user_id}},
-                         f"{Ids.CONFIRM_YES}.n_clicks", **kw)
+        return self.call(f"{KIT.confirm_modal}.is_open", {f"{KIT.confirm_yes}.n_clicks": 1,
+                                                          f"{KIT.confirm_state}.data": {"action": action, "id": user_id}},
+                         f"{KIT.confirm_yes}.n_clicks", **kw)
 
 
 def _out(response, component: str, prop: str) -> Any:
@@ -194,7 +195,7 @@ def _mails(app_config) -> list[email.message.EmailMessage]:
 def test_page_opens_for_administrator_and_sa(login, dash_client, email_, cvr):
     login(email_)
     text = _text(dash_client.page("/brugeradministration", f"?cvr={cvr}"))
-    assert Ids.GRID in text and "Tilføj" in text and "Ingen adgang" not in text
+    assert KIT.grid in text and "Tilføj" in text and "Ingen adgang" not in text
 
 
 @pytest.mark.parametrize("email_, cvr", [
@@ -205,7 +206,7 @@ def test_page_opens_for_administrator_and_sa(login, dash_client, email_, cvr):
 def test_page_refused_without_administrator(login, dash_client, email_, cvr):
     login(email_)
     text = _text(dash_client.page("/brugeradministration", f"?cvr={cvr}"))
-    assert "Ingen adgang" in text and Ids.GRID not in text
+    assert "Ingen adgang" in text and KIT.grid not in text
 
 
 def test_menu_item_only_for_administrators(app, login, client):
@@ -232,7 +233,7 @@ def test_every_callback_refused_without_administrator(app, login, cb, extra, ema
     keys = cb.keys()
     assert len(keys) == 5  # grid, selection, form, confirmation, history
     for key in keys:
-        response = cb.call(key, {f"{Ids.ADD}.n_clicks": 1, f"{Ids.SUBMIT}.n_clicks": 1}, cvr=cvr, groups=GROUPS_OK)
+        response = cb.call(key, {f"{KIT.add}.n_clicks": 1, f"{KIT.save}.n_clicks": 1}, cvr=cvr, groups=GROUPS_OK)
         assert response.status_code == 403, (key, response.status_code)
     # A complete, valid form and every confirmed action write nothing.
     assert cb.submit(FIELDS_OK, [{"cvr": cvr, "rights": ["Læser"]}], cvr=cvr).status_code == 403
@@ -249,7 +250,7 @@ def test_every_callback_refused_without_administrator(app, login, cb, extra, ema
 def test_grid_lists_users_with_rights_on_this_cvr_only(login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.load()
-    rows = {r["email"]: r for r in _out(response, Ids.GRID, "rowData")}
+    rows = {r["email"]: r for r in _out(response, KIT.grid, "rowData")}
     assert world.LAESER_A in rows and world.ADMIN_AB in rows and world.LAESER_B not in rows and ONLY_C not in rows
     assert rows[world.TWO_CVRS]["rights"] == "Læser"
     assert rows[SHARED]["rights"] == "Læser"
@@ -260,18 +261,18 @@ def test_grid_lists_users_with_rights_on_this_cvr_only(login, cb, extra):
     for marker in C_MARKERS:
         assert marker not in text
     # On B the same admin sees B's users, TWO_CVRS with B's rights.
-    rows_b = {r["email"]: r for r in _out(cb.load(cvr=world.CVR_B), Ids.GRID, "rowData")}
+    rows_b = {r["email"]: r for r in _out(cb.load(cvr=world.CVR_B), KIT.grid, "rowData")}
     assert world.LAESER_B in rows_b and world.LAESER_A not in rows_b
     assert rows_b[world.TWO_CVRS]["rights"] == "Læser, Rapporter"
 
 
 def test_selection_enables_actions(login, cb):
     login(world.ADMIN_AB)
-    key = cb.key(f"{Ids.EDIT}.disabled")
-    none = cb.call(key, {f"{Ids.GRID}.selectedRows": []})
+    key = cb.key(f"{KIT.edit}.disabled")
+    none = cb.call(key, {f"{KIT.grid}.selectedRows": []})
     assert all(v["disabled"] for v in none.get_json()["response"].values())
-    active = cb.call(key, {f"{Ids.GRID}.selectedRows": [{"id": 1, "is_active": True}]}).get_json()["response"]
-    assert not active[Ids.EDIT]["disabled"] and not active[Ids.DEACTIVATE]["disabled"]
+    active = cb.call(key, {f"{KIT.grid}.selectedRows": [{"id": 1, "is_active": True}]}).get_json()["response"]
+    assert not active[KIT.edit]["disabled"] and not active[Ids.DEACTIVATE]["disabled"]
     assert active[Ids.REACTIVATE]["disabled"] and not active[Ids.REMOVE]["disabled"]
 
 
@@ -281,9 +282,9 @@ def test_selection_enables_actions(login, cb):
 def test_add_form_offers_only_administered_cvrs_and_no_administrator(login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.open_add()
-    assert _out(response, Ids.FORM_MODAL, "is_open") is True
-    assert _out(response, Ids.FORM_TITLE, "children") == "Opret bruger"
-    assert _out(response, Ids.SUBMIT, "children") == "Tilføj"
+    assert _out(response, KIT.form_modal, "is_open") is True
+    assert _out(response, KIT.form_title, "children") == "Opret bruger"
+    assert _out(response, KIT.save, "children") == "Tilføj"
     text = _text(response)
     assert "Rettighedsgruppe 1" in text and "CVR Nummer" in text
     assert f'"value": "{world.CVR_A}"' in text and f'"value": "{world.CVR_B}"' in text
@@ -312,7 +313,7 @@ def test_add_and_remove_rettighedsgruppe(login, cb):
     text = json.dumps(left, ensure_ascii=False)
     assert "Rettighedsgruppe 1" in text and '"value": "20000007"' in text and "Rediger" in text
     # A ⊖ button appearing (no click) changes nothing.
-    idle = cb.call(f"{Ids.FORM_MODAL}.is_open", {}, json.dumps({"index": 1, "type": Ids.GROUP_REMOVE},
+    idle = cb.call(f"{KIT.form_modal}.is_open", {}, json.dumps({"index": 1, "type": Ids.GROUP_REMOVE},
                    separators=(",", ":")) + ".n_clicks", groups=groups, remove_clicks=[0, 0])
     assert idle.status_code == 204
 
@@ -321,8 +322,8 @@ def test_create_sends_mail_and_forces_password_change(app, app_config, login, cb
     login(world.ADMIN_AB)
     groups = [{"cvr": world.CVR_A, "rights": ["Læser", "Rapporter"]}, {"cvr": world.CVR_B, "rights": ["Rediger"]}]
     response = cb.submit(FIELDS_OK, groups)
-    assert _out(response, Ids.FORM_MODAL, "is_open") is False
-    saved = _out(response, Ids.SAVED, "data")
+    assert _out(response, KIT.form_modal, "is_open") is False
+    saved = _out(response, KIT.saved, "data")
     assert "er oprettet" in saved["text"] and "automatisk genereret e-mail" in saved["text"]
     user = _user(app, FIELDS_OK["email"])
     assert user.must_change_password and user.b_number == "B4711"
@@ -338,7 +339,7 @@ def test_create_sends_mail_and_forces_password_change(app, app_config, login, cb
     assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/skift-adgangskode")
     assert newcomer.get("/stamdata").status_code == 302
     # The grid shows the new user after the save.
-    rows = {r["email"]: r for r in _out(cb.load(), Ids.GRID, "rowData")}
+    rows = {r["email"]: r for r in _out(cb.load(), KIT.grid, "rowData")}
     assert rows[FIELDS_OK["email"]]["rights"] == "Læser, Rapporter"
     rows = _audit(app, user.id)
     assert {(r.action, r.cvr) for r in rows} == {("create", world.CVR_A), ("create", world.CVR_B)}
@@ -348,7 +349,7 @@ def test_existing_email_is_merged_without_revealing_other_grants(app, app_config
     login(world.ADMIN_AB)
     response = cb.submit({"name": "Hvem Som Helst", "email": SHARED.upper(), "b_number": ""},
                          [{"cvr": world.CVR_B, "rights": ["Læser"]}])
-    saved = _out(response, Ids.SAVED, "data")
+    saved = _out(response, KIT.saved, "data")
     assert "tilhører allerede" in saved["text"]
     text = _text(response)
     for marker in C_MARKERS:
@@ -364,20 +365,20 @@ def test_existing_email_is_merged_without_revealing_other_grants(app, app_config
 def test_user_known_only_at_another_customer_is_refused_without_a_name(app, app_config, login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.submit({"name": "Hvem Som Helst", "email": ONLY_C, "b_number": ""}, GROUPS_OK)
-    assert _out(response, Ids.FIELDS["email"], "invalid") is True
-    assert "ikke er oprettet hos jeres CVR-numre" in _out(response, Ids.feedback("email"), "children")
-    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _out(response, KIT.field("email"), "invalid") is True
+    assert "ikke er oprettet hos jeres CVR-numre" in _out(response, KIT.feedback("email"), "children")
+    assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     text = _text(response)
     for marker in C_MARKERS:
         assert marker not in text
     assert _grants(app, extra["only_c"]) == {world.CVR_C: ["Læser"]}
-    assert ONLY_C not in [r["email"] for r in _out(cb.load(), Ids.GRID, "rowData")]
+    assert ONLY_C not in [r["email"] for r in _out(cb.load(), KIT.grid, "rowData")]
     assert _mails(app_config) == []
 
 
 def test_a_stale_edit_form_is_refused_in_the_form(app, login, cb, extra):
     login(world.ADMIN_AB)
-    opened = _out(cb.open_edit(extra["only_a"]), Ids.FORM_STATE, "data")
+    opened = _out(cb.open_edit(extra["only_a"]), KIT.form_state, "data")
     assert set(opened) == {"id", "version"}
     with app.app_context():
         users.update_user(Principal.from_user(get_session().scalar(
@@ -387,9 +388,9 @@ def test_a_stale_edit_form_is_refused_in_the_form(app, login, cb, extra):
             version=opened["version"])
     response = cb.submit({"name": "Kun A", "email": "", "b_number": ""},
                          [{"cvr": world.CVR_A, "rights": ["Læser"]}], form_state=opened)
-    assert _out(response, Ids.FORM_ALERT, "is_open") is True
-    assert "ændret af en anden" in _out(response, Ids.FORM_ALERT, "children")
-    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _out(response, KIT.form_alert, "is_open") is True
+    assert "ændret af en anden" in _out(response, KIT.form_alert, "children")
+    assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     assert _grants(app, extra["only_a"]) == {world.CVR_A: ["Læser", "Rediger"]}
 
 
@@ -397,7 +398,7 @@ def test_adding_rights_a_user_already_holds_says_so(app, app_config, login, cb, 
     login(world.ADMIN_AB)
     response = cb.submit({"name": "Hvem Som Helst", "email": SHARED, "b_number": ""},
                          [{"cvr": world.CVR_A, "rights": ["Læser"]}])
-    saved = _out(response, Ids.SAVED, "data")
+    saved = _out(response, KIT.saved, "data")
     assert saved["level"] == "info" and "Intet er ændret" in saved["text"]
     assert _mails(app_config) == []
 
@@ -405,10 +406,10 @@ def test_adding_rights_a_user_already_holds_says_so(app, app_config, login, cb, 
 def test_edit_shows_only_grants_on_administered_cvrs(login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.open_edit(extra["shared"])
-    assert _out(response, Ids.FORM_MODAL, "is_open") is True
-    assert _out(response, Ids.EMAIL, "disabled") is True
-    assert _out(response, Ids.SUBMIT, "children") == "Gem"
-    assert _out(response, Ids.FIELDS["name"], "value") == "Delt Bruger"
+    assert _out(response, KIT.form_modal, "is_open") is True
+    assert _out(response, KIT.field("email"), "disabled") is True
+    assert _out(response, KIT.save, "children") == "Gem"
+    assert _out(response, KIT.field("name"), "value") == "Delt Bruger"
     groups = _out(response, Ids.GROUPS, "children")
     assert len(groups) == 1
     text = _text(response)
@@ -422,7 +423,7 @@ def test_edit_saves_name_b_number_and_rights(app, login, cb, extra):
     response = cb.submit({"name": "Kun A Ny", "email": "ignoreres@x.dk", "b_number": "b99"},
                          [{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}],
                          form_state={"id": extra["only_a"]})
-    assert _out(response, Ids.FORM_MODAL, "is_open") is False
+    assert _out(response, KIT.form_modal, "is_open") is False
     user = _user(app, "kun.a@example.dk")
     assert (user.name, user.b_number) == ("Kun A Ny", "B99")
     assert _grants(app, user.id) == {world.CVR_A: ["Rediger"], world.CVR_B: ["Læser"]}
@@ -436,21 +437,22 @@ def test_edit_saves_name_b_number_and_rights(app, login, cb, extra):
 def test_edit_of_shared_user_changes_rights_here_but_not_the_person(app, login, cb, extra):
     login(world.ADMIN_AB)
     opened = cb.open_edit(extra["shared"])
-    assert _out(opened, Ids.NAME, "disabled") is True and _out(opened, Ids.B_NUMBER, "disabled") is True
+    assert _out(opened, KIT.field("name"), "disabled") is True
+    assert _out(opened, KIT.field("b_number"), "disabled") is True
     assert "også adgang hos andre kunder" in str(_out(opened, Ids.SHARED_NOTE, "children"))
     own = cb.open_edit(extra["only_a"])
-    assert _out(own, Ids.NAME, "disabled") is False and _out(own, Ids.SHARED_NOTE, "children") is None
+    assert _out(own, KIT.field("name"), "disabled") is False and _out(own, Ids.SHARED_NOTE, "children") is None
     groups = [{"cvr": world.CVR_A, "rights": ["Rediger"]}, {"cvr": world.CVR_B, "rights": ["Læser"]}]
     for fields in ({"name": "Delt Bruger Ny", "b_number": ""}, {"name": "Delt Bruger", "b_number": "B99"}):
         response = cb.submit({**fields, "email": SHARED}, groups, form_state={"id": extra["shared"]})
-        assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+        assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
         assert "også adgang hos andre kunder" in _text(response)
         for marker in C_MARKERS:
             assert marker not in _text(response)
     assert _grants(app, extra["shared"]) == {world.CVR_A: ["Læser"], world.CVR_C: ["Rapporter", "Rediger"]}
     response = cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""}, groups,
                          form_state={"id": extra["shared"]})
-    assert _out(response, Ids.FORM_MODAL, "is_open") is False
+    assert _out(response, KIT.form_modal, "is_open") is False
     user = _user(app, SHARED)
     assert (user.name, user.b_number) == ("Delt Bruger", None)
     assert _grants(app, user.id) == {world.CVR_A: ["Rediger"], world.CVR_B: ["Læser"],
@@ -465,8 +467,8 @@ def test_forged_groups_naming_c_are_refused(app, app_config, login, cb, extra, g
     login(world.ADMIN_AB)
     for form_state in (None, {"id": extra["shared"]}):
         response = cb.submit(FIELDS_OK, groups, form_state=form_state)
-        assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
-        assert "Ret de markerede felter" in _out(response, Ids.FORM_ALERT, "children")
+        assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
+        assert "Ret de markerede felter" in _out(response, KIT.form_alert, "children")
         assert "administrator for" in _text(response)
         for marker in C_MARKERS:
             assert marker not in _text(response)
@@ -493,15 +495,15 @@ def test_forged_user_ids_find_nobody(app, login, cb, extra, target):
     user_id = extra.get(target, target) if isinstance(target, str) else target
     edit = cb.open_edit(user_id)
     if edit.status_code == 200:
-        assert "findes ikke" in _text(edit) or _maybe(edit, Ids.FORM_MODAL, "is_open") == "unchanged"
+        assert "findes ikke" in _text(edit) or _maybe(edit, KIT.form_modal, "is_open") == "unchanged"
         assert "Hemmelig" not in _text(edit)
     save = cb.submit({"name": "Overtaget", "b_number": ""}, [{"cvr": world.CVR_A, "rights": ["Læser"]}],
                      form_state={"id": user_id})
-    assert _maybe(save, Ids.FORM_MODAL, "is_open") == "unchanged"
-    assert "findes ikke" in _out(save, Ids.FORM_ALERT, "children")
+    assert _maybe(save, KIT.form_modal, "is_open") == "unchanged"
+    assert "findes ikke" in _out(save, KIT.form_alert, "children")
     for action in ("deactivate", "reactivate", "remove"):
         response = cb.confirm(action, user_id)
-        assert "findes ikke" in _out(response, Ids.CONFIRM_ALERT, "children")
+        assert "findes ikke" in _out(response, KIT.confirm_alert, "children")
     assert cb.ask(Ids.DEACTIVATE, user_id).status_code == 204
     only_c = _user(app, ONLY_C)
     assert only_c.name == "Hemmelig Cirkelbruger" and only_c.is_active
@@ -521,11 +523,11 @@ def test_forged_user_ids_find_nobody(app, login, cb, extra, target):
 def test_field_messages_beside_each_field(app, login, cb, field, value, message):
     login(world.ADMIN_AB)
     response = cb.submit(FIELDS_OK | {field: value}, GROUPS_OK)
-    assert _out(response, Ids.FIELDS[field], "invalid") is True
-    assert _out(response, Ids.feedback(field), "children") == message
-    others = [f for f in Ids.FIELDS if f != field]
-    assert all(_out(response, Ids.FIELDS[f], "invalid") is False for f in others)
-    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _out(response, KIT.field(field), "invalid") is True
+    assert _out(response, KIT.feedback(field), "children") == message
+    others = [f for f in KIT.fields if f != field]
+    assert all(_out(response, KIT.field(f), "invalid") is False for f in others)
+    assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     assert _user(app, FIELDS_OK["email"]) is None
 
 
@@ -545,25 +547,25 @@ def test_group_messages(app, login, cb, groups, message):
 def test_no_group_at_all(login, cb):
     login(world.ADMIN_AB)
     response = cb.submit(FIELDS_OK, [])
-    assert _out(response, Ids.GROUPS_FEEDBACK, "children") == "Tilføj mindst én rettighedsgruppe."
+    assert _out(response, KIT.feedback("groups"), "children") == "Tilføj mindst én rettighedsgruppe."
 
 
 def test_hostile_input_is_shown_as_text(app, login, cb):
     login(world.ADMIN_AB)
     response = cb.submit(FIELDS_OK | {"name": HOSTILE}, GROUPS_OK)
-    saved = _out(response, Ids.SAVED, "data")
+    saved = _out(response, KIT.saved, "data")
     assert HOSTILE in saved["text"]
     assert _user(app, FIELDS_OK["email"]).name == HOSTILE
-    loaded = cb.call(f"{Ids.GRID}.rowData", {f"{Ids.SAVED}.data": saved}, f"{Ids.SAVED}.data")
-    rows = {r["email"]: r for r in _out(loaded, Ids.GRID, "rowData")}
+    loaded = cb.call(f"{KIT.grid}.rowData", {f"{KIT.saved}.data": saved}, f"{KIT.saved}.data")
+    rows = {r["email"]: r for r in _out(loaded, KIT.grid, "rowData")}
     assert rows[FIELDS_OK["email"]]["name"] == HOSTILE
-    status = _out(loaded, Ids.STATUS, "children")
+    status = _out(loaded, KIT.status, "children")
     # A plain string child of an Alert: React renders it as text, never as markup.
     assert status["type"] == "Alert" and status["props"]["children"] == saved["text"]
     assert "dangerously" not in _text(loaded)
     # Hostile values in a form that fails validation come back as values, not markup.
     bad = cb.submit(FIELDS_OK | {"name": HOSTILE, "email": HOSTILE}, [{"cvr": HOSTILE, "rights": [HOSTILE]}])
-    assert _out(bad, Ids.FIELDS["email"], "invalid") is True
+    assert _out(bad, KIT.field("email"), "invalid") is True
     assert "dangerously" not in _text(bad) and "<script>" not in json.dumps(_out(bad, Ids.GROUPS, "children"))
 
 
@@ -579,19 +581,19 @@ def test_deactivation_ends_the_users_session(app, login, cb, client):
     login(world.ADMIN_AB)
     user_id = _user(app, world.TWO_CVRS).id
     ask = cb.ask(Ids.DEACTIVATE, user_id)
-    assert _out(ask, Ids.CONFIRM_MODAL, "is_open") is True
-    assert _out(ask, Ids.CONFIRM_STATE, "data") == {"action": "deactivate", "id": user_id}
+    assert _out(ask, KIT.confirm_modal, "is_open") is True
+    assert _out(ask, KIT.confirm_state, "data") == {"action": "deactivate", "id": user_id}
     done = cb.confirm("deactivate", user_id)
-    assert _out(done, Ids.CONFIRM_MODAL, "is_open") is False
-    assert "deaktiveret" in _out(done, Ids.CHANGED, "data")["text"]
+    assert _out(done, KIT.confirm_modal, "is_open") is False
+    assert "deaktiveret" in _out(done, KIT.changed, "data")["text"]
     # The victim's existing session is gone: callbacks answer 401, pages send to sign-in.
     assert victim_dash.page("/stamdata", f"?cvr={world.CVR_A}").status_code == 401
     assert victim.get("/stamdata").status_code == 302
     assert sign_in(victim, world.TWO_CVRS).status_code == 401
-    rows = {r["email"]: r for r in _out(cb.load(), Ids.GRID, "rowData")}
+    rows = {r["email"]: r for r in _out(cb.load(), KIT.grid, "rowData")}
     assert rows[world.TWO_CVRS]["active"] == "Nej"
     again = cb.confirm("reactivate", user_id)
-    assert "genaktiveret" in _out(again, Ids.CHANGED, "data")["text"]
+    assert "genaktiveret" in _out(again, KIT.changed, "data")["text"]
     assert sign_in(victim, world.TWO_CVRS).status_code == 302
     assert [r.action for r in _audit(app, user_id)].count("deactivate") == 2  # one row per CVR (A and B)
 
@@ -600,9 +602,9 @@ def test_admin_cannot_deactivate_themselves_or_drop_own_administrator(app, login
     login(world.ADMIN_AB)
     me = _user(app, world.ADMIN_AB)
     response = cb.confirm("deactivate", me.id)
-    assert "dig selv" in _out(response, Ids.CONFIRM_ALERT, "children")
+    assert "dig selv" in _out(response, KIT.confirm_alert, "children")
     response = cb.confirm("remove", me.id)
-    assert "administratorrettighed" in _out(response, Ids.CONFIRM_ALERT, "children")
+    assert "administratorrettighed" in _out(response, KIT.confirm_alert, "children")
     response = cb.submit({"name": "Admin Ab", "b_number": "B200001"},
                          [{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_B, "rights": ["Administrator"]}],
                          form_state={"id": me.id})
@@ -617,7 +619,7 @@ def test_admin_cannot_deactivate_themselves_or_drop_own_administrator(app, login
 def test_shared_user_cannot_be_deactivated_by_customer_admin(app, login, cb, extra):
     login(world.ADMIN_AB)
     response = cb.confirm("deactivate", extra["shared"])
-    alert = _out(response, Ids.CONFIRM_ALERT, "children")
+    alert = _out(response, KIT.confirm_alert, "children")
     assert "andre kunder" in alert
     for marker in C_MARKERS:
         assert marker not in alert
@@ -627,11 +629,11 @@ def test_shared_user_cannot_be_deactivated_by_customer_admin(app, login, cb, ext
 def test_remove_access_to_this_cvr(app, login, cb, extra):
     login(world.ADMIN_AB)
     ask = cb.ask(Ids.REMOVE, extra["shared"])
-    assert world.CVR_A in _out(ask, Ids.CONFIRM_TEXT, "children")
+    assert world.CVR_A in _out(ask, KIT.confirm_text, "children")
     done = cb.confirm("remove", extra["shared"])
-    assert "har ikke længere adgang" in _out(done, Ids.CHANGED, "data")["text"]
+    assert "har ikke længere adgang" in _out(done, KIT.changed, "data")["text"]
     assert _grants(app, extra["shared"]) == {world.CVR_C: ["Rapporter", "Rediger"]}
-    rows = {r["email"] for r in _out(cb.load(), Ids.GRID, "rowData")}
+    rows = {r["email"] for r in _out(cb.load(), KIT.grid, "rowData")}
     assert SHARED not in rows
     [row] = _audit(app, extra["shared"])
     assert (row.action, row.cvr, row.before["rights"], row.after["rights"]) == ("remove_grant", world.CVR_A, ["Læser"], None)
@@ -639,10 +641,10 @@ def test_remove_access_to_this_cvr(app, login, cb, extra):
 
 def test_sa_staff_manage_users_on_any_cvr(app, login, cb, extra):
     login(world.SA_STAFF)
-    rows = {r["email"] for r in _out(cb.load(cvr=world.CVR_C), Ids.GRID, "rowData")}
+    rows = {r["email"] for r in _out(cb.load(cvr=world.CVR_C), KIT.grid, "rowData")}
     assert rows == {SHARED, ONLY_C}
     done = cb.confirm("deactivate", extra["shared"], cvr=world.CVR_C)
-    assert "deaktiveret" in _out(done, Ids.CHANGED, "data")["text"]
+    assert "deaktiveret" in _out(done, KIT.changed, "data")["text"]
     assert not _user(app, SHARED).is_active
 
 
@@ -654,11 +656,11 @@ def test_history_shows_who_changed_what_on_this_cvr_only(app, login, cb, extra):
     login(world.SA_STAFF)
     assert _out(cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""},
                           [{"cvr": world.CVR_A, "rights": ["Læser"]}, {"cvr": world.CVR_C, "rights": ["Læser"]}],
-                          form_state={"id": extra["shared"]}, cvr=world.CVR_C), Ids.FORM_MODAL, "is_open") is False
+                          form_state={"id": extra["shared"]}, cvr=world.CVR_C), KIT.form_modal, "is_open") is False
     login(world.ADMIN_AB)
     assert _out(cb.submit({"name": "Delt Bruger", "email": SHARED, "b_number": ""},
                           [{"cvr": world.CVR_A, "rights": ["Rediger"]}], form_state={"id": extra["shared"]}),
-                Ids.FORM_MODAL, "is_open") is False
+                KIT.form_modal, "is_open") is False
     response = cb.history(extra["shared"])
     assert _out(response, Ids.HISTORY_MODAL, "is_open") is True
     text = _text(response)

@@ -15,6 +15,7 @@ from data.db import get_session
 from data.models import AuditLog, User
 from data.roles_catalogue import ensure_role_catalogue
 from pages.ids import kontaktpersoner as Ids
+from pages.ids.kontaktpersoner import KIT
 from pages.ids import stamdata as StamdataIds
 from tests import world
 
@@ -48,7 +49,7 @@ class Callbacks:
     def call(self, output: str, values: dict[str, Any], trigger: str | None = None, cvr: Any = world.CVR_A):
         key = self.key(output)
         spec = self.map[key]
-        values = {f"{Ids.CVR}.data": cvr, **values}
+        values = {f"{KIT.cvr}.data": cvr, **values}
 
         def dep(d):
             return {"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
@@ -63,36 +64,36 @@ class Callbacks:
 
     # The page's actions, as a user clicks them.
     def open_add(self, **kw):
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.ADD}.n_clicks": 1}, f"{Ids.ADD}.n_clicks", **kw)
+        return self.call(f"{KIT.form_modal}.is_open", {f"{KIT.add}.n_clicks": 1}, f"{KIT.add}.n_clicks", **kw)
 
     def open_edit(self, contact_id, **kw):
-        return self.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.EDIT}.n_clicks": 1,
-                                                       f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
-                         f"{Ids.EDIT}.n_clicks", **kw)
+        return self.call(f"{KIT.form_modal}.is_open", {f"{KIT.edit}.n_clicks": 1,
+                                                       f"{KIT.grid}.selectedRows": [{"id": contact_id}]},
+                         f"{KIT.edit}.n_clicks", **kw)
 
     def save(self, fields: dict[str, Any], roles=(), sa_roles=(), tabs=("generelt",), form_state=None, **kw):
-        values = {f"{Ids.SAVE}.n_clicks": 1, f"{Ids.FORM_STATE}.data": form_state,
+        values = {f"{KIT.save}.n_clicks": 1, f"{KIT.form_state}.data": form_state,
                   f"{Ids.ROLES}.value": list(roles), f"{Ids.SA_ROLES}.value": list(sa_roles),
                   f"{Ids.TABS}.value": list(tabs)}
-        values.update({f"{Ids.FIELDS[f]}.value": v for f, v in fields.items()})
-        return self.call(f"{Ids.FORM_MODAL}.is_open", values, f"{Ids.SAVE}.n_clicks", **kw)
+        values.update({f"{KIT.field(f)}.value": v for f, v in fields.items()})
+        return self.call(f"{KIT.form_modal}.is_open", values, f"{KIT.save}.n_clicks", **kw)
 
     def load(self, saved=None, **kw):
-        return self.call(f"{Ids.GRID}.rowData", {f"{Ids.SAVED}.data": saved or {"n": 1}}, f"{Ids.SAVED}.data", **kw)
+        return self.call(f"{KIT.grid}.rowData", {f"{KIT.saved}.data": saved or {"n": 1}}, f"{KIT.saved}.data", **kw)
 
     def ask_delete(self, contact_id, **kw):
-        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.DELETE}.n_clicks": 1,
-                                                          f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
+        return self.call(f"{KIT.confirm_modal}.is_open", {f"{Ids.DELETE}.n_clicks": 1,
+                                                          f"{KIT.grid}.selectedRows": [{"id": contact_id}]},
                          f"{Ids.DELETE}.n_clicks", **kw)
 
     def confirm_delete(self, contact_id, version, **kw):
-        return self.call(f"{Ids.CONFIRM_MODAL}.is_open", {f"{Ids.CONFIRM_YES}.n_clicks": 1,
-                                                          f"{Ids.DELETE_STATE}.data": {"id": contact_id, "version": version}},
-                         f"{Ids.CONFIRM_YES}.n_clicks", **kw)
+        return self.call(f"{KIT.confirm_modal}.is_open", {f"{KIT.confirm_yes}.n_clicks": 1,
+                                                          f"{KIT.confirm_state}.data": {"id": contact_id, "version": version}},
+                         f"{KIT.confirm_yes}.n_clicks", **kw)
 
     def history(self, contact_id, **kw):
         return self.call(f"{Ids.HISTORY_MODAL}.is_open", {f"{Ids.HISTORY}.n_clicks": 1,
-                                                          f"{Ids.GRID}.selectedRows": [{"id": contact_id}]},
+                                                          f"{KIT.grid}.selectedRows": [{"id": contact_id}]},
                          f"{Ids.HISTORY}.n_clicks", **kw)
 
 
@@ -152,7 +153,7 @@ def test_page_opens_for_rediger_administrator_and_sa(login, dash_client, seeded,
     response = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
     assert response.status_code == 200
     text = _text(response)
-    assert Ids.GRID in text and "Tilføj" in text and "Ingen adgang" not in text
+    assert KIT.grid in text and "Tilføj" in text and "Ingen adgang" not in text
 
 
 @pytest.mark.parametrize("email", [world.LAESER_A, world.RAPPORTER_A, world.RAPPORTER_NO_B])
@@ -160,7 +161,7 @@ def test_page_refused_for_laeser_and_rapporter(login, dash_client, seeded, email
     login(email)
     response = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
     assert "Ingen adgang" in _text(response)
-    assert Ids.GRID not in _text(response)
+    assert KIT.grid not in _text(response)
 
 
 def test_page_refused_for_other_customer(login, dash_client, seeded):
@@ -175,7 +176,7 @@ def test_every_callback_refused_for_laeser_and_rapporter(login, cb, seeded, emai
     keys = cb.keys()
     assert len(keys) == 7  # list, selection, form, roles, delete, history, export
     for key in keys:
-        response = cb.call(key, {f"{Ids.ADD}.n_clicks": 1, f"{Ids.SAVE}.n_clicks": 1})
+        response = cb.call(key, {f"{KIT.add}.n_clicks": 1, f"{KIT.save}.n_clicks": 1})
         assert response.status_code == 403, (key, response.status_code)
     # And a save with a complete, valid form writes nothing.
     assert cb.save(FIELDS_OK).status_code == 403
@@ -196,11 +197,11 @@ def test_forged_ids_of_b_cannot_be_read_changed_or_deleted(app, login, cb, seede
     edit = cb.open_edit(b_id)
     assert "Bøger" not in _text(edit) and "findes ikke" in _text(edit)
     save = cb.save(FIELDS_OK | {"name": "Overtaget"}, form_state={"id": b_id, "version": 1})
-    assert _maybe(save, Ids.FORM_MODAL, "is_open") == "unchanged"
-    assert "findes ikke" in _out(save, Ids.FORM_ALERT, "children")
+    assert _maybe(save, KIT.form_modal, "is_open") == "unchanged"
+    assert "findes ikke" in _out(save, KIT.form_alert, "children")
     assert cb.ask_delete(b_id).status_code == 204
     delete = cb.confirm_delete(b_id, 1)
-    assert "findes ikke" in _out(delete, Ids.CONFIRM_ALERT, "children")
+    assert "findes ikke" in _out(delete, KIT.confirm_alert, "children")
     assert cb.history(b_id).status_code == 204
     grid = _text(cb.load())
     assert "Bøger" not in grid
@@ -214,7 +215,7 @@ def test_forged_ids_of_b_cannot_be_read_changed_or_deleted(app, login, cb, seede
 def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
     login(world.REDIGER_A)
     opened = cb.open_add()
-    assert _out(opened, Ids.FORM_MODAL, "is_open") is True
+    assert _out(opened, KIT.form_modal, "is_open") is True
     customer_options = _out(opened, Ids.ROLES, "options")
     sa_options = _out(opened, Ids.SA_ROLES, "options")
     assert len(customer_options) == 12 and len(sa_options) == 3
@@ -222,21 +223,21 @@ def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
 
     role = seeded["roles"]["Kontaktperson - Regnskab"]
     saved = cb.save(FIELDS_OK, roles=[role], tabs=["regnskab"])
-    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
-    grid = cb.load(saved=_out(saved, Ids.SAVED, "data"))
-    rows = _out(grid, Ids.GRID, "rowData")
+    assert _out(saved, KIT.form_modal, "is_open") is False
+    grid = cb.load(saved=_out(saved, KIT.saved, "data"))
+    rows = _out(grid, KIT.grid, "rowData")
     assert [r["name"] for r in rows] == ["Hans Hansen"]
     row = rows[0]
     assert row["phone"] == "12 34 56 78" and row["roles"] == "Kontaktperson - Regnskab" and row["tabs"] == "Regnskab"
     assert "Kontaktpersonen »Hans Hansen« er gemt." in _text(grid)
 
     edit = cb.open_edit(row["id"])
-    assert _out(edit, Ids.FIELDS["name"], "value") == "Hans Hansen"
+    assert _out(edit, KIT.field("name"), "value") == "Hans Hansen"
     assert _out(edit, Ids.ROLES, "value") == [role]
-    state = _out(edit, Ids.FORM_STATE, "data")
+    state = _out(edit, KIT.form_state, "data")
     assert state == {"id": row["id"], "version": 1}
     saved = cb.save(FIELDS_OK | {"name": "Hans H. Hansen"}, roles=[role], tabs=["regnskab", "loen"], form_state=state)
-    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    assert _out(saved, KIT.form_modal, "is_open") is False
     assert _contact(app, SCOPE_A, world.CVR_A, row["id"])["tabs"] == ["regnskab", "loen"]
 
     history = cb.history(row["id"])
@@ -246,12 +247,12 @@ def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
     assert world.REDIGER_A in text
 
     ask = cb.ask_delete(row["id"])
-    assert _out(ask, Ids.CONFIRM_MODAL, "is_open") is True
-    assert "Hans H. Hansen" in _out(ask, Ids.CONFIRM_TEXT, "children")
-    state = _out(ask, Ids.DELETE_STATE, "data")
+    assert _out(ask, KIT.confirm_modal, "is_open") is True
+    assert "Hans H. Hansen" in _out(ask, KIT.confirm_text, "children")
+    state = _out(ask, KIT.confirm_state, "data")
     assert state == {"id": row["id"], "version": 2}
     deleted = cb.confirm_delete(state["id"], state["version"])
-    assert _out(deleted, Ids.CONFIRM_MODAL, "is_open") is False
+    assert _out(deleted, KIT.confirm_modal, "is_open") is False
     assert _contact(app, SCOPE_A, world.CVR_A, row["id"]) is None
     with app.app_context():
         actions = get_session().scalars(select(AuditLog.action).where(AuditLog.entity_id == str(row["id"]))).all()
@@ -260,18 +261,18 @@ def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
 
 def test_cancel_closes_the_form_without_saving(app, login, cb, seeded):
     login(world.REDIGER_A)
-    response = cb.call(f"{Ids.FORM_MODAL}.is_open", {f"{Ids.CANCEL}.n_clicks": 1,
-                                                     **{f"{Ids.FIELDS['name']}.value": "Ikke gemt"}},
-                       f"{Ids.CANCEL}.n_clicks")
-    assert _out(response, Ids.FORM_MODAL, "is_open") is False
-    assert _out(cb.load(), Ids.GRID, "rowData") == []
+    response = cb.call(f"{KIT.form_modal}.is_open", {f"{KIT.cancel}.n_clicks": 1,
+                                                     **{f"{KIT.field('name')}.value": "Ikke gemt"}},
+                       f"{KIT.cancel}.n_clicks")
+    assert _out(response, KIT.form_modal, "is_open") is False
+    assert _out(cb.load(), KIT.grid, "rowData") == []
 
 
 def test_selection_enables_the_row_buttons(login, cb, seeded):
     login(world.REDIGER_A)
-    none = cb.call(f"{Ids.EDIT}.disabled", {f"{Ids.GRID}.selectedRows": []})
-    assert _out(none, Ids.EDIT, "disabled") is True
-    one = cb.call(f"{Ids.EDIT}.disabled", {f"{Ids.GRID}.selectedRows": [{"id": 1}]})
+    none = cb.call(f"{KIT.edit}.disabled", {f"{KIT.grid}.selectedRows": []})
+    assert _out(none, KIT.edit, "disabled") is True
+    one = cb.call(f"{KIT.edit}.disabled", {f"{KIT.grid}.selectedRows": [{"id": 1}]})
     assert _out(one, Ids.DELETE, "disabled") is False
 
 
@@ -282,12 +283,12 @@ def test_customer_cannot_create_with_sa_only_role(app, login, cb, seeded):
     login(world.REDIGER_A)
     for role in ("Deltager – Kundeforum", "Primær lønkontakt", "Primær regnskabskontakt"):
         response = cb.save(FIELDS_OK, sa_roles=[seeded["roles"][role]])
-        assert "kun af Statens Administration" in _out(response, Ids.FORM_ALERT, "children")
-        assert role in _out(response, Ids.FORM_ALERT, "children")
+        assert "kun af Statens Administration" in _out(response, KIT.form_alert, "children")
+        assert role in _out(response, KIT.form_alert, "children")
         # Smuggling the SA-only id into the customer checklist changes nothing.
         response = cb.save(FIELDS_OK, roles=[seeded["roles"][role]])
-        assert "kun af Statens Administration" in _out(response, Ids.FORM_ALERT, "children")
-    assert _out(cb.load(), Ids.GRID, "rowData") == []
+        assert "kun af Statens Administration" in _out(response, KIT.form_alert, "children")
+    assert _out(cb.load(), KIT.grid, "rowData") == []
 
 
 def test_customer_cannot_change_sa_only_roles_but_sees_them(app, login, cb, seeded):
@@ -295,16 +296,16 @@ def test_customer_cannot_change_sa_only_roles_but_sees_them(app, login, cb, seed
     login(world.ADMIN_AB)
     edit = cb.open_edit(existing["id"])
     assert _out(edit, Ids.SA_ROLES, "value") == [seeded["roles"]["Primær regnskabskontakt"]]
-    state = _out(edit, Ids.FORM_STATE, "data")
+    state = _out(edit, KIT.form_state, "data")
     fields = FIELDS_OK | {"name": "Eksisterende"}
     removed = cb.save(fields, sa_roles=[], form_state=state)
-    assert "kun af Statens Administration" in _out(removed, Ids.FORM_ALERT, "children")
+    assert "kun af Statens Administration" in _out(removed, KIT.form_alert, "children")
     added = cb.save(fields, sa_roles=[seeded["roles"]["Primær regnskabskontakt"], seeded["roles"]["Primær lønkontakt"]],
                     form_state=state)
-    assert "kun af Statens Administration" in _out(added, Ids.FORM_ALERT, "children")
+    assert "kun af Statens Administration" in _out(added, KIT.form_alert, "children")
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["roles"] == ["Primær regnskabskontakt"]
     kept = cb.save(fields | {"title": "Kontorchef"}, sa_roles=[seeded["roles"]["Primær regnskabskontakt"]], form_state=state)
-    assert _out(kept, Ids.FORM_MODAL, "is_open") is False
+    assert _out(kept, KIT.form_modal, "is_open") is False
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["title"] == "Kontorchef"
 
 
@@ -313,23 +314,23 @@ def test_sa_staff_assign_sa_only_roles(app, login, cb, seeded):
     opened = cb.open_add()
     assert all(o["disabled"] is False for o in _out(opened, Ids.SA_ROLES, "options"))
     saved = cb.save(FIELDS_OK, sa_roles=[seeded["roles"]["Primær lønkontakt"]], tabs=[])
-    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
-    row = _out(cb.load(), Ids.GRID, "rowData")[0]
+    assert _out(saved, KIT.form_modal, "is_open") is False
+    row = _out(cb.load(), KIT.grid, "rowData")[0]
     assert row["roles"] == "Primær lønkontakt" and row["tabs"] == "Generelt, Løn"
 
 
 def test_tabs_decided_by_an_sa_only_role_go_with_the_role(app, login, cb, seeded):
     login(world.SA_STAFF)
     cb.save(FIELDS_OK, sa_roles=[seeded["roles"]["Primær lønkontakt"]], tabs=["regnskab"])
-    row = _out(cb.load(), Ids.GRID, "rowData")[0]
+    row = _out(cb.load(), KIT.grid, "rowData")[0]
     assert row["tabs"] == "Generelt, Regnskab, Løn"
     # The form shows only what the user chose; the role's tabs are named beside it, not ticked.
     edit = cb.open_edit(row["id"])
     assert _out(edit, Ids.TABS, "value") == ["regnskab"]
-    cb.save(FIELDS_OK, sa_roles=[], tabs=_out(edit, Ids.TABS, "value"), form_state=_out(edit, Ids.FORM_STATE, "data"))
+    cb.save(FIELDS_OK, sa_roles=[], tabs=_out(edit, Ids.TABS, "value"), form_state=_out(edit, KIT.form_state, "data"))
     contact = _contact(app, SCOPE_A, world.CVR_A, row["id"])
     assert contact["roles"] == [] and contact["tabs"] == ["regnskab"] and contact["effective_tabs"] == ["regnskab"]
-    assert _out(cb.load(), Ids.GRID, "rowData")[0]["tabs"] == "Regnskab"
+    assert _out(cb.load(), KIT.grid, "rowData")[0]["tabs"] == "Regnskab"
 
 
 def test_personal_data_roles_warn_about_secure_mailbox(login, cb, seeded):
@@ -367,28 +368,28 @@ def test_each_field_is_validated_beside_the_field(login, cb, seeded):
     login(world.REDIGER_A)
     for field, value, message in FIELD_CASES:
         response = cb.save(FIELDS_OK | {field: value})
-        assert _out(response, Ids.FIELDS[field], "invalid") is True, (field, value)
-        assert _out(response, Ids.feedback(field), "children").startswith(message), (field, value)
-        assert "Ret de markerede felter" in _out(response, Ids.FORM_ALERT, "children")
-        others = [f for f in Ids.FIELDS if f != field]
-        assert all(_out(response, Ids.FIELDS[f], "invalid") is False for f in others), (field, value)
-    assert _out(cb.load(), Ids.GRID, "rowData") == []
+        assert _out(response, KIT.field(field), "invalid") is True, (field, value)
+        assert _out(response, KIT.feedback(field), "children").startswith(message), (field, value)
+        assert "Ret de markerede felter" in _out(response, KIT.form_alert, "children")
+        others = [f for f in KIT.fields if f != field]
+        assert all(_out(response, KIT.field(f), "invalid") is False for f in others), (field, value)
+    assert _out(cb.load(), KIT.grid, "rowData") == []
 
 
 def test_malformed_roles_and_tabs_are_refused(login, cb, seeded):
     login(world.REDIGER_A)
     response = cb.save(FIELDS_OK, roles=["<b>x</b>"], tabs=["refusion"])
-    assert _out(response, Ids.ROLES_FEEDBACK, "children") == "Ugyldigt valg af roller."
-    assert _out(response, Ids.TABS_FEEDBACK, "children") == "Ukendt faneblad."
+    assert _out(response, KIT.feedback("roles"), "children") == "Ugyldigt valg af roller."
+    assert _out(response, KIT.feedback("tabs"), "children") == "Ukendt faneblad."
 
 
 def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seeded):
     login(world.REDIGER_A)
     saved = cb.save({"title": HOSTILE, "name": HOSTILE, "email": "x@institution.dk", "shared_email": "",
                      "phone": "", "notes": HOSTILE}, tabs=["generelt"])
-    assert _out(saved, Ids.FORM_MODAL, "is_open") is False
+    assert _out(saved, KIT.form_modal, "is_open") is False
     grid = cb.load()
-    row = _out(grid, Ids.GRID, "rowData")[0]
+    row = _out(grid, KIT.grid, "rowData")[0]
     assert row["name"] == HOSTILE and row["title"] == HOSTILE and row["notes"] == HOSTILE
     history = cb.history(row["id"])
     stamdata = dash_client.call(
@@ -412,7 +413,7 @@ def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seed
 def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, cb, seeded):
     existing = _create_a(app, email=world.REDIGER_A)
     login(world.REDIGER_A)
-    state = _out(cb.open_edit(existing["id"]), Ids.FORM_STATE, "data")
+    state = _out(cb.open_edit(existing["id"]), KIT.form_state, "data")
     # Someone else (SA staff) saves the same contact while the form is open.
     with app.app_context():
         session = get_session()
@@ -420,13 +421,13 @@ def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, c
         contacts.update_contact(SCOPE_A, world.CVR_A, sa, existing["id"], 1,
                                 {"name": "Ændret af SA", "email": "eks@institution.dk", "tabs": ["generelt"]})
     response = cb.save(FIELDS_OK | {"name": "Min ændring"}, form_state=state)
-    alert = _out(response, Ids.FORM_ALERT, "children")
+    alert = _out(response, KIT.form_alert, "children")
     assert alert.startswith("Kontaktpersonen er ændret af Sa Medarbejder kl. ") and alert.endswith("— genindlæs")
-    assert _maybe(response, Ids.FORM_MODAL, "is_open") == "unchanged"
+    assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["name"] == "Ændret af SA"
     # A stale delete is refused too.
     delete = cb.confirm_delete(existing["id"], 1)
-    assert "er ændret af" in _out(delete, Ids.CONFIRM_ALERT, "children")
+    assert "er ændret af" in _out(delete, KIT.confirm_alert, "children")
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"]) is not None
 
 

@@ -1,58 +1,26 @@
-"""Ids of the Kontaktpersoner page: grid, toolbar, contact form, delete confirmation, history."""
+"""Ids of the Kontaktpersoner page: the editing kit's (grid, contact form, delete confirmation), toolbar, history."""
 
-CVR = "kontaktpersoner-cvr"
-STATUS = "kontaktpersoner-status"
-GRID = "kontaktpersoner-grid"
-SAVED = "kontaktpersoner-saved"
-DELETED = "kontaktpersoner-deleted"
+from pages.ids._edit import edit_ids
 
-ADD = "kontaktpersoner-add"
-EDIT = "kontaktpersoner-edit"
+# Grid, status line, stores, form with its text fields and messages, confirm dialog.
+KIT = edit_ids(
+    "kontaktpersoner",
+    fields=("title", "name", "email", "shared_email", "phone", "notes"),
+    feedback_only=("roles", "tabs"),
+)
+
 DELETE = "kontaktpersoner-delete"
 HISTORY = "kontaktpersoner-history"
 EXPORT_CSV = "kontaktpersoner-export-csv"
 EXPORT_XLSX = "kontaktpersoner-export-xlsx"
 DOWNLOAD = "kontaktpersoner-download"
 
-# The contact form (a modal).
-FORM_MODAL = "kontaktpersoner-form-modal"
-FORM_TITLE = "kontaktpersoner-form-title"
-FORM_STATE = "kontaktpersoner-form-state"
-FORM_ALERT = "kontaktpersoner-form-alert"
-SAVE = "kontaktpersoner-save"
-CANCEL = "kontaktpersoner-cancel"
+# The contact form's own controls (the text fields are the kit's).
 ROLES = "kontaktpersoner-roles"
 SA_ROLES = "kontaktpersoner-sa-roles"
-ROLES_FEEDBACK = "kontaktpersoner-roles-feedback"
 TABS = "kontaktpersoner-tabs"
-TABS_FEEDBACK = "kontaktpersoner-tabs-feedback"
 FORCED_TABS = "kontaktpersoner-forced-tabs"
 PERSONAL_DATA_WARNING = "kontaktpersoner-personal-data-warning"
-
-# Text fields of the form: field name -> input id; feedback ids derive from them.
-FIELDS = {
-    "title": "kontaktpersoner-title",
-    "name": "kontaktpersoner-name",
-    "email": "kontaktpersoner-email",
-    "shared_email": "kontaktpersoner-shared-email",
-    "phone": "kontaktpersoner-phone",
-    "notes": "kontaktpersoner-notes",
-}
-
-
-def feedback(field: str) -> str:
-    """Return the id of the message shown beside a form field."""
-    return f"{FIELDS[field]}-feedback"
-
-
-# Delete confirmation (a modal).
-CONFIRM_MODAL = "kontaktpersoner-confirm-modal"
-CONFIRM_TITLE = "kontaktpersoner-confirm-title"
-CONFIRM_TEXT = "kontaktpersoner-confirm-text"
-CONFIRM_YES = "kontaktpersoner-confirm-yes"
-CONFIRM_NO = "kontaktpersoner-confirm-no"
-CONFIRM_ALERT = "kontaktpersoner-confirm-alert"
-DELETE_STATE = "kontaktpersoner-delete-state"
 
 # History (a modal).
 HISTORY_MODAL = "kontaktpersoner-history-modal"

@@ -1,0 +1,106 @@
+"""Layout of the editing kit: stores, status line, form modal, labelled fields, confirm dialog.
+
+Every component is named by the screen's `EditIds` (`pages/ids/_edit.py`), so the flow helpers in
+`callbacks/_edit.py` fill them without knowing the screen. Usage in a page's layout::
+
+    from pages._edit import confirm_dialog, edit_stores, form_modal, status_line, text_field
+    from pages.ids.moeder import KIT
+
+    html.Div([*edit_stores(KIT, ctx.cvr), toolbar, status_line(KIT), the_grid,
+              form_modal(KIT, [text_field(KIT, "title", "Titel", max_length=200)], title="Møde"),
+              confirm_dialog(KIT, title="Slet møde", yes_label="Slet")])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from pages.ids._edit import EditIds
+
+
+def edit_stores(ids: EditIds, cvr: str | None) -> list[dcc.Store]:
+    """Return the page's CVR store and the kit's stores (status messages, form and confirm state)."""
+    return [
+        dcc.Store(id=ids.cvr, data=cvr),
+        dcc.Store(id=ids.saved),
+        dcc.Store(id=ids.changed),
+        dcc.Store(id=ids.form_state),
+        dcc.Store(id=ids.confirm_state),
+    ]
+
+
+def status_line(ids: EditIds) -> html.Div:
+    """Return the polite live region above the grid where the last save or action is reported."""
+    return html.Div(id=ids.status, role="status", **{"aria-live": "polite"})
+
+
+def text_field(ids: EditIds, name: str, label: str, *, max_length: int, kind: str = "text",
+               help_text: str | None = None, multiline: bool = False) -> html.Div:
+    """Return a labelled text input of form field `name` with its Danish invalid-feedback beside it."""
+    input_id = ids.field(name)
+    if multiline:
+        control = dbc.Textarea(id=input_id, maxLength=max_length, rows=3)
+    else:
+        control = dbc.Input(id=input_id, type=kind, maxLength=max_length, autoComplete="off")
+    parts = [dbc.Label(label, html_for=input_id), control, dbc.FormFeedback(id=ids.feedback(name), type="invalid")]
+    if help_text:
+        parts.append(dbc.FormText(help_text))
+    return html.Div(parts, className="mb-3")
+
+
+def field_feedback(ids: EditIds, name: str, class_name: str = "") -> html.Div:
+    """Return the Danish message beside a control that is not a text input (checklists, groups)."""
+    return html.Div(id=ids.feedback(name), className=" ".join(["text-danger small", class_name]).strip(),
+                    role="alert")
+
+
+def _alert(alert_id: str, class_name: str | None = None) -> dbc.Alert:
+    # No fade: the message must be readable (and checkable) the moment the callback answers.
+    return dbc.Alert(id=alert_id, color="danger", is_open=False, fade=False,
+                     **({"className": class_name} if class_name else {}))
+
+
+def form_modal(ids: EditIds, body: Sequence[Any], *, title: str, save_label: str = "Gem",
+               cancel_label: str = "Annuller") -> dbc.Modal:
+    """Return the form modal: title, the form alert above `body`, and cancel / save buttons."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(title, id=ids.form_title, tag="h2", className="h5"), close_button=False),
+            dbc.ModalBody([_alert(ids.form_alert, "mb-3"), *body]),
+            dbc.ModalFooter(
+                [
+                    dbc.Button(cancel_label, id=ids.cancel, color="secondary", outline=True),
+                    dbc.Button(save_label, id=ids.save, color="primary"),
+                ]
+            ),
+        ],
+        id=ids.form_modal,
+        labelledby=ids.form_title,
+        is_open=False,
+        size="lg",
+        # Static: a click beside the form must not throw away what was typed.
+        backdrop="static",
+        scrollable=True,
+    )
+
+
+def confirm_dialog(ids: EditIds, *, title: str = "Bekræft", yes_label: str = "Bekræft") -> dbc.Modal:
+    """Return the dialog that asks before an action on the selected record (the question is filled in)."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(title, id=ids.confirm_title, tag="h2", className="h5"), close_button=False),
+            dbc.ModalBody([_alert(ids.confirm_alert), html.P(id=ids.confirm_text)]),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Annuller", id=ids.confirm_no, color="secondary", outline=True),
+                    dbc.Button(yes_label, id=ids.confirm_yes, color="danger"),
+                ]
+            ),
+        ],
+        id=ids.confirm_modal,
+        labelledby=ids.confirm_title,
+        is_open=False,
+    )
