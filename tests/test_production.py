@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from config import PROJECT_ROOT
+from pages.ids import shell as shell_ids
 from pages.ids import stamdata as stamdata_ids
 from tests import _dash, world
 
@@ -280,7 +281,7 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     status, _, body = client.get(f"/stamdata?cvr={world.CVR_A}")
     assert status == 200 and b'<html lang="da">' in body
     status, _, body = client.get("/_dash-layout")
-    assert status == 200 and b"shell-search-customer" in body
+    assert status == 200 and shell_ids.CUSTOMER_SEARCH.encode() in body
 
     # Dash's renderer copies the _csrf_token cookie into X-CSRFToken; without it: 400.
     status, _, body = client.callback(stamdata_callback(deps, world.CVR_A), csrf=False)
