@@ -234,3 +234,29 @@ def build_payload(callback: Callback, trigger: DepKey | None = None, *, values: 
         "state": [shaped(d) for d in callback.state],
         "changedPropIds": changed,
     }
+
+
+def split_prop_id(text: str) -> DepKey:
+    """Return (id, property) of an `id.property` string as the renderer writes it (pattern ids as JSON)."""
+    raw, _, prop = text.rpartition(".")
+    return _parse_id(raw), prop
+
+
+def build_named(dependencies: list[dict], output: str, values: dict[str, Any], trigger: str | None = None,
+                items: dict[str, list] | None = None) -> dict:
+    """Return the body for the callback whose output key is or contains `output`, values keyed `id.property`.
+
+    Values for components the callback does not depend on are left out (a form page's helpers pass one
+    set of values to each of its callbacks); `items` gives the values of each pattern-matching
+    dependency by its `type`. Without `trigger`, the first input is the one that changed.
+    """
+    found = callbacks(dependencies)
+    callback = next((cb for cb in found if cb.output == output), None) or next(cb for cb in found if output in cb.output)
+    declared = {(d.id, d.property) for d in callback.deps if not d.is_pattern}
+    given: dict = {key: value for key, value in ((split_prop_id(k), v) for k, v in values.items()) if key in declared}
+    for dep in callback.deps:
+        if dep.is_pattern and items and dep.pattern_type in items:
+            given[(dep.pattern_type, dep.property)] = items[dep.pattern_type]
+    first = callback.inputs[0]
+    changed = split_prop_id(trigger) if trigger else (first.id, first.property)
+    return build_payload(callback, changed, values=given)

@@ -19,7 +19,7 @@ from data import users
 from data.db import get_session
 from data.models import AuditLog, Grant, User
 from pages.ids import brugeradministration as Ids
-from tests import world
+from tests import _dash, world
 from tests.conftest import DashClient, sign_in
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -30,10 +30,6 @@ C_MARKERS = [world.CVR_C, "Cirkler", "Hemmelig"]
 
 def _text(response) -> str:
     return json.dumps(response.get_json(), ensure_ascii=False)
-
-
-def _is_pattern(dep_id: str) -> bool:
-    return dep_id.startswith("{")
 
 
 class Callbacks:
@@ -53,31 +49,13 @@ class Callbacks:
 
     def call(self, output: str, values: dict[str, Any], trigger: str | None = None, cvr: Any = world.CVR_A,
              groups: list[dict] | None = None, remove_clicks: list[int] | None = None):
-        key = output if output in self.map else self.key(output)
-        spec = self.map[key]
-        values = {f"{Ids.CVR}.data": cvr, **values}
         groups = groups or []
-
-        def dep(d):
-            if not _is_pattern(d["id"]):
-                return {"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
-            kind = json.loads(d["id"])["type"]
-            if kind == Ids.GROUP_CVR:
-                items = [g.get("cvr") for g in groups]
-            elif kind == Ids.GROUP_RIGHTS:
-                items = [g.get("rights") for g in groups]
-            else:
-                items = remove_clicks if remove_clicks is not None else [0] * (len(groups) if len(groups) > 1 else 0)
-            return [{"id": {"type": kind, "index": i}, "property": d["property"], "value": v} for i, v in enumerate(items)]
-
-        outs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
-        outputs = [{"id": o.component_id, "property": o.component_property} for o in outs]
-        first = spec["inputs"][0]
-        return self.dash_client.call(
-            key, outputs if isinstance(spec["output"], list) else outputs[0],
-            [dep(d) for d in spec["inputs"]], [dep(d) for d in spec["state"]],
-            changed=[trigger] if trigger else [f"{first['id']}.{first['property']}"],
-        )
+        removes = remove_clicks if remove_clicks is not None else [0] * (len(groups) if len(groups) > 1 else 0)
+        items = {Ids.GROUP_CVR: [g.get("cvr") for g in groups], Ids.GROUP_RIGHTS: [g.get("rights") for g in groups],
+                 Ids.GROUP_REMOVE: removes}
+        body = _dash.build_named(self.dash_client.dependencies(), output, {f"{Ids.CVR}.data": cvr, **values}, trigger,
+                                 items)
+        return self.dash_client.send(body)
 
     # The page's actions, as a user clicks them.
     def open_add(self, **kw):

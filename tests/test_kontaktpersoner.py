@@ -16,7 +16,7 @@ from data.models import AuditLog, User
 from data.roles_catalogue import ensure_role_catalogue
 from pages.ids import kontaktpersoner as Ids
 from pages.ids import stamdata as StamdataIds
-from tests import world
+from tests import _dash, world
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SCOPE_A = AccessScope.single(world.CVR_A)
@@ -46,20 +46,9 @@ class Callbacks:
         return next(k for k in self.map if output in k)
 
     def call(self, output: str, values: dict[str, Any], trigger: str | None = None, cvr: Any = world.CVR_A):
-        key = self.key(output)
-        spec = self.map[key]
-        values = {f"{Ids.CVR}.data": cvr, **values}
-
-        def dep(d):
-            return {"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
-
-        outs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
-        outputs = [{"id": o.component_id, "property": o.component_property} for o in outs]
-        return self.dash_client.call(
-            key, outputs if isinstance(spec["output"], list) else outputs[0],
-            [dep(d) for d in spec["inputs"]], [dep(d) for d in spec["state"]],
-            changed=[trigger] if trigger else [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"],
-        )
+        body = _dash.build_named(self.dash_client.dependencies(), self.key(output), {f"{Ids.CVR}.data": cvr, **values},
+                                 trigger)
+        return self.dash_client.send(body)
 
     # The page's actions, as a user clicks them.
     def open_add(self, **kw):
@@ -391,10 +380,8 @@ def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seed
     row = _out(grid, Ids.GRID, "rowData")[0]
     assert row["name"] == HOSTILE and row["title"] == HOSTILE and row["notes"] == HOSTILE
     history = cb.history(row["id"])
-    stamdata = dash_client.call(
-        f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
-        [{"id": StamdataIds.TABS, "property": "value", "value": "generelt"}],
-        [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
+    stamdata = dash_client.fire(StamdataIds.TABS, "value", cvr=world.CVR_A, initial=True,
+                                values={StamdataIds.TABS: "generelt"})
     page = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
     for response in (grid, history, stamdata, page):
         assert response.status_code == 200
@@ -441,10 +428,8 @@ def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded,
     login(email)
 
     def tab(key):
-        response = dash_client.call(
-            f"{StamdataIds.CONTENT}.children", {"id": StamdataIds.CONTENT, "property": "children"},
-            [{"id": StamdataIds.TABS, "property": "value", "value": key}],
-            [{"id": StamdataIds.CVR, "property": "data", "value": world.CVR_A}])
+        response = dash_client.fire(StamdataIds.TABS, "value", cvr=world.CVR_A, initial=True,
+                                    values={StamdataIds.TABS: key})
         assert response.status_code == 200
         return _text(response)
 
@@ -475,19 +460,15 @@ def test_export_contacts_csv_and_xlsx(app, login, dash_client):
     login(world.REDIGER_A)
 
     def export(which, cvr=world.CVR_A, shown=None):
-        return dash_client.call(
-            "kontaktpersoner-download.data", {"id": "kontaktpersoner-download", "property": "data"},
-            [{"id": "kontaktpersoner-export-csv", "property": "n_clicks", "value": 1 if which == "csv" else None},
-             {"id": "kontaktpersoner-export-xlsx", "property": "n_clicks", "value": 1 if which == "xlsx" else None}],
-            [{"id": "kontaktpersoner-grid", "property": "virtualRowData", "value": shown},
-             {"id": "kontaktpersoner-cvr", "property": "data", "value": cvr}],
-            changed=[f"kontaktpersoner-export-{which}.n_clicks"],
-        )
+        button = {"csv": Ids.EXPORT_CSV, "xlsx": Ids.EXPORT_XLSX}[which]
+        return dash_client.fire(button, "n_clicks", cvr=cvr,
+                                values={Ids.EXPORT_CSV: 1 if which == "csv" else None,
+                                        Ids.EXPORT_XLSX: 1 if which == "xlsx" else None, Ids.GRID: shown})
 
-    csv_data = export("csv").get_json()["response"]["kontaktpersoner-download"]["data"]
+    csv_data = export("csv").get_json()["response"][Ids.DOWNLOAD]["data"]
     assert csv_data["filename"].startswith(f"Kontaktpersoner_{world.CVR_A}")
     assert "'=HYPERLINK" in csv_data["content"] and "HEMMELIG-B" not in csv_data["content"]
-    xlsx = export("xlsx").get_json()["response"]["kontaktpersoner-download"]["data"]
+    xlsx = export("xlsx").get_json()["response"][Ids.DOWNLOAD]["data"]
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
     names = [row[1].value for row in sheet.iter_rows(min_row=2)]
     assert names == ["'=HYPERLINK(\"x\")"]
@@ -502,7 +483,7 @@ def test_export_contacts_csv_and_xlsx(app, login, dash_client):
         ids = dict(get_session().execute(select(Contact.name, Contact.id)).all())
     own, other = ids["=HYPERLINK(\"x\")"], ids["HEMMELIG-B kontakt"]
     forged = [{"id": other, "name": "HEMMELIG-B kontakt"}, {"id": "x' OR 1=1"}, "junk", {"id": own, "name": "FORFALSKET"}]
-    content = export("csv", shown=forged).get_json()["response"]["kontaktpersoner-download"]["data"]["content"]
+    content = export("csv", shown=forged).get_json()["response"][Ids.DOWNLOAD]["data"]["content"]
     assert "'=HYPERLINK" in content and "HEMMELIG" not in content and "FORFALSKET" not in content
-    empty = export("csv", shown=[]).get_json()["response"]["kontaktpersoner-download"]["data"]["content"]
+    empty = export("csv", shown=[]).get_json()["response"][Ids.DOWNLOAD]["data"]["content"]
     assert "HYPERLINK" not in empty and empty.lstrip("\ufeff").startswith("Titel;")
