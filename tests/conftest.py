@@ -214,7 +214,7 @@ class DashClient:
 
     def call(self, output: str, outputs: Any, inputs: list[dict], state: list[dict] | None = None,
              changed: list[str] | None = None, headers: dict | None = None):
-        """POST a hand-built callback body (only for tests not yet moved to `fire`)."""
+        """POST a hand-built callback body (kept for branches not yet moved to `fire`; new tests use fire/send)."""
         body = {
             "output": output,
             "outputs": outputs,
