@@ -251,7 +251,8 @@ def build_named(dependencies: list[dict], output: str, values: dict[str, Any], t
     dependency by its `type`. Without `trigger`, the first input is the one that changed.
     """
     found = callbacks(dependencies)
-    callback = next((cb for cb in found if cb.output == output), None) or next(cb for cb in found if output in cb.output)
+    exact = [cb for cb in found if cb.output == output]
+    callback = exact[0] if exact else next(cb for cb in found if output in cb.output)
     declared = {(d.id, d.property) for d in callback.deps if not d.is_pattern}
     given: dict = {key: value for key, value in ((split_prop_id(k), v) for k, v in values.items()) if key in declared}
     for dep in callback.deps:

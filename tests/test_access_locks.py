@@ -277,7 +277,8 @@ def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
 
 STAMDATA_CONTENT = f"{stamdata_ids.CONTENT}.children"
 TABS_GENERELT = {"id": stamdata_ids.TABS, "property": "value", "value": "generelt"}
-PAGE_OUTPUTS = [{"id": shell_ids.PAGE_CONTENT, "property": "children"}, {"id": shell_ids.PAGE_STORE, "property": "data"}]
+PAGE_OUTPUTS = [{"id": shell_ids.PAGE_CONTENT, "property": "children"},
+                {"id": shell_ids.PAGE_STORE, "property": "data"}]
 
 
 def _location(pathname, search):
@@ -317,7 +318,7 @@ def test_malformed_payloads_get_400(laeser_a, client, body):
 def test_callback_without_csrf_token_gets_400(app_config):
     from app import create_app
     from data.db import get_session
-    from tests.conftest import DashClient, sign_in
+    from tests.conftest import DashClient
 
     app_config["WTF_CSRF_ENABLED"] = True
     flask_app = create_app(app_config)

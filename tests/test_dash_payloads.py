@@ -40,7 +40,7 @@ def test_pattern_matching_dependencies_and_trigger(login, dash_client):
     body = dash_client.payload(trigger, "n_clicks", cvr=world.CVR_A,
                                values={users_ids.GROUP_REMOVE: [0, 1], users_ids.GROUP_CVR: [world.CVR_A, world.CVR_B]})
     assert body["changedPropIds"] == ['{"index":1,"type":"%s"}.n_clicks' % users_ids.GROUP_REMOVE]
-    removes = next(d for d in body["inputs"] if isinstance(d, list) and d and d[0]["id"]["type"] == users_ids.GROUP_REMOVE)
+    [removes] = [d for d in body["inputs"] if isinstance(d, list)]
     assert removes == [{"id": {"index": 0, "type": users_ids.GROUP_REMOVE}, "property": "n_clicks", "value": 0},
                        {"id": {"index": 1, "type": users_ids.GROUP_REMOVE}, "property": "n_clicks", "value": 1}]
     cvrs, rights = [d for d in body["state"] if isinstance(d, list)]

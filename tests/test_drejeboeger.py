@@ -32,7 +32,8 @@ def tab(dash_client, name, cvr, selection=None):
 
 def diff(dash_client, cvr, old, new, key=None):
     return dash_client.fire(ids.DIFF_FROM, "value", cvr=cvr, initial=True,
-                            values={ids.DIFF_FROM: old, ids.DIFF_TO: new, ids.RUNBOOK_KEY: KEY_A if key is None else key})
+                            values={ids.DIFF_FROM: old, ids.DIFF_TO: new,
+                                    ids.RUNBOOK_KEY: KEY_A if key is None else key})
 
 
 def printed(dash_client, cvr, selection):

@@ -293,7 +293,8 @@ def export(dash_client, kind="csv", area="alle", unit="alle", shown=None, cvr=wo
     return dash_client.fire(
         button, "n_clicks", cvr=cvr,
         values={ids.DRILL_BUTTON: 0, ids.EXPORT_CSV: int(kind == "csv"), ids.EXPORT_XLSX: int(kind == "xlsx"),
-                ids.GOAL: None, ids.DRILL_MONTH: None, ids.YEAR: year(), ids.AREA: area, ids.UNIT: unit, ids.GRID: shown},
+                ids.GOAL: None, ids.DRILL_MONTH: None, ids.YEAR: year(), ids.AREA: area, ids.UNIT: unit,
+                ids.GRID: shown},
     )
 
 
