@@ -1,4 +1,5 @@
-# Kundeportalen: `make run` serves the portal on http://127.0.0.1:8050, `make test` runs every test.
+# Kundeportalen: `make run` serves the portal on http://127.0.0.1:8050, `make test` runs every test,
+# `make test-fast` the inner loop (SQLite only, no browser, no production test).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ PYTEST_N ?= -n 2
 AXE := node_modules/axe-core/axe.min.js
 export FLASK_APP := app
 
-.PHONY: run test venv deps dev-deps axe migrate seed bench clean
+.PHONY: run test test-fast venv deps dev-deps axe migrate seed bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,12 @@ test: dev-deps axe
 	$(VENV)/bin/lint-imports --no-cache >/dev/null || { $(VENV)/bin/lint-imports --no-cache; exit 1; }; \
 	echo "[make test] $(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)"; \
 	$(PY) -m pytest $(PYTEST_N) $(PYTEST_ARGS)
+
+# The inner loop: SQLite only (TEST_DATABASE_URL and REDIS_URL unset even when exported), no
+# browser and no gunicorn production test, so it needs neither services nor Chromium nor npm.
+test-fast: dev-deps
+	@echo "[make test-fast] $(PY) -m pytest -n 2 -m \"not browser and not production\" $(PYTEST_ARGS)"
+	@env -u TEST_DATABASE_URL -u REDIS_URL $(PY) -m pytest -n 2 -m "not browser and not production" $(PYTEST_ARGS)
 
 bench: dev-deps
 	@if [ -f benchmarks/run.py ]; then \

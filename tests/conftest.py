@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -13,7 +14,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests import world
+from pages.ids import shell as shell_ids
+from tests import _dash, world
 
 PG_URL_ENV = "TEST_DATABASE_URL"
 
@@ -189,14 +191,50 @@ def sa_staff(login):
 
 
 class DashClient:
-    """Send callback requests the way Dash's renderer does."""
+    """Send callback requests the way Dash's renderer does, shaped by the live callback map."""
 
     def __init__(self, client):
         self.client = client
+        self._dependencies: list[dict] | None = None
+
+    def dependencies(self) -> list[dict]:
+        """Return the app's callback map as `/_dash-dependencies` serves it (read once per client)."""
+        if self._dependencies is None:
+            # The page router is registered on the first request the Dash app serves.
+            response = self.client.get("/_dash-dependencies")
+            if response.status_code == 200:
+                self._dependencies = response.get_json()
+            else:
+                # An anonymous client is refused the map (lock 1); forged anonymous calls still need its
+                # shape, which is exactly what the endpoint would serve.
+                from dash._utils import to_json
+
+                dash_app = self.client.application.extensions["dash_app"]
+                self._dependencies = json.loads(to_json(dash_app._callback_list))
+        return self._dependencies
+
+    def callback(self, component_id: Any, prop: str, output: Any = None) -> _dash.Callback:
+        """Return the one callback `component_id.prop` fires (`output` picks among several)."""
+        return _dash.find_callback(self.dependencies(), component_id, prop, output)
+
+    def payload(self, component_id: Any, prop: str, *, output: Any = None, **kwargs: Any) -> dict:
+        """Return the body the renderer sends when `component_id.prop` changes (see `_dash.build_payload`)."""
+        callback = self.callback(component_id, prop, output)
+        return _dash.build_payload(callback, (component_id, prop), **kwargs)
+
+    def fire(self, component_id: Any, prop: str, *, output: Any = None, headers: dict | None = None,
+             **kwargs: Any):
+        """POST the callback `component_id.prop` fires, with every other dependency filled; return the response."""
+        return self.send(self.payload(component_id, prop, output=output, **kwargs), headers=headers)
+
+    def send(self, body: Any, headers: dict | None = None):
+        """POST a (possibly forged) body to /_dash-update-component and return the response."""
+        self.dependencies()
+        return self.client.post("/_dash-update-component", json=body, headers=headers or {})
 
     def call(self, output: str, outputs: Any, inputs: list[dict], state: list[dict] | None = None,
              changed: list[str] | None = None, headers: dict | None = None):
-        """POST one callback to /_dash-update-component and return the response."""
+        """POST a hand-built callback body (kept for branches not yet moved to `fire`; new tests use fire/send)."""
         body = {
             "output": output,
             "outputs": outputs,
@@ -208,14 +246,8 @@ class DashClient:
 
     def page(self, pathname: str, search: str = ""):
         """Render a page through Dash's own routing callback, as the browser does."""
-        # The routing callback is registered on first use of the Dash app.
-        self.client.get("/_dash-dependencies")
-        return self.call(
-            ".._pages_content.children..._pages_store.data..",
-            [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            [{"id": "_pages_location", "property": "pathname", "value": pathname},
-             {"id": "_pages_location", "property": "search", "value": search}],
-        )
+        return self.fire(shell_ids.LOCATION, "pathname", output=shell_ids.PAGE_CONTENT, initial=True,
+                         values={(shell_ids.LOCATION, "pathname"): pathname, (shell_ids.LOCATION, "search"): search})
 
 
 @pytest.fixture

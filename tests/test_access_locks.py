@@ -8,11 +8,14 @@ import dash
 import pytest
 
 from auth.guard import _DECLARED, GUARD_MARK
-from tests import world
+from pages.ids import shell as shell_ids
+from pages.ids import stamdata as stamdata_ids
+from tests import _dash, world
 
 # Callbacks Dash registers itself: the page router (it calls each page's guarded layout) and
 # the client-side title setter (runs in the browser only).
-DASH_INTERNAL_OUTPUTS = {".._pages_content.children..._pages_store.data..", "_pages_dummy.children"}
+PAGE_ROUTER = f"..{shell_ids.PAGE_CONTENT}.children...{shell_ids.PAGE_STORE}.data.."
+DASH_INTERNAL_OUTPUTS = {PAGE_ROUTER, f"{shell_ids.PAGE_DUMMY}.children"}
 
 # Other customers' strings that must never appear in an answer to a user of customer A.
 B_MARKERS = [world.CVR_B.encode(), "Bøger".encode(), b"B\\u00f8ger", b"20001", b"LG200"]
@@ -60,7 +63,8 @@ def test_anonymous_is_refused_everywhere(app, client):
 @pytest.mark.parametrize("path", ["/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/stamdata",
                                   "/stamdata?cvr=33391005", "/", "/kontakt", "/_reload-hash"])
 def test_anonymous_dash_and_pages(client, path):
-    response = client.post(path, json={"output": "stamdata-content.children"}) if path == "/_dash-update-component" else client.get(path)
+    forged = {"output": f"{stamdata_ids.CONTENT}.children"}
+    response = client.post(path, json=forged) if path == "/_dash-update-component" else client.get(path)
     assert response.status_code in (302, 401)
     assert world.CVR_A.encode() not in response.data or response.status_code == 302
     if path.startswith("/_dash-"):
@@ -69,11 +73,8 @@ def test_anonymous_dash_and_pages(client, path):
 
 
 def test_anonymous_forged_callback_gets_401_and_no_data(client, dash_client):
-    response = dash_client.call(
-        "stamdata-content.children", {"id": "stamdata-content", "property": "children"},
-        [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
-        [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}],
-    )
+    response = dash_client.fire(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "generelt"}, cvr=world.CVR_A,
+                                initial=True)
     assert response.status_code == 401
     assert b"Statens Administration" not in response.data
 
@@ -103,48 +104,34 @@ def test_every_page_layout_is_guarded():
         assert callable(layout) and GUARD_MARK in vars(layout), f"page {page['path']} has an unguarded layout"
 
 
-def _menu_callbacks(app, client):
-    """Yield (output, spec, cvr index) of every callback guarded by a menu."""
-    callback_map = _callback_map(app, client)
-    for output, spec in callback_map.items():
-        if output in DASH_INTERNAL_OUTPUTS:
+def _menu_callbacks(app, dash_client):
+    """Yield (callback, index of its CVR store) of every callback guarded by a menu."""
+    callback_map = _callback_map(app, dash_client.client)
+    cvr_ids = _dash.cvr_ids()
+    for callback in _dash.callbacks(dash_client.dependencies()):
+        if callback.output in DASH_INTERNAL_OUTPUTS:
             continue
+        spec = callback_map[callback.output]
         mark = vars(spec["callback"].__wrapped__)[GUARD_MARK]
         if mark["menu"] is None:
             continue
-        yield output, spec, spec["inputs_state_indices"]["cvr"]
+        # The payload builder finds the CVR through the page id modules: it must be the one the guard checks.
+        assert callback.cvr_index(cvr_ids) == spec["inputs_state_indices"]["cvr"], callback.output
+        yield callback, spec["inputs_state_indices"]["cvr"]
 
 
-def _forged_body(output, spec, cvr_index, cvr):
-    deps = spec["inputs"] + spec["state"]
-    values = [_forged_dep(d) for d in deps]
-    values[cvr_index]["value"] = cvr
-    n_inputs = len(spec["inputs"])
-    outputs = spec["output"]
-    outputs = [{"id": o.component_id, "property": o.component_property} for o in outputs] if isinstance(outputs, list) \
-        else {"id": outputs.component_id, "property": outputs.component_property}
-    return dict(output=output, outputs=outputs, inputs=values[:n_inputs], state=values[n_inputs:],
-                changed=[f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"] if spec["inputs"] else [])
-
-
-def _parse_id(raw):
-    return json.loads(raw) if raw.startswith("{") else raw
-
-
-def _forged_dep(d):
-    dep_id = _parse_id(d["id"])
-    if isinstance(dep_id, dict) and any(isinstance(v, list) for v in dep_id.values()):
-        # A pattern-matching (ALL) dependency arrives as a list of the matching components: none here.
-        return []
-    return {"id": dep_id, "property": d["property"], "value": None}
+def _forged_body(callback, cvr, **kwargs):
+    """Return the renderer's body for `callback`, its first input changed, every dependency None but the CVR."""
+    first = callback.inputs[0]
+    return _dash.build_payload(callback, (first.id, first.property), cvr=cvr, **kwargs)
 
 
 @pytest.mark.parametrize("forged_cvr", [world.CVR_B, world.CVR_C, "99999999", "../../etc", "", None, ["33391005"], {"$": 1}])
 def test_forged_cvr_in_every_callback_is_refused(app, client, laeser_a, dash_client, forged_cvr):
     seen = 0
-    for output, spec, cvr_index in _menu_callbacks(app, client):
-        body = _forged_body(output, spec, cvr_index, forged_cvr)
-        response = dash_client.call(**body)
+    for callback, _ in _menu_callbacks(app, dash_client):
+        output = callback.output
+        response = dash_client.send(_forged_body(callback, forged_cvr))
         assert response.status_code == 403, (output, response.status_code, response.data[:200])
         for marker in B_MARKERS:
             assert marker not in response.data, (output, marker)
@@ -155,9 +142,9 @@ def test_forged_cvr_in_every_callback_is_refused(app, client, laeser_a, dash_cli
 def test_own_cvr_passes_the_wrapper(app, client, login, dash_client):
     # An SA staff member may open every menu, so each callback must get past the wrapper.
     login(world.SA_STAFF)
-    for output, spec, cvr_index in _menu_callbacks(app, client):
-        body = _forged_body(output, spec, cvr_index, world.CVR_A)
-        response = dash_client.call(**body)
+    for callback, _ in _menu_callbacks(app, dash_client):
+        output = callback.output
+        response = dash_client.send(_forged_body(callback, world.CVR_A))
         assert response.status_code in (200, 204), (output, response.status_code, response.data[:300])
 
 
@@ -194,21 +181,10 @@ def test_hostile_values_in_every_input_get_an_answer_not_a_crash(app, client, lo
                                                                   hostile):
     # Every dependency but the CVR carries the hostile value, as a forged payload would.
     login(world.ADMIN_AB)
-    for output, spec, cvr_index in _menu_callbacks(app, client):
-        body = _forged_body(output, spec, cvr_index, world.CVR_A)
-        for index, dep in enumerate(body["inputs"] + body["state"]):
-            if index != cvr_index and isinstance(dep, dict):
-                dep["value"] = hostile
-        _assert_an_answer_without_c(dash_client.call(**body), output)
-
-
-def _hostile_dep(d, hostile):
-    dep_id = _parse_id(d["id"])
-    if isinstance(dep_id, dict) and any(isinstance(v, list) for v in dep_id.values()):
-        # One matching component of a pattern-matching (ALL) dependency, carrying the hostile value.
-        item_id = {k: (0 if isinstance(v, list) else v) for k, v in dep_id.items()}
-        return [{"id": item_id, "property": d["property"], "value": hostile}]
-    return {"id": dep_id, "property": d["property"], "value": hostile}
+    for callback, _ in _menu_callbacks(app, dash_client):
+        # Pattern-matching (ALL) dependencies stay without matching components here.
+        body = _forged_body(callback, world.CVR_A, default=hostile)
+        _assert_an_answer_without_c(dash_client.send(body), callback.output)
 
 
 # Shapes the portal's own stores and inputs hold, with hostile types inside them.
@@ -224,22 +200,20 @@ def test_hostile_values_with_every_input_as_trigger(app, client, login, dash_cli
     # (pattern-matching items included) carries the hostile value: an answer, never a 500.
     login(world.ADMIN_AB)
     callback_map = _callback_map(app, client)
+    cvr_ids = _dash.cvr_ids()
     seen = 0
-    for output, spec in callback_map.items():
+    for callback in _dash.callbacks(dash_client.dependencies()):
+        output = callback.output
         if output in DASH_INTERNAL_OUTPUTS:
             continue
-        cvr_index = spec["inputs_state_indices"].get("cvr")
-        body = _forged_body(output, spec, 0, None)
-        deps = spec["inputs"] + spec["state"]
-        values = [_hostile_dep(d, hostile) for d in deps]
-        if cvr_index is not None:
-            values[cvr_index] = {"id": _parse_id(deps[cvr_index]["id"]), "property": deps[cvr_index]["property"],
-                                 "value": world.CVR_A}
-        n_inputs = len(spec["inputs"])
-        body.update(inputs=values[:n_inputs], state=values[n_inputs:])
-        for trigger in spec["inputs"]:
-            body["changed"] = [f"{trigger['id']}.{trigger['property']}"]
-            _assert_an_answer_without_c(dash_client.call(**body), (output, trigger))
+        cvr_index = callback_map[output]["inputs_state_indices"].get("cvr")
+        assert callback.cvr_index(cvr_ids) == cvr_index, output
+        cvr = _dash.UNSET if cvr_index is None else world.CVR_A
+        for trigger in callback.inputs:
+            # One matching component of each pattern-matching (ALL) dependency, carrying the hostile value.
+            body = _dash.build_payload(callback, (trigger.id, trigger.property), cvr=cvr, default=hostile,
+                                       items=[hostile])
+            _assert_an_answer_without_c(dash_client.send(body), (output, trigger))
             seen += 1
     assert seen > 50
 
@@ -301,33 +275,38 @@ def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
 # --- forged payload shapes ---------------------------------------------------------------------
 
 
+STAMDATA_CONTENT = f"{stamdata_ids.CONTENT}.children"
+TABS_GENERELT = {"id": stamdata_ids.TABS, "property": "value", "value": "generelt"}
+PAGE_OUTPUTS = [{"id": shell_ids.PAGE_CONTENT, "property": "children"},
+                {"id": shell_ids.PAGE_STORE, "property": "data"}]
+
+
+def _location(pathname, search):
+    return [{"id": shell_ids.LOCATION, "property": "pathname", "value": pathname},
+            {"id": shell_ids.LOCATION, "property": "search", "value": search}]
+
+
 @pytest.mark.parametrize("body", [
     {},
     [],
     "x",
     {"output": "nope.children", "inputs": [], "state": []},
-    {"output": "stamdata-content.children", "inputs": [], "state": []},
-    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
+    {"output": STAMDATA_CONTENT, "inputs": [], "state": []},
+    {"output": STAMDATA_CONTENT, "inputs": [TABS_GENERELT],
      "state": [{"id": "other-store", "property": "data", "value": "33391005"}]},
-    {"output": "stamdata-content.children", "inputs": "x", "state": []},
-    {"output": "stamdata-content.children", "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
-     "state": [{"id": "stamdata-cvr", "property": "data", "value": "33391005"}], "changedPropIds": [1]},
+    {"output": STAMDATA_CONTENT, "inputs": "x", "state": []},
+    {"output": STAMDATA_CONTENT, "inputs": [TABS_GENERELT],
+     "state": [{"id": stamdata_ids.CVR, "property": "data", "value": "33391005"}], "changedPropIds": [1]},
     # The URL's parts are strings, and a path starts with '/' (Dash's router failed on anything else).
-    {"output": ".._pages_content.children..._pages_store.data..",
-     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-     "inputs": [{"id": "_pages_location", "property": "pathname", "value": 5},
-                {"id": "_pages_location", "property": "search", "value": ""}], "state": [], "changedPropIds": []},
-    {"output": ".._pages_content.children..._pages_store.data..",
-     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-     "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/stamdata"},
-                {"id": "_pages_location", "property": "search", "value": {"cvr": "33391005"}}], "state": [], "changedPropIds": []},
-    {"output": ".._pages_content.children..._pages_store.data..",
-     "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-     "inputs": [{"id": "_pages_location", "property": "pathname", "value": "stamdata"},
-                {"id": "_pages_location", "property": "search", "value": "?cvr=33391005"}], "state": [], "changedPropIds": []},
+    {"output": PAGE_ROUTER, "outputs": PAGE_OUTPUTS, "inputs": _location(5, ""), "state": [], "changedPropIds": []},
+    {"output": PAGE_ROUTER, "outputs": PAGE_OUTPUTS, "inputs": _location("/stamdata", {"cvr": "33391005"}),
+     "state": [], "changedPropIds": []},
+    {"output": PAGE_ROUTER, "outputs": PAGE_OUTPUTS, "inputs": _location("stamdata", "?cvr=33391005"),
+     "state": [], "changedPropIds": []},
     # A clientside callback has nothing to run on the server.
-    {"output": "_pages_dummy.children", "outputs": {"id": "_pages_dummy", "property": "children"},
-     "inputs": [{"id": "_pages_store", "property": "data", "value": {"title": "x"}}], "state": [], "changedPropIds": []},
+    {"output": f"{shell_ids.PAGE_DUMMY}.children", "outputs": {"id": shell_ids.PAGE_DUMMY, "property": "children"},
+     "inputs": [{"id": shell_ids.PAGE_STORE, "property": "data", "value": {"title": "x"}}], "state": [],
+     "changedPropIds": []},
 ])
 def test_malformed_payloads_get_400(laeser_a, client, body):
     client.get("/_dash-dependencies")
@@ -339,7 +318,7 @@ def test_malformed_payloads_get_400(laeser_a, client, body):
 def test_callback_without_csrf_token_gets_400(app_config):
     from app import create_app
     from data.db import get_session
-    from tests.conftest import sign_in
+    from tests.conftest import DashClient
 
     app_config["WTF_CSRF_ENABLED"] = True
     flask_app = create_app(app_config)
@@ -351,10 +330,9 @@ def test_callback_without_csrf_token_gets_400(app_config):
     assert b'name="csrf_token"' in login_page.data
     response = client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    body = {"output": "stamdata-content.children", "outputs": {"id": "stamdata-content", "property": "children"},
-            "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
-            "state": [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}], "changedPropIds": []}
     client.get("/_dash-dependencies")
+    body = DashClient(client).payload(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "generelt"},
+                                      cvr=world.CVR_A, initial=True)
     assert client.post("/_dash-update-component", json=body).status_code == 400
     token = client.get_cookie("_csrf_token").value
     ok = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})

@@ -10,13 +10,11 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from pages.ids import aktionsliste as ids
+from pages.ids import shell as shell_ids
 from tests._components import response_text
 from tests import content_world, world
 
-OUTPUTS = [{"id": "aktionsliste-grid", "property": "rowData"}, {"id": "aktionsliste-summary", "property": "children"},
-           {"id": "aktionsliste-empty", "property": "children"}, {"id": "aktionsliste-grid-wrap", "property": "hidden"},
-           {"id": "aktionsliste-expand-all", "property": "children"}]
-OUTPUT = ".." + "...".join(f"{o['id']}.{o['property']}" for o in OUTPUTS) + ".."
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
 
 
@@ -28,31 +26,20 @@ def content(app):
         return content_world.build(get_session())
 
 
-def cvr_state(cvr):
-    return {"id": "aktionsliste-cvr", "property": "data", "value": cvr}
-
-
 def render(dash_client, cvr, area="Alle", closed=None, clicks=0, unit="*"):
-    return dash_client.call(
-        OUTPUT, OUTPUTS,
-        [{"id": "aktionsliste-area", "property": "value", "value": area},
-         {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
-         {"id": "aktionsliste-unit", "property": "value", "value": unit},
-         {"id": "aktionsliste-expand-all", "property": "n_clicks", "value": clicks}],
-        [cvr_state(cvr)],
+    return dash_client.fire(
+        ids.AREA, "value", output=ids.GRID, cvr=cvr, initial=True,
+        values={ids.AREA: area, ids.SHOW_CLOSED: closed if closed is not None else [], ids.UNIT: unit,
+                ids.EXPAND_ALL: clicks},
     )
 
 
 def export(dash_client, kind, cvr, area="Alle", closed=None, virtual_rows=None, unit="*"):
-    return dash_client.call(
-        f"aktionsliste-download-{kind}.data", {"id": f"aktionsliste-download-{kind}", "property": "data"},
-        [{"id": f"aktionsliste-export-{kind}", "property": "n_clicks", "value": 1}],
-        [{"id": "aktionsliste-area", "property": "value", "value": area},
-         {"id": "aktionsliste-show-closed", "property": "value", "value": closed if closed is not None else []},
-         {"id": "aktionsliste-unit", "property": "value", "value": unit},
-         {"id": "aktionsliste-grid", "property": "virtualRowData", "value": virtual_rows},
-         cvr_state(cvr)],
-        changed=[f"aktionsliste-export-{kind}.n_clicks"],
+    button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[kind]
+    return dash_client.fire(
+        button, "n_clicks", cvr=cvr,
+        values={button: 1, ids.AREA: area, ids.SHOW_CLOSED: closed if closed is not None else [], ids.UNIT: unit,
+                ids.GRID: virtual_rows},
     )
 
 
@@ -69,11 +56,11 @@ def find(node, component_id):
 
 def unit_filter(page):
     """Return the unit filter of a rendered Aktionsliste page (a serialised dbc.Select)."""
-    return find(page.get_json()["response"]["_pages_content"]["children"], "aktionsliste-unit")["props"]
+    return find(page.get_json()["response"][shell_ids.PAGE_CONTENT]["children"], ids.UNIT)["props"]
 
 
 def grid_rows(response):
-    return response.get_json()["response"]["aktionsliste-grid"]["rowData"]
+    return response.get_json()["response"][ids.GRID]["rowData"]
 
 
 def text(response) -> str:
@@ -125,7 +112,7 @@ def test_area_filter_closed_and_expand_all(login, dash_client, content):
     assert closed["overdue"] is False and closed["closed"] is True
     response = render(dash_client, world.CVR_A, clicks=1)
     assert all(r["expanded"] for r in grid_rows(response))
-    assert response.get_json()["response"]["aktionsliste-expand-all"]["children"] == "Fold alle sammen"
+    assert response.get_json()["response"][ids.EXPAND_ALL]["children"] == "Fold alle sammen"
     response = render(dash_client, world.CVR_A, clicks=2)
     assert not any(r["expanded"] for r in grid_rows(response))
 
@@ -247,7 +234,7 @@ def test_malformed_cvr_is_refused(login, dash_client, content, cvr):
 def test_rapporter_only_gets_no_page(login, dash_client, content):
     login(world.RAPPORTER_A)
     page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}")
-    assert "Ingen adgang".encode() in page.data and b"aktionsliste-content" not in page.data
+    assert "Ingen adgang".encode() in page.data and ids.CONTENT.encode() not in page.data
 
 
 @pytest.mark.parametrize("search", [f"?cvr={world.CVR_B}", f"?cvr={world.CVR_B}&omraade=L%C3%B8n"])
@@ -263,7 +250,7 @@ def test_page_renders(login, dash_client, content, email):
     login(email)
     page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&omraade=" + "y" * 3000)
     assert page.status_code == 200
-    assert b"aktionsliste-content" in page.data and "Vis afsluttede".encode() in page.data
+    assert ids.CONTENT.encode() in page.data and "Vis afsluttede".encode() in page.data
 
 
 def test_data_layer_filters(app, content):
@@ -306,7 +293,7 @@ def test_unit_of_another_customer_in_the_url_is_ignored_quietly(login, dash_clie
     login(email)
     page = dash_client.page("/aktionsliste", f"?cvr={world.CVR_A}&enhed={enhed}")
     assert page.status_code == 200
-    assert b"aktionsliste-content" in page.data and "Ingen adgang".encode() not in page.data
+    assert ids.CONTENT.encode() in page.data and "Ingen adgang".encode() not in page.data
     select = unit_filter(page)
     assert select["value"] == "*" and "20001" not in {o["value"] for o in select["options"]}
     assert "Bøger".encode() not in page.data and content_world.SECRET_B.encode() not in page.data

@@ -218,11 +218,14 @@ def test_logout_holds_on_every_worker_and_after_a_restart(app, app_config, clien
 def test_ended_sessions_are_forgotten_once_they_would_have_expired(app, client, monkeypatch):
     from data.models import EndedSession
 
+    # The sign-out's clock is frozen, so the stored lifetime is measured against the moment it was written.
+    signed_out_at = datetime.datetime.now(datetime.timezone.utc)
+    monkeypatch.setattr(auth.session, "utcnow", lambda: signed_out_at)
     sign_in(client)
     client.post("/logout")
     with app.app_context():
         [row] = get_session().scalars(select(EndedSession)).all()
-        lifetime = row.expires_at.replace(tzinfo=None) - datetime.datetime.utcnow()
+        lifetime = row.expires_at.replace(tzinfo=None) - signed_out_at.replace(tzinfo=None)
         assert abs(lifetime.total_seconds() - (app.config["SESSION_ABSOLUTE_TIMEOUT_S"] + 60)) < 30
         row.expires_at = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
         get_session().commit()

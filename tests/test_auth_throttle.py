@@ -18,12 +18,13 @@ THROTTLED = "for mange mislykkede forsøg"
 
 
 class Clock:
-    """Move time.time forward for everything (limits' memory storage reads it too)."""
+    """Stop time.time for everything (limits' memory storage reads it too); only `advance` moves it."""
 
     def __init__(self, monkeypatch):
         self.offset = 0.0
-        real = time.time
-        monkeypatch.setattr(time, "time", lambda: real() + self.offset)
+        # Frozen, not real time plus an offset: a slow machine must not move a test past a window's edge.
+        start = time.time()
+        monkeypatch.setattr(time, "time", lambda: start + self.offset)
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
@@ -70,10 +71,10 @@ def _hammer(attempts: LoginAttempts, clock_offset: list[float], email: str, seco
 
 @pytest.fixture
 def unit(monkeypatch):
-    """A LoginAttempts on memory storage with a controllable clock."""
+    """A LoginAttempts on memory storage with a frozen clock that only the test moves."""
     offset = [0.0]
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start + offset[0])
     return LoginAttempts(MemoryStorage(), "hemmelig-nøgle-" + "x" * 32, secure_cookie=True), offset
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from web.downloads import NOT_FOUND_TEXT, content_disposition
+from pages.ids import kundeaftaler as kundeaftaler_ids
 from tests import agreements_world as aw
 from tests import world
 
@@ -126,9 +127,8 @@ def test_stored_name_is_cleaned_when_sent_and_linked(app, login, client, dash_cl
     response = client.get(f"/filer/{content.files['annex_a']}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "\n" not in response.headers["Content-Disposition"] and "/" not in response.headers["Content-Disposition"]
-    page = dash_client.call("kundeaftaler-content.children", {"id": "kundeaftaler-content", "property": "children"},
-                            [{"id": "kundeaftaler-tabs", "property": "value", "value": "bilag"}],
-                            [{"id": "kundeaftaler-cvr", "property": "data", "value": world.CVR_A}])
+    page = dash_client.fire(kundeaftaler_ids.TABS, "value", cvr=world.CVR_A, initial=True,
+                            values={kundeaftaler_ids.TABS: "bilag"})
     assert page.status_code == 200
     hrefs = re.findall(r'"href":\s*"([^"]*)"', page.get_data(as_text=True).replace("\\u002f", "/"))
     [link] = [h for h in hrefs if h.startswith("/filer/")]

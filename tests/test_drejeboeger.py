@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from pages.ids import drejeboeger as ids
+from pages.ids import shell as shell_ids
 from tests._components import response_text
 from tests import content_world, world
 
@@ -23,34 +25,19 @@ def content(app):
         return content_world.build(get_session())
 
 
-def cvr_state(cvr):
-    return {"id": "drejeboeger-cvr", "property": "data", "value": cvr}
-
-
 def tab(dash_client, name, cvr, selection=None):
-    return dash_client.call(
-        "drejeboeger-content.children", {"id": "drejeboeger-content", "property": "children"},
-        [{"id": "drejeboeger-tabs", "property": "value", "value": name}],
-        [{"id": "drejeboeger-selection", "property": "data", "value": selection or {}}, cvr_state(cvr)],
-    )
+    return dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True,
+                            values={ids.TABS: name, ids.SELECTION: selection or {}})
 
 
 def diff(dash_client, cvr, old, new, key=None):
-    return dash_client.call(
-        "drejeboeger-diff.children", {"id": "drejeboeger-diff", "property": "children"},
-        [{"id": "drejeboeger-diff-from", "property": "value", "value": old},
-         {"id": "drejeboeger-diff-to", "property": "value", "value": new}],
-        [{"id": "drejeboeger-runbook-key", "property": "data", "value": KEY_A if key is None else key},
-         cvr_state(cvr)],
-    )
+    return dash_client.fire(ids.DIFF_FROM, "value", cvr=cvr, initial=True,
+                            values={ids.DIFF_FROM: old, ids.DIFF_TO: new,
+                                    ids.RUNBOOK_KEY: KEY_A if key is None else key})
 
 
 def printed(dash_client, cvr, selection):
-    return dash_client.call(
-        "drejeboeger-print-content.children", {"id": "drejeboeger-print-content", "property": "children"},
-        [{"id": "drejeboeger-print-selection", "property": "data", "value": selection}],
-        [cvr_state(cvr)],
-    )
+    return dash_client.fire(ids.PRINT_SELECTION, "data", cvr=cvr, initial=True, values={ids.PRINT_SELECTION: selection})
 
 
 def text(response) -> str:
@@ -209,7 +196,7 @@ def test_diff_tolerates_malformed_content():
 def test_print_view(login, dash_client, content, email):
     login(email)
     page = dash_client.page("/drejeboeger", f"?cvr={world.CVR_A}&fane=regnskab&enhed=10001&afsnit=Finans&print=1")
-    assert b"runbook-print-view" in page.data and b"drejeboeger-tabs" not in page.data
+    assert b"runbook-print-view" in page.data and ids.TABS.encode() not in page.data
     response = printed(dash_client, world.CVR_A, {"fane": "regnskab", "enhed": "10001", "afsnit": "Finans"})
     body = text(response)
     for expected in ["Udskriv", "Statens Administration", world.CVR_A, "Periodisering", "Månedsafstemning",
@@ -273,7 +260,7 @@ def test_huge_query_values_are_bounded(login, dash_client, content):
 def _stores(page_response) -> dict:
     import json
 
-    layout = json.loads(page_response.data)["response"]["_pages_content"]["children"]
+    layout = json.loads(page_response.data)["response"][shell_ids.PAGE_CONTENT]["children"]
     found = {}
 
     def walk(node):
@@ -301,15 +288,15 @@ def test_unit_from_the_search_box_opens_its_tab(login, dash_client, content, uni
     # The search box puts only ?enhed= in the URL: the page opens the tab of the unit's kind on it.
     login(world.LAESER_A)
     stores = _stores(dash_client.page("/drejeboeger", f"?cvr={world.CVR_A}&enhed={unit}"))
-    assert stores["drejeboeger-selection"]["fane"] == tab_key and stores["drejeboeger-tabs"] == tab_key
-    body = text(tab(dash_client, tab_key, world.CVR_A, stores["drejeboeger-selection"]))
+    assert stores[ids.SELECTION]["fane"] == tab_key and stores[ids.TABS] == tab_key
+    body = text(tab(dash_client, tab_key, world.CVR_A, stores[ids.SELECTION]))
     assert "findes ikke" not in body and shown in body
 
 
 def test_unit_of_another_customer_opens_no_tab_of_it(login, dash_client, content):
     login(world.LAESER_A)
     stores = _stores(dash_client.page("/drejeboeger", f"?cvr={world.CVR_A}&enhed=20001"))
-    assert stores["drejeboeger-tabs"] == "regnskab" and stores["drejeboeger-selection"]["fane"] is None
+    assert stores[ids.TABS] == "regnskab" and stores[ids.SELECTION]["fane"] is None
 
 
 def test_admin_ab_reads_b_with_b_in_context(login, dash_client, content):

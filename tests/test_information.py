@@ -10,6 +10,7 @@ import pytest
 from data.db import get_session
 from data.rules import add_months
 from core.formatting import da_month
+from pages.ids import information as ids
 from tests._components import response_text, texts
 from tests import reports_world, world
 
@@ -22,12 +23,7 @@ def report_app(app):
 
 
 def report(dash_client, period, cvr=world.CVR_A):
-    return dash_client.call(
-        "..information-report.children...information-trends.children..",
-        [{"id": "information-report", "property": "children"}, {"id": "information-trends", "property": "children"}],
-        [{"id": "information-period", "property": "value", "value": period}],
-        [{"id": "information-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.PERIOD, "value", output=ids.REPORT, cvr=cvr, initial=True, values={ids.PERIOD: period})
 
 
 def text_of(response):
@@ -68,7 +64,7 @@ def test_report_figures(report_app, login, dash_client, email):
 def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_client):
     """Each area's trend chart carries its figures as a table, month by month, as the chart plots them."""
     last, prev, before = reports_world.months()
-    trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"]["information-trends"]["children"]
+    trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
     assert len(trends) == 2
     for figure in trends:
         graph, _caption, details = figure["props"]["children"]
@@ -89,7 +85,7 @@ def test_earlier_period(report_app, laeser_a, dash_client):
 
     last, prev, _ = reports_world.months()
     body = report(dash_client, f"{prev:%Y-%m}").get_json()["response"]
-    table = json.dumps(body["information-report"], ensure_ascii=False)
+    table = json.dumps(body[ids.REPORT], ensure_ascii=False)
     # The table ends at M-1 now: A1 shows 100,0 % there, and M (80,0 %) is not in it.
     assert da_month(add_months(prev, -2)).capitalize() in table and da_month(prev).capitalize() in table
     assert "100,0 %" in table
@@ -119,27 +115,23 @@ def test_refused_without_read_right(report_app, login, dash_client, email, cvr):
 
 
 def export(dash_client, which, period, cvr=world.CVR_A):
-    return dash_client.call(
-        "information-download.data", {"id": "information-download", "property": "data"},
-        [{"id": "information-export-csv", "property": "n_clicks", "value": 1 if which == "csv" else 0},
-         {"id": "information-export-xlsx", "property": "n_clicks", "value": 1 if which == "xlsx" else 0}],
-        [{"id": "information-period", "property": "value", "value": period},
-         {"id": "information-cvr", "property": "data", "value": cvr}],
-        changed=[f"information-export-{which}.n_clicks"],
-    )
+    button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[which]
+    return dash_client.fire(button, "n_clicks", cvr=cvr,
+                            values={ids.EXPORT_CSV: int(which == "csv"), ids.EXPORT_XLSX: int(which == "xlsx"),
+                                    ids.PERIOD: period})
 
 
 def test_export_csv_and_xlsx(report_app, laeser_a, dash_client):
     import base64
 
     last, _, _ = reports_world.months()
-    data = export(dash_client, "csv", f"{last:%Y-%m}").get_json()["response"]["information-download"]["data"]
+    data = export(dash_client, "csv", f"{last:%Y-%m}").get_json()["response"][ids.DOWNLOAD]["data"]
     assert data["filename"].startswith(f"Servicemaalsrapport_{last:%Y-%m}_{world.CVR_A}")
     lines = data["content"].lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Område;Mål;Servicemål;Regel;Mål %")
     a1 = next(line for line in lines if ";A1;" in line)
     assert a1.endswith(";100,0;80,0")
-    xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"]["information-download"]["data"]
+    xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"][ids.DOWNLOAD]["data"]
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
     values = [[c.value for c in row] for row in book.active.iter_rows()]
     assert values[0][:2] == ["Område", "Mål"]

@@ -10,6 +10,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from pages.ids import kundeaftaler as ids
 from tests import agreements_world as aw
 from tests import world
 
@@ -26,29 +27,16 @@ def content(app):
 
 
 def tab(dash_client, name, cvr):
-    return dash_client.call(
-        "kundeaftaler-content.children", {"id": "kundeaftaler-content", "property": "children"},
-        [{"id": "kundeaftaler-tabs", "property": "value", "value": name}],
-        [{"id": "kundeaftaler-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True, values={ids.TABS: name})
 
 
 def export(dash_client, name, cvr, shown=None, n_clicks=1):
-    return dash_client.call(
-        "kundeaftaler-download.data", {"id": "kundeaftaler-download", "property": "data"},
-        [{"id": "kundeaftaler-xlsx", "property": "n_clicks", "value": n_clicks}],
-        [{"id": "kundeaftaler-tabs", "property": "value", "value": name},
-         {"id": "kundeaftaler-grid", "property": "virtualRowData", "value": shown},
-         {"id": "kundeaftaler-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.XLSX, "n_clicks", cvr=cvr, initial=True,
+                            values={ids.XLSX: n_clicks, ids.TABS: name, ids.GRID: shown})
 
 
 def csv(dash_client, cvr, n_clicks=1):
-    return dash_client.call(
-        "kundeaftaler-grid.exportDataAsCsv", {"id": "kundeaftaler-grid", "property": "exportDataAsCsv"},
-        [{"id": "kundeaftaler-csv", "property": "n_clicks", "value": n_clicks}],
-        [{"id": "kundeaftaler-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.CSV, "n_clicks", cvr=cvr, initial=True, values={ids.CSV: n_clicks})
 
 
 def text_of(response) -> str:
@@ -71,8 +59,8 @@ def find(node, component_id):
 
 
 def grid_rows(response):
-    content = response.get_json()["response"]["kundeaftaler-content"]["children"]
-    return find(content, "kundeaftaler-grid")["props"]["rowData"]
+    content = response.get_json()["response"][ids.CONTENT]["children"]
+    return find(content, ids.GRID)["props"]["rowData"]
 
 
 def assert_no_b(data: bytes):
@@ -267,7 +255,7 @@ def test_admin_of_a_and_b_sees_b(login, dash_client, content):
 
 
 def _workbook(response):
-    sent = response.get_json()["response"]["kundeaftaler-download"]["data"]
+    sent = response.get_json()["response"][ids.DOWNLOAD]["data"]
     return sent, load_workbook(io.BytesIO(base64.b64decode(sent["content"]))).active
 
 
@@ -308,5 +296,5 @@ def test_csv_button_asks_grid_to_export(login, dash_client, content):
     login(world.LAESER_A)
     response = csv(dash_client, world.CVR_A)
     assert response.status_code == 200
-    assert response.get_json()["response"]["kundeaftaler-grid"]["exportDataAsCsv"] is True
+    assert response.get_json()["response"][ids.GRID]["exportDataAsCsv"] is True
     assert csv(dash_client, world.CVR_A, n_clicks=None).status_code == 204

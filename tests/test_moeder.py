@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pages.ids import moeder as ids
 from tests._components import response_text
 from tests import content_world, world
 
-OUTPUT = "..moeder-content.children...moeder-year.options.."
-OUTPUTS = [{"id": "moeder-content", "property": "children"}, {"id": "moeder-year", "property": "options"}]
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
 
 
@@ -21,11 +20,7 @@ def content(app):
 
 
 def meetings(dash_client, cvr, year=None):
-    return dash_client.call(
-        OUTPUT, OUTPUTS,
-        [{"id": "moeder-year", "property": "value", "value": year}],
-        [{"id": "moeder-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.YEAR, "value", cvr=cvr, initial=True, values={ids.YEAR: year})
 
 
 def text(response) -> str:
@@ -49,7 +44,7 @@ def test_meetings_show_with_documents(login, dash_client, content, email):
     # A document row pointing at another customer's file is left out.
     assert "Forkert kobling" not in body and f"/filer/{content.files['agenda_b']}" not in body
     assert content_world.SECRET_B not in body
-    options = response.get_json()["response"]["moeder-year"]["options"]
+    options = response.get_json()["response"][ids.YEAR]["options"]
     assert options[0] == {"label": "Alle år", "value": ""}
     years = [int(o["value"]) for o in options[1:]]
     assert years == sorted(years, reverse=True) and {2022, 2023} <= set(years)
@@ -106,9 +101,9 @@ def test_page_renders_for_readers(login, dash_client, content, email):
     login(email)
     page = dash_client.page("/moeder", f"?cvr={world.CVR_A}&aar=2023")
     assert page.status_code == 200
-    assert b"moeder-content" in page.data and "Ingen adgang".encode() not in page.data
+    assert ids.CONTENT.encode() in page.data and "Ingen adgang".encode() not in page.data
     page = dash_client.page("/moeder", f"?cvr={world.CVR_A}&aar=" + "x" * 3000)
-    assert page.status_code == 200 and b"moeder-content" in page.data
+    assert page.status_code == 200 and ids.CONTENT.encode() in page.data
 
 
 def test_admin_ab_sees_b_only_with_b_in_context(login, dash_client, content):

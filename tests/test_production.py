@@ -33,7 +33,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from config import PROJECT_ROOT
-from tests import world
+from pages.ids import shell as shell_ids
+from pages.ids import stamdata as stamdata_ids
+from tests import _dash, world
 
 pytestmark = pytest.mark.production
 
@@ -188,15 +190,10 @@ class HttpClient:
         return self.request("POST", "/_dash-update-component", data=json.dumps(body).encode(), headers=headers)
 
 
-def stamdata_callback(cvr: str, tab: str = "generelt") -> dict:
-    """Return the callback payload the renderer sends for a Stamdata tab."""
-    return {
-        "output": "stamdata-content.children",
-        "outputs": {"id": "stamdata-content", "property": "children"},
-        "inputs": [{"id": "stamdata-tabs", "property": "value", "value": tab}],
-        "state": [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
-        "changedPropIds": ["stamdata-tabs.value"],
-    }
+def stamdata_callback(dependencies: list[dict], cvr: str, tab: str = "generelt") -> dict:
+    """Return the callback payload the renderer sends for a Stamdata tab, shaped by the served callback map."""
+    callback = _dash.find_callback(dependencies, stamdata_ids.TABS, "value")
+    return _dash.build_payload(callback, (stamdata_ids.TABS, "value"), values={stamdata_ids.TABS: tab}, cvr=cvr)
 
 
 def _wait_healthy(proc: subprocess.Popen, base_url: str) -> None:
@@ -251,12 +248,22 @@ def _sign_in(client: HttpClient, email: str) -> None:
     assert headers["Location"].endswith("/")
 
 
+def _dependencies(base_url: str) -> list[dict]:
+    """Return the callback map the production server serves (read by a reader of its own: it is behind the wall)."""
+    reader = HttpClient(base_url)
+    _sign_in(reader, world.LAESER_A)
+    status, _, body = reader.get("/_dash-dependencies")
+    assert status == 200, status
+    return json.loads(body)
+
+
 def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(production_server):
     base_url, log = production_server
+    deps = _dependencies(base_url)
     client = HttpClient(base_url)
 
     # Outside the wall only /health and the sign-in pages answer; a callback gets 401.
-    status, _, body = client.callback(stamdata_callback(world.CVR_A), csrf=False)
+    status, _, body = client.callback(stamdata_callback(deps, world.CVR_A), csrf=False)
     assert status == 401 and b"Statens Administration" not in body
     status, headers, _ = client.get("/stamdata")
     assert status == 302 and "/login" in headers["Location"]
@@ -274,17 +281,17 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     status, _, body = client.get(f"/stamdata?cvr={world.CVR_A}")
     assert status == 200 and b'<html lang="da">' in body
     status, _, body = client.get("/_dash-layout")
-    assert status == 200 and b"shell-search-customer" in body
+    assert status == 200 and shell_ids.CUSTOMER_SEARCH.encode() in body
 
     # Dash's renderer copies the _csrf_token cookie into X-CSRFToken; without it: 400.
-    status, _, body = client.callback(stamdata_callback(world.CVR_A), csrf=False)
+    status, _, body = client.callback(stamdata_callback(deps, world.CVR_A), csrf=False)
     assert status == 400 and b"Statens Administration" not in body
-    status, _, body = client.callback(stamdata_callback(world.CVR_A))
+    status, _, body = client.callback(stamdata_callback(deps, world.CVR_A))
     assert status == 200, body[:500]
     assert "Statens Administration" in body.decode("utf-8")
 
     # Another customer's data is refused by the access wrapper on the production stack too.
-    status, _, body = client.callback(stamdata_callback(world.CVR_B))
+    status, _, body = client.callback(stamdata_callback(deps, world.CVR_B))
     assert b"Styrelsen for B" not in body and b"Bogvej" not in body
 
     # The same session works on both workers: send callbacks in pairs until both pids have answered.
@@ -292,7 +299,7 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     lock = threading.Lock()
 
     def one_call(tab: str) -> None:
-        status, _, body = client.callback(stamdata_callback(world.CVR_A, tab))
+        status, _, body = client.callback(stamdata_callback(deps, world.CVR_A, tab))
         with lock:
             results.append(status if b"SRV-A1" in body or b"SA L" in body or b"Statens" in body else -status)
 
@@ -317,7 +324,7 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     assert match, "the sign-out form carries a CSRF token"
     status, headers, _ = client.post_form("/logout", {"csrf_token": match.group(1).decode()})
     assert status == 302
-    status, _, body = client.callback(stamdata_callback(world.CVR_A))
+    status, _, body = client.callback(stamdata_callback(deps, world.CVR_A))
     assert status == 401 and b"Statens Administration" not in body
 
 

@@ -10,6 +10,7 @@ import pytest
 from callbacks.rapporter import GoalSeries, chart_figure
 from data.db import get_session
 from core.formatting import da_month_abbr
+from pages.ids import rapporter as ids
 from tests._components import response_text, texts
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
@@ -26,22 +27,12 @@ def year():
 
 
 def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A):
-    return dash_client.call(
-        "..rapporter-grid.rowData...rapporter-chart.figure...rapporter-chart.className...rapporter-status.children"
-        "...rapporter-drill-month.options...rapporter-drill-month.value...rapporter-chart-table.children..",
-        [{"id": "rapporter-grid", "property": "rowData"}, {"id": "rapporter-chart", "property": "figure"},
-         {"id": "rapporter-chart", "property": "className"},
-         {"id": "rapporter-status", "property": "children"}, {"id": "rapporter-drill-month", "property": "options"},
-         {"id": "rapporter-drill-month", "property": "value"}, {"id": "rapporter-chart-table", "property": "children"}],
-        [{"id": "rapporter-year", "property": "value", "value": year_value},
-         {"id": "rapporter-area", "property": "value", "value": area},
-         {"id": "rapporter-unit", "property": "value", "value": unit}],
-        [{"id": "rapporter-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.YEAR, "value", output=ids.GRID, cvr=cvr, initial=True,
+                            values={ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit})
 
 
 def rows_of(response):
-    return {row["code"]: row for row in response.get_json()["response"]["rapporter-grid"]["rowData"]}
+    return {row["code"]: row for row in response.get_json()["response"][ids.GRID]["rowData"]}
 
 
 def test_kpi_table_year_to_date(goals, login, dash_client):
@@ -56,7 +47,7 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert rows["L1"]["handled"] == 2 and rows["L1"]["ytd_text"].startswith("100,0 %")
     assert rows["A1"]["target_text"] == "95,0 %"
     assert rows["A1"]["median_text"] is None
-    chart = response.get_json()["response"]["rapporter-chart"]["figure"]
+    chart = response.get_json()["response"][ids.CHART]["figure"]
     names = [trace["name"] for trace in chart["data"]]
     assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
 
@@ -65,8 +56,8 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
     """The monthly chart's numbers are also given as a table (its text alternative)."""
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year()).get_json()["response"]
-    chart = response["rapporter-chart"]["figure"]
-    table = response["rapporter-chart-table"]["children"]
+    chart = response[ids.CHART]["figure"]
+    table = response[ids.CHART_TABLE]["children"]
     shown = texts(table)
     assert "Vis tallene bag grafen som tabel" in shown
     a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
@@ -81,7 +72,7 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
 def test_chart_gives_each_goal_one_colour_with_its_target_line(goals, login, dash_client):
     """Goal and target share a colour and a legend group; colours differ between goals and survive filters."""
     login(world.RAPPORTER_A)
-    figure = dashboard(dash_client, year()).get_json()["response"]["rapporter-chart"]["figure"]
+    figure = dashboard(dash_client, year()).get_json()["response"][ids.CHART]["figure"]
     lines = [t for t in figure["data"] if t.get("showlegend", True)]
     targets = {t["legendgroup"]: t for t in figure["data"] if t.get("showlegend") is False}
     assert [t["legendgroup"] for t in lines] == ["A1", "L1"] and set(targets) == {"A1", "L1"}
@@ -96,7 +87,7 @@ def test_chart_gives_each_goal_one_colour_with_its_target_line(goals, login, das
     assert layout["legend"]["orientation"] == "h" and layout["legend"]["y"] < 0 and "height" not in layout
     assert layout["legend"]["groupclick"] == "togglegroup"
     assert layout["xaxis"]["ticktext"][-1] == da_month_abbr(reports_world.months()[0])
-    only_lon = dashboard(dash_client, year(), area="Løn").get_json()["response"]["rapporter-chart"]["figure"]
+    only_lon = dashboard(dash_client, year(), area="Løn").get_json()["response"][ids.CHART]["figure"]
     assert only_lon["data"][0]["line"]["color"] == colours["L1"]
 
 
@@ -110,40 +101,30 @@ def test_every_catalogue_goal_gets_its_own_colour():
 
 def pickers(dash_client, area="alle", clicked=None, goal=None, unit="alle", cvr=world.CVR_A, trigger="area",
             memory=None):
-    return dash_client.call(
-        "..rapporter-goal.options...rapporter-goal.value...rapporter-unit.options...rapporter-unit.value..."
-        "rapporter-goal-memory.data..",
-        [{"id": "rapporter-goal", "property": "options"}, {"id": "rapporter-goal", "property": "value"},
-         {"id": "rapporter-unit", "property": "options"}, {"id": "rapporter-unit", "property": "value"},
-         {"id": "rapporter-goal-memory", "property": "data"}],
-        [{"id": "rapporter-area", "property": "value", "value": area},
-         {"id": "rapporter-grid", "property": "cellClicked", "value": clicked}],
-        [{"id": "rapporter-goal", "property": "value", "value": goal},
-         {"id": "rapporter-unit", "property": "value", "value": unit},
-         {"id": "rapporter-goal-memory", "property": "data", "value": memory},
-         {"id": "rapporter-cvr", "property": "data", "value": cvr}],
-        changed=["rapporter-area.value" if trigger == "area" else "rapporter-grid.cellClicked"],
-    )
+    changed = (ids.AREA, "value") if trigger == "area" else (ids.GRID, "cellClicked")
+    return dash_client.fire(*changed, output=ids.GOAL_MEMORY, cvr=cvr,
+                            values={ids.AREA: area, ids.GRID: clicked, ids.GOAL: goal, ids.UNIT: unit,
+                                    ids.GOAL_MEMORY: memory})
 
 
 def test_goal_and_unit_pickers_follow_the_area(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = pickers(dash_client, area="Løn", goal=goals["A1"], unit=UNIT_A).get_json()["response"]
-    assert response["rapporter-goal"] == {"options": [{"label": "L1 – Lønindberetninger", "value": goals["L1"]}],
+    assert response[ids.GOAL] == {"options": [{"label": "L1 – Lønindberetninger", "value": goals["L1"]}],
                                           "value": goals["L1"]}
-    assert [o["value"] for o in response["rapporter-unit"]["options"]] == ["alle", PAY_A]
-    assert response["rapporter-unit"]["value"] == "alle"
+    assert [o["value"] for o in response[ids.UNIT]["options"]] == ["alle", PAY_A]
+    assert response[ids.UNIT]["value"] == "alle"
     # A goal and unit that still fit are kept (not sent again).
     kept = pickers(dash_client, area="Regnskab", goal=goals["A1"], unit=UNIT_A2).get_json()["response"]
-    assert [o["value"] for o in kept["rapporter-goal"]["options"]] == [goals["A1"]]
-    assert "value" not in kept["rapporter-goal"] and "value" not in kept["rapporter-unit"]
-    assert [o["value"] for o in kept["rapporter-unit"]["options"]] == ["alle", UNIT_A, UNIT_A2]
+    assert [o["value"] for o in kept[ids.GOAL]["options"]] == [goals["A1"]]
+    assert "value" not in kept[ids.GOAL] and "value" not in kept[ids.UNIT]
+    assert [o["value"] for o in kept[ids.UNIT]["options"]] == ["alle", UNIT_A, UNIT_A2]
     every = pickers(dash_client, goal=goals["L1"]).get_json()["response"]
-    assert [o["value"] for o in every["rapporter-goal"]["options"]] == [goals["A1"], goals["L1"]]
-    assert [o["value"] for o in every["rapporter-unit"]["options"]] == ["alle", UNIT_A, UNIT_A2, PAY_A]
+    assert [o["value"] for o in every[ids.GOAL]["options"]] == [goals["A1"], goals["L1"]]
+    assert [o["value"] for o in every[ids.UNIT]["options"]] == ["alle", UNIT_A, UNIT_A2, PAY_A]
     # An area with no goal of the customer: nothing to pick, and the histogram says why.
     none = pickers(dash_client, area="Rejser", goal=goals["A1"]).get_json()["response"]
-    assert none["rapporter-goal"] == {"options": [], "value": None}
+    assert none[ids.GOAL] == {"options": [], "value": None}
     assert f"Ingen sager for de valgte filtre i {year()}." in response_text(histogram(dash_client, None))
     assert pickers(dash_client, area="Hemmeligt").status_code == 204
     assert pickers(dash_client, area="Løn", cvr=world.CVR_B).status_code == 403
@@ -153,29 +134,29 @@ def test_the_users_goal_returns_after_an_area_without_it(goals, login, dash_clie
     """A1 chosen, Område Løn shows L1 in its place; back on every area, A1 is picked again."""
     login(world.RAPPORTER_A)
     lon = pickers(dash_client, area="Løn", goal=goals["A1"]).get_json()["response"]
-    memory = lon["rapporter-goal-memory"]["data"]
-    assert lon["rapporter-goal"]["value"] == goals["L1"] and memory == {"preferred": goals["A1"], "auto": goals["L1"]}
+    memory = lon[ids.GOAL_MEMORY]["data"]
+    assert lon[ids.GOAL]["value"] == goals["L1"] and memory == {"preferred": goals["A1"], "auto": goals["L1"]}
     back = pickers(dash_client, goal=goals["L1"], memory=memory).get_json()["response"]
-    assert back["rapporter-goal"]["value"] == goals["A1"]
+    assert back[ids.GOAL]["value"] == goals["A1"]
     # Via an area with no goal at all, the same.
     empty = pickers(dash_client, area="Rejser", goal=goals["A1"]).get_json()["response"]
-    assert empty["rapporter-goal"]["value"] is None
-    again = pickers(dash_client, area="Løn", goal=None, memory=empty["rapporter-goal-memory"]["data"])
-    assert again.get_json()["response"]["rapporter-goal-memory"]["data"]["preferred"] == goals["A1"]
+    assert empty[ids.GOAL]["value"] is None
+    again = pickers(dash_client, area="Løn", goal=None, memory=empty[ids.GOAL_MEMORY]["data"])
+    assert again.get_json()["response"][ids.GOAL_MEMORY]["data"]["preferred"] == goals["A1"]
     # A goal the user picked in the area stays when the area widens.
     own = pickers(dash_client, goal=goals["L1"], memory={"preferred": goals["A1"], "auto": None}).get_json()
-    assert "value" not in own["response"]["rapporter-goal"]
+    assert "value" not in own["response"][ids.GOAL]
     # Junk in the memory picks nothing outside the offered goals.
     junk = pickers(dash_client, area="Løn", goal=goals["A1"], memory={"preferred": 999, "auto": "x"}).get_json()
-    assert junk["response"]["rapporter-goal"]["value"] == goals["L1"]
+    assert junk["response"][ids.GOAL]["value"] == goals["L1"]
 
 
 def test_clicking_a_kpi_row_picks_its_goal(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = pickers(dash_client, clicked={"rowId": "L1", "colId": "title", "value": "x"}, goal=goals["A1"],
                        trigger="grid").get_json()["response"]
-    assert response == {"rapporter-goal": {"value": goals["L1"]},
-                        "rapporter-goal-memory": {"data": {"preferred": goals["L1"], "auto": None}}}
+    assert response == {ids.GOAL: {"value": goals["L1"]},
+                        ids.GOAL_MEMORY: {"data": {"preferred": goals["L1"], "auto": None}}}
     # A goal outside the chosen area, an unknown code or junk picks nothing.
     for clicked, area in [({"rowId": "A1"}, "Løn"), ({"rowId": "ZZ"}, "alle"), ("junk", "alle"),
                           ({"rowId": "L1"}, "alle")]:
@@ -187,9 +168,9 @@ def test_filters_without_cases_say_so(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"]
     message = f"Ingen sager for de valgte filtre i {year()}."
-    assert response["rapporter-grid"]["rowData"] == [] and response["rapporter-status"]["children"] == message
-    assert response["rapporter-chart"]["figure"]["layout"]["annotations"][0]["text"] == message
-    assert response["rapporter-chart-table"]["children"] is None
+    assert response[ids.GRID]["rowData"] == [] and response[ids.STATUS]["children"] == message
+    assert response[ids.CHART]["figure"]["layout"]["annotations"][0]["text"] == message
+    assert response[ids.CHART_TABLE]["children"] is None
     assert message in response_text(histogram(dash_client, goals["L1"], unit=UNIT_A))
 
 
@@ -212,7 +193,7 @@ def test_bad_filters(goals, login, dash_client, kwargs, message):
     response = dashboard(dash_client, **kwargs)
     assert response.status_code == 200
     assert message in response_text(response)
-    assert response.get_json()["response"]["rapporter-grid"]["rowData"] == []
+    assert response.get_json()["response"][ids.GRID]["rowData"] == []
 
 
 def test_sa_staff_sees_median_of_all_customers(goals, login, dash_client):
@@ -234,7 +215,7 @@ def test_refused_on_callbacks_and_page(goals, login, dash_client, email, cvr):
     response = dashboard(dash_client, year(), cvr=cvr)
     assert response.status_code == 403
     page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}"))
-    assert "Ingen adgang" in page and "rapporter-grid" not in page
+    assert "Ingen adgang" in page and ids.GRID not in page
     assert drill(dash_client, goals["A1"], reports_world.months()[0].isoformat(), cvr=cvr).status_code == 403
 
 
@@ -253,34 +234,25 @@ def test_user_without_the_rapporter_right_is_told_that(goals, login, dash_client
     login(email)
     page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}" if cvr else ""))
     assert "Ingen adgang" in page and "rettigheden »Rapporter«" in page and "lokale administrator" in page
-    assert "B-nummer" not in page and "rapporter-grid" not in page
+    assert "B-nummer" not in page and ids.GRID not in page
 
 
 def test_page_renders_for_rapporter_user(goals, login, dash_client):
     login(world.RAPPORTER_A)
     page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
-    assert "KPI - Dashboard" in page and "rapporter-grid" in page and "10002 – SA Projekter" in page
+    assert "KPI - Dashboard" in page and ids.GRID in page and "10002 – SA Projekter" in page
 
 
-def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger="rapporter-drill-button"):
-    return dash_client.call(
-        "rapporter-download.data", {"id": "rapporter-download", "property": "data"},
-        [{"id": "rapporter-drill-button", "property": "n_clicks", "value": 1},
-         {"id": "rapporter-export-csv", "property": "n_clicks", "value": 1},
-         {"id": "rapporter-export-xlsx", "property": "n_clicks", "value": 1}],
-        [{"id": "rapporter-goal", "property": "value", "value": goal_id},
-         {"id": "rapporter-drill-month", "property": "value", "value": month},
-         {"id": "rapporter-year", "property": "value", "value": year()},
-         {"id": "rapporter-area", "property": "value", "value": "alle"},
-         {"id": "rapporter-unit", "property": "value", "value": unit},
-         {"id": "rapporter-grid", "property": "virtualRowData", "value": None},
-         {"id": "rapporter-cvr", "property": "data", "value": cvr}],
-        changed=[f"{trigger}.n_clicks"],
+def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger=ids.DRILL_BUTTON):
+    return dash_client.fire(
+        trigger, "n_clicks", cvr=cvr,
+        values={ids.DRILL_BUTTON: 1, ids.EXPORT_CSV: 1, ids.EXPORT_XLSX: 1, ids.GOAL: goal_id, ids.DRILL_MONTH: month,
+                ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: unit, ids.GRID: None},
     )
 
 
 def _csv_rows(response):
-    data = response.get_json()["response"]["rapporter-download"]["data"]
+    data = response.get_json()["response"][ids.DOWNLOAD]["data"]
     return data["filename"], list(csv.DictReader(io.StringIO(data["content"].lstrip("\ufeff")), delimiter=";"))
 
 
@@ -317,24 +289,17 @@ def test_drill_through_cannot_reach_other_customers_goal_cases(goals, login, das
 
 def export(dash_client, kind="csv", area="alle", unit="alle", shown=None, cvr=world.CVR_A):
     """POST the KPI table export; `shown` is the grid's virtualRowData as the browser sends it."""
-    return dash_client.call(
-        "rapporter-download.data", {"id": "rapporter-download", "property": "data"},
-        [{"id": "rapporter-drill-button", "property": "n_clicks", "value": 0},
-         {"id": "rapporter-export-csv", "property": "n_clicks", "value": 1 if kind == "csv" else 0},
-         {"id": "rapporter-export-xlsx", "property": "n_clicks", "value": 1 if kind == "xlsx" else 0}],
-        [{"id": "rapporter-goal", "property": "value", "value": None},
-         {"id": "rapporter-drill-month", "property": "value", "value": None},
-         {"id": "rapporter-year", "property": "value", "value": year()},
-         {"id": "rapporter-area", "property": "value", "value": area},
-         {"id": "rapporter-unit", "property": "value", "value": unit},
-         {"id": "rapporter-grid", "property": "virtualRowData", "value": shown},
-         {"id": "rapporter-cvr", "property": "data", "value": cvr}],
-        changed=[f"rapporter-export-{kind}.n_clicks"],
+    button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[kind]
+    return dash_client.fire(
+        button, "n_clicks", cvr=cvr,
+        values={ids.DRILL_BUTTON: 0, ids.EXPORT_CSV: int(kind == "csv"), ids.EXPORT_XLSX: int(kind == "xlsx"),
+                ids.GOAL: None, ids.DRILL_MONTH: None, ids.YEAR: year(), ids.AREA: area, ids.UNIT: unit,
+                ids.GRID: shown},
     )
 
 
 def _xlsx_values(response):
-    data = response.get_json()["response"]["rapporter-download"]["data"]
+    data = response.get_json()["response"][ids.DOWNLOAD]["data"]
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
     return data["filename"], [[c.value for c in row] for row in book.active.iter_rows()]
 
@@ -374,14 +339,8 @@ def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_clie
 
 
 def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):
-    return dash_client.call(
-        "..rapporter-histogram.figure...rapporter-histogram-table.children..",
-        [{"id": "rapporter-histogram", "property": "figure"}, {"id": "rapporter-histogram-table", "property": "children"}],
-        [{"id": "rapporter-goal", "property": "value", "value": goal_id},
-         {"id": "rapporter-year", "property": "value", "value": year()},
-         {"id": "rapporter-unit", "property": "value", "value": unit}],
-        [{"id": "rapporter-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.GOAL, "value", output=ids.HISTOGRAM, cvr=cvr, initial=True,
+                            values={ids.GOAL: goal_id, ids.YEAR: year(), ids.UNIT: unit})
 
 
 @pytest.mark.parametrize("most, step", [(3, 1), (25, 1), (60, 5), (400, None)])
@@ -396,11 +355,11 @@ def test_histogram_axis_starts_at_zero_whole_days_and_ticks_that_fit(most, step)
 def test_histogram(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = histogram(dash_client, goals["A1"])
-    bar = response.get_json()["response"]["rapporter-histogram"]["figure"]["data"][0]
+    bar = response.get_json()["response"][ids.HISTOGRAM]["figure"]["data"][0]
     counts = dict(zip(bar["x"], bar["y"]))
     assert counts[0] >= 4 and sum(counts.values()) >= 5
     # The same counts as a table, the chart's text alternative.
-    shown = texts(response.get_json()["response"]["rapporter-histogram-table"]["children"])
+    shown = texts(response.get_json()["response"][ids.HISTOGRAM_TABLE]["children"])
     for day, count in counts.items():
         start = shown.index(str(day), shown.index("Antal sager"))
         assert shown[start + 1] == str(count)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dash
 import pytest
 
+from pages.ids import shell as shell_ids
+from pages.ids import stamdata as stamdata_ids
 from tests import world
 from tests.test_shell import navigate
 
@@ -81,56 +83,49 @@ def test_dash_endpoints_signed_in_show_no_customer_data(laeser_a, client, path):
 
 # --- callback payload shapes -----------------------------------------------------------------------
 
-STAMDATA_BODY = {
-    "output": "stamdata-content.children", "outputs": {"id": "stamdata-content", "property": "children"},
-    "inputs": [{"id": "stamdata-tabs", "property": "value", "value": "generelt"}],
-    "state": [{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A}],
-    "changedPropIds": ["stamdata-tabs.value"],
-}
+@pytest.fixture
+def stamdata_body(dash_client):
+    """Return the well-formed body of Stamdata's tab callback, its tab just chosen, on customer A."""
+    return dash_client.payload(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "generelt"}, cvr=world.CVR_A)
 
 
-@pytest.mark.parametrize("outputs", ["x", [], None, 5, {}, {"id": "stamdata-content"},
-                                     [{"id": "stamdata-content", "property": "children"}],
+@pytest.mark.parametrize("outputs", ["x", [], None, 5, {}, {"id": stamdata_ids.CONTENT},
+                                     [{"id": stamdata_ids.CONTENT, "property": "children"}],
                                      {"id": "other", "property": "children"},
                                      {"id": {"type": "x", "index": 1}, "property": "children"}])
-def test_forged_outputs_get_400_not_500(laeser_a, client, outputs):
+def test_forged_outputs_get_400_not_500(laeser_a, dash_client, stamdata_body, outputs):
     # Dash builds its answer from the payload's own `outputs`: a wrong shape crashed it (500).
-    client.get("/_dash-dependencies")
-    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, outputs=outputs))
+    response = dash_client.send(dict(stamdata_body, outputs=outputs))
     assert response.status_code == 400, (outputs, response.status_code)
     assert "Ugyldig" in response.get_json()["error"]
 
 
-def test_plain_dependency_sent_as_a_list_gets_400(laeser_a, client):
+def test_plain_dependency_sent_as_a_list_gets_400(laeser_a, dash_client, stamdata_body):
     # Only pattern-matching (ALL) dependencies arrive as lists; the CVR store sent as two items is refused.
-    client.get("/_dash-dependencies")
-    state = [[{"id": "stamdata-cvr", "property": "data", "value": world.CVR_A},
-              {"id": "stamdata-cvr", "property": "data", "value": world.CVR_B}]]
-    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, state=state))
+    state = [[{"id": stamdata_ids.CVR, "property": "data", "value": world.CVR_A},
+              {"id": stamdata_ids.CVR, "property": "data", "value": world.CVR_B}]]
+    response = dash_client.send(dict(stamdata_body, state=state))
     assert response.status_code == 400
-    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, state=[[]]))
+    response = dash_client.send(dict(stamdata_body, state=[[]]))
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("changed", [[1], ["stamdata-tabs"], ["{x.value"], ['{"a":1.value'], ["{}x.value"],
-                                     ["{[1]}.value"], "stamdata-tabs.value"])
-def test_forged_changed_prop_ids_get_400_not_500(laeser_a, client, changed):
+@pytest.mark.parametrize("changed", [[1], [stamdata_ids.TABS], ["{x.value"], ['{"a":1.value'], ["{}x.value"],
+                                     ["{[1]}.value"], f"{stamdata_ids.TABS}.value"])
+def test_forged_changed_prop_ids_get_400_not_500(laeser_a, dash_client, stamdata_body, changed):
     # Dash's ctx.triggered_prop_ids json-parses an id that starts with '{': a broken one crashed it (500).
-    client.get("/_dash-dependencies")
-    response = client.post("/_dash-update-component", json=dict(STAMDATA_BODY, changedPropIds=changed))
+    response = dash_client.send(dict(stamdata_body, changedPropIds=changed))
     assert response.status_code == 400, (changed, response.status_code)
     assert "Ugyldig" in response.get_json()["error"]
 
 
-def test_pattern_matching_changed_prop_id_is_accepted(laeser_a, client):
-    client.get("/_dash-dependencies")
-    body = dict(STAMDATA_BODY, changedPropIds=['{"index":0,"type":"x"}.n_clicks', "stamdata-tabs.value"])
-    assert client.post("/_dash-update-component", json=body).status_code == 200
+def test_pattern_matching_changed_prop_id_is_accepted(laeser_a, dash_client, stamdata_body):
+    body = dict(stamdata_body, changedPropIds=['{"index":0,"type":"x"}.n_clicks', f"{stamdata_ids.TABS}.value"])
+    assert dash_client.send(body).status_code == 200
 
 
-def test_the_well_formed_payload_still_answers(laeser_a, client):
-    client.get("/_dash-dependencies")
-    response = client.post("/_dash-update-component", json=STAMDATA_BODY)
+def test_the_well_formed_payload_still_answers(laeser_a, dash_client, stamdata_body):
+    response = dash_client.send(stamdata_body)
     assert response.status_code == 200
     assert b"Statens Administration" in response.data
 
@@ -139,7 +134,7 @@ def test_the_well_formed_payload_still_answers(laeser_a, client):
     ("[" * 100_000 + "]" * 100_000, "application/json"),  # deeper than the JSON parser's recursion limit: 500
     ('{"output": ', "application/json"),
     (b"\xff\xfe\x00", "application/json"),
-    ("output=stamdata-content.children", "application/x-www-form-urlencoded"),
+    (f"output={stamdata_ids.CONTENT}.children", "application/x-www-form-urlencoded"),
     ("{}", "text/plain"),
 ])
 def test_non_json_and_too_deep_bodies_get_400(laeser_a, client, data, content_type):
@@ -163,14 +158,14 @@ def test_customer_choice_never_navigates_off_our_pages(login, dash_client, pathn
         assert response.status_code == 400
         return
     assert response.status_code == 200
-    href = response.get_json()["response"]["shell-redirect"]["href"]
+    href = response.get_json()["response"][shell_ids.REDIRECT]["href"]
     assert href == f"/information?cvr={world.CVR_B}"
 
 
 def test_customer_choice_keeps_the_current_page(login, dash_client):
     login(world.ADMIN_AB)
     response = navigate(dash_client, world.CVR_B, pathname="/stamdata", search=f"?cvr={world.CVR_A}")
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"
+    assert response.get_json()["response"][shell_ids.REDIRECT]["href"] == f"/stamdata?cvr={world.CVR_B}"
 
 
 # --- NUL characters (PostgreSQL refuses them in any text parameter) -----------------------------------
@@ -178,14 +173,9 @@ def test_customer_choice_keeps_the_current_page(login, dash_client):
 
 def test_nul_in_a_callback_payload_gets_400(login, dash_client):
     login(world.ADMIN_AB)
-    response = dash_client.call(
-        "..shell-search-customer.options...shell-search-customer.value..",
-        [{"id": "shell-search-customer", "property": "options"}, {"id": "shell-search-customer", "property": "value"}],
-        [{"id": "shell-search-customer", "property": "search_value", "value": "Stat\x00ens"},
-         {"id": "_pages_location", "property": "search", "value": ""}],
-        [{"id": "shell-search-customer", "property": "value", "value": None}],
-        changed=["shell-search-customer.search_value"],
-    )
+    response = dash_client.fire(shell_ids.CUSTOMER_SEARCH, "search_value",
+                                values={(shell_ids.CUSTOMER_SEARCH, "search_value"): "Stat\x00ens",
+                                        (shell_ids.LOCATION, "search"): ""})
     assert response.status_code == 400 and "Ugyldig" in response.get_json()["error"]
 
 

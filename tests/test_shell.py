@@ -2,23 +2,24 @@
 
 import pytest
 
+from pages.ids import shell as ids
+from pages.ids import stamdata as stamdata_ids
 from tests._components import response_text
 from tests import world
 
+LOCATION_PATHNAME = (ids.LOCATION, "pathname")
+LOCATION_SEARCH = (ids.LOCATION, "search")
+
 
 def nav(dash_client, search, pathname="/stamdata"):
-    response = dash_client.call(
-        "..shell-nav.children...shell-context-label.children..",
-        [{"id": "shell-nav", "property": "children"}, {"id": "shell-context-label", "property": "children"}],
-        [{"id": "_pages_location", "property": "pathname", "value": pathname},
-         {"id": "_pages_location", "property": "search", "value": search}],
-    )
+    response = dash_client.fire(ids.LOCATION, "pathname", output=ids.NAV, initial=True,
+                                values={LOCATION_PATHNAME: pathname, LOCATION_SEARCH: search})
     assert response.status_code == 200
     return response
 
 
 def labels(response):
-    body = response.get_json()["response"]["shell-nav"]["children"]
+    body = response.get_json()["response"][ids.NAV]["children"]
     return [item["props"]["children"]["props"]["children"] for item in body]
 
 
@@ -49,7 +50,7 @@ def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, c
 
 
 def _hrefs(response):
-    body = response.get_json()["response"]["shell-nav"]["children"]
+    body = response.get_json()["response"][ids.NAV]["children"]
     return [item["props"]["children"]["props"]["href"] for item in body]
 
 
@@ -67,7 +68,7 @@ def test_single_customer_user_lands_on_it(login, dash_client):
     response = nav(dash_client, "")
     assert b"Statens Administration" in response.data
     page = dash_client.page("/stamdata", "")
-    assert b"stamdata-tabs" in page.data
+    assert stamdata_ids.TABS.encode() in page.data
 
 
 def test_multi_customer_user_is_asked_to_choose(login, dash_client):
@@ -76,37 +77,26 @@ def test_multi_customer_user_is_asked_to_choose(login, dash_client):
     assert "Vælg en kunde" in response_text(page)
 
 
-CUSTOMER_SEARCH_OUTPUT = "..shell-search-customer.options...shell-search-customer.value.."
-CUSTOMER_SEARCH_OUTPUTS = [{"id": "shell-search-customer", "property": "options"},
-                           {"id": "shell-search-customer", "property": "value"}]
-
-
 def customer_search(dash_client, text, location_search, value, changed):
-    response = dash_client.call(
-        CUSTOMER_SEARCH_OUTPUT, CUSTOMER_SEARCH_OUTPUTS,
-        [{"id": "shell-search-customer", "property": "search_value", "value": text},
-         {"id": "_pages_location", "property": "search", "value": location_search}],
-        [{"id": "shell-search-customer", "property": "value", "value": value}],
-        changed=[changed],
-    )
+    """Fire the customer search box's callback, `changed` ((id, property)) being what changed."""
+    response = dash_client.fire(*changed, output=ids.CUSTOMER_SEARCH,
+                                values={(ids.CUSTOMER_SEARCH, "search_value"): text, LOCATION_SEARCH: location_search,
+                                        (ids.CUSTOMER_SEARCH, "value"): value})
     assert response.status_code == 200
-    return response.get_json()["response"]["shell-search-customer"]
+    return response.get_json()["response"][ids.CUSTOMER_SEARCH]
 
 
 def search(dash_client, text, value=None):
     """Return the offered CVRs while the user types `text` with `value` chosen."""
-    out = customer_search(dash_client, text, "", value, "shell-search-customer.search_value")
+    out = customer_search(dash_client, text, "", value, (ids.CUSTOMER_SEARCH, "search_value"))
     assert "value" not in out
     return [o["value"] for o in out["options"]]
 
 
 def unit_search(dash_client, text):
-    response = dash_client.call(
-        "shell-search-unit.options", {"id": "shell-search-unit", "property": "options"},
-        [{"id": "shell-search-unit", "property": "search_value", "value": text}],
-    )
+    response = dash_client.fire(ids.UNIT_SEARCH, "search_value", values={ids.UNIT_SEARCH: text}, initial=True)
     assert response.status_code == 200
-    return [o["value"] for o in response.get_json()["response"]["shell-search-unit"]["options"]]
+    return [o["value"] for o in response.get_json()["response"][ids.UNIT_SEARCH]["options"]]
 
 
 def test_search_offers_only_visible_customers(login, dash_client):
@@ -137,7 +127,7 @@ def test_search_narrows_as_you_type_for_sa_staff(login, dash_client):
 ])
 def test_customer_of_the_url_is_chosen_and_offered(login, dash_client, email_, location, expected):
     login(email_)
-    out = customer_search(dash_client, None, location, None, "_pages_location.search")
+    out = customer_search(dash_client, None, location, None, LOCATION_SEARCH)
     assert out["value"] == expected
     offered = [o["value"] for o in out["options"]]
     if expected:
@@ -160,31 +150,26 @@ def test_search_with_odd_values_does_not_fail(login, dash_client, value):
     assert isinstance(search(dash_client, value), list)
 
 
-def navigate(dash_client, cvr_value=None, unit_value=None, trigger="shell-search-customer.value", pathname="/stamdata",
+def navigate(dash_client, cvr_value=None, unit_value=None, trigger=ids.CUSTOMER_SEARCH, pathname="/stamdata",
              search=""):
-    """Send the search box's choice as the browser does, from the page at `pathname` + `search`."""
-    return dash_client.call(
-        "shell-redirect.href", {"id": "shell-redirect", "property": "href"},
-        [{"id": "shell-search-customer", "property": "value", "value": cvr_value},
-         {"id": "shell-search-unit", "property": "value", "value": unit_value}],
-        [{"id": "_pages_location", "property": "pathname", "value": pathname},
-         {"id": "_pages_location", "property": "search", "value": search}],
-        changed=[trigger],
-    )
+    """Send the search box's choice (`trigger`'s value changed) as the browser does, from `pathname` + `search`."""
+    return dash_client.fire(trigger, "value", output=ids.REDIRECT,
+                            values={(ids.CUSTOMER_SEARCH, "value"): cvr_value, (ids.UNIT_SEARCH, "value"): unit_value,
+                                    LOCATION_PATHNAME: pathname, LOCATION_SEARCH: search})
 
 
 def test_choosing_a_customer_puts_it_in_the_url(login, dash_client):
     login(world.ADMIN_AB)
     response = navigate(dash_client, cvr_value=world.CVR_B)
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_B}"
-    response = navigate(dash_client, unit_value="LG100", trigger="shell-search-unit.value")
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/stamdata?cvr={world.CVR_A}&enhed=LG100"
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/stamdata?cvr={world.CVR_B}"
+    response = navigate(dash_client, unit_value="LG100", trigger=ids.UNIT_SEARCH)
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/stamdata?cvr={world.CVR_A}&enhed=LG100"
 
 
 def test_choosing_an_invisible_customer_or_unit_goes_nowhere(login, dash_client):
     login(world.LAESER_A)
     for response in (navigate(dash_client, cvr_value=world.CVR_B),
-                     navigate(dash_client, unit_value="20001", trigger="shell-search-unit.value")):
+                     navigate(dash_client, unit_value="20001", trigger=ids.UNIT_SEARCH)):
         assert response.status_code in (200, 204)
         assert b"href" not in response.data and world.CVR_B.encode() not in response.data
 
@@ -193,11 +178,11 @@ def test_switching_customer_from_a_page_not_open_there_lands_on_an_open_one(logi
     # TWO_CVRS has Rapporter at B only: from Rapporter at B, choosing A must not end on "Ingen adgang".
     login(world.TWO_CVRS)
     response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/rapporter", search=f"?cvr={world.CVR_B}")
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/information?cvr={world.CVR_A}"
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/information?cvr={world.CVR_A}"
     response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/moeder", search=f"?cvr={world.CVR_B}")
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/moeder?cvr={world.CVR_A}"
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/moeder?cvr={world.CVR_A}"
     response = navigate(dash_client, cvr_value=world.CVR_B, pathname="/kontakt", search=f"?cvr={world.CVR_A}")
-    assert response.get_json()["response"]["shell-redirect"]["href"] == f"/kontakt?cvr={world.CVR_B}"
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/kontakt?cvr={world.CVR_B}"
 
 
 def test_a_cut_list_says_that_more_customers_and_units_exist(login, dash_client, monkeypatch):
@@ -205,7 +190,7 @@ def test_a_cut_list_says_that_more_customers_and_units_exist(login, dash_client,
 
     login(world.SA_STAFF)
     monkeypatch.setattr(customers, "SEARCH_LIMIT", 2)
-    out = customer_search(dash_client, "", "", None, "shell-search-customer.search_value")
+    out = customer_search(dash_client, "", "", None, (ids.CUSTOMER_SEARCH, "search_value"))
     assert len(out["options"]) == 3 and out["options"][-1]["disabled"] is True
     assert "skriv en del af navnet" in out["options"][-1]["label"]
     assert search(dash_client, "bøg") == [world.CVR_B]  # a narrowed list is not cut

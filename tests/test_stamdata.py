@@ -2,16 +2,16 @@
 
 import pytest
 
+from pages.ids import shell as shell_ids
+from pages.ids import stamdata as ids
 from tests._components import response_text
 from tests import world
 
+GRIDS = {"regnskab": ids.ACCOUNTING_GRID, "loen": ids.PAYROLL_GRID}
+
 
 def tab(dash_client, name, cvr):
-    return dash_client.call(
-        "stamdata-content.children", {"id": "stamdata-content", "property": "children"},
-        [{"id": "stamdata-tabs", "property": "value", "value": name}],
-        [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True, values={ids.TABS: name})
 
 
 @pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.TWO_CVRS, world.SA_STAFF])
@@ -41,13 +41,13 @@ def find_component(node, component_id):
 
 def test_regnskab_and_loen_tabs(login, dash_client):
     login(world.LAESER_A)
-    regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
-    rows = find_component(regnskab, "stamdata-regnskab-grid")["props"]["rowData"]
+    regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"][ids.CONTENT]["children"]
+    rows = find_component(regnskab, ids.ACCOUNTING_GRID)["props"]["rowData"]
     assert [r["code"] for r in rows] == ["10001", "10002"]
     assert rows[0]["server_name"] == "SRV-A1" and rows[0]["database_name"] == "NAV_A1"
     assert rows[0]["ministry"] == "Finansministeriet - 7"
-    loen = tab(dash_client, "loen", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
-    assert [r["code"] for r in find_component(loen, "stamdata-loen-grid")["props"]["rowData"]] == ["LG100"]
+    loen = tab(dash_client, "loen", world.CVR_A).get_json()["response"][ids.CONTENT]["children"]
+    assert [r["code"] for r in find_component(loen, ids.PAYROLL_GRID)["props"]["rowData"]] == ["LG100"]
 
 
 def test_empty_states(login, dash_client):
@@ -86,30 +86,26 @@ def test_sa_staff_unknown_customer(login, dash_client):
 def page_props(dash_client, search, component_id):
     page = dash_client.page("/stamdata", search)
     assert page.status_code == 200
-    found = find_component(page.get_json()["response"]["_pages_content"]["children"], component_id)
+    found = find_component(page.get_json()["response"][shell_ids.PAGE_CONTENT]["children"], component_id)
     return page, (found or {}).get("props", {})
 
 
 def chosen(dash_client, grid, unit, cvr=world.CVR_A):
-    return dash_client.call(
-        f"stamdata-{grid}-grid.rowData", {"id": f"stamdata-{grid}-grid", "property": "rowData"},
-        [{"id": "stamdata-unit", "property": "data", "value": unit}],
-        [{"id": "stamdata-cvr", "property": "data", "value": cvr}],
-    )
+    return dash_client.fire(ids.UNIT, "data", output=GRIDS[grid], cvr=cvr, initial=True, values={ids.UNIT: unit})
 
 
 @pytest.mark.parametrize("email", [world.LAESER_A, world.ADMIN_AB, world.SA_STAFF])
 @pytest.mark.parametrize("enhed,tab_key", [("10002", "regnskab"), ("LG100", "loen")])
 def test_unit_from_the_search_opens_its_tab(login, dash_client, email, enhed, tab_key):
     login(email)
-    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-tabs")
+    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", ids.TABS)
     assert tabs["value"] == tab_key
-    _, store = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-unit")
+    _, store = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", ids.UNIT)
     assert store["data"] == enhed
     kind = "bogføringskreds 10002 SA Projekter" if enhed == "10002" else "løngruppe LG100 SA Løn"
     assert f"Valgt i søgefeltet: {kind}." in response_text(page)
     # A tab asked for in the address still wins.
-    _, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}&tab=generelt", "stamdata-tabs")
+    _, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}&tab=generelt", ids.TABS)
     assert tabs["value"] == "generelt"
 
 
@@ -117,9 +113,9 @@ def test_unit_from_the_search_opens_its_tab(login, dash_client, email, enhed, ta
 @pytest.mark.parametrize("enhed", ["20001", "LG200", "99999", "x" * 300, "10001%27%20OR%201=1--", "..%2F"])
 def test_unit_of_another_customer_in_the_url_is_ignored_quietly(login, dash_client, email, enhed):
     login(email)
-    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-tabs")
+    page, tabs = page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", ids.TABS)
     assert tabs["value"] == "generelt"
-    assert page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", "stamdata-unit")[1]["data"] is None
+    assert page_props(dash_client, f"?cvr={world.CVR_A}&enhed={enhed}", ids.UNIT)[1]["data"] is None
     assert "Ingen adgang".encode() not in page.data and "Valgt i søgefeltet".encode() not in page.data
     assert "Bøger".encode() not in page.data
 
@@ -128,14 +124,14 @@ def test_chosen_unit_comes_first_and_is_marked(login, dash_client):
     login(world.LAESER_A)
     response = chosen(dash_client, "regnskab", "10002")
     assert response.status_code == 200
-    rows = response.get_json()["response"]["stamdata-regnskab-grid"]["rowData"]
+    rows = response.get_json()["response"][ids.ACCOUNTING_GRID]["rowData"]
     assert [(r["code"], r.get("chosen", False)) for r in rows] == [("10002", True), ("10001", False)]
     assert rows[0]["server_name"] == "SRV-A2"
-    rows = chosen(dash_client, "loen", "LG100").get_json()["response"]["stamdata-loen-grid"]["rowData"]
+    rows = chosen(dash_client, "loen", "LG100").get_json()["response"][ids.PAYROLL_GRID]["rowData"]
     assert [(r["code"], r["chosen"]) for r in rows] == [("LG100", True)]
     # The grids the tab draws carry the highlight rule the marked row needs.
-    regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"]["stamdata-content"]["children"]
-    style = find_component(regnskab, "stamdata-regnskab-grid")["props"]["getRowStyle"]
+    regnskab = tab(dash_client, "regnskab", world.CVR_A).get_json()["response"][ids.CONTENT]["children"]
+    style = find_component(regnskab, ids.ACCOUNTING_GRID)["props"]["getRowStyle"]
     assert style["styleConditions"][0]["condition"] == "params.data.chosen === true"
 
 

@@ -10,3 +10,8 @@ LOCATION = "_pages_location"
 LOGOUT = "shell-logout"
 # The page content landmark (target of keyboard users skipping the menu).
 MAIN = "shell-main-content"
+# Dash's own page container and the store its router writes the page's title into.
+PAGE_CONTENT = "_pages_content"
+PAGE_STORE = "_pages_store"
+# Dash's own clientside callback that sets the page title from that store.
+PAGE_DUMMY = "_pages_dummy"

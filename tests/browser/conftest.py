@@ -33,8 +33,9 @@ CHROMIUM_ARGS = [
 ]
 # Console errors that mean the browser refused part of a page.
 BLOCKED_SIGNS = ("Content Security Policy", "Blocked a string that AG Grid would evaluate")
-# Dash renders after its JS bundles load; generous but bounded waits keep CI stable on 2 cores.
-DEFAULT_TIMEOUT_MS = 15_000
+# Dash renders after its JS bundles load; generous but bounded waits keep CI stable on 2 cores
+# shared with other test processes (every wait is for a condition, so a fast machine never waits this long).
+DEFAULT_TIMEOUT_MS = 30_000
 
 
 def _missing_tools() -> list[str]:
@@ -184,6 +185,18 @@ def wait_for_dash(page: Any) -> None:
     """Wait until Dash has no callback in flight (the renderer marks the document while loading)."""
     page.wait_for_function(
         "() => !document.querySelector('[data-dash-is-loading=\"true\"]') && !!document.querySelector('#_pages_content')"
+    )
+
+
+def settle(page: Any) -> None:
+    """Move the pointer away, drop focus and wait until no CSS transition runs, before axe measures contrast."""
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    # Two frames so that transitions started by the blur exist; then wait for them to end, not a fixed time
+    # (Bootstrap's colour transitions take 0.15 s on an idle machine and longer on a loaded one).
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')"
     )
 
 

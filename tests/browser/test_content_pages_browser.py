@@ -7,7 +7,8 @@ import re
 import pytest
 
 from tests import content_world, world
-from tests.browser.conftest import choose_tab, assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.browser.conftest import (assert_no_serious_axe_violations, choose_tab, settle, sign_in,
+                                   wait_for_dash)
 
 pytestmark = pytest.mark.browser
 
@@ -18,13 +19,6 @@ def content(live_app):
 
     with live_app.app_context():
         return content_world.build(get_session())
-
-
-def settle(page) -> None:
-    """Move the pointer away and let Bootstrap's colour transitions finish before axe measures contrast."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    page.wait_for_timeout(400)
 
 
 def open_page(page, base: str, path: str) -> None:

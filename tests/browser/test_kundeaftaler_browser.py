@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from tests import agreements_world as aw
 from tests import world
-from tests.browser.conftest import choose_tab, assert_no_serious_axe_violations, sign_in, wait_for_dash
+from tests.browser.conftest import (assert_no_serious_axe_violations, choose_tab, settle, sign_in,
+                                   wait_for_dash)
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +23,6 @@ def content(live_app):
 
     with live_app.app_context():
         return aw.build(get_session(), dt.date.today())
-
-
-def settle(page) -> None:
-    """Move the pointer away and let colour transitions finish before axe measures contrast."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    page.wait_for_timeout(400)
 
 
 def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):

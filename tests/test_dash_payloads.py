@@ -1,0 +1,70 @@
+"""The payload builder of the tests (tests/_dash.py) speaks the renderer's shape, and refuses what it cannot know."""
+
+from __future__ import annotations
+
+import pytest
+
+from pages.ids import brugeradministration as users_ids
+from pages.ids import rapporter as rapporter_ids
+from pages.ids import shell as shell_ids
+from pages.ids import stamdata as stamdata_ids
+from tests import _dash, world
+
+
+def test_single_output_callback_in_the_renderers_shape(laeser_a, dash_client):
+    body = dash_client.payload(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "loen"}, cvr=world.CVR_A)
+    assert body == {
+        "output": f"{stamdata_ids.CONTENT}.children",
+        "outputs": {"id": stamdata_ids.CONTENT, "property": "children"},
+        "inputs": [{"id": stamdata_ids.TABS, "property": "value", "value": "loen"}],
+        "state": [{"id": stamdata_ids.CVR, "property": "data", "value": world.CVR_A}],
+        "changedPropIds": [f"{stamdata_ids.TABS}.value"],
+    }
+    assert dash_client.payload(stamdata_ids.TABS, "value", initial=True)["changedPropIds"] == []
+
+
+def test_several_outputs_and_every_other_dependency_filled(laeser_a, dash_client):
+    body = dash_client.payload(rapporter_ids.GRID, "cellClicked", values={rapporter_ids.GRID: {"rowId": "A1"}},
+                               cvr=world.CVR_A, default="x")
+    assert isinstance(body["outputs"], list) and {"id": rapporter_ids.GOAL, "property": "options"} in body["outputs"]
+    assert body["output"] == ".." + "...".join(f"{o['id']}.{o['property']}" for o in body["outputs"]) + ".."
+    values = {(d["id"], d["property"]): d["value"] for d in body["inputs"] + body["state"]}
+    assert values[(rapporter_ids.GRID, "cellClicked")] == {"rowId": "A1"}
+    assert values[(rapporter_ids.CVR, "data")] == world.CVR_A
+    assert values[(rapporter_ids.AREA, "value")] == "x"
+
+
+def test_pattern_matching_dependencies_and_trigger(login, dash_client):
+    login(world.ADMIN_AB)
+    trigger = users_ids.group_id(users_ids.GROUP_REMOVE, 1)
+    body = dash_client.payload(trigger, "n_clicks", cvr=world.CVR_A,
+                               values={users_ids.GROUP_REMOVE: [0, 1], users_ids.GROUP_CVR: [world.CVR_A, world.CVR_B]})
+    assert body["changedPropIds"] == ['{"index":1,"type":"%s"}.n_clicks' % users_ids.GROUP_REMOVE]
+    [removes] = [d for d in body["inputs"] if isinstance(d, list)]
+    assert removes == [{"id": {"index": 0, "type": users_ids.GROUP_REMOVE}, "property": "n_clicks", "value": 0},
+                       {"id": {"index": 1, "type": users_ids.GROUP_REMOVE}, "property": "n_clicks", "value": 1}]
+    cvrs, rights = [d for d in body["state"] if isinstance(d, list)]
+    assert [(i["id"], i["value"]) for i in cvrs] == [({"index": 0, "type": users_ids.GROUP_CVR}, world.CVR_A),
+                                                    ({"index": 1, "type": users_ids.GROUP_CVR}, world.CVR_B)]
+    assert rights == []  # not given: no matching components
+
+
+def test_refuses_what_it_cannot_know(laeser_a, dash_client):
+    with pytest.raises(LookupError):  # the location's search fires several callbacks
+        dash_client.payload(shell_ids.LOCATION, "search")
+    with pytest.raises(LookupError):
+        dash_client.payload("findes-ikke", "value")
+    with pytest.raises(ValueError):  # a value for a component the callback does not read
+        dash_client.payload(stamdata_ids.TABS, "value", values={rapporter_ids.AREA: "x"})
+    with pytest.raises(ValueError):  # one id, two of its properties
+        dash_client.payload(shell_ids.LOCATION, "pathname", output=shell_ids.NAV,
+                            values={shell_ids.LOCATION: "/"})
+    with pytest.raises(ValueError):  # the shell has no CVR store
+        dash_client.payload(shell_ids.UNIT_SEARCH, "search_value", cvr=world.CVR_A)
+
+
+def test_every_menu_callback_has_exactly_one_cvr_store_from_the_id_modules(laeser_a, dash_client):
+    ids = _dash.cvr_ids()
+    assert stamdata_ids.CVR in ids and len(ids) >= 9
+    for callback in _dash.callbacks(dash_client.dependencies()):
+        callback.cvr_index(ids)  # raises on two
