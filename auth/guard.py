@@ -91,7 +91,9 @@ def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
 
         setattr(guarded, GUARD_MARK, {"menu": menu})
         _DECLARED.append(CallbackSpec(args, kwargs, guarded))
-        return func
+        # The module's name for the callback is the guarded function too: a later direct call
+        # cannot skip the check (as `guarded_layout` does for layouts).
+        return guarded
 
     return decorator
 

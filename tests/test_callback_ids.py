@@ -1,0 +1,116 @@
+"""Dash's own id checks are off (suppress_callback_exceptions): every callback id must exist in a layout."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import dash
+import pytest
+
+from auth.guard import _DECLARED, GUARD_MARK
+from tests import content_world, world
+
+# Ids that no page layout holds because a callback draws them later: each with the reason.
+DYNAMIC: dict[str, str] = {
+    "{type:brugeradministration-group-cvr}": "one rettighedsgruppe row per group, drawn when the form opens",
+    "{type:brugeradministration-group-rights}": "one rettighedsgruppe row per group, drawn when the form opens",
+    "{type:brugeradministration-group-remove}": "one rettighedsgruppe row per group, drawn when the form opens",
+    "drejeboeger-diff": "the Historik tab's content, drawn when the tab is chosen",
+    "drejeboeger-diff-from": "the Historik tab's content, drawn when the tab is chosen",
+    "drejeboeger-diff-to": "the Historik tab's content, drawn when the tab is chosen",
+    "drejeboeger-runbook-key": "the Historik tab's content, drawn when the tab is chosen",
+    "drejeboeger-print-content": "the print view's content, drawn when the print tab is chosen",
+    "drejeboeger-print-selection": "the print view's content, drawn when the print tab is chosen",
+    "kundeaftaler-grid": "the table tabs' content, drawn when a tab is chosen",
+    "kundeaftaler-csv": "the table tabs' export buttons, drawn with the grid",
+    "kundeaftaler-xlsx": "the table tabs' export buttons, drawn with the grid",
+    "stamdata-regnskab-grid": "the Regnskab tab's content, drawn when the tab is chosen",
+    "stamdata-loen-grid": "the Løn tab's content, drawn when the tab is chosen",
+}
+
+# The only callbacks that need no menu right, only a signed-in user (the shell: menu, search, navigation).
+SIGNED_IN_ONLY = {
+    "callbacks.shell.update_nav",
+    "callbacks.shell.customer_search",
+    "callbacks.shell.unit_options",
+    "callbacks.shell.navigate_to_choice",
+}
+
+
+def _ids(node: Any) -> Iterator[Any]:
+    """Yield every component id in a layout as Dash serialises it."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            props = item.get("props")
+            if isinstance(props, dict) and "id" in props:
+                yield props["id"]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _key(component_id: Any) -> str:
+    # Pattern-matching ids are known by their type: the page draws one item per row.
+    if isinstance(component_id, dict):
+        return f"{{type:{component_id.get('type')}}}"
+    return str(component_id)
+
+
+def _dependency_ids(dependencies: list[dict]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for spec in dependencies:
+        outputs = [o for o in spec["output"].strip(".").split("...") if o]
+        deps = [o.rsplit(".", 1)[0] for o in outputs]
+        deps += [d["id"] for d in spec["inputs"] + spec["state"]]
+        for dep in deps:
+            parsed = json.loads(dep) if isinstance(dep, str) and dep.startswith("{") else dep
+            found.setdefault(_key(parsed), set()).add(spec["output"])
+    return found
+
+
+@pytest.fixture
+def content(app):
+    from data.db import get_session
+
+    with app.app_context():
+        return content_world.build(get_session())
+
+
+def _layout_ids(app, client, dash_client) -> set[str]:
+    ids: set[str] = set()
+    shell = client.get("/_dash-layout").get_json()
+    ids.update(_key(i) for i in _ids(shell))
+    for page in dash.page_registry.values():
+        response = dash_client.page(page["path"], f"?cvr={world.CVR_A}")
+        assert response.status_code == 200, page["path"]
+        ids.update(_key(i) for i in _ids(response.get_json()))
+    return ids
+
+
+def test_every_callback_id_is_in_a_layout(app, client, login, dash_client, content):
+    login(world.SA_STAFF)
+    in_layouts = _layout_ids(app, client, dash_client)
+    missing = {dep: sorted(outputs)[:2] for dep, outputs in _dependency_ids(dash_client.dependencies()).items()
+               if dep not in in_layouts and dep not in DYNAMIC}
+    assert not missing, f"callback ids found in no layout (a typo, or add them to DYNAMIC with a reason): {missing}"
+
+
+def test_dynamic_ids_are_still_used(app, client, login, dash_client):
+    login(world.SA_STAFF)
+    used = _dependency_ids(dash_client.dependencies())
+    assert not set(DYNAMIC) - set(used), "DYNAMIC names ids no callback uses any more"
+
+
+def test_signed_in_only_callbacks_are_an_allow_list():
+    without_menu = {f"{spec.func.__module__}.{spec.func.__qualname__}" for spec in _DECLARED
+                    if vars(spec.func)[GUARD_MARK]["menu"] is None}
+    assert without_menu == SIGNED_IN_ONLY
+
+
+def test_the_module_name_of_a_callback_is_the_guarded_function():
+    import callbacks.aktionsliste
+
+    assert GUARD_MARK in vars(callbacks.aktionsliste.render_actions)
