@@ -67,6 +67,10 @@ def cvr_ids() -> frozenset[str]:
         module = importlib.import_module(f"pages.ids.{info.name}")
         if isinstance(getattr(module, "CVR", None), str):
             found.add(module.CVR)
+        # Pages on the editing kit keep their ids, the CVR store's included, in one `KIT`.
+        kit = getattr(module, "KIT", None)
+        if isinstance(getattr(kit, "cvr", None), str):
+            found.add(kit.cvr)
     return frozenset(found)
 
 

@@ -209,8 +209,14 @@ class DashClient:
                 # shape, which is exactly what the endpoint would serve.
                 from dash._utils import to_json
 
-                dash_app = self.client.application.extensions["dash_app"]
-                self._dependencies = json.loads(to_json(dash_app._callback_list))
+                server = self.client.application
+                # Dash registers its page router on the first request it serves, which the wall
+                # answered instead: register it the same way, so the shape includes the router.
+                with server.test_request_context("/"):
+                    for hook in server.before_request_funcs.get(None, []):
+                        if getattr(hook, "__qualname__", "").startswith("Dash.enable_pages"):
+                            hook()
+                self._dependencies = json.loads(to_json(server.extensions["dash_app"]._callback_list))
         return self._dependencies
 
     def callback(self, component_id: Any, prop: str, output: Any = None) -> _dash.Callback:
