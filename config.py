@@ -70,6 +70,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # The largest document SA may upload (meeting papers, annexes, runbook attachments).
+        "UPLOAD_MAX_BYTES": int(float(env.get("UPLOAD_MAX_MB", "25")) * 1024 * 1024),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:

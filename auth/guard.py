@@ -23,9 +23,10 @@ from core.access import (
     default_cvr,
     menu_scope,
     require_access,
+    require_action,
     valid_cvr_format,
 )
-from core.rights import MENU_ITEMS, Menu, rights_open_menu
+from core.rights import MENU_ITEMS, Action, Menu, rights_open_menu
 from data.db import get_session
 from data.scoping import bind_scope
 
@@ -62,13 +63,15 @@ def _signed_in_user() -> Any:
     return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 
-def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
-    """Declare a Dash callback guarded for `menu`; raises NotSignedIn / AccessDenied when called."""
+def portal_callback(*args: Any, menu: Menu | None, action: Action | None = None, **kwargs: Any) -> Callable:
+    """Declare a Dash callback guarded for `menu` (and SA `action`); raises NotSignedIn / AccessDenied when called."""
     # With a menu, the callback's dependencies must be given by name (`inputs=dict(...)`,
     # `state=dict(...)`) and one of them must be named `cvr`: that value is checked. The decorated
     # function receives an `AccessContext` first, then the named values (without `cvr`).
     # With `menu=None` the callback only needs a signed-in user; its scope is every CVR the user
-    # may see.
+    # may see. With `action` (e.g. Action.EDIT_CONTENT for the back-office) the user must also be
+    # allowed that action by the rights table: a customer account is refused before the body runs,
+    # whatever the payload says.
     if menu is not None:
         deps = {**(kwargs.get("inputs") or {}), **(kwargs.get("state") or {})}
         if "cvr" not in deps:
@@ -83,13 +86,15 @@ def portal_callback(*args: Any, menu: Menu | None, **kwargs: Any) -> Callable:
             else:
                 cvr = cb_kwargs.pop("cvr", None)
                 ctx = AccessContext(user, cvr, require_access(user, menu, cvr))
+            if action is not None:
+                require_action(user, action)
             # Every query the callback makes from here on stays inside the CVRs on which the user
             # holds this menu's right (a page like Brugeradministration works across all of them);
             # the data functions narrow further to the checked CVR.
             bind_scope(get_session(), ctx.scope if menu is None else menu_scope(user, menu))
             return func(ctx, *cb_args, **cb_kwargs)
 
-        setattr(guarded, GUARD_MARK, {"menu": menu})
+        setattr(guarded, GUARD_MARK, {"menu": menu, "action": action})
         _DECLARED.append(CallbackSpec(args, kwargs, guarded))
         # The module's name for the callback is the guarded function too: a later direct call
         # cannot skip the check (as `guarded_layout` does for layouts).

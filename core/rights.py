@@ -73,6 +73,9 @@ class Action(StrEnum):
     MAINTAIN_SA_USERS = "maintain_sa_users"
     ASSIGN_SA_ONLY_ROLES = "assign_sa_only_roles"
     SEE_ALL_CUSTOMERS_MEDIAN = "see_all_customers_median"
+    # The back-office: agreements, meetings, action items, runbooks, master data, service goals,
+    # the SA team and case data of every customer.
+    EDIT_CONTENT = "edit_content"
 
 
 class Staff(StrEnum):
@@ -83,12 +86,14 @@ class Staff(StrEnum):
 
 
 # The SA part of the rights table: DESIGN.md's "Only SA gives the Administrator right" and the
-# issues' "SA staff manage all roles" / "SA staff also see the median of all customers".
+# issues' "SA staff manage all roles" / "SA staff also see the median of all customers" / DESIGN.md's
+# "SA staff also edit every customer's content (the back-office)".
 SA_ACTIONS: Mapping[Action, Staff] = {
     Action.GRANT_ADMINISTRATOR: Staff.SA_ADMIN,
     Action.MAINTAIN_SA_USERS: Staff.SA_ADMIN,
     Action.ASSIGN_SA_ONLY_ROLES: Staff.SA_STAFF,
     Action.SEE_ALL_CUSTOMERS_MEDIAN: Staff.SA_STAFF,
+    Action.EDIT_CONTENT: Staff.SA_STAFF,
 }
 
 

@@ -498,6 +498,24 @@ class AuditLog(CustomerOwned, Base):
     after: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
 
 
+class Announcement(CustomerOwned, Base):
+    """Something SA published for a customer: the start page's news and the source of notification mails."""
+
+    __tablename__ = "announcement"
+    __table_args__ = (Index("ix_announcement_cvr_created", "cvr", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"))
+    topic: Mapped[str] = mapped_column(String(30))  # a core.topics.Topic value
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # The page it concerns, with its query string (e.g. '/moeder?cvr=...&aar=2026'); never a full URL.
+    path: Mapped[str] = mapped_column(String(300))
+    entity: Mapped[str] = mapped_column(String(60), default="")
+    entity_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+
+
 class MailOutbox(Base):
     """Every e-mail the portal sends, with its delivery state."""
 

@@ -139,6 +139,29 @@ def test_forged_cvr_in_every_callback_is_refused(app, client, laeser_a, dash_cli
     assert seen >= 1
 
 
+def _editing_callbacks(app, dash_client):
+    """Yield every callback the wrapper guards with an SA action (the back-office's editing)."""
+    callback_map = _callback_map(app, dash_client.client)
+    for callback, cvr_index in _menu_callbacks(app, dash_client):
+        if vars(callback_map[callback.output]["callback"].__wrapped__)[GUARD_MARK].get("action") is not None:
+            yield callback
+
+
+CUSTOMER_ACCOUNTS = [world.LAESER_A, world.REDIGER_A, world.RAPPORTER_A, world.ADMIN_AB]
+
+
+@pytest.mark.parametrize("email", CUSTOMER_ACCOUNTS)
+def test_every_editing_callback_refuses_every_customer_account_on_its_own_cvr(app, client, login, dash_client,
+                                                                             email):
+    # The customer's own CVR, every input the trigger in turn: the SA action decides, not the payload.
+    login(email)
+    for callback in _editing_callbacks(app, dash_client):
+        for dep in callback.inputs:
+            body = _dash.build_payload(callback, (dep.id, dep.property), cvr=world.CVR_A)
+            response = dash_client.send(body)
+            assert response.status_code == 403, (callback.output, dep, response.status_code, response.data[:200])
+
+
 def test_own_cvr_passes_the_wrapper(app, client, login, dash_client):
     # An SA staff member may open every menu, so each callback must get past the wrapper.
     login(world.SA_STAFF)

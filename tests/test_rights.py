@@ -184,3 +184,11 @@ def test_rights_in_form_and_display_order():
     assert ordered_rights([Right.REDIGER]) == ["Rediger"]
     assert rights_text(["Læser", "Administrator"]) == "Administrator, Læser"
     assert rights_text([]) == ""
+
+
+def test_only_sa_staff_edit_content():
+    from core.rights import Action, staff_may
+
+    assert staff_may(Action.EDIT_CONTENT, is_sa_staff=True, is_sa_admin=False)
+    assert staff_may(Action.EDIT_CONTENT, is_sa_staff=False, is_sa_admin=True)
+    assert not staff_may(Action.EDIT_CONTENT, is_sa_staff=False, is_sa_admin=False)
