@@ -46,8 +46,12 @@ seed: migrate
 		echo "Demodata-indlæseren (data/demo.py) findes ikke endnu; portalen starter med en tom database."; \
 	fi
 
+# The background worker (mail queue, case imports from the browser) runs beside the web server and
+# stops with it.
 run: seed
 	@echo "Kundeportalen kører på http://127.0.0.1:$(PORT) (stop med Ctrl+C)."
+	@$(PY) -m flask --app app worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(PY) app.py
 
 # PostgreSQL and Redis are used where they answer (scripts/probe_services.py says which, and what

@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from data import db, files, mail
     from data.cli import init_app as init_cli
     from data.cli_cases import init_app as init_cases_cli
+    from data.worker import init_app as init_worker
     from pages._shell import shell_layout
     from web import init_app as init_web
 
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_web(server)
     init_cli(server)
     init_cases_cli(server)
+    init_worker(server)
 
     dash_app = dash.Dash(
         __name__,

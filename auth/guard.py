@@ -19,6 +19,7 @@ from core.access import (
     AccessScope,
     NotSignedIn,
     can_access,
+    can_do,
     customer_scope,
     default_cvr,
     menu_scope,
@@ -155,19 +156,32 @@ def _refusal_reason(user: Any, menu: Menu, cvr: str) -> str | None:
 
 def signed_in_layout(func: Callable) -> Callable:
     """Guard a page open to every signed-in user; its queries see only the customers the user may see."""
+    return _layout_for_action(None)(func)
 
-    @functools.wraps(func)
-    def layout(**query: Any) -> Any:
-        user = current_user
-        if user is None or not user.is_authenticated:
-            return denied_layout("Du skal logge ind for at bruge Kundeportalen.")
-        if getattr(user, "must_change_password", False):
-            return denied_layout("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
-        bind_scope(get_session(), customer_scope(user))
-        return func(**query)
 
-    setattr(layout, GUARD_MARK, {"menu": None})
-    return layout
+def action_layout(action: Action) -> Callable:
+    """Guard a page of SA's own work across customers (e.g. the case import); others get 'ingen adgang'."""
+    return _layout_for_action(action)
+
+
+def _layout_for_action(action: Action | None) -> Callable:
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def layout(**query: Any) -> Any:
+            user = current_user
+            if user is None or not user.is_authenticated:
+                return denied_layout("Du skal logge ind for at bruge Kundeportalen.")
+            if getattr(user, "must_change_password", False):
+                return denied_layout("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
+            if action is not None and not can_do(user, action):
+                return denied_layout("Siden er kun for medarbejdere i Statens Administration.")
+            bind_scope(get_session(), customer_scope(user))
+            return func(**query)
+
+        setattr(layout, GUARD_MARK, {"menu": None, "action": action})
+        return layout
+
+    return decorator
 
 
 def guarded_layout(menu: Menu) -> Callable:
@@ -210,6 +224,7 @@ __all__ = [
     "denied_layout",
     "guarded_layout",
     "portal_callback",
+    "action_layout",
     "register_callbacks",
     "signed_in_layout",
 ]
