@@ -4,9 +4,10 @@ Customer-owned models carry the `CustomerOwned` marker (their rows belong to one
 their `cvr` column). A `do_orm_execute` hook on the portal's sessions adds
 `with_loader_criteria(CustomerOwned, cvr IN scope)` to every ORM SELECT, UPDATE and DELETE, joined
 entities and relationship loads included (SQLAlchemy's documented global-filter recipe). The scope
-is the one the access wrapper checked for the request (`bind_scope`); a data function that is given
-an explicit scope narrows to it for its own queries (`narrowed`), so the explicit `.where` clauses
-stay and a forgotten one cannot widen what the wrapper allowed.
+is the one the access wrapper checked for the request (`bind_scope`: the CVRs on which the user holds
+the right of the callback's menu). The data functions' explicit `.where` clauses stay and narrow it
+further to the checked CVR; a forgotten one can no longer widen what the wrapper allowed. A block
+that must see less than the request may uses `narrowed(session, scope)`; a scope only ever narrows.
 
 Work outside a request (CLI, case import, demo data, sign-in's own look-up of the user) states that
 it runs unscoped (`unscoped(session, reason)`). A query of a customer-owned model with neither a scope
