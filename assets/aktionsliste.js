@@ -11,6 +11,12 @@
     return !!(node && node.data && node.data.kind === "detail");
   };
 
+  // Only an item's first line can be selected (for Historik and SA's editing).
+  dagfuncs.aktionIsMain = function (params) {
+    var node = params && params.rowNode ? params.rowNode : params;
+    return !!(node && node.data && node.data.kind === "main");
+  };
+
   dagfuncs.aktionFilter = function (node) {
     return !node.data || node.data.kind !== "detail" || !!node.data.expanded;
   };
@@ -122,6 +128,9 @@
     return h("div", { ref: ref, className: "aktion-detail", id: "aktion-detail-" + data.id, role: "gridcell",
                       "aria-colspan": "8" },
       h("p", { className: "mb-1" }, h("strong", null, "Beskrivelse: "), data.description || "Ingen beskrivelse."),
-      h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."));
+      h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."),
+      // The meeting the item was agreed at, linked to its year on Møder (the server built the path).
+      data.meeting && data.meeting_href ? h("p", { className: "mb-0 mt-1" }, h("strong", null, "Møde: "),
+        h("a", { href: data.meeting_href }, data.meeting)) : null);
   };
 })();
