@@ -204,12 +204,13 @@ def history_enabled(ctx: AccessContext, selected: Any):
 @portal_callback(
     output=dict(edit=Output(KIT.edit, "disabled"), close=Output(Ids.CLOSE, "disabled"),
                 reopen=Output(Ids.REOPEN, "disabled")),
-    inputs=dict(selected=Input(Ids.GRID, "selectedRows")),
+    # A close or reopen changes which buttons apply while the same row stays selected.
+    inputs=dict(selected=Input(Ids.GRID, "selectedRows"), changed=Input(KIT.changed, "data")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     action=Action.EDIT_CONTENT,
 )
-def editing_enabled(ctx: AccessContext, selected: Any):
+def editing_enabled(ctx: AccessContext, selected: Any, changed: Any):
     """Enable Rediger and Afslut for a selected open item, Genåbn for a selected closed one."""
     item_id = selected_id(selected)
     # The item is read again for the checked CVR: the browser's row only says which one.

@@ -71,7 +71,8 @@ def unit_options(units: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _text_field(name: str, label: str, **kwargs: Any) -> html.Div:
-    return text_field(KIT, name, label, max_length=MAX_LENGTHS.get(name, 10), **kwargs)
+    # A date input's value is ISO 'YYYY-MM-DD': ten characters.
+    return text_field(KIT, name, label, max_length=MAX_LENGTHS.get(name, len("2026-12-31")), **kwargs)
 
 
 def _select(control_id: str, label: str, feedback: str) -> html.Div:
