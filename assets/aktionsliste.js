@@ -11,6 +11,12 @@
     return !!(node && node.data && node.data.kind === "detail");
   };
 
+  // Only an item's first line can be selected (for Historik and SA's editing).
+  dagfuncs.aktionIsMain = function (params) {
+    var node = params && params.rowNode ? params.rowNode : params;
+    return !!(node && node.data && node.data.kind === "main");
+  };
+
   dagfuncs.aktionFilter = function (node) {
     return !node.data || node.data.kind !== "detail" || !!node.data.expanded;
   };
@@ -39,13 +45,13 @@
     api.onFilterChanged();
   };
 
-  // Enter or Space on any cell of an item opens or closes its second row. A focused button
-  // handles the key itself (native click), so the grid must not toggle a second time.
+  // Enter or Space on any cell of an item opens or closes its second row. A focused button or the
+  // row's selection checkbox handles the key itself, so the grid must not toggle a second time.
   dagfuncs.aktionKey = function (params) {
     var e = params.event;
     if (!params.data || params.data.kind !== "main" || params.editing) { return false; }
     if (e.key !== "Enter" && e.key !== " ") { return false; }
-    if (e.target && e.target.closest && e.target.closest("button")) { return true; }
+    if (e.target && e.target.closest && e.target.closest("button, input")) { return true; }
     if (e.type === "keydown") {
       e.preventDefault();
       dagfuncs.aktionToggle(params.api, params.data.id);
@@ -119,9 +125,14 @@
       }
     });
     // The full-width row has role=row: its content is one cell spanning every column.
+    // The selection column counts too, so the span is read from the grid rather than fixed.
+    var columns = props.api && props.api.getAllDisplayedColumns ? props.api.getAllDisplayedColumns().length : 8;
     return h("div", { ref: ref, className: "aktion-detail", id: "aktion-detail-" + data.id, role: "gridcell",
-                      "aria-colspan": "8" },
+                      "aria-colspan": String(columns) },
       h("p", { className: "mb-1" }, h("strong", null, "Beskrivelse: "), data.description || "Ingen beskrivelse."),
-      h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."));
+      h("p", { className: "mb-0" }, h("strong", null, "Detaljeret status: "), data.status_detail || "Ingen detaljeret status."),
+      // The meeting the item was agreed at, linked to its year on Møder (the server built the path).
+      data.meeting && data.meeting_href ? h("p", { className: "mb-0 mt-1" }, h("strong", null, "Møde: "),
+        h("a", { href: data.meeting_href }, data.meeting)) : null);
   };
 })();

@@ -335,6 +335,31 @@ class ActionItem(CustomerOwned, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status_detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The customer's meeting the item was agreed at (optional); read only joined on the item's own CVR.
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting.id"), nullable=True)
+    # Bumped by every save in the back-office: a form opened before is stale (optimistic lock).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ActionItemHistory(CustomerOwned, Base):
+    """One change of an action item: who, when, and each field from what to what (customers read it)."""
+
+    __tablename__ = "action_item_history"
+    __table_args__ = (Index("ix_action_item_history_item_at", "action_item_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(ForeignKey("action_item.id", ondelete="CASCADE"))
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    # The item's version after the change.
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # create / update / close / reopen
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(254), default="")
+    # [{"field": "deadline", "before": "2026-01-01", "after": "2026-02-01"}, ...] as the page shows them.
+    changes: Mapped[list] = mapped_column(JSON, default=list)
 
 
 # --- runbooks ------------------------------------------------------------------------------
