@@ -393,6 +393,8 @@ class RunbookVersion(Base):
     content: Mapped[dict] = mapped_column(JSON, default=dict)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(200), default="")
+    # Why SA saved this version, shown in the runbook's history (empty for versions from before the back-office).
+    change_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     runbook: Mapped[Runbook] = relationship(back_populates="versions")
 
 
