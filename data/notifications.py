@@ -6,7 +6,7 @@ mailed exactly once however many workers run. Recipients, each address once per 
 
 - users with the topic's menu right (core/topics.py TOPIC_MENU) on the announcement's CVR, active,
   who have not opted out of the topic (user menu › Notifikationer);
-- the customer's contact persons whose roles concern the topic (data/roles_catalogue.py ROLE_TOPICS).
+- the customer's contact persons whose roles concern the topic (data/roles_catalogue.py role_topics).
   A contact whose address belongs to a user account is that user: told only under the user's rules
   above, so an address never gets news its account may not open.
 """

@@ -30,7 +30,7 @@ class RoleSpec:
     sa_only: bool = False
     personal_data: bool = False
     tabs: tuple[str, ...] = ()
-    # The notification topics whose mails the role's contact persons get (see ROLE_TOPICS' reasons).
+    # The notification topics whose mails the role's contact persons get (see role_topics' reasons).
     topics: tuple[Topic, ...] = ()
 
 
@@ -127,12 +127,14 @@ CATALOGUE: tuple[RoleSpec, ...] = (
 # - Kontaktperson – Løn / – Regnskab handle the "daglige" tasks: action items and runbooks;
 # - the forums, the DPO, uddata, kvitteringsmails, refusion and the payroll reconciliation roles are
 #   addresses for one purpose each (several of them personal data mailboxes): no news.
-ROLE_TOPICS: dict[str, frozenset[Topic]] = {spec.name: frozenset(spec.topics) for spec in CATALOGUE}
+def role_topics() -> dict[str, frozenset[Topic]]:
+    """Return each role's name with the notification topics its contact persons are told of."""
+    return {spec.name: frozenset(spec.topics) for spec in CATALOGUE}
 
 
 def roles_for_topic(topic: Topic) -> frozenset[str]:
     """Return the names of the roles whose contact persons are told of `topic`."""
-    return frozenset(name for name, topics in ROLE_TOPICS.items() if Topic(topic) in topics)
+    return frozenset(spec.name for spec in CATALOGUE if Topic(topic) in spec.topics)
 
 
 PERSONAL_DATA_WARNING = (

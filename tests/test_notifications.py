@@ -171,3 +171,11 @@ def test_a_failing_round_leaves_the_announcement_for_the_next(app, contacts, mon
     with app.app_context():
         assert notifications.notify_pending() is True
     assert len(_queued(app)) == len(READERS_A) + 2
+
+
+def test_every_role_of_the_catalogue_has_its_topics_named():
+    from data.roles_catalogue import CATALOGUE, role_topics
+
+    mapping = role_topics()
+    assert set(mapping) == {spec.name for spec in CATALOGUE}
+    assert mapping["Primær regnskabskontakt"] == frozenset(Topic)
