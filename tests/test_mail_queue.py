@@ -139,3 +139,40 @@ def test_a_direct_sign_in_mail_keeps_no_body_and_is_never_sent_by_the_worker(app
         assert mail.send_due() is False
     [row] = _rows(app)
     assert (row.status, row.body_text, row.body_html) == (mail.STATUS_SENT, None, None)
+
+
+def test_two_workers_at_once_send_each_mail_once(app_config):
+    import threading
+
+    port = free_port()
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    from app import create_app
+
+    app = create_app(app_config)
+    try:
+        recipients = [f"modtager{n:02d}@example.dk" for n in range(30)]
+        _queue(app, *recipients)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                with app.app_context():
+                    while mail.send_due(limit=5):
+                        pass
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(60)
+        assert errors == []
+        assert sorted(e.rcpt_tos[0] for e in handler.envelopes) == recipients
+        assert {(r.status, r.attempts) for r in _rows(app)} == {(mail.STATUS_SENT, 1)}
+    finally:
+        controller.stop()
+        get_db(app).dispose()
