@@ -541,19 +541,65 @@ class Announcement(CustomerOwned, Base):
     entity_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(254), default="")
+    # Set when the notification task has queued its mails (claimed in SQL: each announcement once).
+    notified_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
 class MailOutbox(Base):
-    """Every e-mail the portal sends, with its delivery state."""
+    """Every e-mail the portal sends, with its delivery state: a queue the worker sends with retries.
+
+    Queued mails keep their body until sent; the sign-in mails (password reset link, a new user's
+    password) are sent at once and their body is never stored (`direct`), so no secret rests here.
+    """
 
     __tablename__ = "mail_outbox"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "recipient", name="uq_mail_outbox_announcement_recipient"),
+        Index("ix_mail_outbox_status_next", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     transport: Mapped[str] = mapped_column(String(20))  # outbox / smtp
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
-    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)  # the last delivery error
+    # queued -> sending -> sent, or back to queued with a later next_attempt_at; failed when given up.
+    # direct: a sign-in mail sent by the request itself (then sent or failed), never by the worker.
+    status: Mapped[str] = mapped_column(String(20), default="direct", server_default="direct")
+    body_text: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    body_html: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # A worker's claim on a `sending` row; a row whose claim ran out (a crashed worker) is claimed again.
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    announcement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("announcement.id", ondelete="SET NULL"),
+                                                           nullable=True)
+
+
+# --- notifications and the start page --------------------------------------------------------------
+
+
+class NotificationPreference(Base):
+    """A user's notification choices (user menu › Notifikationer): the topics they opted out of."""
+
+    __tablename__ = "notification_preference"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    # core.topics.Topic values; every topic not listed is followed.
+    opted_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class UserVisit(Base):
+    """When a user last opened the start page, and the visit before: the start page shows what is new since then."""
+
+    __tablename__ = "user_visit"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    previous_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
 
 
 __all__ = [name for name in dir() if name[:1].isupper()]

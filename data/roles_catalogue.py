@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.topics import Topic
 from data.models import ContactRole
 
 # Stamdata tab keys (the same keys pages/stamdata.py uses) and their Danish labels.
@@ -29,6 +30,8 @@ class RoleSpec:
     sa_only: bool = False
     personal_data: bool = False
     tabs: tuple[str, ...] = ()
+    # The notification topics whose mails the role's contact persons get (see role_topics' reasons).
+    topics: tuple[Topic, ...] = ()
 
 
 CATALOGUE: tuple[RoleSpec, ...] = (
@@ -64,10 +67,12 @@ CATALOGUE: tuple[RoleSpec, ...] = (
     RoleSpec(
         "Kontaktperson – Løn",
         "Denne rolle dækker personer, der er ansvarlige for daglige løn opgaver.",
+        topics=(Topic.ACTIONS, Topic.RUNBOOKS),
     ),
     RoleSpec(
         "Kontaktperson - Regnskab",
         "Denne rolle anvendes til personer, der håndterer daglige regnskabsopgaver.",
+        topics=(Topic.ACTIONS, Topic.RUNBOOKS),
     ),
     RoleSpec(
         "Kontaktperson - Refusion",
@@ -95,6 +100,7 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         "chefniveau.",
         sa_only=True,
         tabs=(TAB_GENERELT,),
+        topics=(Topic.MEETINGS, Topic.AGREEMENTS),
     ),
     RoleSpec(
         "Primær lønkontakt",
@@ -102,6 +108,7 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         "informationer vedr. årsafslutning.",
         sa_only=True,
         tabs=(TAB_GENERELT, TAB_LOEN),
+        topics=(Topic.MEETINGS, Topic.ACTIONS, Topic.RUNBOOKS),
     ),
     RoleSpec(
         "Primær regnskabskontakt",
@@ -109,8 +116,26 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         "informationer vedr. årsafslutning.",
         sa_only=True,
         tabs=(TAB_GENERELT, TAB_REGNSKAB),
+        topics=(Topic.AGREEMENTS, Topic.MEETINGS, Topic.ACTIONS, Topic.RUNBOOKS),
     ),
 )
+
+# Which contact persons are told of what SA publishes, read from the guide's role descriptions:
+# - the primary contacts receive "driftsinformationer" (meetings, action items, runbooks); the
+#   accounting contact also "kundeaftaler", the payroll contact's description does not name them;
+# - Kundeforum's participants sit at "chefniveau": agreements and the meetings' papers, not daily operations;
+# - Kontaktperson – Løn / – Regnskab handle the "daglige" tasks: action items and runbooks;
+# - the forums, the DPO, uddata, kvitteringsmails, refusion and the payroll reconciliation roles are
+#   addresses for one purpose each (several of them personal data mailboxes): no news.
+def role_topics() -> dict[str, frozenset[Topic]]:
+    """Return each role's name with the notification topics its contact persons are told of."""
+    return {spec.name: frozenset(spec.topics) for spec in CATALOGUE}
+
+
+def roles_for_topic(topic: Topic) -> frozenset[str]:
+    """Return the names of the roles whose contact persons are told of `topic`."""
+    return frozenset(spec.name for spec in CATALOGUE if Topic(topic) in spec.topics)
+
 
 PERSONAL_DATA_WARNING = (
     "Rollen sender personfølsomme oplysninger til kontaktpersonen. Sørg for, at e-mailadressen er en sikker "

@@ -24,7 +24,11 @@ Task = Callable[[], bool]
 def tasks() -> list[Task]:
     """Return the worker's tasks in the order they run each round."""
     # Imported here: each task module imports the models and the mail/import machinery it needs.
-    registered: list[Task] = []
+    from data.mail import send_due
+    from data.notifications import notify_pending
+
+    # Announcements first, so their mails go out in the same round.
+    registered: list[Task] = [notify_pending, send_due]
     return registered
 
 

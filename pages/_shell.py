@@ -38,6 +38,7 @@ def _user_menu() -> dbc.DropdownMenu:
             dbc.DropdownMenuItem("Skift adgangskode", href="/skift-adgangskode", external_link=True),
             # The role help is for every signed-in user, not only those who edit contacts.
             dbc.DropdownMenuItem("Roller i Kundeportalen", href="/roller"),
+            dbc.DropdownMenuItem("Notifikationer", href="/notifikationer"),
             _logout_form(),
         ],
         label="Brugermenu",

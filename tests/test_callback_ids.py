@@ -44,6 +44,8 @@ SIGNED_IN_ONLY = {
     "callbacks.shell.customer_search",
     "callbacks.shell.unit_options",
     "callbacks.shell.navigate_to_choice",
+    # The user's own notification choices (user menu): saved on the session's user, never a CVR's data.
+    "callbacks.notifikationer.save_notifications",
 }
 
 
