@@ -1,7 +1,7 @@
 """notifications: mail_outbox becomes a queue, announcements are notified once, preferences, start-page visits
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-06 12:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
