@@ -9,6 +9,7 @@ the data layer checks against the customer in SQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from dash import Input, Output, State, ctx as dash_ctx, html, no_update
@@ -38,6 +39,7 @@ from core.formatting import da_datetime, da_number
 from core.rights import Action, Menu
 from data import meetings as data
 from data.errors import Refused
+from pages._history import history_table, plain_value
 from pages.ids import moeder as Ids
 from pages.ids.moeder import KIT
 
@@ -197,6 +199,7 @@ def load_meetings(ctx: AccessContext, on: Any, saved: Any, changed: Any, uploade
         edit=Output(KIT.edit, "disabled"),
         publish=Output(Ids.PUBLISH, "disabled"),
         upload=Output(Ids.UPLOAD, "disabled"),
+        history=Output(Ids.HISTORY, "disabled"),
     ),
     inputs=dict(selected=Input(KIT.grid, "selectedRows"), saved=Input(KIT.saved, "data"),
                 changed=Input(KIT.changed, "data"), uploaded=Input(Ids.UPLOADED, "data")),
@@ -209,7 +212,7 @@ def show_meeting(ctx: AccessContext, selected: Any, saved: Any, changed: Any, up
     meeting = data.get_meeting(ctx.scope, ctx.cvr, selected_id(selected))
     if meeting is None:
         return {"documents": [], "heading": "Vælg et møde for at se og tilføje dokumenter.", "state": None,
-                "edit": True, "publish": True, "upload": True}
+                "edit": True, "publish": True, "upload": True, "history": True}
     return {
         "documents": [_document_row(d) for d in meeting["documents"]],
         "heading": f"Dokumenter til »{meeting['title']}« ({da_datetime(meeting['held_at'])})",
@@ -217,6 +220,7 @@ def show_meeting(ctx: AccessContext, selected: Any, saved: Any, changed: Any, up
         "edit": False,
         "publish": False,
         "upload": False,
+        "history": False,
     }
 
 
@@ -397,3 +401,49 @@ def upload_documents(ctx: AccessContext, contents: Any, filenames: Any, kind: An
     text = (f"{count} {'fil' if count == 1 else 'filer'} ({label}) er tilføjet til »{after['title']}«. "
             "Kunden ser dem, når de offentliggøres.")
     return {"uploaded": Status(text).to_store(previous), "alert": None, "alert_open": False}
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+ACTION_LABELS = {"create": "Oprettet", "update": "Ændret", "add_documents": "Dokumenter tilføjet",
+                 "publish": "Offentliggjort", "withdraw_document": "Dokument trukket tilbage"}
+AUDIT_FIELDS = [("held_at", "Dato og tid"), ("kind", "Mødetype"), ("title", "Titel"), ("published", "Offentliggjort"),
+                ("documents", "Dokumenter")]
+_STATUS_SHORT = {"draft": "kladde", "published": "offentliggjort", "withdrawn": "trukket tilbage"}
+
+
+def _value_text(key: str, value: Any) -> str:
+    if key == "held_at" and isinstance(value, str):
+        try:
+            return da_datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key == "documents" and isinstance(value, list):
+        return "; ".join(
+            f"{data.DOCUMENT_KINDS.get(d.get('kind'), d.get('kind'))}: {d.get('title')} "
+            f"({_STATUS_SHORT.get(d.get('status'), d.get('status'))})"
+            for d in value if isinstance(d, dict)
+        ) or "–"
+    return plain_value(key, value)
+
+
+@portal_callback(
+    output=dict(is_open=Output(Ids.HISTORY_MODAL, "is_open"), body=Output(Ids.HISTORY_BODY, "children")),
+    inputs=dict(show=Input(Ids.HISTORY, "n_clicks"), close=Input(Ids.HISTORY_CLOSE, "n_clicks")),
+    state=dict(cvr=State(KIT.cvr, "data"), selected=State(KIT.grid, "selectedRows")),
+    prevent_initial_call=True,
+    menu=Menu.MOEDER,
+    action=Action.EDIT_CONTENT,
+)
+def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
+    """Show who changed the selected meeting and its documents, when, and what it was before and after."""
+    if dash_ctx.triggered_id == Ids.HISTORY_CLOSE:
+        return {"is_open": False, "body": no_update}
+    if dash_ctx.triggered_id != Ids.HISTORY:
+        raise PreventUpdate
+    meeting_id = selected_id(selected)
+    if meeting_id is None or data.get_meeting(ctx.scope, ctx.cvr, meeting_id) is None:
+        raise PreventUpdate
+    entries = data.meeting_history(ctx.scope, ctx.cvr, meeting_id)
+    return {"is_open": True, "body": history_table(entries, AUDIT_FIELDS, ACTION_LABELS, _value_text, "moeder-history")}

@@ -31,8 +31,8 @@ from data.uploads import UploadRefused, check_upload
 from data.validators import valid_id
 from data.workdays import DANISH_TZ
 
+# Documents are audited under their meeting, so one history holds the meeting and its papers.
 ENTITY = "meeting"
-DOCUMENT_ENTITY = "meeting_document"
 
 # Document kinds in the order the page lists them, with their Danish labels.
 DOCUMENT_KINDS: dict[str, str] = {"dagsorden": "Dagsorden", "materiale": "Materiale", "referat": "Referat"}

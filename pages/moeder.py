@@ -11,6 +11,7 @@ from core.rights import Action, Menu
 from data.meetings import DOCUMENT_KINDS, MAX_LENGTHS, parse_year
 from pages._edit import confirm_dialog, edit_stores, form_modal, status_line, text_field
 from pages._grid import grid
+from pages._history import history_modal
 from pages.ids import moeder as Ids
 from pages.ids.moeder import KIT
 
@@ -95,7 +96,8 @@ def edit_panel() -> html.Section:
                 [
                     dbc.Button("Nyt møde", id=KIT.add, color="primary", className="me-2"),
                     dbc.Button("Rediger", id=KIT.edit, color="secondary", className="me-2", disabled=True),
-                    dbc.Button("Offentliggør", id=Ids.PUBLISH, color="success", disabled=True),
+                    dbc.Button("Offentliggør", id=Ids.PUBLISH, color="success", className="me-2", disabled=True),
+                    dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True),
                 ],
                 className="mb-3 d-flex flex-wrap align-items-center",
                 role="toolbar",
@@ -112,6 +114,7 @@ def edit_panel() -> html.Section:
             ),
             meeting_form(),
             confirm_dialog(KIT, title="Bekræft", yes_label="Bekræft"),
+            history_modal(Ids.HISTORY_MODAL, Ids.HISTORY_TITLE, Ids.HISTORY_BODY, Ids.HISTORY_CLOSE, "Historik for møde"),
         ],
         id=Ids.EDIT_PANEL,
         hidden=True,

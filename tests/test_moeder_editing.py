@@ -357,3 +357,17 @@ def test_forged_reads_of_drafts_by_customers_find_nothing(app, login, dash_clien
     forged = dash_client.fire(KIT.grid, "selectedRows", cvr=world.CVR_A,
                               values={(KIT.grid, "selectedRows"): [{"id": meeting["id"]}]})
     assert forged.status_code == 403 and b"kladde" not in forged.data
+
+
+def test_history_shows_what_it_was_and_what_it_became(app, login, dash_client):
+    meeting = _new_meeting(app)
+    with app.app_context():
+        meetings.update_meeting(SCOPE_A, world.CVR_A, _principal(world.SA_STAFF), meeting["id"], 1,
+                                FIELDS | {"title": "Nyt navn", "held_time": "13:00"})
+    _upload(app, {**meeting, "version": 2}, "referat", [("referat.pdf", PDF)])
+    login(world.SA_STAFF)
+    shown = _text(dash_client.fire(Ids.HISTORY, "n_clicks", cvr=world.CVR_A, values={
+        (Ids.HISTORY, "n_clicks"): 1, (KIT.grid, "selectedRows"): [{"id": meeting["id"]}]}))
+    for expected in ["Oprettet", "Ændret", "Dokumenter tilføjet", "Titel: Driftsmøde Q1 2026 → Nyt navn",
+                     "Dato og tid: 12. mar. 2026 09:30 → 12. mar. 2026 13:00", "Referat: referat (kladde)"]:
+        assert expected in shown, expected

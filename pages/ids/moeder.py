@@ -23,6 +23,13 @@ UPLOAD_KIND = "moeder-upload-kind"
 UPLOAD_ALERT = "moeder-upload-alert"
 UPLOADED = "moeder-uploaded"
 
+# The selected meeting's history (a modal).
+HISTORY = "moeder-history"
+HISTORY_MODAL = "moeder-history-modal"
+HISTORY_TITLE = "moeder-history-title"
+HISTORY_BODY = "moeder-history-body"
+HISTORY_CLOSE = "moeder-history-close"
+
 # The editing grids' fields and Danish headers.
 GRID_COLUMNS = [
     ("held", "Dato og tid"),
