@@ -369,8 +369,9 @@ def publish_or_withdraw(ctx: AccessContext, publish: Any, withdraw: Any, yes: An
 
 
 @portal_callback(
+    # The upload is emptied after each try, so choosing the same file again (after a refusal) is a new upload.
     output=dict(uploaded=Output(Ids.UPLOADED, "data"), alert=Output(Ids.UPLOAD_ALERT, "children"),
-                alert_open=Output(Ids.UPLOAD_ALERT, "is_open")),
+                alert_open=Output(Ids.UPLOAD_ALERT, "is_open"), reset=Output(Ids.UPLOAD, "contents")),
     inputs=dict(contents=Input(Ids.UPLOAD, "contents")),
     state=dict(
         cvr=State(KIT.cvr, "data"),
@@ -389,18 +390,18 @@ def upload_documents(ctx: AccessContext, contents: Any, filenames: Any, kind: An
         raise PreventUpdate
     state = FormState.from_store(meeting)
     if state is None:
-        return {"uploaded": no_update, "alert": "Vælg først et møde i listen.", "alert_open": True}
+        return {"uploaded": no_update, "alert": "Vælg først et møde i listen.", "alert_open": True, "reset": None}
     try:
         files = uploaded_files(contents, filenames)
         after = data.add_documents(ctx.scope, ctx.cvr, ctx.user, state.id, state.version, kind, files,
                                    current_app.config["UPLOAD_MAX_BYTES"])
     except Refused as exc:
-        return {"uploaded": no_update, "alert": exc.message, "alert_open": True}
+        return {"uploaded": no_update, "alert": exc.message, "alert_open": True, "reset": None}
     count = len(files)
     label = data.DOCUMENT_KINDS[kind].lower()
     text = (f"{count} {'fil' if count == 1 else 'filer'} ({label}) er tilføjet til »{after['title']}«. "
             "Kunden ser dem, når de offentliggøres.")
-    return {"uploaded": Status(text).to_store(previous), "alert": None, "alert_open": False}
+    return {"uploaded": Status(text).to_store(previous), "alert": None, "alert_open": False, "reset": None}
 
 
 # --- history ----------------------------------------------------------------------------------
