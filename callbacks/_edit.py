@@ -19,6 +19,8 @@ shown beside each field). The optimistic lock: the form keeps the version it sho
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, TypeVar
@@ -407,12 +409,41 @@ def run_confirm(ids: EditIds, trigger: Any, *, actions: Mapping[str, str], selec
     return EditResult.closed()
 
 
+# --- uploads ----------------------------------------------------------------------------------------
+
+
+def uploaded_files(contents: Any, filenames: Any) -> list[tuple[str, bytes]]:
+    """Return (name, bytes) of each file `dcc.Upload` sent (data URLs); raise Refused for a malformed payload."""
+    # The browser's names and bytes are only decoded here; `data.uploads.check_upload` judges them.
+    if isinstance(contents, str):
+        contents, filenames = [contents], [filenames]
+    if not isinstance(contents, list) or not isinstance(filenames, list) or len(contents) != len(filenames):
+        raise Refused("Filerne kunne ikke læses. Vælg dem igen.")
+    files: list[tuple[str, bytes]] = []
+    for content, name in zip(contents, filenames):
+        if not isinstance(content, str) or not isinstance(name, str):
+            raise Refused("Filerne kunne ikke læses. Vælg dem igen.")
+        header, sep, data = content.partition(",")
+        if not sep or not header.startswith("data:") or not header.endswith(";base64"):
+            raise Refused(f"Filen »{name[:120]}« kunne ikke læses. Vælg den igen.")
+        try:
+            files.append((name, base64.b64decode(data, validate=True)))
+        except (binascii.Error, ValueError):
+            raise Refused(f"Filen »{name[:120]}« kunne ikke læses. Vælg den igen.") from None
+    return files
+
+
 # --- the status line -----------------------------------------------------------------------------------
 
 
 def latest_status(ids: EditIds, trigger: Any, saved: Any, changed: Any, *, limit: int = 600) -> dbc.Alert | None:
     """Return the status line for the store that triggered the grid's reload, or None."""
     message = saved if trigger == ids.saved else changed if trigger == ids.changed else None
+    return status_alert(message, limit=limit)
+
+
+def status_alert(message: Any, *, limit: int = 600) -> dbc.Alert | None:
+    """Return the status line for a status store's data (`Status.to_store`), or None when it holds none."""
     if not isinstance(message, dict) or not isinstance(message.get("text"), str):
         return None
     color = {"warning": "warning", "info": "info"}.get(message.get("level"), "success")

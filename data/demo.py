@@ -611,6 +611,8 @@ class _Seeder:
     def _meetings(self) -> None:
         rng = _rng("meetings")
         count = 0
+        # Demo meetings are what customers read: published, as everything was before drafts existed.
+        published = _local(self.today, 8)
         for plan in self.plans:
             pending: list[tuple[Meeting, str, str, StoredFile]] = []
             dates: list[tuple[dt.date, str]] = []
@@ -640,7 +642,7 @@ class _Seeder:
                 if title in titles:
                     continue  # one driftsmøde a quarter, one kundemøde a year
                 titles.add(title)
-                meeting = Meeting(cvr=plan.cvr, held_at=held, title=title, kind=kind)
+                meeting = Meeting(cvr=plan.cvr, held_at=held, title=title, kind=kind, published_at=published)
                 self.session.add(meeting)
                 past = day < self.today
                 docs = ["dagsorden"]
@@ -656,7 +658,8 @@ class _Seeder:
             self.session.flush()
             for meeting, doc, _pdf_title, row in pending:
                 # The page puts the kind in front ("Dagsorden: …"): the link names the meeting.
-                self.session.add(MeetingDocument(meeting_id=meeting.id, kind=doc, title=meeting.title, file_id=row.id))
+                self.session.add(MeetingDocument(meeting_id=meeting.id, kind=doc, title=meeting.title, file_id=row.id,
+                                                 published_at=published))
         self.counts["meetings"] = count
 
     def _meeting_document(self, rng: random.Random, plan: CustomerPlan, meeting_title: str, meeting_kind: str,

@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.access import AccessScope
 from data.db import get_session
-from data.models import StoredFile
+from data.models import Meeting, MeetingDocument, StoredFile
 
 _KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]+")
@@ -88,12 +88,30 @@ def find_file(scope: AccessScope, file_id: int) -> StoredFile | None:
     return get_session().scalar(select(StoredFile).where(StoredFile.id == file_id, scope.clause(StoredFile.cvr)))
 
 
-def find_file_by_menu(scopes: Mapping[str, AccessScope], file_id: int) -> StoredFile | None:
-    """Return stored file `file_id` only if its customer lies in the scope of the file's own menu."""
+def _not_a_draft() -> Any:
+    """Return the condition that a file is no unpublished (draft or withdrawn) document of an unpublished meeting."""
+    hidden = (
+        select(MeetingDocument.id)
+        .join(Meeting, MeetingDocument.meeting_id == Meeting.id)
+        .where(
+            MeetingDocument.file_id == StoredFile.id,
+            or_(Meeting.published_at.is_(None), MeetingDocument.published_at.is_(None),
+                MeetingDocument.withdrawn_at.is_not(None)),
+        )
+    )
+    return ~hidden.exists()
+
+
+def find_file_by_menu(scopes: Mapping[str, AccessScope], file_id: int, *, drafts: bool = False) -> StoredFile | None:
+    """Return stored file `file_id` only if its customer lies in the scope of the file's own menu (drafts: SA's)."""
     # `scopes` maps a menu value (StoredFile.menu) to the CVRs the user may open that menu for;
     # a file of a menu that is not in `scopes`, or of a CVR outside that menu's scope, is answered
-    # with None, exactly as a file that does not exist.
+    # with None, exactly as a file that does not exist. Without `drafts` (SA staff only), a file of a
+    # meeting document customers may not read yet (or no longer) is answered the same way.
     conditions = [and_(StoredFile.menu == menu, scope.clause(StoredFile.cvr)) for menu, scope in scopes.items()]
     if not conditions:
         return None
-    return get_session().scalar(select(StoredFile).where(StoredFile.id == file_id, or_(*conditions)))
+    stmt = select(StoredFile).where(StoredFile.id == file_id, or_(*conditions))
+    if not drafts:
+        stmt = stmt.where(_not_a_draft())
+    return get_session().scalar(stmt)

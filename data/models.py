@@ -302,7 +302,15 @@ class Meeting(CustomerOwned, Base):
     held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(60))
+    # A draft (None) is seen by SA only; customers' reads filter on it in SQL.
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # Bumped by every change of the meeting or its documents: a form or dialog opened before is stale.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     documents: Mapped[list["MeetingDocument"]] = relationship(back_populates="meeting")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class MeetingDocument(Base):
@@ -314,6 +322,10 @@ class MeetingDocument(Base):
     kind: Mapped[str] = mapped_column(String(20))  # dagsorden / materiale / referat
     title: Mapped[str] = mapped_column(String(200))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    # Published on its own (a referat after the meeting); None: seen by SA only.
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # A withdrawn document is kept (for the audit) but never shown to customers again.
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     meeting: Mapped[Meeting] = relationship(back_populates="documents")
 
 

@@ -49,21 +49,28 @@ def build(session, today: dt.date | None = None) -> Content:
     material_old = put("material_old_a", world.CVR_A, "moeder", "materiale-2022.pdf", b"%PDF-1.4 materiale A")
     agenda_b = put("agenda_b", world.CVR_B, "moeder", f"dagsorden-{SECRET_B}.pdf", b"%PDF-1.4 B")
     m1 = Meeting(cvr=world.CVR_A, held_at=dt.datetime(2023, 3, 14, 9, 0, tzinfo=UTC), title="Statusmøde marts",
-                 kind="Statusmøde")
+                 kind="Statusmøde", published_at=now)
     m2 = Meeting(cvr=world.CVR_A, held_at=dt.datetime(2022, 11, 2, 13, 0, tzinfo=UTC), title="Årsmøde 2022",
-                 kind="Årsmøde")
-    m3 = Meeting(cvr=world.CVR_A, held_at=now + dt.timedelta(days=30), title="Kommende driftsmøde", kind="Driftsmøde")
+                 kind="Årsmøde", published_at=now)
+    m3 = Meeting(cvr=world.CVR_A, held_at=now + dt.timedelta(days=30), title="Kommende driftsmøde", kind="Driftsmøde",
+                 published_at=now)
     mb = Meeting(cvr=world.CVR_B, held_at=dt.datetime(2023, 5, 1, 9, 0, tzinfo=UTC), title=f"Møde {SECRET_B}",
-                 kind="Statusmøde")
+                 kind="Statusmøde", published_at=now)
     session.add_all([m1, m2, m3, mb])
     session.flush()
+    # Everything above is published: what customers read (drafts are the Møder tests' own).
     session.add_all([
-        MeetingDocument(meeting_id=m1.id, kind="referat", title="Referat af statusmøde", file_id=minutes_a),
-        MeetingDocument(meeting_id=m1.id, kind="dagsorden", title="Dagsorden til statusmøde", file_id=agenda_a),
-        MeetingDocument(meeting_id=m2.id, kind="materiale", title="Materiale til årsmøde", file_id=material_old),
+        MeetingDocument(meeting_id=m1.id, kind="referat", title="Referat af statusmøde", file_id=minutes_a,
+                        published_at=now),
+        MeetingDocument(meeting_id=m1.id, kind="dagsorden", title="Dagsorden til statusmøde", file_id=agenda_a,
+                        published_at=now),
+        MeetingDocument(meeting_id=m2.id, kind="materiale", title="Materiale til årsmøde", file_id=material_old,
+                        published_at=now),
         # A document row of A pointing at B's file must never surface (defence in depth).
-        MeetingDocument(meeting_id=m2.id, kind="materiale", title="Forkert kobling", file_id=agenda_b),
-        MeetingDocument(meeting_id=mb.id, kind="dagsorden", title=f"Dagsorden {SECRET_B}", file_id=agenda_b),
+        MeetingDocument(meeting_id=m2.id, kind="materiale", title="Forkert kobling", file_id=agenda_b,
+                        published_at=now),
+        MeetingDocument(meeting_id=mb.id, kind="dagsorden", title=f"Dagsorden {SECRET_B}", file_id=agenda_b,
+                        published_at=now),
     ])
     out.meetings.update(status=m1.id, annual=m2.id, upcoming=m3.id, b=mb.id)
 

@@ -124,7 +124,7 @@ def test_meeting_years_are_danish_years(app):
     with app.app_context():
         session = get_session()
         session.add(Meeting(cvr=world.CVR_A, held_at=dt.datetime(2024, 12, 31, 23, 30, tzinfo=dt.timezone.utc),
-                            title="Nytårsmøde", kind="Kundemøde"))
+                            title="Nytårsmøde", kind="Kundemøde", published_at=dt.datetime.now(dt.timezone.utc)))
         session.commit()
         scope = AccessScope.single(world.CVR_A)
         assert meetings.meeting_years(scope, world.CVR_A) == [2025]
