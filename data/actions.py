@@ -149,7 +149,9 @@ def _items_stmt(scope: AccessScope, cvr: str):
                    & (AccountingUnit.cvr == ActionItem.cvr))
         .outerjoin(PayrollGroup, (PayrollGroup.id == ActionItem.payroll_group_id)
                    & (PayrollGroup.cvr == ActionItem.cvr))
-        .outerjoin(Meeting, (Meeting.id == ActionItem.meeting_id) & (Meeting.cvr == ActionItem.cvr))
+        # A draft meeting is SA's until published: the link shows only once the meeting is out.
+        .outerjoin(Meeting, (Meeting.id == ActionItem.meeting_id) & (Meeting.cvr == ActionItem.cvr)
+                   & Meeting.published_at.is_not(None))
         .where(scope.clause(ActionItem.cvr), ActionItem.cvr == cvr)
         .execution_options(populate_existing=True)
     )

@@ -434,3 +434,27 @@ def test_the_lock_test_walks_every_editing_callback_of_the_page(app, client, log
     assert len(walked) == 3
     assert any(KIT.form_modal in o for o in walked) and any(KIT.confirm_modal in o for o in walked)
     assert any(Ids.REOPEN in o for o in walked)
+
+
+def test_a_link_to_a_draft_meeting_stays_hidden_until_the_meeting_is_published(app, content):
+    from sqlalchemy import select, update
+
+    from core.access import AccessScope
+    from data import actions
+    from data.db import get_session
+    from data.models import ActionItem, Meeting
+
+    scope = AccessScope.single(world.CVR_A)
+    with app.app_context():
+        session = get_session()
+        meeting = session.scalars(select(Meeting).where(Meeting.cvr == world.CVR_A)).first()
+        item = session.scalars(select(ActionItem).where(ActionItem.cvr == world.CVR_A)).first()
+        session.execute(update(ActionItem).where(ActionItem.id == item.id).values(meeting_id=meeting.id))
+        session.execute(update(Meeting).where(Meeting.id == meeting.id).values(published_at=None))
+        session.commit()
+        rows = {row["id"]: row for row in actions.action_items(scope, world.CVR_A, None, True)}
+        assert not rows[item.id]["meeting"]
+        session.execute(update(Meeting).where(Meeting.id == meeting.id).values(published_at=meeting.held_at))
+        session.commit()
+        rows = {row["id"]: row for row in actions.action_items(scope, world.CVR_A, None, True)}
+        assert rows[item.id]["meeting"]

@@ -1,7 +1,7 @@
 """meetings published by SA: drafts, published and withdrawn documents, the meeting's version for stale forms
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-06 12:30:00
 """
 import datetime as dt
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
