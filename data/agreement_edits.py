@@ -261,6 +261,11 @@ def publish_draft(scope: AccessScope, cvr: str, user: Any, draft_id: Any, versio
             raise Refused("Angiv en dato i »Gældende fra«, før versionen udgives.")
         if not agreements.sections_of(row):
             raise Refused("Aftalen skal have mindst ét afsnit, før den udgives.")
+        current = agreements.agreement(scope, cvr, _key_of(row.kind))
+        if current is not None and current["valid_from"] is not None and row.valid_from <= current["valid_from"]:
+            # An earlier date would never be in force: the version in force starts later.
+            raise Refused(f"»Gældende fra« skal ligge efter {current['valid_from']:%d-%m-%Y}, hvor den gældende "
+                          f"version {current['version']} trådte i kraft.")
         before = _draft_view(row)
         now = _now()
         _locked_update(session, Agreement, scope, cvr, row.id, version,
