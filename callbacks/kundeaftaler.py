@@ -631,7 +631,7 @@ def _declare_record_callbacks(key: str) -> tuple[Callable, Callable]:
     return record_form, end_record
 
 
-RECORD_CALLBACKS = {key: _declare_record_callbacks(key) for key in Ids.RECORDS}
+RECORD_CALLBACKS = tuple(_declare_record_callbacks(key) for key in Ids.RECORDS)
 
 
 # --- SA: annexes ---------------------------------------------------------------------------------------
