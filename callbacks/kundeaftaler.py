@@ -1,18 +1,47 @@
-"""Kundeaftaler callbacks: the chosen tab's content and the XLSX/CSV exports, for the checked CVR."""
+"""Kundeaftaler callbacks: the chosen tab's content and the XLSX/CSV exports, for the checked CVR; SA's editing.
+
+SA staff see a "Rediger" mode on the page the customer reads: a draft of a new agreement version (edit,
+publish, delete), add/edit/end of exemptions, add-ons and 3rd-party tasks, and annex upload, replace and
+withdraw. Every editing callback is declared with `action=Action.EDIT_CONTENT`, so the wrapper refuses
+every customer account before the body runs; the data layer (`data.agreement_edits`) checks again.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html
+from dash import Input, Output, State, ctx as dash_ctx, html
 from dash.exceptions import PreventUpdate
+from flask import current_app
 
 from auth.guard import AccessContext, portal_callback
-from core.rights import Menu
-from data import agreements
+from callbacks._edit import (
+    EditResult,
+    FormState,
+    Question,
+    Status,
+    Step,
+    confirm_outputs,
+    form_inputs,
+    form_outputs,
+    form_step,
+    form_values,
+    latest_status,
+    run_confirm,
+    save_form,
+    selected_id,
+)
+from core.access import can_do
+from core.rights import Action, Menu
+from data import agreement_edits, agreements
+from data import agreement_pdf
+from data.errors import Refused
+from data.workdays import danish_today
 from data.files import safe_filename
 from pages import _grid
 from pages._export import export_file_name, send_xlsx
@@ -45,16 +74,24 @@ def _exemption_status(row: dict[str, Any]) -> str:
 
 
 # Per grid tab: the rows (scoped), the grid's columns, the export columns and the empty text.
+def _end_status(row: dict[str, Any], running: str) -> str:
+    if row["end_date"] is None:
+        return running
+    return f"Ophørt {da_date(row['end_date'])}" if row["ended"] else f"Ophører {da_date(row['end_date'])}"
+
+
 def _exemption_rows(ctx: AccessContext) -> list[dict[str, Any]]:
     return [{**row, "status": _exemption_status(row)} for row in agreements.exemptions(ctx.scope, ctx.cvr)]
 
 
 def _addon_rows(ctx: AccessContext) -> list[dict[str, Any]]:
-    return agreements.add_ons(ctx.scope, ctx.cvr)
+    return [{**row, "status": _end_status(row, "Aktiv"), "expired": row["ended"]}
+            for row in agreements.add_ons(ctx.scope, ctx.cvr)]
 
 
 def _task_rows(ctx: AccessContext) -> list[dict[str, Any]]:
-    return agreements.third_party_tasks(ctx.scope, ctx.cvr)
+    return [{**row, "status": _end_status(row, "Aktiv"), "expired": row["ended"]}
+            for row in agreements.third_party_tasks(ctx.scope, ctx.cvr)]
 
 
 GRID_TABS: dict[str, dict[str, Any]] = {
@@ -73,18 +110,21 @@ GRID_TABS: dict[str, dict[str, Any]] = {
     "tilkoeb": {
         "title": "Tilkøb",
         "rows": _addon_rows,
-        "grid_columns": [("service", "Ydelse"), ("description", "Beskrivelse"), _date_col("start_date", "Fra")],
+        "grid_columns": [("service", "Ydelse"), ("description", "Beskrivelse"), _date_col("start_date", "Fra"),
+                         _date_col("end_date", "Til"), ("status", "Status")],
         "export_columns": [("service", "Ydelse"), ("description", "Beskrivelse"), ("start_date", "Fra")],
-        "dates": ("start_date",),
+        "dates": ("start_date", "end_date"),
         "empty": "Ingen tilkøb registreret.",
-        "intro": "De ydelser, der er tilkøbt, og fra hvornår.",
+        "intro": "De ydelser, der er tilkøbt, fra hvornår og evt. til hvornår. Ophørte tilkøb er markeret med "
+                 "status »Ophørt«.",
     },
     "tredjepart": {
         "title": "Opgaver hos 3. part",
         "rows": _task_rows,
-        "grid_columns": [("area", "Område"), ("agency", "Styrelse"), ("contact", "Kontakt"), ("note", "Bemærkning")],
+        "grid_columns": [("area", "Område"), ("agency", "Styrelse"), ("contact", "Kontakt"), ("note", "Bemærkning"),
+                         ("status", "Status")],
         "export_columns": [("area", "Område"), ("agency", "Styrelse"), ("contact", "Kontakt"), ("note", "Bemærkning")],
-        "dates": (),
+        "dates": ("end_date",),
         "empty": "Ingen opgaver hos 3. part registreret.",
         "intro": "Den styrelse Statens Administration kontakter om regnskabs- og lønopgaver, når de administreres af "
                  "en 3. part.",
@@ -92,14 +132,40 @@ GRID_TABS: dict[str, dict[str, Any]] = {
 }
 
 
+def _sa_toolbar(label: str, buttons: list[Any]) -> html.Div:
+    """Return SA's editing toolbar of a tab (drawn only for SA staff; the callbacks are the lock)."""
+    return html.Div(
+        [dbc.Badge("Rediger", color="warning", text_color="dark", className="me-2"), *buttons],
+        className="d-flex flex-wrap align-items-center gap-2 mb-3 p-2 border rounded portal-edit-mode",
+        role="toolbar", **{"aria-label": label},
+    )
+
+
+def _record_toolbar(key: str) -> html.Div:
+    ids = Ids.RECORDS[key]
+    return _sa_toolbar(f"Rediger {GRID_TABS[key]['title'].lower()}", [
+        dbc.Button("Tilføj", id=ids.add, color="primary", size="sm"),
+        dbc.Button("Rediger", id=ids.edit, color="secondary", size="sm"),
+        dbc.Button("Afslut", id=Ids.END[key], color="danger", outline=True, size="sm"),
+        html.Span("Vælg en række for at redigere eller afslutte den.", className="small text-muted"),
+    ])
+
+
 def _grid_tab(ctx: AccessContext, key: str) -> Any:
     spec = GRID_TABS[key]
     rows = spec["rows"](ctx)
+    editing = can_do(ctx.user, Action.EDIT_CONTENT)
+    toolbar = _record_toolbar(key) if editing else None
     if not rows:
-        return _empty(spec["empty"])
-    grid_rows = [{**row, **{f: _iso(row[f]) for f in spec["dates"]}} for row in rows]
+        return html.Div([toolbar, _empty(spec["empty"])]) if editing else _empty(spec["empty"])
+    # Edit bookkeeping stays on the server: the grid gets the values it shows (and the id).
+    grid_rows = [{**{k: v for k, v in row.items() if k not in ("updated_at", "updated_by", "row_version")},
+                  **{f: _iso(row[f]) for f in spec["dates"]}} for row in rows]
+    selection = {"dashGridOptions": {"rowSelection": {"mode": "singleRow", "checkboxes": True,
+                                                      "enableClickSelection": True}}} if editing else {}
     return html.Div(
         [
+            toolbar,
             html.P(spec["intro"], className="text-muted"),
             _grid.export_bar(_grid.csv_export_button(Ids.CSV), _grid.xlsx_export_button(Ids.XLSX)),
             _grid.grid(
@@ -108,7 +174,8 @@ def _grid_tab(ctx: AccessContext, key: str) -> Any:
                 spec["grid_columns"],
                 row_id="id",
                 csv_file_name=export_file_name(spec["title"], ctx.cvr),
-                rowClassRules={"portal-row-expired": "params.data.expired === true"} if key == "dispensationer" else {},
+                rowClassRules={"portal-row-expired": "params.data.expired === true"},
+                **selection,
             ),
         ]
     )
@@ -125,11 +192,85 @@ def _signature(who: str, name: str | None, at: dt.datetime | None) -> html.Div:
     )
 
 
+def _parties(customer: dict[str, Any] | None) -> html.Div | None:
+    """Return the parties of the agreement once, from Stamdata (never typed into the agreement's text)."""
+    if customer is None:
+        return None
+    facts = [customer["name"], customer["address"], f"CVR-nr.: {customer['cvr']}",
+             f"EAN-nr.: {customer['ean']}" if customer["ean"] else ""]
+    units = []
+    if customer["accounting_units"]:
+        units.append(html.Div(["Bogføringskredse: ", ", ".join(customer["accounting_units"])]))
+    if customer["payroll_groups"]:
+        units.append(html.Div(["Løngrupper: ", ", ".join(customer["payroll_groups"])]))
+    return html.Div(
+        [
+            html.P("Aftalen er indgået mellem", className="mb-1"),
+            html.P([html.Strong(SA_NAME), html.Br(), f"CVR-nr.: {agreement_pdf.SA_CVR}"], className="mb-1"),
+            html.P("og", className="mb-1"),
+            html.P([html.Strong(facts[0]), *[part for fact in facts[1:] if fact for part in (html.Br(), fact)],
+                    html.Br(), '(herefter "Kunden")'], className="mb-1"),
+            html.Div(units, className="small text-muted") if units else None,
+        ],
+        className="portal-agreement-parties mb-3",
+    )
+
+
+def _sections(sections: list[dict[str, str]]) -> list[Any]:
+    """Return the agreement's sections in order, the headed ones numbered as in the PDF."""
+    out: list[Any] = []
+    number = 0
+    for section in sections:
+        if section["heading"]:
+            number += 1
+            out.append(html.H3(f"{number}. {section['heading']}", className="h6 mt-3"))
+        paragraphs = [p.strip() for p in section["body"].replace("\r\n", "\n").split("\n\n") if p.strip()]
+        out.extend(html.P(p, style={"whiteSpace": "pre-line"}) for p in paragraphs)
+    return out
+
+
+def _agreement_article(item: dict[str, Any], customer: dict[str, Any] | None, meta: list[str]) -> html.Article:
+    return html.Article(
+        [html.H2(item["title"], className="h4"), html.P(", ".join(meta), className="text-muted"),
+         _parties(customer), *_sections(item["sections"])],
+        className="portal-agreement-text",
+    )
+
+
+def _draft_panel(ctx: AccessContext, key: str, customer: dict[str, Any] | None) -> html.Div:
+    """Return SA's editing panel of an agreement: the draft (only SA sees it) or the button that starts one."""
+    draft = agreements.draft(ctx.scope, ctx.cvr, key, ctx.user)
+    title = agreements.AGREEMENT_TITLES[key].lower()
+    if draft is None:
+        return _sa_toolbar(f"Rediger {title}", [
+            dbc.Button("Ny version", id=Ids.AGREEMENT.add, color="primary", size="sm"),
+            html.Span("En ny version starter som en kladde, kopieret fra den gældende version. Kunden ser den først, "
+                      "når den er udgivet.", className="small text-muted"),
+        ])
+    meta = [f"Kladde til version {draft['version']}"]
+    meta.append(f"gældende fra {da_date(draft['valid_from'])}" if draft["valid_from"] else "uden dato for ikrafttræden")
+    return html.Div(
+        [
+            _sa_toolbar(f"Rediger {title}", [
+                dbc.Button("Rediger kladde", id=Ids.AGREEMENT.edit, color="primary", size="sm"),
+                dbc.Button("Udgiv", id=Ids.PUBLISH, color="success", size="sm"),
+                dbc.Button("Slet kladde", id=Ids.DISCARD, color="danger", outline=True, size="sm"),
+            ]),
+            dbc.Alert("Kladde – kun synlig for Statens Administration, indtil den er udgivet.", color="warning",
+                      className="mb-2"),
+            html.Div(_agreement_article(draft, customer, meta), className="border rounded p-3 mb-4 portal-draft"),
+            html.H2("Gældende version", className="h5"),
+        ]
+    )
+
+
 def _agreement_tab(ctx: AccessContext, key: str) -> Any:
     item = agreements.agreement(ctx.scope, ctx.cvr, key)
     title = agreements.AGREEMENT_TITLES[key]
+    customer = agreements.customer_facts(ctx.scope, ctx.cvr)
+    panel = _draft_panel(ctx, key, customer) if can_do(ctx.user, Action.EDIT_CONTENT) else None
     if item is None:
-        return _empty(f"Ingen {title.lower()} registreret.")
+        return html.Div([panel, _empty(f"Ingen {title.lower()} registreret.")])
     href = f"/kundeaftaler/hent/{key}?{urlencode({'cvr': ctx.cvr})}"
     meta = [f"Version {item['version']}"]
     if item["valid_from"]:
@@ -142,9 +283,9 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
         notice = dbc.Alert(f"En ny version (version {upcoming['version']}) gælder fra "
                            f"{da_date(upcoming['valid_from'])} og {state}. Indtil da gælder aftalen herunder.",
                            color="info", className="mb-2")
-    paragraphs = [p.strip() for p in item["body"].replace("\r\n", "\n").split("\n\n") if p.strip()]
     return html.Div(
         [
+            panel,
             notice,
             html.Div(
                 [
@@ -155,19 +296,28 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
                 ],
                 className="d-flex flex-wrap align-items-start portal-signatures",
             ),
-            html.Article(
-                [html.H2(item["title"], className="h4"), html.P(", ".join(meta), className="text-muted")]
-                + [html.P(p, style={"whiteSpace": "pre-line"}) for p in paragraphs],
-                className="portal-agreement-text",
-            ),
+            _agreement_article(item, customer, meta),
         ]
     )
 
 
+def _annex_toolbar(rows: list[dict[str, Any]]) -> html.Div:
+    options = [{"label": f"{row['title']} (version {row['revision']})", "value": row["id"]} for row in rows]
+    return _sa_toolbar("Rediger bilag", [
+        dbc.Button("Tilføj bilag", id=Ids.ANNEX.add, color="primary", size="sm"),
+        dbc.Label("Bilag", html_for=Ids.ANNEX_CHOICE, className="visually-hidden"),
+        dbc.Select(id=Ids.ANNEX_CHOICE, options=options, placeholder="Vælg bilag", size="sm",
+                   style={"maxWidth": "22rem"}),
+        dbc.Button("Erstat", id=Ids.ANNEX.edit, color="secondary", size="sm"),
+        dbc.Button("Træk tilbage", id=Ids.ANNEX_WITHDRAW, color="danger", outline=True, size="sm"),
+    ])
+
+
 def _annex_tab(ctx: AccessContext) -> Any:
     rows = agreements.annexes(ctx.scope, ctx.cvr)
+    toolbar = _annex_toolbar(rows) if can_do(ctx.user, Action.EDIT_CONTENT) else None
     if not rows:
-        return _empty("Ingen bilag registreret.")
+        return html.Div([toolbar, _empty("Ingen bilag registreret.")]) if toolbar else _empty("Ingen bilag registreret.")
     groups: dict[str | None, list[Any]] = {}
     for row in rows:
         if row["file_id"] is None:
@@ -185,7 +335,8 @@ def _annex_tab(ctx: AccessContext) -> Any:
             sections.append(html.H3("Øvrige bilag", className="h6 mt-3"))
         sections.append(html.Ul(items, className="portal-annexes"))
     return html.Div(
-        [html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),
+        [toolbar,
+         html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),
          *sections]
     )
 
@@ -200,18 +351,34 @@ RENDERERS: dict[str, Callable[[AccessContext], Any]] = {
 }
 
 
+KITS = (Ids.AGREEMENT, *Ids.RECORDS.values(), Ids.ANNEX)
+# Every editing screen's status stores: a save or an action reloads the tab and reports above it.
+STATUS_INPUTS = {f"{name}_{i}": Input(getattr(kit, name), "data") for i, kit in enumerate(KITS)
+                 for name in ("saved", "changed")}
+
+
+def _status(trigger: Any, stores: dict[str, Any]) -> Any:
+    for i, kit in enumerate(KITS):
+        status = latest_status(kit, trigger, stores.get(f"saved_{i}"), stores.get(f"changed_{i}"), limit=300)
+        if status is not None:
+            return status
+    return None
+
+
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "value")),
+    inputs=dict(tab=Input(Ids.TABS, "value"), **STATUS_INPUTS),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.KUNDEAFTALER,
 )
-def render_tab(ctx: AccessContext, tab: Any):
+def render_tab(ctx: AccessContext, tab: Any, **stores: Any):
     """Render the chosen Kundeaftaler tab for the checked CVR; raises AccessDenied without the right."""
     renderer = RENDERERS.get(tab) if isinstance(tab, str) else None
     if renderer is None:
         return _empty("Ukendt faneblad. Vælg et af fanebladene ovenfor.")
-    return renderer(ctx)
+    status = _status(dash_ctx.triggered_id, stores) if can_do(ctx.user, Action.EDIT_CONTENT) else None
+    content = renderer(ctx)
+    return html.Div([html.Div(status, role="status", **{"aria-live": "polite"}), content]) if status else content
 
 
 @portal_callback(
@@ -243,3 +410,348 @@ def export_csv(ctx: AccessContext, n_clicks: Any) -> bool:
     if not n_clicks:
         raise PreventUpdate
     return True
+
+
+# --- SA: the agreement draft ------------------------------------------------------------------------
+
+
+def _agreement_key(tab: Any) -> str:
+    if not isinstance(tab, str) or tab not in agreements.AGREEMENT_KINDS:
+        raise PreventUpdate
+    return tab
+
+
+AGREEMENT_FORM = form_outputs(Ids.AGREEMENT)
+
+
+def _open_draft(draft: dict[str, Any]) -> EditResult:
+    values = {"title": draft["title"], "valid_from": _iso(draft["valid_from"]),
+              "sections": agreement_edits.sections_to_text(draft["sections"])}
+    return EditResult.opened(f"Kladde til version {draft['version']}", values,
+                             FormState(draft["id"], draft["row_version"]))
+
+
+def _agreement_form(ctx: AccessContext, trigger: Any, tab: Any, form_state: Any, values: dict[str, Any]) -> EditResult:
+    step = form_step(Ids.AGREEMENT, trigger)
+    if step is Step.CANCEL:
+        return EditResult.closed()
+    key = _agreement_key(tab)
+    if step is Step.NEW:
+        try:
+            return _open_draft(agreement_edits.start_draft(ctx.scope, ctx.cvr, ctx.user, key))
+        except Refused as exc:
+            return EditResult.notice(Status(exc.message, "warning"))
+    if step is Step.EDIT:
+        # The draft is found on the server: the browser never names which agreement it edits.
+        draft = agreements.draft(ctx.scope, ctx.cvr, key, ctx.user)
+        if draft is None:
+            return EditResult.notice(Status("Kladden findes ikke længere.", "warning"))
+        return _open_draft(draft)
+    if step is Step.SAVE:
+        editing = FormState.from_store(form_state)
+        if editing is None:
+            return EditResult.refused("Kladden findes ikke længere. Luk formularen og genindlæs siden.")
+        return save_form(
+            lambda: agreement_edits.save_draft(ctx.scope, ctx.cvr, ctx.user, editing.id, editing.version,
+                                               form_values(Ids.AGREEMENT, values)),
+            lambda result: Status(f"Kladden til version {result['version']} er gemt. Den er ikke udgivet endnu."))
+    raise PreventUpdate
+
+
+@portal_callback(
+    output=AGREEMENT_FORM,
+    inputs=form_inputs(Ids.AGREEMENT),
+    state=dict(cvr=State(Ids.CVR, "data"), tab=State(Ids.TABS, "value"),
+               form_state=State(Ids.AGREEMENT.form_state, "data"), saved=State(Ids.AGREEMENT.saved, "data"),
+               **{f"value_{f}": State(Ids.AGREEMENT.field(f), "value") for f in Ids.AGREEMENT.fields}),
+    menu=Menu.KUNDEAFTALER,
+    action=Action.EDIT_CONTENT,
+    prevent_initial_call=True,
+)
+def agreement_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, tab: Any, form_state: Any,
+                   saved: Any, **values: Any):
+    """Start a new version's draft (copied from the version in force), edit and save it, or close the form."""
+    return _agreement_form(ctx, dash_ctx.triggered_id, tab, form_state, values).outputs(AGREEMENT_FORM, saved)
+
+
+AGREEMENT_CONFIRM = confirm_outputs(Ids.AGREEMENT)
+AGREEMENT_ACTIONS = {Ids.PUBLISH: "publish", Ids.DISCARD: "discard"}
+
+
+def _ask_draft(action: str, draft: dict[str, Any]) -> Question:
+    if action == "publish":
+        when = f" fra {da_date(draft['valid_from'])}" if draft.get("valid_from") else ""
+        return Question("Udgiv version",
+                        f"Vil du udgive version {draft['label']} af »{draft['title']}«? Den gælder{when}, kunden "
+                        "får besked, og versionen kan derefter ikke ændres.", "Udgiv")
+    return Question("Slet kladde", f"Vil du slette kladden til version {draft['label']}? Handlingen kan ikke fortrydes.",
+                    "Slet kladde")
+
+
+def _do_draft(ctx: AccessContext, state: Any) -> Status:
+    if state.action == "publish":
+        result = agreement_edits.publish_draft(ctx.scope, ctx.cvr, ctx.user, state.id, state.version)
+        return Status(f"Version {result['version']} er udgivet og gælder fra {da_date(result['valid_from'])}. "
+                      "Kunden får besked.")
+    result = agreement_edits.discard_draft(ctx.scope, ctx.cvr, ctx.user, state.id, state.version)
+    return Status(f"Kladden til version {result['version']} er slettet.")
+
+
+@portal_callback(
+    output=AGREEMENT_CONFIRM,
+    inputs=dict(publish=Input(Ids.PUBLISH, "n_clicks"), discard=Input(Ids.DISCARD, "n_clicks"),
+                yes=Input(Ids.AGREEMENT.confirm_yes, "n_clicks"), no=Input(Ids.AGREEMENT.confirm_no, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data"), tab=State(Ids.TABS, "value"),
+               confirm_state=State(Ids.AGREEMENT.confirm_state, "data"),
+               changed=State(Ids.AGREEMENT.changed, "data")),
+    menu=Menu.KUNDEAFTALER,
+    action=Action.EDIT_CONTENT,
+    prevent_initial_call=True,
+)
+def agreement_confirm(ctx: AccessContext, publish: Any, discard: Any, yes: Any, no: Any, tab: Any,
+                      confirm_state: Any, changed: Any):
+    """Ask before publishing (announced to the customer) or deleting the draft, then do it (version-checked)."""
+    trigger = dash_ctx.triggered_id
+    draft = None
+    if trigger in AGREEMENT_ACTIONS:
+        draft = agreements.draft(ctx.scope, ctx.cvr, _agreement_key(tab), ctx.user)
+        if draft is None:
+            raise PreventUpdate
+    selected = [{"id": draft["id"]}] if draft else None
+
+    def load(draft_id: int) -> dict[str, Any] | None:
+        if draft is None or draft["id"] != draft_id:
+            return None
+        # The kit keeps `version` for the lock: here the draft's row_version, not its version label.
+        return {**draft, "label": draft["version"], "version": draft["row_version"]}
+
+    result = run_confirm(Ids.AGREEMENT, trigger, actions=AGREEMENT_ACTIONS, selected=selected,
+                         confirm_state=confirm_state, load=load, ask=_ask_draft,
+                         do=lambda state: _do_draft(ctx, state), versioned=True)
+    return result.outputs(AGREEMENT_CONFIRM, changed)
+
+
+# --- SA: exemptions, add-ons, 3rd-party tasks -----------------------------------------------------------
+
+
+def _record_for_form(ctx: AccessContext, key: str, record_id: int) -> dict[str, Any] | None:
+    record = agreement_edits.get_record(ctx.scope, ctx.cvr, key, record_id)
+    if record is None:
+        return None
+    return {**record, "version": record["row_version"]}
+
+
+def _record_values(key: str, record: dict[str, Any] | None) -> dict[str, Any]:
+    values = {}
+    for name in Ids.RECORD_FIELDS[key]:
+        value = record.get(name) if record else None
+        values[name] = _iso(value) if isinstance(value, dt.date) else (value or "")
+    return values
+
+
+def _record_form(ctx: AccessContext, key: str, trigger: Any, selected: Any, form_state: Any,
+                 values: dict[str, Any]) -> EditResult:
+    ids = Ids.RECORDS[key]
+    title = GRID_TABS[key]["title"]
+    step = form_step(ids, trigger)
+    if step is Step.NEW:
+        return EditResult.opened(f"Tilføj – {title}", _record_values(key, None))
+    if step is Step.EDIT:
+        record_id = selected_id(selected)
+        if record_id is None:
+            return EditResult.notice(Status("Vælg en række i tabellen først.", "info"))
+        record = _record_for_form(ctx, key, record_id)
+        if record is None:
+            return EditResult.notice(Status("Rækken findes ikke længere.", "warning"))
+        return EditResult.opened(f"Rediger – {title}", _record_values(key, record),
+                                 FormState(record["id"], record["version"]))
+    if step is Step.SAVE:
+        editing = FormState.from_store(form_state)
+        return save_form(
+            lambda: agreement_edits.save_record(ctx.scope, ctx.cvr, ctx.user, key,
+                                                editing.id if editing else None, editing.version if editing else None,
+                                                form_values(ids, values)),
+            lambda _result: Status(f"{title}: ændringen er gemt."))
+    if step is Step.CANCEL:
+        return EditResult.closed()
+    raise PreventUpdate
+
+
+def _ask_end(key: str, record: dict[str, Any]) -> Question:
+    name = record.get(agreement_edits.RECORDS[key].name) or ""
+    return Question("Afslut", f"Vil du afslutte »{name}« pr. {da_date(danish_today())}? Den vises derefter "
+                              "som ophørt.", "Afslut")
+
+
+def _declare_record_callbacks(key: str) -> tuple[Callable, Callable]:
+    """Declare the form and end callbacks of one grid tab's records (called once per tab, below)."""
+    ids = Ids.RECORDS[key]
+    form = form_outputs(ids)
+    confirm = confirm_outputs(ids)
+
+    @portal_callback(
+        output=form,
+        inputs=form_inputs(ids),
+        state=dict(cvr=State(Ids.CVR, "data"), selected=State(Ids.GRID, "selectedRows"),
+                   form_state=State(ids.form_state, "data"), saved=State(ids.saved, "data"),
+                   **{f"value_{f}": State(ids.field(f), "value") for f in ids.fields}),
+        menu=Menu.KUNDEAFTALER,
+        action=Action.EDIT_CONTENT,
+        prevent_initial_call=True,
+    )
+    def record_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, selected: Any,
+                    form_state: Any, saved: Any, **values: Any):
+        """Open the form empty (Tilføj) or on the selected row (Rediger), save it (version-checked), or close it."""
+        return _record_form(ctx, key, dash_ctx.triggered_id, selected, form_state, values).outputs(form, saved)
+
+    @portal_callback(
+        output=confirm,
+        inputs=dict(ask=Input(Ids.END[key], "n_clicks"), yes=Input(ids.confirm_yes, "n_clicks"),
+                    no=Input(ids.confirm_no, "n_clicks")),
+        state=dict(cvr=State(Ids.CVR, "data"), selected=State(Ids.GRID, "selectedRows"),
+                   confirm_state=State(ids.confirm_state, "data"), changed=State(ids.changed, "data")),
+        menu=Menu.KUNDEAFTALER,
+        action=Action.EDIT_CONTENT,
+        prevent_initial_call=True,
+    )
+    def end_record(ctx: AccessContext, ask: Any, yes: Any, no: Any, selected: Any, confirm_state: Any,
+                   changed: Any):
+        """Ask before ending the selected row as of today, then end it (version-checked, audited)."""
+        def do(state: Any) -> Status:
+            result = agreement_edits.end_record(ctx.scope, ctx.cvr, ctx.user, key, state.id, state.version)
+            return Status(f"»{result[agreement_edits.RECORDS[key].name]}« er afsluttet.")
+
+        result = run_confirm(ids, dash_ctx.triggered_id, actions={Ids.END[key]: "end"}, selected=selected,
+                             confirm_state=confirm_state, load=lambda record_id: _record_for_form(ctx, key, record_id),
+                             ask=lambda _action, record: _ask_end(key, record), do=do, versioned=True)
+        return result.outputs(confirm, changed)
+
+    record_form.__name__ = record_form.__qualname__ = f"record_form_{key}"
+    end_record.__name__ = end_record.__qualname__ = f"end_record_{key}"
+    return record_form, end_record
+
+
+RECORD_CALLBACKS = tuple(_declare_record_callbacks(key) for key in Ids.RECORDS)
+
+
+# --- SA: annexes ---------------------------------------------------------------------------------------
+
+
+ANNEX_FORM = form_outputs(Ids.ANNEX, file_text=Output(Ids.ANNEX_FILE, "children"),
+                          upload=Output(Ids.ANNEX_UPLOAD, "contents"))
+
+
+class _TooLarge(Exception):
+    """The upload is larger than the configured limit (found before decoding it)."""
+
+
+def _upload_bytes(contents: Any, max_bytes: int) -> bytes | None:
+    """Return the bytes of a dcc.Upload data URL, or None when there is none or it is malformed."""
+    if not isinstance(contents, str) or "," not in contents:
+        return None
+    encoded = contents.split(",", 1)[1]
+    # Decoding a far larger file would only be refused afterwards: stop before the memory is spent.
+    if len(encoded) > (max_bytes + 3) * 4 // 3 + 4:
+        raise _TooLarge()
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _annex_save(ctx: AccessContext, form_state: Any, title: Any, filename: Any, contents: Any) -> EditResult:
+    max_bytes = int(current_app.config["UPLOAD_MAX_BYTES"])
+    try:
+        content = _upload_bytes(contents, max_bytes)
+    except _TooLarge:
+        return EditResult.refused(f"Filen er for stor. Den må højst fylde {max_bytes // (1024 * 1024)} MB.")
+    editing = FormState.from_store(form_state)
+    if content is None and editing is None:
+        return EditResult.refused("Vælg den fil, der skal uploades.")
+    if content is None:
+        return EditResult.refused("Vælg den nye fil, der skal erstatte bilaget.")
+
+    def write() -> dict[str, Any]:
+        if editing is not None:
+            return agreement_edits.replace_annex(ctx.scope, ctx.cvr, ctx.user, editing.id, editing.version,
+                                                 filename, content, max_bytes, title=title)
+        return agreement_edits.add_annex(ctx.scope, ctx.cvr, ctx.user, title, filename, content, max_bytes)
+
+    result = save_form(write, lambda saved: Status(f"Bilaget »{saved['title']}« er gemt."))
+    if result.status is not None:
+        # Saved: the file leaves the browser's form, so a second save cannot send it again.
+        return EditResult(is_open=False, state=None, alert=None, errors={}, status=result.status,
+                          extra={"file_text": None, "upload": None})
+    return result
+
+
+@portal_callback(
+    output=ANNEX_FORM,
+    inputs={**form_inputs(Ids.ANNEX), "filename": Input(Ids.ANNEX_UPLOAD, "filename")},
+    state=dict(cvr=State(Ids.CVR, "data"), choice=State(Ids.ANNEX_CHOICE, "value"),
+               form_state=State(Ids.ANNEX.form_state, "data"), saved=State(Ids.ANNEX.saved, "data"),
+               contents=State(Ids.ANNEX_UPLOAD, "contents"), value_title=State(Ids.ANNEX.field("title"), "value")),
+    menu=Menu.KUNDEAFTALER,
+    action=Action.EDIT_CONTENT,
+    prevent_initial_call=True,
+)
+def annex_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, filename: Any, choice: Any,
+               form_state: Any, saved: Any, contents: Any, value_title: Any):
+    """Upload a new annex (Tilføj bilag) or a new version of the chosen one (Erstat); the old one is kept."""
+    trigger = dash_ctx.triggered_id
+    if trigger == Ids.ANNEX_UPLOAD:
+        name = filename if isinstance(filename, str) else ""
+        return EditResult.only(file_text=f"Valgt fil: {name[:200]}" if name else None).outputs(ANNEX_FORM, saved)
+    step = form_step(Ids.ANNEX, trigger)
+    if step is Step.NEW:
+        result = EditResult.opened("Tilføj bilag", {"title": ""}, file_text=None, upload=None)
+    elif step is Step.EDIT:
+        annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+        annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, annex_id)
+        if annex is None:
+            result = EditResult.notice(Status("Vælg det bilag, der skal erstattes.", "info"))
+        else:
+            result = EditResult.opened(f"Erstat bilag – ny version af »{annex['title']}«", {"title": annex["title"]},
+                                       FormState(annex["id"], annex["row_version"]), file_text=None, upload=None)
+    elif step is Step.SAVE:
+        result = _annex_save(ctx, form_state, value_title, filename, contents)
+    elif step is Step.CANCEL:
+        result = EditResult(is_open=False, state=None, extra={"file_text": None, "upload": None})
+    else:
+        raise PreventUpdate
+    return result.outputs(ANNEX_FORM, saved)
+
+
+ANNEX_CONFIRM = confirm_outputs(Ids.ANNEX)
+
+
+@portal_callback(
+    output=ANNEX_CONFIRM,
+    inputs=dict(ask=Input(Ids.ANNEX_WITHDRAW, "n_clicks"), yes=Input(Ids.ANNEX.confirm_yes, "n_clicks"),
+                no=Input(Ids.ANNEX.confirm_no, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data"), choice=State(Ids.ANNEX_CHOICE, "value"),
+               confirm_state=State(Ids.ANNEX.confirm_state, "data"), changed=State(Ids.ANNEX.changed, "data")),
+    menu=Menu.KUNDEAFTALER,
+    action=Action.EDIT_CONTENT,
+    prevent_initial_call=True,
+)
+def withdraw_annex(ctx: AccessContext, ask: Any, yes: Any, no: Any, choice: Any, confirm_state: Any, changed: Any):
+    """Ask before withdrawing the chosen annex, then withdraw it (no longer listed; row and file kept)."""
+    annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+
+    def load(record_id: int) -> dict[str, Any] | None:
+        annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, record_id)
+        return {**annex, "version": annex["row_version"]} if annex else None
+
+    def do(state: Any) -> Status:
+        result = agreement_edits.withdraw_annex(ctx.scope, ctx.cvr, ctx.user, state.id, state.version)
+        return Status(f"Bilaget »{result['title']}« er trukket tilbage.")
+
+    result = run_confirm(
+        Ids.ANNEX, dash_ctx.triggered_id, actions={Ids.ANNEX_WITHDRAW: "withdraw"},
+        selected=[{"id": annex_id}] if annex_id is not None else None, confirm_state=confirm_state, load=load,
+        ask=lambda _action, annex: Question("Træk bilag tilbage",
+                                            f"Vil du trække bilaget »{annex['title']}« tilbage? Kunden ser det ikke "
+                                            "længere; filen gemmes.", "Træk tilbage"),
+        do=do, versioned=True)
+    return result.outputs(ANNEX_CONFIRM, changed)

@@ -242,6 +242,16 @@ class Agreement(CustomerOwned, Base):
     customer_signed_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     customer_signed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     signed_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
+    # The text as ordered sections [{"heading", "body"}]; None for a version written before sections
+    # existed, whose `body` is read as sections instead (data.agreements.sections_of).
+    sections: Mapped[Optional[list[dict[str, str]]]] = mapped_column(JSON, nullable=True)
+    # None while SA drafts it; customers read published versions only, and a published one never changes.
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True, default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(200), default="")
+    # Optimistic lock of the draft's form (`version` is the agreement's own version label).
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Exemption(CustomerOwned, Base):
@@ -254,6 +264,9 @@ class Exemption(CustomerOwned, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     granted_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock of SA's edit form
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class AddOn(CustomerOwned, Base):
@@ -265,6 +278,10 @@ class AddOn(CustomerOwned, Base):
     service: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)  # None: still bought
+    row_version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock of SA's edit form
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ThirdPartyTask(CustomerOwned, Base):
@@ -277,6 +294,10 @@ class ThirdPartyTask(CustomerOwned, Base):
     agency: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    end_date: Mapped[Optional[dt.date]] = mapped_column(Date, nullable=True)  # None: still with the agency
+    row_version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock of SA's edit form
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Annex(CustomerOwned, Base):
@@ -288,6 +309,15 @@ class Annex(CustomerOwned, Base):
     agreement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agreement.id"), nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
+    # Replacing an annex adds a new row (revision + 1, previous_id the old one) and marks the old one
+    # superseded: the old file is kept. A withdrawn annex is no longer listed for the customer.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    previous_id: Mapped[Optional[int]] = mapped_column(ForeignKey("annex.id"), nullable=True)
+    superseded_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock of SA's edit form
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 # --- meetings and action items -------------------------------------------------------------

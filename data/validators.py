@@ -7,6 +7,7 @@ fields exist, their labels and lengths; the rules for text, e-mail, phone and id
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Callable, Mapping
 
@@ -99,3 +100,31 @@ def valid_id(value: Any) -> bool:
     """Tell whether `value` is a row id a database column can hold (a bool or a float is not)."""
     # bool is an int in Python: a forged `true` is not an id.
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+DATE_FORMS = ("%Y-%m-%d", "%d-%m-%Y")
+
+
+def date_field(raw: Mapping[str, Any], key: str, errors: dict[str, str], *, label: str,
+               required: bool = False) -> dt.date | None:
+    """Return `raw[key]` as a date (yyyy-mm-dd or dd-mm-åååå), or None (empty, or with a message in `errors[key]`)."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        if required:
+            errors[key] = required_message(label)
+        return None
+    if not isinstance(value, str) or len(value) > 10:
+        errors[key] = f"{label} skal være en dato (dd-mm-åååå)."
+        return None
+    for form in DATE_FORMS:
+        try:
+            parsed = dt.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+        # Years outside this range are typing errors, and some databases refuse them.
+        if 1900 <= parsed.year <= 2200:
+            return parsed
+    errors[key] = f"{label} skal være en dato (dd-mm-åååå)."
+    return None

@@ -38,11 +38,11 @@ def status_line(ids: EditIds) -> html.Div:
 
 
 def text_field(ids: EditIds, name: str, label: str, *, max_length: int, kind: str = "text",
-               help_text: str | None = None, multiline: bool = False) -> html.Div:
+               help_text: str | None = None, multiline: bool = False, rows: int = 3) -> html.Div:
     """Return a labelled text input of form field `name` with its Danish invalid-feedback beside it."""
     input_id = ids.field(name)
     if multiline:
-        control = dbc.Textarea(id=input_id, maxLength=max_length, rows=3)
+        control = dbc.Textarea(id=input_id, maxLength=max_length, rows=rows)
     else:
         control = dbc.Input(id=input_id, type=kind, maxLength=max_length, autoComplete="off")
     parts = [dbc.Label(label, html_for=input_id), control, dbc.FormFeedback(id=ids.feedback(name), type="invalid")]
