@@ -52,7 +52,12 @@ def _mark(value: float | None, target: float) -> Any:
 def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tuple[list[dt.date], list[dict]]:
     """Return the report's months and one plain dict per goal (in area order), read once."""
     report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
-    return list(report.months), report.frame.to_dict("records")
+    records = report.frame.to_dict("records")
+    # Each month is marked against the target in force that month (a catalogue change starts a new one).
+    for record in records:
+        record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
+                             for m in report.months}
+    return list(report.months), records
 
 
 def by_area(records: list[dict]) -> dict[str, list[dict]]:
@@ -80,7 +85,8 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                 element("Td", row["rule_text"], className="kpi-rule"),
                 element("Td", da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
             ]
-            cells += [_mark(row[label], row["target_pct"]) for label in labels]
+            targets = row.get("targets") or {}
+            cells += [_mark(row[label], targets.get(label, row["target_pct"])) for label in labels]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
     return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
                              element("Tbody", body)], className="table table-sm kpi-report")

@@ -112,19 +112,24 @@ class GoalSeries(NamedTuple):
     target_pct: float
     months: list[dt.date]
     achievement: list[float | None]
+    # The target in force each month (a catalogue change starts a new one); None: `target_pct` throughout.
+    targets: list[float] | None = None
 
 
 def goal_series(series: pd.DataFrame) -> list[GoalSeries]:
     """Split the monthly series per goal, in the series' order (plain lists: pandas groupby costs ms here)."""
     goals: dict[str, GoalSeries] = {}
+    # The series is one row per goal and month, each with the target in force that month; the goal's own
+    # `target_pct` is its last month's (what the KPI table judges the year against).
     columns = (series[name].tolist() for name in ("code", "title", "target_pct", "month", "achievement"))
     for code, title, target, month, value in zip(*columns):
         goal = goals.get(code)
         if goal is None:
-            goal = goals[code] = GoalSeries(code, title, float(target), [], [])
+            goal = goals[code] = GoalSeries(code, title, float(target), [], [], [])
         goal.months.append(month)
+        goal.targets.append(float(target))
         goal.achievement.append(None if value is None or value != value else float(value))
-    return list(goals.values())
+    return [goal._replace(target_pct=goal.targets[-1]) if goal.targets else goal for goal in goals.values()]
 
 
 def _target_text(target_pct: float) -> str:
@@ -148,10 +153,17 @@ def chart_figure(goals: list[GoalSeries], order: list[str] | None = None) -> dic
                      "marker": {"color": colour, "size": 7, "symbol": GOAL_SYMBOLS[i % len(GOAL_SYMBOLS)]},
                      "hovertemplate": "%{x}: %{y:.1f} %<extra>" + goal.code + "</extra>"})
         # Same legend group: clicking the goal in the legend hides its target line with it.
-        data.append({"type": "scatter", "mode": "lines", "name": f"Servicemål {goal.code}", "legendgroup": goal.code,
-                     "showlegend": False, "x": x, "y": [goal.target_pct] * len(x),
-                     "line": {"color": colour, "dash": "dash", "width": 1.5},
-                     "hovertemplate": f"Servicemål {goal.code}: {_target_text(goal.target_pct)}<extra></extra>"})
+        targets = goal.targets or [goal.target_pct] * len(x)
+        target_line = {"type": "scatter", "mode": "lines", "name": f"Servicemål {goal.code}", "legendgroup": goal.code,
+                       "showlegend": False, "x": x, "y": targets,
+                       "line": {"color": colour, "dash": "dash", "width": 1.5},
+                       "hovertemplate": f"Servicemål {goal.code}: {_target_text(goal.target_pct)}<extra></extra>"}
+        if len(set(targets)) > 1:
+            # The target changed during the year: each point names the target in force that month.
+            target_line["line"]["shape"] = "hv"
+            target_line["customdata"] = [_target_text(t) for t in targets]
+            target_line["hovertemplate"] = f"Servicemål {goal.code}: %{{customdata}}<extra></extra>"
+        data.append(target_line)
     months = list(dict.fromkeys(m for goal in goals for m in goal.months))
     # No height: the graph fills its box, whose height assets/rapporter.css sets per screen width.
     return {"data": data, "layout": {

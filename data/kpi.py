@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Select, func, select
 
 from core.access import AccessScope
+from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
@@ -42,6 +43,37 @@ class MonthlyReport:
 
     frame: pd.DataFrame
     months: tuple[dt.date, ...]
+    # (goal_id, month) -> target % in force that month, for goals whose target differs from the
+    # frame's `target_pct` in some month shown (a catalogue change); `target` reads it.
+    targets: Mapping[tuple[int, dt.date], float] = field(default_factory=dict)
+
+    def target(self, goal_id: int, month: dt.date, default: float) -> float:
+        """Return the target % goal `goal_id` was judged against in `month` (`default`: the row's own)."""
+        return self.targets.get((int(goal_id), month), default)
+
+
+def _in_force(goals: pd.DataFrame, month: dt.date | None, months: Sequence[dt.date] = ()) -> tuple[
+        pd.DataFrame, dict[tuple[int, dt.date], float]]:
+    """Return `goals` with title, rule text and target of the version in force in `month`, and per-month targets."""
+    # The catalogue row is the newest version; a goal changed since (or changing later) reads each
+    # month's version instead, so a change never rewrites what an earlier month was judged against.
+    if goals.empty or month is None:
+        return goals, {}
+    versions = goal_data.changed_goal_versions(goals["goal_id"].tolist())
+    if not versions:
+        return goals, {}
+    goals = goals.copy()
+    targets: dict[tuple[int, dt.date], float] = {}
+    for i, goal_id in zip(goals.index, goals["goal_id"].tolist()):
+        rules = versions.get(goal_id)
+        if not rules:
+            continue
+        rule = goal_data.rule_in_force(rules, month)
+        goals.at[i, "title"], goals.at[i, "rule_text"], goals.at[i, "target_pct"] = (rule.title, rule.rule_text,
+                                                                                     rule.target_pct)
+        for m in months:
+            targets[(goal_id, m)] = goal_data.rule_in_force(rules, m).target_pct
+    return goals, targets
 
 
 def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
@@ -179,14 +211,15 @@ def service_goal_report(
     goal_ids = customer_goal_ids(scope, cvr)
     if not goal_ids:
         return empty
-    goals = _goals_frame(goal_ids)
+    # Title, rule text and target as in force in the last month shown; each month's mark reads its own target.
+    goals, targets = _in_force(_goals_frame(goal_ids), last, months)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
     values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
     ids = goals["goal_id"].tolist()
     # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
     by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
                             index=goals.index, dtype=object)
-    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months))
+    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets)
 
 
 def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -210,23 +243,30 @@ def _achievements(met: np.ndarray, handled: np.ndarray) -> pd.Series:
     return pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
 
 
-def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> MonthlyReport:
+def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
+                targets: Mapping[tuple[int, dt.date], float] | None = None) -> MonthlyReport:
+    # The period's figure is judged against the target in force in its last month (`_in_force`).
     handled, met = (matrix.sum(axis=1) for matrix in matrices)
     frame = goals[GOAL_COLUMNS].reset_index(drop=True)
     frame["achievement"] = _achievements(met, handled)
     frame["handled"] = handled
     frame["met"] = met
     frame["not_met"] = handled - met
-    return MonthlyReport(frame[KPI_COLUMNS], tuple(months))
+    return MonthlyReport(frame[KPI_COLUMNS], tuple(months), dict(targets or {}))
 
 
-def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date]) -> pd.DataFrame:
+def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
+                 targets: Mapping[tuple[int, dt.date], float] | None = None) -> pd.DataFrame:
     if goals.empty or not months:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     handled, met = (matrix.ravel() for matrix in matrices)
     # Long format, goal by goal and month by month within each goal (what the chart draws).
     frame = goals.loc[goals.index.repeat(len(months)), SERIES_COLUMNS[:5]].reset_index(drop=True)
     frame["month"] = pd.Series(months * len(goals), dtype=object)
+    if targets:
+        # Each month against the target in force that month (a catalogue change starts a new one).
+        frame["target_pct"] = [targets.get((g, m), t) for g, m, t in
+                               zip(frame["goal_id"].tolist(), frame["month"].tolist(), frame["target_pct"].tolist())]
     frame["handled"] = handled
     frame["met"] = met
     frame["achievement"] = _achievements(met, handled)
@@ -236,9 +276,10 @@ def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], m
 def _dashboard_inputs(scope: AccessScope, cvr: str, year: int, area: str | None,
                       unit_code: str | Sequence[str] | None, today: dt.date | None):
     months = year_to_date_months(year, today)
-    goals = _goals_frame(customer_goal_ids(scope, cvr), area)
+    goals, targets = _in_force(_goals_frame(customer_goal_ids(scope, cvr), area), months[-1] if months else None,
+                               months)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    return goals, counts, months
+    return goals, counts, months, targets
 
 
 def kpi_table(
@@ -257,8 +298,8 @@ def kpi_table(
     # outside `scope`.
     if not scope.allows(cvr):
         return MonthlyReport(pd.DataFrame(columns=KPI_COLUMNS), tuple(year_to_date_months(year, today)))
-    goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
-    return _table_from(goals, _matrices(goals, counts, months), months)
+    goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
+    return _table_from(goals, _matrices(goals, counts, months), months, targets)
 
 
 def monthly_series(
@@ -281,11 +322,11 @@ def monthly_series(
     ids = customer_goal_ids(scope, cvr)
     if goal_ids is not None:
         ids = sorted(set(ids) & {int(g) for g in goal_ids})
-    goals = _goals_frame(ids, area)
+    goals, targets = _in_force(_goals_frame(ids, area), months[-1], months)
     if goals.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    return _series_from(goals, _matrices(goals, counts, months), months)
+    return _series_from(goals, _matrices(goals, counts, months), months, targets)
 
 
 def dashboard(
@@ -300,10 +341,10 @@ def dashboard(
     """Return `kpi_table` and `monthly_series` for the same filters from one read of the roll-ups."""
     if not scope.allows(cvr):
         return kpi_table(scope, cvr, year, today=today), pd.DataFrame(columns=SERIES_COLUMNS)
-    goals, counts, months = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
+    goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
     # One goal × month matrix serves both the table and the series.
     matrices = _matrices(goals, counts, months)
-    return _table_from(goals, matrices, months), _series_from(goals, matrices, months)
+    return _table_from(goals, matrices, months, targets), _series_from(goals, matrices, months, targets)
 
 
 def days_histogram(

@@ -515,6 +515,29 @@ class ServiceGoal(Base):
     rule_kind: Mapped[str] = mapped_column(String(20))  # within_days / by_day_of_month
     rule_value: Mapped[int] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # The columns above are the catalogue as it stands after its newest version (data/goals.py keeps
+    # them so); which rule judged a month is the version in force for it (ServiceGoalVersion).
+    # Bumped by every save in the catalogue: a form opened before is stale (optimistic lock).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
+
+
+class ServiceGoalVersion(Base):
+    """One version of a service goal, in force from its month until the next version's (never rewritten once reported)."""
+
+    __tablename__ = "service_goal_version"
+    __table_args__ = (UniqueConstraint("goal_id", "valid_from", name="uq_service_goal_version_goal_month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("service_goal.id"), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)  # first day of a month
+    title: Mapped[str] = mapped_column(String(200))
+    rule_text: Mapped[str] = mapped_column(Text)
+    rule_kind: Mapped[str] = mapped_column(String(20))
+    rule_value: Mapped[int] = mapped_column(Integer)
+    target_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
 
 
 class Case(CustomerOwned, Base):

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import dash
 
-from core.access import menu_items_for
-from core.rights import MENU_ITEMS, MenuItem
+from core.access import can_do, menu_items_for
+from core.rights import MENU_ITEMS, Action, MenuItem
+from pages.ids import sa_servicemaal
 
 # Served, but never kept when the customer changes: the start page shows nothing per customer
 # (the first page the user may open does), and 404 is no page.
 NOT_DESTINATIONS = frozenset({"/", "/404"})
+
+
+@dataclass(frozen=True)
+class SaPage:
+    """A page of SA's own work (not a customer's menu item), shown in the navbar to the staff it is for."""
+
+    label: str
+    path: str
+    action: Action
+
+
+# After the customer's menu items: SA's own pages, each opened by an SA action of the rights table.
+SA_PAGES: tuple[SaPage, ...] = (
+    SaPage("Servicemål", sa_servicemaal.PATH, Action.EDIT_CONTENT),
+)
 
 
 def served_paths() -> set[str]:
@@ -29,9 +46,10 @@ def menu_paths() -> frozenset[str]:
     return frozenset(item.path for item in MENU_ITEMS.values())
 
 
-def open_menu_items(user: Any, cvr: str | None) -> list[MenuItem]:
-    """Return the menu items `user` may open for `cvr` that this app serves."""
+def open_menu_items(user: Any, cvr: str | None) -> list[MenuItem | SaPage]:
+    """Return the menu items `user` may open for `cvr` that this app serves, then SA's own pages for SA staff."""
     if not cvr:
         return []
     paths = served_paths()
-    return [item for item in menu_items_for(user, cvr) if item.path in paths]
+    items: list[MenuItem | SaPage] = [item for item in menu_items_for(user, cvr) if item.path in paths]
+    return items + [page for page in SA_PAGES if page.path in paths and can_do(user, page.action)]

@@ -34,7 +34,8 @@ SERVED = {"Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger"
     (world.RAPPORTER_NO_B, world.CVR_A, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata"]),
     (world.ADMIN_AB, world.CVR_B, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter", "Kontaktpersoner", "Brugeradministration"]),
     (world.LAESER_A, world.CVR_B, []),
-    (world.SA_STAFF, world.CVR_C, list(SERVED)),
+    # SA's own pages follow the customer's menu, for SA staff only.
+    (world.SA_STAFF, world.CVR_C, list(SERVED) + ["Servicemål"]),
 ])
 def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, cvr, expected):
     import dash
@@ -45,7 +46,7 @@ def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, c
     want = [label for label in expected if label in served] + ["Kontakt dit team"]
     # Items whose page this build serves, in menu order, then "Kontakt dit team".
     order = ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter",
-             "Kontaktpersoner", "Brugeradministration", "Kontakt dit team"]
+             "Kontaktpersoner", "Brugeradministration", "Servicemål", "Kontakt dit team"]
     assert got == sorted(want, key=order.index)
 
 

@@ -23,6 +23,7 @@ from data.cases_import.readers import CASE_REF_MAX, _Chunk
 from data.cases_import.report import ImportReport
 from data.cases_import.rollups import _encode
 from data.cases_import.sqlite_text import _format_datetimes
+from data import goals as goal_catalogue  # a module: data.goals imports the roll-ups of this package
 from data.models import AccountingUnit, Customer, PayrollGroup, ServiceGoal
 from data.rules import RuleKind, goals_met
 from data.workdays import DANISH_TZ, MAX_YEAR, MIN_YEAR, days_taken
@@ -40,21 +41,31 @@ class _Reference:
     """The small reference data every row is checked against (loaded once per import)."""
 
     cvrs: frozenset[str]
-    goals: dict[str, tuple[int, str, int]]  # upper-case code -> (id, rule_kind, rule_value)
+    goals: dict[str, tuple[int, str, int]]  # upper-case code -> (id, rule_kind, rule_value) of its newest version
     units: dict[tuple[str, str], int]  # (cvr, unit_code) -> position in `pairs`
     pairs: tuple[tuple[str, str], ...]
+    # Goal id -> its versions oldest first, as (first month as numpy month index, by_day_of_month,
+    # rule_value), for goals changed at least once: a case is judged by the version in force in the
+    # month it counts in (its completion), never by a later one.
+    versions: dict[int, tuple[tuple[int, bool, int], ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "_Reference":
         cvrs = frozenset(session.scalars(select(Customer.cvr)))
         goals = {code.upper(): (gid, kind, int(value))
                  for gid, code, kind, value in session.execute(select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.rule_kind, ServiceGoal.rule_value))}
+        # Only goals changed at least once have more than one version; the others keep the fast path.
+        versions = {
+            gid: tuple(((v.valid_from.year - 1970) * 12 + v.valid_from.month - 1,
+                        v.rule_kind == RuleKind.BY_DAY_OF_MONTH, v.rule_value) for v in rules)
+            for gid, rules in goal_catalogue.goal_versions(session).items() if len(rules) > 1
+        }
         pairs = tuple(sorted(
             (cvr, code)
             for model in (AccountingUnit, PayrollGroup)
             for cvr, code in session.execute(select(model.cvr, model.code))
         ))
-        return cls(cvrs, goals, {pair: i for i, pair in enumerate(pairs)}, pairs)
+        return cls(cvrs, goals, {pair: i for i, pair in enumerate(pairs)}, pairs, versions)
 
 
 def _text(value: Any) -> str:
@@ -167,6 +178,24 @@ def _factorize(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
     return codes, texts
 
 
+def _rules_in_force(ref: _Reference, goal_ids: np.ndarray, completed: np.ndarray, by_day: np.ndarray,
+                    rule_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (by_day_of_month, rule value) per closed case from the goal version in force in its month."""
+    # Vectorised per changed goal: one searchsorted over its few version months, so a file costs
+    # the same however many versions the catalogue keeps.
+    by_day, rule_values = by_day.copy(), rule_values.copy()
+    months = completed.astype("datetime64[M]").astype(np.int64)
+    for goal_id in np.intersect1d(np.unique(goal_ids), np.fromiter(ref.versions, dtype=np.int64)).tolist():
+        rules = ref.versions[goal_id]
+        sel = np.flatnonzero(goal_ids == goal_id)
+        starts = np.array([r[0] for r in rules], dtype=np.int64)
+        # Before the first version (cannot happen for a base version from 1990): the first one.
+        which = np.maximum(np.searchsorted(starts, months[sel], side="right") - 1, 0)
+        by_day[sel] = np.array([r[1] for r in rules], dtype=bool)[which]
+        rule_values[sel] = np.array([r[2] for r in rules], dtype=np.int64)[which]
+    return by_day, rule_values
+
+
 @dataclass
 class _Validated:
     """The valid rows of one chunk, ready for the staging table, and their roll-up keys."""
@@ -261,7 +290,11 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         comp_d = comp[closed].astype("datetime64[D]")
         taken = days_taken(rec_d, comp_d)
         days[closed] = taken
-        met[closed] = goals_met(by_day[closed], rule_values[closed], rec_d, comp_d, taken)
+        closed_by_day, closed_values = by_day[closed], rule_values[closed]
+        if ref.versions:
+            closed_by_day, closed_values = _rules_in_force(ref, goal_ids[closed], comp[closed], closed_by_day,
+                                                           closed_values)
+        met[closed] = goals_met(closed_by_day, closed_values, rec_d, comp_d, taken)
 
     rec_s = _format_datetimes(rec)
     comp_s = _format_datetimes(comp)  # None for open cases
