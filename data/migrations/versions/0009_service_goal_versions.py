@@ -1,7 +1,7 @@
 """service goal versions: a catalogue change applies from its month and never rewrites reported months
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-06 12:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
