@@ -131,10 +131,10 @@ def _editing(ctx: AccessContext) -> bool:
     return can_do(ctx.user, Action.EDIT_CONTENT)
 
 
-def _general(ctx: AccessContext):
+def _general_body(ctx: AccessContext) -> list[Any]:
     facts = customers.master_data(ctx.scope, ctx.cvr)
     if facts is None:
-        return _empty("Kunden findes ikke.")
+        return [_empty("Kunden findes ikke.")]
     rows = [
         ("Kundenavn", facts["name"]),
         ("CVR-nummer", facts["cvr"]),
@@ -147,17 +147,20 @@ def _general(ctx: AccessContext):
     heading: list[Any] = [html.H2("Stamdata", className="h5 me-auto mb-0")]
     if _editing(ctx):
         heading.append(dbc.Button("Rediger stamdata", id=Ids.GENERAL_KIT.edit, color="secondary", size="sm"))
-    return html.Div(
-        [
-            _contacts(ctx, TAB_GENERELT),
-            html.Div(heading, className="d-flex align-items-center mb-2"),
-            html.Table(
-                html.Tbody([html.Tr([html.Th(k, scope="row"), html.Td(v)]) for k, v in rows]),
-                className="table table-sm stamdata-facts",
-            ),
-            _changes(ctx, facts["updated_at"]),
-        ]
-    )
+    return [
+        html.Div(heading, className="d-flex align-items-center mb-2"),
+        html.Table(
+            html.Tbody([html.Tr([html.Th(k, scope="row"), html.Td(v)]) for k, v in rows]),
+            className="table table-sm stamdata-facts",
+        ),
+        _changes(ctx, facts["updated_at"]),
+    ]
+
+
+def _general(ctx: AccessContext):
+    if customers.customer_name(ctx.scope, ctx.cvr) is None:
+        return _empty("Kunden findes ikke.")
+    return html.Div([_contacts(ctx, TAB_GENERELT), html.Div(_general_body(ctx), id=Ids.GENERAL_BODY)])
 
 
 def _unit_toolbar(kit: EditIds, noun: str) -> html.Div:
@@ -180,18 +183,26 @@ def _units(ctx: AccessContext, kit: EditIds, rows: list[dict], columns: list[Any
                   no_rows=empty)]
 
 
-def _accounting(ctx: AccessContext):
+def _accounting_body(ctx: AccessContext) -> list[Any]:
     rows = unit_data.accounting_units(ctx.scope, ctx.cvr)
-    units = _units(ctx, Ids.ACCOUNTING_KIT, rows, ACCOUNTING_COLUMNS, "Bogfoeringskredse", "bogføringskreds",
-                   "Ingen bogføringskredse registreret.")
-    return html.Div([_contacts(ctx, TAB_REGNSKAB), html.H2("Bogføringskredse", className="h5"), *units])
+    return _units(ctx, Ids.ACCOUNTING_KIT, rows, ACCOUNTING_COLUMNS, "Bogfoeringskredse", "bogføringskreds",
+                  "Ingen bogføringskredse registreret.")
+
+
+def _payroll_body(ctx: AccessContext) -> list[Any]:
+    rows = unit_data.payroll_groups(ctx.scope, ctx.cvr)
+    return _units(ctx, Ids.PAYROLL_KIT, rows, PAYROLL_COLUMNS, "Loengrupper", "løngruppe",
+                  "Ingen løngrupper registreret.")
+
+
+def _accounting(ctx: AccessContext):
+    return html.Div([_contacts(ctx, TAB_REGNSKAB), html.H2("Bogføringskredse", className="h5"),
+                     html.Div(_accounting_body(ctx), id=Ids.ACCOUNTING_BODY)])
 
 
 def _payroll(ctx: AccessContext):
-    rows = unit_data.payroll_groups(ctx.scope, ctx.cvr)
-    groups = _units(ctx, Ids.PAYROLL_KIT, rows, PAYROLL_COLUMNS, "Loengrupper", "løngruppe",
-                    "Ingen løngrupper registreret.")
-    return html.Div([_contacts(ctx, TAB_LOEN), html.H2("Løngrupper", className="h5"), *groups])
+    return html.Div([_contacts(ctx, TAB_LOEN), html.H2("Løngrupper", className="h5"),
+                     html.Div(_payroll_body(ctx), id=Ids.PAYROLL_BODY)])
 
 
 RENDERERS = {"generelt": _general, "regnskab": _accounting, "loen": _payroll}
@@ -200,16 +211,11 @@ KITS = (Ids.GENERAL_KIT, Ids.ACCOUNTING_KIT, Ids.PAYROLL_KIT)
 
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "value"),
-                # A save in one of SA's forms draws the tab again, so SA sees what the customer now sees.
-                saved_general=Input(Ids.GENERAL_KIT.saved, "data"),
-                saved_accounting=Input(Ids.ACCOUNTING_KIT.saved, "data"),
-                saved_payroll=Input(Ids.PAYROLL_KIT.saved, "data")),
+    inputs=dict(tab=Input(Ids.TABS, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.STAMDATA,
 )
-def render_tab(ctx: AccessContext, tab: str | None, saved_general: Any = None, saved_accounting: Any = None,
-               saved_payroll: Any = None):
+def render_tab(ctx: AccessContext, tab: str | None):
     """Render the chosen Stamdata tab for the checked CVR."""
     renderer = RENDERERS.get(tab) if isinstance(tab, str) else None
     if renderer is None:
@@ -249,7 +255,47 @@ def chosen_payroll_group(ctx: AccessContext, unit: Any):
     return _chosen_rows(unit_data.payroll_groups(ctx.scope, ctx.cvr), unit)
 
 
-# --- SA's editing: the status line ------------------------------------------------------------------
+# --- SA's editing: the status line, and the tab's part a save draws again ----------------------------
+# (Not `render_tab`'s inputs: its callers stay as they are. SA sees at once what the customer now sees.)
+
+
+@portal_callback(
+    output=Output(Ids.GENERAL_BODY, "children"),
+    inputs=dict(saved=Input(Ids.GENERAL_KIT.saved, "data")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    prevent_initial_call=True,
+    menu=Menu.STAMDATA,
+    action=Action.EDIT_CONTENT,
+)
+def general_saved(ctx: AccessContext, saved: Any):
+    """Draw the Generelt facts and Seneste ændringer again after SA's save."""
+    return _general_body(ctx)
+
+
+@portal_callback(
+    output=Output(Ids.ACCOUNTING_BODY, "children"),
+    inputs=dict(saved=Input(Ids.ACCOUNTING_KIT.saved, "data")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    prevent_initial_call=True,
+    menu=Menu.STAMDATA,
+    action=Action.EDIT_CONTENT,
+)
+def accounting_saved(ctx: AccessContext, saved: Any):
+    """Draw the bogføringskredse again after SA's save."""
+    return _accounting_body(ctx)
+
+
+@portal_callback(
+    output=Output(Ids.PAYROLL_BODY, "children"),
+    inputs=dict(saved=Input(Ids.PAYROLL_KIT.saved, "data")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    prevent_initial_call=True,
+    menu=Menu.STAMDATA,
+    action=Action.EDIT_CONTENT,
+)
+def payroll_saved(ctx: AccessContext, saved: Any):
+    """Draw the løngrupper again after SA's save."""
+    return _payroll_body(ctx)
 
 
 @portal_callback(

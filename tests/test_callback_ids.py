@@ -32,6 +32,9 @@ DYNAMIC: dict[str, str] = {
     "stamdata-regnskab-edit": "SA's toolbar of the Regnskab tab, drawn with the tab's content",
     "stamdata-loen-add": "SA's toolbar of the Løn tab, drawn with the tab's content",
     "stamdata-loen-edit": "SA's toolbar of the Løn tab, drawn with the tab's content",
+    "stamdata-generelt-body": "the Generelt tab's facts, drawn with the tab's content",
+    "stamdata-regnskab-body": "the Regnskab tab's units, drawn with the tab's content",
+    "stamdata-loen-body": "the Løn tab's units, drawn with the tab's content",
 }
 
 # The only callbacks that need no menu right, only a signed-in user (the shell: menu, search, navigation).

@@ -231,6 +231,10 @@ def test_sa_edits_generelt_and_the_customer_sees_it_with_its_change(app, client,
     assert _out(saved, GENERAL_KIT.form_modal, "is_open") is False
     assert _out(saved, GENERAL_KIT.saved, "data")["text"] == "Stamdata er gemt."
     assert _customer(app).name == "SA Ny"
+    # The save draws the Generelt facts again for SA: what the customer now reads.
+    redrawn = dash_client.fire(GENERAL_KIT.saved, "data", output=Ids.GENERAL_BODY, cvr=world.CVR_A,
+                               values={GENERAL_KIT.saved: _out(saved, GENERAL_KIT.saved, "data")})
+    assert "SA Ny" in _text(redrawn) and "Navn: Statens Administration → SA Ny" in _text(redrawn)
 
     client.get("/logout")
     login(world.LAESER_A)
@@ -277,6 +281,10 @@ def test_sa_adds_and_edits_a_unit(app, login, dash_client, kit, ministry, tab, g
     assert _out(opened, kit.field("code"), "disabled") is False
     saved = _fire(dash_client, kit.save, _fields(kit, UNIT, ministry))
     assert "10003 SA Byggeri er gemt" in _out(saved, kit.saved, "data")["text"]
+    body = Ids.ACCOUNTING_BODY if tab == "regnskab" else Ids.PAYROLL_BODY
+    redrawn = dash_client.fire(kit.saved, "data", output=body, cvr=world.CVR_A,
+                               values={kit.saved: _out(saved, kit.saved, "data")})
+    assert "SA Byggeri" in _text(redrawn)
     content = dash_client.fire(Ids.TABS, "value", cvr=world.CVR_A, initial=True, values={Ids.TABS: tab})
     assert "SA Byggeri" in _text(content) and kit.add in _text(content)
 
@@ -354,5 +362,5 @@ def test_the_lock_test_covers_every_editing_callback_of_the_page(app, client, da
 
     outputs = " ".join(cb.output for cb in _editing_callbacks(app, dash_client))
     for component in (GENERAL_KIT.form_modal, ACCOUNTING_KIT.form_modal, PAYROLL_KIT.form_modal, GENERAL_KIT.status,
-                      ACCOUNTING_KIT.edit, PAYROLL_KIT.edit):
+                      ACCOUNTING_KIT.edit, PAYROLL_KIT.edit, Ids.GENERAL_BODY, Ids.ACCOUNTING_BODY, Ids.PAYROLL_BODY):
         assert component in outputs, component

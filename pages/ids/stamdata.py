@@ -10,6 +10,10 @@ UNIT_NOTE = "stamdata-unit-note"
 ACCOUNTING_GRID = "stamdata-regnskab-grid"
 PAYROLL_GRID = "stamdata-loen-grid"
 CHANGES = "stamdata-changes"
+# The parts of each tab an SA save draws again (the tab itself keeps its one input).
+GENERAL_BODY = "stamdata-generelt-body"
+ACCOUNTING_BODY = "stamdata-regnskab-body"
+PAYROLL_BODY = "stamdata-loen-body"
 
 # SA's editing screens share the page's CVR store (the one the guard checks).
 UNIT_FIELDS = ("code", "name", "server_name", "database_name")
