@@ -85,9 +85,14 @@ class Customer(CustomerOwned, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     ean: Mapped[str] = mapped_column(String(13), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The back-office's optimistic lock: a Stamdata form opened before another save is stale.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     ministry: Mapped[Ministry] = relationship()
     accounting_units: Mapped[list["AccountingUnit"]] = relationship(back_populates="customer", order_by="AccountingUnit.code")
     payroll_groups: Mapped[list["PayrollGroup"]] = relationship(back_populates="customer", order_by="PayrollGroup.code")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AccountingUnit(CustomerOwned, Base):
@@ -101,8 +106,13 @@ class AccountingUnit(CustomerOwned, Base):
     ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"))
     server_name: Mapped[str] = mapped_column(String(100), default="")
     database_name: Mapped[str] = mapped_column(String(100), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     customer: Mapped[Customer] = relationship(back_populates="accounting_units")
     ministry: Mapped[Ministry] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PayrollGroup(CustomerOwned, Base):
@@ -114,8 +124,16 @@ class PayrollGroup(CustomerOwned, Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     ministry_id: Mapped[int] = mapped_column(ForeignKey("ministry.id"))
+    # Like a bogføringskreds, a løngruppe runs on a server and a database (the guide's Stamdata section).
+    server_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    database_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     customer: Mapped[Customer] = relationship(back_populates="payroll_groups")
     ministry: Mapped[Ministry] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 # --- users and rights ----------------------------------------------------------------------
@@ -497,6 +515,11 @@ class TeamMember(CustomerOwned, Base):
     role: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(20), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 # --- service goals and cases ---------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from typing import Any, Callable, Mapping
 
 from email_validator import EmailNotValidError, validate_email
+from stdnum import ean as stdnum_ean
 
 from core.formatting import normalise_phone
 
@@ -22,6 +23,9 @@ SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # A multi-line field keeps tab, line feed and carriage return (and the Unicode line separators).
 MULTILINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
+# Characters a valid address may hold that would change a `mailto:` link built from it (?cc=, &bcc=, #).
+MAILTO_UNSAFE = re.compile(r"[?&#%=/!]")
+EAN_DIGITS = re.compile(r"^[0-9]{13}$")
 PHONE_MESSAGE = "Telefon skal være et dansk nummer på 8 cifre, evt. med +45 foran (mellemrum er tilladt)."
 
 
@@ -70,9 +74,15 @@ def text_field(raw: Mapping[str, Any], key: str, errors: dict[str, str], *, labe
 
 
 def email_field(value: str, key: str, errors: dict[str, str], *, invalid: str, too_long: str,
-                max_length: int) -> str:
-    """Return `value` as a normalised e-mail address, or '' (empty, or with `invalid`/`too_long` in `errors[key]`)."""
+                max_length: int, mailto_safe: bool = False) -> str:
+    """Return `value` as a normalised e-mail address, or '' (empty, or with `invalid`/`too_long` in `errors[key]`).
+
+    `mailto_safe` also refuses the characters that would add recipients to a `mailto:` link shown to others.
+    """
     if not value or key in errors:
+        return ""
+    if mailto_safe and MAILTO_UNSAFE.search(value):
+        errors[key] = invalid
         return ""
     try:
         normalised = validate_email(value, check_deliverability=False).normalized
@@ -94,6 +104,20 @@ def phone_field(value: str, key: str, errors: dict[str, str]) -> str:
         errors[key] = PHONE_MESSAGE
         return ""
     return normalised
+
+
+def ean_field(value: str, key: str, errors: dict[str, str], *, label: str = "EAN-nummer") -> str:
+    """Return an EAN-13 number (13 digits, valid check digit; spaces removed), or '' (empty, or a message in `errors[key]`)."""
+    if not value or key in errors:
+        return ""
+    compact = value.replace(" ", "")
+    if not EAN_DIGITS.match(compact):
+        errors[key] = f"{label} skal være 13 cifre."
+        return ""
+    if not stdnum_ean.is_valid(compact):
+        errors[key] = f"{label} har et forkert kontrolciffer. Tjek nummeret."
+        return ""
+    return compact
 
 
 def valid_id(value: Any) -> bool:

@@ -23,8 +23,12 @@ from pages.ids._edit import EditIds
 
 def edit_stores(ids: EditIds, cvr: str | None) -> list[dcc.Store]:
     """Return the page's CVR store and the kit's stores (status messages, form and confirm state)."""
+    return [dcc.Store(id=ids.cvr, data=cvr), *kit_stores(ids)]
+
+
+def kit_stores(ids: EditIds) -> list[dcc.Store]:
+    """Return the kit's stores without the CVR store, for a screen on a page that has its own (`edit_ids(cvr=...)`)."""
     return [
-        dcc.Store(id=ids.cvr, data=cvr),
         dcc.Store(id=ids.saved),
         dcc.Store(id=ids.changed),
         dcc.Store(id=ids.form_state),
@@ -49,6 +53,12 @@ def text_field(ids: EditIds, name: str, label: str, *, max_length: int, kind: st
     if help_text:
         parts.append(dbc.FormText(help_text))
     return html.Div(parts, className="mb-3")
+
+
+def select_field(ids: EditIds, name: str, label: str, select_id: str) -> html.Div:
+    """Return a labelled drop-down of form field `name` (options filled by the form callback) with its message."""
+    return html.Div([dbc.Label(label, html_for=select_id), dbc.Select(id=select_id, options=[]),
+                     field_feedback(ids, name)], className="mb-3")
 
 
 def field_feedback(ids: EditIds, name: str, class_name: str = "") -> html.Div:

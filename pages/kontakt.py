@@ -2,22 +2,30 @@
 
 Open to every signed-in user. The team of a customer is shown to the users who hold any right on
 that customer (a Rapporter user's team is theirs too) and to SA staff; otherwise the page shows the
-support address alone.
+support address alone. SA staff also maintain the team here, below the cards the customer reads.
 """
 
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import html
 from flask_login import current_user
 
 from auth.guard import signed_in_layout
-from core.access import AccessScope, customer_scope, default_cvr
-from data import customers, team
-from core.formatting import da_phone
+from core.access import AccessScope, can_do, customer_scope, default_cvr, valid_cvr_format
+from core.rights import Action
+from data import team
+from pages._edit import confirm_dialog, edit_stores, form_modal, status_line, text_field
+from pages._grid import grid
+from pages._team import team_children
 from pages.ids import kontakt as Ids
+from pages.ids.kontakt import KIT
 
 dash.register_page(__name__, path="/kontakt", title="Kontakt dit team – Kundeportalen", name="Kontakt dit team")
+
+TEAM_COLUMNS = [("name", "Navn"), ("role", "Rolle"), {"field": "email", "headerName": "E-mail", "minWidth": 180},
+                ("phone", "Telefon")]
 
 
 def _support() -> html.Section:
@@ -37,26 +45,51 @@ def _support() -> html.Section:
     )
 
 
-def _member_card(member: dict[str, Any]) -> html.Li:
-    lines: list[Any] = [html.Strong(member["name"]), html.Br(), html.Span(member["role"], className="text-muted")]
-    if member["email"]:
-        lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
-    if member["phone"]:
-        tel = "".join(ch for ch in member["phone"] if ch.isdigit() or ch == "+")
-        lines += [html.Br(), "Telefon: ", html.A(da_phone(member["phone"]), href=f"tel:{tel}")]
-    return html.Li(lines, className="list-group-item portal-team-member")
-
-
 def _team(cvr: str, scope: AccessScope) -> html.Section:
     # The scope is the customers the user holds any right on, so the query itself refuses the rest.
-    name = customers.customer_name(scope, cvr) or cvr
-    members = team.team_members(scope, cvr)
-    body: Any
-    if members:
-        body = html.Ul([_member_card(m) for m in members], className="list-group")
-    else:
-        body = html.P("Der er ikke registreret et team for kunden endnu.", className="text-muted portal-empty")
-    return html.Section([html.H2(f"Dit team for {name}", className="h5"), body], id=Ids.TEAM)
+    return html.Section(team_children(cvr, scope), id=Ids.TEAM)
+
+
+def team_form() -> dbc.Modal:
+    """Return SA's form of one team member; values are filled by its callback."""
+    lengths = team.MAX_LENGTHS
+    body = [
+        text_field(KIT, "name", "Navn", max_length=lengths["name"]),
+        text_field(KIT, "role", "Rolle", max_length=lengths["role"], help_text="Fx Kundeansvarlig eller Lønkonsulent."),
+        text_field(KIT, "email", "E-mail", kind="email", max_length=lengths["email"]),
+        text_field(KIT, "phone", "Telefon", kind="tel", max_length=lengths["phone"],
+                   help_text="8 cifre, evt. med +45 foran."),
+    ]
+    return form_modal(KIT, body, title="Teammedlem")
+
+
+def _team_editing(cvr: str) -> html.Section:
+    """Return SA's maintenance of the team: toolbar, status line, grid, form and removal dialog."""
+    return html.Section(
+        [
+            *edit_stores(KIT, cvr),
+            html.H2("Rediger team", className="h5"),
+            html.P("Kun medarbejdere i Statens Administration ser denne del af siden. Kunden ser kortene ovenfor.",
+                   className="small text-muted"),
+            html.Div(
+                [
+                    dbc.Button("Tilføj", id=KIT.add, color="primary", className="me-2"),
+                    dbc.Button("Rediger", id=KIT.edit, color="secondary", className="me-2", disabled=True),
+                    dbc.Button("Fjern", id=Ids.DELETE, color="danger", outline=True, disabled=True),
+                ],
+                className="mb-3", role="toolbar", **{"aria-label": "Handlinger for teamet"},
+            ),
+            status_line(KIT),
+            grid(KIT.grid, [], TEAM_COLUMNS, csv_file_name="Team", getRowId="params.data.row_id",
+                 dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": True,
+                                                   "enableClickSelection": True}},
+                 no_rows="Intet team endnu. Klik på »Tilføj« for at tilføje et teammedlem.",
+                 className="ag-theme-alpine"),
+            team_form(),
+            confirm_dialog(KIT, title="Fjern teammedlem", yes_label="Fjern"),
+        ],
+        className="mt-4 portal-team-editing",
+    )
 
 
 @signed_in_layout
@@ -71,6 +104,9 @@ def layout(cvr: Any = None, **_query: Any):
     scope = customer_scope(user)
     if isinstance(cvr, str) and scope.allows(cvr):
         children.append(_team(cvr, scope))
+        # »Rediger« mode: SA staff see the cards as the customer does and maintain the team below them.
+        if can_do(user, Action.EDIT_CONTENT) and valid_cvr_format(cvr):
+            children.append(_team_editing(cvr))
     else:
         children.append(
             html.P(

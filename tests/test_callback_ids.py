@@ -53,6 +53,14 @@ DYNAMIC: dict[str, str] = {
     "kundeaftaler-bilag-withdraw": "SA's Rediger toolbar of the Bilag tab, drawn with the tab",
     "stamdata-regnskab-grid": "the Regnskab tab's content, drawn when the tab is chosen",
     "stamdata-loen-grid": "the Løn tab's content, drawn when the tab is chosen",
+    "stamdata-edit": "SA's »Rediger stamdata« button, drawn with the Generelt tab's content",
+    "stamdata-regnskab-add": "SA's toolbar of the Regnskab tab, drawn with the tab's content",
+    "stamdata-regnskab-edit": "SA's toolbar of the Regnskab tab, drawn with the tab's content",
+    "stamdata-loen-add": "SA's toolbar of the Løn tab, drawn with the tab's content",
+    "stamdata-loen-edit": "SA's toolbar of the Løn tab, drawn with the tab's content",
+    "stamdata-generelt-body": "the Generelt tab's facts, drawn with the tab's content",
+    "stamdata-regnskab-body": "the Regnskab tab's units, drawn with the tab's content",
+    "stamdata-loen-body": "the Løn tab's units, drawn with the tab's content",
 }
 
 # The only callbacks that need no menu right, only a signed-in user (the shell: menu, search, navigation).

@@ -26,6 +26,8 @@ class EditIds:
     fields: tuple[str, ...]
     # Other controls (checklists, groups) whose field message is shown in a text `feedback(name)` only.
     feedback_only: tuple[str, ...]
+    # The page's own CVR store when several editing screens share one page (None: the screen's own).
+    cvr_store: str | None = None
 
     def _id(self, suffix: str) -> str:
         return f"{self.namespace}-{suffix}"
@@ -34,7 +36,7 @@ class EditIds:
     @property
     def cvr(self) -> str:
         """Return the id of the store holding the page's CVR (the guard reads it)."""
-        return self._id("cvr")
+        return self.cvr_store or self._id("cvr")
 
     @property
     def status(self) -> str:
@@ -149,15 +151,20 @@ class EditIds:
         return self._id("confirm-state")
 
 
-def edit_ids(namespace: str, *, fields: tuple[str, ...] = (), feedback_only: tuple[str, ...] = ()) -> EditIds:
-    """Return the editing kit's ids of the screen `namespace`, with its text `fields` and `feedback_only` fields."""
+def edit_ids(namespace: str, *, fields: tuple[str, ...] = (), feedback_only: tuple[str, ...] = (),
+             cvr: str | None = None) -> EditIds:
+    """Return the editing kit's ids of the screen `namespace`, with its text `fields` and `feedback_only` fields.
+
+    `cvr` names the page's CVR store when several screens share one page (each callback depends on one
+    CVR store, the one the guard checks); by default the screen has its own.
+    """
     if not re.fullmatch(r"[a-z][a-z0-9-]*", namespace):
         raise ValueError(f"Bad namespace {namespace!r}")
     names = (*fields, *feedback_only)
     bad = [n for n in names if not _NAME.match(n)]
     if bad or len(set(names)) != len(names):
         raise ValueError(f"Bad or repeated field names in {names!r}")
-    ids = EditIds(namespace, tuple(fields), tuple(feedback_only))
+    ids = EditIds(namespace, tuple(fields), tuple(feedback_only), cvr)
     # A field named like a kit component ("status", "save") would give two components one id.
     kit = {getattr(ids, name) for name in dir(EditIds) if isinstance(getattr(EditIds, name), property)}
     clashes = {ids.field(f) for f in fields} | {ids.feedback(f) for f in names}

@@ -1,0 +1,34 @@
+"""The team section of Kontakt dit team, drawn by the page and again by SA's editing callbacks after a save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from core.access import AccessScope
+from core.formatting import da_phone
+from data import customers, team
+
+
+def member_card(member: dict[str, Any]) -> html.Li:
+    """Return one team member as the customer reads it: name, role, e-mail and phone links."""
+    lines: list[Any] = [html.Strong(member["name"]), html.Br(), html.Span(member["role"], className="text-muted")]
+    if member["email"]:
+        lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
+    if member["phone"]:
+        tel = "".join(ch for ch in member["phone"] if ch.isdigit() or ch == "+")
+        lines += [html.Br(), "Telefon: ", html.A(da_phone(member["phone"]), href=f"tel:{tel}")]
+    return html.Li(lines, className="list-group-item portal-team-member")
+
+
+def team_children(cvr: str, scope: AccessScope) -> list[Any]:
+    """Return the heading and member cards of the team of `cvr` (the scope's query refuses other customers)."""
+    name = customers.customer_name(scope, cvr) or cvr
+    members = team.team_members(scope, cvr)
+    body: Any
+    if members:
+        body = html.Ul([member_card(m) for m in members], className="list-group")
+    else:
+        body = html.P("Der er ikke registreret et team for kunden endnu.", className="text-muted portal-empty")
+    return [html.H2(f"Dit team for {name}", className="h5"), body]
