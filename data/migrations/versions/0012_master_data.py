@@ -1,7 +1,7 @@
 """master data editing: version, updated_at/by on customer, units and team; server/database name on løngrupper
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-06 12:10:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0004'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
