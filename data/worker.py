@@ -24,7 +24,9 @@ Task = Callable[[], bool]
 def tasks() -> list[Task]:
     """Return the worker's tasks in the order they run each round."""
     # Imported here: each task module imports the models and the mail/import machinery it needs.
-    registered: list[Task] = []
+    from data.case_jobs import run_next_job
+
+    registered: list[Task] = [run_next_job]
     return registered
 
 

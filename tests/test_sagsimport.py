@@ -1,0 +1,192 @@
+"""KPI data upload (/sa/sagsimport): the streamed upload route, the worker's import job and the page."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from data import worker
+from data.db import get_session
+from data.models import AuditLog, Case, CaseImportJob
+from tests import world
+from tests.kpi_world import PAY_A, UNIT_A, add_goals
+from web.case_upload import FILE_FIELD, UPLOAD_PATH, report_path
+
+HEADER = "cvr;goal_code;unit_code;case_ref;received_at;completed_at\n"
+GOOD = (HEADER + f"{world.CVR_A};A1;{UNIT_A};S1;2024-03-04;2024-03-05\n"
+        f"{world.CVR_A};L1;{PAY_A};S2;2024-03-04;\n").encode()
+BAD = (HEADER + f"{world.CVR_A};A1;{UNIT_A};S1;2024-03-04;2024-03-05\n"
+       f"{world.CVR_A};A1;{UNIT_A};S2;2024-03-04;2024-03-01\n").encode()
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def goals(app):
+    with app.app_context():
+        return add_goals(get_session())
+
+
+def post_file(client, content: bytes, name: str = "sager.csv", headers: dict | None = None):
+    return client.post(UPLOAD_PATH, data={FILE_FIELD: (io.BytesIO(content), name)}, content_type="multipart/form-data",
+                       headers={**JSON, **(headers or {})})
+
+
+def stored(app) -> tuple[int, int, list[Path]]:
+    """Return (job rows, cases, files in the upload folder): what an upload left behind."""
+    with app.app_context():
+        session = get_session()
+        jobs = session.scalar(select(func.count()).select_from(CaseImportJob))
+        cases = session.scalar(select(func.count()).select_from(Case))
+    folder = Path(app.instance_path) / "case_imports"
+    return jobs, cases, sorted(folder.iterdir()) if folder.exists() else []
+
+
+def job(app, job_id: int) -> CaseImportJob:
+    with app.app_context():
+        row = get_session().get(CaseImportJob, job_id)
+        get_session().expunge(row)
+        return row
+
+
+# --- the route refuses --------------------------------------------------------------------------
+
+
+def test_anonymous_upload_gets_401_and_nothing_is_stored(app, client):
+    response = post_file(client, GOOD)
+    assert response.status_code == 401
+    assert stored(app) == (0, 0, [])
+
+
+@pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.RAPPORTER_A, world.ADMIN_AB])
+def test_customer_accounts_get_403_and_nothing_is_stored(app, client, login, email):
+    login(email)
+    response = post_file(client, GOOD)
+    assert response.status_code == 403
+    assert "Statens Administration" in response.get_json()["error"]
+    assert client.get(report_path(1)).status_code == 403
+    assert stored(app) == (0, 0, [])
+
+
+def test_upload_without_csrf_token_gets_400_and_nothing_is_stored(app_config):
+    from app import create_app
+
+    app_config["WTF_CSRF_ENABLED"] = True
+    flask_app = create_app(app_config)
+    with flask_app.app_context():
+        world.build(get_session())
+    client = flask_app.test_client()
+    client.get("/login")
+    token = client.get_cookie("_csrf_token").value
+    assert client.post("/login", data={"email": world.SA_STAFF, "password": world.PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    assert post_file(client, GOOD).status_code == 400
+    assert post_file(client, GOOD, headers={"X-CSRFToken": "forfalsket"}).status_code == 400
+    assert stored(flask_app)[::2] == (0, [])
+    token = client.get_cookie("_csrf_token").value
+    assert post_file(client, GOOD, headers={"X-CSRFToken": token}).status_code == 202
+
+
+@pytest.mark.parametrize("content,name,message", [
+    (b"", "sager.csv", "Filen er tom."),
+    (GOOD, "sager.pdf", "Brug en CSV-fil (UTF-8) eller en Excel-projektmappe (XLSX)."),
+    (GOOD, "sager", "Brug en CSV-fil (UTF-8) eller en Excel-projektmappe (XLSX)."),
+    (b"%PDF-1.7\n" + b"\x00\x01\x02" * 100, "sager.csv", "skal være almindelig tekst"),
+    (GOOD, "sager.xlsx", "er ikke en XLSX-fil"),
+    (b"<script>alert(1)</script>", "sager.csv", "skal være almindelig tekst"),
+])
+def test_empty_and_foreign_files_are_refused_in_danish_and_nothing_is_stored(app, sa_staff, content, name, message):
+    response = post_file(sa_staff, content, name)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert stored(app) == (0, 0, [])
+
+
+def test_a_file_over_the_route_limit_gets_413_and_nothing_is_stored(app_config):
+    from app import create_app
+    from tests.conftest import sign_in
+
+    app_config["CASE_IMPORT_MAX_BYTES"] = 100
+    flask_app = create_app(app_config)
+    with flask_app.app_context():
+        world.build(get_session())
+    client = flask_app.test_client()
+    sign_in(client, world.SA_STAFF)
+    response = post_file(client, GOOD + b"x" * 200)
+    assert response.status_code == 413
+    assert "højst fylde" in response.get_json()["error"]
+    assert stored(flask_app) == (0, 0, [])
+
+
+def test_the_route_limit_is_its_own_not_the_app_wide_one(app, sa_staff, goals):
+    # MAX_CONTENT_LENGTH (the app's) is smaller than this file; the route's own limit lets it in.
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    response = post_file(sa_staff, GOOD + (f"{world.CVR_A};A1;{UNIT_A};S3;2024-03-04;2024-03-05\n" * 1).encode())
+    assert response.status_code == 202, response.data
+
+
+# --- the worker imports ------------------------------------------------------------------------
+
+
+def test_a_good_file_is_queued_then_imported_by_the_worker(app, sa_staff, goals):
+    response = post_file(sa_staff, GOOD)
+    assert response.status_code == 202
+    job_id = response.get_json()["job"]
+    queued = job(app, job_id)
+    assert (queued.status, queued.filename, queued.size_bytes) == ("queued", "sager.csv", len(GOOD))
+    assert queued.sha256 == hashlib.sha256(GOOD).hexdigest()
+    assert queued.created_by.endswith(f"({world.SA_STAFF})")
+    assert stored(app)[:2] == (1, 0)
+
+    assert worker.run_round(app) is True
+    done = job(app, job_id)
+    assert (done.status, done.progress, done.rows, done.inserted, done.updated, done.error_count) == ("done", 100, 2, 2, 0, 0)
+    assert done.report["lines"][0].startswith("2 sager indlæst: 2 nye og 0 opdaterede")
+    assert done.started_at is not None and done.finished_at is not None
+    # The file is gone (its name, size and SHA-256 stay); the worker has nothing more to do.
+    assert stored(app) == (1, 2, [])
+    assert worker.run_round(app) is False
+    with app.app_context():
+        audit = get_session().scalars(select(AuditLog).where(AuditLog.entity == "case_import_job")).one()
+    assert audit.action == "case_import_queued" and audit.after["sha256"] == queued.sha256
+
+
+def test_a_bad_row_leaves_nothing_written_and_the_report_lists_it(app, sa_staff, goals):
+    job_id = post_file(sa_staff, BAD).get_json()["job"]
+    worker.run_round(app)
+    failed = job(app, job_id)
+    assert (failed.status, failed.error_count, failed.rows) == ("failed", 1, 2)
+    assert failed.report["lines"] == [
+        "Importen er afvist: 1 fejlbehæftede rækker ud af 2. Intet er gemt.",
+        "Linje 3: afslutningsdato ligger før modtagelsesdato",
+    ]
+    assert stored(app) == (1, 0, [])
+    report = sa_staff.get(report_path(job_id))
+    assert report.status_code == 200 and report.mimetype == "text/plain"
+    assert "Linje 3: afslutningsdato ligger før modtagelsesdato" in report.get_data(as_text=True)
+    assert sa_staff.get(report_path(job_id + 1)).status_code == 404
+
+
+def test_an_xlsx_file_imports_through_the_worker(app, sa_staff, goals):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["cvr", "goal_code", "unit_code", "case_ref", "received_at", "completed_at"])
+    sheet.append([world.CVR_A, "A1", UNIT_A, "X1", "2024-03-04", "2024-03-05"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    job_id = post_file(sa_staff, buffer.getvalue(), "sager.xlsx").get_json()["job"]
+    worker.run_round(app)
+    assert (job(app, job_id).status, job(app, job_id).inserted) == ("done", 1)
+
+
+def test_a_file_that_cannot_be_read_fails_its_job_with_the_clis_message(app, sa_staff, goals):
+    job_id = post_file(sa_staff, HEADER.encode() + "æøå;".encode("cp1252") * 10 + b"\n").get_json()["job"]
+    worker.run_round(app)
+    failed = job(app, job_id)
+    assert failed.status == "failed" and "UTF-8" in failed.report["lines"][0]
+    assert stored(app)[1:] == (0, [])
