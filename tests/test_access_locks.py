@@ -162,6 +162,30 @@ def test_every_editing_callback_refuses_every_customer_account_on_its_own_cvr(ap
             assert response.status_code == 403, (callback.output, dep, response.status_code, response.data[:200])
 
 
+def _sa_page_callbacks(app, dash_client):
+    """Yield every callback of SA's own pages: no menu, guarded by an SA action (e.g. Indlæs sager)."""
+    callback_map = _callback_map(app, dash_client.client)
+    for callback in _dash.callbacks(dash_client.dependencies()):
+        if callback.output in DASH_INTERNAL_OUTPUTS:
+            continue
+        mark = vars(callback_map[callback.output]["callback"].__wrapped__)[GUARD_MARK]
+        if mark["menu"] is None and mark.get("action") is not None:
+            yield callback
+
+
+@pytest.mark.parametrize("email", CUSTOMER_ACCOUNTS)
+def test_every_sa_page_callback_refuses_every_customer_account(app, client, login, dash_client, email):
+    # No CVR to check: the SA action alone decides, whichever input triggers the call.
+    login(email)
+    seen = 0
+    for callback in _sa_page_callbacks(app, dash_client):
+        for dep in callback.inputs:
+            response = dash_client.send(_dash.build_payload(callback, (dep.id, dep.property)))
+            assert response.status_code == 403, (callback.output, dep, response.status_code, response.data[:200])
+            seen += 1
+    assert seen
+
+
 def test_own_cvr_passes_the_wrapper(app, client, login, dash_client):
     # An SA staff member may open every menu, so each callback must get past the wrapper.
     login(world.SA_STAFF)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from data import worker
 from data.db import get_session
 from data.models import AuditLog, Case, CaseImportJob
+from pages.ids import sagsimport as Ids
 from tests import world
 from tests.kpi_world import PAY_A, UNIT_A, add_goals
 from web.case_upload import FILE_FIELD, UPLOAD_PATH, report_path
@@ -190,3 +192,76 @@ def test_a_file_that_cannot_be_read_fails_its_job_with_the_clis_message(app, sa_
     failed = job(app, job_id)
     assert failed.status == "failed" and "UTF-8" in failed.report["lines"][0]
     assert stored(app)[1:] == (0, [])
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def _text(response) -> str:
+    # Dash escapes '/' and every non-ASCII letter in its JSON: read it back as plain text.
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+def test_the_page_is_for_sa_staff_only(app, client, login, dash_client):
+    login(world.LAESER_A)
+    page = dash_client.page("/sa/sagsimport")
+    assert page.status_code == 200 and "kun for medarbejdere i Statens Administration" in _text(page)
+    assert Ids.SEND not in _text(page)
+
+
+def test_the_page_shows_the_picker_and_the_history(app, sa_staff, dash_client, goals):
+    page = dash_client.page("/sa/sagsimport")
+    assert page.status_code == 200
+    assert Ids.SEND in _text(page) and UPLOAD_PATH in _text(page)
+    assert "Der er ikke indlæst sager fra Kundeportalen endnu." in _text(page)
+    job_id = post_file(sa_staff, GOOD).get_json()["job"]
+    worker.run_round(app)
+    page = _text(dash_client.page("/sa/sagsimport"))
+    assert hashlib.sha256(GOOD).hexdigest() in page and "sager.csv" in page and "Indlæst" in page
+
+
+def test_the_status_shows_progress_while_the_job_runs_and_the_report_after(app, sa_staff, dash_client, goals):
+    job_id = post_file(sa_staff, BAD).get_json()["job"]
+    queued = dash_client.fire(Ids.JOB, "data", values={Ids.JOB: {"job": job_id}})
+    assert queued.status_code == 200
+    body = queued.get_json()["response"]
+    assert body[Ids.POLL]["disabled"] is False
+    assert "står i kø" in json.dumps(body[Ids.STATUS], ensure_ascii=False)
+
+    # Midway: the worker's live progress is read from beside the upload.
+    with app.app_context():
+        from data import case_jobs
+
+        session = get_session()
+        row = session.get(CaseImportJob, job_id)
+        row.status = "running"
+        session.commit()
+        case_jobs._write_progress(case_jobs._progress_path(row), 1, 0.425)
+    running = dash_client.fire(Ids.POLL, "n_intervals", values={Ids.JOB: {"job": job_id}, Ids.POLL: 3})
+    body = running.get_json()["response"]
+    assert body[Ids.POLL]["disabled"] is False and "42 %" in json.dumps(body[Ids.STATUS], ensure_ascii=False)
+    with app.app_context():
+        session = get_session()
+        session.get(CaseImportJob, job_id).status = "queued"
+        session.commit()
+
+    worker.run_round(app)
+    done = dash_client.fire(Ids.POLL, "n_intervals", values={Ids.JOB: {"job": job_id}, Ids.POLL: 4})
+    body = done.get_json()["response"]
+    status = json.dumps(body[Ids.STATUS], ensure_ascii=False)
+    assert body[Ids.POLL]["disabled"] is True
+    assert "Intet er gemt." in status and "Linje 3: afslutningsdato ligger før modtagelsesdato" in status
+    assert report_path(job_id) in status
+    assert "Afvist" in json.dumps(body[Ids.HISTORY], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("job", [None, {"job": "1"}, {"job": True}, {"job": -1}, {"job": 2**40}, "x", [1]])
+def test_a_forged_job_id_gets_no_status(app, sa_staff, dash_client, job):
+    response = dash_client.fire(Ids.JOB, "data", values={Ids.JOB: job})
+    assert response.status_code == 200
+    assert response.get_json()["response"][Ids.POLL]["disabled"] is True
+
+
+def test_an_unknown_job_says_so(app, sa_staff, dash_client):
+    response = dash_client.fire(Ids.JOB, "data", values={Ids.JOB: {"job": 4711}})
+    assert "Importen findes ikke." in _text(response)
