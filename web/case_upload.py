@@ -35,8 +35,9 @@ bp = Blueprint("case_upload", __name__)
 UPLOAD_PATH = "/sa/sagsimport/fil"
 FILE_FIELD = "fil"
 SA_ONLY = "Kun medarbejdere i Statens Administration kan indlæse sager."
-# The form holds the file and nothing else worth more than this in memory.
-_MAX_FIELD_BYTES = 64 * 1024
+# The form holds the file and no field worth more than this in memory. Werkzeug's parser applies it to
+# its read-ahead buffer too (64 KiB blocks plus what is left of the last), so it is Flask's default.
+_MAX_FIELD_BYTES = 500 * 1024
 _MAX_PARTS = 8
 
 
