@@ -260,11 +260,15 @@ def measure(size: int, *, runs: int = 3, work_dir: Path = bench.WORK_DIR, seed: 
     cli: list[dict[str, float]] = []
     web: list[dict[str, float]] = []
     for index in range(runs):
-        shutil.rmtree(instance, ignore_errors=True)
-        fresh_database(db, seed)
-        cli.append(run_cli(csv_file, db, instance))
-        fresh_database(db, seed)
-        web.append(run_browser(csv_file, db, instance, size))
+        # Alternating which path goes first, so neither always gets the warmer caches.
+        order = ("cli", "web") if index % 2 == 0 else ("web", "cli")
+        for path in order:
+            shutil.rmtree(instance, ignore_errors=True)
+            fresh_database(db, seed)
+            if path == "cli":
+                cli.append(run_cli(csv_file, db, instance))
+            else:
+                web.append(run_browser(csv_file, db, instance, size))
         log(f"[{size:,}] run {index + 1}/{runs}: CLI {cli[-1]['wall_s']:.2f} s (import {cli[-1]['import_s']:.1f} s), "
             f"browser {web[-1]['wall_s']:.2f} s (upload {web[-1]['upload_s']:.2f} s), "
             f"worker peak RSS {web[-1]['worker_rss_mb']:.0f} MB")
