@@ -227,6 +227,14 @@ def _job(db: Path, job_id: int) -> tuple[str, int, int, str | None]:
     return row if row else ("missing", 0, 0, None)
 
 
+def _pickup_seconds(db: Path, job_id: int) -> float:
+    """Return how long the job waited in the queue for the worker (its idle time decides)."""
+    with sqlite3.connect(db, timeout=30) as conn:
+        created, started = conn.execute("SELECT created_at, started_at FROM case_import_job WHERE id = ?",
+                                        (job_id,)).fetchone()
+    return (dt.datetime.fromisoformat(started) - dt.datetime.fromisoformat(created)).total_seconds()
+
+
 def run_browser(csv_file: Path, db: Path, instance: Path, size: int) -> dict[str, float]:
     """Upload `csv_file` over HTTP and wait for the worker; return the seconds and the peak RSS of both processes."""
     portal = _Portal(db, instance)
@@ -244,7 +252,7 @@ def run_browser(csv_file: Path, db: Path, instance: Path, size: int) -> dict[str
         finished = time.perf_counter()
         if status != "done" or rows != size:
             raise bench.BenchError(f"the worker did not import the file: {status}, {rows} rows, {errors} errors, {report}")
-        return {"wall_s": finished - started, "upload_s": uploaded - started,
+        return {"wall_s": finished - started, "upload_s": uploaded - started, "pickup_s": _pickup_seconds(db, job_id),
                 "worker_rss_mb": _vmhwm_mb(portal.worker.pid), "web_rss_mb": _vmhwm_mb(portal.web.pid)}
     finally:
         portal.stop()
@@ -270,7 +278,7 @@ def measure(size: int, *, runs: int = 3, work_dir: Path = bench.WORK_DIR, seed: 
             else:
                 web.append(run_browser(csv_file, db, instance, size))
         log(f"[{size:,}] run {index + 1}/{runs}: CLI {cli[-1]['wall_s']:.2f} s (import {cli[-1]['import_s']:.1f} s), "
-            f"browser {web[-1]['wall_s']:.2f} s (upload {web[-1]['upload_s']:.2f} s), "
+            f"browser {web[-1]['wall_s']:.2f} s (upload {web[-1]['upload_s']:.2f} s, queued {web[-1]['pickup_s']:.2f} s), "
             f"worker peak RSS {web[-1]['worker_rss_mb']:.0f} MB")
     bench._remove_db(db)
     shutil.rmtree(instance, ignore_errors=True)
@@ -283,6 +291,7 @@ def measure(size: int, *, runs: int = 3, work_dir: Path = bench.WORK_DIR, seed: 
         "cli_wall_s": median(cli, "wall_s"), "cli_import_s": median(cli, "import_s"),
         "cli_peak_rss_mb": max(row["peak_rss_mb"] for row in cli),
         "browser_wall_s": median(web, "wall_s"), "browser_upload_s": median(web, "upload_s"),
+        "browser_pickup_s": median(web, "pickup_s"),
         "worker_peak_rss_mb": max(row["worker_rss_mb"] for row in web),
         "web_peak_rss_mb": max(row["web_rss_mb"] for row in web),
     }
@@ -302,7 +311,8 @@ def format_result(result: dict[str, Any]) -> str:
         f"Case import of {result['size']:,} cases ({result['file_mb']} MB CSV), median of {result['runs']} runs:",
         f"  CLI (flask import-cases)     {result['cli_wall_s']:7.2f} s wall (import itself {result['cli_import_s']:.1f} s), "
         f"peak RSS {result['cli_peak_rss_mb']:.0f} MB",
-        f"  browser (POST + worker)      {result['browser_wall_s']:7.2f} s (upload {result['browser_upload_s']:.2f} s), "
+        f"  browser (POST + worker)      {result['browser_wall_s']:7.2f} s (upload {result['browser_upload_s']:.2f} s, "
+        f"waiting for the worker {result['browser_pickup_s']:.2f} s), "
         f"worker peak RSS {result['worker_peak_rss_mb']:.0f} MB, web server {result['web_peak_rss_mb']:.0f} MB",
         f"  {verdict[result['ratio_ok']]:>6}  browser within 20 % of the CLI: x {result['ratio']:.2f}",
         f"  {verdict[result['ratio_import_ok']]:>6}  browser within 20 % of the CLI's import alone (no start-up): "

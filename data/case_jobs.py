@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data import audit
+from data.cases_import import import_case_file
 from data.db import get_session
 from data.files import safe_filename
 from data.models import CaseImportJob, utcnow
@@ -154,9 +155,6 @@ def _claim(session: Session) -> CaseImportJob | None:
 
 def run_next_job() -> bool:
     """Run the oldest queued case import job, if any (a background worker task); return whether there was one."""
-    # Imported here: the import machinery (numpy, openpyxl) is only the worker's to load.
-    from data.cases_import import import_case_file
-
     session = get_session()
     job = _claim(session)
     if job is None:
