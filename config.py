@@ -72,6 +72,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         # The largest document SA may upload (meeting papers, annexes, runbook attachments).
         "UPLOAD_MAX_BYTES": int(float(env.get("UPLOAD_MAX_MB", "25")) * 1024 * 1024),
+        # The largest case file SA may upload on /sa/sagsimport (streamed to disk, never held in memory).
+        "CASE_IMPORT_MAX_BYTES": int(float(env.get("CASE_IMPORT_MAX_MB", "1024")) * 1024 * 1024),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:

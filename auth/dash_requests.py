@@ -15,6 +15,15 @@ from werkzeug.exceptions import BadRequest
 
 UPDATE_PATH = "/_dash-update-component"
 BAD_REQUEST = "Ugyldig forespørgsel."
+_STREAMS_OWN_BODY = "__streams_own_body__"
+
+
+def streams_own_body(view: Any) -> Any:
+    """Mark a view that reads its (large) request body itself, so no hook parses the form before it."""
+    # Parsing the form here would read a gigabyte upload under the app-wide MAX_CONTENT_LENGTH
+    # before the view could set its own limit; such a view checks its few form values itself.
+    setattr(view, _STREAMS_OWN_BODY, True)
+    return view
 
 
 def _declared_id(dep_id: Any) -> Any:
@@ -136,7 +145,9 @@ def _refuse_nul():
     # No real input holds a NUL, and PostgreSQL refuses one in any text parameter (a 500 deep in a
     # query): refuse it once, at the door, in the query string, a form or a callback payload.
     values = [*request.args.values(), *request.args.keys()]
-    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    streams = getattr(current_app.view_functions.get(request.endpoint or ""), _STREAMS_OWN_BODY, False)
+    if (request.method == "POST" and not streams
+            and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")):
         values += [*request.form.values(), *request.form.keys()]
     if any("\x00" in v for v in values):
         current_app.logger.warning("refused request: NUL in query or form")

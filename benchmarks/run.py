@@ -1249,6 +1249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; do not write results.json / RESULTS.md")
     parser.add_argument("--build-only", action="store_true", help="build (or reuse) the databases and stop")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--browser-import", action="store_true",
+                        help="only time the case import from the browser (HTTP POST + worker) against the CLI on the "
+                             "same file at each size (benchmarks/browser_import.py); writes no results")
+    parser.add_argument("--runs", type=int, default=3, help="runs per path for --browser-import (the median is reported)")
     parser.add_argument("--import-child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--today", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1260,6 +1264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     work_dir = Path(args.work_dir)
+    if args.browser_import:
+        from benchmarks import browser_import
+
+        for size in sizes:
+            result = browser_import.measure(size, runs=args.runs, work_dir=work_dir, seed=args.seed)
+            print(browser_import.format_result(result))
+            print("RESULT " + json.dumps(result), flush=True)
+        return 0
     if args.build_only:
         for size in sizes:
             meta = build_database(size, work_dir, rebuild=args.rebuild, seed=args.seed)

@@ -8,6 +8,7 @@ from typing import Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -592,6 +593,39 @@ class MonthlyRollup(CustomerOwned, Base):
     met: Mapped[int] = mapped_column(Integer, default=0)
     # {"0": n, "1": n, ...}: days taken -> count.
     days_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- case import jobs (the browser's case import, /sa/sagsimport) ---------------------------
+
+
+class CaseImportJob(Base):
+    """A case file SA uploaded in the browser, queued for the background worker, and what its import did.
+
+    Not customer-owned: one file may hold the cases of every customer, and only SA staff reach it.
+    """
+
+    __tablename__ = "case_import_job"
+    __table_args__ = (Index("ix_case_import_job_status_id", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                         nullable=True)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    # The uploaded file's name under the instance folder's case_imports/ (generated, never the user's).
+    stored_name: Mapped[str] = mapped_column(String(80))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued / running / done / failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # per cent of the file read
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # {"lines": the CLI's summary lines, "errors": [{"line", "reason"}], "message": a file-level refusal}.
+    report: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
 
 
 # --- audit and mail ------------------------------------------------------------------------

@@ -24,11 +24,13 @@ Task = Callable[[], bool]
 def tasks() -> list[Task]:
     """Return the worker's tasks in the order they run each round."""
     # Imported here: each task module imports the models and the mail/import machinery it needs.
+    from data.case_jobs import run_next_job
     from data.mail import send_due
     from data.notifications import notify_pending
 
-    # Announcements first, so their mails go out in the same round.
-    registered: list[Task] = [notify_pending, send_due]
+    # Announcements first, so their mails go out in the same round; a case import (minutes for a
+    # large file) comes last, after the mail that was due.
+    registered: list[Task] = [notify_pending, send_due, run_next_job]
     return registered
 
 

@@ -285,6 +285,34 @@ def test_csv_file_with_line_numbers(goals, tmp_path, delimiter):
     assert report.ok and counts(session)[0] == 2
 
 
+def test_a_file_import_reports_its_progress_chunk_by_chunk(goals, tmp_path):
+    # The background worker's progress bar: rows read so far, and the share of the file read.
+    rows = [[world.CVR_A, "A1", UNIT_A, f"P{n}", "2024-03-04", "2024-03-05"] for n in range(500)]
+    path = write_csv(tmp_path / "sager.csv", [HEADER, *rows])
+    seen: list[tuple[int, float]] = []
+    report = import_case_file(get_session(), path, chunk_size=100, progress=lambda n, share: seen.append((n, share)))
+    assert report.ok and report.rows == 500
+    assert [n for n, _ in seen] == [100, 200, 300, 400, 500]
+    shares = [share for _, share in seen]
+    assert shares == sorted(shares) and 0 < shares[0] and shares[-1] == 1.0
+
+
+def test_an_xlsx_import_reports_its_progress_by_rows(goals, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for n in range(250):
+        sheet.append([world.CVR_A, "A1", UNIT_A, f"X{n}", "2024-03-04", "2024-03-05"])
+    path = tmp_path / "sager.xlsx"
+    workbook.save(path)
+    seen: list[tuple[int, float]] = []
+    report = import_case_file(get_session(), path, chunk_size=100, progress=lambda n, share: seen.append((n, share)))
+    assert report.ok, report.errors
+    assert seen == [(100, 0.4), (200, 0.8), (250, 1.0)]
+
+
 def test_csv_header_must_name_the_columns(goals, tmp_path):
     path = write_csv(tmp_path / "sager.csv", [["cvr", "mål"], [world.CVR_A, "A1"]])
     report = import_case_file(get_session(), path)

@@ -1,4 +1,4 @@
-"""The portal's web routes beside sign-in: downloads, health and the Danish error answers."""
+"""The portal's web routes beside sign-in: downloads, the case file upload, health and the Danish error answers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the download and health routes and the Danish error handlers on `app`."""
-    from web import downloads, errors, health
+    """Register the download, case upload and health routes and the Danish error handlers on `app`."""
+    from web import case_upload, downloads, errors, health
 
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(case_upload.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)

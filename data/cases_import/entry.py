@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,9 @@ from data.cases_import.readers import (DEFAULT_CHUNK_SIZE, ImportFileError, _Chu
                                        _csv_rows, _header_index, _xlsx_rows)
 from data.cases_import.report import ImportReport
 from data.cases_import.sqlite import _run_sqlite
+
+# Called after each chunk is read with the rows read so far and the share of the file read (0..1).
+Progress = Callable[[int, float], None]
 
 
 def import_case_records(
@@ -33,18 +36,25 @@ def import_case_records(
     return _run(session, _chunks_from_records(records, chunk_size, first_line), commit)
 
 
-def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *, commit: bool = True) -> ImportReport:
+def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *, commit: bool = True,
+                     progress: Progress | None = None) -> ImportReport:
     """Import a CSV (UTF-8) or XLSX file of cases in chunks; raise ValueError (Danish) for an unusable file."""
     # The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
     # ignored). Raises ValueError (Danish message) for an unsupported file type, ImportFileError (a
     # ValueError) for a file that cannot be read; otherwise behaves as `import_case_records`, with
-    # line numbers of the file.
+    # line numbers of the file. `progress(rows, share)` is called after each chunk is read (the
+    # background worker shows it as a progress bar); the share is bytes read / file size for CSV
+    # and rows read / the sheet's row count for XLSX.
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
+        size = path.stat().st_size
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             header, rows = _csv_rows(handle)
-            return _run_rows(session, header, rows, chunk_size, commit)
+            # The text layer reads ahead in blocks, so the binary position is the bytes consumed
+            # to within one block: exact enough for a progress bar, and free.
+            share = (lambda _rows: handle.buffer.tell() / size) if size else (lambda _rows: 1.0)
+            return _run_rows(session, header, rows, chunk_size, commit, _reporter(progress, share))
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -52,15 +62,32 @@ def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAU
             workbook, header, rows = _xlsx_rows(path)
         except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException):
             raise ImportFileError("Filen kan ikke læses som en Excel-projektmappe (XLSX). Intet er gemt.") from None
+        # The sheet's row count comes from its dimension record, which a writer may leave out (0 then).
+        total = max((workbook.worksheets[0].max_row or 0) - 1, 0)
         try:
-            return _run_rows(session, header, rows, chunk_size, commit)
+            return _run_rows(session, header, rows, chunk_size, commit,
+                             _reporter(progress, lambda rows: rows / total if total else 0.0))
         finally:
             workbook.close()
     raise ValueError(f"Filtypen '{path.suffix}' understøttes ikke: brug CSV eller XLSX.")
 
 
+def _reporter(progress: Progress | None, share: Callable[[int], float]) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda rows: progress(rows, min(share(rows), 1.0))
+
+
+def _reporting(chunks: Iterable[_Chunk], report_rows: Callable[[int], None]) -> Iterator[_Chunk]:
+    rows = 0
+    for chunk in chunks:
+        rows += len(chunk.lines)
+        report_rows(rows)
+        yield chunk
+
+
 def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tuple[int, Sequence[Any]]],
-              chunk_size: int, commit: bool) -> ImportReport:
+              chunk_size: int, commit: bool, report_rows: Callable[[int], None] | None = None) -> ImportReport:
     if header is None:
         report = ImportReport()
         report.add_error(1, "filen er tom")
@@ -69,7 +96,8 @@ def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tup
     index = _header_index(header, report)
     if index is None:
         return report
-    return _run(session, _chunks_from_rows(rows, index, chunk_size), commit)
+    chunks = _chunks_from_rows(rows, index, chunk_size)
+    return _run(session, chunks if report_rows is None else _reporting(chunks, report_rows), commit)
 
 
 def _run(session: Session, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:

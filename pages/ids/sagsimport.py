@@ -1,0 +1,13 @@
+"""Ids of the KPI data upload page (/sa/sagsimport); assets/sagsimport.js uses the same names."""
+
+CHOOSE = "sagsimport-vaelg"
+CHOSEN = "sagsimport-valgt"
+SEND = "sagsimport-send"
+TRANSFER = "sagsimport-overfoersel"
+TRANSFER_BAR = "sagsimport-overfoersel-bar"
+TRANSFER_LABEL = "sagsimport-overfoersel-tekst"
+MESSAGE = "sagsimport-besked"
+JOB = "sagsimport-job"
+POLL = "sagsimport-poll"
+STATUS = "sagsimport-status"
+HISTORY = "sagsimport-historik"
