@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dash import html
+from flask import request
 from flask_login import current_user
 
 from core.access import (
@@ -29,6 +30,7 @@ from core.access import (
 )
 from core.rights import MENU_ITEMS, Action, Menu, rights_open_menu
 from data.db import get_session
+from data.audit import bind_origin
 from data.scoping import bind_scope
 
 GUARD_MARK = "__portal_guard__"
@@ -53,6 +55,13 @@ class CallbackSpec:
 
 
 _DECLARED: list[CallbackSpec] = []
+
+
+def bind_request(scope: AccessScope) -> None:
+    """Scope the request's queries to `scope` and mark its audit rows with the client's address."""
+    session = get_session()
+    bind_scope(session, scope)
+    bind_origin(session, request.remote_addr)
 
 
 def _signed_in_user() -> Any:
@@ -92,7 +101,7 @@ def portal_callback(*args: Any, menu: Menu | None, action: Action | None = None,
             # Every query the callback makes from here on stays inside the CVRs on which the user
             # holds this menu's right (a page like Brugeradministration works across all of them);
             # the data functions narrow further to the checked CVR.
-            bind_scope(get_session(), ctx.scope if menu is None else menu_scope(user, menu))
+            bind_request(ctx.scope if menu is None else menu_scope(user, menu))
             return func(ctx, *cb_args, **cb_kwargs)
 
         setattr(guarded, GUARD_MARK, {"menu": menu, "action": action})
@@ -175,7 +184,7 @@ def _layout_for_action(action: Action | None) -> Callable:
                 return denied_layout("Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen.")
             if action is not None and not can_do(user, action):
                 return denied_layout("Siden er kun for medarbejdere i Statens Administration.")
-            bind_scope(get_session(), customer_scope(user))
+            bind_request(customer_scope(user))
             return func(**query)
 
         setattr(layout, GUARD_MARK, {"menu": None, "action": action})
@@ -204,7 +213,7 @@ def guarded_layout(menu: Menu) -> Callable:
             if not can_access(user, menu, cvr):
                 return denied_layout(_refusal_reason(user, menu, cvr))
             ctx = AccessContext(user, cvr, AccessScope.single(cvr))
-            bind_scope(get_session(), menu_scope(user, menu))
+            bind_request(menu_scope(user, menu))
             # The query string is the client's: a repeated key (a list) is as ambiguous as a repeated
             # CVR and is dropped, and a key named like the context argument must not collide with it.
             query = {key: value for key, value in query.items() if isinstance(value, str) and key != "ctx"}
@@ -225,6 +234,7 @@ __all__ = [
     "guarded_layout",
     "portal_callback",
     "action_layout",
+    "bind_request",
     "register_callbacks",
     "signed_in_layout",
 ]

@@ -386,6 +386,15 @@ def build_database(size: int, work_dir: Path = WORK_DIR, *, rebuild: bool = Fals
         if meta.get("dataset_version") == DATASET_VERSION and meta.get("seed") == seed and meta.get("complete"):
             meta["cached"] = True
             log(f"[{size:,}] using the cached database built {meta['built_at']}")
+            # The schema may have moved on since it was built: bring it to the current migration.
+            from data import migrate
+            from data.db import make_engine
+
+            engine = make_engine(f"sqlite:///{db}")
+            try:
+                migrate.upgrade(engine)
+            finally:
+                engine.dispose()
             return meta
     today = today or dt.date.today()
     _remove_db(db)

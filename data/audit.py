@@ -18,6 +18,12 @@ from data.db import transaction
 from data.models import AuditLog
 
 HISTORY_LIMIT = 200
+_ORIGIN_KEY = "portal_client_address"
+
+
+def bind_origin(session: Session, address: str | None) -> None:
+    """Record that the session's changes come from client `address` (set by the access wrapper per request)."""
+    session.info[_ORIGIN_KEY] = (address or "")[:45]
 
 
 def _jsonable(value: Any) -> Any:
@@ -67,6 +73,7 @@ def record(
         entity_id=None if entity_id is None else str(entity_id)[:64],
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
+        client_address=session.info.get(_ORIGIN_KEY, ""),
     )
     session.add(row)
     return row

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from core.access import AccessScope
@@ -59,6 +59,7 @@ class FileStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+        _forget_on_rollback(session, path)
         ctype = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         row = StoredFile(cvr=cvr, menu=menu, storage_key=key, filename=safe_filename(filename), content_type=ctype,
                          size=len(content), sha256=hashlib.sha256(content).hexdigest())
@@ -71,6 +72,25 @@ class FileStore:
         if not path.is_file():
             raise FileStoreError("Filen findes ikke i fillageret.")
         return path
+
+
+_PENDING_KEY = "portal_files_written"
+
+
+def _forget_on_rollback(session: Session, path: Path) -> None:
+    """Delete `path` again if the session's transaction rolls back, so no file outlives a refused save."""
+    pending = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+        event.listen(session, "after_commit", lambda s: s.info.get(_PENDING_KEY, []).clear())
+        event.listen(session, "after_rollback", _delete_pending)
+    pending.append(path)
+
+
+def _delete_pending(session: Session) -> None:
+    for path in session.info.get(_PENDING_KEY, []):
+        path.unlink(missing_ok=True)
+    session.info.get(_PENDING_KEY, []).clear()
 
 
 def init_app(app: Flask) -> None:

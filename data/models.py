@@ -645,6 +645,9 @@ class AuditLog(CustomerOwned, Base):
     entity_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     before: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
     after: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+    # Where the change came from: the client address of the request (behind PROXY_FIX_HOPS proxies,
+    # the one the load balancer saw); empty for the CLI, the worker and demo data.
+    client_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
 
 
 class Announcement(CustomerOwned, Base):

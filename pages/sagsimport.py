@@ -25,7 +25,7 @@ from data.db import get_session
 from pages.ids import sagsimport as Ids
 from web.case_upload import UPLOAD_PATH, report_path
 
-dash.register_page(__name__, path="/sa/sagsimport", title="Indlæs sager – Kundeportalen", name="Indlæs sager")
+dash.register_page(__name__, path=Ids.PATH, title="Indlæs sager – Kundeportalen", name="Indlæs sager")
 
 POLL_MS = 1000
 HISTORY_SIZE = 50

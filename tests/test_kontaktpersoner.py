@@ -507,3 +507,19 @@ def test_export_contacts_csv_and_xlsx(app, login, dash_client):
     assert "'=HYPERLINK" in content and "HEMMELIG" not in content and "FORFALSKET" not in content
     empty = export("csv", shown=[]).get_json()["response"]["kontaktpersoner-download"]["data"]["content"]
     assert "HYPERLINK" not in empty and empty.lstrip("\ufeff").startswith("Titel;")
+
+
+def test_every_audit_row_says_which_client_address_the_change_came_from(app, client, login, cb, seeded):
+    from sqlalchemy import select
+
+    from data.db import get_session
+    from data.models import AuditLog
+
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    login(world.REDIGER_A)
+    saved = cb.save(FIELDS_OK, roles=[seeded["roles"]["Kontaktperson - Regnskab"]], tabs=["regnskab"])
+    assert _out(saved, KIT.form_modal, "is_open") is False
+    with app.app_context():
+        rows = get_session().scalars(select(AuditLog).where(AuditLog.entity == "contact",
+                                                            AuditLog.user_label.contains(world.REDIGER_A))).all()
+    assert rows and {row.client_address for row in rows} == {"203.0.113.9"}

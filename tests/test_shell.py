@@ -35,7 +35,7 @@ SERVED = {"Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger"
     (world.ADMIN_AB, world.CVR_B, ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter", "Kontaktpersoner", "Brugeradministration"]),
     (world.LAESER_A, world.CVR_B, []),
     # SA's own pages follow the customer's menu, for SA staff only.
-    (world.SA_STAFF, world.CVR_C, list(SERVED) + ["Servicemål"]),
+    (world.SA_STAFF, world.CVR_C, list(SERVED) + ["Servicemål", "Indlæs sager"]),
 ])
 def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, cvr, expected):
     import dash
@@ -46,7 +46,7 @@ def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, c
     want = [label for label in expected if label in served] + ["Kontakt dit team"]
     # Items whose page this build serves, in menu order, then "Kontakt dit team".
     order = ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter",
-             "Kontaktpersoner", "Brugeradministration", "Servicemål", "Kontakt dit team"]
+             "Kontaktpersoner", "Brugeradministration", "Servicemål", "Indlæs sager", "Kontakt dit team"]
     assert got == sorted(want, key=order.index)
 
 

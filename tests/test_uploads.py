@@ -77,3 +77,20 @@ def test_too_large_is_refused_with_both_sizes():
 def test_path_tricks_keep_only_a_clean_base_name():
     for name in ("../../etc/referat.pdf", "..\\..\\windows\\referat.pdf", "/tmp/referat.pdf"):
         assert check_upload(name, _pdf(), LIMIT).filename == "referat.pdf"
+
+
+def test_a_file_written_in_a_transaction_that_rolls_back_is_deleted_again(app):
+    from data.db import get_session
+    from data.files import get_store
+
+    with app.app_context():
+        session = get_session()
+        store = get_store()
+        kept = store.put(session, b"gemt", "gemt.txt", cvr=None, menu="moeder")
+        session.commit()
+        dropped = store.put(session, b"fortrudt", "fortrudt.txt", cvr=None, menu="moeder")
+        dropped_path = store.root / dropped.storage_key
+        assert dropped_path.is_file()
+        session.rollback()
+        assert not dropped_path.exists()
+        assert store.path_of(kept).read_bytes() == b"gemt"

@@ -23,8 +23,9 @@ from werkzeug.formparser import FormDataParser
 from wtforms import ValidationError
 
 from auth.dash_requests import streams_own_body
+from auth.guard import bind_request
 from auth.extensions import csrf
-from core.access import NotSignedIn, can_do
+from core.access import NotSignedIn, can_do, customer_scope
 from core.rights import Action
 from data import case_jobs
 from data.db import get_session, transaction
@@ -79,6 +80,7 @@ def upload_case_file() -> tuple[Response, int]:
     """Receive a case file, stream it to the upload folder and queue its import; answer the job id as JSON."""
     _check_csrf()
     user = _sa_user()
+    bind_request(customer_scope(user))
     limit = current_app.config["CASE_IMPORT_MAX_BYTES"]
     request.max_content_length = limit
     if request.content_length is None:

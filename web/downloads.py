@@ -14,14 +14,13 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, request, send_file
 from flask_login import current_user
 
+from auth.guard import bind_request
 from core.access import NotSignedIn, can_do, customer_scope, menu_scope, require_access
 from core.rights import Action, Menu
 from data import agreements, audit
 from data.agreement_pdf import agreement_pdf
-from data.db import get_session
 from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
-from data.scoping import bind_scope
 from core.formatting import da_date, da_datetime
 
 bp = Blueprint("downloads", __name__)
@@ -50,7 +49,7 @@ def _user() -> Any:
     if user is None or not user.is_authenticated:
         raise NotSignedIn()
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user
-    bind_scope(get_session(), customer_scope(user))
+    bind_request(customer_scope(user))
     return user
 
 
@@ -138,7 +137,7 @@ def agreement_download(kind: str) -> Response:
     user = _user()
     cvr = request.args.get("cvr")
     scope = require_access(user, Menu.KUNDEAFTALER, cvr)
-    bind_scope(get_session(), scope)
+    bind_request(scope)
     if kind not in agreements.AGREEMENT_KINDS:
         return not_found()
     item = agreements.agreement(scope, cvr, kind)

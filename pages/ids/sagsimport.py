@@ -1,5 +1,7 @@
 """Ids of the KPI data upload page (/sa/sagsimport); assets/sagsimport.js uses the same names."""
 
+PATH = "/sa/sagsimport"
+
 CHOOSE = "sagsimport-vaelg"
 CHOSEN = "sagsimport-valgt"
 SEND = "sagsimport-send"
