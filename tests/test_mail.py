@@ -215,3 +215,15 @@ def test_subject_cannot_inject_headers(app, app_config):
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert message["Bcc"] is None
     assert message["Subject"] == "Hej Bcc: ond@example.dk"
+
+
+def test_a_danish_subject_keeps_the_space_between_two_non_ascii_words(app):
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from data.mail import build_message
+
+    subject = "Nyt i Kundeportalen: Nyt aktionspunkt: Afstem mellemregninger før årsafslutning på lønområdet"
+    with app.app_context():
+        raw = build_message("laeser@example.dk", subject, "Tekst").as_bytes()
+    assert str(message_from_bytes(raw, policy=email_policy.default)["Subject"]) == subject
