@@ -66,12 +66,19 @@ def _upload() -> html.Div:
                     dbc.Label("Dokumenttype", html_for=Ids.UPLOAD_KIND, className="me-2 mb-0"),
                     dbc.Select(id=Ids.UPLOAD_KIND, value="dagsorden", className="w-auto me-3",
                                options=[{"label": label, "value": kind} for kind, label in DOCUMENT_KINDS.items()]),
-                    dcc.Upload(
-                        id=Ids.UPLOAD,
-                        multiple=True,
-                        disabled=True,
-                        children=html.Div(["Træk filer hertil, eller ", html.Span("vælg filer", className="link-primary")]),
-                        className="moeder-upload border border-2 rounded px-3 py-2 flex-grow-1 text-center",
+                    # dcc.Upload's file input has no id or aria props: a wrapping label is its accessible name.
+                    # Only the label opens the file dialog (disable_click), so a click never opens two.
+                    html.Label(
+                        dcc.Upload(
+                            id=Ids.UPLOAD,
+                            multiple=True,
+                            disabled=True,
+                            disable_click=True,
+                            children=html.Div(["Træk filer hertil, eller ",
+                                               html.Span("vælg filer", className="link-primary")]),
+                            className="moeder-upload border border-2 rounded px-3 py-2 text-center",
+                        ),
+                        className="moeder-upload-label flex-grow-1 mb-0",
                     ),
                 ],
                 className="d-flex align-items-center flex-wrap gap-2 mb-2",

@@ -371,3 +371,29 @@ def test_history_shows_what_it_was_and_what_it_became(app, login, dash_client):
     for expected in ["Oprettet", "Ændret", "Dokumenter tilføjet", "Titel: Driftsmøde Q1 2026 → Nyt navn",
                      "Dato og tid: 12. mar. 2026 09:30 → 12. mar. 2026 13:00", "Referat: referat (kladde)"]:
         assert expected in shown, expected
+
+
+def _parent_of(node, component_id, parent=None):
+    if getattr(node, "id", None) == component_id:
+        return parent
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        found = _parent_of(child, component_id, node) if child is not None and not isinstance(child, str) else None
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_upload_file_input_is_named_by_its_label_and_opens_once():
+    from dash import dcc, html
+
+    from pages.moeder import edit_panel
+
+    panel = edit_panel()
+    label = _parent_of(panel, Ids.UPLOAD)
+    upload = label.children
+    # dcc.Upload's <input type=file> takes no id or aria props: the wrapping label gives it its name
+    # (axe's "label" rule), and only the label's click opens the file dialog, never the zone's as well.
+    assert isinstance(label, html.Label) and isinstance(upload, dcc.Upload)
+    assert upload.disable_click is True
+    assert "vælg filer" in str(upload.children)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -143,9 +144,9 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[Any]:
-    """Open a fresh browser context (no cookies) and one page in it, Danish locale."""
+@contextmanager
+def fresh_page(browser: Any) -> Iterator[Any]:
+    """Open a fresh browser context (no cookies) and one page in it, Danish locale; fail on blocked content."""
     # Reduced motion switches off Bootstrap's fade transitions, so axe never measures a modal or
     # its backdrop half-way through fading in (a colour-contrast flake) and clicks land at once.
     context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900},
@@ -165,6 +166,13 @@ def page(browser) -> Iterator[Any]:
     finally:
         context.close()
     assert blocked == [], f"Browseren blokerede: {blocked[:3]}"
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    """Open a fresh browser context (no cookies) and one page in it, Danish locale."""
+    with fresh_page(browser) as pg:
+        yield pg
 
 
 # --- helpers ------------------------------------------------------------------------------------
