@@ -153,9 +153,42 @@ def _claim(session: Session) -> CaseImportJob | None:
     return session.get(CaseImportJob, job_id)
 
 
+# A running job whose progress has not moved for this long lost its worker (killed, host restarted):
+# the import is one transaction, so nothing of it was written, and the job is ended as failed.
+STALE_AFTER = dt.timedelta(minutes=15)
+_ABANDONED = ("Indlæsningen blev afbrudt, fordi baggrundsarbejderen stoppede undervejs. Intet er gemt. "
+              "Indlæs filen igen.")
+
+
+def _last_sign_of_life(job: CaseImportJob) -> dt.datetime:
+    progress = _progress_path(job)
+    if progress.exists():
+        return dt.datetime.fromtimestamp(progress.stat().st_mtime, dt.timezone.utc)
+    return job.started_at or job.created_at
+
+
+def end_abandoned_jobs(session: Session, now: dt.datetime | None = None) -> int:
+    """End running jobs whose worker died (no progress for STALE_AFTER) as failed; return how many."""
+    now = now or utcnow()
+    ended = 0
+    for job in session.scalars(select(CaseImportJob).where(CaseImportJob.status == RUNNING)).all():
+        if now - _last_sign_of_life(job) < STALE_AFTER:
+            continue
+        # The status test inside the UPDATE: a worker that is alive after all and finishes first wins.
+        result = session.execute(update(CaseImportJob).where(CaseImportJob.id == job.id, CaseImportJob.status == RUNNING)
+                                 .values(status=FAILED, finished_at=now, report={"lines": [_ABANDONED]}))
+        if result.rowcount == 1:
+            ended += 1
+            (upload_folder() / job.stored_name).unlink(missing_ok=True)
+            _progress_path(job).unlink(missing_ok=True)
+    session.commit()
+    return ended
+
+
 def run_next_job() -> bool:
     """Run the oldest queued case import job, if any (a background worker task); return whether there was one."""
     session = get_session()
+    end_abandoned_jobs(session)
     job = _claim(session)
     if job is None:
         return False

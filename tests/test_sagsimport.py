@@ -278,3 +278,37 @@ def test_a_forged_job_id_gets_no_status(app, sa_staff, dash_client, job):
 def test_an_unknown_job_says_so(app, sa_staff, dash_client):
     response = dash_client.fire(Ids.JOB, "data", values={Ids.JOB: {"job": 4711}})
     assert "Importen findes ikke." in _text(response)
+
+
+def test_a_job_whose_worker_died_is_ended_as_failed_and_its_file_removed(app, sa_staff, goals):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from data import case_jobs
+
+    job_id = post_file(sa_staff, GOOD).get_json()["job"]
+    long_ago = dt.datetime.now(dt.timezone.utc) - case_jobs.STALE_AFTER - dt.timedelta(minutes=1)
+    with app.app_context():
+        # A worker claimed it and was killed: running, no progress since.
+        get_session().execute(update(CaseImportJob).where(CaseImportJob.id == job_id)
+                              .values(status="running", started_at=long_ago))
+        get_session().commit()
+    assert len(stored(app)[2]) == 1
+    assert worker.run_round(app) is False  # nothing queued; the abandoned job is ended on the way
+    ended = job(app, job_id)
+    assert ended.status == "failed" and "Intet er gemt" in ended.report["lines"][0]
+    assert stored(app) == (1, 0, [])
+
+
+def test_a_running_job_with_recent_progress_is_left_alone(app, sa_staff, goals):
+    from sqlalchemy import update
+
+    from data import case_jobs
+
+    job_id = post_file(sa_staff, GOOD).get_json()["job"]
+    with app.app_context():
+        get_session().execute(update(CaseImportJob).where(CaseImportJob.id == job_id).values(status="running"))
+        get_session().commit()
+        assert case_jobs.end_abandoned_jobs(get_session()) == 0
+    assert job(app, job_id).status == "running"
