@@ -42,7 +42,7 @@ def _percent(value: float) -> str:
 def _rule(rule_kind: str, rule_value: int) -> str:
     if rule_kind == "within_days":
         return f"Inden for {rule_value} arbejdsdage"
-    return f"Senest den {rule_value}. i måneden"
+    return f"Senest den {rule_value}. i måneden (næste arbejdsdag, hvis den dag ikke er en arbejdsdag)"
 
 
 def _row(goal: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from data.workdays import danish_today, days_taken, to_days
+from data.workdays import busday_calendar, danish_today, days_taken, to_days
 
 AREAS: tuple[str, ...] = ("Regnskab", "Løn", "Rejser", "Refusion")
 
@@ -76,7 +76,8 @@ def year_to_date_months(year: int, today: dt.date | None = None) -> list[dt.date
 def by_day_deadline(received: Any, day: int) -> Any:
     """Return the deadline date(s) of a 'by day D of the month' goal for receipt date(s) `received`."""
     # Day D of the month received; received after day D: day D of the next month; D beyond the
-    # month's end: the month's last day. Scalar in, date out; array-like in, datetime64[D] array out.
+    # month's end: the month's last day; on a non-working day: the next working day. Scalar in,
+    # date out; array-like in, datetime64[D] array out.
     if not 1 <= int(day) <= 31:
         raise ValueError("Dag i måneden skal ligge mellem 1 og 31")
     scalar = isinstance(received, (dt.date, np.datetime64, str))
@@ -87,6 +88,12 @@ def by_day_deadline(received: Any, day: int) -> Any:
     first = month.astype("datetime64[D]")
     last = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     deadline = np.minimum(first + np.timedelta64(int(day) - 1, "D"), last)
+    if deadline.size:
+        # A deadline on a non-working day (weekend, Danish holiday, 5 June, 24 and 31 December)
+        # moves to the next working day, which may lie in the next month or year.
+        years = deadline.astype("datetime64[Y]").astype(np.int64) + 1970
+        calendar = busday_calendar(int(years.min()), int(years.max()) + 1)
+        deadline = np.busday_offset(deadline, 0, roll="forward", busdaycal=calendar)
     return deadline[0].astype(dt.date) if scalar else deadline
 
 

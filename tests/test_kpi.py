@@ -29,7 +29,8 @@ def cases() -> list[dict]:
         rec("A-3", "2024-05-01", "2024-05-02"), rec("A-4", "2024-05-01", "2024-05-10", unit=UNIT_A2),
         rec("A-5", "2024-06-28", ""),  # open: counts nowhere
         rec("A-6", "2024-07-01", "2024-07-02"),  # July is not closed yet
-        # A5 (by the 15th): June 1 met of 3.
+        # A5 (by the 15th): 15 June 2024 is a Saturday, so the deadline is Monday the 17th
+        # meet it, A-9 (the 18th) does not: June 2 met of 3.
         rec("A-7", "2024-06-03", "2024-06-14", goal="A5"), rec("A-8", "2024-06-03", "2024-06-17", goal="A5"),
         rec("A-9", "2024-05-20", "2024-06-18", goal="A5"),
         # L1 Løn, April.
@@ -58,7 +59,7 @@ def test_service_goal_report(data):
     assert frame["code"].tolist() == ["A1", "A5", "L1"]  # Regnskab first, then Løn
     by_code = frame.set_index("code")
     assert by_code.loc["A1", ["2024-04", "2024-05", "2024-06"]].tolist() == [100.0, 50.0, None]
-    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 33.3]
+    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 66.7]
     assert by_code.loc["L1", "2024-04"] == 100.0
     assert by_code.loc["A1", "target_pct"] == 95.0
     assert by_code.loc["A1", "rule_text"].startswith("Kreditortransaktioner bogføres")
@@ -74,7 +75,7 @@ def test_kpi_table_year_to_date(data):
     rows = frame.set_index("code")
     assert rows.loc["A1", ["handled", "met", "not_met"]].tolist() == [4, 3, 1]  # July not counted
     assert rows.loc["A1", "achievement"] == 75.0
-    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 1, 2, 33.3]
+    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 2, 1, 66.7]
     only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY).frame
     assert only_lon["code"].tolist() == ["L1"]
     unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).frame.set_index("code")

@@ -22,7 +22,7 @@ from data.rules import (
     latest_closed_month,
     year_to_date_months,
 )
-from data.workdays import days_taken
+from data.workdays import days_taken, is_working_day
 
 D = dt.date
 WITHIN_3 = SimpleNamespace(rule_kind="within_days", rule_value=3)
@@ -136,3 +136,21 @@ def test_default_service_goals_are_realistic():
         assert goal["rule_kind"] in ("within_days", "by_day_of_month") and goal["rule_value"] > 0
         assert 0 < goal["target_pct"] <= 100 and goal["rule_text"].endswith(".")
     assert next(g for g in goals if g["code"] == "A5")["rule_kind"] == "by_day_of_month"
+
+
+@pytest.mark.parametrize("received, day, deadline", [
+    (D(2026, 2, 3), 7, D(2026, 2, 9)),      # 7 February 2026 is a Saturday: Monday the 9th
+    (D(2026, 2, 3), 8, D(2026, 2, 9)),      # a Sunday: Monday
+    (D(2026, 6, 1), 5, D(2026, 6, 8)),      # 5 June (a Friday, a state day off): the Monday after
+    (D(2026, 12, 2), 24, D(2026, 12, 28)),  # 24 Dec, 25 and 26 Dec, then the weekend: Monday the 28th
+    (D(2026, 12, 2), 31, D(2027, 1, 4)),    # 31 Dec, 1 Jan, then the weekend: into the next year
+    (D(2025, 4, 2), 17, D(2025, 4, 22)),    # Skærtorsdag, Langfredag, Easter: the Tuesday after
+    (D(2026, 2, 3), 10, D(2026, 2, 10)),    # a working day stays
+])
+def test_a_by_day_deadline_on_a_non_working_day_moves_to_the_next_working_day(received, day, deadline):
+    assert by_day_deadline(received, day) == deadline
+    assert is_working_day(by_day_deadline(received, day))
+    # The array form agrees, and a completion on the moved day still meets the goal.
+    assert by_day_deadline(np.array([received], dtype="datetime64[D]"), day)[0] == np.datetime64(deadline)
+    assert evaluate("by_day_of_month", day, received, deadline)
+    assert not evaluate("by_day_of_month", day, received, deadline + dt.timedelta(days=1))

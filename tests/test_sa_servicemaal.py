@@ -84,7 +84,7 @@ def test_sa_staff_open_the_page_and_read_the_catalogue(login, dash_client, catal
     rows = _out(dash_client.fire(KIT.saved, "data", values={(KIT.saved, "data"): {"n": 1}}), KIT.grid, "rowData")
     assert [r["code"] for r in rows] == ["A1", "A5", "L1", "R1"]
     assert rows[0]["rule"] == "Inden for 3 arbejdsdage" and rows[0]["target"] == "95 %"
-    assert rows[1]["rule"] == "Senest den 15. i måneden" and rows[0]["valid_from"] == "Fra start"
+    assert rows[1]["rule"] == "Senest den 15. i måneden (næste arbejdsdag, hvis den dag ikke er en arbejdsdag)" and rows[0]["valid_from"] == "Fra start"
 
 
 def test_sa_saves_a_new_version_from_the_first_open_month(app, login, dash_client, catalogue):
