@@ -408,3 +408,27 @@ def test_timestamps_are_written_as_sqlalchemy_stores_them(values):
 def test_distinct_values_are_cleaned_once():
     codes, texts = _factorize(["33391005", " 33391005 ", None, 33391005.0, "", float("nan"), "A1"])
     assert [texts[c] for c in codes] == ["33391005", "33391005", "", "33391005", "", "", "A1"]
+
+
+
+def test_a_case_from_the_future_is_refused_per_line_and_nothing_is_written(goals):
+    import datetime as dt
+
+    from data.workdays import DANISH_TZ
+
+    now = dt.datetime.now(DANISH_TZ).replace(tzinfo=None)
+    soon = (now + dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")  # within the clock tolerance
+    tomorrow = (now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    today = now.strftime("%Y-%m-%d")
+    session = get_session()
+    report = import_case_records(session, [
+        rec("OK1", "2024-03-04", "2024-03-05"),
+        rec("OK2", today, soon),
+        rec("F1", "2024-03-04", tomorrow),
+        rec("F2", tomorrow, ""),
+    ])
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "afslutningsdato ligger i fremtiden"),
+                                                           (4, "modtagelsesdato ligger i fremtiden")]
+    assert counts(session) == (0, 0)
+    report = import_case_records(session, [rec("OK1", "2024-03-04", "2024-03-05"), rec("OK2", today, soon)])
+    assert report.ok, report.summary_lines()

@@ -48,6 +48,9 @@ class _Reference:
     # rule_value), for goals changed at least once: a case is judged by the version in force in the
     # month it counts in (its completion), never by a later one.
     versions: dict[int, tuple[tuple[int, bool, int], ...]] = field(default_factory=dict)
+    # The latest moment a case may have been received or completed: the time of the import in Danish
+    # local time (as the file's times are), with a little room for clocks that run ahead.
+    latest: np.datetime64 = field(default_factory=lambda: _latest_allowed())
 
     @classmethod
     def load(cls, session: Session) -> "_Reference":
@@ -66,6 +69,15 @@ class _Reference:
             for cvr, code in session.execute(select(model.cvr, model.code))
         ))
         return cls(cvrs, goals, {pair: i for i, pair in enumerate(pairs)}, pairs, versions)
+
+
+# Room for the source system's clock running ahead of the portal's.
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+
+def _latest_allowed() -> np.datetime64:
+    """Return the latest receipt or completion an import accepts: now (Danish time) plus FUTURE_TOLERANCE."""
+    return np.datetime64((dt.datetime.now(DANISH_TZ) + FUTURE_TOLERANCE).replace(tzinfo=None), "us")
 
 
 def _text(value: Any) -> str:
@@ -259,6 +271,11 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         reversed_ &= ~((comp_all == comp_day) & (comp_day == rec_all.astype("datetime64[D]")))
     for i in np.flatnonzero(reversed_).tolist():
         problems[i].append("afslutningsdato ligger før modtagelsesdato")
+    # A case cannot be reported from the future: it would count in a month that has not happened.
+    for i in np.flatnonzero(rec_all > ref.latest).tolist():
+        problems[i].append("modtagelsesdato ligger i fremtiden")
+    for i in np.flatnonzero(comp_all > ref.latest).tolist():
+        problems[i].append("afslutningsdato ligger i fremtiden")
     for i in sorted(problems):
         report.add_error(chunk.lines[i], "; ".join(problems[i]))
 
