@@ -432,3 +432,21 @@ def test_a_case_from_the_future_is_refused_per_line_and_nothing_is_written(goals
     assert counts(session) == (0, 0)
     report = import_case_records(session, [rec("OK1", "2024-03-04", "2024-03-05"), rec("OK2", today, soon)])
     assert report.ok, report.summary_lines()
+
+
+def test_a_case_is_never_moved_to_another_customer(goals):
+    # The file names B's case reference under A: refused for that line, nothing written, B's case and
+    # both customers' roll-ups as they were.
+    session = get_session()
+    assert import_case_records(session, [rec("B-1", "2024-03-04", "2024-03-05", cvr=world.CVR_B, unit=UNIT_B)]).ok
+    before = session.execute(select(Case.case_ref, Case.cvr, Case.unit_code)).all(), rollups(session)
+    report = import_case_records(session, [
+        rec("A-1", "2024-03-04", "2024-03-05"),
+        rec("B-1", "2024-03-04", "2024-03-06"),
+    ])
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (2, "sagsnummeret 'B-1' findes allerede hos et andet CVR-nummer; en sag kan ikke flyttes mellem kunder")]
+    assert (session.execute(select(Case.case_ref, Case.cvr, Case.unit_code)).all(), rollups(session)) == before
+    # Under its own CVR the reference is an ordinary re-import.
+    again = import_case_records(session, [rec("B-1", "2024-03-04", "2024-03-06", cvr=world.CVR_B, unit=UNIT_B)])
+    assert again.ok and again.updated == 1

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
-from data.cases_import.report import ImportReport
+from data.cases_import.report import ImportReport, other_customer
 from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
 from data.cases_import.validate import _Reference, _validate_chunk
 from data.models import Case
@@ -74,6 +74,15 @@ def _report_duplicates(conn: Connection, report: ImportReport) -> None:
     )
     for line, ref, first_line in conn.execute(stmt):
         report.add_error(int(line), f"sagsnummeret '{ref}' findes også i linje {int(first_line)}")
+
+
+def _report_other_customers(conn: Connection, report: ImportReport) -> None:
+    """Report staged lines whose case reference is stored under another CVR (a case never moves)."""
+    s, c = _STAGING.c, Case.__table__.c
+    stmt = (select(s.line_no, s.case_ref).join(Case.__table__, c.case_ref == s.case_ref)
+            .where(c.cvr != s.cvr).order_by(s.line_no))
+    for line, ref in conn.execute(stmt):
+        report.add_error(int(line), other_customer(ref))
 
 
 def _old_versions(conn: Connection) -> tuple[Contributions, int]:
@@ -138,6 +147,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
         lap = report._lap("index", lap)
         _report_duplicates(conn, report)
+        _report_other_customers(conn, report)
         lap = report._lap("duplicates", lap)
         if not report.ok:
             # Nothing but the temporary table was written: drop it and report.

@@ -82,3 +82,11 @@ class ImportReport:
         if self.seconds > 0:
             lines.append(f"Tid: {self.seconds:.1f} s ({self.cases_per_second:,.0f} sager/s).".replace(",", "."))
         return lines
+
+
+def other_customer(case_ref: str) -> str:
+    """Return the Danish reason for a line naming a case reference that is stored under another CVR."""
+    # A case is identified by CVR and case reference together: a line may not move a case between
+    # customers (it changed both customers' figures and was reported only as "opdateret").
+    return (f"sagsnummeret '{case_ref}' findes allerede hos et andet CVR-nummer; en sag kan ikke flyttes "
+            "mellem kunder")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from data.cases_import.readers import _Chunk
-from data.cases_import.report import ImportReport
+from data.cases_import.report import ImportReport, other_customer
 from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions
 from data.cases_import.validate import _Reference, _Validated, _validate_chunk
 from data.models import Case
@@ -129,6 +129,9 @@ class _SqliteLoad:
             skipped.add(i)
             if row_id > self.start_id:
                 report.add_error(lines[i], f"sagsnummeret '{ref}' findes også i linje {self.line_of(row_id)}")
+                continue
+            if cvr != validated.rows[i][1]:
+                report.add_error(lines[i], other_customer(ref))
                 continue
             self.old[(cvr, goal_id, unit, month, days, met)] += 1
             ids.append(row_id)
