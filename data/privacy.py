@@ -70,6 +70,13 @@ def log_views(viewer: Any, source: str, cvr: str | None, persons: Iterable[Perso
     return len(unique)
 
 
+def signatories(agreement: dict[str, Any]) -> list[PersonRef]:
+    """Return the persons who signed an agreement version (SA's and the customer's), as the signature block shows them."""
+    # The signatures are names on the version itself: the stable reference is the version and the side.
+    return [PersonRef(SIGNATORY, f"agreement:{agreement['id']}:{side}", str(agreement.get(f"{side}_signed_by") or ""))
+            for side in ("sa", "customer") if agreement.get(f"{side}_signed_by")]
+
+
 def seen(viewer: Any, source: str, cvr: str | None, entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Log that `viewer` saw the person dicts `rows` (id, name, email) and return them unchanged."""
     log_views(viewer, source, cvr, [person(entity, row) for row in rows])

@@ -319,3 +319,22 @@ def test_event_log_query_stays_in_the_scope(app, changes):
         bind_scope(get_session(), AccessScope.single(world.CVR_B))
         assert event_log.changes(AccessScope.single(world.CVR_B), world.CVR_A) == []
         assert [c["what"] for c in event_log.changes(AccessScope.single(world.CVR_B), world.CVR_B)] == ["Kontaktperson"]
+
+
+# --- signatories --------------------------------------------------------------------------------
+
+
+def test_signatures_shown_and_downloaded_are_logged(app, login, dash_client):
+    from pages.ids import kundeaftaler as AgreementIds
+    from tests import agreements_world as aw
+
+    with app.app_context():
+        aw.build(get_session(), dt.date.today())
+    login(world.LAESER_A)
+    shown = dash_client.fire(AgreementIds.TABS, "value", cvr=world.CVR_A, initial=True, values={AgreementIds.TABS: "kundeaftale"})
+    assert "Karen Kunde" in _text(shown)
+    pdf = dash_client.client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}")
+    assert pdf.status_code == 200
+    got = {(e[2], e[3], e[5]) for e in _entries(app)}
+    assert got == {(source, "signatory", name) for source in ("Kundeaftaler", "Kundeaftaler – hent aftale (PDF)")
+                   for name in ("Søren Direktør", "Karen Kunde")}
