@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from data import privacy, worker
 from data.db import get_db, get_session
 from data.roles_catalogue import TAB_GENERELT
-from data.models import AuditLog, Contact, Meeting, PrivacyLogEntry, TeamMember, utcnow
+from data.models import AuditLog, Contact, Meeting, PrivacyLogEntry, TeamMember, User, utcnow
 from pages.ids import brugeradministration as UserIds
 from pages.ids import haendelseslog as EventIds
 from pages.ids import kontaktpersoner as ContactIds
@@ -338,3 +338,29 @@ def test_signatures_shown_and_downloaded_are_logged(app, login, dash_client):
     got = {(e[2], e[3], e[5]) for e in _entries(app)}
     assert got == {(source, "signatory", name) for source in ("Kundeaftaler", "Kundeaftaler – hent aftale (PDF)")
                    for name in ("Søren Direktør", "Karen Kunde")}
+
+
+def test_opening_a_contact_or_user_and_its_history_is_logged(app, login, dash_client, people):
+    contact = people["Åse Ørum"]
+    login(world.ADMIN_AB)
+    selected = [{"id": contact}]
+    opened = dash_client.fire(ContactIds.KIT.edit, "n_clicks", cvr=world.CVR_A,
+                              values={ContactIds.KIT.edit: 1, ContactIds.KIT.grid: selected})
+    assert opened.status_code == 200 and "aase@example.dk" in _text(opened)
+    history = dash_client.fire(ContactIds.HISTORY, "n_clicks", cvr=world.CVR_A,
+                               values={ContactIds.HISTORY: 1, ContactIds.KIT.grid: selected})
+    assert history.status_code == 200
+    with app.app_context():
+        laeser = get_session().scalar(select(User.id).where(User.email == world.LAESER_A))
+    user_opened = dash_client.fire(UserIds.KIT.edit, "n_clicks", cvr=world.CVR_A,
+                                   values={UserIds.KIT.edit: 1, UserIds.KIT.grid: [{"id": laeser}]})
+    assert user_opened.status_code == 200
+    user_history = dash_client.fire(UserIds.HISTORY, "n_clicks", cvr=world.CVR_A,
+                                    values={UserIds.HISTORY: 1, UserIds.KIT.grid: [{"id": laeser}]})
+    assert user_history.status_code == 200
+    assert [(e[2], e[3], e[4]) for e in _entries(app)] == [
+        ("Kontaktpersoner – redigering", "contact", str(contact)),
+        ("Kontaktpersoner – historik", "contact", str(contact)),
+        ("Brugeradministration – redigering", "user", str(laeser)),
+        ("Brugeradministration – historik", "user", str(laeser)),
+    ]
