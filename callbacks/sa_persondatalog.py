@@ -2,7 +2,7 @@
 
 SA's own page, tied to no customer: guarded by Action.READ_PRIVACY_LOG (menu=None), so every customer
 account and every SA employee but the system administrator is refused before the body runs. The
-export re-reads the search from the database; an export of the log names persons and is itself logged.
+export re-reads the search from the database. A search's result and an export name persons: both are logged.
 """
 
 from __future__ import annotations
@@ -32,7 +32,19 @@ SOURCE = "Persondatalog"
 )
 def search_log(ctx: AccessContext, search: Any, query: Any):
     """Show every logged view of the persons whose name or e-mail matches the search, newest first."""
-    return result_view(query, privacy.search(query))
+    entries = privacy.search(query)
+    _log_found(ctx, entries, f"{SOURCE} – søgning")
+    return result_view(query, entries)
+
+
+def _log_found(ctx: AccessContext, entries: list[dict[str, Any]], source: str) -> None:
+    """Log the persons a search or export of the log names: the log is a view of persons like any other."""
+    by_cvr: dict[str, dict[tuple[str, str], privacy.PersonRef]] = {}
+    for e in entries:
+        by_cvr.setdefault(e["cvr"], {})[(e["entity"], e["entity_id"])] = privacy.PersonRef(
+            e["entity"], e["entity_id"], e["name"], e["email"])
+    for cvr, persons in by_cvr.items():
+        privacy.log_views(ctx.user, source, cvr or None, persons.values())
 
 
 @portal_callback(
@@ -51,14 +63,7 @@ def export_log(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, query: Any
     if not entries:
         raise PreventUpdate
     xlsx = dash_ctx.triggered_id == Ids.EXPORT_XLSX
-    # The export names persons: it is a view like any other, logged per person and customer.
-    by_cvr: dict[str, dict[tuple[str, str], privacy.PersonRef]] = {}
-    for e in entries:
-        by_cvr.setdefault(e["cvr"], {})[(e["entity"], e["entity_id"])] = privacy.PersonRef(
-            e["entity"], e["entity_id"], e["name"], e["email"])
-    for cvr, persons in by_cvr.items():
-        privacy.log_views(ctx.user, f"{SOURCE} – eksport ({'Excel' if xlsx else 'CSV'})", cvr or None,
-                          persons.values())
+    _log_found(ctx, entries, f"{SOURCE} – eksport ({'Excel' if xlsx else 'CSV'})")
     rows = export_rows(entries)
     name = export_file_name("Persondatalog", None)
     if xlsx:

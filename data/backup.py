@@ -46,7 +46,7 @@ def _files(root: Path) -> list[Path]:
 
 def row_counts(db_file: Path) -> dict[str, int]:
     """Return the number of rows of every table in a SQLite file."""
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    conn = sqlite3.connect(db_file)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' "
                                             "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -56,7 +56,8 @@ def row_counts(db_file: Path) -> dict[str, int]:
 
 
 def _copy_database(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    # A plain connection (a read-only one cannot open a WAL database whose -shm file is missing).
+    src = sqlite3.connect(source)
     dst = sqlite3.connect(target)
     try:
         # pages=-1: every page in one step, so the copy is one snapshot even while others write.

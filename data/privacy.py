@@ -132,7 +132,8 @@ def search(query: Any, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
 
 def retention_days() -> int:
     """Return how many days entries are kept (PRIVACY_LOG_RETENTION_DAYS, default 365)."""
-    return int(current_app.config.get("PRIVACY_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    # At least a day: a zero or negative setting would empty the log at the next purge.
+    return max(1, int(current_app.config.get("PRIVACY_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
 
 
 def purge(now: dt.datetime | None = None, days: int | None = None) -> int:

@@ -156,3 +156,11 @@ def test_postgresql_is_refused_with_a_pointer_to_pg_dump(tmp_path):
     engine = make_engine("postgresql+psycopg://u@127.0.0.1:1/x")
     with pytest.raises(backup.BackupError, match="pg_dump"):
         backup.backup(engine, tmp_path / "files", tmp_path / "out")
+
+
+def test_backup_of_a_stopped_portal(tmp_path, source):
+    # Every connection closed: the WAL and shared-memory files are gone, and the backup still opens the database.
+    get_db(source).dispose()
+    result = source.test_cli_runner().invoke(args=["backup", str(tmp_path / "stopped")])
+    assert result.exit_code == 0, result.output
+    assert backup.row_counts(tmp_path / "stopped" / backup.DB_NAME)["contact"] == 1

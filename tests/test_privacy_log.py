@@ -156,6 +156,8 @@ def test_sa_admin_searches_and_exports_and_the_export_is_logged(app, login, dash
     assert found.status_code == 200
     text = _text(found)
     assert "2 opslag" in text and "Brugeradministration" in text and "Bent Bo" not in text
+    searched = _entries(app, source="Persondatalog – søgning")
+    assert sorted((e[1], e[3], e[4]) for e in searched) == sorted([(world.CVR_A, "contact", "1"), (world.CVR_B, "user", "7")])
     export = dash_client.fire(Ids.EXPORT_CSV, "n_clicks", values={Ids.EXPORT_CSV: 1, Ids.QUERY: "åse"})
     assert export.status_code == 200
     data = export.get_json()["response"][Ids.DOWNLOAD]["data"]
