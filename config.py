@@ -74,6 +74,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "UPLOAD_MAX_BYTES": int(float(env.get("UPLOAD_MAX_MB", "25")) * 1024 * 1024),
         # The largest case file SA may upload on /sa/sagsimport (streamed to disk, never held in memory).
         "CASE_IMPORT_MAX_BYTES": int(float(env.get("CASE_IMPORT_MAX_MB", "1024")) * 1024 * 1024),
+        # How long the privacy log keeps who looked up whom (issue 15: 12 months by default).
+        "PRIVACY_LOG_RETENTION_DAYS": int(env.get("PRIVACY_LOG_RETENTION_DAYS", "365")),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:

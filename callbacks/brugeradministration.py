@@ -33,7 +33,7 @@ from callbacks._edit import (
     save_form,
     selected_id,
 )
-from data import users
+from data import privacy, users
 from data.team import support_email
 from core.formatting import da_date, local
 from pages._history import history_table
@@ -41,6 +41,8 @@ from pages.ids import brugeradministration as Ids
 from pages.ids.brugeradministration import KIT
 
 RIGHT_VALUES = {r.value for r in Right}
+# How the privacy log names this page's views.
+SOURCE = "Brugeradministration"
 
 
 def _row(user: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +70,8 @@ def _row(user: dict[str, Any]) -> dict[str, Any]:
 )
 def load_users(ctx: AccessContext, saved: Any, changed: Any):
     """Load the users holding a grant on the checked CVR, and show the last action's message."""
-    rows = [_row(u) for u in users.list_users(ctx.user, ctx.cvr)]
+    shown = privacy.seen(ctx.user, SOURCE, ctx.cvr, privacy.USER, users.list_users(ctx.user, ctx.cvr))
+    rows = [_row(u) for u in shown]
     return {"rows": rows, "status": latest_status(KIT, dash_ctx.triggered_id, saved, changed)}
 
 
@@ -314,7 +317,8 @@ def user_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, a
     result = run_form(
         KIT, dash_ctx.triggered_id, selected=selected,
         load=lambda user_id: users.get_user(ctx.user, ctx.cvr, user_id),
-        open_form=lambda user: _open_form(ctx, user),
+        open_form=lambda user: _open_form(
+            ctx, privacy.seen_one(ctx.user, f"{SOURCE} – redigering", ctx.cvr, privacy.USER, user)),
         save=lambda: _submit(ctx, form_state, values, groups),
         gone="Brugeren findes ikke (længere) på dette CVR-nummer.",
         other=lambda trigger: _group_step(ctx, trigger, form_state, groups, remove_group),
@@ -413,7 +417,9 @@ def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
     if dash_ctx.triggered_id != Ids.HISTORY:
         raise PreventUpdate
     user_id = selected_id(selected)
-    if user_id is None or users.get_user(ctx.user, ctx.cvr, user_id) is None:
+    user = users.get_user(ctx.user, ctx.cvr, user_id) if user_id is not None else None
+    if user is None:
         raise PreventUpdate
+    privacy.seen_one(ctx.user, f"{SOURCE} – historik", ctx.cvr, privacy.USER, user)
     entries = users.user_history(ctx.user, ctx.cvr, user_id)
     return {"is_open": True, "body": history_table(entries, HISTORY_FIELDS, HISTORY_ACTIONS, class_name="bruger-history")}

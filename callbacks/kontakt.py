@@ -53,9 +53,11 @@ def _row(member: dict[str, Any]) -> dict[str, Any]:
 )
 def load_team(ctx: AccessContext, saved: Any, changed: Any):
     """Load the team into SA's grid, draw the cards the customer reads again, and report the last change."""
+    # The grid shows the same members as the cards, which log the view (team_children).
+    cards = team_children(ctx.cvr, ctx.scope, ctx.user)
     rows = [_row(m) for m in team.team_members(ctx.scope, ctx.cvr)]
     return {"rows": rows, "status": latest_status(KIT, dash_ctx.triggered_id, saved, changed, limit=300),
-            "team": team_children(ctx.cvr, ctx.scope)}
+            "team": cards}
 
 
 @portal_callback(

@@ -33,7 +33,7 @@ from callbacks._edit import (
     save_form,
     selected_id,
 )
-from data import contacts
+from data import contacts, privacy
 from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
 from core.formatting import da_datetime, da_phone
@@ -42,6 +42,8 @@ from pages._grid import export_file_name, send_xlsx, visible_rows
 from pages.ids import kontaktpersoner as Ids
 from pages.ids.kontaktpersoner import KIT
 
+# How the privacy log names this page's views.
+SOURCE = "Kontaktpersoner"
 ACTION_LABELS = {"create": "Oprettet", "update": "Ændret", "delete": "Slettet"}
 AUDIT_FIELDS = [
     ("title", "Titel"), ("name", "Navn"), ("email", "E-mail"), ("shared_email", "Fællesmail"),
@@ -80,7 +82,8 @@ def _row(contact: dict[str, Any]) -> dict[str, Any]:
 )
 def load_contacts(ctx: AccessContext, saved: Any, changed: Any):
     """Load the checked customer's contacts into the grid and show the last save/delete message."""
-    rows = [_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)]
+    shown = privacy.seen(ctx.user, SOURCE, ctx.cvr, privacy.CONTACT, contacts.list_contacts(ctx.scope, ctx.cvr))
+    rows = [_row(c) for c in shown]
     return {"rows": rows, "status": latest_status(KIT, dash_ctx.triggered_id, saved, changed, limit=300)}
 
 
@@ -189,7 +192,8 @@ def contact_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any
     result = run_form(
         KIT, dash_ctx.triggered_id, selected=selected,
         load=lambda contact_id: contacts.get_contact(ctx.scope, ctx.cvr, contact_id),
-        open_form=lambda contact: _open_form(ctx, contact),
+        open_form=lambda contact: _open_form(
+            ctx, privacy.seen_one(ctx.user, f"{SOURCE} – redigering", ctx.cvr, privacy.CONTACT, contact)),
         save=lambda: _save(ctx, form_state, roles, sa_roles, tabs, values),
         gone="Kontaktpersonen findes ikke længere.",
     )
@@ -282,8 +286,10 @@ def show_history(ctx: AccessContext, show: Any, close: Any, selected: Any):
     if dash_ctx.triggered_id != Ids.HISTORY:
         raise PreventUpdate
     contact_id = selected_id(selected)
-    if contact_id is None or contacts.get_contact(ctx.scope, ctx.cvr, contact_id) is None:
+    contact = contacts.get_contact(ctx.scope, ctx.cvr, contact_id) if contact_id is not None else None
+    if contact is None:
         raise PreventUpdate
+    privacy.seen_one(ctx.user, f"{SOURCE} – historik", ctx.cvr, privacy.CONTACT, contact)
     entries = contacts.contact_history(ctx.scope, ctx.cvr, contact_id)
     return {"is_open": True,
             "body": history_table(entries, AUDIT_FIELDS, ACTION_LABELS, _value_text, "kontakt-history")}
@@ -306,6 +312,8 @@ def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, shown
     # The browser's rows only pick and order rows the server read for this CVR; their values are never used.
     rows = visible_rows([_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)], shown, key="id")
     name = export_file_name("Kontaktpersoner", ctx.cvr)
-    if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
+    xlsx = dash_ctx.triggered_id == Ids.EXPORT_XLSX
+    privacy.seen(ctx.user, f"{SOURCE} – eksport ({'Excel' if xlsx else 'CSV'})", ctx.cvr, privacy.CONTACT, rows)
+    if xlsx:
         return send_xlsx(rows, EXPORT_COLUMNS, "Kontaktpersoner", name)
     return send_csv(rows, EXPORT_COLUMNS, name)

@@ -38,7 +38,7 @@ from callbacks._edit import (
 )
 from core.access import can_do
 from core.rights import Action, Menu
-from data import agreement_edits, agreements
+from data import agreement_edits, agreements, privacy
 from data import agreement_pdf
 from data.errors import Refused
 from data.workdays import danish_today
@@ -272,6 +272,7 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
     if item is None:
         return html.Div([panel, _empty(f"Ingen {title.lower()} registreret.")])
     href = f"/kundeaftaler/hent/{key}?{urlencode({'cvr': ctx.cvr})}"
+    privacy.log_views(ctx.user, "Kundeaftaler", ctx.cvr, privacy.signatories(item))
     meta = [f"Version {item['version']}"]
     if item["valid_from"]:
         meta.append(f"gældende fra {da_date(item['valid_from'])}")

@@ -31,9 +31,9 @@ from callbacks._edit import (
 )
 from core.access import can_do
 from core.rights import Action, Menu
-from data import contacts, customers
+from data import contacts, customers, privacy
 from data import units as unit_data
-from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB
+from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB, tab_labels
 from core.formatting import da_changed, da_phone
 from pages._grid import grid
 from pages.ids import stamdata as Ids
@@ -78,7 +78,8 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
     rows = [
         {"id": c["id"], "title": c["title"], "name": c["name"], "email": c["email"], "shared_email": c["shared_email"],
          "phone": da_phone(c["phone"]), "roles": ", ".join(c["roles"]), "notes": c["notes"]}
-        for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
+        for c in privacy.seen(ctx.user, f"Stamdata – {', '.join(tab_labels([tab])) or tab}", ctx.cvr,
+                              privacy.CONTACT, contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab))
     ]
     body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
         "Ingen kontaktpersoner vises på dette faneblad.")

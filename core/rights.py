@@ -76,6 +76,8 @@ class Action(StrEnum):
     # The back-office: agreements, meetings, action items, runbooks, master data, service goals,
     # the SA team and case data of every customer.
     EDIT_CONTENT = "edit_content"
+    # The privacy log (Persondatalog): who looked up a person, for insight requests.
+    READ_PRIVACY_LOG = "read_privacy_log"
 
 
 class Staff(StrEnum):
@@ -94,6 +96,8 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     Action.ASSIGN_SA_ONLY_ROLES: Staff.SA_STAFF,
     Action.SEE_ALL_CUSTOMERS_MEDIAN: Staff.SA_STAFF,
     Action.EDIT_CONTENT: Staff.SA_STAFF,
+    # Issue 15: SA's system administrator answers insight requests; the log itself names persons.
+    Action.READ_PRIVACY_LOG: Staff.SA_ADMIN,
 }
 
 

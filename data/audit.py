@@ -26,6 +26,11 @@ def bind_origin(session: Session, address: str | None) -> None:
     session.info[_ORIGIN_KEY] = (address or "")[:45]
 
 
+def origin(session: Session) -> str:
+    """Return the client address bound to the session by the access wrapper ('' outside requests)."""
+    return session.info.get(_ORIGIN_KEY, "")
+
+
 def _jsonable(value: Any) -> Any:
     # JSON columns take only plain types; timestamps and decimals become strings.
     if isinstance(value, dict):

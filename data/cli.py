@@ -67,3 +67,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_accounts_command)
+    from data.cli_ops import init_app as init_ops
+
+    init_ops(app)

@@ -702,6 +702,31 @@ class MailOutbox(Base):
                                                            nullable=True)
 
 
+# --- the privacy log (issue 15) --------------------------------------------------------------
+
+
+class PrivacyLogEntry(CustomerOwned, Base):
+    """One view of one person's data: who saw it, when, on which page or export, for which customer."""
+
+    __tablename__ = "privacy_log"
+    __table_args__ = (Index("ix_privacy_log_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # No foreign keys: an entry must outlive the viewer's account and the person's row (an insight
+    # request may come after both are gone), so the names at the time are kept as text.
+    viewer_id: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    viewer_label: Mapped[str] = mapped_column(String(254), default="")
+    cvr: Mapped[Optional[str]] = mapped_column(String(8), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(120))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    person_email: Mapped[str] = mapped_column(String(254), default="")
+    # Name and e-mail folded by Python (SQLite's lower() leaves Æ, Ø and Å), searched with LIKE.
+    search_text: Mapped[str] = mapped_column(String(460), default="")
+    client_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
+
+
 # --- notifications and the start page --------------------------------------------------------------
 
 

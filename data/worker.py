@@ -27,10 +27,12 @@ def tasks() -> list[Task]:
     from data.case_jobs import run_next_job
     from data.mail import send_due
     from data.notifications import notify_pending
+    from data.privacy import purge_if_due
 
     # Announcements first, so their mails go out in the same round; a case import (minutes for a
     # large file) comes last, after the mail that was due.
-    registered: list[Task] = [notify_pending, send_due, run_next_job]
+    # The privacy log's daily purge is cheap and keeps its own date in the database.
+    registered: list[Task] = [notify_pending, send_due, run_next_job, purge_if_due]
     return registered
 
 

@@ -8,7 +8,7 @@ from dash import html
 
 from core.access import AccessScope
 from core.formatting import da_phone
-from data import customers, team
+from data import customers, privacy, team
 
 
 def member_card(member: dict[str, Any]) -> html.Li:
@@ -22,10 +22,14 @@ def member_card(member: dict[str, Any]) -> html.Li:
     return html.Li(lines, className="list-group-item portal-team-member")
 
 
-def team_children(cvr: str, scope: AccessScope) -> list[Any]:
+SOURCE = "Kontakt dit team"
+
+
+def team_children(cvr: str, scope: AccessScope, viewer: Any) -> list[Any]:
     """Return the heading and member cards of the team of `cvr` (the scope's query refuses other customers)."""
     name = customers.customer_name(scope, cvr) or cvr
-    members = team.team_members(scope, cvr)
+    # The cards name SA employees: each drawing is a view for the privacy log.
+    members = privacy.seen(viewer, SOURCE, cvr, privacy.TEAM_MEMBER, team.team_members(scope, cvr))
     body: Any
     if members:
         body = html.Ul([member_card(m) for m in members], className="list-group")

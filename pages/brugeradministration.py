@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -14,6 +16,7 @@ from pages._edit import confirm_dialog, edit_stores, field_feedback, form_modal,
 from pages._grid import grid
 from pages._history import history_modal
 from pages.ids import brugeradministration as Ids
+from pages.ids import haendelseslog as haendelseslog_ids
 from pages.ids.brugeradministration import KIT
 
 dash.register_page(__name__, path="/brugeradministration", title="Brugeradministration – Kundeportalen",
@@ -72,6 +75,9 @@ def layout(ctx: AccessContext, **_query):
                 "Opret nye brugere og vedligehold eksisterende brugeres rettigheder på de CVR-numre, du "
                 "administrerer. Rettigheden Administrator tildeles af Statens Administrations systemadministrator."
             ),
+            # Hændelseslog opens with the same right; it has no menu item of its own.
+            html.P(html.A("Se hændelsesloggen: hvem har ændret hvad for kunden",
+                          href=f"{haendelseslog_ids.PATH}?{urlencode({'cvr': ctx.cvr})}")),
             html.Div(
                 [
                     dbc.Button("Tilføj", id=KIT.add, color="primary", className="me-2"),

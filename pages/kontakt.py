@@ -45,9 +45,9 @@ def _support() -> html.Section:
     )
 
 
-def _team(cvr: str, scope: AccessScope) -> html.Section:
+def _team(cvr: str, scope: AccessScope, viewer: Any) -> html.Section:
     # The scope is the customers the user holds any right on, so the query itself refuses the rest.
-    return html.Section(team_children(cvr, scope), id=Ids.TEAM)
+    return html.Section(team_children(cvr, scope, viewer), id=Ids.TEAM)
 
 
 def team_form() -> dbc.Modal:
@@ -103,7 +103,7 @@ def layout(cvr: Any = None, **_query: Any):
     children: list[Any] = [html.H1("Kontakt dit team", className="h3")]
     scope = customer_scope(user)
     if isinstance(cvr, str) and scope.allows(cvr):
-        children.append(_team(cvr, scope))
+        children.append(_team(cvr, scope, user))
         # »Rediger« mode: SA staff see the cards as the customer does and maintain the team below them.
         if can_do(user, Action.EDIT_CONTENT) and valid_cvr_format(cvr):
             children.append(_team_editing(cvr))

@@ -17,7 +17,7 @@ from flask_login import current_user
 from auth.guard import bind_request
 from core.access import NotSignedIn, can_do, customer_scope, menu_scope, require_access
 from core.rights import Action, Menu
-from data import agreements, audit
+from data import agreements, audit, privacy
 from data.agreement_pdf import agreement_pdf
 from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
@@ -164,5 +164,6 @@ def agreement_download(kind: str) -> Response:
         return not_found()
     content = agreement_pdf(item, customer, da_datetime, da_date)
     audit.record_download(user, "agreement", kind, cvr, filename)
+    privacy.log_views(user, "Kundeaftaler – hent aftale (PDF)", cvr, privacy.signatories(item))
     response = Response(content, mimetype=PDF_MIMETYPE)
     return _attachment(response, filename)
