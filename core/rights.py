@@ -76,6 +76,8 @@ class Action(StrEnum):
     # The back-office: agreements, meetings, action items, runbooks, master data, service goals,
     # the SA team and case data of every customer.
     EDIT_CONTENT = "edit_content"
+    # Ansøgninger: approve or reject a customer's request for its administrator and create the account.
+    APPROVE_ADMINISTRATORS = "approve_administrators"
 
 
 class Staff(StrEnum):
@@ -94,6 +96,8 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     Action.ASSIGN_SA_ONLY_ROLES: Staff.SA_STAFF,
     Action.SEE_ALL_CUSTOMERS_MEDIAN: Staff.SA_STAFF,
     Action.EDIT_CONTENT: Staff.SA_STAFF,
+    # The guide: SA's system administrator approves the request for administrator access.
+    Action.APPROVE_ADMINISTRATORS: Staff.SA_ADMIN,
 }
 
 
