@@ -48,6 +48,8 @@ GUARD = dict(menu=None, action=Action.APPROVE_ADMINISTRATORS)
 # The set-password link of the welcome mail: long enough for a new administrator to find the mail.
 WELCOME_LINK_DAYS = 7
 MAIL_FAILED = " Mailen kunne ikke sendes; prøv igen senere, eller kontakt ansøgeren."
+WELCOME_FAILED = (" Velkomstmailen kunne ikke sendes; administratoren kan vælge adgangskode med »Har du glemt din "
+                  "adgangskode?« på siden, hvor man logger ind.")
 
 
 def _administrators(application: dict[str, Any]) -> str:
@@ -115,7 +117,8 @@ def selection_changed(ctx: AccessContext, selected: Any, saved: Any, changed: An
     application = onboarding.get_application(ctx.user, application_id) if application_id is not None else None
     state = application["state"] if application else None
     return {
-        "approve": state != onboarding.AWAITING,
+        # On an approved application »Godkend« sends a new form link (the earlier one expired or was lost).
+        "approve": state not in (onboarding.AWAITING, onboarding.APPROVED),
         "reject": state not in (onboarding.AWAITING, onboarding.SUBMITTED),
         "create": state != onboarding.SUBMITTED,
         # Replacing is offered only where the guide's one administrator per customer is in the way.
@@ -186,6 +189,11 @@ def _form_text(application: dict[str, Any]) -> list[Any]:
 
 
 def _ask(action: str, application: dict[str, Any]) -> Question:
+    if action == "approve" and application["state"] == onboarding.APPROVED:
+        return Question("Send nyt link", [
+            f"Ansøgningen fra {application['name']} ({application['email']}) er godkendt. Vil du sende et nyt link "
+            "til onlineformularen? Det tidligere link holder op med at virke; det nye virker i 14 dage."],
+            "Send nyt link")
     if action == "approve":
         text: list[Any] = [f"Vil du godkende ansøgningen fra {application['name']} ({application['email']}) for "
                            f"{application['institution']} (CVR {application['cvr']})? Ansøgeren får en e-mail med "
@@ -216,8 +224,10 @@ def _approve(ctx: AccessContext, state: ConfirmState) -> Status:
     link = f"{public_base_url()}{FORM_PREFIX}{result['token']}"
     sent = _send(result["email"], onboarding.approval_mail(result["name"], result["institution"], link,
                                                           result["expires_at"]))
-    text = f"Ansøgningen fra {result['name']} er godkendt. Linket til onlineformularen er sendt til {result['email']}."
-    return Status(text) if sent else Status(text.rsplit(" Linket", 1)[0] + "." + MAIL_FAILED, "warning")
+    done = "Der er sendt et nyt link" if result["new_link"] else f"Ansøgningen fra {result['name']} er godkendt"
+    if not sent:
+        return Status(f"{done}.{MAIL_FAILED} Brug »Godkend« igen for at sende et nyt link.", "warning")
+    return Status(f"{done}. Linket til onlineformularen er sendt til {result['email']}.")
 
 
 def _create(ctx: AccessContext, state: ConfirmState, replace: bool) -> Status:
@@ -232,7 +242,7 @@ def _create(ctx: AccessContext, state: ConfirmState, replace: bool) -> Status:
                                                          valid_days=WELCOME_LINK_DAYS))
     text = (f"{result['name']} er administrator for {', '.join(result['customers'])}. En velkomstmail er sendt "
             f"til {result['email']}.")
-    return Status(text) if sent else Status(text.rsplit(" En velkomstmail", 1)[0] + MAIL_FAILED, "warning")
+    return Status(text) if sent else Status(text.rsplit(" En velkomstmail", 1)[0] + WELCOME_FAILED, "warning")
 
 
 def _do(ctx: AccessContext, state: ConfirmState) -> Status:

@@ -411,17 +411,23 @@ def _claim(session: Session, application_id: Any, version: Any, states: Iterable
 
 
 def approve(actor: Any, application_id: Any, version: Any) -> dict[str, Any]:
-    """Approve an awaiting request (commits, audited); return the applicant and the form link's token to mail."""
+    """Approve an awaiting request, or send an approved one a new form link (commits, audited); return what to mail.
+
+    A new link replaces the earlier one (an expired or lost link): only the newest link's hash is kept.
+    """
     require_action(actor, Action.APPROVE_ADMINISTRATORS)
     now = utcnow()
     token = _new_token(application_id) if validators.valid_id(application_id) else ""
     with transaction() as session:
-        row = _claim(session, application_id, version, [AWAITING], state=APPROVED, decided_at=now,
+        before = session.get(AdminApplication, application_id) if token else None
+        old_state = before.state if before is not None else None
+        row = _claim(session, application_id, version, [AWAITING, APPROVED], state=APPROVED, decided_at=now,
                      decided_by=who(actor), form_token_hash=hash_token(token), form_expires_at=now + FORM_MAX_AGE)
-        audit.record(session, actor, "approve", ENTITY, row.id, None, {"state": AWAITING},
-                     {"state": APPROVED, "form_expires_at": row.form_expires_at})
+        audit.record(session, actor, "approve" if old_state == AWAITING else "new_form_link", ENTITY, row.id, None,
+                     {"state": old_state}, {"state": APPROVED, "form_expires_at": row.form_expires_at})
         result = {"id": row.id, "name": row.applicant_name, "email": row.applicant_email,
-                  "institution": row.institution, "token": token, "expires_at": row.form_expires_at}
+                  "institution": row.institution, "token": token, "expires_at": row.form_expires_at,
+                  "new_link": old_state == APPROVED}
     return result
 
 

@@ -52,7 +52,8 @@ def layout(**_query):
             html.P("Kunder ansøger om deres administratoradgang på siden »Ansøg om administratoradgang«. En "
                    "ansøgning vises her, når ansøgeren har bekræftet sin e-mailadresse. Godkend den, så får "
                    "ansøgeren et link til onlineformularen (gyldigt i 14 dage), og opret derefter administratoren "
-                   "ud fra formularen. Der gives én administratoradgang pr. kunde."),
+                   "ud fra formularen. Er linket udløbet eller væk, sender »Godkend« et nyt. Der gives én "
+                   "administratoradgang pr. kunde."),
             html.Div(
                 [
                     dbc.Button("Godkend", id=Ids.APPROVE, color="primary", className="me-2", disabled=True),

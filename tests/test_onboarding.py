@@ -252,6 +252,13 @@ def test_an_expired_form_link_is_refused(app, app_config, client, sa_client):
     _refused(client.post(link, data={"ministry": "1", "cvrs": world.CVR_C, "name": "A B", "email": "a@b.dk",
                                      "phone": "12345678"}), "udløbet")
     assert rows(app)[0].state == onboarding.APPROVED
+    # SA sends a new link: the old one stops working, the new one opens the form.
+    done = decide(DashClient(sa_client), Ids.APPROVE, application_id)
+    assert "nyt link" in done[KIT.changed]["data"]["text"]
+    new_link = link_in(outbox(app_config)[-1], FORM_LINK)
+    assert new_link != link
+    _refused(client.get(link), "ugyldigt")
+    assert client.get(new_link).status_code == 200
 
 
 def test_confirmation_links_expired_reused_and_altered_are_refused(app, app_config, client):
