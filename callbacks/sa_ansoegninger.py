@@ -119,7 +119,7 @@ def selection_changed(ctx: AccessContext, selected: Any, saved: Any, changed: An
     return {
         # On an approved application »Godkend« sends a new form link (the earlier one expired or was lost).
         "approve": state not in (onboarding.AWAITING, onboarding.APPROVED),
-        "reject": state not in (onboarding.AWAITING, onboarding.SUBMITTED),
+        "reject": state not in onboarding.REJECTABLE,
         "create": state != onboarding.SUBMITTED,
         # Replacing is offered only where the guide's one administrator per customer is in the way.
         "replace": state != onboarding.SUBMITTED or not application["administrators"],
@@ -134,7 +134,7 @@ FORM_OUTPUTS = form_outputs(KIT)
 
 
 def _open_rejection(application: dict[str, Any] | None) -> EditResult:
-    if application is None or application["state"] not in (onboarding.AWAITING, onboarding.SUBMITTED):
+    if application is None or application["state"] not in onboarding.REJECTABLE:
         return EditResult.notice(Status("Ansøgningen kan ikke afvises i sin nuværende tilstand.", "warning"))
     return EditResult.opened(f"Afvis ansøgningen fra {application['name']}", {"reason": ""},
                              FormState(application["id"], application["version"]), label="Afvis")

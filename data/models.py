@@ -237,7 +237,7 @@ class AdminApplication(Base):
     __tablename__ = "admin_application"
     __table_args__ = (Index("ix_admin_application_state_created", "state", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    # unconfirmed -> awaiting -> approved -> submitted -> created; rejected from awaiting or submitted.
+    # unconfirmed -> awaiting -> approved -> submitted -> created; rejected from awaiting, approved or submitted.
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     client_address: Mapped[str] = mapped_column(String(45), default="", server_default="")

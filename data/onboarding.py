@@ -4,7 +4,7 @@ applicant fills in the online form, SA creates the account.
 The states of an `AdminApplication`::
 
     unconfirmed --(e-mail link)--> awaiting --(SA approves)--> approved --(form sent)--> submitted
-        --(SA creates the account)--> created;   awaiting / submitted --(SA rejects)--> rejected
+        --(SA creates the account)--> created;   awaiting / approved / submitted --(SA rejects)--> rejected
 
 Links carry a token "<application id>.<secret>"; only the SHA-256 of the whole token is stored, so a
 token of another application, an altered one, an expired one or a used one matches nothing usable.
@@ -54,6 +54,7 @@ LABELS = {"institution": "Institution", "cvr": "CVR-nummer", "name": "Navn", "em
 
 UNCONFIRMED, AWAITING, APPROVED, SUBMITTED, CREATED, REJECTED = (
     "unconfirmed", "awaiting", "approved", "submitted", "created", "rejected")
+REJECTABLE = (AWAITING, APPROVED, SUBMITTED)
 STATE_LABELS = {
     UNCONFIRMED: "Afventer bekræftelse af e-mail",
     AWAITING: "Afventer godkendelse",
@@ -441,13 +442,14 @@ def validate_reason(raw: Mapping[str, Any]) -> str:
 
 
 def reject(actor: Any, application_id: Any, version: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Reject an awaiting or submitted application with a reason, mailed to the applicant (commits, audited)."""
+    """Reject an application not yet decided for good, with a reason mailed to the applicant (commits, audited)."""
     require_action(actor, Action.APPROVE_ADMINISTRATORS)
     reason = validate_reason(raw)
     with transaction() as session:
         before = session.get(AdminApplication, application_id) if validators.valid_id(application_id) else None
         old_state = before.state if before is not None else None
-        row = _claim(session, application_id, version, [AWAITING, SUBMITTED], state=REJECTED, reason=reason,
+        # An approved application's form link stops working with it (its hash is forgotten).
+        row = _claim(session, application_id, version, REJECTABLE, state=REJECTED, reason=reason,
                      decided_at=utcnow(), decided_by=who(actor), form_token_hash=None)
         audit.record(session, actor, "reject", ENTITY, row.id, None, {"state": old_state},
                      {"state": REJECTED, "reason": reason})

@@ -259,6 +259,15 @@ def test_an_expired_form_link_is_refused(app, app_config, client, sa_client):
     assert new_link != link
     _refused(client.get(link), "ugyldigt")
     assert client.get(new_link).status_code == 200
+    # Rejected after all: the new link stops working too.
+    sa = DashClient(sa_client)
+    opened = response_of(sa.fire(KIT.edit, "n_clicks", values={(KIT.edit, "n_clicks"): 1,
+                                                              (KIT.grid, "selectedRows"): [{"id": application_id}]}))
+    response_of(sa.fire(KIT.save, "n_clicks", values={(KIT.save, "n_clicks"): 1,
+                                                     (KIT.form_state, "data"): opened[KIT.form_state]["data"],
+                                                     (KIT.field("reason"), "value"): "Formularen kom ikke."}))
+    assert rows(app)[0].state == onboarding.REJECTED
+    _refused(client.get(new_link), "ugyldigt")
 
 
 def test_confirmation_links_expired_reused_and_altered_are_refused(app, app_config, client):
