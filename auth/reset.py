@@ -65,10 +65,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, max_age_s: int | None = None) -> str:
     """Store the hash of a new reset token for `user` (commits) and return the token itself."""
+    # `max_age_s` lets a welcome mail's set-password link live longer than a reset link's hour.
     token = secrets.token_urlsafe(32)
-    max_age = int(current_app.config.get("RESET_TOKEN_MAX_AGE_S", 3600))
+    max_age = int(max_age_s or current_app.config.get("RESET_TOKEN_MAX_AGE_S", 3600))
     now = utcnow()
     with transaction() as db:
         db.add(PasswordResetToken(user_id=user.id, token_hash=hash_token(token), created_at=now,

@@ -10,8 +10,10 @@ from flask_login import current_user
 from auth.session import enforce_timeouts
 
 # Exact paths and prefixes reachable without signing in.
-PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/health", "/_favicon.ico", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/assets/", "/_dash-component-suites/")
+PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/_favicon.ico",
+                          "/favicon.ico"})
+PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/administratoradgang/bekraeft/", "/administratoradgang/formular/",
+                   "/assets/", "/_dash-component-suites/")
 # Reachable signed in while a new password is still owed.
 PASSWORD_CHANGE_PATHS = frozenset({"/skift-adgangskode", "/logout"})
 

@@ -78,6 +78,8 @@ class Action(StrEnum):
     EDIT_CONTENT = "edit_content"
     # The privacy log (Persondatalog): who looked up a person, for insight requests.
     READ_PRIVACY_LOG = "read_privacy_log"
+    # Ansøgninger: approve or reject a customer's request for its administrator and create the account.
+    APPROVE_ADMINISTRATORS = "approve_administrators"
 
 
 class Staff(StrEnum):
@@ -98,6 +100,8 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     Action.EDIT_CONTENT: Staff.SA_STAFF,
     # Issue 15: SA's system administrator answers insight requests; the log itself names persons.
     Action.READ_PRIVACY_LOG: Staff.SA_ADMIN,
+    # The guide: SA's system administrator approves the request for administrator access.
+    Action.APPROVE_ADMINISTRATORS: Staff.SA_ADMIN,
 }
 
 

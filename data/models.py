@@ -225,6 +225,55 @@ class Signatory(CustomerOwned, Base):
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True)
 
 
+# --- administrator onboarding (issue 11) -------------------------------------------------------
+
+
+class AdminApplication(Base):
+    """A customer's request for its administrator access, from the public page to the account SA creates."""
+
+    # Not CustomerOwned: the request is SA's case, read only on SA's Ansøgninger page, and its CVR is
+    # what a stranger typed (perhaps no customer at all); the CVRs of the form are checked against
+    # the customers when it is submitted.
+    __tablename__ = "admin_application"
+    __table_args__ = (Index("ix_admin_application_state_created", "state", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # unconfirmed -> awaiting -> approved -> submitted -> created; rejected from awaiting, approved or submitted.
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    client_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    # What the public page asked for.
+    institution: Mapped[str] = mapped_column(String(200))
+    requested_cvr: Mapped[str] = mapped_column(String(8), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_email: Mapped[str] = mapped_column(String(254))
+    # The e-mail confirmation link and the form link: only SHA-256 hashes of the tokens are stored.
+    confirm_token_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True, nullable=True)
+    confirm_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    form_token_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True, nullable=True)
+    form_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    form_used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # SA's decision.
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The online form.
+    form_ministry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ministry.id"), nullable=True)
+    form_cvrs: Mapped[Optional[list]] = mapped_column(JSON, nullable=True)
+    form_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    form_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    form_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # The account SA created (or gave the Administrator right).
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    account_created_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    # Optimistic lock: SA's decision on a row someone else decided meanwhile is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 # --- agreements ----------------------------------------------------------------------------
 
 

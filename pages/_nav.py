@@ -9,7 +9,7 @@ import dash
 
 from core.access import can_do, menu_items_for
 from core.rights import MENU_ITEMS, Action, MenuItem
-from pages.ids import sa_persondatalog, sa_servicemaal, sagsimport
+from pages.ids import sa_ansoegninger, sa_persondatalog, sa_servicemaal, sagsimport
 
 # Served, but never kept when the customer changes: the start page shows nothing per customer
 # (the first page the user may open does), and 404 is no page.
@@ -30,6 +30,7 @@ SA_PAGES: tuple[SaPage, ...] = (
     SaPage("Servicemål", sa_servicemaal.PATH, Action.EDIT_CONTENT),
     SaPage("Indlæs sager", sagsimport.PATH, Action.EDIT_CONTENT),
     SaPage("Persondatalog", sa_persondatalog.PATH, Action.READ_PRIVACY_LOG),
+    SaPage("Ansøgninger", sa_ansoegninger.PATH, Action.APPROVE_ADMINISTRATORS),
 )
 
 

@@ -41,7 +41,7 @@ def _all_routes(app):
         yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
 
 
-PUBLIC = {"/login", "/glemt-adgangskode", "/health"}
+PUBLIC = {"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health"}
 
 
 def test_anonymous_is_refused_everywhere(app, client):
