@@ -93,7 +93,7 @@ def test_xlsx_bytes_types_and_header():
     assert values[0] == ("Titel", "Givet", "Antal", "Aktiv")
     assert values[1] == ("Dispensation for bilag", dt.datetime(2022, 2, 8), 3, "Ja")
     assert values[2] == ("Æble, øl og å", None, 2.5, "Nej")
-    assert sheet["B2"].number_format == "dd-mm-yyyy"
+    assert sheet["B2"].number_format == "d. mmm. yyyy"
     assert sheet.freeze_panes == "A2"
 
 
@@ -195,8 +195,8 @@ def test_server_csv_cells_in_the_danish_dialect():
     row = {"text": "@SUM(A1)", "pct": 80.0, "day": dt.date(2024, 2, 8),
            "at": dt.datetime(2024, 2, 8, 14, 28, tzinfo=dt.timezone.utc), "flag": True, "n": -3}
     header, line = csv_text([row], columns).splitlines()
-    assert header == "Tekst;Pct;Dag;Tid;Flag;Antal"
-    assert line == "'@SUM(A1);80,0;08-02-2024;8. feb. 2024 15:28;Ja;-3"
+    assert header == "Tekst;Pct;Dag (ÅÅÅÅ-MM-DD);Tid (ISO 8601);Flag;Antal"
+    assert line == "'@SUM(A1);80,0;2024-02-08;2024-02-08T15:28:00+01:00;Ja;-3"
 
 
 @pytest.mark.parametrize("evil", [" =1+1", "\n=1+1", "\u00a0@SUM(A1)", "\ufeff=HYPERLINK(\"x\")", "\u200b+1", "  -2+3"])
