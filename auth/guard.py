@@ -142,7 +142,7 @@ def choose_customer_layout() -> html.Div:
     return html.Div(
         [
             html.H1("Vælg en kunde", className="h3"),
-            html.P("Søg efter bogføringskreds, løngruppe, kundenavn eller CVR-nummer i søgefeltet øverst til højre."),
+            html.P("Søg efter bogføringskreds, løngruppe, kundenavn eller CVR-nummer i søgefelterne i sidehovedet."),
         ],
         className="alert alert-info",
         role="status",
