@@ -73,6 +73,18 @@ def search_units(scope: AccessScope, text: str | None, limit: int = SEARCH_LIMIT
     return results[:limit]
 
 
+def find_unit(scope: AccessScope, code: Any) -> dict[str, str] | None:
+    """Return the accounting unit or payroll group `code` (code, name, cvr, kind) if it lies in `scope`."""
+    if not valid_unit_code(code):
+        return None
+    for model, kind in ((AccountingUnit, ACCOUNTING_KIND), (PayrollGroup, PAYROLL_KIND)):
+        row = get_session().execute(
+            select(model.code, model.name, model.cvr).where(scope.clause(model.cvr), model.code == code)).first()
+        if row is not None:
+            return {"code": row.code, "name": row.name, "cvr": row.cvr, "kind": kind}
+    return None
+
+
 def unit_customer(scope: AccessScope, code: str) -> str | None:
     """Return the CVR owning accounting unit or payroll group `code`, if it lies in `scope`."""
     for model in (AccountingUnit, PayrollGroup):

@@ -32,7 +32,13 @@ def _rename(pairs) -> None:
 
 def upgrade() -> None:
     _rename(ROLE_NAMES)
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_cvr', sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column('last_unit', sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('last_unit')
+        batch_op.drop_column('last_cvr')
     _rename((new, old) for old, new in ROLE_NAMES)
