@@ -10,7 +10,9 @@ from flask_login import current_user
 from auth.session import enforce_timeouts
 
 # Exact paths and prefixes reachable without signing in.
-PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/health", "/_favicon.ico", "/favicon.ico"})
+# The footer's two pages are for everyone: the law wants the accessibility statement reachable without an account.
+PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/health", "/_favicon.ico", "/favicon.ico",
+                          "/tilgaengelighedserklaering", "/behandling-af-personoplysninger"})
 PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/assets/", "/_dash-component-suites/")
 # Reachable signed in while a new password is still owed.
 PASSWORD_CHANGE_PATHS = frozenset({"/skift-adgangskode", "/logout"})
