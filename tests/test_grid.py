@@ -210,3 +210,18 @@ def test_xlsx_missing_figures_are_empty_cells():
     data = _export.xlsx_bytes([{"a": float("nan"), "b": float("inf"), "c": 1.5}], [("a", "A"), ("b", "B"), ("c", "C")])
     row = [cell.value for cell in _sheet(data)[2]]
     assert row == [None, None, 1.5]
+
+
+def test_grid_dates_are_shown_as_da_date_shows_them():
+    """The grid's date formatter (assets/grid.js) uses Babel's Danish month abbreviations, as da_date does."""
+    import datetime as dt
+    import json
+    import re
+    from pathlib import Path
+
+    from core.formatting import da_date
+
+    script = (Path(__file__).parents[1] / "assets" / "grid.js").read_text(encoding="utf-8")
+    months = json.loads(re.search(r"var MONTHS = (\[[^\]]*\]);", script).group(1))
+    assert [f"1. {m} 2026" for m in months] == [da_date(dt.date(2026, n, 1)) for n in range(1, 13)]
+    assert "dagfuncs.daDate" in script
