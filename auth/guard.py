@@ -8,6 +8,7 @@ reads the CVR from the callback's own `cvr` input and checks the right for its m
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,6 +24,7 @@ from core.access import (
     can_do,
     customer_scope,
     default_cvr,
+    menu_items_for,
     menu_scope,
     require_access,
     require_action,
@@ -119,8 +121,9 @@ def register_callbacks(dash_app: Any) -> None:
         dash_app.callback(*spec.args, **spec.kwargs)(spec.func)
 
 
-def denied_layout(message: str | None = None) -> html.Div:
-    """Return the Danish 'ingen adgang' page."""
+def denied_layout(message: str | None = None, onward: tuple[str, str] | None = None) -> html.Div:
+    """Return the Danish 'ingen adgang' page: why, and where to go instead (`onward`: label and address)."""
+    links: list = [html.A(f"Gå til {onward[0]}", href=onward[1]), " eller "] if onward else []
     return html.Div(
         [
             html.H1("Ingen adgang", className="h3"),
@@ -128,7 +131,9 @@ def denied_layout(message: str | None = None) -> html.Div:
             html.P(
                 [
                     "Kontakt din lokale administrator, hvis du mener, at du skal have adgang. ",
-                    html.A("Gå til forsiden", href="/"),
+                    *links,
+                    html.A("gå til forsiden" if onward else "Gå til forsiden", href="/"),
+                    "." if onward else "",
                 ]
             ),
         ],
@@ -142,7 +147,7 @@ def choose_customer_layout() -> html.Div:
     return html.Div(
         [
             html.H1("Vælg en kunde", className="h3"),
-            html.P("Søg efter bogføringskreds, løngruppe, kundenavn eller CVR-nummer i søgefeltet øverst til højre."),
+            html.P("Søg efter bogføringskreds, løngruppe, kundenavn eller CVR-nummer i søgefelterne i sidehovedet."),
         ],
         className="alert alert-info",
         role="status",
@@ -161,6 +166,12 @@ def _refusal_reason(user: Any, menu: Menu, cvr: str) -> str | None:
                 "Bed din lokale administrator om at tilføje dit B-nummer.")
     return (f"{item.label} kræver rettigheden »Rapporter« for den valgte kunde. "
             "Bed din lokale administrator om at give dig rettigheden.")
+
+
+def _onward(user: Any, cvr: str) -> tuple[str, str] | None:
+    """Return the first page `user` may open at `cvr` (label, address), for a refusal to link to."""
+    items = menu_items_for(user, cvr)
+    return (items[0].label, f"{items[0].path}?{urlencode({'cvr': cvr})}") if items else None
 
 
 def signed_in_layout(func: Callable) -> Callable:
@@ -211,7 +222,7 @@ def guarded_layout(menu: Menu) -> Callable:
             if not valid_cvr_format(cvr):
                 return denied_layout("Ugyldigt CVR-nummer i adressen. Et CVR-nummer består af 8 cifre.")
             if not can_access(user, menu, cvr):
-                return denied_layout(_refusal_reason(user, menu, cvr))
+                return denied_layout(_refusal_reason(user, menu, cvr), _onward(user, cvr))
             ctx = AccessContext(user, cvr, AccessScope.single(cvr))
             bind_request(menu_scope(user, menu))
             # The query string is the client's: a repeated key (a list) is as ambiguous as a repeated

@@ -10,8 +10,9 @@ from flask_login import current_user
 from auth.session import enforce_timeouts
 
 # Exact paths and prefixes reachable without signing in.
+# The footer's two pages are for everyone: the law wants the accessibility statement reachable without an account.
 PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/_favicon.ico",
-                          "/favicon.ico"})
+                          "/favicon.ico", "/tilgaengelighedserklaering", "/behandling-af-personoplysninger"})
 PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/administratoradgang/bekraeft/", "/administratoradgang/formular/",
                    "/assets/", "/_dash-component-suites/")
 # Reachable signed in while a new password is still owed.

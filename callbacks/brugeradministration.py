@@ -347,7 +347,7 @@ def _question(action: str, user: dict[str, Any], cvr: str) -> Question:
         return Question("Genaktiver bruger",
                         f"Vil du genaktivere brugeren »{name}«, så brugeren kan logge ind igen?", "Genaktiver")
     return Question("Fjern adgang",
-                    f"Vil du fjerne brugeren »{name}«s adgang til CVR-nummer {cvr}? Brugeren forsvinder fra listen "
+                    f"Vil du fjerne adgangen til CVR-nummer {cvr} for brugeren »{name}«? Brugeren forsvinder fra listen "
                     "over brugere på dette CVR-nummer.", "Fjern adgang")
 
 

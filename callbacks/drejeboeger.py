@@ -25,7 +25,7 @@ from data import customers
 from data import runbooks as data
 from data import units as unit_data
 from data.uploads import UploadRefused, check_upload
-from core.formatting import local
+from core.formatting import da_changed
 from pages.ids import drejeboeger as Ids
 from pages.ids.drejeboeger import KIT
 
@@ -41,8 +41,8 @@ def _notice(text: str) -> html.Div:
 
 
 def stamp(value: dt.datetime | None) -> str:
-    """Format a runbook timestamp as '28-01-2022 08:38:52' in Danish time."""
-    return local(value).strftime("%d-%m-%Y %H:%M:%S") if value else "–"
+    """Format a runbook timestamp as '28. jan. 2022 kl. 08:38' in Danish time (the portal's one format)."""
+    return da_changed(value)
 
 
 def runbook_href(cvr: str, area: str, unit_code: str, section: str, printing: bool = False) -> str:
@@ -164,9 +164,9 @@ def runbook_view(ctx: AccessContext, area: str, unit: dict[str, str], section: s
                     html.Div(
                         [
                             *_edit_button(ctx, exists=True),
-                            html.A("Print", href=runbook_href(ctx.cvr, area, unit["code"], section, printing=True),
+                            html.A("Udskriv", href=runbook_href(ctx.cvr, area, unit["code"], section, printing=True),
                                    target="_blank", rel="noopener", className="btn btn-outline-secondary btn-sm",
-                                   **{"aria-label": f"Print drejebogen ({section}, {unit['code']}) – åbner i et nyt "
+                                   **{"aria-label": f"Udskriv drejebogen ({section}, {unit['code']}) – åbner i et nyt "
                                                     "vindue"}),
                         ],
                         className="ms-auto d-flex gap-2",

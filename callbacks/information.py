@@ -83,7 +83,7 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                 element("Th", area if index == 0 else "", scope="row", className="kpi-area"),
                 element("Td", f"{row['code']} {row['title']}"),
                 element("Td", row["rule_text"], className="kpi-rule"),
-                element("Td", da_percent(row["target_pct"]).replace(",0 %", " %"), className="text-end text-nowrap"),
+                element("Td", da_percent(row["target_pct"]), className="text-end text-nowrap"),
             ]
             targets = row.get("targets") or {}
             cells += [_mark(row[label], targets.get(label, row["target_pct"])) for label in labels]

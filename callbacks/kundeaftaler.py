@@ -56,7 +56,8 @@ def _empty(text: str) -> html.P:
 
 
 # Formats an ISO date (yyyy-mm-dd) in the grid as dd-mm-åååå while sorting keeps the ISO value.
-_DATE_FORMATTER = {"function": "params.value ? params.value.split('-').reverse().join('-') : ''"}
+# The grid keeps ISO dates (they sort); assets/grid.js shows them as "6. dec. 2026", like da_date.
+_DATE_FORMATTER = {"function": "daDate(params.value)"}
 
 
 def _date_col(field: str, header: str) -> dict[str, Any]:

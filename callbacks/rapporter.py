@@ -133,7 +133,8 @@ def goal_series(series: pd.DataFrame) -> list[GoalSeries]:
 
 
 def _target_text(target_pct: float) -> str:
-    return (f"{target_pct:.0f}" if float(target_pct).is_integer() else f"{target_pct:.1f}".replace(".", ",")) + " %"
+    # Percentages read one way everywhere: "95,0 %".
+    return da_percent(target_pct)
 
 
 def chart_figure(goals: list[GoalSeries], order: list[str] | None = None) -> dict:
@@ -337,8 +338,10 @@ def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
 def _drill_rows(frame: pd.DataFrame) -> list[dict]:
     rows = frame.to_dict("records")
     for row in rows:
-        row["received_at"] = row["received_at"].strftime("%Y-%m-%d %H:%M") if row["received_at"] is not None else ""
-        row["completed_at"] = row["completed_at"].strftime("%Y-%m-%d %H:%M") if row["completed_at"] is not None else ""
+        # Timestamps stay typed: the CSV writes them as ISO 8601 and its header says so.
+        for key in ("received_at", "completed_at"):
+            row[key] = None if row[key] is None or pd.isna(row[key]) else row[key].to_pydatetime() \
+                if hasattr(row[key], "to_pydatetime") else row[key]
     return rows
 
 

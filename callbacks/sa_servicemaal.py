@@ -26,7 +26,7 @@ from callbacks._edit import (
     save_form,
     selected_id,
 )
-from core.formatting import da_date, da_datetime
+from core.formatting import da_date, da_datetime, da_percent, form_date
 from core.rights import Action
 from data import goals
 from pages.ids import sa_servicemaal as Ids
@@ -34,7 +34,7 @@ from pages.ids.sa_servicemaal import KIT
 
 
 def _percent(value: float) -> str:
-    # 95 % and 97,5 %: the target as the form takes it and the reports show it.
+    # "95" and "97,5": the target as the form takes it (shown elsewhere as "95,0 %", da_percent).
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
@@ -53,10 +53,10 @@ def _row(goal: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": goal["id"], "row_id": str(goal["id"]), "code": goal["code"], "area": goal["area"],
         "title": goal["title"], "rule": _rule(goal["rule_kind"], goal["rule_value"]),
-        "target": f"{_percent(goal['target_pct'])} %",
+        "target": da_percent(goal["target_pct"]),
         "valid_from": da_date(goal["valid_from"]) if goal["valid_from"] else "Fra start",
         "next": (f"Fra {da_date(upcoming.valid_from)}: {_rule(upcoming.rule_kind, upcoming.rule_value).lower()}, "
-                 f"{_percent(upcoming.target_pct)} %") if upcoming else "",
+                 + da_percent(upcoming.target_pct)) if upcoming else "",
         "updated": updated,
     }
 
@@ -95,7 +95,7 @@ FORM_OUTPUTS = form_outputs(
 
 
 def _open_form(goal: dict[str, Any] | None) -> EditResult:
-    start = da_date(goals.first_open_month())
+    start = form_date(goals.first_open_month())
     record = None
     if goal is not None:
         record = {"code": goal["code"], "title": goal["title"], "rule_text": goal["rule_text"],
@@ -168,7 +168,7 @@ def versions_table(goal: dict[str, Any]) -> html.Table:
         saved = f"{version.created_by}, {da_datetime(version.created_at)}" if version.created_at else "–"
         rows.append(html.Tr([
             html.Td(start, className="text-nowrap"), html.Td(_rule(version.rule_kind, version.rule_value)),
-            html.Td(f"{_percent(version.target_pct)} %", className="text-end text-nowrap"),
+            html.Td(da_percent(version.target_pct), className="text-end text-nowrap"),
             html.Td([html.Strong(version.title), html.Br(), version.rule_text]), html.Td(saved),
         ]))
     return html.Table([html.Caption(f"Versioner af {goal['code']} {goal['title']}"), head, html.Tbody(rows)],

@@ -68,7 +68,7 @@ def chosen_first(rows: list[dict[str, Any]], code: Any) -> list[dict[str, Any]]:
     return chosen + [r for r in rows if r["code"] != code]
 
 
-CONTACT_COLUMNS = [("title", "Titel"), ("name", "Navn"), {"field": "email", "headerName": "Email", "minWidth": 165},
+CONTACT_COLUMNS = [("title", "Titel"), ("name", "Navn"), {"field": "email", "headerName": "E-mail", "minWidth": 165},
                    {"field": "shared_email", "headerName": "Fællesmail", "minWidth": 155}, ("phone", "Telefon"),
                    {"field": "roles", "headerName": "Roller", "flex": 2, "minWidth": 180}, ("notes", "Bemærkninger")]
 

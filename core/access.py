@@ -80,6 +80,9 @@ class Principal(UserMixin):
     session_version: int
     must_change_password: bool
     grants: Mapping[str, frozenset[Right]] = field(default_factory=dict)
+    # The customer and unit the user last worked on (a preference; `default_cvr` checks it against the scope).
+    last_cvr: str | None = None
+    last_unit: str | None = None
 
     def get_id(self) -> str:
         """Return the session id: user id and session version, so old sessions die on bump."""
@@ -114,6 +117,8 @@ class Principal(UserMixin):
             session_version=user.session_version,
             must_change_password=user.must_change_password,
             grants={g.cvr: parse_rights(g.rights) for g in user.grants},
+            last_cvr=getattr(user, "last_cvr", None),
+            last_unit=getattr(user, "last_unit", None),
         )
 
 
@@ -184,8 +189,10 @@ def menu_scope(user: Any, menu: Menu) -> AccessScope:
 
 
 def default_cvr(user: Any) -> str | None:
-    """Return the CVR a user lands on when they have exactly one customer."""
+    """Return the CVR a user lands on: their only customer, else the one they last worked on (if still theirs)."""
     scope = customer_scope(user)
     if not scope.all_customers and len(scope.cvrs) == 1:
         return next(iter(scope.cvrs))
-    return None
+    # Remembered, not trusted: a right taken away since then (or a forged value) opens nothing.
+    last = getattr(user, "last_cvr", None)
+    return last if valid_cvr_format(last) and scope.allows(last) else None

@@ -28,25 +28,57 @@ def local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(TZ)
 
 
+# One format per kind of value, everywhere a person reads it (pages, grids, PDFs, mails): a day as
+# "6. dec. 2026", a moment as "6. dec. 2026 kl. 11:08" in Danish local time. Files for machines (CSV)
+# use ISO 8601 instead (`iso_date`, `iso_datetime`), and their column headers say so.
+DATE_PATTERN = "d. MMM y"
+DATETIME_PATTERN = "d. MMM y 'kl.' HH:mm"
+
+
 def da_datetime(value: dt.datetime | None) -> str:
-    """Format a timestamp as '8. feb. 2022 15:28'."""
+    """Format a timestamp as '8. feb. 2022 kl. 15:28' in Danish local time."""
     if value is None:
         return ""
-    return format_datetime(local(value), "d. MMM y HH:mm", locale=LOCALE)
+    return format_datetime(local(value), DATETIME_PATTERN, locale=LOCALE)
 
 
 def da_changed(value: dt.datetime | None) -> str:
-    """Format a 'Seneste ændringer' timestamp as '2022-02-08 kl. 10:38'."""
+    """Format a timestamp like `da_datetime`, with '–' when there is none ('Seneste ændringer', history)."""
     if value is None:
         return "–"
-    return format_datetime(local(value), "yyyy-MM-dd 'kl.' HH:mm", locale=LOCALE)
+    return da_datetime(value)
 
 
-def da_date(value: dt.date | None) -> str:
-    """Format a date as '08-02-2022'."""
+def da_date(value: dt.date | dt.datetime | None) -> str:
+    """Format a day as '8. feb. 2022' (a timestamp is taken on its Danish local day)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value).date()
+    return format_date(value, DATE_PATTERN, locale=LOCALE)
+
+
+def form_date(value: dt.date | None) -> str:
+    """Format a day as a date field is typed ('08-02-2022'): the form's own input, not a display format."""
     if value is None:
         return ""
     return format_date(value, "dd-MM-yyyy", locale=LOCALE)
+
+
+def iso_date(value: dt.date | dt.datetime | None) -> str:
+    """Format a day as ISO 8601 ('2022-02-08') for files read by machines; '' when there is none."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value).date()
+    return value.isoformat()
+
+
+def iso_datetime(value: dt.datetime | None) -> str:
+    """Format a timestamp as ISO 8601 in Danish local time with its offset ('2022-02-08T15:28:00+01:00')."""
+    if value is None:
+        return ""
+    return local(value).replace(microsecond=0).isoformat()
 
 
 def da_number(value: float | int | None, decimals: int = 0) -> str:

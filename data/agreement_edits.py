@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.access import AccessDenied, AccessScope, require_action
 from core.rights import Action, Menu
 from core.topics import Topic
+from core.formatting import da_date
 from data import agreements, audit, validators
 from data.announcements import announce
 from data.db import get_session, transaction
@@ -264,7 +265,7 @@ def publish_draft(scope: AccessScope, cvr: str, user: Any, draft_id: Any, versio
         current = agreements.agreement(scope, cvr, _key_of(row.kind))
         if current is not None and current["valid_from"] is not None and row.valid_from <= current["valid_from"]:
             # An earlier date would never be in force: the version in force starts later.
-            raise Refused(f"»Gældende fra« skal ligge efter {current['valid_from']:%d-%m-%Y}, hvor den gældende "
+            raise Refused(f"»Gældende fra« skal ligge efter {da_date(current['valid_from'])}, hvor den gældende "
                           f"version {current['version']} trådte i kraft.")
         before = _draft_view(row)
         now = _now()
@@ -277,7 +278,7 @@ def publish_draft(scope: AccessScope, cvr: str, user: Any, draft_id: Any, versio
         announce(session, user, cvr, Topic.AGREEMENTS,
                  f"{agreements.AGREEMENT_TITLES[key]}: ny version {row.version}",
                  f"/kundeaftaler?cvr={cvr}&tab={key}",
-                 summary=f"Version {row.version} af {row.title} gælder fra {row.valid_from:%d-%m-%Y}.",
+                 summary=f"Version {row.version} af {row.title} gælder fra {da_date(row.valid_from)}.",
                  entity="agreement", entity_id=row.id)
         return {"id": row.id, "title": row.title, "version": row.version, "valid_from": row.valid_from}
 

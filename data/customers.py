@@ -15,10 +15,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core.access import AccessDenied, AccessScope
-from data import audit, validators
+from data import audit, search, validators
 from data.db import get_session, transaction
 from data.errors import Refused, ValidationError
 from data.models import AuditLog, Customer, Ministry
+from data.search import like_pattern
 
 SEARCH_LIMIT = 25
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -40,21 +41,12 @@ CHANGE_LABELS = {"name": "Navn", "ministry": "Ministerområde", "customer_type":
                  "database_name": "Databasenavn"}
 
 
-def like_pattern(text: str) -> str:
-    """Return `text` as a LIKE pattern matching it anywhere, with its wildcards escaped."""
-    # Control characters are never part of a name or CVR, and PostgreSQL refuses NUL in text outright.
-    text = "".join(ch for ch in text if ch >= " " and ch != "\x7f")
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_customers(scope: AccessScope, text: str | None, limit: int = SEARCH_LIMIT) -> list[dict[str, str]]:
-    """Return customers in `scope` whose name or CVR contains `text`, at most `limit`."""
+    """Return customers in `scope` whose name (case and æ/ø/å forgiving) or CVR contains `text`, at most `limit`."""
     stmt = select(Customer.cvr, Customer.name).where(scope.clause(Customer.cvr))
     text = (text or "").strip()[:100]
     if text:
-        pattern = like_pattern(text)
-        stmt = stmt.where(or_(Customer.name.ilike(pattern, escape="\\"), Customer.cvr.like(pattern, escape="\\")))
+        stmt = stmt.where(or_(search.matches(Customer.name, text), Customer.cvr.like(like_pattern(text), escape="\\")))
     stmt = stmt.order_by(Customer.name).limit(limit)
     return [{"cvr": cvr, "name": name} for cvr, name in get_session().execute(stmt)]
 

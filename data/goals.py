@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from core.formatting import da_date, da_month
+from core.formatting import da_date, da_month, form_date
 from data import audit, validators
 from data.cases_import.rollups import recompute_rollups
 from data.db import get_session, transaction
@@ -238,7 +238,7 @@ def _valid_from(raw: Mapping[str, Any], errors: dict[str, str], today: dt.date |
         return EARLIEST
     if day.day != 1:
         errors["valid_from"] = (f"Gælder fra skal være den 1. i en måned: en ændring gælder for hele måneder "
-                                f"(fx {da_date(add_months(month_start(day), 1))}).")
+                                f"(fx {form_date(add_months(month_start(day), 1))}).")
         return EARLIEST
     first = first_open_month(today)
     if day < first:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from babel.dates import format_date
+from core.formatting import da_date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -95,8 +95,8 @@ def _danish_year(value: dt.datetime) -> int:
 
 
 def long_date(value: dt.datetime) -> str:
-    """Format a meeting's day as '12. marts 2026' (Danish local time)."""
-    return format_date(value.astimezone(DANISH_TZ).date(), "d. MMMM y", locale="da_DK")
+    """Format a meeting's day as '12. mar. 2026' (Danish local time; the portal's one date format)."""
+    return da_date(value.astimezone(DANISH_TZ).date())
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ def add_documents(scope: AccessScope, cvr: str, user: Any, meeting_id: Any, vers
 
 
 def _announcement_title(held_at: dt.datetime, kinds: Sequence[str]) -> str:
-    """Return e.g. 'Referat fra mødet 12. marts 2026 er offentliggjort' for what a publication made public."""
+    """Return e.g. 'Referat fra mødet 12. mar. 2026 er offentliggjort' for what a publication made public."""
     day = long_date(held_at)
     if not kinds:
         return f"Mødet {day} er offentliggjort"

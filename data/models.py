@@ -166,6 +166,10 @@ class User(Base):
     password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     # Bumped by every save in Brugeradministration (person or grants): a form opened before is stale.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The customer (and unit) the user last worked on: opened again at the next visit. A preference, not a
+    # right: checked against the user's scope whenever it is used (core.access.default_cvr).
+    last_cvr: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
+    last_unit: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
     grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property

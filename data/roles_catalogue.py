@@ -1,6 +1,7 @@
 """The contact-role catalogue of the user guide ("Roller i Kundeportalen") and how it reaches the DB.
 
-Names and descriptions are the guide's own words. Twelve roles are assigned by the customer;
+Names and descriptions are the guide's own words, with one dash style (–) and its typo
+"Afreportering" corrected (migration 0019 renames the stored roles). Twelve roles are assigned by the customer;
 three only by SA, and those three also decide on which Stamdata tabs the contact is shown.
 """
 
@@ -40,13 +41,13 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         "Brugere der tildeles denne rolle modtager indkaldelse til Forum for lønansvarlige i staten.",
     ),
     RoleSpec(
-        "Deltager - Forum for regnskabschefer",
+        "Deltager – Forum for regnskabschefer",
         "Brugere der tildeles denne rolle modtager indkaldelse til Forum for statslige regnskabschefer.",
     ),
     RoleSpec(
-        "Deltager - Forum for RPA",
+        "Deltager – Forum for RPA",
         "Denne rolle anvendes for deltagere i Forum for RPA samt informationer om udvikling og drift af "
-        "kontorrobotter (RPA - Robotic Process Automation) fra Statens Administration.",
+        "kontorrobotter (RPA – Robotic Process Automation) fra Statens Administration.",
     ),
     RoleSpec(
         "Kontaktperson – Sikkerhedshændelse (DPO)",
@@ -70,19 +71,19 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         topics=(Topic.ACTIONS, Topic.RUNBOOKS),
     ),
     RoleSpec(
-        "Kontaktperson - Regnskab",
+        "Kontaktperson – Regnskab",
         "Denne rolle anvendes til personer, der håndterer daglige regnskabsopgaver.",
         topics=(Topic.ACTIONS, Topic.RUNBOOKS),
     ),
     RoleSpec(
-        "Kontaktperson - Refusion",
+        "Kontaktperson – Refusion",
         "Denne rolle bruges til at sikre, at Statens Administration har korrekte kontaktoplysninger og en sikker "
         "e-mailadresse til brug i forbindelse med refusionssager.",
         personal_data=True,
     ),
     RoleSpec(
-        "Afreportering Løn",
-        "Denne rolle bruges til at angive, hvem de to månedlige afreporteringer i løn skal sendes til.",
+        "Afrapportering Løn",
+        "Denne rolle bruges til at angive, hvem de to månedlige afrapporteringer i løn skal sendes til.",
     ),
     RoleSpec(
         "Afstemning Løn",

@@ -16,9 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.access import AccessDenied, AccessScope
-from data import audit, validators
-from data.customers import (SEARCH_LIMIT, MasterDataConflict, conflict_message, like_pattern, ministry_id, now,
-                            who)
+from data import audit, search, validators
+from data.customers import SEARCH_LIMIT, MasterDataConflict, conflict_message, ministry_id, now, who
 from data.db import get_session, transaction
 from data.errors import Refused, ValidationError
 from data.models import AccountingUnit, Customer, Ministry, PayrollGroup
@@ -59,20 +58,31 @@ def units_for_area(scope: AccessScope, cvr: str, area: str) -> list[dict[str, st
 
 
 def search_units(scope: AccessScope, text: str | None, limit: int = SEARCH_LIMIT) -> list[dict[str, str]]:
-    """Return accounting units and payroll groups in `scope` matching `text` by code or name."""
+    """Return accounting units and payroll groups in `scope` matching `text` by code or name (æ/ø/å forgiving)."""
     text = (text or "").strip()[:100]
     results: list[dict[str, str]] = []
     for model, kind in ((AccountingUnit, ACCOUNTING_KIND), (PayrollGroup, PAYROLL_KIND)):
         stmt = select(model.code, model.name, model.cvr).where(scope.clause(model.cvr))
         if text:
-            pattern = like_pattern(text)
-            stmt = stmt.where(or_(model.code.ilike(pattern, escape="\\"), model.name.ilike(pattern, escape="\\")))
+            stmt = stmt.where(or_(search.matches(model.code, text), search.matches(model.name, text)))
         stmt = stmt.order_by(model.code).limit(limit)
         results.extend(
             {"code": code, "name": name, "cvr": cvr, "kind": kind} for code, name, cvr in get_session().execute(stmt)
         )
     results.sort(key=lambda r: r["code"])
     return results[:limit]
+
+
+def find_unit(scope: AccessScope, code: Any) -> dict[str, str] | None:
+    """Return the accounting unit or payroll group `code` (code, name, cvr, kind) if it lies in `scope`."""
+    if not valid_unit_code(code):
+        return None
+    for model, kind in ((AccountingUnit, ACCOUNTING_KIND), (PayrollGroup, PAYROLL_KIND)):
+        row = get_session().execute(
+            select(model.code, model.name, model.cvr).where(scope.clause(model.cvr), model.code == code)).first()
+        if row is not None:
+            return {"code": row.code, "name": row.name, "cvr": row.cvr, "kind": kind}
+    return None
 
 
 def unit_customer(scope: AccessScope, code: str) -> str | None:

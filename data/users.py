@@ -685,6 +685,7 @@ __all__ = [
     "get_user",
     "grantable_rights",
     "list_users",
+    "remember_context",
     "remove_grant",
     "rights_text",
     "set_active",
@@ -692,3 +693,13 @@ __all__ = [
     "user_history",
     "validate",
 ]
+
+
+def remember_context(user: Any, cvr: str | None, unit: str | None) -> None:
+    """Remember the customer and unit `user` works on, to open them at the next visit (written only on a change)."""
+    # A preference, not a right or a change anyone audits: default_cvr checks it against the scope on use.
+    if (getattr(user, "last_cvr", None), getattr(user, "last_unit", None)) == (cvr, unit):
+        return
+    with transaction() as session:
+        session.execute(update(User).where(User.id == user.id).values(last_cvr=cvr, last_unit=unit)
+                        .execution_options(synchronize_session=False))

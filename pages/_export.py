@@ -20,10 +20,13 @@ import xlsxwriter
 from dash import dcc
 
 from data.workdays import danish_today
-from core.formatting import da_date, da_datetime, local
+from core.formatting import iso_date, iso_datetime, local
 
 Column = tuple[str, str] | Mapping[str, Any]
 
+# Typed date cells shown like the screen's "6. dec. 2026" and "6. dec. 2026 kl. 11:08".
+XLSX_DATE_FORMAT = "d. mmm. yyyy"
+XLSX_DATETIME_FORMAT = 'd. mmm. yyyy "kl." hh:mm'
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -69,20 +72,35 @@ def _cell(value: Any) -> str:
         # Danish Excel reads "80.0" as text or as 800; the dialect's decimal mark is a comma.
         return "" if value != value else str(value).replace(".", ",")
     if isinstance(value, dt.datetime):
-        return da_datetime(value)
+        return iso_datetime(value)
     if isinstance(value, dt.date):
-        return da_date(value)
+        return iso_date(value)
     if isinstance(value, str):
         return safe_cell_text(value)
     return str(value)
 
 
+# CSV is for machines and spreadsheets: dates are ISO 8601, and the header of a date column says so.
+ISO_DATE_HEADER = " (ÅÅÅÅ-MM-DD)"
+ISO_DATETIME_HEADER = " (ISO 8601)"
+
+
+def _date_header(header: str, values: Iterable[Any]) -> str:
+    for value in values:
+        if isinstance(value, dt.datetime):
+            return header + ISO_DATETIME_HEADER
+        if isinstance(value, dt.date):
+            return header + ISO_DATE_HEADER
+    return header
+
+
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> str:
     """Return `rows` as semicolon-separated CSV with a header row of the columns' Danish names."""
     pairs = [_field_header(c) for c in columns]
+    rows = list(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _, header in pairs])
+    writer.writerow([_date_header(header, (row.get(field) for row in rows)) for field, header in pairs])
     for row in rows:
         writer.writerow([_cell(row.get(field)) for field, _ in pairs])
     return buffer.getvalue()
@@ -96,7 +114,7 @@ def send_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], file_
 def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], sheet_name: str = "Data") -> bytes:
     """Return an XLSX workbook (one sheet, header row, autofilter) of `rows` as bytes."""
     # Values are written with explicit types: text is always text (never a formula), dates as
-    # Excel dates shown dd-mm-åååå, numbers as numbers, booleans as Ja/Nej.
+    # Excel dates shown as on screen ("6. dec. 2026", Excel names the month), numbers as numbers, booleans as Ja/Nej.
     pairs = [_field_header(c) for c in columns]
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
@@ -104,8 +122,8 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], she
     try:
         sheet = workbook.add_worksheet(safe_sheet_name(sheet_name))
         header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
-        date_fmt = workbook.add_format({"num_format": "dd-mm-yyyy"})
-        datetime_fmt = workbook.add_format({"num_format": "dd-mm-yyyy hh:mm"})
+        date_fmt = workbook.add_format({"num_format": XLSX_DATE_FORMAT})
+        datetime_fmt = workbook.add_format({"num_format": XLSX_DATETIME_FORMAT})
         widths = [len(h) for _, h in pairs]
         for col, (_, title) in enumerate(pairs):
             sheet.write_string(0, col, title, header)
@@ -125,10 +143,10 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], she
                     text = str(value)
                 elif isinstance(value, dt.datetime):
                     sheet.write_datetime(n, col, _local_naive(value), datetime_fmt)
-                    text = "00-00-0000 00:00"
+                    text = "00. mmm. 0000 kl. 00:00"
                 elif isinstance(value, dt.date):
                     sheet.write_datetime(n, col, dt.datetime.combine(value, dt.time()), date_fmt)
-                    text = "00-00-0000"
+                    text = "00. mmm. 0000"
                 else:
                     text = safe_cell_text(value)
                     sheet.write_string(n, col, text)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from pages.ids import shell as Shell
+from web.legal import footer_context
 
 
 def _logout_form() -> html.Form:
@@ -116,5 +117,23 @@ def shell_layout() -> html.Div:
                 **{"aria-label": "Hovedmenu"},
             ),
             html.Main(dbc.Container(dash.page_container, fluid=True, className="shell-main"), id=Shell.MAIN),
+            _footer(),
         ]
+    )
+
+
+def _footer() -> html.Footer:
+    # Plain links (full page loads): the two pages are server-rendered and public, outside Dash.
+    info = footer_context()
+    links: list = []
+    for label, href in info["links"]:
+        links += [" · "] if links else []
+        links.append(html.A(label, href=href))
+    return html.Footer(
+        [
+            html.P([f"{info['name']} · {info['address']} · ",
+                    html.A(info["support_email"], href=f"mailto:{info['support_email']}")]),
+            html.P(links),
+        ],
+        className="portal-footer",
     )

@@ -23,12 +23,18 @@ def _intro() -> list:
     return [
         html.P(
             "For at finde relevante dokumenter og informationer skal du starte med at anvende "
-            "søgefunktionen øverst til højre. Her kan du søge på bogføringskreds, løngruppe, "
+            # Where the search sits depends on the screen (beside the menu, or under the menu button on
+            # a phone): name it, not its place.
+            "søgefelterne i sidehovedet. Her kan du søge på bogføringskreds, løngruppe, "
             "kundenavn eller CVR-nummer."
         ),
         html.P(
-            "Har du spørgsmål vedrørende anvendelsen af kundeportalen, eller oplever du tekniske "
-            f"fejlmeldinger, er du velkommen til at skrive til {support_email()}."
+            [
+                "Har du spørgsmål vedrørende anvendelsen af kundeportalen, eller oplever du tekniske "
+                "fejlmeldinger, er du velkommen til at skrive til ",
+                html.A(support_email(), href=f"mailto:{support_email()}"),
+                ".",
+            ]
         ),
     ]
 

@@ -110,7 +110,7 @@ def layout(cvr: Any = None, **_query: Any):
     else:
         children.append(
             html.P(
-                "Vælg en kunde i søgefeltet øverst til højre for at se det team i Statens Administration, "
+                "Vælg en kunde i søgefeltet i sidehovedet for at se det team i Statens Administration, "
                 "der betjener kunden.",
                 className="text-muted",
             )

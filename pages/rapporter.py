@@ -41,7 +41,7 @@ def layout(ctx: AccessContext, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             # The drill-through goal the user chose, kept while an area without it shows another.
             dcc.Store(id=Ids.GOAL_MEMORY, data={"preferred": None, "auto": None}),
-            html.H1("KPI - Dashboard", className="h3"),
+            html.H1("KPI-oversigt", className="h3"),
             html.Div(
                 [
                     _labelled("År", Ids.YEAR, dcc.Dropdown(labels=DROPDOWN_LABELS, 

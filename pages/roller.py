@@ -52,8 +52,9 @@ def layout(**_query: Any):
                    "»Administrator« eller »Rediger« under menupunktet Kontaktpersoner."),
             html.Div([_role_item(r) for r in customer_roles]),
             html.H2("Roller der tildeles af Statens Administration", className="h5 mt-4"),
-            html.P(f"Følgende roller tildeles og vedligeholdes af systemadministrator i Statens Administration. "
-                   f"For ændringer sendes en e-mail til {support_email()}."),
+            html.P(["Følgende roller tildeles og vedligeholdes af systemadministrator i Statens Administration. "
+                    "For ændringer sendes en e-mail til ", html.A(support_email(), href=f"mailto:{support_email()}"),
+                    "."]),
             html.Div([_role_item(r) for r in sa_roles]),
         ]
     )

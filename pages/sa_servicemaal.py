@@ -79,7 +79,7 @@ def layout(**_query):
         [
             *edit_stores(KIT, None),
             html.H1("Servicemål", className="h3"),
-            html.P(["Kataloget over servicemål, som alle kunders Servicemålsrapport og KPI-dashboard måles efter. "
+            html.P(["Kataloget over servicemål, som alle kunders Servicemålsrapport og KPI-oversigt måles efter. "
                     f"Ændringer kan tidligst gælde fra {da_date(first_open_month())}; afsluttede måneder "
                     "beholder den regel og det mål, de blev rapporteret efter."]),
             html.Div(

@@ -41,7 +41,9 @@ def _all_routes(app):
         yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
 
 
-PUBLIC = {"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health"}
+# The footer's accessibility statement and personal-data page are public by law and design (auth/wall.py).
+PUBLIC = {"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/tilgaengelighedserklaering",
+          "/behandling-af-personoplysninger"}
 
 
 def test_anonymous_is_refused_everywhere(app, client):

@@ -154,7 +154,7 @@ def test_publish_needs_a_date_then_announces_audits_and_freezes_the_version(w):
 def test_publish_refuses_a_date_before_the_version_in_force(w):
     draft = edits.start_draft(SCOPE_A, world.CVR_A, w.sa, "kundeaftale")
     edits.save_draft(SCOPE_A, world.CVR_A, w.sa, draft["id"], 1, _draft_raw(valid_from="2021-06-01"))
-    with pytest.raises(Refused, match="skal ligge efter 01-01-2022"):
+    with pytest.raises(Refused, match="skal ligge efter 1. jan. 2022"):
         edits.publish_draft(SCOPE_A, world.CVR_A, w.sa, draft["id"], 2)
     assert agreements.draft(SCOPE_A, world.CVR_A, "kundeaftale", w.sa)["row_version"] == 2
 

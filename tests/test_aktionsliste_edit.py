@@ -66,7 +66,7 @@ def test_create_resolves_unit_and_meeting_and_keeps_history_audit_and_announceme
         item = actions.create_action_item(SCOPE_A, world.CVR_A, sa,
                                            _raw(meeting=str(content.meetings["status"])))
         assert item["unit"] == "10001 SA Drift" and item["deadline"] == dt.date(2026, 3, 31)
-        assert item["meeting"].startswith("Statusmøde marts (14-03-2023") and item["version"] == 1
+        assert item["meeting"].startswith("Statusmøde marts (14. mar. 2023") and item["version"] == 1
         history = actions.item_history(SCOPE_A, world.CVR_A, item["id"])
         assert [(h["action"], h["user"], h["version"]) for h in history] == [("create", "Sa Medarbejder", 1)]
         fields = {c["field"]: c["after"] for c in history[0]["changes"]}

@@ -69,7 +69,7 @@ def test_catalogue_has_the_guides_roles(w):
     assert sa_only["Primær lønkontakt"].tabs == ["generelt", "loen"]
     assert sa_only["Primær regnskabskontakt"].tabs == ["generelt", "regnskab"]
     personal = {r.name for r in w.roles.values() if r.personal_data}
-    assert personal == {"Kontaktperson – Uddata", "Kvitteringsmail – Lønportalen", "Kontaktperson - Refusion"}
+    assert personal == {"Kontaktperson – Uddata", "Kvitteringsmail – Lønportalen", "Kontaktperson – Refusion"}
     assert all(r.description for r in w.roles.values())
 
 
@@ -335,16 +335,16 @@ def test_wrong_version_is_a_conflict(w):
 
 def test_every_change_is_audited(w):
     created = contacts.create_contact(SCOPE_A, world.CVR_A, w.rediger_a,
-                                      _raw(role_ids=[w.role_id("Kontaktperson - Regnskab")]))
+                                      _raw(role_ids=[w.role_id("Kontaktperson – Regnskab")]))
     contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], 1, _raw(name="Hans H. Hansen"))
     history = contacts.contact_history(SCOPE_A, world.CVR_A, created["id"])
     assert [h["action"] for h in history] == ["update", "create"]
     update_row, create_row = history
     assert create_row["before"] is None
     assert create_row["after"]["name"] == "Hans Hansen"
-    assert create_row["after"]["roles"] == ["Kontaktperson - Regnskab"]
+    assert create_row["after"]["roles"] == ["Kontaktperson – Regnskab"]
     assert update_row["before"]["name"] == "Hans Hansen" and update_row["after"]["name"] == "Hans H. Hansen"
-    assert update_row["before"]["roles"] == ["Kontaktperson - Regnskab"] and update_row["after"]["roles"] == []
+    assert update_row["before"]["roles"] == ["Kontaktperson – Regnskab"] and update_row["after"]["roles"] == []
     assert world.REDIGER_A in update_row["user"]
     assert update_row["at"] is not None
 

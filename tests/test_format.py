@@ -27,3 +27,16 @@ def test_da_percent(value, shown):
 
 def test_da_number_groups_thousands():
     assert da_number(1234567) == "1.234.567" and da_number(1234.5, 1) == "1.234,5" and da_number(None) == "–"
+
+
+def test_one_date_format_per_kind():
+    """On screen "6. dec. 2026" and "6. dec. 2026 kl. 11:08" (Danish time); ISO 8601 for machines; dd-mm-åååå in forms."""
+    import datetime as dt
+
+    from core.formatting import da_changed, da_date, da_datetime, form_date, iso_date, iso_datetime
+
+    at = dt.datetime(2026, 12, 6, 10, 8, tzinfo=dt.timezone.utc)
+    assert da_date(at.date()) == "6. dec. 2026" and da_date(at) == "6. dec. 2026" and da_date(None) == ""
+    assert da_datetime(at) == da_changed(at) == "6. dec. 2026 kl. 11:08" and da_changed(None) == "–"
+    assert iso_date(at.date()) == "2026-12-06" and iso_datetime(at) == "2026-12-06T11:08:00+01:00"
+    assert form_date(dt.date(2026, 6, 1)) == "01-06-2026"

@@ -93,7 +93,7 @@ def test_xlsx_bytes_types_and_header():
     assert values[0] == ("Titel", "Givet", "Antal", "Aktiv")
     assert values[1] == ("Dispensation for bilag", dt.datetime(2022, 2, 8), 3, "Ja")
     assert values[2] == ("Æble, øl og å", None, 2.5, "Nej")
-    assert sheet["B2"].number_format == "dd-mm-yyyy"
+    assert sheet["B2"].number_format == "d. mmm. yyyy"
     assert sheet.freeze_panes == "A2"
 
 
@@ -195,8 +195,8 @@ def test_server_csv_cells_in_the_danish_dialect():
     row = {"text": "@SUM(A1)", "pct": 80.0, "day": dt.date(2024, 2, 8),
            "at": dt.datetime(2024, 2, 8, 14, 28, tzinfo=dt.timezone.utc), "flag": True, "n": -3}
     header, line = csv_text([row], columns).splitlines()
-    assert header == "Tekst;Pct;Dag;Tid;Flag;Antal"
-    assert line == "'@SUM(A1);80,0;08-02-2024;8. feb. 2024 15:28;Ja;-3"
+    assert header == "Tekst;Pct;Dag (ÅÅÅÅ-MM-DD);Tid (ISO 8601);Flag;Antal"
+    assert line == "'@SUM(A1);80,0;2024-02-08;2024-02-08T15:28:00+01:00;Ja;-3"
 
 
 @pytest.mark.parametrize("evil", [" =1+1", "\n=1+1", "\u00a0@SUM(A1)", "\ufeff=HYPERLINK(\"x\")", "\u200b+1", "  -2+3"])
@@ -210,3 +210,18 @@ def test_xlsx_missing_figures_are_empty_cells():
     data = _export.xlsx_bytes([{"a": float("nan"), "b": float("inf"), "c": 1.5}], [("a", "A"), ("b", "B"), ("c", "C")])
     row = [cell.value for cell in _sheet(data)[2]]
     assert row == [None, None, 1.5]
+
+
+def test_grid_dates_are_shown_as_da_date_shows_them():
+    """The grid's date formatter (assets/grid.js) uses Babel's Danish month abbreviations, as da_date does."""
+    import datetime as dt
+    import json
+    import re
+    from pathlib import Path
+
+    from core.formatting import da_date
+
+    script = (Path(__file__).parents[1] / "assets" / "grid.js").read_text(encoding="utf-8")
+    months = json.loads(re.search(r"var MONTHS = (\[[^\]]*\]);", script).group(1))
+    assert [f"1. {m} 2026" for m in months] == [da_date(dt.date(2026, n, 1)) for n in range(1, 13)]
+    assert "dagfuncs.daDate" in script

@@ -221,14 +221,14 @@ def test_rediger_adds_edits_and_deletes_a_contact(app, login, cb, seeded):
     assert len(customer_options) == 12 and len(sa_options) == 3
     assert all(o["disabled"] is True for o in sa_options)
 
-    role = seeded["roles"]["Kontaktperson - Regnskab"]
+    role = seeded["roles"]["Kontaktperson – Regnskab"]
     saved = cb.save(FIELDS_OK, roles=[role], tabs=["regnskab"])
     assert _out(saved, KIT.form_modal, "is_open") is False
     grid = cb.load(saved=_out(saved, KIT.saved, "data"))
     rows = _out(grid, KIT.grid, "rowData")
     assert [r["name"] for r in rows] == ["Hans Hansen"]
     row = rows[0]
-    assert row["phone"] == "12 34 56 78" and row["roles"] == "Kontaktperson - Regnskab" and row["tabs"] == "Regnskab"
+    assert row["phone"] == "12 34 56 78" and row["roles"] == "Kontaktperson – Regnskab" and row["tabs"] == "Regnskab"
     assert "Kontaktpersonen »Hans Hansen« er gemt." in _text(grid)
 
     edit = cb.open_edit(row["id"])
@@ -437,7 +437,7 @@ def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, c
 @pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A])
 def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded, email):
     _create_a(app, name="Regnskabsmedarbejder", tabs=["regnskab"],
-              role_ids=[seeded["roles"]["Kontaktperson - Regnskab"]])
+              role_ids=[seeded["roles"]["Kontaktperson – Regnskab"]])
     _create_a(app, name="Lønchef", tabs=[], role_ids=[seeded["roles"]["Primær lønkontakt"]])
     login(email)
 
@@ -451,11 +451,11 @@ def test_stamdata_tabs_list_the_chosen_contacts(app, login, dash_client, seeded,
 
     generelt, regnskab, loen = tab("generelt"), tab("regnskab"), tab("loen")
     assert "Lønchef" in generelt and "Regnskabsmedarbejder" not in generelt
-    assert "Regnskabsmedarbejder" in regnskab and "Kontaktperson - Regnskab" in regnskab and "Lønchef" not in regnskab
+    assert "Regnskabsmedarbejder" in regnskab and "Kontaktperson – Regnskab" in regnskab and "Lønchef" not in regnskab
     assert "Lønchef" in loen and "Primær lønkontakt" in loen
     for text in (generelt, regnskab, loen):
         assert "Bøger" not in text
-        for header in ("Titel", "Navn", "Email", "Fællesmail", "Telefon", "Roller", "Bemærkninger"):
+        for header in ("Titel", "Navn", "E-mail", "Fællesmail", "Telefon", "Roller", "Bemærkninger"):
             assert header in text
 
 
@@ -517,7 +517,7 @@ def test_every_audit_row_says_which_client_address_the_change_came_from(app, cli
 
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     login(world.REDIGER_A)
-    saved = cb.save(FIELDS_OK, roles=[seeded["roles"]["Kontaktperson - Regnskab"]], tabs=["regnskab"])
+    saved = cb.save(FIELDS_OK, roles=[seeded["roles"]["Kontaktperson – Regnskab"]], tabs=["regnskab"])
     assert _out(saved, KIT.form_modal, "is_open") is False
     with app.app_context():
         rows = get_session().scalars(select(AuditLog).where(AuditLog.entity == "contact",

@@ -10,6 +10,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from core.formatting import da_date
 from pages.ids import kundeaftaler as ids
 from tests import agreements_world as aw
 from tests import world
@@ -124,11 +125,11 @@ def test_agreement_tab_text_signatures_and_download_link(login, dash_client, con
     text = text_of(response)
     assert "Aftalen gælder regnskab og løn." in text
     assert "Statens Administration" in text
-    assert "Underskrevet af: Søren Direktør, Dato: 8. feb. 2022 15:28" in text
-    assert "Underskrevet af: Karen Kunde, Dato: 9. feb. 2022 08:46" in text
+    assert "Underskrevet af: Søren Direktør, Dato: 8. feb. 2022 kl. 15:28" in text
+    assert "Underskrevet af: Karen Kunde, Dato: 9. feb. 2022 kl. 08:46" in text
     assert "Hent aftale" in text
     assert f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}" in text
-    assert "gældende fra 01-01-2022" in text
+    assert "gældende fra 1. jan. 2022" in text
     assert_no_b(response.data)
 
 
@@ -146,7 +147,7 @@ def test_the_agreement_in_force_is_shown_and_the_next_version_announced(app, log
     text = text_of(tab(dash_client, "kundeaftale", world.CVR_A))
     # Version 3 is in force until version 4 starts; version 4 is named, not shown.
     assert "Aftalen gælder regnskab og løn." in text and "Den kommende aftale." not in text
-    assert f"En ny version (version 4) gælder fra {start:%d-%m-%Y} og afventer underskrift" in text
+    assert f"En ny version (version 4) gælder fra {da_date(start)} og afventer underskrift" in text
     # The download is the agreement in force.
     pdf = dash_client.client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}")
     assert pdf.status_code == 200 and "2022-02-08" in pdf.headers["Content-Disposition"]

@@ -117,7 +117,7 @@ def test_sa_drafts_saves_and_publishes_a_new_version_customers_see_it_only_then(
     assert "er udgivet" in out(done, K.changed, "data")["text"]
     assert count(app, Announcement, Announcement.cvr == world.CVR_A, Announcement.topic == "kundeaftaler") == 1
     login(world.LAESER_A)
-    assert "En ny version (version 4) gælder fra 01-01-2030" in text_of(tab(dash_client, "kundeaftale"))
+    assert "En ny version (version 4) gælder fra 1. jan. 2030" in text_of(tab(dash_client, "kundeaftale"))
 
 
 def test_draft_form_shows_danish_field_messages(login, dash_client, content):

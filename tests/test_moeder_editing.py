@@ -99,8 +99,8 @@ def test_publish_then_a_later_referat_published_on_its_own_each_announced(app):
 
     with app.app_context():
         rows = list(get_session().scalars(select(Announcement).order_by(Announcement.id)))
-        assert [r.title for r in rows] == ["Dagsorden fra mødet 12. marts 2026 er offentliggjort",
-                                           "Referat fra mødet 12. marts 2026 er offentliggjort"]
+        assert [r.title for r in rows] == ["Dagsorden fra mødet 12. mar. 2026 er offentliggjort",
+                                           "Referat fra mødet 12. mar. 2026 er offentliggjort"]
         assert {(r.cvr, r.topic, r.path, r.entity_id) for r in rows} == {
             (world.CVR_A, "moeder", f"/moeder?cvr={world.CVR_A}&aar=2026", str(meeting["id"]))}
         actions = list(get_session().scalars(select(AuditLog.action).where(AuditLog.entity == meetings.ENTITY)
@@ -321,7 +321,7 @@ def test_sa_uploads_publishes_and_withdraws_through_the_page(app, login, dash_cl
     assert done[KIT.changed]["data"]["text"] == "Mødet »Driftsmøde Q1 2026« er offentliggjort."
     with app.app_context():
         [note] = get_session().scalars(select(Announcement))
-        assert note.title == "Referat fra mødet 12. marts 2026 er offentliggjort"
+        assert note.title == "Referat fra mødet 12. mar. 2026 er offentliggjort"
     assert "referat.pdf" in _text(dash_client.fire(Ids.YEAR, "value", cvr=world.CVR_A, initial=True,
                                                    values={Ids.YEAR: ""}))
 
@@ -369,7 +369,7 @@ def test_history_shows_what_it_was_and_what_it_became(app, login, dash_client):
     shown = _text(dash_client.fire(Ids.HISTORY, "n_clicks", cvr=world.CVR_A, values={
         (Ids.HISTORY, "n_clicks"): 1, (KIT.grid, "selectedRows"): [{"id": meeting["id"]}]}))
     for expected in ["Oprettet", "Ændret", "Dokumenter tilføjet", "Titel: Driftsmøde Q1 2026 → Nyt navn",
-                     "Dato og tid: 12. mar. 2026 09:30 → 12. mar. 2026 13:00", "Referat: referat (kladde)"]:
+                     "Dato og tid: 12. mar. 2026 kl. 09:30 → 12. mar. 2026 kl. 13:00", "Referat: referat (kladde)"]:
         assert expected in shown, expected
 
 

@@ -19,7 +19,7 @@ from tests import world
 
 PRIMARY = "Primær regnskabskontakt"
 PAYROLL = "Kontaktperson – Løn"
-FORUM = "Deltager - Forum for RPA"
+FORUM = "Deltager – Forum for RPA"
 
 
 def _contact(session, cvr: str, name: str, role_names: list[str], email_: str = "", shared: str = "") -> None:

@@ -81,8 +81,8 @@ def test_chart_gives_each_goal_one_colour_with_its_target_line(goals, login, das
     for code, target in targets.items():
         assert target["line"]["color"] == colours[code] and target["line"]["dash"] == "dash"
         assert target["name"] == f"Servicemål {code}"
-    assert targets["A1"]["hovertemplate"].startswith("Servicemål A1: 95 %")
-    assert targets["L1"]["hovertemplate"].startswith("Servicemål L1: 98 %")
+    assert targets["A1"]["hovertemplate"].startswith("Servicemål A1: 95,0 %")
+    assert targets["L1"]["hovertemplate"].startswith("Servicemål L1: 98,0 %")
     layout = figure["layout"]
     assert layout["legend"]["orientation"] == "h" and layout["legend"]["y"] < 0 and "height" not in layout
     assert layout["legend"]["groupclick"] == "togglegroup"
@@ -240,7 +240,7 @@ def test_user_without_the_rapporter_right_is_told_that(goals, login, dash_client
 def test_page_renders_for_rapporter_user(goals, login, dash_client):
     login(world.RAPPORTER_A)
     page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
-    assert "KPI - Dashboard" in page and ids.GRID in page and "10002 – SA Projekter" in page
+    assert "KPI-oversigt" in page and ids.GRID in page and "10002 – SA Projekter" in page
 
 
 def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger=ids.DRILL_BUTTON):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.formatting import da_date
+from core.formatting import da_date, form_date
 from data import goals
 from data.db import get_session
 from data.models import ServiceGoalVersion
@@ -83,7 +83,7 @@ def test_sa_staff_open_the_page_and_read_the_catalogue(login, dash_client, catal
     assert "Servicemål" in response_text(dash_client.page(Ids.PATH, f"?cvr={world.CVR_A}"))
     rows = _out(dash_client.fire(KIT.saved, "data", values={(KIT.saved, "data"): {"n": 1}}), KIT.grid, "rowData")
     assert [r["code"] for r in rows] == ["A1", "A5", "L1", "R1"]
-    assert rows[0]["rule"] == "Inden for 3 arbejdsdage" and rows[0]["target"] == "95 %"
+    assert rows[0]["rule"] == "Inden for 3 arbejdsdage" and rows[0]["target"] == "95,0 %"
     assert rows[1]["rule"] == "Senest den 15. i måneden (næste arbejdsdag, hvis den dag ikke er en arbejdsdag)" and rows[0]["valid_from"] == "Fra start"
 
 
@@ -95,23 +95,23 @@ def test_sa_saves_a_new_version_from_the_first_open_month(app, login, dash_clien
     state = _out(opened, KIT.form_state, "data")
     start = _out(opened, KIT.field("valid_from"), "value")
     with app.app_context():
-        assert start == da_date(goals.first_open_month())
+        assert start == form_date(goals.first_open_month())
     saved = _save(dash_client, FORM | {"valid_from": start}, form_state=state)
     assert _out(saved, KIT.form_modal, "is_open") is False
-    assert f"Servicemålet A1 er gemt og gælder fra {start}." in _out(saved, KIT.saved, "data")["text"]
+    assert f"Servicemålet A1 er gemt og gælder fra {da_date(goals.first_open_month())}." in _out(saved, KIT.saved, "data")["text"]
     rows = _out(dash_client.fire(KIT.saved, "data", values={(KIT.saved, "data"): {"n": 2}}), KIT.grid, "rowData")
-    assert rows[0]["target"] == "97,5 %" and rows[0]["valid_from"] == start
+    assert rows[0]["target"] == "97,5 %" and rows[0]["valid_from"] == da_date(goals.first_open_month())
     versions = dash_client.fire(Ids.VERSIONS, "n_clicks", values={(Ids.VERSIONS, "n_clicks"): 1,
                                                                   (KIT.grid, "selectedRows"): [{"id": catalogue["A1"]}]})
     text = response_text(versions)
-    assert "Fra start" in text and start in text and "Inden for 2 arbejdsdage" in text and world.SA_STAFF in text
+    assert "Fra start" in text and da_date(goals.first_open_month()) in text and "Inden for 2 arbejdsdage" in text and world.SA_STAFF in text
 
 
 def test_a_stale_form_is_refused_and_the_first_save_kept(app, login, dash_client, catalogue):
     login(world.SA_STAFF)
     state = _out(_open_edit(dash_client, catalogue["A1"]), KIT.form_state, "data")
     with app.app_context():
-        start = da_date(goals.first_open_month())
+        start = form_date(goals.first_open_month())
     first = _save(dash_client, FORM | {"valid_from": start}, form_state=state)
     assert _out(first, KIT.form_modal, "is_open") is False
     second = _save(dash_client, FORM | {"valid_from": start, "target_pct": "50"}, form_state=state)
@@ -125,7 +125,7 @@ def test_a_closed_month_is_refused_beside_the_field(app, login, dash_client, cat
     state = _out(_open_edit(dash_client, catalogue["A1"]), KIT.form_state, "data")
     with app.app_context():
         closed = add_months(goals.first_open_month(), -1)
-    refused = _save(dash_client, FORM | {"valid_from": da_date(closed)}, form_state=state)
+    refused = _save(dash_client, FORM | {"valid_from": form_date(closed)}, form_state=state)
     assert _out(refused, KIT.field("valid_from"), "invalid") is True
     assert "afsluttet og rapporteret" in _out(refused, KIT.feedback("valid_from"), "children")
     assert _out(refused, KIT.form_alert, "children") == "Servicemålet er ikke gemt. Ret de markerede felter."

@@ -95,7 +95,8 @@ def search(dash_client, text, value=None):
 
 
 def unit_search(dash_client, text):
-    response = dash_client.fire(ids.UNIT_SEARCH, "search_value", values={ids.UNIT_SEARCH: text}, initial=True)
+    response = dash_client.fire(ids.UNIT_SEARCH, "search_value", values={(ids.UNIT_SEARCH, "search_value"): text},
+                                initial=True)
     assert response.status_code == 200
     return [o["value"] for o in response.get_json()["response"][ids.UNIT_SEARCH]["options"]]
 
@@ -198,3 +199,84 @@ def test_a_cut_list_says_that_more_customers_and_units_exist(login, dash_client,
     assert unit_search(dash_client, "")[-1] == "__flere__"
     monkeypatch.setattr(customers, "SEARCH_LIMIT", 25)
     assert "__flere__" not in search(dash_client, "")
+
+
+def unit_box(dash_client, changed, text="", value=None, location=""):
+    """Fire the unit search box's callback, `changed` ((id, property)) being what changed; return its outputs."""
+    response = dash_client.fire(*changed, output=ids.UNIT_SEARCH,
+                                values={(ids.UNIT_SEARCH, "search_value"): text, (ids.UNIT_SEARCH, "value"): value,
+                                        LOCATION_SEARCH: location})
+    assert response.status_code == 200
+    return response.get_json()["response"][ids.UNIT_SEARCH]
+
+
+def test_a_mouse_pick_of_a_unit_is_kept_and_the_units_of_the_url_shown(login, dash_client, monkeypatch):
+    from data import customers
+
+    login(world.SA_STAFF)
+    monkeypatch.setattr(customers, "SEARCH_LIMIT", 2)
+    # The pick clears the typed text: the list refilled for "" still holds the picked unit, and the value stays.
+    out = unit_box(dash_client, (ids.UNIT_SEARCH, "value"), text="", value="LG200")
+    assert "LG200" in [o["value"] for o in out["options"]] and "value" not in out
+    out = unit_box(dash_client, (ids.UNIT_SEARCH, "search_value"), text="", value="LG200")
+    assert "LG200" in [o["value"] for o in out["options"]] and "value" not in out
+    # After the navigation, the field shows the chosen unit (not the placeholder).
+    out = unit_box(dash_client, LOCATION_SEARCH, location=f"?cvr={world.CVR_B}&enhed=LG200")
+    assert out["value"] == "LG200" and out["options"][0]["label"] == "LG200 – Bøger Løn (Løngruppe)"
+    # A unit of the URL that is not the customer's (or not visible) is never shown as chosen.
+    login(world.LAESER_A)
+    assert unit_box(dash_client, LOCATION_SEARCH, location=f"?cvr={world.CVR_B}&enhed=LG200")["value"] is None
+    assert "LG200" not in [o["value"] for o in unit_box(dash_client, (ids.UNIT_SEARCH, "value"), value="LG200")["options"]]
+
+
+def test_the_last_customer_and_unit_are_remembered_and_opened(login, dash_client):
+    login(world.TWO_CVRS)
+    assert "Vælg en kunde" in response_text(dash_client.page("/stamdata", ""))
+    nav(dash_client, f"?cvr={world.CVR_A}&enhed=10001")
+    # The next visit, without a customer in the address, opens the last one and its unit.
+    assert stamdata_ids.TABS.encode() in dash_client.page("/stamdata", "").data
+    assert customer_search(dash_client, None, "", None, LOCATION_SEARCH)["value"] == world.CVR_A
+    assert unit_box(dash_client, LOCATION_SEARCH, location="")["value"] == "10001"
+    assert f"/drejeboeger?cvr={world.CVR_A}&enhed=10001" in _hrefs(nav(dash_client, ""))
+    response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/moeder", search="")
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/moeder?cvr={world.CVR_A}&enhed=10001"
+    # The start page names no customer: it stays the start page.
+    response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/", search="")
+    assert response.status_code in (200, 204) and b"href" not in response.data
+
+
+def test_a_remembered_customer_no_longer_the_users_opens_nothing(app, login, dash_client):
+    from sqlalchemy import update
+
+    from data.db import get_session
+    from data.models import User
+
+    with app.app_context():
+        get_session().execute(update(User).where(User.email == world.TWO_CVRS).values(last_cvr=world.CVR_C))
+        get_session().commit()
+    login(world.TWO_CVRS)
+    assert "Vælg en kunde" in response_text(dash_client.page("/stamdata", ""))
+    assert customer_search(dash_client, None, "", None, LOCATION_SEARCH)["value"] is None
+
+
+def test_a_customer_administrator_reaches_brugeradministration_without_searching(login, dash_client):
+    from pages.ids import brugeradministration as bruger_ids
+
+    login(world.ADMIN_AB)
+    nav(dash_client, f"?cvr={world.CVR_B}")
+    page = dash_client.page("/brugeradministration", "")
+    assert bruger_ids.HISTORY.encode() in page.data and "Vælg en kunde" not in response_text(page)
+    assert "Brugeradministration" in labels(nav(dash_client, ""))
+
+
+def test_a_page_the_rights_do_not_open_says_why_with_a_link_onward(login, dash_client):
+    login(world.LAESER_A)
+    # Opened by its address: the page stays (not silently Information) ...
+    response = navigate(dash_client, cvr_value=world.CVR_A, pathname="/brugeradministration", search="")
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/brugeradministration?cvr={world.CVR_A}"
+    # ... and says why, with a link to a page the user may open.
+    text = response_text(dash_client.page("/brugeradministration", f"?cvr={world.CVR_A}"))
+    assert "Ingen adgang" in text and "Gå til Information" in text and f"/information?cvr={world.CVR_A}" in text
+    login(world.RAPPORTER_NO_B)
+    text = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
+    assert "kræver rettigheden »Rapporter« og et B-nummer" in text and "Gå til Information" in text

@@ -32,7 +32,7 @@ HISTORY_CLOSE = "kontaktpersoner-history-close"
 GRID_COLUMNS = [
     ("title", "Titel"),
     ("name", "Navn"),
-    ("email", "Email"),
+    ("email", "E-mail"),
     ("shared_email", "Fællesmail"),
     ("phone", "Telefon"),
     ("roles", "Roller"),

@@ -52,7 +52,7 @@ def test_add_edit_delete_contact_and_see_it_on_stamdata(catalogue, live_server, 
     page.fill("#kontaktpersoner-phone", "+45 12 34 56 78")
     form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson – Uddata", exact=True).click()
     form.get_by_text("sikker postkasse").wait_for()
-    form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson - Regnskab", exact=True).click()
+    form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson – Regnskab", exact=True).click()
     form.locator("#kontaktpersoner-tabs").get_by_text("Regnskab", exact=True).click()
     # The SA-only roles are shown but locked for a customer user.
     assert form.locator("#kontaktpersoner-sa-roles input[type=checkbox]").first.is_disabled()
@@ -70,7 +70,7 @@ def test_add_edit_delete_contact_and_see_it_on_stamdata(catalogue, live_server, 
     # It shows on Regnskab, not on Løn.
     content = _stamdata_tab(page, live_server, "regnskab")
     content.get_by_text("Hans Hansen").first.wait_for()
-    assert "Kontaktperson - Regnskab" in content.inner_text()
+    assert "Kontaktperson – Regnskab" in content.inner_text()
     content = _stamdata_tab(page, live_server, "loen")
     assert "Hans Hansen" not in content.inner_text()
 

@@ -44,7 +44,7 @@ def ten_goals(live_app):
 def open_dashboard(page, live_server) -> None:
     sign_in(page, live_server, world.RAPPORTER_A)
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
-    page.get_by_role("heading", name="KPI - Dashboard").wait_for()
+    page.get_by_role("heading", name="KPI-oversigt").wait_for()
     page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
     page.locator("#rapporter-chart .main-svg").first.wait_for()
     wait_for_dash(page)

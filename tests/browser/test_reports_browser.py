@@ -97,7 +97,7 @@ def test_rapporter_year_filters_drill_through_and_export(report_cases, live_serv
     a1_handled = 5 + (1 if prev.year == last.year else 0)
     sign_in(page, live_server, world.RAPPORTER_A)
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
-    page.get_by_role("heading", name="KPI - Dashboard").wait_for()
+    page.get_by_role("heading", name="KPI-oversigt").wait_for()
     grid_row(page, "rapporter-grid", "A1").wait_for()
     assert cell(page, "rapporter-grid", "A1", "handled") == str(a1_handled)
     assert cell(page, "rapporter-grid", "A1", "not_met") == "1"
