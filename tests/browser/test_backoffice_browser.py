@@ -26,7 +26,8 @@ from tests.test_mail import Recorder, free_port
 pytestmark = pytest.mark.browser
 
 BASE_URL = "https://kundeportal.example.dk"
-HELD_DATE, HELD_TIME, HELD_LONG, HELD_DA = "2026-11-20", "10:00", "20. november 2026", "20-11-2026"
+# The portal's one date format (core/formatting.py) in titles, mails and links alike.
+HELD_DATE, HELD_TIME, HELD_LONG, HELD_DA = "2026-11-20", "10:00", "20. nov. 2026", "20. nov. 2026"
 MEETING_KIND, MEETING_TITLE = "Driftsmøde", "Driftsmøde november"
 SUBJECT = "Afstem mellemregninger efter driftsmødet"
 CONTACT_A, CONTACT_B = "primaer.kontakt@kunde-a.dk", "primaer.kontakt@kunde-b.dk"
