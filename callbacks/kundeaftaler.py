@@ -43,6 +43,7 @@ from data import agreement_pdf
 from data.errors import Refused
 from data.workdays import danish_today
 from data.files import safe_filename
+from data.validators import ascii_digits
 from pages import _grid
 from pages._export import export_file_name, send_xlsx
 from core.formatting import da_date, da_datetime
@@ -706,7 +707,7 @@ def annex_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, 
     if step is Step.NEW:
         result = EditResult.opened("Tilføj bilag", {"title": ""}, file_text=None, upload=None)
     elif step is Step.EDIT:
-        annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+        annex_id = int(choice) if isinstance(choice, str) and ascii_digits(choice) else choice
         annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, annex_id)
         if annex is None:
             result = EditResult.notice(Status("Vælg det bilag, der skal erstattes.", "info"))
@@ -737,7 +738,7 @@ ANNEX_CONFIRM = confirm_outputs(Ids.ANNEX)
 )
 def withdraw_annex(ctx: AccessContext, ask: Any, yes: Any, no: Any, choice: Any, confirm_state: Any, changed: Any):
     """Ask before withdrawing the chosen annex, then withdraw it (no longer listed; row and file kept)."""
-    annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+    annex_id = int(choice) if isinstance(choice, str) and ascii_digits(choice) else choice
 
     def load(record_id: int) -> dict[str, Any] | None:
         annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, record_id)

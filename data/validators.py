@@ -120,6 +120,13 @@ def ean_field(value: str, key: str, errors: dict[str, str], *, label: str = "EAN
     return compact
 
 
+def ascii_digits(value: Any) -> bool:
+    """Tell whether `value` is a non-empty string of the digits 0-9 only."""
+    # str.isdigit() also accepts '²' or Arabic-Indic digits; int() fails on some of them (a 500)
+    # and reads others as numbers, so every number from the client is held to ASCII.
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 def valid_id(value: Any) -> bool:
     """Tell whether `value` is a row id a database column can hold (a bool or a float is not)."""
     # bool is an int in Python: a forged `true` is not an id.
