@@ -41,7 +41,8 @@ def _all_routes(app):
         yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
 
 
-PUBLIC = {"/login", "/glemt-adgangskode", "/health"}
+# /favicon.ico is public (auth/wall.py PUBLIC_PATHS): the icon, tested in test_red_team.py.
+PUBLIC = {"/login", "/glemt-adgangskode", "/health", "/favicon.ico"}
 
 
 def test_anonymous_is_refused_everywhere(app, client):

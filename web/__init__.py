@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the download, case upload and health routes and the Danish error handlers on `app`."""
-    from web import case_upload, downloads, errors, health
+    """Register the download, case upload, health and favicon routes and the Danish error handlers on `app`."""
+    from web import case_upload, downloads, errors, favicon, health
 
     app.register_blueprint(downloads.bp)
     app.register_blueprint(case_upload.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(favicon.bp)
     errors.init_app(app)
