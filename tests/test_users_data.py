@@ -686,3 +686,22 @@ def test_mail_links_to_the_address_the_caller_gives(app, app_config, extra, base
     welcome, granted = outbox(app_config)
     assert f"Log ind her: {expected}\n" in welcome.get_content()
     assert f"Log ind med din sædvanlige adgangskode her: {expected}\n" in granted.get_content()
+
+
+def test_every_address_that_cannot_be_attached_gets_one_neutral_answer(app, app_config, extra):
+    # Which of SA staff / another customer's user / a user without access an address belongs to is
+    # not the customer administrator's to learn from the form.
+    with app.app_context():
+        session = get_session()
+        session.add(User(email="uden.adgang@example.dk", name="Uden Adgang", password_hash=world.password_hash()))
+        session.commit()
+        answers = set()
+        for address in (world.SA_STAFF, world.SA_ADMIN, ONLY_C, "uden.adgang@example.dk"):
+            with pytest.raises(users.UserValidationError) as caught:
+                users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email=address.upper()))
+            answers.add(caught.value.errors["email"])
+        assert len(answers) == 1
+        [answer] = answers
+        assert "Statens Administration (kundeportal@statens-adm.dk)" in answer
+        assert "medarbejder" not in answer and "bruger" not in answer.lower()
+        assert outbox(app_config) == []
