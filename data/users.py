@@ -330,6 +330,8 @@ def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = 
     name = _text(raw, "name", errors)
     if not name and "name" not in errors:
         errors["name"] = validators.required_message(FIELD_LABELS["name"])
+    # The name opens SA's mails to the new user: a sentence with a link there would be phishing.
+    name = validators.person_name_field(name, "name", errors, label=FIELD_LABELS["name"])
     email = _email(_text(raw, "email", errors), errors)
     b_number_text = _text(raw, "b_number", errors)
     b_number: str | None = None
