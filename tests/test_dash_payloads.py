@@ -98,3 +98,23 @@ def test_only_sa_editors_upload_callbacks_take_a_body_over_the_limit(app, sa_sta
     # SA staff may send documents (up to the app-wide limit), but only to a callback that reads one.
     response = dash_client.send(_oversized(dash_client, limit))
     assert response.status_code == 400 and response.get_json() == {"error": "Ugyldig forespørgsel."}
+
+
+def test_an_sa_editors_document_upload_may_exceed_the_callback_limit_a_customers_may_not(app, login, dash_client):
+    import base64
+
+    from pages.ids import moeder as moeder_ids
+
+    limit = app.config["CALLBACK_MAX_BYTES"]
+    pdf = b"%PDF-1.4 " + b"x" * (limit + 1000)
+    contents = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+
+    def upload():
+        return dash_client.fire(moeder_ids.UPLOAD, "contents", cvr=world.CVR_A, values={(moeder_ids.UPLOAD, "contents"): contents},
+                                default=None)
+
+    login(world.SA_STAFF)
+    assert upload().status_code not in (400, 413)
+    dash_client.client.post("/logout")
+    login(world.REDIGER_A)
+    assert upload().status_code == 413
