@@ -70,6 +70,10 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # The largest callback body (a JSON payload, parsed whole): refused from Content-Length before parsing.
+        "CALLBACK_MAX_BYTES": int(env.get("CALLBACK_MAX_BYTES", str(1024 * 1024))),
+        # One process only (no gunicorn workers): in-process rate limits are then the whole picture.
+        "SINGLE_WORKER": _bool(env.get("SINGLE_WORKER")),
         # The largest document SA may upload (meeting papers, annexes, runbook attachments).
         "UPLOAD_MAX_BYTES": int(float(env.get("UPLOAD_MAX_MB", "25")) * 1024 * 1024),
         # The largest case file SA may upload on /sa/sagsimport (streamed to disk, never held in memory).
@@ -92,4 +96,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if cfg["PORTAL_ENV"] == "production" and not cfg["PUBLIC_BASE_URL"]:
         # Reset links are built from it; the Host header of a request can be forged.
         raise ConfigError("PUBLIC_BASE_URL skal være sat i produktion (fx https://kundeportal.statens-adm.dk).")
+    if cfg["PORTAL_ENV"] == "production" and not cfg["REDIS_URL"] and not cfg["SINGLE_WORKER"]:
+        # In-process sign-in throttles count per worker: N workers would allow N times the attempts.
+        raise ConfigError("REDIS_URL skal være sat i produktion (delte grænser for login på tværs af workers), "
+                          "eller SINGLE_WORKER=1, hvis portalen kører i én proces.")
     return cfg

@@ -11,10 +11,17 @@ import json
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
+
+from core.access import can_do
+from core.rights import Action
 
 UPDATE_PATH = "/_dash-update-component"
 BAD_REQUEST = "Ugyldig forespørgsel."
+TOO_LARGE = "Forespørgslen er for stor."
+# The one property whose value is a file (dcc.Upload, base64): only callbacks reading it take big bodies.
+UPLOAD_PROPERTY = "contents"
 _STREAMS_OWN_BODY = "__streams_own_body__"
 
 
@@ -155,6 +162,34 @@ def _refuse_nul():
     return None
 
 
+def _takes_upload(spec: dict) -> bool:
+    """Tell whether a callback reads a dcc.Upload's `contents` (a file, so a body above the callback limit)."""
+    return any(dep.get("property") == UPLOAD_PROPERTY for dep in [*spec.get("inputs", []), *spec.get("state", [])])
+
+
+def _callback_body_limit() -> int:
+    """Return the largest callback body this request may send: uploads are for SA's editors only."""
+    small = current_app.config["CALLBACK_MAX_BYTES"]
+    # Only the editing callbacks of SA staff take documents (Action.EDIT_CONTENT); they keep the
+    # app-wide limit. Everyone else, signed in or not, gets the small one.
+    if can_do(current_user, Action.EDIT_CONTENT):
+        return max(small, current_app.config["MAX_CONTENT_LENGTH"] or small)
+    return small
+
+
+def _limit_callback_body():
+    # Runs first, before any hook reads the body: a gigabyte of JSON is refused from its
+    # Content-Length, and a body without one (chunked) is cut off by Werkzeug at the same limit.
+    if request.path != UPDATE_PATH or request.method != "POST":
+        return None
+    limit = _callback_body_limit()
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        current_app.logger.warning("refused callback body of %s bytes (limit %s)", request.content_length, limit)
+        return jsonify(error=TOO_LARGE), 413
+    return None
+
+
 def _validate_update_request():
     if request.path != UPDATE_PATH or request.method != "POST":
         return None
@@ -167,6 +202,10 @@ def _validate_update_request():
     problem = payload_problem(body, dash_app.callback_map)
     if problem is None and _has_nul(body):
         problem = "NUL in payload"
+    if (problem is None and (request.content_length or 0) > current_app.config["CALLBACK_MAX_BYTES"]
+            and not _takes_upload(dash_app.callback_map[body["output"]])):
+        # An editor's large body is for a file; anything else that large is not a real request.
+        problem = "body too large for a callback without an upload"
     if problem is not None:
         current_app.logger.warning("refused callback payload: %s", problem)
         return jsonify(error=BAD_REQUEST), 400
@@ -174,6 +213,8 @@ def _validate_update_request():
 
 
 def init_app(server: Flask) -> None:
-    """Validate callback payloads (after Dash's own request hooks) and refuse NUL characters."""
+    """Limit callback bodies before anything reads them, validate payloads (after Dash's hooks), refuse NUL."""
+    # First of all hooks: CSRF, the wall and Dash's own must not read a body that is too large.
+    server.before_request_funcs.setdefault(None, []).insert(0, _limit_callback_body)
     server.before_request(_refuse_nul)
     server.before_request(_validate_update_request)

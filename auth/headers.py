@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_login import current_user
 
 # Everything but scripts: the same for every page.
 _BASE_DIRECTIVES = (
@@ -41,7 +42,30 @@ def _policy(response) -> str:
     return build_csp(dash_app.csp_hashes())
 
 
+# A year, the usual minimum for HSTS; the portal is served over TLS only in production.
+HSTS = "max-age=31536000; includeSubDomains"
+# Files that are the same for everyone (and fingerprinted by Dash): they may be cached.
+_SHARED_STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+# Dash's answers built for the one user: the layout (pages, menu) and every callback's output.
+_DASH_PER_USER_PREFIXES = ("/_dash-layout", "/_dash-update-component", "/_dash-dependencies")
+
+
+def _keep_out_of_caches() -> bool:
+    """Tell whether this response holds anything of the signed-in user (so no cache may keep it)."""
+    path = request.path
+    if path.startswith(_DASH_PER_USER_PREFIXES):
+        return True
+    if path.startswith(_SHARED_STATIC_PREFIXES):
+        return False
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 def _headers(response):
+    if current_app.config.get("PORTAL_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if _keep_out_of_caches() and "no-store" not in response.headers.get("Cache-Control", ""):
+        # A browser's back button or a shared proxy must not show one user's page to the next.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -111,7 +111,8 @@ def enforce_timeouts() -> None:
 def _set_csrf_cookie(response):
     # Dash's renderer copies this cookie into the X-CSRFToken header of every callback POST.
     # Static files and the load balancer's health probe need no token (and so start no session).
-    if request.path == "/health" or request.path.startswith(("/static", "/assets/", "/_dash-component-suites")):
+    if request.path in ("/health", "/favicon.ico", "/_favicon.ico") or request.path.startswith(
+            ("/static", "/assets/", "/_dash-component-suites")):
         return response
     token = generate_csrf()
     response.set_cookie(

@@ -250,3 +250,53 @@ def init_app(app: Flask) -> None:
         secure_cookie=bool(app.config.get("SESSION_COOKIE_SECURE")),
         prefix=app.config.get("LOGIN_THROTTLE_KEY_PREFIX") or "kp-login",
     )
+
+
+# --- user creation per administrator -----------------------------------------------------------
+
+# New users per administrator: each one gets a mail from SA's address, so an administrator's
+# account (or a stolen session) must not become a mass mailer.
+DEFAULT_USER_CREATE_LIMIT = "20 per hour;100 per day"
+USER_CREATE_MESSAGE = ("Du har oprettet mange brugere på kort tid. Vent {wait}, og prøv igen, eller skriv til "
+                       "Statens Administration, hvis du skal oprette flere brugere.")
+
+
+def user_create_limit() -> str:
+    """Return the limit on users one administrator may create (USER_CREATE_LIMIT, a `limits` string)."""
+    return current_app.config.get("USER_CREATE_LIMIT") or DEFAULT_USER_CREATE_LIMIT
+
+
+def _user_create_window(user_id: int) -> tuple[Any, list[Any], tuple[str, str]]:
+    from limits import parse_many
+    from limits.strategies import FixedWindowRateLimiter
+
+    limiter = FixedWindowRateLimiter(get_login_attempts().storage)
+    return limiter, parse_many(user_create_limit()), ("kp-user-create", str(int(user_id)))
+
+
+def user_creation_wait(user_id: int) -> int:
+    """Return 0 when administrator `user_id` may create another user now, else the seconds to wait."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return 0
+    try:
+        limiter, items, key = _user_create_window(user_id)
+        for item in items:
+            if not limiter.test(item, *key):
+                reset_at = limiter.get_window_stats(item, *key).reset_time
+                return max(1, math.ceil(reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - a limiter store that does not answer refuses (fails closed)
+        current_app.logger.exception("user creation limit could not be checked")
+        return 60
+    return 0
+
+
+def count_user_creation(user_id: int) -> None:
+    """Count one user created (or attached, with a mail) by administrator `user_id`."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    try:
+        limiter, items, key = _user_create_window(user_id)
+        for item in items:
+            limiter.hit(item, *key)
+    except Exception:  # noqa: BLE001 - the next check fails closed if the store is still away
+        current_app.logger.exception("user creation could not be counted")

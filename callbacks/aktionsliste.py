@@ -37,7 +37,7 @@ from data import actions as data
 from data import units as unit_data
 from core.formatting import da_date, da_datetime
 from pages._export import export_file_name, send_csv, send_xlsx
-from pages._grid import visible_rows
+from pages._grid import grid_view, visible_rows
 from pages.ids import aktionsliste as Ids
 from pages.ids.aktionsliste import KIT
 
@@ -131,37 +131,32 @@ def _render(ctx: AccessContext, area: Any, show_closed: Any, unit: Any, expand_c
     return _shown(summary + ".", None, grid_rows(items, expanded, ctx.cvr), label)
 
 
-def export_rows(ctx: AccessContext, area: Any, show_closed: Any, virtual_rows: Any = None,
+def export_rows(ctx: AccessContext, area: Any, show_closed: Any, sort: Any = None,
                 unit: Any = None) -> list[dict[str, Any]]:
-    """Return both lines of the filtered items for export, in the grid's order; raise FilterError on a bad filter."""
-    # The rows are read again for the checked CVR; the browser's rows only order them.
+    """Return both lines of the filtered items for export, in the grid's sort order; raise FilterError on a bad filter."""
+    # The rows are read again for the checked CVR and sorted here by the grid's column state, as the
+    # grid sorts its item lines (the second lines follow their item; the grid has no column filters).
     chosen_area, closed, chosen_unit = _filters(area, show_closed, unit)
     items = data.action_items(ctx.scope, ctx.cvr, chosen_area, closed, unit=chosen_unit)
-    mains = [r for r in virtual_rows if isinstance(r, dict) and r.get("kind") == "main"] \
-        if isinstance(virtual_rows, list) else None
-    if not mains:
-        return items
-    ordered = visible_rows(items, mains)
-    listed = {i["id"] for i in ordered}
-    # Items the grid did not list yet (it had not drawn) keep their place at the end.
-    return ordered + [i for i in items if i["id"] not in listed]
+    mains = [r for r in grid_rows(items, False) if r["kind"] == "main"]
+    return visible_rows(items, grid_view(mains, None, sort))
 
 
 @portal_callback(
     output=Output(Ids.DOWNLOAD_CSV, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_CSV, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               unit=State(Ids.UNIT, "value"), virtual_rows=State(Ids.GRID, "virtualRowData"),
+               unit=State(Ids.UNIT, "value"), sort=State(Ids.GRID, "columnState"),
                cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, virtual_rows: Any):
+def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, sort: Any):
     """Send the filtered action list (both lines) as CSV for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed, virtual_rows, unit)
+        rows = export_rows(ctx, area, show_closed, sort, unit)
     except data.FilterError:
         raise PreventUpdate
     return send_csv(rows, data.EXPORT_COLUMNS, export_file_name("Aktionsliste", ctx.cvr))
@@ -171,17 +166,17 @@ def export_csv(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, u
     output=Output(Ids.DOWNLOAD_XLSX, "data"),
     inputs=dict(n_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(area=State(Ids.AREA, "value"), show_closed=State(Ids.SHOW_CLOSED, "value"),
-               unit=State(Ids.UNIT, "value"), virtual_rows=State(Ids.GRID, "virtualRowData"),
+               unit=State(Ids.UNIT, "value"), sort=State(Ids.GRID, "columnState"),
                cvr=State(Ids.CVR, "data")),
     menu=Menu.AKTIONSLISTE,
     prevent_initial_call=True,
 )
-def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, virtual_rows: Any):
+def export_xlsx(ctx: AccessContext, n_clicks: Any, area: Any, show_closed: Any, unit: Any, sort: Any):
     """Send the filtered action list (both lines) as XLSX for the checked CVR."""
     if not n_clicks:
         raise PreventUpdate
     try:
-        rows = export_rows(ctx, area, show_closed, virtual_rows, unit)
+        rows = export_rows(ctx, area, show_closed, sort, unit)
     except data.FilterError:
         raise PreventUpdate
     return send_xlsx(rows, data.EXPORT_COLUMNS, "Aktionsliste", export_file_name("Aktionsliste", ctx.cvr))

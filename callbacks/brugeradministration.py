@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
 from auth.links import public_base_url
+from auth.throttle import USER_CREATE_MESSAGE, count_user_creation, user_creation_wait, wait_text
 from core.rights import Menu, Right
 from callbacks._edit import (
     ConfirmState,
@@ -228,7 +229,14 @@ def _submit(ctx: AccessContext, form_state: Any, values: dict[str, Any], groups:
     def write() -> users.SaveResult:
         if editing is not None:
             return users.update_user(ctx.user, ctx.cvr, editing.id, raw, version=editing.version)
-        return users.create_user(ctx.user, ctx.cvr, raw, base_url=public_base_url())
+        # Each new user gets a mail from SA's address: an administrator may send only so many.
+        wait = user_creation_wait(ctx.user.id)
+        if wait:
+            raise users.UserAdminError(USER_CREATE_MESSAGE.format(wait=wait_text(wait)))
+        result = users.create_user(ctx.user, ctx.cvr, raw, base_url=public_base_url())
+        if result.changed:
+            count_user_creation(ctx.user.id)
+        return result
 
     def invalid(exc: Any) -> dict[str, Any]:
         # The groups are drawn again with their own messages (a group's CVR or rights).

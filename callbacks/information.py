@@ -20,7 +20,7 @@ from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages.ids import information as Ids
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
 REPORT_MONTHS = 3
 OLDEST_YEAR = 2000

@@ -38,7 +38,7 @@ from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
 from pages._export import send_csv
 from core.formatting import da_datetime, da_phone
 from pages._history import history_table, plain_value
-from pages._grid import export_file_name, send_xlsx, visible_rows
+from pages._grid import column_fields, export_file_name, grid_view, send_xlsx
 from pages.ids import kontaktpersoner as Ids
 from pages.ids.kontaktpersoner import KIT
 
@@ -301,16 +301,17 @@ EXPORT_COLUMNS = Ids.GRID_COLUMNS
 @portal_callback(
     output=Output(Ids.DOWNLOAD, "data"),
     inputs=dict(csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"), xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
-    state=dict(shown=State(KIT.grid, "virtualRowData"), cvr=State(KIT.cvr, "data")),
+    state=dict(filters=State(KIT.grid, "filterModel"), sort=State(KIT.grid, "columnState"), cvr=State(KIT.cvr, "data")),
     menu=Menu.KONTAKTPERSONER,
     prevent_initial_call=True,
 )
-def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, shown: Any):
+def export_contacts(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, filters: Any, sort: Any):
     """Download the contacts the grid shows (its filters and sort) as CSV or XLSX, re-read from the database."""
     if not (csv_clicks or xlsx_clicks):
         raise PreventUpdate
-    # The browser's rows only pick and order rows the server read for this CVR; their values are never used.
-    rows = visible_rows([_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)], shown, key="id")
+    # The rows are read again for this CVR; the grid's filter and sort model (never its rows) pick and order them.
+    rows = grid_view([_row(c) for c in contacts.list_contacts(ctx.scope, ctx.cvr)], filters, sort,
+                     column_fields(EXPORT_COLUMNS))
     name = export_file_name("Kontaktpersoner", ctx.cvr)
     xlsx = dash_ctx.triggered_id == Ids.EXPORT_XLSX
     privacy.seen(ctx.user, f"{SOURCE} – eksport ({'Excel' if xlsx else 'CSV'})", ctx.cvr, privacy.CONTACT, rows)

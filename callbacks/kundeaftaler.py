@@ -43,6 +43,7 @@ from data import agreement_pdf
 from data.errors import Refused
 from data.workdays import danish_today
 from data.files import safe_filename
+from data.validators import ascii_digits
 from pages import _grid
 from pages._export import export_file_name, send_xlsx
 from core.formatting import da_date, da_datetime
@@ -93,6 +94,13 @@ def _addon_rows(ctx: AccessContext) -> list[dict[str, Any]]:
 def _task_rows(ctx: AccessContext) -> list[dict[str, Any]]:
     return [{**row, "status": _end_status(row, "Aktiv"), "expired": row["ended"]}
             for row in agreements.third_party_tasks(ctx.scope, ctx.cvr)]
+
+
+def _shown_rows(spec: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return a tab's rows as its grid gets them: the values it shows (dates as ISO text) and the id."""
+    # Edit bookkeeping stays on the server.
+    return [{**{k: v for k, v in row.items() if k not in ("updated_at", "updated_by", "row_version")},
+             **{f: _iso(row[f]) for f in spec["dates"]}} for row in rows]
 
 
 GRID_TABS: dict[str, dict[str, Any]] = {
@@ -160,8 +168,7 @@ def _grid_tab(ctx: AccessContext, key: str) -> Any:
     if not rows:
         return html.Div([toolbar, _empty(spec["empty"])]) if editing else _empty(spec["empty"])
     # Edit bookkeeping stays on the server: the grid gets the values it shows (and the id).
-    grid_rows = [{**{k: v for k, v in row.items() if k not in ("updated_at", "updated_by", "row_version")},
-                  **{f: _iso(row[f]) for f in spec["dates"]}} for row in rows]
+    grid_rows = _shown_rows(spec, rows)
     selection = {"dashGridOptions": {"rowSelection": {"mode": "singleRow", "checkboxes": True,
                                                       "enableClickSelection": True}}} if editing else {}
     return html.Div(
@@ -386,17 +393,21 @@ def render_tab(ctx: AccessContext, tab: Any, **stores: Any):
 @portal_callback(
     output=Output(Ids.DOWNLOAD, "data"),
     inputs=dict(n_clicks=Input(Ids.XLSX, "n_clicks")),
-    state=dict(tab=State(Ids.TABS, "value"), shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
+    state=dict(tab=State(Ids.TABS, "value"), filters=State(Ids.GRID, "filterModel"),
+               sort=State(Ids.GRID, "columnState"), cvr=State(Ids.CVR, "data")),
     menu=Menu.KUNDEAFTALER,
     prevent_initial_call=True,
 )
-def export_xlsx(ctx: AccessContext, n_clicks: Any, tab: Any, shown: Any):
+def export_xlsx(ctx: AccessContext, n_clicks: Any, tab: Any, filters: Any, sort: Any):
     """Send the active grid tab as XLSX, rows re-read; raise AccessDenied (403) without the right."""
     # Raises AccessDenied (403) without the Kundeaftaler right on the CVR.
     if not n_clicks or not isinstance(tab, str) or tab not in GRID_TABS:
         raise PreventUpdate
     spec = GRID_TABS[tab]
-    rows = _grid.visible_rows(spec["rows"](ctx), shown, key="id")
+    rows = spec["rows"](ctx)
+    # The grid filters and sorts the values it shows (dates as ISO text): so does the export, on rows read again.
+    shown = _grid.grid_view(_shown_rows(spec, rows), filters, sort, _grid.column_fields(spec["grid_columns"]))
+    rows = _grid.visible_rows(rows, shown, key="id")
     return send_xlsx(rows, spec["export_columns"], spec["title"], export_file_name(spec["title"], ctx.cvr))
 
 
@@ -708,7 +719,7 @@ def annex_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, 
     if step is Step.NEW:
         result = EditResult.opened("Tilføj bilag", {"title": ""}, file_text=None, upload=None)
     elif step is Step.EDIT:
-        annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+        annex_id = int(choice) if isinstance(choice, str) and ascii_digits(choice) else choice
         annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, annex_id)
         if annex is None:
             result = EditResult.notice(Status("Vælg det bilag, der skal erstattes.", "info"))
@@ -739,7 +750,7 @@ ANNEX_CONFIRM = confirm_outputs(Ids.ANNEX)
 )
 def withdraw_annex(ctx: AccessContext, ask: Any, yes: Any, no: Any, choice: Any, confirm_state: Any, changed: Any):
     """Ask before withdrawing the chosen annex, then withdraw it (no longer listed; row and file kept)."""
-    annex_id = int(choice) if isinstance(choice, str) and choice.isdigit() else choice
+    annex_id = int(choice) if isinstance(choice, str) and ascii_digits(choice) else choice
 
     def load(record_id: int) -> dict[str, Any] | None:
         annex = agreement_edits.get_annex(ctx.scope, ctx.cvr, record_id)

@@ -20,7 +20,7 @@ from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
-from pages._grid import visible_rows
+from pages._grid import grid_view, visible_rows
 from pages.ids import rapporter as Ids
 
 ALL = "alle"
@@ -351,12 +351,13 @@ def _drill_rows(frame: pd.DataFrame) -> list[dict]:
                 xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(goal=State(Ids.GOAL, "value"), month=State(Ids.DRILL_MONTH, "value"), year=State(Ids.YEAR, "value"),
                area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"),
-               shown=State(Ids.GRID, "virtualRowData"), cvr=State(Ids.CVR, "data")),
+               filters=State(Ids.GRID, "filterModel"), sort=State(Ids.GRID, "columnState"),
+               cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
 def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, goal: Any, month: Any, year: Any,
-             area: Any, unit: Any, shown: Any):
+             area: Any, unit: Any, filters: Any, sort: Any):
     """Download the cases behind one goal and month (CSV), or the KPI table as the grid shows it (CSV/XLSX)."""
     trigger = dash_ctx.triggered_id
     try:
@@ -370,8 +371,9 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
             table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame
-            # The figures are the server's own for the page filters; the grid's rows (its column
-            # filter and sort) only pick which goals and in which order, by goal code.
+            # The figures are the server's own for the page filters; the grid's filter and sort model,
+            # applied here to the rows the grid was given, only pick which goals and in which order.
+            shown = grid_view(kpi_rows(ctx, table, year), filters, sort)
             rows = visible_rows(table.to_dict("records"), shown, key="code")
             suffix = "".join(f"_{part}" for part in (area, unit) if part)
             name = export_file_name(f"KPI_{year}{suffix}", ctx.cvr)

@@ -25,7 +25,7 @@ from data.db import get_session, transaction
 from data.errors import Refused, ValidationError
 from data.models import AccountingUnit, ActionItem, ActionItemHistory, Customer, Meeting, PayrollGroup
 from data.units import ACCOUNTING_KIND, PAYROLL_KIND, unit_options, valid_unit_code
-from data.validators import valid_id
+from data.validators import ascii_digits, valid_id
 from data.workdays import DANISH_TZ, danish_today
 
 
@@ -354,7 +354,7 @@ def _meeting(session: Session, scope: AccessScope, cvr: str, value: Any,
     if value in (None, ""):
         return None, ""
     # dbc.Select sends its values as text.
-    meeting_id = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else value
+    meeting_id = int(value) if ascii_digits(value) and len(value) < 19 else value
     if not valid_id(meeting_id):
         errors["meeting"] = validators.INVALID_VALUE
         return None, ""

@@ -29,7 +29,7 @@ from data.errors import Refused, ValidationError
 from data.files import get_store
 from data.models import AddOn, Agreement, Annex, Customer, Exemption, StoredFile, ThirdPartyTask
 from data.uploads import check_upload
-from data.validators import valid_id
+from data.validators import ascii_digits, valid_id
 from data.workdays import danish_today
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -166,7 +166,7 @@ def _draft_view(row: Agreement) -> dict[str, Any]:
 
 def _next_version(session: Session, cvr: str, kind: str) -> str:
     labels = session.scalars(select(Agreement.version).where(Agreement.cvr == cvr, Agreement.kind == kind))
-    numbers = [int(v) for v in labels if isinstance(v, str) and v.isdigit()]
+    numbers = [int(v) for v in labels if ascii_digits(v)]
     return str(max(numbers, default=0) + 1)
 
 

@@ -117,7 +117,7 @@ def ministries() -> list[dict[str, Any]]:
 def ministry_id(session: Session, raw: Any, key: str, errors: dict[str, str], label: str = "Ministerområde") -> int:
     """Return the id of an existing ministry chosen in a drop-down (its value is text), or 0 with a message."""
     value = raw.strip() if isinstance(raw, str) else raw
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    if validators.ascii_digits(value) and len(value) < 19:
         value = int(value)
     if value in (None, ""):
         errors[key] = f"Vælg {label.lower()}."

@@ -36,7 +36,7 @@ from data.errors import Refused, ValidationError
 from data.models import Case, ServiceGoal, ServiceGoalVersion
 from data.rules import AREAS, RuleKind, add_months, by_day_met, month_start, within_days_met
 from data.scoping import unscoped
-from data.validators import valid_id
+from data.validators import ascii_digits, valid_id
 from data.workdays import MIN_YEAR, danish_today
 
 ENTITY = "service_goal"
@@ -254,7 +254,7 @@ def _rule(raw: Mapping[str, Any], errors: dict[str, str]) -> tuple[str, int]:
         errors["rule_kind"] = "Vælg en regeltype."
         return "", 0
     value = raw.get("rule_value")
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= MAX_LENGTHS["rule_value"]:
+    if ascii_digits(value.strip() if isinstance(value, str) else value) and len(value.strip()) <= MAX_LENGTHS["rule_value"]:
         value = int(value.strip())
     low, high = RULE_VALUE_RANGE[kind]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -16,13 +16,21 @@ def login_link(base_url: str) -> str:
     return f"{base}{LOGIN_PATH}" if base else LOGIN_PATH
 
 
+def quoted_name(name: str) -> str:
+    """Return a user's name as one line in Danish quotation marks, to be read as data, never as SA's words."""
+    # The name is typed by a customer administrator: it is quoted, on one line and cut short, and
+    # never opens a mail, so it cannot pose as SA's own text.
+    flat = " ".join(str(name or "").split())
+    return f"»{flat[:200]}«"
+
+
 def welcome_mail(name: str, email: str, password: str, customers: list[str], *, login_url: str) -> tuple[str, str]:
     """Return the subject and Danish body of the mail to a new user with their username and password."""
     lines = [
-        f"Kære {name}",
+        "Du er oprettet som bruger af Statens Administrations kundeportal af en administrator hos "
+        "din organisation.",
         "",
-        "Du er oprettet som bruger af Statens Administrations kundeportal.",
-        "",
+        f"Navn: {quoted_name(name)}",
         f"Brugernavn: {email}",
         f"Adgangskode: {password}",
         "",
@@ -45,9 +53,11 @@ def welcome_mail(name: str, email: str, password: str, customers: list[str], *, 
 def grant_mail(name: str, customers: list[str], *, login_url: str) -> tuple[str, str]:
     """Return the subject and Danish body of the mail to an existing user who got new rights."""
     lines = [
-        f"Kære {name}",
+        "Du har fået nye rettigheder i Statens Administrations kundeportal.",
         "",
-        "Du har fået nye rettigheder i Statens Administrations kundeportal til:",
+        f"Navn: {quoted_name(name)}",
+        "",
+        "Du har adgang til:",
         *[f"- {c}" for c in customers],
         "",
         f"Log ind med din sædvanlige adgangskode her: {login_url}",

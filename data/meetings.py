@@ -28,7 +28,7 @@ from data.errors import Refused, ValidationError
 from data.files import get_store
 from data.models import Customer, Meeting, MeetingDocument, StoredFile
 from data.uploads import UploadRefused, check_upload
-from data.validators import valid_id
+from data.validators import ascii_digits, valid_id
 from data.workdays import DANISH_TZ
 
 # Documents are audited under their meeting, so one history holds the meeting and its papers.
@@ -123,7 +123,7 @@ def parse_year(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         year = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+    elif ascii_digits(value.strip() if isinstance(value, str) else value) and len(value.strip()) == 4:
         year = int(value.strip())
     else:
         return None
@@ -295,7 +295,7 @@ def _parse_time(value: str, errors: dict[str, str]) -> dt.time | None:
         return None
     try:
         hours, minutes = value.split(":")
-        if len(hours) != 2 or len(minutes) != 2:
+        if len(hours) != 2 or len(minutes) != 2 or not (ascii_digits(hours) and ascii_digits(minutes)):
             raise ValueError(value)
         return dt.time(int(hours), int(minutes))
     except ValueError:

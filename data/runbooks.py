@@ -28,6 +28,7 @@ from data.files import get_store
 from data.models import Customer, Runbook, RunbookVersion, StoredFile
 from data.units import units_for_area, valid_unit_code
 from data.uploads import UploadRefused, check_upload
+from data.validators import ascii_digits
 
 # Tab key (as in the URL) -> area name (as stored).
 AREAS: dict[str, str] = {"regnskab": "Regnskab", "loen": "Løn", "refusion": "Refusion"}
@@ -54,7 +55,7 @@ def parse_version(value: Any) -> int | None:
     """Return `value` as a version number (1..1_000_000), or None when it is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 7:
+    if ascii_digits(value.strip() if isinstance(value, str) else value) and len(value.strip()) <= 7:
         value = int(value.strip())
     if isinstance(value, int) and 1 <= value <= 1_000_000:
         return value
@@ -77,7 +78,7 @@ def _file_ids(value: Any) -> list[int]:
     for item in value[:MAX_FILES]:
         if isinstance(item, bool):
             continue
-        if isinstance(item, str) and item.isdigit():
+        if ascii_digits(item):
             item = int(item)
         if isinstance(item, int) and item > 0 and item not in ids:
             ids.append(item)

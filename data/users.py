@@ -95,8 +95,12 @@ class UserInput:
 
 CHANGED_MEANWHILE = "Brugeren blev ændret samtidig af en anden. Genindlæs siden og prøv igen."
 # Said without naming anyone: the administrator learns only that the address is taken, not by whom or where.
-KNOWN_ELSEWHERE = ("E-mailadressen tilhører allerede en bruger, som ikke er oprettet hos jeres CVR-numre. "
-                   "Skriv til Statens Administration ({mailbox}), hvis brugeren skal have adgang hos jer.")
+# The one answer a customer administrator gets for every address that cannot be attached (SA staff,
+# a user of other customers only, a user without access): which of these it is would tell them who
+# holds an account where.
+CANNOT_ATTACH = ("E-mailadressen kan ikke tilføjes her, da den ikke er oprettet hos jeres CVR-numre. "
+                 "Skriv til Statens Administration ({mailbox}), hvis personen skal have adgang hos jer.")
+KNOWN_ELSEWHERE = CANNOT_ATTACH
 B_NUMBER_KEPT = ("B-nummeret er ikke ændret: brugeren findes allerede, og B-nummeret på en eksisterende bruger "
                  "ændres af Statens Administration ({mailbox}).")
 
@@ -326,6 +330,8 @@ def validate(actor: Any, raw: Mapping[str, Any], *, scope: AccessScope | None = 
     name = _text(raw, "name", errors)
     if not name and "name" not in errors:
         errors["name"] = validators.required_message(FIELD_LABELS["name"])
+    # The name opens SA's mails to the new user: a sentence with a link there would be phishing.
+    name = validators.person_name_field(name, "name", errors, label=FIELD_LABELS["name"])
     email = _email(_text(raw, "email", errors), errors)
     b_number_text = _text(raw, "b_number", errors)
     b_number: str | None = None
@@ -444,6 +450,8 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any], *, base_url: str |
         with transaction() as session:
             existing = _find_by_email(session, data.email)
             if existing is not None and existing.is_sa:
+                if not scope.all_customers:
+                    raise UserValidationError({"email": CANNOT_ATTACH.format(mailbox=support_email())})
                 raise UserValidationError({"email": "E-mailadressen tilhører en medarbejder i Statens "
                                                     "Administration, som allerede har adgang."})
             if existing is None:
@@ -462,7 +470,7 @@ def create_user(actor: Any, cvr: str, raw: Mapping[str, Any], *, base_url: str |
                 # Attaching a user only known at other customers would show the administrator that
                 # person's name and B-number and take their own administrator's say over them away.
                 if not scope.all_customers and not _scoped_grants(session, scope, user.id):
-                    raise UserValidationError({"email": KNOWN_ELSEWHERE.format(mailbox=support_email())})
+                    raise UserValidationError({"email": CANNOT_ATTACH.format(mailbox=support_email())})
                 before_person = _person(user)
                 before = {c: list(g.rights or []) for c, g in _scoped_grants(session, scope, user.id).items()}
                 # The person stays as they are. A missing B-number is filled in only for a user known at the

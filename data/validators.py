@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any, Callable, Mapping
 
 from email_validator import EmailNotValidError, validate_email
@@ -118,6 +119,41 @@ def ean_field(value: str, key: str, errors: dict[str, str], *, label: str = "EAN
         errors[key] = f"{label} har et forkert kontrolciffer. Tjek nummeret."
         return ""
     return compact
+
+
+# Words of letters joined by a space, hyphen or apostrophe, a dot only after a word ("J. Hansen",
+# "Jensen jr."): so no URL ("evil.dk", "https://"), no address ('@') and no digits.
+PERSON_NAME = re.compile(r"[^\W\d_]+(?:\.?[ '’-]+[^\W\d_]+)*\.?")
+PERSON_NAME_CHARS = frozenset(" '’.-")
+PERSON_NAME_MESSAGE = ("{label} må kun indeholde bogstaver, mellemrum, bindestreger, apostroffer og punktummer "
+                       "efter forkortelser (fx Anne-Marie O'Brien eller J. Hansen).")
+
+
+def is_person_name(value: Any) -> bool:
+    """Tell whether `value` reads as a person's name: letters (any script, æøå and accents), spaces, - ' and dots."""
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFC", value)
+    # \w also takes digits of other scripts and signs like '²': every character must be a letter or a joiner.
+    return (PERSON_NAME.fullmatch(text) is not None
+            and all(ch.isalpha() or ch in PERSON_NAME_CHARS for ch in text))
+
+
+def person_name_field(value: str, key: str, errors: dict[str, str], *, label: str) -> str:
+    """Return `value` NFC-normalised, recording a Danish message under `key` unless it is a person's name."""
+    if not value or key in errors:
+        return value
+    if not is_person_name(value):
+        errors[key] = PERSON_NAME_MESSAGE.format(label=label)
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+def ascii_digits(value: Any) -> bool:
+    """Tell whether `value` is a non-empty string of the digits 0-9 only."""
+    # str.isdigit() also accepts '²' or Arabic-Indic digits; int() fails on some of them (a 500)
+    # and reads others as numbers, so every number from the client is held to ASCII.
+    return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
 def valid_id(value: Any) -> bool:

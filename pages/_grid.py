@@ -9,8 +9,9 @@ Usage in a page / callback module::
     # in callbacks/<page>.py, a guarded callback: the CSV button sets the grid's exportDataAsCsv to True
 
 Server exports (`pages._export`) are built from rows the server queried itself (scoped), never from row data the
-browser sent; `visible_rows` narrows and orders those rows by the row ids the grid shows, so an
-export honours the on-screen filter and sort without trusting any client-sent values.
+browser sent (a grid's rows can be megabytes): `grid_view` applies the grid's `filterModel` and
+`columnState` (small) to the rows the grid was given, re-read on the server, so an export honours
+the on-screen filter and sort; `visible_rows` then maps those onto the export's own rows by id.
 """
 
 from __future__ import annotations
@@ -267,8 +268,104 @@ def visible_rows(server_rows: Sequence[Mapping[str, Any]], virtual_rows: Any, ke
     return out
 
 
+# AG Grid's text filter (the portal's only column filter: `filter: True`), by its `type`.
+_TEXT_TESTS: dict[str, Any] = {
+    "contains": lambda v, f: f in v,
+    "notContains": lambda v, f: f not in v,
+    "equals": lambda v, f: v == f,
+    "notEqual": lambda v, f: v != f,
+    "startsWith": lambda v, f: v.startswith(f),
+    "endsWith": lambda v, f: v.endswith(f),
+}
+MAX_MODEL_ENTRIES = 50
+
+
+def _cell_text(value: Any) -> str:
+    """Return a cell as AG Grid's text filter reads it (JavaScript's String(value), lower case)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).lower()
+
+
+def _condition_passes(value: Any, condition: Any) -> bool | None:
+    """Tell whether one text-filter condition lets `value` through; None when the condition is malformed."""
+    if not isinstance(condition, Mapping):
+        return None
+    kind = condition.get("type")
+    text = _cell_text(value)
+    if kind == "blank":
+        return text.strip() == ""
+    if kind == "notBlank":
+        return text.strip() != ""
+    wanted = condition.get("filter")
+    if kind not in _TEXT_TESTS or not isinstance(wanted, (str, int, float)) or isinstance(wanted, bool):
+        return None
+    return _TEXT_TESTS[kind](text, _cell_text(wanted))
+
+
+def _column_passes(value: Any, model: Any) -> bool:
+    """Tell whether a column's filter model lets `value` through (a malformed model filters nothing)."""
+    if isinstance(model, Mapping) and isinstance(model.get("conditions"), list):
+        results = [_condition_passes(value, c) for c in model["conditions"][:MAX_MODEL_ENTRIES]]
+        results = [r for r in results if r is not None]
+        if not results:
+            return True
+        return any(results) if model.get("operator") == "OR" else all(results)
+    result = _condition_passes(value, model)
+    return True if result is None else result
+
+
+def _sort_key(value: Any) -> tuple:
+    # AG Grid's default comparator: empty values first, then by value (strings by code point).
+    if value is None or value == "":
+        return (0, 0, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, value, "")
+    return (2, 0, str(value))
+
+
+def grid_view(rows: Sequence[Mapping[str, Any]], filter_model: Any, column_state: Any,
+              columns: Sequence[str] | None = None) -> list[Mapping[str, Any]]:
+    """Return the server's `rows` as the grid shows them: its column filters applied, in its sort order."""
+    # `filter_model` and `column_state` are the grid's `filterModel` and `columnState` as the browser
+    # sent them: small, and only read to filter and order rows the server read itself. Only the
+    # grid's own `columns` (field names; by default the fields of the rows it was given) count;
+    # anything malformed filters or sorts nothing.
+    known = set(columns) if columns is not None else {field for row in rows for field in row}
+    shown = list(rows)
+    if isinstance(filter_model, Mapping):
+        for field, model in list(filter_model.items())[:MAX_MODEL_ENTRIES]:
+            if field in known:
+                shown = [r for r in shown if _column_passes(r.get(field), model)]
+    sorts: list[tuple[int, int, str, bool]] = []
+    if isinstance(column_state, list):
+        for position, state in enumerate(column_state[:MAX_MODEL_ENTRIES]):
+            if not isinstance(state, Mapping) or state.get("colId") not in known:
+                continue
+            if state.get("sort") not in ("asc", "desc"):
+                continue
+            index = state.get("sortIndex")
+            order = index if isinstance(index, int) and not isinstance(index, bool) else position
+            sorts.append((order, position, state["colId"], state["sort"] == "desc"))
+    # Stable sorts, least significant first, give AG Grid's multi-column order.
+    for _, _, field, descending in sorted(sorts, reverse=True):
+        shown.sort(key=lambda r, f=field: _sort_key(r.get(f)), reverse=descending)
+    return shown
+
+
+def column_fields(columns: Sequence[Column]) -> list[str]:
+    """Return the field names of `columns` (`(field, header)` pairs or AG Grid column dicts)."""
+    return [str(c.get("field") or c.get("colId") or "") if isinstance(c, Mapping) else c[0] for c in columns]
+
+
 __all__ = [
     "LOCALE_TEXT_DA",
+    "column_fields",
+    "grid_view",
     "column_defs",
     "csv_export_button",
     "export_bar",

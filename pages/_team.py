@@ -17,7 +17,7 @@ def member_card(member: dict[str, Any]) -> html.Li:
     if member["email"]:
         lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
     if member["phone"]:
-        tel = "".join(ch for ch in member["phone"] if ch.isdigit() or ch == "+")
+        tel = "".join(ch for ch in member["phone"] if ch in "0123456789+")
         lines += [html.Br(), "Telefon: ", html.A(da_phone(member["phone"]), href=f"tel:{tel}")]
     return html.Li(lines, className="list-group-item portal-team-member")
 

@@ -41,9 +41,10 @@ def _all_routes(app):
         yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
 
 
-# The footer's accessibility statement and personal-data page are public by law and design (auth/wall.py).
+# The footer's accessibility statement and personal-data page are public by law and design, /favicon.ico is
+# the icon (auth/wall.py PUBLIC_PATHS; tested in test_legal.py and test_red_team.py).
 PUBLIC = {"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/tilgaengelighedserklaering",
-          "/behandling-af-personoplysninger"}
+          "/behandling-af-personoplysninger", "/favicon.ico"}
 
 
 def test_anonymous_is_refused_everywhere(app, client):

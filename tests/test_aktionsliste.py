@@ -35,12 +35,13 @@ def render(dash_client, cvr, area="Alle", closed=None, clicks=0, unit="*"):
     )
 
 
-def export(dash_client, kind, cvr, area="Alle", closed=None, virtual_rows=None, unit="*"):
+def export(dash_client, kind, cvr, area="Alle", closed=None, sort=None, unit="*"):
+    """POST an export; `sort` is the grid's columnState as the browser sends it."""
     button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[kind]
     return dash_client.fire(
         button, "n_clicks", cvr=cvr,
         values={button: 1, ids.AREA: area, ids.SHOW_CLOSED: closed if closed is not None else [], ids.UNIT: unit,
-                ids.GRID: virtual_rows},
+                (ids.GRID, "columnState"): sort},
     )
 
 
@@ -185,15 +186,19 @@ def test_export_follows_the_grids_order_but_only_reads_own_rows(login, dash_clie
     login(world.LAESER_A)
     shown = grid_rows(render(dash_client, world.CVR_A))
     mains = [r for r in shown if r["kind"] == "main"]
-    # The browser sorted the grid descending; a forged row names an item of customer B.
-    virtual = [{"kind": "main", "id": content.actions["b_item"]}]
-    virtual += [r | {"subject": "forfalsket"} for r in reversed(mains)] + [r for r in shown if r["kind"] == "detail"]
-    body, _ = download(export(dash_client, "csv", world.CVR_A, virtual_rows=virtual))
+    # The browser sorted the grid descending by Id; a forged column state names columns that do not exist.
+    by_id_desc = [{"colId": "nope", "sort": "asc", "sortIndex": 0}, {"colId": "id", "sort": "desc", "sortIndex": 1},
+                  {"colId": content_world.SECRET_B, "sort": "desc"}, "junk"]
+    body, _ = download(export(dash_client, "csv", world.CVR_A, sort=by_id_desc))
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert [int(r["Id"]) for r in rows] == [r["id"] for r in reversed(mains)]
+    assert [int(r["Id"]) for r in rows] == sorted((r["id"] for r in mains), reverse=True)
     assert "forfalsket" not in body.decode("utf-8-sig") and content_world.SECRET_B.encode() not in body
-    # Without the grid's rows (not drawn yet) the export keeps the list's own order.
-    body, _ = download(export(dash_client, "csv", world.CVR_A, virtual_rows={"x": 1}))
+    # Sorted by Emne, as the grid shows it.
+    body, _ = download(export(dash_client, "csv", world.CVR_A, sort=[{"colId": "subject", "sort": "asc"}]))
+    assert [r["Emne"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")] \
+        == sorted(r["subject"] for r in mains)
+    # Without the grid's sort (not drawn yet, or malformed) the export keeps the list's own order.
+    body, _ = download(export(dash_client, "csv", world.CVR_A, sort={"x": 1}))
     assert [int(r["Id"]) for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")] \
         == [r["id"] for r in mains]
 

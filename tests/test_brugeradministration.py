@@ -551,12 +551,19 @@ def test_no_group_at_all(login, cb):
 
 
 def test_hostile_input_is_shown_as_text(app, login, cb):
+    # The form refuses such a name now (test_a_users_name_must_be_a_name); one stored before that
+    # rule, on a user of A, still reaches the grid and the status of an action on that user.
+    with app.app_context():
+        session = get_session()
+        session.add(User(email=FIELDS_OK["email"], name=HOSTILE, password_hash=world.password_hash(),
+                         grants=[Grant(cvr=world.CVR_A, rights=["Læser"])]))
+        session.commit()
     login(world.ADMIN_AB)
-    response = cb.submit(FIELDS_OK | {"name": HOSTILE}, GROUPS_OK)
-    saved = _out(response, KIT.saved, "data")
+    response = cb.confirm("deactivate", _user(app, FIELDS_OK["email"]).id)
+    saved = _out(response, KIT.changed, "data")
     assert HOSTILE in saved["text"]
     assert _user(app, FIELDS_OK["email"]).name == HOSTILE
-    loaded = cb.call(f"{KIT.grid}.rowData", {f"{KIT.saved}.data": saved}, f"{KIT.saved}.data")
+    loaded = cb.call(f"{KIT.grid}.rowData", {f"{KIT.changed}.data": saved}, f"{KIT.changed}.data")
     rows = {r["email"]: r for r in _out(loaded, KIT.grid, "rowData")}
     assert rows[FIELDS_OK["email"]]["name"] == HOSTILE
     status = _out(loaded, KIT.status, "children")
@@ -688,3 +695,35 @@ def test_mail_links_to_the_sign_in_on_this_portal(app, app_config, login, cb):
     cb.submit(FIELDS_OK, [{"cvr": world.CVR_A, "rights": ["Læser"]}])
     [message] = _mails(app_config)
     assert "Log ind her: http://localhost/login\n" in message.get_content()
+
+
+def test_a_users_name_must_be_a_name(app, app_config, login, cb):
+    login(world.ADMIN_AB)
+    phishing = "Din konto lukkes i dag. Log ind på https://statens-adm.example.com/login"
+    for name in (phishing, "Se www.evil.dk", "kontakt@evil.dk", "Bruger 12345", HOSTILE):
+        response = cb.submit(FIELDS_OK | {"name": name}, GROUPS_OK)
+        assert _out(response, KIT.field("name"), "invalid") is True, name
+        assert "må kun indeholde bogstaver" in _out(response, KIT.feedback("name"), "children")
+    assert _user(app, FIELDS_OK["email"]) is None and _mails(app_config) == []
+    saved = cb.submit(FIELDS_OK | {"name": "Anne-Marie O'Brien-Ærø J. Lindé"}, GROUPS_OK)
+    assert "er oprettet" in _out(saved, KIT.saved, "data")["text"]
+    [mail] = _mails(app_config)
+    body = mail.get_content()
+    # The name is quoted as data, not the mail's first words.
+    assert body.startswith("Du er oprettet som bruger") and "Navn: »Anne-Marie O'Brien-Ærø J. Lindé«" in body
+
+
+def test_user_creation_is_rate_limited_per_administrator(app, app_config, login, cb, client):
+    app.config["USER_CREATE_LIMIT"] = "2 per hour"
+    login(world.ADMIN_AB)
+    for n in ("a", "b"):
+        saved = cb.submit(FIELDS_OK | {"email": f"ny.{n}@institution.dk", "b_number": f"B47{ord(n)}"}, GROUPS_OK)
+        assert "er oprettet" in _out(saved, KIT.saved, "data")["text"]
+    refused = cb.submit(FIELDS_OK | {"email": "ny.c@institution.dk"}, GROUPS_OK)
+    assert "mange brugere på kort tid" in _out(refused, KIT.form_alert, "children")
+    assert len(_mails(app_config)) == 2
+    # Another administrator has their own count.
+    client.post("/logout")
+    login(world.SA_ADMIN)
+    saved = cb.submit(FIELDS_OK | {"email": "ny.c@institution.dk"}, GROUPS_OK)
+    assert "er oprettet" in _out(saved, KIT.saved, "data")["text"] and len(_mails(app_config)) == 3

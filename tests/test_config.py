@@ -49,9 +49,33 @@ def test_production_with_settings_has_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://kundeportal.example.dk")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     cfg = load_config({"INSTANCE_PATH": str(tmp_path)})
     assert cfg["SESSION_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_per_process_limits_unless_one_worker(tmp_path, monkeypatch):
+    for name, value in (("PORTAL_ENV", "production"), ("SECRET_KEY", "k" * 64),
+                        ("PUBLIC_BASE_URL", "https://kundeportal.example.dk")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("SINGLE_WORKER", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL skal være sat i produktion"):
+        load_config({"INSTANCE_PATH": str(tmp_path)})
+    monkeypatch.setenv("SINGLE_WORKER", "1")
+    cfg = load_config({"INSTANCE_PATH": str(tmp_path)})
+    assert cfg["SINGLE_WORKER"] and cfg["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.delenv("SINGLE_WORKER")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_callback_body_limit_is_about_one_megabyte_and_configurable(tmp_path, monkeypatch):
+    monkeypatch.delenv("CALLBACK_MAX_BYTES", raising=False)
+    assert load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 64})["CALLBACK_MAX_BYTES"] == 1024 * 1024
+    monkeypatch.setenv("CALLBACK_MAX_BYTES", "200000")
+    assert load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 64})["CALLBACK_MAX_BYTES"] == 200000
 
 
 def test_init_db_migrates_and_loads_the_role_catalogue(app_config):

@@ -68,3 +68,53 @@ def test_every_menu_callback_has_exactly_one_cvr_store_from_the_id_modules(laese
     assert stamdata_ids.CVR in ids and len(ids) >= 9
     for callback in _dash.callbacks(dash_client.dependencies()):
         callback.cvr_index(ids)  # raises on two
+
+
+def _oversized(dash_client, limit: int) -> dict:
+    """Return a Stamdata callback body padded (in a key Dash ignores) to just over `limit` bytes."""
+    body = dash_client.payload(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "loen"}, cvr=world.CVR_A)
+    return {**body, "padding": "x" * (limit + 1)}
+
+
+def test_a_callback_body_over_the_limit_is_refused_before_it_is_parsed(app, laeser_a, dash_client, monkeypatch):
+    import flask.wrappers
+
+    limit = app.config["CALLBACK_MAX_BYTES"]
+    assert limit <= 1024 * 1024
+    small = dash_client.payload(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "loen"}, cvr=world.CVR_A)
+    assert dash_client.send(small).status_code == 200
+    parsed = []
+    original = flask.wrappers.Request.get_json
+    monkeypatch.setattr(flask.wrappers.Request, "get_json",
+                        lambda self, *a, **k: parsed.append(1) or original(self, *a, **k))
+    body = _oversized(dash_client, limit)
+    response = dash_client.send(body)
+    assert response.status_code == 413 and parsed == []
+    assert response.get_json() == {"error": "Forespørgslen er for stor."}
+
+
+def test_only_sa_editors_upload_callbacks_take_a_body_over_the_limit(app, sa_staff, dash_client):
+    limit = app.config["CALLBACK_MAX_BYTES"]
+    # SA staff may send documents (up to the app-wide limit), but only to a callback that reads one.
+    response = dash_client.send(_oversized(dash_client, limit))
+    assert response.status_code == 400 and response.get_json() == {"error": "Ugyldig forespørgsel."}
+
+
+def test_an_sa_editors_document_upload_may_exceed_the_callback_limit_a_customers_may_not(app, login, dash_client):
+    import base64
+
+    from pages.ids import moeder as moeder_ids
+
+    limit = app.config["CALLBACK_MAX_BYTES"]
+    pdf = b"%PDF-1.4 " + b"x" * (limit + 1000)
+    contents = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+
+    def upload():
+        return dash_client.fire(moeder_ids.UPLOAD, "contents", cvr=world.CVR_A, values={(moeder_ids.UPLOAD, "contents"): contents},
+                                default=None)
+
+    login(world.SA_STAFF)
+    assert upload().status_code not in (400, 413)
+    dash_client.client.post("/logout")
+    login(world.REDIGER_A)
+    assert upload().status_code == 413

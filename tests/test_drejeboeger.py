@@ -133,6 +133,8 @@ def test_diff_between_versions(login, dash_client, content, email):
     ("abc", "2", "Ugyldigt versionsnummer"),
     ("1" * 5000, "2", "Ugyldigt versionsnummer"),
     (None, {"x": 1}, "Ugyldigt versionsnummer"),
+    ("²", "2", "Ugyldigt versionsnummer"),  # str.isdigit() says yes, int() says no
+    ("١", "2", "Ugyldigt versionsnummer"),  # an Arabic-Indic one: int() would read it as 1
 ])
 def test_bad_versions(login, dash_client, content, old, new, message):
     login(world.LAESER_A)

@@ -369,3 +369,25 @@ def test_text_field_is_labelled_with_its_message_beside_it():
     label, control, feedback = field.children[:3]
     assert label.html_for == KIT.field("title") and control.id == KIT.field("title") and control.maxLength == 120
     assert feedback.id == KIT.feedback("title") and feedback.type == "invalid"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2025", True), ("0", True), ("", False), ("²⁰²⁵", False), ("٢٠٢٥", False), ("１２", False),
+    (" 12", False), ("1.5", False), (12, False), (None, False),
+])
+def test_numbers_from_the_client_are_ascii_digits_only(value, expected):
+    from data.validators import ascii_digits
+
+    assert ascii_digits(value) is expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Anne-Marie O'Brien", True), ("J. R. Hansen", True), ("Åse Ørum", True), ("José Álvarez", True),
+    ("Zoë d’Arc", True), ("Jensen jr.", True),
+    ("Klik her: https://evil.dk", False), ("evil.dk", False), ("navn@evil.dk", False), ("Bruger 2", False),
+    ("Agent ²", False), ("-Hans", False), ("Hans..", False), ("<b>Hans</b>", False), ("", False), (None, False),
+])
+def test_a_persons_name_is_letters_spaces_hyphens_apostrophes_and_dots(value, expected):
+    from data.validators import is_person_name
+
+    assert is_person_name(value) is expected

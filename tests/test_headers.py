@@ -52,3 +52,28 @@ def test_other_responses_carry_the_policy_too(client, laeser_a, path):
     response = client.get(path)
     policy = _directives(response.headers["Content-Security-Policy"])
     assert policy["script-src"][0] == "'self'" and "'unsafe-inline'" not in policy["script-src"]
+
+
+@pytest.mark.parametrize("path", ["/", "/stamdata", "/_dash-layout", "/_dash-dependencies"])
+def test_signed_in_pages_and_dash_answers_are_never_cached(client, laeser_a, path):
+    response = client.get(path)
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+
+
+def test_callback_responses_are_never_cached(laeser_a, dash_client):
+    from pages.ids import stamdata as stamdata_ids
+
+    response = dash_client.fire(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "loen"}, cvr=world.CVR_A)
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    refused = dash_client.fire(stamdata_ids.TABS, "value", values={stamdata_ids.TABS: "loen"}, cvr=world.CVR_B)
+    assert "no-store" in refused.headers["Cache-Control"]
+
+
+def test_strict_transport_security_in_production_only(app, client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    app.config["PORTAL_ENV"] = "production"
+    try:
+        hsts = client.get("/login").headers["Strict-Transport-Security"]
+    finally:
+        app.config["PORTAL_ENV"] = "development"
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000

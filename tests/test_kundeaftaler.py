@@ -31,9 +31,11 @@ def tab(dash_client, name, cvr):
     return dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True, values={ids.TABS: name})
 
 
-def export(dash_client, name, cvr, shown=None, n_clicks=1):
+def export(dash_client, name, cvr, filters=None, sort=None, n_clicks=1):
+    """POST the XLSX export; `filters`/`sort` are the grid's filterModel/columnState as the browser sends them."""
     return dash_client.fire(ids.XLSX, "n_clicks", cvr=cvr, initial=True,
-                            values={ids.XLSX: n_clicks, ids.TABS: name, ids.GRID: shown})
+                            values={ids.XLSX: n_clicks, ids.TABS: name, (ids.GRID, "filterModel"): filters,
+                                    (ids.GRID, "columnState"): sort})
 
 
 def csv(dash_client, cvr, n_clicks=1):
@@ -273,9 +275,11 @@ def test_xlsx_export_of_dispensationer(login, dash_client, content):
 def test_xlsx_export_honours_grid_filter_but_never_trusts_its_values(login, dash_client, content):
     login(world.LAESER_A)
     rows = grid_rows(tab(dash_client, "tilkoeb", world.CVR_A))
-    travel = next(r for r in rows if r["service"] == "Rejseafregning")
-    forged = [{**travel, "service": "FORFALSKET"}, {"id": 999999, "service": aw.SECRET_B}]
-    _, sheet = _workbook(export(dash_client, "tilkoeb", world.CVR_A, shown=forged))
+    assert any(r["service"] == "Rejseafregning" for r in rows)
+    # The grid's column filter (its model, never its rows: a forged value has nowhere to go).
+    forged = {"service": {"filterType": "text", "type": "contains", "filter": "rejse"},
+              "hemmelig": {"filterType": "text", "type": "equals", "filter": aw.SECRET_B}}  # no such column
+    _, sheet = _workbook(export(dash_client, "tilkoeb", world.CVR_A, filters=forged))
     values = list(sheet.iter_rows(values_only=True))
     assert values[1:] == [("Rejseafregning", "Tilkøbt ydelse", dt.datetime(2022, 7, 1))]
 

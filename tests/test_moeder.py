@@ -58,7 +58,8 @@ def test_year_filter(login, dash_client, content):
     assert "Ingen møder registreret i 2019" in body
 
 
-@pytest.mark.parametrize("year", ["abc", "20222", -1, 99999, {"x": 1}, [2022], "x" * 5000, True])
+@pytest.mark.parametrize("year", ["abc", "20222", -1, 99999, {"x": 1}, [2022], "x" * 5000, True,
+                                  "²⁰²²", "٢٠٢٢"])
 def test_bad_year_is_a_clear_message(login, dash_client, content, year):
     login(world.LAESER_A)
     response = meetings(dash_client, world.CVR_A, year)
@@ -104,6 +105,10 @@ def test_page_renders_for_readers(login, dash_client, content, email):
     assert ids.CONTENT.encode() in page.data and "Ingen adgang".encode() not in page.data
     page = dash_client.page("/moeder", f"?cvr={world.CVR_A}&aar=" + "x" * 3000)
     assert page.status_code == 200 and ids.CONTENT.encode() in page.data
+    # Digits of other scripts: str.isdigit() accepts them, int() fails on "²⁰²³" (a 500 before).
+    for forged in ("²⁰²³", "٢٠٢٣"):
+        page = dash_client.page("/moeder", f"?cvr={world.CVR_A}&aar={forged}")
+        assert page.status_code == 200 and ids.CONTENT.encode() in page.data
 
 
 def test_admin_ab_sees_b_only_with_b_in_context(login, dash_client, content):

@@ -247,7 +247,8 @@ def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger=ids
     return dash_client.fire(
         trigger, "n_clicks", cvr=cvr,
         values={ids.DRILL_BUTTON: 1, ids.EXPORT_CSV: 1, ids.EXPORT_XLSX: 1, ids.GOAL: goal_id, ids.DRILL_MONTH: month,
-                ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: unit, ids.GRID: None},
+                ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: unit, (ids.GRID, "filterModel"): None,
+                (ids.GRID, "columnState"): None},
     )
 
 
@@ -287,14 +288,14 @@ def test_drill_through_cannot_reach_other_customers_goal_cases(goals, login, das
     assert all(r["Sagsreference"].startswith("A-") for r in rows)
 
 
-def export(dash_client, kind="csv", area="alle", unit="alle", shown=None, cvr=world.CVR_A):
-    """POST the KPI table export; `shown` is the grid's virtualRowData as the browser sends it."""
+def export(dash_client, kind="csv", area="alle", unit="alle", filters=None, sort=None, cvr=world.CVR_A):
+    """POST the KPI table export; `filters`/`sort` are the grid's filterModel/columnState as the browser sends them."""
     button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[kind]
     return dash_client.fire(
         button, "n_clicks", cvr=cvr,
         values={ids.DRILL_BUTTON: 0, ids.EXPORT_CSV: int(kind == "csv"), ids.EXPORT_XLSX: int(kind == "xlsx"),
                 ids.GOAL: None, ids.DRILL_MONTH: None, ids.YEAR: year(), ids.AREA: area, ids.UNIT: unit,
-                ids.GRID: shown},
+                (ids.GRID, "filterModel"): filters, (ids.GRID, "columnState"): sort},
     )
 
 
@@ -325,17 +326,20 @@ def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_clie
 
     handled = dict(exported())
     assert set(handled) == {"A1", "L1"}
+    def text(kind_, value):
+        return {"filterType": "text", "type": kind_, "filter": value}
+
     # Column filter on Målbeskrivelse: one goal on screen, one goal in the file.
-    assert exported(shown=[{"code": "L1", "title": "Lønindberetninger"}]) == [("L1", "2")]
-    # The grid's sort order; values the browser sent are never what is exported.
-    forged = [{"code": "L1", "handled": 999}, {"code": "A1", "title": "FORFALSKET", "handled": 999}]
-    assert exported(shown=forged) == [("L1", "2"), ("A1", handled["A1"])]
-    # Unknown codes, junk and duplicates pick nothing; the page filters still apply.
-    assert exported(shown=[{"code": "ZZ"}, "junk", {"code": "L1"}, {"code": "L1"}]) == [("L1", "2")]
-    assert exported(area="Løn", shown=[{"code": "A1"}, {"code": "L1"}]) == [("L1", "2")]
-    assert exported(shown=[]) == []
-    assert exported(shown={"code": "A1"}) == list(handled.items())  # malformed: every row, as before
-    assert export(dash_client, kind, shown=[{"code": "A1"}], cvr=world.CVR_B).status_code == 403
+    assert exported(filters={"title": text("contains", "løn")}) == [("L1", "2")]
+    # The grid's sort order; the browser sends no values, so none of its values can be exported.
+    assert exported(sort=[{"colId": "code", "sort": "desc"}]) == [("L1", "2"), ("A1", handled["A1"])]
+    # Unknown columns and junk models filter nothing; the page filters still apply.
+    junk = {"zz": text("equals", "ZZ"), "title": "junk", "code": text("equals", "L1")}
+    assert exported(filters=junk) == [("L1", "2")]
+    assert exported(area="Løn", filters={"code": text("endsWith", "1")}) == [("L1", "2")]
+    assert exported(filters={"code": text("equals", "ZZ")}) == []
+    assert exported(filters=["code", "A1"], sort={"code": "A1"}) == list(handled.items())  # malformed: every row
+    assert export(dash_client, kind, filters={"code": text("equals", "A1")}, cvr=world.CVR_B).status_code == 403
 
 
 def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):

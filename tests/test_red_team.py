@@ -218,3 +218,12 @@ def test_http_errors_for_json_clients_are_danish_json(login, client):
     response = client.post("/health", headers={"Accept": "application/json"})
     assert response.status_code == 405 and response.get_json() == {"error": "Siden kan ikke bruges på den måde."}
     assert "GET" in response.headers["Allow"] and "POST" not in response.headers["Allow"]
+
+
+def test_favicon_is_a_real_icon_for_anonymous_visitors_without_versions_or_session(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data.startswith(b"\x00\x00\x01\x00")  # the ICO header, not Dash's HTML page
+    for marker in (b"<html", b"dash", b"Python", b"_dash-component-suites", b"?v="):
+        assert marker not in response.data, marker
+    assert "Set-Cookie" not in response.headers

@@ -389,8 +389,15 @@ def test_addresses_differing_only_in_danish_capitals_are_one_user(app, app_confi
 
 
 def test_hostile_name_is_stored_as_text(app):
+    # The form refuses such a name now (test_a_users_name_is_validated_as_a_name); one stored before
+    # that rule stays as it is, as text, when the user is attached again.
     with app.app_context():
-        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(name=HOSTILE))
+        session = get_session()
+        session.add(User(email="ny.bruger@institution.dk", name=HOSTILE, password_hash=world.password_hash(),
+                         grants=[Grant(cvr=world.CVR_A, rights=["Læser"])]))
+        session.commit()
+        users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(
+            groups=[{"cvr": world.CVR_B, "rights": ["Læser"]}]))
         assert user_row("ny.bruger@institution.dk").name == HOSTILE
 
 
@@ -686,3 +693,22 @@ def test_mail_links_to_the_address_the_caller_gives(app, app_config, extra, base
     welcome, granted = outbox(app_config)
     assert f"Log ind her: {expected}\n" in welcome.get_content()
     assert f"Log ind med din sædvanlige adgangskode her: {expected}\n" in granted.get_content()
+
+
+def test_every_address_that_cannot_be_attached_gets_one_neutral_answer(app, app_config, extra):
+    # Which of SA staff / another customer's user / a user without access an address belongs to is
+    # not the customer administrator's to learn from the form.
+    with app.app_context():
+        session = get_session()
+        session.add(User(email="uden.adgang@example.dk", name="Uden Adgang", password_hash=world.password_hash()))
+        session.commit()
+        answers = set()
+        for address in (world.SA_STAFF, world.SA_ADMIN, ONLY_C, "uden.adgang@example.dk"):
+            with pytest.raises(users.UserValidationError) as caught:
+                users.create_user(principal(world.ADMIN_AB), world.CVR_A, form(email=address.upper()))
+            answers.add(caught.value.errors["email"])
+        assert len(answers) == 1
+        [answer] = answers
+        assert "Statens Administration (kundeportal@statens-adm.dk)" in answer
+        assert "medarbejder" not in answer and "bruger" not in answer.lower()
+        assert outbox(app_config) == []
