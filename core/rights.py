@@ -76,6 +76,8 @@ class Action(StrEnum):
     # The back-office: agreements, meetings, action items, runbooks, master data, service goals,
     # the SA team and case data of every customer.
     EDIT_CONTENT = "edit_content"
+    # Register the customers' and SA's own signatories (tegningsberettigede) per agreement kind.
+    REGISTER_SIGNATORIES = "register_signatories"
 
 
 class Staff(StrEnum):
@@ -94,6 +96,7 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     Action.ASSIGN_SA_ONLY_ROLES: Staff.SA_STAFF,
     Action.SEE_ALL_CUSTOMERS_MEDIAN: Staff.SA_STAFF,
     Action.EDIT_CONTENT: Staff.SA_STAFF,
+    Action.REGISTER_SIGNATORIES: Staff.SA_ADMIN,
 }
 
 
