@@ -13,6 +13,11 @@ from tests import content_world, world
 
 # Ids that no page layout holds because a callback draws them later: each with the reason.
 DYNAMIC: dict[str, str] = {
+    "kundeaftaler-godkendelse-request": "SA's »Send til godkendelse«, drawn in the agreement tab",
+    "kundeaftaler-godkend": "the signatory's »Godkend aftalen«, drawn in the agreement tab awaiting their approval",
+    "kundeaftaler-godkend-password": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
+    "kundeaftaler-godkend-feedback": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
+    "kundeaftaler-godkend-shown": "the version shown for approval, drawn in the agreement tab",
     "{type:brugeradministration-group-cvr}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-rights}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-remove}": "one rettighedsgruppe row per group, drawn when the form opens",
