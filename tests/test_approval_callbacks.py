@@ -123,3 +123,17 @@ def test_a_changed_version_and_a_second_approval_are_refused(app, login, dash_cl
     approve(dash_client, shown)
     assert "allerede godkendt" in text_of(approve(dash_client, shown))
     assert _events(app) == 1
+
+
+def test_stamdata_shows_the_customers_own_signatories_only(app, login, dash_client, pending):
+    from pages.ids import stamdata as stamdata_ids
+
+    with app.app_context():
+        approvals.register_signatory(ALL, world.CVR_B, _principal(get_session(), world.SA_ADMIN), "kundeaftale",
+                                     {"name": "Bo Hemmelig", "email": "bo.b@example.dk", "b_number": "B5"})
+    login(world.LAESER_A)
+    response = dash_client.fire(stamdata_ids.TABS, "value", cvr=world.CVR_A, initial=True,
+                                values={stamdata_ids.TABS: "generelt"})
+    text = text_of(response)
+    assert "Tegningsberettigede" in text and "Ada Tegner" in text and "B200001" in text
+    assert "Bo Hemmelig" not in text
