@@ -133,9 +133,10 @@ def register_signatory(scope: AccessScope, cvr: str, user: Any, key: Any, raw: M
     kind = _kind(key)
     values = validate_signatory(raw)
     with transaction() as session:
-        if not isinstance(cvr, str) or not scope.allows(cvr) or session.scalar(
-                select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
+        if not isinstance(cvr, str) or not scope.allows(cvr):
             raise AccessDenied()
+        if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
+            raise ValidationError({"cvr": "Der findes ingen kunde med det CVR-nummer."})
         row = session.scalar(select(Signatory).where(scope.clause(Signatory.cvr), Signatory.cvr == cvr,
                                                      Signatory.agreement_kind == kind)
                              .execution_options(populate_existing=True))
@@ -204,6 +205,15 @@ def signatories(scope: AccessScope, cvr: str) -> list[dict[str, Any]]:
              "title": agreements.AGREEMENT_TITLES.get(KIND_KEYS.get(row.agreement_kind, ""), row.agreement_kind),
              "name": row.name, "email": row.email, "b_number": row.b_number or "", "user_id": row.user_id,
              "row_version": row.row_version} for row in rows]
+
+
+def all_signatories(scope: AccessScope) -> list[dict[str, Any]]:
+    """Return the customers' signatories in `scope`, by CVR then agreement kind (SA's register)."""
+    rows = get_session().scalars(select(Signatory).where(scope.clause(Signatory.cvr))
+                                 .order_by(Signatory.cvr, Signatory.agreement_kind, Signatory.id))
+    return [{"cvr": row.cvr, "title": agreements.AGREEMENT_TITLES.get(KIND_KEYS.get(row.agreement_kind, ""),
+                                                                       row.agreement_kind),
+             "name": row.name, "email": row.email, "b_number": row.b_number or ""} for row in rows]
 
 
 def sa_signatories() -> list[dict[str, Any]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -137,3 +140,83 @@ def test_stamdata_shows_the_customers_own_signatories_only(app, login, dash_clie
     text = text_of(response)
     assert "Tegningsberettigede" in text and "Ada Tegner" in text and "B200001" in text
     assert "Bo Hemmelig" not in text
+
+
+# --- SA: Tegningsberettigede and Verificér aftale --------------------------------------------------------
+
+
+def _save_signatory(dash_client, **values):
+    from pages.ids import sa_tegningsberettigede as tids
+
+    fields = {tids.field(name): values.get(name, "") for name in tids.FIELDS}
+    return dash_client.fire(tids.SAVE, "n_clicks",
+                            values={tids.SAVE: 1, tids.PARTY: values.get("party", "customer"),
+                                    tids.KIND: values.get("kind", "databehandleraftale"), **fields})
+
+
+def test_the_sa_administrator_registers_a_signatory_and_a_new_account_gets_a_set_password_link(app, login,
+                                                                                              dash_client, pending):
+    from data.models import MailOutbox, PasswordResetToken, Signatory
+
+    login(world.SA_ADMIN)
+    response = _save_signatory(dash_client, cvr=world.CVR_A, name="Nina Ny", email="nina.ny@example.dk",
+                               b_number="B777")
+    assert response.status_code == 200 and "oprettet en bruger" in text_of(response)
+    with app.app_context():
+        session = get_session()
+        user = session.scalar(select(User).where(User.email == "nina.ny@example.dk"))
+        assert session.scalar(select(Signatory).where(Signatory.user_id == user.id)).cvr == world.CVR_A
+        assert session.scalar(select(func.count()).select_from(PasswordResetToken)
+                              .where(PasswordResetToken.user_id == user.id)) == 1
+        mail = session.scalar(select(MailOutbox).where(MailOutbox.recipient == "nina.ny@example.dk"))
+        assert mail is not None and mail.status == "sent" and not mail.body_text  # its secret link is not stored
+        eml = next(Path(app.config["MAIL_OUTBOX_PATH"]).glob(f"*{mail.id}*"))
+        # The welcome mail carries a single-use link to choose a password, never a password.
+        body = message_from_bytes(eml.read_bytes(), policy=default).get_body(("plain",)).get_content()
+        assert "/nulstil-adgangskode/" in body and world.PASSWORD not in body
+
+
+def test_signatory_form_errors_are_shown_beside_the_fields(login, dash_client, pending):
+    login(world.SA_ADMIN)
+    response = _save_signatory(dash_client, cvr="99999999", name="", email="x", b_number="")
+    body = response.get_json()["response"]
+    from pages.ids import sa_tegningsberettigede as tids
+
+    assert all(body[tids.field(name)]["invalid"] for name in ("name", "email", "b_number"))
+    assert body[tids.feedback("email")]["children"] == "Skriv en gyldig e-mailadresse, fx navn@institution.dk."
+    text = text_of(_save_signatory(dash_client, cvr="99999999", name="A", email="a@example.dk", b_number="B1"))
+    assert "Der findes ingen kunde med det CVR-nummer." in text
+
+
+@pytest.mark.parametrize("email", [world.SA_STAFF, world.ADMIN_AB])
+def test_only_the_sa_administrator_may_register(app, login, dash_client, pending, email):
+    login(email)
+    response = _save_signatory(dash_client, cvr=world.CVR_A, name="X", email="x@example.dk", b_number="B1")
+    assert response.status_code == 403
+    with app.app_context():
+        assert get_session().scalar(select(User).where(User.email == "x@example.dk")) is None
+
+
+def test_the_verification_page_reads_a_sealed_pdf_and_detects_a_change(app, client, login, dash_client, pending):
+    import base64
+
+    from pages.ids import sa_tegningsberettigede as tids
+
+    shown = {"id": pending["id"], "sha256": pending["sha256"]}
+    login(world.ADMIN_AB)
+    approve(dash_client, shown)
+    client.get("/logout")
+    login(world.SA_ADMIN)
+    approve(dash_client, shown)
+    sealed = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}").data
+
+    def verify(content: bytes) -> str:
+        data = "data:application/pdf;base64," + base64.b64encode(content).decode()
+        return text_of(dash_client.fire(tids.VERIFY_UPLOAD, "contents", values={tids.VERIFY_UPLOAD: data}))
+
+    text = verify(sealed)
+    assert "Seglet er intakt" in text and "version 3" in text and "B200001" in text
+    changed = bytearray(sealed)
+    changed[len(changed) // 4] ^= 0x01
+    assert "seglet er brudt" in verify(bytes(changed))
+    assert "ikke en forseglet aftale" in verify(b"%PDF-1.4 ikke forseglet\n%%EOF")
