@@ -220,3 +220,18 @@ def test_the_verification_page_reads_a_sealed_pdf_and_detects_a_change(app, clie
     changed[len(changed) // 4] ^= 0x01
     assert "seglet er brudt" in verify(bytes(changed))
     assert "ikke en forseglet aftale" in verify(b"%PDF-1.4 ikke forseglet\n%%EOF")
+
+
+def test_the_start_page_shows_the_agreement_awaiting_the_signatorys_approval_only(app, client, login, dash_client,
+                                                                                 pending):
+    login(world.ADMIN_AB)
+    text = text_of(dash_client.page("/"))
+    assert "Afventer din godkendelse" in text and "Godkend aftalen: Kundeaftale version 3" in text
+    client.get("/logout")
+    login(world.LAESER_A)
+    assert "Afventer din godkendelse" not in text_of(dash_client.page("/"))
+    client.get("/logout")
+    login(world.SA_ADMIN)  # SA's signatory of Kundeaftaler
+    assert "Godkend aftalen: Kundeaftale version 3" in text_of(dash_client.page("/"))
+    approve(dash_client, {"id": pending["id"], "sha256": pending["sha256"]})
+    assert "Afventer din godkendelse" not in text_of(dash_client.page("/"))
