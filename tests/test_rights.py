@@ -118,7 +118,7 @@ def test_scope_clause_filters_in_sql():
 
 # --- what only SA does ---------------------------------------------------------------------------
 
-SA_ADMIN_ONLY = {Action.GRANT_ADMINISTRATOR, Action.MAINTAIN_SA_USERS}
+SA_ADMIN_ONLY = {Action.GRANT_ADMINISTRATOR, Action.MAINTAIN_SA_USERS, Action.REGISTER_SIGNATORIES}
 
 
 @pytest.mark.parametrize("action", list(Action))
