@@ -19,6 +19,7 @@ from flask import current_app
 from auth.guard import AccessContext, portal_callback
 from auth.reset import issue_token, reset_link
 from callbacks._edit import Status, status_alert
+from core.access import AccessScope
 from core.formatting import da_datetime
 from core.rights import Action
 from data import approvals
@@ -34,24 +35,22 @@ WELCOME_BODY = ("Kære {name}\n\nStatens Administration har registreret dig som 
                 "(linket kan bruges én gang):\n{link}\n\nVenlig hilsen\nStatens Administration\n")
 
 
-def _registered(party: Any, kind: Any, cvr: Any) -> dict[str, Any] | None:
+def _registered(scope: AccessScope, party: Any, kind: Any, cvr: Any) -> dict[str, Any] | None:
     if party == "sa":
         return next((row for row in approvals.sa_signatories() if row["key"] == kind), None)
     if not isinstance(cvr, str) or len(cvr) != 8 or not cvr.isdigit():
         return None
-    from core.access import AccessScope
+    if not scope.allows(cvr):
+        return None
+    return next((row for row in approvals.signatories(scope, cvr) if row["key"] == kind), None)
 
-    return next((row for row in approvals.signatories(AccessScope.single(cvr), cvr) if row["key"] == kind), None)
 
-
-def _list() -> Any:
-    from core.access import AccessScope
-
+def _list(scope: AccessScope) -> Any:
     sa_rows = approvals.sa_signatories()
     items = [html.Li(f"Statens Administration – {row['key'].capitalize()}: {row['name']} ({row['email']}, "
                      f"{row['b_number']})") for row in sa_rows]
-    # SA's system administrator sees every customer: the list reads across them within that scope.
-    for row in approvals.all_signatories(AccessScope(all_customers=True)):
+    # SA's system administrator sees every customer: the wrapper's scope is all of them.
+    for row in approvals.all_signatories(scope):
         items.append(html.Li(f"CVR {row['cvr']} – {row['title']}: {row['name']} ({row['email']}, {row['b_number']})"))
     return html.Ul(items) if items else html.P("Ingen tegningsberettigede registreret.", className="text-muted")
 
@@ -71,11 +70,11 @@ FORM_VALUES = {f"value_{name}": Output(Ids.field(name), "value") for name in Ids
 def load_signatory(ctx: AccessContext, party: Any, kind: Any, saved: Any, cvr_value: Any, typed_cvr: Any):
     """Fill the form with the signatory registered for the chosen party, agreement and CVR, and list them all."""
     cvr = typed_cvr.strip() if isinstance(typed_cvr, str) else ""
-    row = _registered(party, kind, cvr)
+    row = _registered(ctx.scope, party, kind, cvr)
     values = {f"value_{name}": (row or {}).get(name, "") or "" for name in ("name", "email", "b_number")}
     values["value_cvr"] = no_update if party != "sa" else ""
     status = status_alert(saved) if dash_ctx.triggered_id == Ids.SAVED else None
-    return {"state": {"version": row["row_version"]} if row else None, "listing": _list(), "status": status,
+    return {"state": {"version": row["row_version"]} if row else None, "listing": _list(ctx.scope), "status": status,
             **values}
 
 
@@ -118,9 +117,7 @@ def save_signatory(ctx: AccessContext, n_clicks: Any, party: Any, kind: Any, for
             result = approvals.register_sa_signatory(ctx.user, kind, raw, version)
         else:
             cvr = raw["cvr"].strip() if isinstance(raw["cvr"], str) else ""
-            from core.access import AccessScope
-
-            result = approvals.register_signatory(AccessScope(all_customers=True), cvr, ctx.user, kind, raw, version)
+            result = approvals.register_signatory(ctx.scope, cvr, ctx.user, kind, raw, version)
     except ValidationError as exc:
         out = dict(clean)
         for name, message in exc.errors.items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -22,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.access import AccessDenied, AccessScope, can_do, require_action
+from core.access import AccessDenied, AccessScope, require_action
 from core.formatting import da_date, da_datetime
 from core.passwords import hash_password, verify_password
 from core.rights import Action, Menu
@@ -111,8 +112,6 @@ def _link_user(session: Session, values: SignatoryInput, *, sa: bool) -> tuple[U
             user.b_number = values.b_number
         return user, False
     # A fresh account gets an unguessable password nobody knows: the welcome mail's link sets the real one.
-    import secrets
-
     user = User(email=values.email, name=values.name, b_number=values.b_number,
                 password_hash=hash_password(secrets.token_urlsafe(32)), must_change_password=False,
                 is_active=True, is_sa_staff=sa)

@@ -69,9 +69,10 @@ class SealKey:
 
 def seal_key(config: Mapping[str, Any]) -> SealKey:
     """Return the configured PKCS#12 (production) or the development one, creating the latter once."""
-    configured = config.get("SIGNING_P12_PATH") or ""
+    # The app's settings first (tests, overrides), else the environment, read when sealing, not at import.
+    configured = config.get("SIGNING_P12_PATH") or os.environ.get("SIGNING_P12_PATH", "")
     if configured:
-        password = config.get("SIGNING_P12_PASSWORD") or ""
+        password = config.get("SIGNING_P12_PASSWORD") or os.environ.get("SIGNING_P12_PASSWORD", "")
         return SealKey(Path(configured), password.encode("utf-8") if password else None)
     if config.get("PORTAL_ENV") == "production":
         raise SealError("SIGNING_P12_PATH skal være sat i produktion (SA's segl-certifikat, PKCS#12).")
