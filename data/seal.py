@@ -6,12 +6,14 @@ creates a self-signed certificate once under instance/ (like the development sec
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 DEV_P12_NAME = "signing-dev.p12"
 SEAL_FIELD = "KundeportalenSegl"
@@ -107,8 +109,19 @@ def seal_pdf(pdf: bytes, key: SealKey) -> bytes:
     meta = signers.PdfSignatureMetadata(field_name=SEAL_FIELD, reason=SEAL_REASON, location="Danmark",
                                         subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256")
-    out = signers.PdfSigner(meta, signer=_signer(key)).sign_pdf(writer)
-    return out.getvalue()
+    signer = _signer(key)
+    return _off_loop(lambda: signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue())
+
+
+def _off_loop(work: Callable[[], Any]) -> Any:
+    """Run `work` here, or in a worker thread when this thread runs an event loop (e.g. Playwright's)."""
+    # pyHanko signs and validates with asyncio.run, which refuses to run inside a running event loop.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,7 @@ def check_seal(pdf: bytes, trusted_cert: Any) -> SealCheck:
     if len(sigs) != 1:
         return SealCheck(False, False, False, False)
     try:
-        status = validate_pdf_signature(sigs[0], ValidationContext(trust_roots=[trusted_cert]))
+        status = _off_loop(lambda: validate_pdf_signature(sigs[0], ValidationContext(trust_roots=[trusted_cert])))
     except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a tampered file: all mean "changed"
         return SealCheck(True, False, False, False)
     return SealCheck(True, bool(status.intact and status.valid), bool(status.trusted),
