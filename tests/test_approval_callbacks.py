@@ -235,3 +235,14 @@ def test_the_start_page_shows_the_agreement_awaiting_the_signatorys_approval_onl
     assert "Godkend aftalen: Kundeaftale version 3" in text_of(dash_client.page("/"))
     approve(dash_client, {"id": pending["id"], "sha256": pending["sha256"]})
     assert "Afventer din godkendelse" not in text_of(dash_client.page("/"))
+
+
+def test_password_guesses_on_approval_are_throttled(app, login, dash_client, pending):
+    login(world.ADMIN_AB)
+    shown = {"id": pending["id"], "sha256": pending["sha256"]}
+    texts = [text_of(approve(dash_client, shown, password=f"gæt-{i}")) for i in range(6)]
+    assert all("Adgangskoden er forkert." in t for t in texts[:5])
+    assert "For mange forkerte forsøg" in texts[5]
+    # Blocked: even the right password is not checked until the wait is over.
+    assert "For mange forkerte forsøg" in text_of(approve(dash_client, shown))
+    assert _events(app) == 0
