@@ -189,6 +189,18 @@ def test_the_signatory_of_one_cvr_and_kind_cannot_approve_another(w):
     assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
 
 
+def test_the_signatory_of_one_kind_cannot_approve_the_other_kind(w):
+    approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "databehandleraftale",
+                                 {"name": "Rita Rediger", "email": world.REDIGER_A, "b_number": "B7"})
+    approvals.register_sa_signatory(w.sa_admin, "databehandleraftale",
+                                    {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
+    _request(w, "dpa_a")
+    with pytest.raises(AccessDenied):
+        _approve(w, w.signer, agreement_key="dpa_a")  # Kundeaftale's signatory, not the Databehandleraftale's
+    _approve(w, w.other, scope=SCOPE_A, agreement_key="dpa_a")
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 1
+
+
 def test_wrong_password_is_refused(w):
     _request(w)
     with pytest.raises(ValidationError) as exc:
