@@ -325,13 +325,16 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
         notice = dbc.Alert(f"En ny version (version {upcoming['version']}) gælder fra "
                            f"{da_date(upcoming['valid_from'])} og {state}. Indtil da gælder aftalen herunder.",
                            color="info", className="mb-2")
-    state = approvals.state(ctx.scope, ctx.cvr, item["id"], ctx.user)
+    # Approval concerns the newest published version: the one to come when there is one, else the one in force.
+    target = upcoming or item
+    state = approvals.state(ctx.scope, ctx.cvr, target["id"], ctx.user)
+    target_href = href if upcoming is None else f"{href}&{urlencode({'version': target['id']})}"
     return html.Div(
         [
             panel,
             notice,
-            _approval_notice(ctx, item, state),
-            _approval_card(ctx, item, state, href) if state["can_approve"] else None,
+            _approval_notice(ctx, target, state),
+            _approval_card(ctx, target, state, target_href) if state["can_approve"] else None,
             html.Div(
                 [
                     _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"]),
@@ -820,12 +823,14 @@ def withdraw_annex(ctx: AccessContext, ask: Any, yes: Any, no: Any, choice: Any,
     prevent_initial_call=True,
 )
 def request_approval(ctx: AccessContext, n_clicks: Any, tab: Any, previous: Any):
-    """Send the version in force of the chosen agreement for electronic approval (mails both signatories)."""
+    """Send the newest published version of the chosen agreement for electronic approval (mails both signatories)."""
     if not n_clicks:
         raise PreventUpdate
     item = agreements.agreement(ctx.scope, ctx.cvr, _agreement_key(tab))
     if item is None:
         raise PreventUpdate
+    # The same version the tab offers: the one to come when there is one, else the one in force.
+    item = agreements.upcoming_agreement(ctx.scope, item) or item
     try:
         result = approvals.request_approval(ctx.scope, ctx.cvr, ctx.user, item["id"], item["row_version"])
     except Refused as exc:

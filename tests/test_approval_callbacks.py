@@ -246,3 +246,38 @@ def test_password_guesses_on_approval_are_throttled(app, login, dash_client, pen
     # Blocked: even the right password is not checked until the wait is over.
     assert "For mange forkerte forsøg" in text_of(approve(dash_client, shown))
     assert _events(app) == 0
+
+
+def test_a_later_published_version_is_the_one_sent_for_and_given_approval(app, client, login, dash_client):
+    from data import agreement_edits
+
+    with app.app_context():
+        session = get_session()
+        rows = aw.build(session, dt.date.today())
+        admin = _principal(session, world.SA_ADMIN)
+        approvals.register_signatory(ALL, world.CVR_A, admin, "kundeaftale",
+                                     {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})
+        approvals.register_sa_signatory(admin, "kundeaftale",
+                                        {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
+        draft = agreement_edits.start_draft(ALL, world.CVR_A, admin, "kundeaftale")
+        later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+        agreement_edits.save_draft(ALL, world.CVR_A, admin, draft["id"], draft["row_version"],
+                                   {"title": "Kundeaftale", "valid_from": later,
+                                    "sections": "# Formål\nDen nye version."})
+        agreement_edits.publish_draft(ALL, world.CVR_A, admin, draft["id"],
+                                      session.get(Agreement, draft["id"]).row_version)
+    login(world.SA_STAFF)
+    response = dash_client.fire(ids.REQUEST_APPROVAL, "n_clicks", cvr=world.CVR_A,
+                                values={ids.REQUEST_APPROVAL: 1, ids.TABS: "kundeaftale"})
+    assert "Version 4 er sendt til godkendelse" in text_of(response)
+    client.get("/logout")
+    login(world.ADMIN_AB)
+    text = text_of(tab(dash_client))
+    assert ids.APPROVE in text and f"version={draft['id']}" in text
+    with app.app_context():
+        row = get_session().get(Agreement, draft["id"])
+        sha = row.approval_pdf_sha256
+        assert rows.agreements["customer_a"] != row.id
+    pdf = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}&version={draft['id']}")
+    assert approvals.sha256(pdf.data) == sha
+    assert "registreret" in text_of(approve(dash_client, {"id": draft["id"], "sha256": sha}))

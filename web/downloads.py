@@ -142,6 +142,10 @@ def agreement_download(kind: str) -> Response:
     if kind not in agreements.AGREEMENT_KINDS:
         return not_found()
     item = agreements.agreement(scope, cvr, kind)
+    version = request.args.get("version")
+    if version is not None:
+        # A named published version (a later one awaiting approval); drafts are never among them.
+        item = next((v for v in agreements.versions(scope, cvr, kind) if str(v["id"]) == version), None)
     if item is None:
         return not_found()
     day = agreements.agreement_date(item)
