@@ -15,9 +15,11 @@ from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx as dash_ctx, html
+from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
+from flask import current_app, request
+
+from auth.throttle import get_login_attempts, wait_text
 
 from auth.guard import AccessContext, portal_callback
 from callbacks._edit import (
@@ -32,15 +34,16 @@ from callbacks._edit import (
     form_step,
     form_values,
     latest_status,
+    status_alert,
     run_confirm,
     save_form,
     selected_id,
 )
-from core.access import can_do
+from core.access import AccessDenied, can_do
 from core.rights import Action, Menu
-from data import agreement_edits, agreements, privacy
+from data import agreement_edits, agreements, approvals, privacy
 from data import agreement_pdf
-from data.errors import Refused
+from data.errors import Refused, ValidationError
 from data.workdays import danish_today
 from data.files import safe_filename
 from data.validators import ascii_digits
@@ -272,6 +275,45 @@ def _draft_panel(ctx: AccessContext, key: str, customer: dict[str, Any] | None) 
     )
 
 
+def _approval_notice(ctx: AccessContext, item: dict[str, Any], state: dict[str, Any]) -> Any:
+    """Return the approval state above the signatures: awaiting approval, signed, or SA's »Send til godkendelse«."""
+    if state["status"] == "pending":
+        waiting = [who for who, party in ((SA_NAME, "sa"), ("Kunden", "customer")) if state["parties"][party] is None]
+        return dbc.Alert([html.Strong("Afventer godkendelse. "),
+                          f"Version {item['version']} er sendt til elektronisk godkendelse. Mangler: "
+                          f"{' og '.join(waiting)}."], color="warning", className="mb-2 portal-approval-pending")
+    if state["status"] == "signed":
+        return dbc.Alert(f"Version {item['version']} er godkendt elektronisk af begge parter og forseglet. "
+                         "»Hent aftale« giver den forseglede PDF.", color="success", className="mb-2")
+    if can_do(ctx.user, Action.EDIT_CONTENT) and item["signed_at"] is None:
+        return _sa_toolbar("Elektronisk godkendelse", [
+            dbc.Button("Send til godkendelse", id=Ids.REQUEST_APPROVAL, color="primary", size="sm"),
+            html.Span("Kundens og Statens Administrations tegningsberettigede får en mail og godkender den "
+                      "viste version med deres adgangskode.", className="small text-muted"),
+        ])
+    return None
+
+
+def _approval_card(ctx: AccessContext, item: dict[str, Any], state: dict[str, Any], href: str) -> dbc.Card:
+    """Return the signatory's »Godkend aftalen«: the exact version and PDF hash shown, and the password."""
+    who = SA_NAME if state["party"] == "sa" else "kunden"
+    return dbc.Card(dbc.CardBody([
+        html.H2("Godkend aftalen", className="h5"),
+        html.P(f"Du godkender »{item['title']}« version {item['version']} som tegningsberettiget for {who}. "
+               "Læs den PDF, du godkender, før du godkender."),
+        html.P(["Dokumentets SHA-256: ", html.Code(state["pdf_sha256"], className="text-break")], className="small"),
+        html.A("Læs aftalen (PDF)", href=href, className="btn btn-outline-primary btn-sm mb-3", download=""),
+        dcc.Store(id=Ids.APPROVE_SHOWN, data={"id": item["id"], "sha256": state["pdf_sha256"]}),
+        html.Div([
+            dbc.Label("Din adgangskode", html_for=Ids.APPROVE_PASSWORD),
+            dbc.Input(id=Ids.APPROVE_PASSWORD, type="password", autoComplete="current-password",
+                      style={"maxWidth": "22rem"}),
+            dbc.FormFeedback(id=Ids.APPROVE_FEEDBACK, type="invalid"),
+        ], className="mb-3"),
+        dbc.Button("Godkend aftalen", id=Ids.APPROVE, color="success"),
+    ]), className="mb-3 portal-approval")
+
+
 def _agreement_tab(ctx: AccessContext, key: str) -> Any:
     item = agreements.agreement(ctx.scope, ctx.cvr, key)
     title = agreements.AGREEMENT_TITLES[key]
@@ -292,10 +334,16 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
         notice = dbc.Alert(f"En ny version (version {upcoming['version']}) gælder fra "
                            f"{da_date(upcoming['valid_from'])} og {state}. Indtil da gælder aftalen herunder.",
                            color="info", className="mb-2")
+    # Approval concerns the newest published version: the one to come when there is one, else the one in force.
+    target = upcoming or item
+    state = approvals.state(ctx.scope, ctx.cvr, target["id"], ctx.user)
+    target_href = href if upcoming is None else f"{href}&{urlencode({'version': target['id']})}"
     return html.Div(
         [
             panel,
             notice,
+            _approval_notice(ctx, target, state),
+            _approval_card(ctx, target, state, target_href) if state["can_approve"] else None,
             html.Div(
                 [
                     _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"]),
@@ -367,6 +415,8 @@ STATUS_INPUTS = {f"{name}_{i}": Input(getattr(kit, name), "data") for i, kit in 
 
 
 def _status(trigger: Any, stores: dict[str, Any]) -> Any:
+    if trigger in (Ids.APPROVE_DONE, Ids.REQUEST_DONE):
+        return status_alert(stores.get("approve_done" if trigger == Ids.APPROVE_DONE else "request_done"))
     for i, kit in enumerate(KITS):
         status = latest_status(kit, trigger, stores.get(f"saved_{i}"), stores.get(f"changed_{i}"), limit=300)
         if status is not None:
@@ -376,7 +426,8 @@ def _status(trigger: Any, stores: dict[str, Any]) -> Any:
 
 @portal_callback(
     output=Output(Ids.CONTENT, "children"),
-    inputs=dict(tab=Input(Ids.TABS, "value"), **STATUS_INPUTS),
+    inputs=dict(tab=Input(Ids.TABS, "value"), approve_done=Input(Ids.APPROVE_DONE, "data"),
+                request_done=Input(Ids.REQUEST_DONE, "data"), **STATUS_INPUTS),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.KUNDEAFTALER,
 )
@@ -385,7 +436,10 @@ def render_tab(ctx: AccessContext, tab: Any, **stores: Any):
     renderer = RENDERERS.get(tab) if isinstance(tab, str) else None
     if renderer is None:
         return _empty("Ukendt faneblad. Vælg et af fanebladene ovenfor.")
-    status = _status(dash_ctx.triggered_id, stores) if can_do(ctx.user, Action.EDIT_CONTENT) else None
+    trigger = dash_ctx.triggered_id
+    # The signatory's approval reports to everyone; the editing kits' statuses to SA staff only.
+    status = _status(trigger, stores) if trigger == Ids.APPROVE_DONE or can_do(ctx.user, Action.EDIT_CONTENT) \
+        else None
     content = renderer(ctx)
     return html.Div([html.Div(status, role="status", **{"aria-live": "polite"}), content]) if status else content
 
@@ -768,3 +822,72 @@ def withdraw_annex(ctx: AccessContext, ask: Any, yes: Any, no: Any, choice: Any,
                                             "længere; filen gemmes.", "Træk tilbage"),
         do=do, versioned=True)
     return result.outputs(ANNEX_CONFIRM, changed)
+
+
+# --- electronic approval ------------------------------------------------------------------------------
+
+
+@portal_callback(
+    output=Output(Ids.REQUEST_DONE, "data"),
+    inputs=dict(n_clicks=Input(Ids.REQUEST_APPROVAL, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data"), tab=State(Ids.TABS, "value"), previous=State(Ids.REQUEST_DONE, "data")),
+    menu=Menu.KUNDEAFTALER,
+    action=Action.EDIT_CONTENT,
+    prevent_initial_call=True,
+)
+def request_approval(ctx: AccessContext, n_clicks: Any, tab: Any, previous: Any):
+    """Send the newest published version of the chosen agreement for electronic approval (mails both signatories)."""
+    if not n_clicks:
+        raise PreventUpdate
+    item = agreements.agreement(ctx.scope, ctx.cvr, _agreement_key(tab))
+    if item is None:
+        raise PreventUpdate
+    # The same version the tab offers: the one to come when there is one, else the one in force.
+    item = agreements.upcoming_agreement(ctx.scope, item) or item
+    try:
+        result = approvals.request_approval(ctx.scope, ctx.cvr, ctx.user, item["id"], item["row_version"])
+    except Refused as exc:
+        return Status(exc.message, "warning").to_store(previous)
+    return Status(f"Version {result['version']} er sendt til godkendelse. De tegningsberettigede får en mail."
+                  ).to_store(previous)
+
+
+@portal_callback(
+    output=dict(done=Output(Ids.APPROVE_DONE, "data"), invalid=Output(Ids.APPROVE_PASSWORD, "invalid"),
+                feedback=Output(Ids.APPROVE_FEEDBACK, "children"), password=Output(Ids.APPROVE_PASSWORD, "value")),
+    inputs=dict(n_clicks=Input(Ids.APPROVE, "n_clicks")),
+    state=dict(cvr=State(Ids.CVR, "data"), shown=State(Ids.APPROVE_SHOWN, "data"),
+               password=State(Ids.APPROVE_PASSWORD, "value"), previous=State(Ids.APPROVE_DONE, "data")),
+    menu=Menu.KUNDEAFTALER,
+    prevent_initial_call=True,
+)
+def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: Any, previous: Any):
+    """Approve the version shown as its registered signatory, after re-entering the password (throttled)."""
+    # No SA action here: customers approve. Who may approve which version is decided by the data layer
+    # from the registered signatories, whatever the payload names.
+    if not n_clicks or not isinstance(shown, dict):
+        raise PreventUpdate
+    attempts = get_login_attempts()
+    attempt = attempts.begin_password_check(ctx.user.id)
+    if attempt.blocked:
+        return {"done": no_update, "invalid": True, "password": "",
+                "feedback": f"For mange forkerte forsøg. Vent {wait_text(attempt.retry_after)}, og prøv igen."}
+    try:
+        result = approvals.approve(ctx.scope, ctx.cvr, ctx.user, shown.get("id"), shown.get("sha256"), password,
+                                   client_address=request.remote_addr or "",
+                                   user_agent=request.user_agent.string or "")
+    except ValidationError as exc:
+        attempts.failed(attempt)
+        return {"done": no_update, "invalid": True, "password": "",
+                "feedback": exc.errors.get("password", exc.message)}
+    except AccessDenied:
+        attempts.succeeded(attempt)  # the password was never checked
+        raise
+    except Refused as exc:
+        attempts.succeeded(attempt)
+        return {"done": Status(exc.message, "warning").to_store(previous), "invalid": False, "feedback": None,
+                "password": ""}
+    attempts.succeeded(attempt)
+    text = ("Aftalen er godkendt af begge parter og forseglet." if result["signed"]
+            else "Din godkendelse er registreret. Aftalen afventer den anden parts godkendelse.")
+    return {"done": Status(text).to_store(previous), "invalid": False, "feedback": None, "password": ""}

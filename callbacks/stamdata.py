@@ -31,7 +31,7 @@ from callbacks._edit import (
 )
 from core.access import can_do
 from core.rights import Action, Menu
-from data import contacts, customers, privacy
+from data import approvals, contacts, customers, privacy
 from data import units as unit_data
 from data.roles_catalogue import TAB_GENERELT, TAB_LOEN, TAB_REGNSKAB, tab_labels
 from core.formatting import da_changed, da_phone
@@ -158,10 +158,21 @@ def _general_body(ctx: AccessContext) -> list[Any]:
     ]
 
 
+def _signatories(ctx: AccessContext) -> html.Section:
+    """List the customer's signatories (tegningsberettigede) per agreement, as SA's system administrator registered them."""
+    rows = approvals.signatories(ctx.scope, ctx.cvr)
+    body = html.Ul([html.Li([html.Strong(f"{row['title']}: "), row["name"],
+                             f" ({row['email']}, {row['b_number']})" if row["b_number"] else f" ({row['email']})"])
+                    for row in rows], className="portal-signatories") if rows else _empty(
+        "Ingen tegningsberettigede registreret. Statens Administration registrerer dem.")
+    return html.Section([html.H2("Tegningsberettigede", className="h5"), body], className="mb-4 stamdata-signatories")
+
+
 def _general(ctx: AccessContext):
     if customers.customer_name(ctx.scope, ctx.cvr) is None:
         return _empty("Kunden findes ikke.")
-    return html.Div([_contacts(ctx, TAB_GENERELT), html.Div(_general_body(ctx), id=Ids.GENERAL_BODY)])
+    return html.Div([_contacts(ctx, TAB_GENERELT), _signatories(ctx),
+                     html.Div(_general_body(ctx), id=Ids.GENERAL_BODY)])
 
 
 def _unit_toolbar(kit: EditIds, noun: str) -> html.Div:

@@ -80,6 +80,8 @@ class Action(StrEnum):
     READ_PRIVACY_LOG = "read_privacy_log"
     # Ansøgninger: approve or reject a customer's request for its administrator and create the account.
     APPROVE_ADMINISTRATORS = "approve_administrators"
+    # Register the customers' and SA's own signatories (tegningsberettigede) per agreement kind.
+    REGISTER_SIGNATORIES = "register_signatories"
 
 
 class Staff(StrEnum):
@@ -102,6 +104,7 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     Action.READ_PRIVACY_LOG: Staff.SA_ADMIN,
     # The guide: SA's system administrator approves the request for administrator access.
     Action.APPROVE_ADMINISTRATORS: Staff.SA_ADMIN,
+    Action.REGISTER_SIGNATORIES: Staff.SA_ADMIN,
 }
 
 

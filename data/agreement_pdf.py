@@ -50,9 +50,16 @@ def _parties(customer: dict[str, Any]) -> tuple[str, str]:
 
 
 def agreement_pdf(item: dict[str, Any], customer: dict[str, Any], fmt_datetime: Callable[[dt.datetime], str],
-                  fmt_date: Callable[[dt.date], str]) -> bytes:
-    """Return `item` laid out as a contract: title, the parties once, numbered sections, the signature block."""
+                  fmt_date: Callable[[dt.date], str], *, created: dt.datetime | None = None,
+                  document_hash: str | None = None) -> bytes:
+    """Return `item` laid out as a contract: title, the parties once, numbered sections, the signature block.
+
+    With `created` the PDF carries that creation date and is the same bytes every time (the approved PDF's
+    hash is checked again when approving); `document_hash` prints the approved PDF's SHA-256 under the block.
+    """
     pdf = FPDF(format="A4")
+    if created is not None:
+        pdf.set_creation_date(created)
     pdf.set_title(pdf_text(f"{item['title']} - {customer['name']} ({customer['cvr']})"))
     pdf.set_author(SA_NAME)
     pdf.set_creator("Kundeportalen")
@@ -135,6 +142,9 @@ def agreement_pdf(item: dict[str, Any], customer: dict[str, Any], fmt_datetime: 
                        new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 4)
+    if document_hash:
+        line("Godkendt elektronisk i Kundeportalen. Dokumentets SHA-256 (den godkendte version): " + document_hash,
+             size=8, height=4.5)
     if not item.get("signed_electronically", True):
         line("Aftalen er ikke underskrevet elektronisk; bilag findes i Kundeportalen under fanebladet Bilag.", size=9)
     return bytes(pdf.output())

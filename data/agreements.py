@@ -20,6 +20,7 @@ from data.models import (
     AddOn,
     Agreement,
     Annex,
+    ApprovalEvent,
     Customer,
     Exemption,
     PayrollGroup,
@@ -70,7 +71,22 @@ def sections_of(row: Agreement) -> list[dict[str, str]]:
     return legacy_sections(row.body)
 
 
-def _agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
+def _signatures(row: Agreement) -> dict[str, Any]:
+    """Return who signed and when: from the approval records once SA sent the version for approval."""
+    if row.approval_requested_at is None:
+        # Not approved electronically: the signatures of the paper copy, as SA recorded them.
+        return {"sa_signed_by": row.sa_signed_by, "sa_signed_at": row.sa_signed_at,
+                "customer_signed_by": row.customer_signed_by, "customer_signed_at": row.customer_signed_at}
+    events = {ev.party: ev for ev in get_session().scalars(
+        select(ApprovalEvent).where(ApprovalEvent.cvr == row.cvr, ApprovalEvent.agreement_id == row.id))}
+    sa, customer = events.get("sa"), events.get("customer")
+    return {"sa_signed_by": sa.signer_name if sa else None, "sa_signed_at": sa.approved_at if sa else None,
+            "customer_signed_by": customer.signer_name if customer else None,
+            "customer_signed_at": customer.approved_at if customer else None}
+
+
+def agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
+    """Return one agreement version as the pages and the PDF read it (signatures from the one approval state)."""
     return {
         "id": row.id,
         "cvr": row.cvr,
@@ -81,10 +97,11 @@ def _agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
         "version": row.version,
         "valid_from": row.valid_from,
         "signed_electronically": row.signed_electronically,
-        "sa_signed_by": row.sa_signed_by,
-        "sa_signed_at": row.sa_signed_at,
-        "customer_signed_by": row.customer_signed_by,
-        "customer_signed_at": row.customer_signed_at,
+        **_signatures(row),
+        "approval_requested_at": row.approval_requested_at,
+        "approval_pdf_sha256": row.approval_pdf_sha256,
+        "signed_at": row.signed_at,
+        "sealed_file_id": row.sealed_file_id,
         "signed_file_id": row.signed_file_id,
         "sections": sections_of(row),
         "published_at": row.published_at,
@@ -116,7 +133,7 @@ def draft(scope: AccessScope, cvr: str, key: str, user: Any) -> dict[str, Any] |
         return None
     row = get_session().scalar(stmt.where(Agreement.published_at.is_(None)).order_by(Agreement.id.desc()).limit(1)
                                .execution_options(populate_existing=True))
-    return _agreement_dict(row, key) if row is not None else None
+    return agreement_dict(row, key) if row is not None else None
 
 
 def versions(scope: AccessScope, cvr: str, key: str) -> list[dict[str, Any]]:
@@ -125,7 +142,7 @@ def versions(scope: AccessScope, cvr: str, key: str) -> list[dict[str, Any]]:
     if stmt is None:
         return []
     rows = get_session().scalars(stmt.order_by(Agreement.valid_from.desc().nulls_last(), Agreement.id.desc()))
-    return [_agreement_dict(row, key) for row in rows]
+    return [agreement_dict(row, key) for row in rows]
 
 
 def agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = None) -> dict[str, Any] | None:
@@ -141,7 +158,7 @@ def agreement(scope: AccessScope, cvr: str, key: str, today: dt.date | None = No
     if row is None:
         # Nothing in force yet (a first agreement awaiting its start): show the one that comes first.
         row = session.scalar(stmt.order_by(Agreement.valid_from.asc(), Agreement.id.desc()).limit(1))
-    return _agreement_dict(row, key) if row is not None else None
+    return agreement_dict(row, key) if row is not None else None
 
 
 def upcoming_agreement(scope: AccessScope, current: dict[str, Any], today: dt.date | None = None) -> dict[str, Any] | None:
@@ -152,7 +169,7 @@ def upcoming_agreement(scope: AccessScope, current: dict[str, Any], today: dt.da
     row = get_session().scalar(
         _versions(scope, current["cvr"], current["key"]).where(Agreement.valid_from > today)
         .order_by(Agreement.valid_from.asc(), Agreement.id.desc()).limit(1))
-    return _agreement_dict(row, current["key"]) if row is not None else None
+    return agreement_dict(row, current["key"]) if row is not None else None
 
 
 def agreement_date(item: dict[str, Any]) -> dt.date | None:

@@ -1,4 +1,4 @@
-"""Flask CLI commands: init-db, seed-demo, demo-accounts."""
+"""Flask CLI commands: init-db, seed-demo, demo-accounts, verify-approvals."""
 
 from __future__ import annotations
 
@@ -62,6 +62,20 @@ def demo_accounts_command(as_json: bool) -> None:
         click.echo(f"{account['email']}\t{account['password']}\t{grants}")
 
 
+@click.command("verify-approvals")
+@with_appcontext
+def verify_approvals_command() -> None:
+    """Check the approval hash chain and every sealed agreement PDF; exit 1 at the first broken link."""
+    from data import approvals
+
+    with unscoped_session("verifying every customer's approvals") as session:
+        broken = approvals.verify_chain(session) or approvals.verify_sealed_files(session)
+    if broken is not None:
+        click.echo(f"Brudt: {broken.what} {broken.reason}.", err=True)
+        raise SystemExit(1)
+    click.echo("Godkendelseskæden og alle forseglede aftaler er intakte.")
+
+
 def init_app(app: Flask) -> None:
     """Register the CLI commands on `app`."""
     app.cli.add_command(init_db_command)
@@ -70,3 +84,4 @@ def init_app(app: Flask) -> None:
     from data.cli_ops import init_app as init_ops
 
     init_ops(app)
+    app.cli.add_command(verify_approvals_command)

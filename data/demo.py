@@ -189,6 +189,7 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
             seeder = _Seeder(session, today)
             counts = seeder.run(cases)
             session.commit()
+            _sign_electronically(session, seeder.plans[0].cvr)
     except Exception:
         session.rollback()
         raise
@@ -198,6 +199,31 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
         f"{counts['meetings']} møder, {counts['action_items']} aktionspunkter, {counts['runbooks']} drejebøger, "
         f"{counts['contacts']} kontaktpersoner, {counts['files']} filer ({seconds:.1f} s)."
     )
+
+
+def _sign_electronically(session: Session, cvr: str) -> None:
+    """Approve `cvr`'s Kundeaftale through the real approval path: signatories, request, both approvals, seal."""
+    from core.access import AccessScope, Principal
+    from data import approvals
+
+    accounts = {a["email"]: a for a in json.loads(session.get(AppMeta, META_ACCOUNTS).value)}
+    customer_email, sa_email = "kundeadmin@example.dk", "sa.systemadministrator@statens-adm.dk"
+    users = {u.email: Principal.from_user(u) for u in session.scalars(select(User).where(
+        User.email.in_([customer_email, sa_email])))}
+    everyone = AccessScope(all_customers=True)
+    admin = users[sa_email]
+    registered = next(r for r in approvals.signatories(everyone, cvr) if r["key"] == "kundeaftale")
+    customer = users[customer_email]
+    approvals.register_signatory(everyone, cvr, admin, "kundeaftale",
+                                 {"name": customer.name, "email": customer.email, "b_number": customer.b_number},
+                                 registered["row_version"])
+    approvals.register_sa_signatory(admin, "kundeaftale",
+                                    {"name": admin.name, "email": admin.email, "b_number": admin.b_number})
+    agreement = session.scalar(select(Agreement).where(Agreement.cvr == cvr, Agreement.kind == "customer"))
+    requested = approvals.request_approval(everyone, cvr, admin, agreement.id, agreement.row_version)
+    for email in (customer_email, sa_email):
+        approvals.approve(everyone, cvr, users[email], agreement.id, requested["pdf_sha256"],
+                          accounts[email]["password"], client_address="127.0.0.1", user_agent="flask seed-demo")
 
 
 # --- the seeder ----------------------------------------------------------------------------------

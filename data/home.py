@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.access import menu_scope
 from core.rights import Menu
 from core.topics import TOPIC_LABELS, TOPIC_MENU, Topic
+from data import approvals
 from data.db import transaction
 from data.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENDING
 from data.models import ActionItem, Announcement, Customer, MailOutbox, UserVisit, utcnow
@@ -151,3 +152,11 @@ def sa_overview(session: Session, today: dt.date, now: dt.datetime | None = None
     failed = session.scalar(select(func.count(MailOutbox.id)).where(MailOutbox.status == STATUS_FAILED,
                                                                     MailOutbox.created_at > week_ago))
     return Overview(news[0], news[1], overdue or 0, waiting or 0, failed or 0)
+
+
+def awaiting_approval(user: Any) -> list[dict[str, Any]]:
+    """Return the agreement versions awaiting `user`'s own approval as a registered signatory, on CVRs they may read."""
+    scope = menu_scope(user, Menu.KUNDEAFTALER)
+    if not scope.all_customers and not scope.cvrs:
+        return []
+    return approvals.pending_for(scope, user)

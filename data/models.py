@@ -227,6 +227,26 @@ class Signatory(CustomerOwned, Base):
     email: Mapped[str] = mapped_column(String(254))
     b_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    # The account that approves for the customer: only this user can approve agreements of this kind and CVR.
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), nullable=True, index=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class SaSignatory(Base):
+    """SA's own tegningsberettiget for one agreement kind (the same person for every customer)."""
+
+    __tablename__ = "sa_signatory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_kind: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    b_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 # --- administrator onboarding (issue 11) -------------------------------------------------------
@@ -324,6 +344,37 @@ class Agreement(CustomerOwned, Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
+    # Electronic approval (data.approvals): set when SA publishes the version for approval, with the SHA-256
+    # of the exact PDF both signatories are shown; `signed_at` once both approved (then immutable), and the
+    # sealed PDF "Hent aftale" serves from then on.
+    approval_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    approval_pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    signed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    sealed_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"), nullable=True)
+
+
+class ApprovalEvent(CustomerOwned, Base):
+    """One signatory's approval of one agreement version; the events form a hash chain over all customers."""
+
+    __tablename__ = "approval_event"
+    __table_args__ = (UniqueConstraint("agreement_id", "party", name="uq_approval_event_agreement_party"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
+    agreement_kind: Mapped[str] = mapped_column(String(30))
+    agreement_version: Mapped[str] = mapped_column(String(20))
+    party: Mapped[str] = mapped_column(String(10))  # "sa" or "customer"
+    signer_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_b_number: Mapped[str] = mapped_column(String(20), default="")
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    client_address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(500), default="")
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    # The previous event's hash ("" for the first): unique, so two approvals racing for the chain's head
+    # cannot both link to it; one is refused and nothing of it is written.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    event_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class Exemption(CustomerOwned, Base):

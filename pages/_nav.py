@@ -9,7 +9,7 @@ import dash
 
 from core.access import can_do, menu_items_for
 from core.rights import MENU_ITEMS, Action, MenuItem
-from pages.ids import sa_ansoegninger, sa_persondatalog, sa_servicemaal, sagsimport
+from pages.ids import sa_ansoegninger, sa_persondatalog, sa_servicemaal, sa_tegningsberettigede, sagsimport
 
 # Served, but never kept when the customer changes: the start page shows nothing per customer
 # (the first page the user may open does), and 404 is no page.
@@ -31,6 +31,8 @@ SA_PAGES: tuple[SaPage, ...] = (
     SaPage("Indlæs sager", sagsimport.PATH, Action.EDIT_CONTENT),
     SaPage("Persondatalog", sa_persondatalog.PATH, Action.READ_PRIVACY_LOG),
     SaPage("Ansøgninger", sa_ansoegninger.PATH, Action.APPROVE_ADMINISTRATORS),
+    SaPage("Tegningsberettigede", sa_tegningsberettigede.PATH, Action.REGISTER_SIGNATORIES),
+    SaPage("Verificér aftale", sa_tegningsberettigede.VERIFY_PATH, Action.EDIT_CONTENT),
 )
 
 

@@ -10,7 +10,16 @@ from core.formatting import da_date, da_datetime, da_number
 from core.rights import Menu
 from data.actions import today
 from data.db import get_session
-from data.home import DEADLINE_DAYS, Deadline, NewsItem, deadlines, news_since, record_visit, sa_overview
+from data.home import (
+    DEADLINE_DAYS,
+    Deadline,
+    NewsItem,
+    awaiting_approval,
+    deadlines,
+    news_since,
+    record_visit,
+    sa_overview,
+)
 from data.team import support_email
 from pages._nav import open_menu_items
 
@@ -108,17 +117,27 @@ def _customer_page(user) -> html.Div:
     sections = [news_list(news_since(session, user, since), da_datetime(since))]
     if actions_scope.cvrs:
         sections.append(deadline_list(deadlines(session, user, today())))
-    # Agreements awaiting the user's approval come with the approval flow (issue 11); until then the
-    # start page shows no such section rather than an empty promise.
     return html.Div(
         [
             html.H1(WELCOME, className="h3"),
+            approval_list(awaiting_approval(user)),
             *sections,
             html.H2("Om kundeportalen", className="h5 mt-4"),
             *_intro(),
             html.Ul(links, className="home-links") if links else None,
         ]
     )
+
+
+def approval_list(items: list[dict]) -> html.Section | None:
+    """Return the agreements awaiting the user's approval, each linking to »Godkend aftalen«, or None."""
+    if not items:
+        return None
+    entries = [html.Li(html.A(f"Godkend aftalen: {item['title']} version {item['version']} (CVR {item['cvr']})",
+                              href=f"/kundeaftaler?cvr={item['cvr']}&tab={item['key']}")) for item in items]
+    return html.Section([html.H2("Afventer din godkendelse", className="h5 mt-4"),
+                         html.Ul(entries, className="home-approvals")],
+                        **{"aria-label": "Aftaler der afventer din godkendelse"})
 
 
 def _sa_page() -> html.Div:
@@ -133,6 +152,7 @@ def _sa_page() -> html.Div:
     return html.Div(
         [
             html.H1(WELCOME, className="h3"),
+            approval_list(awaiting_approval(current_user)),
             html.Section(
                 [html.H2("Overblik over alle kunder", className="h5 mt-4"),
                  html.Dl([part for label, value in facts for part in (html.Dt(label), html.Dd(value))],

@@ -104,6 +104,8 @@ def layout(ctx: AccessContext, tab: str | None = None, **_query):
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             *stores,
+            # Approval results: the tab reloads on them and reports above its content.
+            dcc.Store(id=Ids.APPROVE_DONE), dcc.Store(id=Ids.REQUEST_DONE),
             dcc.Download(id=Ids.DOWNLOAD),
             html.H1("Kundeaftaler", className="h3"),
             tab_bar(Ids.TABS, [(key, TABS[key]) for key in keys], active, "Kundeaftaler-faneblade"),

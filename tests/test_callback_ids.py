@@ -13,12 +13,11 @@ from tests import content_world, world
 
 # Ids that no page layout holds because a callback draws them later: each with the reason.
 DYNAMIC: dict[str, str] = {
-    "persondatalog-soeg-tekst": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
-    "persondatalog-soeg": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
-    "persondatalog-resultat": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
-    "persondatalog-eksport-csv": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
-    "persondatalog-eksport-xlsx": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
-    "persondatalog-download": "the privacy log page is SA's system administrator's only; this test signs in as SA staff",
+    "kundeaftaler-godkendelse-request": "SA's »Send til godkendelse«, drawn in the agreement tab",
+    "kundeaftaler-godkend": "the signatory's »Godkend aftalen«, drawn in the agreement tab awaiting their approval",
+    "kundeaftaler-godkend-password": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
+    "kundeaftaler-godkend-feedback": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
+    "kundeaftaler-godkend-shown": "the version shown for approval, drawn in the agreement tab",
     "{type:brugeradministration-group-cvr}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-rights}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-remove}": "one rettighedsgruppe row per group, drawn when the form opens",
@@ -133,7 +132,8 @@ def _layout_ids(app, client, dash_client) -> set[str]:
 
 
 def test_every_callback_id_is_in_a_layout(app, client, login, dash_client, content):
-    # SA's system administrator: every page SA staff see, and the pages only they see (Ansøgninger).
+    # SA's system administrator: every page is drawn for them (Ansøgninger, Tegningsberettigede and the
+    # Persondatalog are theirs alone).
     login(world.SA_ADMIN)
     in_layouts = _layout_ids(app, client, dash_client)
     missing = {dep: sorted(outputs)[:2] for dep, outputs in _dependency_ids(dash_client.dependencies()).items()

@@ -310,8 +310,12 @@ def test_two_seeds_are_identical(seeded_app, sqlite_template, tmp_path: Path, mo
     from data import demo
     from data.db import get_db
 
-    # Hashes are salted (never equal) and argon2 is slow: the second seed skips hashing.
+    # Hashes are salted (never equal) and argon2 is slow: the second seed skips hashing, and so the demo's
+    # electronic approval (which re-asks the signatories' passwords) skips checking them.
+    from data import approvals
+
     monkeypatch.setattr(demo, "hash_password", lambda password: "not-a-hash")
+    monkeypatch.setattr(approvals, "verify_password", lambda password_hash, password: True)
 
     path = tmp_path / "second.db"
     shutil.copy(sqlite_template, path)
@@ -352,3 +356,20 @@ def test_plan_is_deterministic_without_a_database():
     assert len({p.cvr for p in first}) == len(first)
     codes = [c for p in first for c, _ in p.units + p.groups]
     assert len(codes) == len(set(codes))
+
+
+def test_one_customer_agreement_is_signed_through_the_approval_path(seeded_app):
+    from data import approvals, seal
+    from data.db import get_session
+    from data.files import get_store
+    from data.models import ApprovalEvent, StoredFile
+
+    with seeded_app.app_context():
+        s = get_session()
+        signed = s.scalar(select(Agreement).where(Agreement.cvr == SA_CVR, Agreement.kind == "customer"))
+        assert signed.signed_at is not None and signed.sealed_file_id is not None
+        events = s.scalars(select(ApprovalEvent).where(ApprovalEvent.agreement_id == signed.id)).all()
+        assert {e.party for e in events} == {"sa", "customer"}
+        assert approvals.verify_chain(s) is None and approvals.verify_sealed_files(s) is None
+        content = get_store().path_of(s.get(StoredFile, signed.sealed_file_id)).read_bytes()
+        assert seal.check_seal(content, seal.signing_certificate(seal.seal_key(seeded_app.config))).ok

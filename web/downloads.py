@@ -17,7 +17,7 @@ from flask_login import current_user
 from auth.guard import bind_request
 from core.access import NotSignedIn, can_do, customer_scope, menu_scope, require_access
 from core.rights import Action, Menu
-from data import agreements, audit, privacy
+from data import agreements, approvals, audit, privacy
 from data.agreement_pdf import agreement_pdf
 from data.files import FileStoreError, find_file_by_menu, get_store, safe_filename
 from data.models import StoredFile
@@ -141,12 +141,23 @@ def agreement_download(kind: str) -> Response:
     if kind not in agreements.AGREEMENT_KINDS:
         return not_found()
     item = agreements.agreement(scope, cvr, kind)
+    version = request.args.get("version")
+    if version is not None:
+        # A named published version (a later one awaiting approval); drafts are never among them.
+        item = next((v for v in agreements.versions(scope, cvr, kind) if str(v["id"]) == version), None)
     if item is None:
         return not_found()
     day = agreements.agreement_date(item)
     filename = f"{agreements.AGREEMENT_TITLES[kind]}_{cvr}{'_' + day.isoformat() if day else ''}.pdf"
-    if item["signed_file_id"] is not None:
-        row = visible_file(user, item["signed_file_id"])
+    if item["sealed_file_id"] is None and item["approval_requested_at"] is not None:
+        # Awaiting approval: exactly the PDF the signatories approve (its hash is what they sign).
+        content = approvals.approval_pdf(scope, cvr, item["id"])
+        audit.record_download(user, "agreement", kind, cvr, filename)
+        return _attachment(Response(content, mimetype=PDF_MIMETYPE), filename)
+    # Approved electronically: the sealed PDF; else the uploaded paper copy, when there is one.
+    file_id = item["sealed_file_id"] if item["sealed_file_id"] is not None else item["signed_file_id"]
+    if file_id is not None:
+        row = visible_file(user, file_id)
         # The signed file must be this customer's own; anything else is treated as missing.
         if row is None or row.cvr != cvr:
             return not_found()

@@ -32,3 +32,13 @@ ANNEX_CHOICE = "kundeaftaler-bilag-choice"
 ANNEX_UPLOAD = "kundeaftaler-bilag-upload"
 ANNEX_FILE = "kundeaftaler-bilag-file"
 ANNEX_WITHDRAW = "kundeaftaler-bilag-withdraw"
+
+# Electronic approval. SA: »Send til godkendelse« on the version in force (drawn in the tab, SA only).
+REQUEST_APPROVAL = "kundeaftaler-godkendelse-request"
+REQUEST_DONE = "kundeaftaler-godkendelse-request-done"
+# The signatory: »Godkend aftalen« with the password, on the version shown (its id and PDF hash in SHOWN).
+APPROVE = "kundeaftaler-godkend"
+APPROVE_PASSWORD = "kundeaftaler-godkend-password"
+APPROVE_FEEDBACK = "kundeaftaler-godkend-feedback"
+APPROVE_SHOWN = "kundeaftaler-godkend-shown"
+APPROVE_DONE = "kundeaftaler-godkend-done"

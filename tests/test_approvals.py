@@ -1,0 +1,294 @@
+"""data.approvals: signatories, publishing for approval, approving (who, what, password), the seal, the chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from core.access import AccessDenied, AccessScope, Principal
+from data import approvals, seal
+from data.db import get_session
+from data.errors import Refused, ValidationError
+from data.files import get_store
+from data.models import Agreement, ApprovalEvent, AuditLog, Customer, MailOutbox, StoredFile, User
+from tests import agreements_world as aw
+from tests.test_agreement_edits import _pdf_text as pdf_text
+from tests import world
+
+ALL = AccessScope(all_customers=True)
+SCOPE_A = AccessScope.single(world.CVR_A)
+SCOPE_AB = AccessScope(False, frozenset({world.CVR_A, world.CVR_B}))
+
+
+@dataclass
+class W:
+    session: object
+    sa_admin: Principal
+    sa_staff: Principal
+    signer: Principal  # the customer's signatory of CVR A's Kundeaftale (ADMIN_AB, who also sees CVR B)
+    other: Principal  # a user of CVR A who is no signatory
+    rows: aw.Rows
+
+
+def _principal(session, email: str) -> Principal:
+    return Principal.from_user(session.scalar(select(User).where(User.email == email)))
+
+
+@pytest.fixture
+def w(app):
+    with app.app_context():
+        session = get_session()
+        rows = aw.build(session, dt.date.today())
+        admin = _principal(session, world.SA_ADMIN)
+        approvals.register_signatory(SCOPE_A, world.CVR_A, admin, "kundeaftale",
+                                     {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})
+        approvals.register_sa_signatory(admin, "kundeaftale",
+                                        {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
+        yield W(session, admin, _principal(session, world.SA_STAFF), _principal(session, world.ADMIN_AB),
+                _principal(session, world.REDIGER_A), rows)
+
+
+def _request(w: W, agreement_key: str = "customer_a", cvr: str = world.CVR_A) -> dict:
+    row = w.session.get(Agreement, w.rows.agreements[agreement_key])
+    return approvals.request_approval(ALL, cvr, w.sa_staff, row.id, row.row_version)
+
+
+def _approve(w: W, user: Principal, scope: AccessScope = SCOPE_AB, agreement_key: str = "customer_a",
+             cvr: str = world.CVR_A, sha=None, password: str = world.PASSWORD) -> dict:
+    agreement_id = w.rows.agreements[agreement_key]
+    if sha is None:
+        sha = approvals.sha256(approvals.approval_pdf(scope, cvr, agreement_id))
+    return approvals.approve(scope, cvr, user, agreement_id, sha, password, client_address="127.0.0.9",
+                             user_agent="pytest-browser/1.0")
+
+
+def _trusted_cert():
+    return seal.signing_certificate(seal.seal_key(current_app.config))
+
+
+# --- signatories ----------------------------------------------------------------------------------
+
+
+def test_only_sa_system_administrators_register_signatories(w):
+    raw = {"name": "X", "email": "x@example.dk", "b_number": "B1"}
+    with pytest.raises(AccessDenied):
+        approvals.register_signatory(ALL, world.CVR_A, w.sa_staff, "kundeaftale", raw)
+    with pytest.raises(AccessDenied):
+        approvals.register_signatory(SCOPE_A, world.CVR_A, w.signer, "kundeaftale", raw)
+    with pytest.raises(AccessDenied):
+        approvals.register_sa_signatory(w.sa_staff, "kundeaftale", raw)
+
+
+def test_registering_links_an_existing_user_or_creates_one_and_is_audited(w):
+    listed = approvals.signatories(SCOPE_A, world.CVR_A)
+    assert [(s["key"], s["name"], s["b_number"]) for s in listed] == [("kundeaftale", "Ada Tegner", "B200001")]
+    assert listed[0]["user_id"] == w.signer.id
+    result = approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "databehandleraftale",
+                                          {"name": "Ny Person", "email": "Ny.Person@Example.dk", "b_number": "B3"})
+    assert result["created_user"] is True
+    created = w.session.get(User, result["user_id"])
+    assert created.email == "ny.person@example.dk" and not created.is_sa
+    assert w.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "signatory")) == 2
+
+
+def test_signatory_form_is_validated_in_danish(w):
+    with pytest.raises(ValidationError) as exc:
+        approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "kundeaftale", {"name": "", "email": "nej",
+                                                                                   "b_number": ""})
+    assert set(exc.value.errors) == {"name", "email", "b_number"}
+
+
+def test_a_stale_signatory_form_is_refused(w):
+    current = approvals.signatories(SCOPE_A, world.CVR_A)[0]
+    raw = {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"}
+    approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "kundeaftale", raw, current["row_version"])
+    with pytest.raises(approvals.SignatoryConflict):
+        approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "kundeaftale", {**raw, "name": "Y"},
+                                     current["row_version"])
+    assert approvals.signatories(SCOPE_A, world.CVR_A)[0]["name"] == "Ada Tegner"
+
+
+# --- publishing for approval ------------------------------------------------------------------------
+
+
+def test_request_approval_fixes_the_pdf_mails_both_signatories_and_announces(w):
+    result = _request(w)
+    assert len(result["pdf_sha256"]) == 64
+    state = approvals.state(SCOPE_A, world.CVR_A, result["id"], w.signer)
+    assert state["status"] == "pending" and state["can_approve"] and state["party"] == "customer"
+    assert approvals.sha256(approvals.approval_pdf(SCOPE_A, world.CVR_A, result["id"])) == result["pdf_sha256"]
+    recipients = set(w.session.scalars(select(MailOutbox.recipient)))
+    assert {world.ADMIN_AB, world.SA_ADMIN} <= recipients
+    assert approvals.pending_for(SCOPE_AB, w.signer) == [{"agreement_id": result["id"], "cvr": world.CVR_A,
+                                                           "key": "kundeaftale", "title": "Kundeaftale",
+                                                           "version": "3"}]
+    assert approvals.pending_for(SCOPE_A, w.other) == []
+    with pytest.raises(Refused):
+        _request(w)
+
+
+def test_customers_cannot_publish_for_approval(w):
+    row = w.session.get(Agreement, w.rows.agreements["customer_a"])
+    with pytest.raises(AccessDenied):
+        approvals.request_approval(SCOPE_A, world.CVR_A, w.signer, row.id, row.row_version)
+
+
+def test_no_approval_without_both_signatories_registered(w):
+    with pytest.raises(Refused):
+        _request(w, "dpa_a")
+
+
+# --- approving ------------------------------------------------------------------------------------------
+
+
+def test_the_right_signatory_approves_and_everything_is_recorded(w):
+    _request(w)
+    result = _approve(w, w.signer)
+    assert result["party"] == "customer" and not result["signed"]
+    event = w.session.scalar(select(ApprovalEvent))
+    assert (event.signer_user_id, event.signer_name, event.signer_b_number) == (w.signer.id, w.signer.name, "B200001")
+    assert (event.cvr, event.agreement_kind, event.agreement_version) == (world.CVR_A, "customer", "3")
+    assert event.client_address == "127.0.0.9" and event.user_agent == "pytest-browser/1.0"
+    assert event.approved_at.tzinfo is not None and event.prev_hash == approvals.GENESIS
+    state = approvals.state(SCOPE_A, world.CVR_A, w.rows.agreements["customer_a"], w.signer)
+    assert state["parties"]["customer"]["name"] == w.signer.name and not state["can_approve"]
+
+
+@pytest.mark.parametrize("who", ["other", "sa_staff", "sa_admin_as_customer_kind_other"])
+def test_everyone_else_is_refused(w, who):
+    _request(w)
+    if who == "other":
+        user = w.other
+    elif who == "sa_staff":
+        user = w.sa_staff  # SA staff, but not SA's registered signatory
+    else:
+        user = w.sa_admin
+        approvals.register_sa_signatory(w.sa_admin, "kundeaftale",
+                                        {"name": "SA Medarbejder", "email": world.SA_STAFF, "b_number": "B900009"},
+                                        approvals.sa_signatories()[0]["row_version"])
+    with pytest.raises(AccessDenied):
+        _approve(w, user, scope=ALL if user.is_sa else SCOPE_A)
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
+
+
+def test_the_signatory_of_one_cvr_and_kind_cannot_approve_another(w):
+    # ADMIN_AB sees CVR B too, and CVR A's Databehandleraftale: neither is theirs to approve.
+    approvals.register_signatory(ALL, world.CVR_B, w.sa_admin, "kundeaftale",
+                                 {"name": "Bo B", "email": "bo.b@example.dk", "b_number": "B5"})
+    _request(w, "customer_b", world.CVR_B)
+    with pytest.raises(AccessDenied):
+        _approve(w, w.signer, agreement_key="customer_b", cvr=world.CVR_B)
+    # A forged payload naming CVR A's context but CVR B's agreement finds nothing.
+    with pytest.raises(Refused):
+        approvals.approve(SCOPE_AB, world.CVR_A, w.signer, w.rows.agreements["customer_b"], "0" * 64,
+                          world.PASSWORD)
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
+
+
+def test_the_signatory_of_one_kind_cannot_approve_the_other_kind(w):
+    approvals.register_signatory(ALL, world.CVR_A, w.sa_admin, "databehandleraftale",
+                                 {"name": "Rita Rediger", "email": world.REDIGER_A, "b_number": "B7"})
+    approvals.register_sa_signatory(w.sa_admin, "databehandleraftale",
+                                    {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
+    _request(w, "dpa_a")
+    with pytest.raises(AccessDenied):
+        _approve(w, w.signer, agreement_key="dpa_a")  # Kundeaftale's signatory, not the Databehandleraftale's
+    _approve(w, w.other, scope=SCOPE_A, agreement_key="dpa_a")
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 1
+
+
+def test_wrong_password_is_refused(w):
+    _request(w)
+    with pytest.raises(ValidationError) as exc:
+        _approve(w, w.signer, password="forkert")
+    assert "password" in exc.value.errors
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
+
+
+def test_a_version_changed_after_it_was_shown_is_refused(w):
+    _request(w)
+    shown = approvals.sha256(approvals.approval_pdf(SCOPE_A, world.CVR_A, w.rows.agreements["customer_a"]))
+    with pytest.raises(Refused):
+        _approve(w, w.signer, sha="f" * 64)
+    # What the PDF shows changed (the parties come from Stamdata): the hash shown no longer holds.
+    w.session.execute(update(Customer).where(Customer.cvr == world.CVR_A).values(name="Omdøbt institution"))
+    w.session.commit()
+    with pytest.raises(Refused):
+        _approve(w, w.signer, sha=shown)
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
+
+
+def test_a_second_approval_is_refused(w):
+    _request(w)
+    _approve(w, w.signer)
+    with pytest.raises(Refused):
+        _approve(w, w.signer)
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 1
+
+
+def test_both_approvals_sign_and_seal_the_version(w):
+    _request(w)
+    _approve(w, w.signer)
+    result = _approve(w, w.sa_admin, scope=ALL)
+    assert result["signed"] and result["party"] == "sa"
+    row = w.session.get(Agreement, w.rows.agreements["customer_a"])
+    w.session.refresh(row)
+    assert row.signed_at is not None and row.sealed_file_id is not None and row.signed_electronically
+    stored = w.session.get(StoredFile, row.sealed_file_id)
+    content = get_store().path_of(stored).read_bytes()
+    check = seal.check_seal(content, _trusted_cert())
+    assert check.ok and check.whole_document
+    text = "".join(pdf_text(content).split())
+    assert row.approval_pdf_sha256 in text and w.signer.name.replace(" ", "") in text
+    # One changed byte: the seal no longer validates.
+    changed = bytearray(content)
+    changed[len(changed) // 4] ^= 0x01
+    assert not seal.check_seal(bytes(changed), _trusted_cert()).ok
+    # Signed: no more approvals, and the panel reads the records.
+    with pytest.raises(Refused):
+        _approve(w, w.signer)
+    state = approvals.state(SCOPE_A, world.CVR_A, row.id)
+    assert state["status"] == "signed" and state["parties"]["sa"]["name"] == w.sa_admin.name
+    assert approvals.verify_chain(w.session) is None and approvals.verify_sealed_files(w.session) is None
+    found = approvals.identify(ALL, w.sa_staff, content)
+    assert found["intact"] and found["known"] and found["version"] == "3"
+    assert {s["name"] for s in found["signers"]} == {w.sa_admin.name, w.signer.name}
+    assert not approvals.identify(ALL, w.sa_staff, bytes(changed))["intact"]
+
+
+def test_chain_verification_finds_an_altered_or_deleted_event(w):
+    _request(w)
+    _approve(w, w.signer)
+    _approve(w, w.sa_admin, scope=ALL)
+    assert approvals.verify_chain(w.session) is None
+    first = w.session.scalar(select(ApprovalEvent).order_by(ApprovalEvent.id))
+    w.session.execute(update(ApprovalEvent).where(ApprovalEvent.id == first.id).values(signer_name="Mallory"))
+    w.session.commit()
+    broken = approvals.verify_chain(w.session)
+    assert broken is not None and str(first.id) in broken.what
+
+
+def test_chain_verification_finds_a_deleted_event(w):
+    _request(w)
+    _approve(w, w.signer)
+    _approve(w, w.sa_admin, scope=ALL)
+    first = w.session.scalar(select(ApprovalEvent).order_by(ApprovalEvent.id))
+    w.session.delete(first)
+    w.session.commit()
+    assert approvals.verify_chain(w.session) is not None
+
+
+def test_verify_approvals_command_exits_non_zero_on_a_broken_link(app, w):
+    _request(w)
+    _approve(w, w.signer)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["verify-approvals"])
+    assert ok.exit_code == 0, ok.output
+    w.session.execute(update(ApprovalEvent).values(pdf_sha256="0" * 64))
+    w.session.commit()
+    broken = runner.invoke(args=["verify-approvals"])
+    assert broken.exit_code == 1
