@@ -36,9 +36,9 @@ SERVED = {"Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger"
     (world.LAESER_A, world.CVR_B, []),
     # SA's own pages follow the customer's menu, for SA staff only.
     (world.SA_STAFF, world.CVR_C, list(SERVED) + ["Servicemål", "Indlæs sager", "Verificér aftale"]),
-    # Tegningsberettigede is SA's system administrator's alone.
-    (world.SA_ADMIN, world.CVR_C, list(SERVED) + ["Servicemål", "Indlæs sager", "Tegningsberettigede",
-                                                   "Verificér aftale"]),
+    # Persondatalog, Ansøgninger and Tegningsberettigede are SA's system administrator's alone.
+    (world.SA_ADMIN, world.CVR_C, list(SERVED) + ["Servicemål", "Indlæs sager", "Persondatalog", "Ansøgninger",
+                                                   "Tegningsberettigede", "Verificér aftale"]),
 ])
 def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, cvr, expected):
     import dash
@@ -49,8 +49,8 @@ def test_navbar_shows_exactly_the_opened_items(app, login, dash_client, email, c
     want = [label for label in expected if label in served] + ["Kontakt dit team"]
     # Items whose page this build serves, in menu order, then "Kontakt dit team".
     order = ["Information", "Kundeaftaler", "Møder", "Aktionsliste", "Drejebøger", "Stamdata", "Rapporter",
-             "Kontaktpersoner", "Brugeradministration", "Servicemål", "Indlæs sager", "Tegningsberettigede",
-             "Verificér aftale", "Kontakt dit team"]
+             "Kontaktpersoner", "Brugeradministration", "Servicemål", "Indlæs sager", "Persondatalog",
+             "Ansøgninger", "Tegningsberettigede", "Verificér aftale", "Kontakt dit team"]
     assert got == sorted(want, key=order.index)
 
 
