@@ -80,7 +80,8 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
          "phone": da_phone(c["phone"]), "roles": ", ".join(c["roles"]), "notes": c["notes"]}
         for c in contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab)
     ]
-    body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
+    body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner",
+                 phone_columns=["name", ("email", {"minWidth": 140})]) if rows else _empty(
         "Ingen kontaktpersoner vises på dette faneblad.")
     return html.Section([html.H2("Kontaktpersoner", className="h5"), body], className="mb-4 stamdata-contacts")
 

@@ -139,3 +139,38 @@ def test_every_page_fits_a_phone_and_passes_axe_at_both_widths(filled, live_serv
         problems += [f"{path} (1366 px): {v['id']} {v['impact']} {v['nodes']}" for v in axe_violations(page)]
     assert problems == [], "\n".join(problems)
     assert page.js_errors == []
+
+
+HEADERS_JS = """(id) => [...document.querySelectorAll('#' + id + ' .ag-header-cell-text')]
+    .map(e => e.innerText).filter(t => t).join('|')"""
+
+
+def _wait_for_headers(page, grid_id: str, headers: list[str]) -> None:
+    """Wait until the grid's header texts (the selection column's has none) are `headers`, in order."""
+    page.wait_for_function(f"(id) => ({HEADERS_JS})(id) === {'|'.join(headers)!r}", arg=grid_id)
+
+
+def test_grids_show_the_phones_columns_and_no_empty_strip(filled, live_server, page):
+    from pages.ids import aktionsliste as Ids
+
+    _sign_in_on_a_phone(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/aktionsliste?cvr={world.CVR_A}")
+    _settled(page)
+    grid = page.locator(f"#{Ids.GRID}")
+    grid.get_by_text("Afstemning af bankkonti").wait_for()
+    # The most important fields first, and only those: the item, its subject and its deadline.
+    _wait_for_headers(page, Ids.GRID, ["Id", "Emne", "Deadline"])
+    _assert_fits(page, "/aktionsliste")
+    # The grid ends under its last row: no empty strip kept for a "no rows" text that is not shown.
+    rows_bottom, body_bottom = page.evaluate(f"""() => {{
+        const rows = [...document.querySelectorAll('#{Ids.GRID} .ag-center-cols-container .ag-row')];
+        const body = document.querySelector('#{Ids.GRID} .ag-center-cols-viewport');
+        return [Math.max(...rows.map(r => r.getBoundingClientRect().bottom)), body.getBoundingClientRect().bottom];
+    }}""")
+    assert body_bottom - rows_bottom < 4
+
+    # A wider screen gets the desktop's columns back, unchanged.
+    page.set_viewport_size(DESKTOP)
+    _wait_for_headers(page, Ids.GRID, ["Id", "Område", "Bogføringskreds / løngruppe", "Emne", "Deadline",
+                                       "Ansvarlig", "Procesområde", "Status"])
+    assert page.js_errors == []
