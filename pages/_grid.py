@@ -166,8 +166,10 @@ CSV_CELL_GUARD = "csvSafeCell(params)"
 
 # A phone's column: a field, or (field, colDef overrides for the phone, e.g. a smaller minWidth).
 PhoneColumn = str | tuple[str, Mapping[str, Any]]
-# The grid's events on which assets/grid.js picks the phone's or the desktop's columns.
-PHONE_COLUMN_EVENTS = ("gridSizeChanged", "newColumnsLoaded")
+# The grid's events on which assets/grid.js picks the phone's or the desktop's columns. The listeners
+# are added when the grid is ready, which may be after its first size event: the row events catch that.
+PHONE_COLUMN_EVENTS = ("gridSizeChanged", "newColumnsLoaded", "displayedColumnsChanged", "firstDataRendered",
+                       "rowDataUpdated")
 
 
 def with_phone_columns(defs: list[dict[str, Any]], phone_columns: Sequence[PhoneColumn]) -> list[dict[str, Any]]:
