@@ -26,6 +26,7 @@ from data import runbooks as data
 from data import units as unit_data
 from data.uploads import UploadRefused, check_upload
 from core.formatting import da_changed
+from pages._scroll import scroll_region
 from pages.ids import drejeboeger as Ids
 from pages.ids.drejeboeger import KIT
 
@@ -63,14 +64,14 @@ def _files(file_ids: list[int], files: dict[int, str]) -> Any:
 def _table(caption: str, headers: list[str], rows: list[list[Any]], empty: str) -> Any:
     if not rows:
         return _empty(empty)
-    return html.Table(
+    return scroll_region(html.Table(
         [
             html.Caption(caption, className="visually-hidden"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
             html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
         ],
         className="table table-sm table-bordered runbook-table",
-    )
+    ), caption)
 
 
 def _content(book: dict[str, Any]) -> list[Any]:
@@ -113,7 +114,7 @@ def _history(book: dict[str, Any]) -> html.Details:
         ],
         className="table table-sm w-auto",
     )
-    body: list[Any] = [table]
+    body: list[Any] = [scroll_region(table, "Versioner af drejebogen")]
     if len(versions) < 2:
         body.append(_empty("Drejebogen har kun én version, så der er intet at sammenligne."))
     else:

@@ -81,7 +81,8 @@ def _contacts(ctx: AccessContext, tab: str) -> html.Section:
         for c in privacy.seen(ctx.user, f"Stamdata – {', '.join(tab_labels([tab])) or tab}", ctx.cvr,
                               privacy.CONTACT, contacts.contacts_for_tab(ctx.scope, ctx.cvr, tab))
     ]
-    body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner") if rows else _empty(
+    body = _grid(Ids.contacts_grid(tab), rows, CONTACT_COLUMNS, "Kontaktpersoner",
+                 phone_columns=["name", ("email", {"minWidth": 140})]) if rows else _empty(
         "Ingen kontaktpersoner vises på dette faneblad.")
     return html.Section([html.H2("Kontaktpersoner", className="h5"), body], className="mb-4 stamdata-contacts")
 

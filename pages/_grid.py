@@ -156,10 +156,38 @@ DEFAULT_COL_DEF: dict[str, Any] = {
     "minWidth": 110,
     "wrapText": True,
     "autoHeight": True,
+    # A header too long for its column wraps between words and the header row grows: never cut off.
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
 }
 
 # The same rule for AG Grid's own CSV export, run in the browser (assets/grid.js).
 CSV_CELL_GUARD = "csvSafeCell(params)"
+
+
+# A phone's column: a field, or (field, colDef overrides for the phone, e.g. a smaller minWidth).
+PhoneColumn = str | tuple[str, Mapping[str, Any]]
+# The grid's events on which assets/grid.js picks the phone's or the desktop's columns. The listeners
+# are added when the grid is ready, which may be after its first size event: the row events catch that.
+PHONE_COLUMN_EVENTS = ("gridSizeChanged", "newColumnsLoaded", "displayedColumnsChanged", "firstDataRendered",
+                       "rowDataUpdated")
+
+
+def with_phone_columns(defs: list[dict[str, Any]], phone_columns: Sequence[PhoneColumn]) -> list[dict[str, Any]]:
+    """Mark the columns a phone shows, in the order given (the most important first)."""
+    marks: dict[str, dict[str, Any]] = {}
+    for rank, item in enumerate(phone_columns):
+        field, overrides = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
+        marks[field] = {"rank": rank, "overrides": overrides}
+    unknown = set(marks) - {d.get("field") for d in defs}
+    if unknown:
+        raise ValueError(f"phone_columns names fields the grid does not have: {sorted(unknown)}")
+    out = []
+    for d in defs:
+        if d.get("field") in marks:
+            d = {**d, "context": {**(d.get("context") or {}), "phone": marks[d["field"]]}}
+        out.append(d)
+    return out
 
 
 def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
@@ -183,6 +211,7 @@ def grid(
     csv_file_name: str | None = None,
     page_size: int | None = None,
     no_rows: str | None = None,
+    phone_columns: Sequence[PhoneColumn] | None = None,
     **opts: Any,
 ) -> dag.AgGrid:
     """Return a sortable, filterable AG Grid with Danish texts."""
@@ -190,8 +219,9 @@ def grid(
     # field so `visible_rows` can map the grid's filtered rows back to server rows. `csv_file_name`
     # sets the name of the in-grid CSV export (semicolon-separated, as Danish Excel expects).
     # `no_rows` is the plain text shown when the grid is empty (AG Grid's HTML overlay templates are
-    # refused by dash-ag-grid as code). Further keyword arguments go to `dag.AgGrid` (e.g.
-    # `dashGridOptions` entries are merged).
+    # refused by dash-ag-grid as code). `phone_columns` is the column set of a phone, most important
+    # first (see `with_phone_columns`); the desktop grid is unchanged. Further keyword arguments go
+    # to `dag.AgGrid` (e.g. `dashGridOptions` entries are merged).
     grid_options: dict[str, Any] = {
         "localeText": {**LOCALE_TEXT_DA, **({"noRowsToShow": no_rows} if no_rows else {})},
         "domLayout": "autoHeight",
@@ -204,10 +234,13 @@ def grid(
                             paginationPageSizeSelector=sorted({page_size, 25, 50, 100}))
     grid_options.update(opts.pop("dashGridOptions", {}) or {})
     default_col = {**DEFAULT_COL_DEF, **(opts.pop("defaultColDef", {}) or {})}
+    defs = column_defs(columns)
+    if phone_columns:
+        defs = with_phone_columns(defs, phone_columns)
     kwargs: dict[str, Any] = dict(
         id=grid_id,
         rowData=rows,
-        columnDefs=column_defs(columns),
+        columnDefs=defs,
         defaultColDef=default_col,
         dashGridOptions=grid_options,
         csvExportParams={
@@ -219,6 +252,12 @@ def grid(
         },
         style={"width": "100%"},
     )
+    if phone_columns:
+        # dash-ag-grid takes listeners as plain function strings, resolved among assets/grid.js's functions.
+        listener = "portalPhoneColumns(params)"
+        kwargs["eventListeners"] = {event: [listener] for event in PHONE_COLUMN_EVENTS}
+        # The CSV holds the desktop's columns, also when exported from a phone's narrower set.
+        kwargs["csvExportParams"]["columnKeys"] = [d["field"] for d in defs if d.get("field")]
     if row_id:
         # getRowId is a JS expression string in dash-ag-grid; the field name is ours, never user input.
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", row_id):
@@ -366,6 +405,7 @@ __all__ = [
     "LOCALE_TEXT_DA",
     "column_fields",
     "grid_view",
+    "PHONE_COLUMN_EVENTS",
     "column_defs",
     "csv_export_button",
     "export_bar",
@@ -373,5 +413,6 @@ __all__ = [
     "grid",
     "send_xlsx",
     "visible_rows",
+    "with_phone_columns",
     "xlsx_export_button",
 ]

@@ -1,4 +1,4 @@
-"""The frame around every page: header with search box and user menu, navbar, page container."""
+"""The frame around every page: header with search box and user menu, navbar (a menu button on a phone), page container."""
 
 from __future__ import annotations
 
@@ -83,9 +83,23 @@ def _search_box() -> html.Div:
                 className="shell-search",
             ),
         ],
+        id=Shell.SEARCH,
         className="shell-search-box",
         role="search",
         **{"aria-label": "Søg kunde"},
+    )
+
+
+def _menu_toggle() -> html.Button:
+    # Shown on a phone only (assets/portal.css). It opens the menu and the search fields, which a
+    # phone hides so the page starts on the first screen. The toggle is plain browser behaviour in
+    # assets/shell.js: it reads and writes no data, so it needs no round trip to the server.
+    return html.Button(
+        [html.Span(className="shell-menu-icon", **{"aria-hidden": "true"}), "Menu"],
+        id=Shell.MENU_TOGGLE,
+        type="button",
+        className="shell-menu-toggle",
+        **{"aria-expanded": "false", "aria-controls": f"{Shell.MENU} {Shell.SEARCH}"},
     )
 
 
@@ -102,9 +116,11 @@ def shell_layout() -> html.Div:
                                 html.Div("Velkommen", className="shell-welcome"),
                                 html.A("STATENS ADMINISTRATION", href="/", className="shell-brand"),
                                 html.Div(id=Shell.CONTEXT_LABEL, className="shell-context", **{"aria-live": "polite"}),
-                            ]
+                            ],
+                            className="shell-identity",
                         ),
                         html.Div([_search_box(), _user_menu()], className="shell-tools"),
+                        _menu_toggle(),
                     ],
                     fluid=True,
                     className="shell-header-inner",
@@ -112,7 +128,8 @@ def shell_layout() -> html.Div:
                 className="shell-header",
             ),
             html.Nav(
-                dbc.Container(dbc.Nav(id=Shell.NAV, className="shell-nav"), fluid=True),
+                dbc.Container(html.Div(dbc.Nav(id=Shell.NAV, className="shell-nav"), id=Shell.MENU,
+                                       className="shell-menu"), fluid=True),
                 className="shell-navbar",
                 **{"aria-label": "Hovedmenu"},
             ),

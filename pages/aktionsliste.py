@@ -45,6 +45,9 @@ def action_grid() -> Any:
         [],
         COLUMNS,
         row_id="rid",
+        # On a phone: the item, what it is about and its deadline (status and the rest are in the second line).
+        phone_columns=[("id", {"minWidth": 56, "maxWidth": 64}), ("subject", {"minWidth": 120, "flex": 2}),
+                       ("deadline", {"minWidth": 110})],
         defaultColDef={"filter": False, "autoHeight": False, "wrapText": False,
                        "suppressKeyboardEvent": {"function": "aktionKey(params)"}},
         dashGridOptions={

@@ -32,6 +32,7 @@ def users_grid() -> dag.AgGrid:
         [{"field": field, "headerName": header, **({"flex": 2, "minWidth": 220} if field == "email" else {})}
          for field, header in Ids.GRID_COLUMNS],
         csv_file_name="Brugere",
+        phone_columns=["name", ("email", {"minWidth": 140})],
         # AG Grid wants string row ids (its function strings cannot call String()), so rows carry one;
         # the callbacks read the numeric `id` of the selected row.
         row_id="row_id",

@@ -81,6 +81,7 @@ def _team_editing(cvr: str) -> html.Section:
             ),
             status_line(KIT),
             grid(KIT.grid, [], TEAM_COLUMNS, csv_file_name="Team", getRowId="params.data.row_id",
+                 phone_columns=["name", ("email", {"minWidth": 140})],
                  dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": True,
                                                    "enableClickSelection": True}},
                  no_rows="Intet team endnu. Klik på »Tilføj« for at tilføje et teammedlem.",

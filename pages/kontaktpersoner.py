@@ -33,6 +33,7 @@ def contacts_grid() -> dag.AgGrid:
         [],
         COLUMNS,
         csv_file_name="Kontaktpersoner",
+        phone_columns=["name", ("email", {"minWidth": 140})],
         # String row ids (row_id), as AG Grid wants; the callbacks read the numeric `id` of the selected row.
         getRowId="params.data.row_id",
         dashGridOptions={

@@ -25,6 +25,7 @@ def meetings_grid() -> dag.AgGrid:
     return grid(
         KIT.grid, [], Ids.GRID_COLUMNS,
         getRowId="params.data.row_id",
+        phone_columns=["held", "title", "status"],
         dashGridOptions=_SINGLE_ROW,
         no_rows="Ingen møder endnu. Klik på »Nyt møde« for at oprette et.",
         className="ag-theme-alpine",
@@ -36,6 +37,7 @@ def documents_grid() -> dag.AgGrid:
     return grid(
         Ids.DOCUMENT_GRID, [], Ids.DOCUMENT_COLUMNS,
         getRowId="params.data.row_id",
+        phone_columns=["title", "status"],
         dashGridOptions=_SINGLE_ROW,
         no_rows="Mødet har ingen dokumenter endnu.",
         className="ag-theme-alpine",

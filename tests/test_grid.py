@@ -259,3 +259,26 @@ def test_no_server_callback_takes_rows_from_the_client(app, client, laeser_a):
             continue
         for dep in [*spec.get("inputs", []), *spec.get("state", [])]:
             assert dep.get("property") not in ("rowData", "virtualRowData"), (output, dep)
+def test_phone_columns_mark_the_phones_set_and_keep_the_desktop_columns():
+    component = _grid.grid("g", [], [("a", "A"), ("b", "B"), {"field": "c", "headerName": "C", "minWidth": 200}],
+                           phone_columns=["c", ("a", {"minWidth": 80})])
+    props = component.to_plotly_json()["props"]
+    defs = props["columnDefs"]
+    # Every desktop column stays, in its order; the phone's are marked with their rank and overrides.
+    assert [d["field"] for d in defs] == ["a", "b", "c"]
+    assert defs[0]["context"] == {"phone": {"rank": 1, "overrides": {"minWidth": 80}}}
+    assert "context" not in defs[1]
+    assert defs[2]["context"] == {"phone": {"rank": 0, "overrides": {}}} and defs[2]["minWidth"] == 200
+    assert props["eventListeners"] == {event: ["portalPhoneColumns(params)"] for event in _grid.PHONE_COLUMN_EVENTS}
+    # The CSV export names every desktop column, also from a phone's narrower set.
+    assert props["csvExportParams"]["columnKeys"] == ["a", "b", "c"]
+
+
+def test_phone_columns_must_name_the_grids_fields():
+    with pytest.raises(ValueError):
+        _grid.grid("g", [], [("a", "A")], phone_columns=["nope"])
+
+
+def test_a_grid_without_phone_columns_is_unchanged():
+    props = _grid.grid("g", [], [("a", "A")]).to_plotly_json()["props"]
+    assert "eventListeners" not in props and "columnKeys" not in props["csvExportParams"]

@@ -15,3 +15,7 @@ PAGE_CONTENT = "_pages_content"
 PAGE_STORE = "_pages_store"
 # Dash's own clientside callback that sets the page title from that store.
 PAGE_DUMMY = "_pages_dummy"
+# The phone's menu button and what it opens (the menu and the search fields; assets/shell.js).
+MENU_TOGGLE = "shell-menu-toggle"
+MENU = "shell-menu"
+SEARCH = "shell-search"
