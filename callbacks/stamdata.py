@@ -165,7 +165,7 @@ def _signatories(ctx: AccessContext) -> html.Section:
     body = html.Ul([html.Li([html.Strong(f"{row['title']}: "), row["name"],
                              f" ({row['email']}, {row['b_number']})" if row["b_number"] else f" ({row['email']})"])
                     for row in rows], className="portal-signatories") if rows else _empty(
-        "Ingen tegningsberettigede registreret. Statens Administration registrerer dem.")
+        "Der er endnu ikke registreret tegningsberettigede for kunden.")
     return html.Section([html.H2("Tegningsberettigede", className="h5"), body], className="mb-4 stamdata-signatories")
 
 

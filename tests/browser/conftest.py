@@ -185,8 +185,8 @@ def sign_in(page: Any, base_url: str, email: str, password: str = world.PASSWORD
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
-    # The Dash shell is up once the search box is rendered.
-    page.wait_for_selector("#shell-search-customer")
+    # The Dash shell is up once the search box is rendered (on a phone it sits behind the menu button).
+    page.wait_for_selector("#shell-search-customer", state="attached")
 
 
 def wait_for_dash(page: Any) -> None:
