@@ -21,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests import world
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+BROWSER_FILES_ON_POSTGRESQL = frozenset({"test_foundation_browser.py"})
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless",
@@ -58,6 +59,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     browser_items = [item for item in items if here in Path(str(item.fspath)).resolve().parents]
     for item in browser_items:
         item.add_marker(pytest.mark.browser)
+    # The browser tests check what the page does; the PostgreSQL data path under them is covered by
+    # the non-browser tests. One file keeps its PostgreSQL variant as the end-to-end smoke of the
+    # production back end; the rest run on SQLite only (half the browser time of `make test`).
+    skip_pg = pytest.mark.skip(reason="Browsertest kører kun på SQLite (PostgreSQL-stien dækkes af de øvrige test)")
+    for item in browser_items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("database_url") == "postgresql"
+                and Path(str(item.fspath)).name not in BROWSER_FILES_ON_POSTGRESQL):
+            item.add_marker(skip_pg)
     missing = _missing_tools()
     if not missing or not browser_items:
         return
