@@ -192,8 +192,12 @@ def _grid_tab(ctx: AccessContext, key: str) -> Any:
     )
 
 
-def _signature(who: str, name: str | None, at: dt.datetime | None) -> html.Div:
-    if name and at:
+def _signature(who: str, name: str | None, at: dt.datetime | None, status: str) -> html.Div:
+    """Return one party's signature from the version's one signature state (approval records or paper)."""
+    if name and at and status == agreements.PAPER:
+        # SA recorded the day from the signed paper copy, which is under Bilag.
+        text = f"Underskrevet på papir af: {name}, Dato: {da_date(at)}"
+    elif name and at:
         text = f"Underskrevet af: {name}, Dato: {da_datetime(at)}"
     else:
         text = "Afventer underskrift"
@@ -346,8 +350,9 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
             _approval_card(ctx, target, state, target_href) if state["can_approve"] else None,
             html.Div(
                 [
-                    _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"]),
-                    _signature("Kunde", item["customer_signed_by"], item["customer_signed_at"]),
+                    _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"], item["signature_status"]),
+                    _signature("Kunde", item["customer_signed_by"], item["customer_signed_at"],
+                               item["signature_status"]),
                     html.A("Hent aftale", href=href, className="btn btn-primary mb-2", download="",
                            title=f"Hent {title.lower()} som PDF"),
                 ],
@@ -370,11 +375,36 @@ def _annex_toolbar(rows: list[dict[str, Any]]) -> html.Div:
     ])
 
 
+# What the Bilag tab says of each agreement, from the same signature state as the agreement's own tab.
+_ANNEX_STATE = {
+    agreements.ELECTRONIC: "er underskrevet elektronisk",
+    agreements.PENDING: "er ikke underskrevet elektronisk endnu (afventer godkendelse)",
+    agreements.PAPER: "er ikke underskrevet elektronisk; den er underskrevet på papir",
+    agreements.UNSIGNED: "er ikke underskrevet elektronisk",
+}
+
+
+def _annex_signatures(ctx: AccessContext) -> list[Any]:
+    """Return, per agreement in force, how it was signed, and the signed paper copy's link when there is one."""
+    out: list[Any] = []
+    for key, title in agreements.AGREEMENT_TITLES.items():
+        item = agreements.agreement(ctx.scope, ctx.cvr, key)
+        if item is None:
+            continue
+        parts: list[Any] = [f"{title}n (version {item['version']}) {_ANNEX_STATE[item['signature_status']]}."]
+        if item["signature_status"] == agreements.PAPER and item["signed_file_id"] is not None:
+            href = f"/kundeaftaler/hent/{key}?{urlencode({'cvr': ctx.cvr, 'version': item['id']})}"
+            parts += [" ", html.A(f"Underskrevet kopi af {title.lower()}n", href=href, download="")]
+        out.append(html.Li(parts, **{"data-signature-status": item["signature_status"], "data-kind": key}))
+    return [html.Ul(out, className="portal-annex-signatures list-unstyled text-muted")] if out else []
+
+
 def _annex_tab(ctx: AccessContext) -> Any:
     rows = agreements.annexes(ctx.scope, ctx.cvr)
     toolbar = _annex_toolbar(rows) if can_do(ctx.user, Action.EDIT_CONTENT) else None
+    signatures = _annex_signatures(ctx)
     if not rows:
-        return html.Div([toolbar, _empty("Ingen bilag registreret.")]) if toolbar else _empty("Ingen bilag registreret.")
+        return html.Div([toolbar, *signatures, _empty("Ingen bilag registreret.")])
     groups: dict[str | None, list[Any]] = {}
     for row in rows:
         if row["file_id"] is None:
@@ -391,11 +421,7 @@ def _annex_tab(ctx: AccessContext) -> Any:
         elif len(groups) > 1:
             sections.append(html.H3("Øvrige bilag", className="h6 mt-3"))
         sections.append(html.Ul(items, className="portal-annexes"))
-    return html.Div(
-        [toolbar,
-         html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),
-         *sections]
-    )
+    return html.Div([toolbar, *signatures, *sections])
 
 
 RENDERERS: dict[str, Callable[[AccessContext], Any]] = {

@@ -245,7 +245,9 @@ def _pdf(scope: AccessScope, item: dict[str, Any], created: dt.datetime, signatu
     if customer is None:
         raise ApprovalRefused("Kunden findes ikke.")
     shown = {**item, "sa_signed_by": None, "sa_signed_at": None, "customer_signed_by": None,
-             "customer_signed_at": None, "signed_electronically": True, **(signatures or {})}
+             "customer_signed_at": None, "signed_electronically": True,
+             # The same PDF before and after the request is recorded: never a paper signature's wording.
+             "signature_status": agreements.ELECTRONIC if signatures else agreements.PENDING, **(signatures or {})}
     return agreement_pdf(shown, customer, da_datetime, da_date, created=created, document_hash=document_hash)
 
 
@@ -377,6 +379,19 @@ def _event_fields(ev: ApprovalEvent) -> dict[str, Any]:
             "user_agent": ev.user_agent, "pdf_sha256": ev.pdf_sha256, "prev_hash": ev.prev_hash}
 
 
+def confirm_signer(session: Session, user: Any, password: Any) -> User:
+    """Return the signer's active account once they confirmed the approval; raise ValidationError if not.
+
+    The one confirmation step of an approval: the password re-asked here. A check that the signer passed a
+    recent second factor (where one is enrolled) belongs here too, so that every approval goes through it.
+    """
+    account = session.get(User, getattr(user, "id", None)) if isinstance(getattr(user, "id", None), int) else None
+    if account is None or not account.is_active or not isinstance(password, str) \
+            or not verify_password(account.password_hash, password):
+        raise ValidationError({"password": "Adgangskoden er forkert."}, "Der er ikke godkendt noget.")
+    return account
+
+
 def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sha256: Any, password: Any, *,
             client_address: str = "", user_agent: str = "") -> dict[str, Any]:
     """Record `user`'s approval of the version shown (PDF hash `shown_sha256`) after checking the password."""
@@ -394,10 +409,7 @@ def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sh
                 or sha256(_pdf(scope, item, row.approval_requested_at)) != row.approval_pdf_sha256:
             raise ApprovalRefused("Aftalen er ændret, efter den blev vist. Der er ikke godkendt noget — "
                                   "genindlæs siden og læs den gældende version.")
-        account = session.get(User, user.id)
-        if account is None or not account.is_active or not isinstance(password, str) \
-                or not verify_password(account.password_hash, password):
-            raise ValidationError({"password": "Adgangskoden er forkert."}, "Der er ikke godkendt noget.")
+        account = confirm_signer(session, user, password)
         with unscoped(session, "the approval chain spans every customer: its head is the newest event of all"):
             head = session.scalar(select(ApprovalEvent.event_hash).order_by(ApprovalEvent.id.desc()).limit(1))
         event = ApprovalEvent(cvr=cvr, agreement_id=row.id, agreement_kind=row.kind, agreement_version=row.version,
