@@ -446,7 +446,8 @@ def _seal(session: Session, scope: AccessScope, row: Agreement, item: dict[str, 
     """Make the version signed: the sealed PDF with both signatures and the document hash, stored and linked."""
     signed_at = max(ev.approved_at for ev in events.values())
     pdf = _pdf(scope, item, signed_at, _signatures(events), document_hash=row.approval_pdf_sha256)
-    sealed = seal.seal_pdf(pdf, seal.seal_key(current_app.config))
+    # Unsealed only where production was explicitly started without a certificate (config: SEALING_DISABLED).
+    sealed = pdf if sealing_disabled() else seal.seal_pdf(pdf, seal.seal_key(current_app.config))
     key = KIND_KEYS[row.kind]
     stored = get_store().put(session, sealed, f"{agreements.AGREEMENT_TITLES[key]}_{row.cvr}_v{row.version}.pdf",
                              cvr=row.cvr, menu=Menu.KUNDEAFTALER.value, content_type="application/pdf")
@@ -458,7 +459,18 @@ def _seal(session: Session, scope: AccessScope, row: Agreement, item: dict[str, 
     if done.rowcount != 1:
         raise ApprovalRefused("Aftalen er allerede underskrevet.")
     audit.record(session, None, "sign", "agreement", row.id, row.cvr, None,
-                 {"version": row.version, "sealed_file_id": stored.id, "sealed_sha256": stored.sha256})
+                 {"version": row.version, "sealed_file_id": stored.id, "sealed_sha256": stored.sha256,
+                  "sealed": not sealing_disabled()})
+
+
+def sealing_disabled() -> bool:
+    """Tell whether this installation was explicitly configured to sign agreements without a seal."""
+    return bool(current_app.config.get("SEALING_DISABLED"))
+
+
+def _trusted_certificate() -> Any:
+    """Return SA's seal certificate to trust, or None where sealing is explicitly off."""
+    return None if sealing_disabled() else seal.signing_certificate(seal.seal_key(current_app.config))
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -488,7 +500,8 @@ def verify_chain(session: Session) -> Broken | None:
 
 def verify_sealed_files(session: Session) -> Broken | None:
     """Check every signed agreement's sealed PDF on file (seal intact and trusted, hash as stored)."""
-    cert = seal.signing_certificate(seal.seal_key(current_app.config))
+    # Without a certificate (SEALING_DISABLED) only the stored hashes are checked.
+    cert = _trusted_certificate()
     with unscoped(session, "verifying every sealed agreement on file"):
         rows = session.execute(select(Agreement.id, StoredFile).join(StoredFile, StoredFile.id == Agreement.sealed_file_id)
                                .order_by(Agreement.id)).all()
@@ -499,7 +512,7 @@ def verify_sealed_files(session: Session) -> Broken | None:
                 return Broken(f"aftale {agreement_id}", "den forseglede PDF mangler")
             if sha256(content) != stored.sha256:
                 return Broken(f"aftale {agreement_id}", "den forseglede PDF er ændret")
-            if not seal.check_seal(content, cert).ok:
+            if cert is not None and not seal.check_seal(content, cert).ok:
                 return Broken(f"aftale {agreement_id}", "seglet er brudt")
     return None
 
@@ -507,8 +520,8 @@ def verify_sealed_files(session: Session) -> Broken | None:
 def identify(scope: AccessScope, user: Any, content: bytes) -> dict[str, Any]:
     """Tell SA whether `content` is a sealed agreement of this portal: seal, version, signers and times."""
     require_action(user, Action.EDIT_CONTENT)
-    cert = seal.signing_certificate(seal.seal_key(current_app.config))
-    check = seal.check_seal(content, cert)
+    cert = _trusted_certificate()
+    check = seal.check_seal(content, cert) if cert is not None else seal.SealCheck(False, False, False, False)
     digest = sha256(content)
     session = get_session()
     found = session.execute(select(Agreement, StoredFile).join(StoredFile, StoredFile.id == Agreement.sealed_file_id)
