@@ -292,3 +292,40 @@ def test_verify_approvals_command_exits_non_zero_on_a_broken_link(app, w):
     w.session.commit()
     broken = runner.invoke(args=["verify-approvals"])
     assert broken.exit_code == 1
+
+
+def test_without_sealing_the_signed_pdf_is_stored_unsealed_and_checked_by_its_hash(w, app):
+    """SEALING_DISABLED (production started on purpose without a certificate): signed, unsealed, hash-checked."""
+    app.config["SEALING_DISABLED"] = True
+    try:
+        _request(w)
+        _approve(w, w.sa_admin)
+        assert _approve(w, w.signer)["signed"]
+        row = w.session.get(Agreement, w.rows.agreements["customer_a"])
+        stored = w.session.get(StoredFile, row.sealed_file_id)
+        content = get_store().path_of(stored).read_bytes()
+        assert row.signed_at is not None and not seal.check_seal(content, _trusted_cert()).sealed
+        assert approvals.verify_sealed_files(w.session) is None
+        found = approvals.identify(ALL, w.sa_staff, content)
+        assert found["known"] and not found["sealed"] and found["version"] == row.version
+        # One changed byte: the stored hash no longer matches.
+        get_store().path_of(stored).write_bytes(content.replace(b"Kundeaftale", b"Kundeaftalf", 1))
+        assert approvals.verify_sealed_files(w.session).reason == "den forseglede PDF er ændret"
+    finally:
+        app.config["SEALING_DISABLED"] = False
+
+
+def test_the_approval_steps_are_in_the_customers_haendelseslog_in_danish(w):
+    from data import event_log
+
+    _request(w)
+    _approve(w, w.sa_admin)
+    _approve(w, w.signer)
+    rows = event_log.changes(SCOPE_A, world.CVR_A)
+    actions = [r["action"] for r in rows if r["entity_id"] == str(w.rows.agreements["customer_a"])]
+    # Newest first: sealed, the two approvals, the request.
+    assert actions[:4] == ["Underskrevet elektronisk og forseglet", "Godkendt af tegningsberettiget",
+                           "Godkendt af tegningsberettiget", "Sendt til godkendelse"]
+    approvers = [r["who"] for r in rows if r["action"] == "Godkendt af tegningsberettiget"]
+    assert {w.signer.email, w.sa_admin.email} <= {who.split("(")[-1].rstrip(")") for who in approvers}
+    assert "Tegningsberettiget" in [r["what"] for r in rows]
