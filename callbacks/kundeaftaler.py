@@ -287,6 +287,10 @@ def _approval_notice(ctx: AccessContext, item: dict[str, Any], state: dict[str, 
                           f"Version {item['version']} er sendt til elektronisk godkendelse. Mangler: "
                           f"{' og '.join(waiting)}."], color="warning", className="mb-2 portal-approval-pending")
     if state["status"] == "signed":
+        if approvals.sealing_disabled():
+            # Never claim a seal the installation does not make (SEALING_DISABLED).
+            return dbc.Alert(f"Version {item['version']} er godkendt elektronisk af begge parter. »Hent aftale« "
+                             "giver den underskrevne PDF.", color="success", className="mb-2")
         return dbc.Alert(f"Version {item['version']} er godkendt elektronisk af begge parter og forseglet. "
                          "»Hent aftale« giver den forseglede PDF.", color="success", className="mb-2")
     if can_do(ctx.user, Action.EDIT_CONTENT) and item["signed_at"] is None:
@@ -914,6 +918,7 @@ def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: A
         return {"done": Status(exc.message, "warning").to_store(previous), "invalid": False, "feedback": None,
                 "password": ""}
     attempts.succeeded(attempt)
-    text = ("Aftalen er godkendt af begge parter og forseglet." if result["signed"]
+    text = ("Aftalen er godkendt af begge parter og forseglet." if result["sealed"]
+            else "Aftalen er godkendt af begge parter." if result["signed"]
             else "Din godkendelse er registreret. Aftalen afventer den anden parts godkendelse.")
     return {"done": Status(text).to_store(previous), "invalid": False, "feedback": None, "password": ""}

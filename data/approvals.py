@@ -432,7 +432,8 @@ def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sh
         signed = all(p in events for p in PARTIES)
         if signed:
             _seal(session, scope, row, item, events)
-        return {"id": event.id, "party": party, "signed": signed, "event_hash": event.event_hash}
+        return {"id": event.id, "party": party, "signed": signed, "sealed": signed and not sealing_disabled(),
+                "event_hash": event.event_hash}
 
 
 def _signatures(events: Mapping[str, ApprovalEvent]) -> dict[str, Any]:
