@@ -467,3 +467,19 @@ def test_every_demo_customer_shows_one_signature_state_on_its_panel_and_bilag(se
         with seeded_app.app_context():
             assert ag.show_annexes(everyone, cvr) == (annex_states["kundeaftale"] != ag.ELECTRONIC)
     assert all(seen.values()), seen  # the demo shows every state: signed, awaiting approval, on paper
+
+
+def test_the_demo_has_an_agreement_awaiting_a_demo_accounts_approval(seeded_app):
+    """Louise Dahl (to.kunder@example.dk) can try »Godkend aftalen«: DIGST's renewed Databehandleraftale waits for her."""
+    from core.access import AccessScope, Principal
+    from data import approvals
+    from data.db import get_session
+    from data.models import User
+
+    with seeded_app.app_context():
+        s = get_session()
+        louise = Principal.from_user(s.scalar(select(User).where(User.email == "to.kunder@example.dk")))
+        waiting = approvals.pending_for(AccessScope(all_customers=True), louise)
+        assert [(w["key"], w["version"]) for w in waiting] == [("databehandleraftale", "4")]
+        state = approvals.state(AccessScope(all_customers=True), waiting[0]["cvr"], waiting[0]["agreement_id"], louise)
+        assert state["status"] == "pending" and state["can_approve"] and state["parties"]["sa"] is not None
