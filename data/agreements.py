@@ -111,7 +111,7 @@ def agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
         "version": row.version,
         "valid_from": row.valid_from,
         **(state := signature_state(row)),
-        # Derived, never stored apart: electronically signed means both approval records and the seal exist.
+        # Derived, never stored apart: electronically signed means both parties' approval records exist.
         "signed_electronically": state["signature_status"] == ELECTRONIC,
         "approval_requested_at": row.approval_requested_at,
         "approval_pdf_sha256": row.approval_pdf_sha256,
