@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -80,6 +81,12 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "CASE_IMPORT_MAX_BYTES": int(float(env.get("CASE_IMPORT_MAX_MB", "1024")) * 1024 * 1024),
         # How long the privacy log keeps who looked up whom (issue 15: 12 months by default).
         "PRIVACY_LOG_RETENTION_DAYS": int(env.get("PRIVACY_LOG_RETENTION_DAYS", "365")),
+        # SA's sealing certificate for signed agreements (PKCS#12) and its passphrase; empty in development,
+        # where data.seal creates a self-signed one under instance/.
+        "SIGNING_P12_PATH": env.get("SIGNING_P12_PATH", ""),
+        "SIGNING_P12_PASSWORD": env.get("SIGNING_P12_PASSWORD", ""),
+        # The explicit choice to run production without sealing signed agreements (their PDFs are stored unsealed).
+        "SEALING_DISABLED": _bool(env.get("SEALING_DISABLED")),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:
@@ -100,4 +107,43 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # In-process sign-in throttles count per worker: N workers would allow N times the attempts.
         raise ConfigError("REDIS_URL skal være sat i produktion (delte grænser for login på tværs af workers), "
                           "eller SINGLE_WORKER=1, hvis portalen kører i én proces.")
+    _check_signing(cfg)
     return cfg
+
+
+def _check_signing(cfg: Mapping[str, Any]) -> None:
+    """Refuse to start with no usable sealing certificate in production, unless sealing is explicitly off."""
+    path = cfg.get("SIGNING_P12_PATH") or ""
+    if cfg.get("SEALING_DISABLED"):
+        if path:
+            raise ConfigError("SEALING_DISABLED og SIGNING_P12_PATH er begge sat: vælg enten forsegling med "
+                              "certifikatet eller bevidst drift uden segl.")
+        return
+    if not path:
+        if cfg["PORTAL_ENV"] == "production":
+            raise ConfigError("SIGNING_P12_PATH skal være sat i produktion: Statens Administrations segl-certifikat "
+                              "(PKCS#12-fil), som underskrevne aftaler forsegles med; adgangskoden til filen sættes i "
+                              "SIGNING_P12_PASSWORD. Sæt SEALING_DISABLED=1 for bevidst at køre uden segl.")
+        return
+    # Opened now, not at the first approval: a wrong path or passphrase must stop the start, not a signatory.
+    _load_p12(Path(path), cfg.get("SIGNING_P12_PASSWORD") or "")
+
+
+def _load_p12(path: Path, passphrase: str) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Segl-certifikatet i SIGNING_P12_PATH kan ikke læses ({path}): "
+                          f"{exc.strerror or exc}.") from None
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode("utf-8") if passphrase else None)
+    except (ValueError, TypeError):
+        raise ConfigError(f"Segl-certifikatet i SIGNING_P12_PATH kan ikke åbnes ({path}): forkert "
+                          "SIGNING_P12_PASSWORD, eller filen er ikke en PKCS#12-fil.") from None
+    if key is None or cert is None:
+        raise ConfigError(f"Segl-certifikatet i SIGNING_P12_PATH ({path}) skal indeholde både nøgle og certifikat.")
+    if cert.not_valid_after_utc < dt.datetime.now(dt.timezone.utc):
+        raise ConfigError(f"Segl-certifikatet i SIGNING_P12_PATH ({path}) er udløbet "
+                          f"{cert.not_valid_after_utc:%Y-%m-%d}.")

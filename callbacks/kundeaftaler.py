@@ -192,8 +192,12 @@ def _grid_tab(ctx: AccessContext, key: str) -> Any:
     )
 
 
-def _signature(who: str, name: str | None, at: dt.datetime | None) -> html.Div:
-    if name and at:
+def _signature(who: str, name: str | None, at: dt.datetime | None, status: str) -> html.Div:
+    """Return one party's signature from the version's one signature state (approval records or paper)."""
+    if name and at and status == agreements.PAPER:
+        # SA recorded the day from the signed paper copy, which is under Bilag.
+        text = f"Underskrevet på papir af: {name}, Dato: {da_date(at)}"
+    elif name and at:
         text = f"Underskrevet af: {name}, Dato: {da_datetime(at)}"
     else:
         text = "Afventer underskrift"
@@ -283,6 +287,10 @@ def _approval_notice(ctx: AccessContext, item: dict[str, Any], state: dict[str, 
                           f"Version {item['version']} er sendt til elektronisk godkendelse. Mangler: "
                           f"{' og '.join(waiting)}."], color="warning", className="mb-2 portal-approval-pending")
     if state["status"] == "signed":
+        if approvals.sealing_disabled():
+            # Never claim a seal the installation does not make (SEALING_DISABLED).
+            return dbc.Alert(f"Version {item['version']} er godkendt elektronisk af begge parter. »Hent aftale« "
+                             "giver den underskrevne PDF.", color="success", className="mb-2")
         return dbc.Alert(f"Version {item['version']} er godkendt elektronisk af begge parter og forseglet. "
                          "»Hent aftale« giver den forseglede PDF.", color="success", className="mb-2")
     if can_do(ctx.user, Action.EDIT_CONTENT) and item["signed_at"] is None:
@@ -346,8 +354,9 @@ def _agreement_tab(ctx: AccessContext, key: str) -> Any:
             _approval_card(ctx, target, state, target_href) if state["can_approve"] else None,
             html.Div(
                 [
-                    _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"]),
-                    _signature("Kunde", item["customer_signed_by"], item["customer_signed_at"]),
+                    _signature(SA_NAME, item["sa_signed_by"], item["sa_signed_at"], item["signature_status"]),
+                    _signature("Kunde", item["customer_signed_by"], item["customer_signed_at"],
+                               item["signature_status"]),
                     html.A("Hent aftale", href=href, className="btn btn-primary mb-2", download="",
                            title=f"Hent {title.lower()} som PDF"),
                 ],
@@ -370,11 +379,36 @@ def _annex_toolbar(rows: list[dict[str, Any]]) -> html.Div:
     ])
 
 
+# What the Bilag tab says of each agreement, from the same signature state as the agreement's own tab.
+_ANNEX_STATE = {
+    agreements.ELECTRONIC: "er underskrevet elektronisk",
+    agreements.PENDING: "er ikke underskrevet elektronisk endnu (afventer godkendelse)",
+    agreements.PAPER: "er ikke underskrevet elektronisk; den er underskrevet på papir",
+    agreements.UNSIGNED: "er ikke underskrevet elektronisk",
+}
+
+
+def _annex_signatures(ctx: AccessContext) -> list[Any]:
+    """Return, per agreement in force, how it was signed, and the signed paper copy's link when there is one."""
+    out: list[Any] = []
+    for key, title in agreements.AGREEMENT_TITLES.items():
+        item = agreements.agreement(ctx.scope, ctx.cvr, key)
+        if item is None:
+            continue
+        parts: list[Any] = [f"{title}n (version {item['version']}) {_ANNEX_STATE[item['signature_status']]}."]
+        if item["signature_status"] == agreements.PAPER and item["signed_file_id"] is not None:
+            href = f"/kundeaftaler/hent/{key}?{urlencode({'cvr': ctx.cvr, 'version': item['id']})}"
+            parts += [" ", html.A(f"Underskrevet kopi af {title.lower()}n", href=href, download="")]
+        out.append(html.Li(parts, **{"data-signature-status": item["signature_status"], "data-kind": key}))
+    return [html.Ul(out, className="portal-annex-signatures list-unstyled text-muted")] if out else []
+
+
 def _annex_tab(ctx: AccessContext) -> Any:
     rows = agreements.annexes(ctx.scope, ctx.cvr)
     toolbar = _annex_toolbar(rows) if can_do(ctx.user, Action.EDIT_CONTENT) else None
+    signatures = _annex_signatures(ctx)
     if not rows:
-        return html.Div([toolbar, _empty("Ingen bilag registreret.")]) if toolbar else _empty("Ingen bilag registreret.")
+        return html.Div([toolbar, *signatures, _empty("Ingen bilag registreret.")])
     groups: dict[str | None, list[Any]] = {}
     for row in rows:
         if row["file_id"] is None:
@@ -391,11 +425,7 @@ def _annex_tab(ctx: AccessContext) -> Any:
         elif len(groups) > 1:
             sections.append(html.H3("Øvrige bilag", className="h6 mt-3"))
         sections.append(html.Ul(items, className="portal-annexes"))
-    return html.Div(
-        [toolbar,
-         html.P("Kundeaftalen er ikke underskrevet elektronisk; bilagene er samlet her.", className="text-muted"),
-         *sections]
-    )
+    return html.Div([toolbar, *signatures, *sections])
 
 
 RENDERERS: dict[str, Callable[[AccessContext], Any]] = {
@@ -888,6 +918,7 @@ def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: A
         return {"done": Status(exc.message, "warning").to_store(previous), "invalid": False, "feedback": None,
                 "password": ""}
     attempts.succeeded(attempt)
-    text = ("Aftalen er godkendt af begge parter og forseglet." if result["signed"]
+    text = ("Aftalen er godkendt af begge parter og forseglet." if result["sealed"]
+            else "Aftalen er godkendt af begge parter." if result["signed"]
             else "Din godkendelse er registreret. Aftalen afventer den anden parts godkendelse.")
     return {"done": Status(text).to_store(previous), "invalid": False, "feedback": None, "password": ""}

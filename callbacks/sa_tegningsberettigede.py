@@ -134,6 +134,15 @@ def save_signatory(ctx: AccessContext, n_clicks: Any, party: Any, kind: Any, for
     return {"saved": Status(text).to_store(previous), **clean}
 
 
+def _signed_facts(found: dict[str, Any]) -> list[Any]:
+    facts: list[Any] = [html.Br(), f"{found['title']} version {found['version']}, CVR {found['cvr']}."]
+    for signer in found["signers"]:
+        who = "Statens Administration" if signer["party"] == "sa" else "Kunden"
+        facts += [html.Br(), f"Godkendt for {who} af {signer['name']} ({signer['b_number']}), "
+                             f"{da_datetime(signer['at'])}."]
+    return facts
+
+
 @portal_callback(
     output=Output(Ids.VERIFY_RESULT, "children"),
     inputs=dict(contents=Input(Ids.VERIFY_UPLOAD, "contents")),
@@ -154,6 +163,11 @@ def verify_upload(ctx: AccessContext, contents: Any):
     except (binascii.Error, ValueError):
         return dbc.Alert("Filen kunne ikke læses.", color="warning")
     found = approvals.identify(ctx.scope, ctx.user, content)
+    if not found["sealed"] and found["known"]:
+        # Signed while the portal ran without a seal (SEALING_DISABLED): only the stored hash vouches for it.
+        return dbc.Alert([html.Strong("Filen er en underskrevet aftale fra Kundeportalen uden segl, og den er "
+                                      "uændret (dens SHA-256 er den, portalen gemte)."), *_signed_facts(found)],
+                         color="info")
     if not found["sealed"]:
         return dbc.Alert("Filen er ikke en forseglet aftale fra Kundeportalen.", color="warning")
     if not found["intact"]:
@@ -161,11 +175,7 @@ def verify_upload(ctx: AccessContext, contents: Any):
                          "forseglet.", color="danger")
     facts = [html.Strong("Seglet er intakt: filen er uændret.")]
     if found["known"]:
-        facts += [html.Br(), f"{found['title']} version {found['version']}, CVR {found['cvr']}."]
-        for signer in found["signers"]:
-            who = "Statens Administration" if signer["party"] == "sa" else "Kunden"
-            facts += [html.Br(), f"Godkendt for {who} af {signer['name']} ({signer['b_number']}), "
-                                 f"{da_datetime(signer['at'])}."]
+        facts += _signed_facts(found)
     else:
         facts += [html.Br(), "Aftalen findes ikke blandt de aftaler, du har adgang til."]
     return dbc.Alert(facts, color="success")

@@ -183,8 +183,8 @@ def start_draft(scope: AccessScope, cvr: str, user: Any, key: Any) -> dict[str, 
             cvr=cvr, kind=kind, title=title, version=_next_version(session, cvr, kind),
             body="", sections=current["sections"] if current else [],
             valid_from=None,
-            # A new version is signed electronically unless SA says otherwise (approval is issue 11).
-            signed_electronically=current["signed_electronically"] if current else True,
+            # A new version is unsigned: it becomes signed only through the approvals (data.approvals).
+            signed_electronically=False,
             row_version=1, updated_at=_now(), updated_by=_who(user), published_by="",
         )
         # A Core insert: the ORM would put the column's default (published now) in place of an explicit None.

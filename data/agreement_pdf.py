@@ -32,9 +32,10 @@ def pdf_text(text: Any) -> str:
     return value.encode("latin-1", "replace").decode("latin-1")
 
 
-def _signature_text(name: str | None, at: dt.datetime | None, fmt: Callable[[dt.datetime], str]) -> str:
+def _signature_text(name: str | None, at: dt.datetime | None, fmt: Callable[[dt.datetime], str],
+                    on_paper: bool = False) -> str:
     if name and at:
-        return f"Underskrevet af: {name}\nDato: {fmt(at)}"
+        return f"Underskrevet {'på papir ' if on_paper else ''}af: {name}\nDato: {fmt(at)}"
     return "Afventer underskrift"
 
 
@@ -122,6 +123,7 @@ def agreement_pdf(item: dict[str, Any], customer: dict[str, Any], fmt_datetime: 
     pdf.ln(2)
     width = (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2
     top = pdf.get_y()
+    on_paper = item.get("signature_status") == "paper"
     columns = [
         (f"For {SA_NAME}", item.get("sa_signed_by"), item.get("sa_signed_at")),
         (f"For {customer['name']}", item.get("customer_signed_by"), item.get("customer_signed_at")),
@@ -138,13 +140,15 @@ def agreement_pdf(item: dict[str, Any], customer: dict[str, Any], fmt_datetime: 
         pdf.ln(1.5)
         pdf.set_x(pdf.l_margin + index * (width + 10))
         pdf.set_font("Helvetica", size=10)
-        pdf.multi_cell(width, 5.5, pdf_text(_signature_text(name, at, fmt_datetime)), new_x=XPos.LEFT,
-                       new_y=YPos.NEXT)
+        # A paper signature carries its day only (SA recorded it from the signed copy); an approval its time.
+        text = _signature_text(name, at, fmt_date, True) if on_paper else _signature_text(name, at, fmt_datetime)
+        pdf.multi_cell(width, 5.5, pdf_text(text), new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 4)
     if document_hash:
         line("Godkendt elektronisk i Kundeportalen. Dokumentets SHA-256 (den godkendte version): " + document_hash,
              size=8, height=4.5)
-    if not item.get("signed_electronically", True):
-        line("Aftalen er ikke underskrevet elektronisk; bilag findes i Kundeportalen under fanebladet Bilag.", size=9)
+    if on_paper:
+        line("Aftalen er underskrevet på papir, ikke elektronisk; den underskrevne kopi og bilagene findes i "
+             "Kundeportalen under fanebladet Bilag.", size=9)
     return bytes(pdf.output())

@@ -71,18 +71,32 @@ def sections_of(row: Agreement) -> list[dict[str, str]]:
     return legacy_sections(row.body)
 
 
-def _signatures(row: Agreement) -> dict[str, Any]:
-    """Return who signed and when: from the approval records once SA sent the version for approval."""
-    if row.approval_requested_at is None:
-        # Not approved electronically: the signatures of the paper copy, as SA recorded them.
-        return {"sa_signed_by": row.sa_signed_by, "sa_signed_at": row.sa_signed_at,
-                "customer_signed_by": row.customer_signed_by, "customer_signed_at": row.customer_signed_at}
-    events = {ev.party: ev for ev in get_session().scalars(
-        select(ApprovalEvent).where(ApprovalEvent.cvr == row.cvr, ApprovalEvent.agreement_id == row.id))}
-    sa, customer = events.get("sa"), events.get("customer")
-    return {"sa_signed_by": sa.signer_name if sa else None, "sa_signed_at": sa.approved_at if sa else None,
-            "customer_signed_by": customer.signer_name if customer else None,
-            "customer_signed_at": customer.approved_at if customer else None}
+# The one signature state of an agreement version, read by the panel, the Bilag tab, the PDF and the start page.
+ELECTRONIC = "electronic"  # both parties approved in the portal: the approval records, sealed PDF
+PENDING = "pending"  # sent for electronic approval; the approval records so far
+PAPER = "paper"  # signed on paper before electronic approval: the signatures SA recorded from the signed copy
+UNSIGNED = "unsigned"  # neither
+
+
+def signature_state(row: Agreement) -> dict[str, Any]:
+    """Return who signed a version and how (`signature_status` and names/times), from its one source of truth."""
+    if row.approval_requested_at is not None:
+        # Sent for electronic approval: only the approval records count, whatever else the row holds.
+        events = {ev.party: ev for ev in get_session().scalars(
+            select(ApprovalEvent).where(ApprovalEvent.cvr == row.cvr, ApprovalEvent.agreement_id == row.id))}
+        sa, customer = events.get("sa"), events.get("customer")
+        return {"signature_status": ELECTRONIC if row.signed_at is not None else PENDING,
+                "sa_signed_by": sa.signer_name if sa else None, "sa_signed_at": sa.approved_at if sa else None,
+                "customer_signed_by": customer.signer_name if customer else None,
+                "customer_signed_at": customer.approved_at if customer else None}
+    if row.sa_signed_by or row.customer_signed_by:
+        # Signed on paper: the names and dates SA recorded from the signed copy (its scan is under Bilag).
+        return {"signature_status": PAPER,
+                "sa_signed_by": row.sa_signed_by, "sa_signed_at": row.sa_signed_at if row.sa_signed_by else None,
+                "customer_signed_by": row.customer_signed_by,
+                "customer_signed_at": row.customer_signed_at if row.customer_signed_by else None}
+    return {"signature_status": UNSIGNED, "sa_signed_by": None, "sa_signed_at": None, "customer_signed_by": None,
+            "customer_signed_at": None}
 
 
 def agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
@@ -96,8 +110,9 @@ def agreement_dict(row: Agreement, key: str) -> dict[str, Any]:
         "body": row.body or "",
         "version": row.version,
         "valid_from": row.valid_from,
-        "signed_electronically": row.signed_electronically,
-        **_signatures(row),
+        **(state := signature_state(row)),
+        # Derived, never stored apart: electronically signed means both parties' approval records exist.
+        "signed_electronically": state["signature_status"] == ELECTRONIC,
         "approval_requested_at": row.approval_requested_at,
         "approval_pdf_sha256": row.approval_pdf_sha256,
         "signed_at": row.signed_at,
@@ -185,7 +200,7 @@ def agreement_date(item: dict[str, Any]) -> dt.date | None:
 def show_annexes(scope: AccessScope, cvr: str) -> bool:
     """Tell whether the Bilag tab applies: the customer agreement of `cvr` was not signed electronically."""
     item = agreement(scope, cvr, "kundeaftale")
-    return item is not None and not item["signed_electronically"]
+    return item is not None and item["signature_status"] != ELECTRONIC
 
 
 def customer_facts(scope: AccessScope, cvr: str) -> dict[str, Any] | None:

@@ -245,7 +245,9 @@ def _pdf(scope: AccessScope, item: dict[str, Any], created: dt.datetime, signatu
     if customer is None:
         raise ApprovalRefused("Kunden findes ikke.")
     shown = {**item, "sa_signed_by": None, "sa_signed_at": None, "customer_signed_by": None,
-             "customer_signed_at": None, "signed_electronically": True, **(signatures or {})}
+             "customer_signed_at": None, "signed_electronically": True,
+             # The same PDF before and after the request is recorded: never a paper signature's wording.
+             "signature_status": agreements.ELECTRONIC if signatures else agreements.PENDING, **(signatures or {})}
     return agreement_pdf(shown, customer, da_datetime, da_date, created=created, document_hash=document_hash)
 
 
@@ -377,6 +379,19 @@ def _event_fields(ev: ApprovalEvent) -> dict[str, Any]:
             "user_agent": ev.user_agent, "pdf_sha256": ev.pdf_sha256, "prev_hash": ev.prev_hash}
 
 
+def confirm_signer(session: Session, user: Any, password: Any) -> User:
+    """Return the signer's active account once they confirmed the approval; raise ValidationError if not.
+
+    The one confirmation step of an approval: the password re-asked here. A check that the signer passed a
+    recent second factor (where one is enrolled) belongs here too, so that every approval goes through it.
+    """
+    account = session.get(User, getattr(user, "id", None)) if isinstance(getattr(user, "id", None), int) else None
+    if account is None or not account.is_active or not isinstance(password, str) \
+            or not verify_password(account.password_hash, password):
+        raise ValidationError({"password": "Adgangskoden er forkert."}, "Der er ikke godkendt noget.")
+    return account
+
+
 def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sha256: Any, password: Any, *,
             client_address: str = "", user_agent: str = "") -> dict[str, Any]:
     """Record `user`'s approval of the version shown (PDF hash `shown_sha256`) after checking the password."""
@@ -394,10 +409,7 @@ def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sh
                 or sha256(_pdf(scope, item, row.approval_requested_at)) != row.approval_pdf_sha256:
             raise ApprovalRefused("Aftalen er ændret, efter den blev vist. Der er ikke godkendt noget — "
                                   "genindlæs siden og læs den gældende version.")
-        account = session.get(User, user.id)
-        if account is None or not account.is_active or not isinstance(password, str) \
-                or not verify_password(account.password_hash, password):
-            raise ValidationError({"password": "Adgangskoden er forkert."}, "Der er ikke godkendt noget.")
+        account = confirm_signer(session, user, password)
         with unscoped(session, "the approval chain spans every customer: its head is the newest event of all"):
             head = session.scalar(select(ApprovalEvent.event_hash).order_by(ApprovalEvent.id.desc()).limit(1))
         event = ApprovalEvent(cvr=cvr, agreement_id=row.id, agreement_kind=row.kind, agreement_version=row.version,
@@ -420,7 +432,8 @@ def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sh
         signed = all(p in events for p in PARTIES)
         if signed:
             _seal(session, scope, row, item, events)
-        return {"id": event.id, "party": party, "signed": signed, "event_hash": event.event_hash}
+        return {"id": event.id, "party": party, "signed": signed, "sealed": signed and not sealing_disabled(),
+                "event_hash": event.event_hash}
 
 
 def _signatures(events: Mapping[str, ApprovalEvent]) -> dict[str, Any]:
@@ -434,7 +447,8 @@ def _seal(session: Session, scope: AccessScope, row: Agreement, item: dict[str, 
     """Make the version signed: the sealed PDF with both signatures and the document hash, stored and linked."""
     signed_at = max(ev.approved_at for ev in events.values())
     pdf = _pdf(scope, item, signed_at, _signatures(events), document_hash=row.approval_pdf_sha256)
-    sealed = seal.seal_pdf(pdf, seal.seal_key(current_app.config))
+    # Unsealed only where production was explicitly started without a certificate (config: SEALING_DISABLED).
+    sealed = pdf if sealing_disabled() else seal.seal_pdf(pdf, seal.seal_key(current_app.config))
     key = KIND_KEYS[row.kind]
     stored = get_store().put(session, sealed, f"{agreements.AGREEMENT_TITLES[key]}_{row.cvr}_v{row.version}.pdf",
                              cvr=row.cvr, menu=Menu.KUNDEAFTALER.value, content_type="application/pdf")
@@ -446,7 +460,18 @@ def _seal(session: Session, scope: AccessScope, row: Agreement, item: dict[str, 
     if done.rowcount != 1:
         raise ApprovalRefused("Aftalen er allerede underskrevet.")
     audit.record(session, None, "sign", "agreement", row.id, row.cvr, None,
-                 {"version": row.version, "sealed_file_id": stored.id, "sealed_sha256": stored.sha256})
+                 {"version": row.version, "sealed_file_id": stored.id, "sealed_sha256": stored.sha256,
+                  "sealed": not sealing_disabled()})
+
+
+def sealing_disabled() -> bool:
+    """Tell whether this installation was explicitly configured to sign agreements without a seal."""
+    return bool(current_app.config.get("SEALING_DISABLED"))
+
+
+def _trusted_certificate() -> Any:
+    """Return SA's seal certificate to trust, or None where sealing is explicitly off."""
+    return None if sealing_disabled() else seal.signing_certificate(seal.seal_key(current_app.config))
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -476,7 +501,8 @@ def verify_chain(session: Session) -> Broken | None:
 
 def verify_sealed_files(session: Session) -> Broken | None:
     """Check every signed agreement's sealed PDF on file (seal intact and trusted, hash as stored)."""
-    cert = seal.signing_certificate(seal.seal_key(current_app.config))
+    # Without a certificate (SEALING_DISABLED) only the stored hashes are checked.
+    cert = _trusted_certificate()
     with unscoped(session, "verifying every sealed agreement on file"):
         rows = session.execute(select(Agreement.id, StoredFile).join(StoredFile, StoredFile.id == Agreement.sealed_file_id)
                                .order_by(Agreement.id)).all()
@@ -487,7 +513,7 @@ def verify_sealed_files(session: Session) -> Broken | None:
                 return Broken(f"aftale {agreement_id}", "den forseglede PDF mangler")
             if sha256(content) != stored.sha256:
                 return Broken(f"aftale {agreement_id}", "den forseglede PDF er ændret")
-            if not seal.check_seal(content, cert).ok:
+            if cert is not None and not seal.check_seal(content, cert).ok:
                 return Broken(f"aftale {agreement_id}", "seglet er brudt")
     return None
 
@@ -495,8 +521,8 @@ def verify_sealed_files(session: Session) -> Broken | None:
 def identify(scope: AccessScope, user: Any, content: bytes) -> dict[str, Any]:
     """Tell SA whether `content` is a sealed agreement of this portal: seal, version, signers and times."""
     require_action(user, Action.EDIT_CONTENT)
-    cert = seal.signing_certificate(seal.seal_key(current_app.config))
-    check = seal.check_seal(content, cert)
+    cert = _trusted_certificate()
+    check = seal.check_seal(content, cert) if cert is not None else seal.SealCheck(False, False, False, False)
     digest = sha256(content)
     session = get_session()
     found = session.execute(select(Agreement, StoredFile).join(StoredFile, StoredFile.id == Agreement.sealed_file_id)

@@ -1,4 +1,4 @@
-"""Flask CLI commands: init-db, seed-demo, demo-accounts, verify-approvals."""
+"""Flask CLI commands: init-db, seed-demo, demo-accounts, verify-approvals, seal-certificate."""
 
 from __future__ import annotations
 
@@ -76,6 +76,24 @@ def verify_approvals_command() -> None:
     click.echo("Godkendelseskæden og alle forseglede aftaler er intakte.")
 
 
+@click.command("seal-certificate")
+@with_appcontext
+def seal_certificate_command() -> None:
+    """Print SA's seal certificate (PEM, no key), to trust in `pyhanko sign validate --trust`."""
+    from flask import current_app
+
+    from data import seal
+
+    if current_app.config.get("SEALING_DISABLED"):
+        click.echo("Portalen kører uden segl (SEALING_DISABLED): der er intet segl-certifikat.", err=True)
+        raise SystemExit(1)
+    try:
+        click.echo(seal.certificate_pem(seal.seal_key(current_app.config)), nl=False)
+    except seal.SealError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+
+
 def init_app(app: Flask) -> None:
     """Register the CLI commands on `app`."""
     app.cli.add_command(init_db_command)
@@ -85,3 +103,4 @@ def init_app(app: Flask) -> None:
 
     init_ops(app)
     app.cli.add_command(verify_approvals_command)
+    app.cli.add_command(seal_certificate_command)

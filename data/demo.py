@@ -189,7 +189,7 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
             seeder = _Seeder(session, today)
             counts = seeder.run(cases)
             session.commit()
-            _sign_electronically(session, seeder.plans[0].cvr)
+            _approve_electronically(session, seeder.plans)
     except Exception:
         session.rollback()
         raise
@@ -201,29 +201,40 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
     )
 
 
-def _sign_electronically(session: Session, cvr: str) -> None:
-    """Approve `cvr`'s Kundeaftale through the real approval path: signatories, request, both approvals, seal."""
+def _approve_electronically(session: Session, plans: list[CustomerPlan]) -> None:
+    """Sign the demo's electronic agreements through the real approval path: signatories, request, approvals, seal.
+
+    SA's own agreements (both kinds) and DIGST's Kundeaftale are signed by both parties; DIGST's renewed
+    Databehandleraftale is approved by SA's signatory and awaits the customer's (Louise Dahl, a demo account).
+    Every other demo agreement was signed on paper (`_Seeder._agreements`).
+    """
     from core.access import AccessScope, Principal
     from data import approvals
 
     accounts = {a["email"]: a for a in json.loads(session.get(AppMeta, META_ACCOUNTS).value)}
-    customer_email, sa_email = "kundeadmin@example.dk", "sa.systemadministrator@statens-adm.dk"
+    sa_email = "sa.systemadministrator@statens-adm.dk"
+    signers = {plans[0].cvr: "kundeadmin@example.dk", plans[2].cvr: "to.kunder@example.dk"}
     users = {u.email: Principal.from_user(u) for u in session.scalars(select(User).where(
-        User.email.in_([customer_email, sa_email])))}
+        User.email.in_([sa_email, *signers.values()])))}
     everyone = AccessScope(all_customers=True)
     admin = users[sa_email]
-    registered = next(r for r in approvals.signatories(everyone, cvr) if r["key"] == "kundeaftale")
-    customer = users[customer_email]
-    approvals.register_signatory(everyone, cvr, admin, "kundeaftale",
-                                 {"name": customer.name, "email": customer.email, "b_number": customer.b_number},
-                                 registered["row_version"])
-    approvals.register_sa_signatory(admin, "kundeaftale",
-                                    {"name": admin.name, "email": admin.email, "b_number": admin.b_number})
-    agreement = session.scalar(select(Agreement).where(Agreement.cvr == cvr, Agreement.kind == "customer"))
-    requested = approvals.request_approval(everyone, cvr, admin, agreement.id, agreement.row_version)
-    for email in (customer_email, sa_email):
-        approvals.approve(everyone, cvr, users[email], agreement.id, requested["pdf_sha256"],
-                          accounts[email]["password"], client_address="127.0.0.1", user_agent="flask seed-demo")
+    for key in ("kundeaftale", "databehandleraftale"):
+        approvals.register_sa_signatory(admin, key, {"name": admin.name, "email": admin.email,
+                                                     "b_number": admin.b_number})
+    for cvr, email in signers.items():
+        customer = users[email]
+        for key, kind in (("kundeaftale", "customer"), ("databehandleraftale", "data_processing")):
+            registered = next(r for r in approvals.signatories(everyone, cvr) if r["key"] == key)
+            approvals.register_signatory(everyone, cvr, admin, key, {"name": customer.name, "email": customer.email,
+                                                                     "b_number": customer.b_number},
+                                         registered["row_version"])
+            agreement = session.scalar(select(Agreement).where(Agreement.cvr == cvr, Agreement.kind == kind))
+            requested = approvals.request_approval(everyone, cvr, admin, agreement.id, agreement.row_version)
+            # The renewed DIGST Databehandleraftale waits for its customer signatory; the rest are signed.
+            waiting = cvr == plans[2].cvr and kind == "data_processing"
+            for who in (sa_email,) if waiting else (email, sa_email):
+                approvals.approve(everyone, cvr, users[who], agreement.id, requested["pdf_sha256"],
+                                  accounts[who]["password"], client_address="127.0.0.1", user_agent="flask seed-demo")
 
 
 # --- the seeder ----------------------------------------------------------------------------------
@@ -574,20 +585,22 @@ class _Seeder:
                 agreement = Agreement(
                     cvr=plan.cvr, kind=kind, title=f"{title} – {plan.name}", version=str(rng.choice((1, 2, 2, 3))),
                     body=self._agreement_body(plan, kind, valid_from), valid_from=valid_from,
-                    signed_electronically=True, sa_signed_by=C.SA_SIGNERS[0] if kind == "customer" else C.SA_SIGNERS[1],
-                    sa_signed_at=sa_at, customer_signed_by=self.signers[(plan.cvr, kind)], customer_signed_at=cust_at)
+                    signed_electronically=False)
                 if plan.cvr == digst and kind == "data_processing":
-                    # A renewed agreement SA has signed and the customer has not yet: "Afventer underskrift".
+                    # A renewed agreement awaiting approval: SA's signatory approves it after the seed, the
+                    # customer's has not yet ("Afventer godkendelse"), see `_approve_electronically`.
                     agreement.version = "4"
                     agreement.valid_from = self.today.replace(day=1) + dt.timedelta(days=32)
                     agreement.valid_from = agreement.valid_from.replace(day=1)
                     agreement.body = self._agreement_body(plan, kind, agreement.valid_from)
-                    agreement.sa_signed_at = _local(self.today - dt.timedelta(days=6), 11, 5)
-                    agreement.customer_signed_by = None
-                    agreement.customer_signed_at = None
-                if plan.cvr == oes:
-                    # Signed on paper: the scanned agreement and its annexes are on file (tab "Bilag").
-                    agreement.signed_electronically = False
+                elif plan.cvr not in (sa, digst):
+                    # Signed on paper before electronic approval existed: SA recorded the signatures from the
+                    # signed copy, whose scan is on file (tab "Bilag"). The electronic ones get their
+                    # signatures only from the approval records (`_approve_electronically`).
+                    agreement.sa_signed_by = C.SA_SIGNERS[0] if kind == "customer" else C.SA_SIGNERS[1]
+                    agreement.sa_signed_at = sa_at
+                    agreement.customer_signed_by = self.signers[(plan.cvr, kind)]
+                    agreement.customer_signed_at = cust_at
                     agreement.signed_file_id = self._put(
                         _pdf(f"{title} (underskrevet)", f"{plan.name} - CVR {plan.cvr}",
                              [f"Underskrevet for Statens Administration af {agreement.sa_signed_by}, "

@@ -24,13 +24,16 @@ ENTITY_LABELS = {
     "agreement": "Kundeaftale", "exemption": "Dispensation", "add_on": "Tilkøb", "third_party_task": "3. partsopgave",
     "annex": "Bilag", "meeting": "Møde", "action_item": "Aktion", "runbook": "Drejebog", "customer": "Stamdata",
     "accounting_unit": "Bogføringskreds", "payroll_group": "Løngruppe", "contact": "Kontaktperson",
-    "team_member": "Teammedlem", "user": "Bruger",
+    "team_member": "Teammedlem", "user": "Bruger", "signatory": "Tegningsberettiget",
 }
 ACTION_LABELS = {
     "create": "Oprettet", "update": "Ændret", "delete": "Slettet", "publish": "Udgivet", "end": "Afsluttet",
     "replace": "Erstattet", "withdraw": "Trukket tilbage", "withdraw_document": "Dokument trukket tilbage",
     "close": "Lukket", "reopen": "Genåbnet", "grant": "Rettigheder tilføjet", "deactivate": "Deaktiveret",
     "reactivate": "Genaktiveret", "remove_grant": "Adgang fjernet",
+    # The electronic approval of an agreement version (data.approvals), step by step.
+    "request_approval": "Sendt til godkendelse", "approve": "Godkendt af tegningsberettiget",
+    "sign": "Underskrevet elektronisk og forseglet",
 }
 # Entities with drafts customers may not see: the audit row's record must be published.
 _DRAFTED = {"agreement": Agreement, "meeting": Meeting}

@@ -100,6 +100,13 @@ def signing_certificate(key: SealKey) -> Any:
     return _signer(key).signing_cert
 
 
+def certificate_pem(key: SealKey) -> str:
+    """Return the seal's certificate as PEM text (no key), for validators such as `pyhanko sign validate`."""
+    from asn1crypto import pem
+
+    return pem.armor("CERTIFICATE", signing_certificate(key).dump()).decode("ascii")
+
+
 def seal_pdf(pdf: bytes, key: SealKey) -> bytes:
     """Return `pdf` with a PAdES signature (an approval seal) over the whole document."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

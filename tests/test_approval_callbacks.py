@@ -95,6 +95,25 @@ def test_the_signatory_approves_and_both_approvals_seal_the_pdf(app, client, log
     assert "Søren Direktør" not in text and "godkendt elektronisk af begge parter" in text
 
 
+def test_without_sealing_no_seal_is_claimed(app, client, login, dash_client, pending):
+    """SEALING_DISABLED: the approval signs the version, and neither the status nor the tab speaks of a seal."""
+    shown = {"id": pending["id"], "sha256": pending["sha256"]}
+    app.config["SEALING_DISABLED"] = True
+    try:
+        login(world.ADMIN_AB)
+        approve(dash_client, shown)
+        client.get("/logout")
+        login(world.SA_ADMIN)
+        done = text_of(approve(dash_client, shown))
+        assert "Aftalen er godkendt af begge parter." in done and "forseglet" not in done
+        text = text_of(tab(dash_client))
+        assert "godkendt elektronisk af begge parter" in text and "forseglet" not in text
+        pdf = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    finally:
+        app.config["SEALING_DISABLED"] = False
+
+
 @pytest.mark.parametrize("email", [world.LAESER_A, world.REDIGER_A, world.SA_STAFF])
 def test_every_other_account_is_refused_even_with_a_forged_payload(app, login, dash_client, pending, email):
     login(email)

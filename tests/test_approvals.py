@@ -292,3 +292,83 @@ def test_verify_approvals_command_exits_non_zero_on_a_broken_link(app, w):
     w.session.commit()
     broken = runner.invoke(args=["verify-approvals"])
     assert broken.exit_code == 1
+
+
+def test_without_sealing_the_signed_pdf_is_stored_unsealed_and_checked_by_its_hash(w, app):
+    """SEALING_DISABLED (production started on purpose without a certificate): signed, unsealed, hash-checked."""
+    app.config["SEALING_DISABLED"] = True
+    try:
+        _request(w)
+        _approve(w, w.sa_admin)
+        assert _approve(w, w.signer)["signed"]
+        row = w.session.get(Agreement, w.rows.agreements["customer_a"])
+        stored = w.session.get(StoredFile, row.sealed_file_id)
+        content = get_store().path_of(stored).read_bytes()
+        assert row.signed_at is not None and not seal.check_seal(content, _trusted_cert()).sealed
+        assert approvals.verify_sealed_files(w.session) is None
+        found = approvals.identify(ALL, w.sa_staff, content)
+        assert found["known"] and not found["sealed"] and found["version"] == row.version
+        # One changed byte: the stored hash no longer matches.
+        get_store().path_of(stored).write_bytes(content.replace(b"Kundeaftale", b"Kundeaftalf", 1))
+        assert approvals.verify_sealed_files(w.session).reason == "den forseglede PDF er ændret"
+    finally:
+        app.config["SEALING_DISABLED"] = False
+
+
+def test_the_approval_steps_are_in_the_customers_haendelseslog_in_danish(w):
+    from data import event_log
+
+    _request(w)
+    _approve(w, w.sa_admin)
+    _approve(w, w.signer)
+    rows = event_log.changes(SCOPE_A, world.CVR_A)
+    actions = [r["action"] for r in rows if r["entity_id"] == str(w.rows.agreements["customer_a"])]
+    # Newest first: sealed, the two approvals, the request.
+    assert actions[:4] == ["Underskrevet elektronisk og forseglet", "Godkendt af tegningsberettiget",
+                           "Godkendt af tegningsberettiget", "Sendt til godkendelse"]
+    approvers = [r["who"] for r in rows if r["action"] == "Godkendt af tegningsberettiget"]
+    assert {w.signer.email, w.sa_admin.email} <= {who.split("(")[-1].rstrip(")") for who in approvers}
+    assert "Tegningsberettiget" in [r["what"] for r in rows]
+
+
+def test_pyhanko_sign_validate_judges_the_seal_valid_and_a_changed_byte_invalid(app, w, tmp_path):
+    """The issue's own check: `pyhanko sign validate`, trusting the certificate `flask seal-certificate` prints."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _request(w)
+    _approve(w, w.signer)
+    _approve(w, w.sa_admin, scope=ALL)
+    row = w.session.get(Agreement, w.rows.agreements["customer_a"])
+    content = get_store().path_of(w.session.get(StoredFile, row.sealed_file_id)).read_bytes()
+    printed = app.test_cli_runner().invoke(args=["seal-certificate"])
+    assert printed.exit_code == 0 and printed.output.startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE KEY" not in printed.output
+    (tmp_path / "segl.pem").write_text(printed.output)
+    sealed = tmp_path / "aftale.pdf"
+    sealed.write_bytes(content)
+    changed = tmp_path / "aendret.pdf"
+    at = content.index(b"/Contents") - 200  # a byte of the signed page content, not of the signature itself
+    changed.write_bytes(content[:at] + bytes([content[at] ^ 0x01]) + content[at + 1:])
+
+    def validate(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([str(Path(sys.executable).parent / "pyhanko"), "sign", "validate", "--pretty-print",
+                               "--trust", str(tmp_path / "segl.pem"), "--trust-replace", "--no-revocation-check",
+                               str(path)], capture_output=True, text=True, timeout=120)
+
+    good = validate(sealed)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "The signature covers the entire file." in good.stdout and "judged VALID" in good.stdout
+    assert "The signer's certificate is trusted." in good.stdout
+    bad = validate(changed)
+    assert bad.returncode != 0 and "VALID" not in bad.stdout.replace("INVALID", "")
+
+
+def test_seal_certificate_command_refuses_when_sealing_is_off(app):
+    app.config["SEALING_DISABLED"] = True
+    try:
+        result = app.test_cli_runner().invoke(args=["seal-certificate"])
+    finally:
+        app.config["SEALING_DISABLED"] = False
+    assert result.exit_code == 1 and "SEALING_DISABLED" in result.output

@@ -243,10 +243,19 @@ def test_content_for_the_later_pages(seeded_app):
         assert {a.kind for a in agreements} == {"customer", "data_processing"}
         sa_agreement = next(a for a in agreements if a.cvr == SA_CVR and a.kind == "customer")
         assert "5798000010703" in sa_agreement.body and "Arenalvej 33" in sa_agreement.body
-        assert sa_agreement.sa_signed_by and sa_agreement.customer_signed_at
-        assert any(a.customer_signed_at is None for a in agreements)  # "Afventer underskrift"
-        paper = [a for a in agreements if not a.signed_electronically]
-        assert paper and all(a.signed_file_id for a in paper)
+        from data.agreements import ELECTRONIC, PAPER, PENDING, signature_state
+
+        states = {a.id: signature_state(a) for a in agreements}
+        assert states[sa_agreement.id]["signature_status"] == ELECTRONIC
+        assert states[sa_agreement.id]["sa_signed_by"] and states[sa_agreement.id]["customer_signed_at"]
+        pending = [a for a in agreements if states[a.id]["signature_status"] == PENDING]
+        assert pending and all(states[a.id]["customer_signed_at"] is None and states[a.id]["sa_signed_at"]
+                               for a in pending)  # "Afventer godkendelse": SA approved, the customer not yet
+        paper = [a for a in agreements if states[a.id]["signature_status"] == PAPER]
+        assert paper and all(a.signed_file_id and not a.signed_electronically for a in paper)
+        # Nothing else: every demo agreement is signed electronically, awaiting approval, or signed on paper.
+        assert len(paper) + len(pending) + sum(states[a.id]["signature_status"] == ELECTRONIC
+                                               for a in agreements) == len(agreements)
         annexes = s.scalars(select(Annex)).all()
         assert annexes and all(x.cvr == paper[0].cvr for x in annexes)
         assert any(e.expires_on and e.expires_on < today for e in s.scalars(select(Exemption)))
@@ -373,3 +382,104 @@ def test_one_customer_agreement_is_signed_through_the_approval_path(seeded_app):
         assert approvals.verify_chain(s) is None and approvals.verify_sealed_files(s) is None
         content = get_store().path_of(s.get(StoredFile, signed.sealed_file_id)).read_bytes()
         assert seal.check_seal(content, seal.signing_certificate(seal.seal_key(seeded_app.config))).ok
+
+
+def _tab_text(dash_client, cvr: str, name: str) -> tuple[str, dict]:
+    from pages.ids import kundeaftaler as ids
+
+    response = dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True, values={ids.TABS: name})
+    assert response.status_code == 200, response.data[:300]
+    body = response.get_json()
+    return json.dumps(body, ensure_ascii=False), body
+
+
+def _annex_states(node) -> dict[str, str]:
+    """Return {agreement key: signature status} as the Bilag tab renders it (its list of agreements)."""
+    found: dict[str, str] = {}
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if "data-signature-status" in props:
+            found[props["data-kind"]] = props["data-signature-status"]
+        for value in node.values():
+            found.update(_annex_states(value))
+    elif isinstance(node, list):
+        for child in node:
+            found.update(_annex_states(child))
+    return found
+
+
+def test_every_demo_customer_shows_one_signature_state_on_its_panel_and_bilag(seeded_app):
+    """Walk every demo customer: the panel and the Bilag tab say the same, from the approval records or paper."""
+    from core.access import AccessScope
+    from core.formatting import da_date, da_datetime
+    from data import agreements as ag
+    from data.db import get_session
+    from data.models import ApprovalEvent
+    from tests.conftest import DashClient
+
+    accounts = {a["email"]: a for a in _accounts(seeded_app)}
+    admin = accounts["sa.systemadministrator@statens-adm.dk"]
+    client = seeded_app.test_client()
+    assert client.post("/login", data={"email": admin["email"], "password": admin["password"]}).status_code == 302
+    dash = DashClient(client)
+    everyone = AccessScope(all_customers=True)
+    with seeded_app.app_context():
+        s = get_session()
+        cvrs = s.scalars(select(Customer.cvr).order_by(Customer.cvr)).all()
+        expected = {}
+        for cvr in cvrs:
+            for key in ag.AGREEMENT_TITLES:
+                item = ag.agreement(everyone, cvr, key)
+                events = {e.party: e for e in s.scalars(select(ApprovalEvent).where(ApprovalEvent.agreement_id
+                                                                                     == item["id"]))}
+                expected[(cvr, key)] = (item, events)
+    seen = {ag.ELECTRONIC: 0, ag.PENDING: 0, ag.PAPER: 0}
+    for cvr in cvrs:
+        _, bilag = _tab_text(dash, cvr, "bilag")
+        annex_states = _annex_states(bilag)
+        for key, title in ag.AGREEMENT_TITLES.items():
+            item, events = expected[(cvr, key)]
+            panel, _ = _tab_text(dash, cvr, key)
+            status = item["signature_status"]
+            assert annex_states[key] == status, (cvr, key)
+            seen[status] += 1
+            if status in (ag.ELECTRONIC, ag.PENDING):
+                # Names and times only from the approval records; never a paper signature on the panel.
+                assert "på papir" not in panel
+                for party, who in (("sa", "Statens Administration"), ("customer", "Kunde")):
+                    if party in events:
+                        ev = events[party]
+                        assert f"Underskrevet af: {ev.signer_name}, Dato: {da_datetime(ev.approved_at)}" in panel
+                    else:
+                        assert "Afventer underskrift" in panel and status == ag.PENDING
+                assert (status == ag.ELECTRONIC) == (set(events) == {"sa", "customer"})
+                assert f"{title}n (version {item['version']}) er underskrevet elektronisk." in json.dumps(
+                    bilag, ensure_ascii=False) if status == ag.ELECTRONIC else "afventer godkendelse" in json.dumps(
+                    bilag, ensure_ascii=False)
+            else:
+                assert status == ag.PAPER and not events and item["signed_file_id"] is not None
+                assert f"Underskrevet på papir af: {item['sa_signed_by']}, Dato: {da_date(item['sa_signed_at'])}" in panel
+                assert (f"Underskrevet på papir af: {item['customer_signed_by']}, "
+                        f"Dato: {da_date(item['customer_signed_at'])}") in panel
+                assert "Underskrevet af:" not in panel
+                assert f"Underskrevet kopi af {title.lower()}n" in json.dumps(bilag, ensure_ascii=False)
+        # The Bilag tab is offered exactly when the Kundeaftale was not signed electronically (the guide).
+        with seeded_app.app_context():
+            assert ag.show_annexes(everyone, cvr) == (annex_states["kundeaftale"] != ag.ELECTRONIC)
+    assert all(seen.values()), seen  # the demo shows every state: signed, awaiting approval, on paper
+
+
+def test_the_demo_has_an_agreement_awaiting_a_demo_accounts_approval(seeded_app):
+    """Louise Dahl (to.kunder@example.dk) can try »Godkend aftalen«: DIGST's renewed Databehandleraftale waits for her."""
+    from core.access import AccessScope, Principal
+    from data import approvals
+    from data.db import get_session
+    from data.models import User
+
+    with seeded_app.app_context():
+        s = get_session()
+        louise = Principal.from_user(s.scalar(select(User).where(User.email == "to.kunder@example.dk")))
+        waiting = approvals.pending_for(AccessScope(all_customers=True), louise)
+        assert [(w["key"], w["version"]) for w in waiting] == [("databehandleraftale", "4")]
+        state = approvals.state(AccessScope(all_customers=True), waiting[0]["cvr"], waiting[0]["agreement_id"], louise)
+        assert state["status"] == "pending" and state["can_approve"] and state["parties"]["sa"] is not None

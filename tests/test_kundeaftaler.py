@@ -87,17 +87,42 @@ def test_page_shows_tabs_with_bilag_when_not_signed_electronically(login, dash_c
 
 
 def test_bilag_tab_hidden_when_signed_electronically(app, login, dash_client, content):
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
+    from core.access import AccessScope, Principal
+    from data import approvals
     from data.db import get_session
-    from data.models import Agreement
+    from data.models import Agreement, User
 
+    everyone = AccessScope(all_customers=True)
     with app.app_context():
-        get_session().execute(update(Agreement).where(Agreement.cvr == world.CVR_A).values(signed_electronically=True))
-        get_session().commit()
+        session = get_session()
+        # The stored flag alone signs nothing: only the approval records do (one source of truth).
+        session.execute(update(Agreement).where(Agreement.cvr == world.CVR_A).values(signed_electronically=True))
+        session.commit()
     login(world.LAESER_A)
+    assert '"label": "Bilag"' in text_of(dash_client.page("/kundeaftaler", f"?cvr={world.CVR_A}"))
+    with app.app_context():
+        session = get_session()
+        admin = Principal.from_user(session.scalar(select(User).where(User.email == world.SA_ADMIN)))
+        signer = Principal.from_user(session.scalar(select(User).where(User.email == world.ADMIN_AB)))
+        approvals.register_signatory(everyone, world.CVR_A, admin, "kundeaftale",
+                                     {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})
+        approvals.register_sa_signatory(admin, "kundeaftale",
+                                        {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
+        row = session.get(Agreement, content.agreements["customer_a"])
+        requested = approvals.request_approval(everyone, world.CVR_A, admin, row.id, row.row_version)
+        for who in (admin, signer):
+            approvals.approve(everyone, world.CVR_A, who, row.id, requested["pdf_sha256"], world.PASSWORD)
     text = text_of(dash_client.page("/kundeaftaler", f"?cvr={world.CVR_A}"))
     assert '"label": "Tilkøb"' in text and '"label": "Bilag"' not in text
+    # The Bilag tab, asked for anyway, says what the agreement's tab says: signed electronically.
+    bilag = text_of(tab(dash_client, "bilag", world.CVR_A))
+    assert "Kundeaftalen (version 3) er underskrevet elektronisk." in bilag
+    panel = text_of(tab(dash_client, "kundeaftale", world.CVR_A))
+    # Both names from the approval records (the accounts that approved).
+    assert f"Underskrevet af: {signer.name}" in panel and f"Underskrevet af: {admin.name}" in panel
+    assert "på papir" not in panel and "Søren Direktør" not in panel
 
 
 @pytest.mark.parametrize("email", NO_RIGHT_ON_A)
@@ -127,8 +152,9 @@ def test_agreement_tab_text_signatures_and_download_link(login, dash_client, con
     text = text_of(response)
     assert "Aftalen gælder regnskab og løn." in text
     assert "Statens Administration" in text
-    assert "Underskrevet af: Søren Direktør, Dato: 8. feb. 2022 kl. 15:28" in text
-    assert "Underskrevet af: Karen Kunde, Dato: 9. feb. 2022 kl. 08:46" in text
+    # Signed on paper (no approval records): the names and days SA recorded, said to be on paper.
+    assert "Underskrevet på papir af: Søren Direktør, Dato: 8. feb. 2022" in text
+    assert "Underskrevet på papir af: Karen Kunde, Dato: 9. feb. 2022" in text
     assert "Hent aftale" in text
     assert f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}" in text
     assert "gældende fra 1. jan. 2022" in text
@@ -191,6 +217,9 @@ def test_bilag_tab_lists_own_files_only(login, dash_client, content):
     assert "Bilag 2 – uden fil" in text and "filen mangler" in text
     # Each annex under the agreement it belongs to (several agreements have a "Bilag 1").
     assert "Bilag til Kundeaftale (version 3)" in text
+    # How each agreement was signed, as its own tab says it (one signature state).
+    assert "Kundeaftalen (version 3) er ikke underskrevet elektronisk; den er underskrevet på papir." in text
+    assert "Databehandleraftalen (version 1) er ikke underskrevet elektronisk." in text
     # The mis-linked annex is listed without B's file.
     assert f"/filer/{content.files['annex_b']}" not in text
     assert_no_b(response.data)

@@ -36,6 +36,7 @@ from config import PROJECT_ROOT
 from pages.ids import shell as shell_ids
 from pages.ids import stamdata as stamdata_ids
 from tests import _dash, world
+from tests._certs import make_p12
 
 pytestmark = pytest.mark.production
 
@@ -98,7 +99,11 @@ def _production_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str
         MAIL_OUTBOX_PATH=str(tmp_path / "outbox"),
         FILE_STORE_PATH=str(tmp_path / "files"),
         PYTHONDONTWRITEBYTECODE="1",
+        # SA's sealing certificate with its passphrase: production refuses to start without one.
+        SIGNING_P12_PATH=str(make_p12(tmp_path / "segl.p12", "produktion-test")),
+        SIGNING_P12_PASSWORD="produktion-test",
     )
+    env.pop("SEALING_DISABLED", None)
     env.update(extra)
     return env
 
@@ -338,3 +343,15 @@ def test_production_refuses_to_start_without_secret_key(production_db: str, tmp_
         output = _stop(proc)
     assert proc.returncode != 0
     assert "SECRET_KEY skal være sat i produktion" in output
+
+
+def test_production_refuses_to_start_without_a_sealing_certificate(production_db: str, tmp_path: Path):
+    env = _production_env(production_db, tmp_path)
+    del env["SIGNING_P12_PATH"], env["SIGNING_P12_PASSWORD"]
+    proc = _gunicorn(env, _free_port(), tmp_path / "access.log")
+    try:
+        proc.wait(timeout=START_TIMEOUT_S)
+    finally:
+        output = _stop(proc)
+    assert proc.returncode != 0
+    assert "SIGNING_P12_PATH skal være sat i produktion" in output

@@ -58,3 +58,22 @@ def test_the_signatory_approves_and_downloads_the_sealed_pdf(live_app, awaiting,
     with live_app.app_context():
         check = seal.check_seal(content, seal.signing_certificate(seal.seal_key(live_app.config)))
     assert check.ok and check.whole_document
+
+
+def test_the_signatory_approves_on_a_phone(live_app, awaiting, live_server, page):
+    """On a 390 px screen the approval card fits, passes axe, and the approval goes through."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, world.ADMIN_AB)
+    page.goto(f"{live_server}/kundeaftaler?cvr={world.CVR_A}")
+    wait_for_dash(page)
+    main = page.locator("#kundeaftaler-content")
+    main.get_by_role("button", name="Godkend aftalen").wait_for()
+    settle(page)
+    scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{scroll_width - inner_width} px bredere end telefonens skærm"
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Din adgangskode").fill(world.PASSWORD)
+    main.get_by_role("button", name="Godkend aftalen").click()
+    page.get_by_text("Aftalen er godkendt af begge parter og forseglet.").wait_for()
+    main.get_by_text("godkendt elektronisk af begge parter").wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
