@@ -80,6 +80,19 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "CASE_IMPORT_MAX_BYTES": int(float(env.get("CASE_IMPORT_MAX_MB", "1024")) * 1024 * 1024),
         # How long the privacy log keeps who looked up whom (issue 15: 12 months by default).
         "PRIVACY_LOG_RETENTION_DAYS": int(env.get("PRIVACY_LOG_RETENTION_DAYS", "365")),
+        # MitID Erhverv through NemLog-in (SAML 2.0, OIOSAML 3): off unless the IdP metadata, the SP's entity id,
+        # key and certificate are all given (see auth/saml.py and the README).
+        "SAML_IDP_METADATA": env.get("SAML_IDP_METADATA", ""),
+        "SAML_SP_ENTITY_ID": env.get("SAML_SP_ENTITY_ID", ""),
+        "SAML_SP_KEY": env.get("SAML_SP_KEY", ""),
+        "SAML_SP_CERT": env.get("SAML_SP_CERT", ""),
+        "SAML_SP_ENC_KEY": env.get("SAML_SP_ENC_KEY", ""),
+        "SAML_SP_ENC_CERT": env.get("SAML_SP_ENC_CERT", ""),
+        "SAML_XMLSEC_BINARY": env.get("SAML_XMLSEC_BINARY", ""),
+        # Customer users may then be refused password sign-in (SA staff keep it: they have no MitID Erhverv on
+        # a customer's CVR).
+        "SAML_CUSTOMER_PASSWORD_LOGIN": _bool(env.get("SAML_CUSTOMER_PASSWORD_LOGIN"), True),
+        "SAML_ACS_LIMIT": env.get("SAML_ACS_LIMIT", "30 per minute;300 per hour"),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:
@@ -100,4 +113,15 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # In-process sign-in throttles count per worker: N workers would allow N times the attempts.
         raise ConfigError("REDIS_URL skal være sat i produktion (delte grænser for login på tværs af workers), "
                           "eller SINGLE_WORKER=1, hvis portalen kører i én proces.")
+    saml_keys = ("SAML_IDP_METADATA", "SAML_SP_ENTITY_ID", "SAML_SP_KEY", "SAML_SP_CERT")
+    given = [key for key in saml_keys if cfg.get(key)]
+    if given and len(given) < len(saml_keys):
+        missing = ", ".join(key for key in saml_keys if not cfg.get(key))
+        raise ConfigError(f"MitID Erhverv (SAML) er kun delvist sat op: {missing} mangler.")
+    if bool(cfg.get("SAML_SP_ENC_KEY")) != bool(cfg.get("SAML_SP_ENC_CERT")):
+        raise ConfigError("SAML_SP_ENC_KEY og SAML_SP_ENC_CERT skal sættes sammen.")
+    cfg["SAML_ENABLED"] = len(given) == len(saml_keys)
+    if not cfg["SAML_ENABLED"]:
+        # Without MitID there is no other way in: password sign-in cannot be turned off.
+        cfg["SAML_CUSTOMER_PASSWORD_LOGIN"] = True
     return cfg
