@@ -281,7 +281,9 @@ def _outer(xml: bytes) -> tuple[str | None, str | None]:
 def _verify(client: Saml2Client, raw: str, request_id: str, next_url: str):
     """Verify the response with pysaml2 (signature, audience, time, recipient); map its errors to reasons."""
     try:
-        response = client.parse_authn_request_response(raw, BINDING_HTTP_POST, outstanding={request_id: next_url})
+        response = client.parse_authn_request_response(
+            raw, BINDING_HTTP_POST, outstanding={request_id: next_url},
+            conv_info={"entity_id": current_app.config["SAML_SP_ENTITY_ID"]})
     except (ResponseLifetimeExceed,) as exc:
         raise Refused("expired", detail=str(exc)[:200]) from None
     except ToEarly as exc:
@@ -311,6 +313,13 @@ def _verify(client: Saml2Client, raw: str, request_id: str, next_url: str):
     # because a signed response around an unsigned assertion is not enough under OIOSAML 3.
     if not getattr(response.assertion, "signature", None):
         raise Refused("signature", detail="assertion not signed")
+    # pysaml2 checks the Recipient only when given conversation info, and then also accepts the entity id:
+    # OIOSAML 3 wants the ACS address in every bearer confirmation, so that is checked here.
+    confirmations = response.assertion.subject.subject_confirmation if response.assertion.subject else []
+    recipients = [c.subject_confirmation_data.recipient if c.subject_confirmation_data else None
+                  for c in confirmations]
+    if not recipients or any(recipient != acs_url() for recipient in recipients):
+        raise Refused("destination", detail=f"Recipient {recipients!r}"[:200])
     return response
 
 
