@@ -405,6 +405,15 @@ def acs():
 # --- single logout ----------------------------------------------------------------------------------------
 
 
+def _idp_slo(client: Saml2Client, idp: str) -> str:
+    """Return the IdP's single logout address for HTTP-Redirect, or '' when its metadata names none."""
+    try:
+        endpoints = client.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")
+    except Exception:
+        return ""
+    return endpoints[0]["location"] if endpoints else ""
+
+
 def logout_redirect() -> str | None:
     """Return the IdP address that ends a MitID session's single sign-on (signed LogoutRequest), else None."""
     if not enabled() or not session.get(MITID_CVR_KEY) or not session.get(NAME_ID_KEY):
@@ -412,10 +421,9 @@ def logout_redirect() -> str | None:
     try:
         client = _client()
         idp = _idp_entity_id(client)
-        destinations = client.metadata.single_logout_service(idp, [BINDING_HTTP_REDIRECT], "idpsso")
-        if not destinations:
+        destination = _idp_slo(client, idp)
+        if not destination:
             return None
-        destination = destinations[0]["location"]
         request_id, logout_request = client.create_logout_request(
             destination, idp, name_id=decode_name_id(session[NAME_ID_KEY]),
             session_indexes=[session.get(SESSION_INDEX_KEY)] if session.get(SESSION_INDEX_KEY) else None,
@@ -461,8 +469,9 @@ def single_logout():
     if session.get(NAME_ID_KEY) and name_id is not None and encode_name_id(name_id) == session.get(NAME_ID_KEY):
         end_session()
     idp = _idp_entity_id(client)
-    destinations = client.metadata.single_logout_service(idp, [BINDING_HTTP_REDIRECT], "idpsso")
-    destination = destinations[0]["location"] if destinations else ""
+    destination = _idp_slo(client, idp)
+    if not destination:
+        return redirect("/login")
     answer = client.create_logout_response(logout_request, [BINDING_HTTP_REDIRECT], sign=False)
     info = client.apply_binding(BINDING_HTTP_REDIRECT, str(answer), destination,
                                 relay_state=values.get("RelayState") or "", response=True, sign=True,

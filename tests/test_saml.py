@@ -227,17 +227,25 @@ def test_the_link_is_used_again_whatever_the_email(app, client, idp):
 
 
 def test_link_is_shown_to_the_administrator(app, client, idp, login, dash_client):
-    from data.db import get_session
-    from data.models import User
-    from data import mitid
+    from core.formatting import da_date
+    from pages.ids.brugeradministration import KIT
+    from tests.test_brugeradministration import Callbacks, _out
 
     assert sign_in_with_mitid(client, idp, identity(cvr=world.CVR_A, email=world.LAESER_A)).status_code == 302
-    with app.app_context():
-        user = get_session().scalar(select(User).where(User.email == world.LAESER_A))
-        from core.access import AccessScope
+    client.post("/logout")
+    login(world.ADMIN_AB)
+    callbacks = Callbacks(app, client, dash_client)
+    rows = {row["email"]: row for row in _out(callbacks.load(), KIT.grid, "rowData")}
+    import datetime as dt
 
-        assert user.id in mitid.links_for_users(AccessScope.single(world.CVR_A), [user.id])
-        assert user.id not in mitid.links_for_users(AccessScope.single(world.CVR_B), [user.id])
+    today = da_date(dt.date.today())
+    assert rows[world.LAESER_A]["mitid"] in (f"MitID tilknyttet {today}",
+                                              f"MitID tilknyttet {da_date(dt.date.today() - dt.timedelta(days=1))}",
+                                              f"MitID tilknyttet {da_date(dt.date.today() + dt.timedelta(days=1))}")
+    assert rows[world.REDIGER_A]["mitid"] == ""
+    # On B the same administrator sees no link: it was made for A.
+    rows_b = _out(callbacks.load(cvr=world.CVR_B), KIT.grid, "rowData")
+    assert all(row["mitid"] == "" for row in rows_b)
 
 
 # --- refusals ---------------------------------------------------------------------------------------------
