@@ -15,6 +15,7 @@ import binascii
 import calendar
 import datetime as dt
 import os
+import secrets
 import shutil
 from typing import Any
 
@@ -59,6 +60,8 @@ SLO_PATH = "/saml/slo"
 MAX_RESPONSE_CHARS = 500_000
 CLOCK_SKEW_S = 60
 
+# The cookie that ties a response to the browser that started the sign-in; sent to /saml/ only.
+BROWSER_COOKIE = "kundeportal_saml"
 NAME_ID_KEY = "saml_name_id"
 SESSION_INDEX_KEY = "saml_session_index"
 
@@ -70,6 +73,7 @@ REFUSALS: dict[str, str] = {
     "destination": "Svaret fra MitID var sendt til en anden adresse end Kundeportalens og blev afvist.",
     "expired": "Svaret fra MitID var udløbet. Prøv at logge ind igen.",
     "not_yet_valid": "Svaret fra MitID er ikke gyldigt endnu (tjek din computers ur). Prøv igen om lidt.",
+    "browser": "Svaret fra MitID hører ikke til et login, der er startet i denne browser. Start et nyt login.",
     "replay": "Svaret fra MitID er allerede brugt. Start et nyt login.",
     "unknown_request": "Svaret fra MitID hører ikke til et login, der er startet fra Kundeportalen. Start et nyt login.",
     "idp_status": "Login med MitID blev ikke gennemført. Prøv igen, eller log ind på en anden måde.",
@@ -253,10 +257,16 @@ def login():
     request_id, info = client.prepare_for_authenticate(
         entityid=_idp_entity_id(client), binding=BINDING_HTTP_REDIRECT, sign=True, sigalg=SIG_RSA_SHA256,
         digest_alg=DIGEST_SHA256, requested_authn_context=context, relay_state="")
-    mitid.remember_request(request_id, next_url)
+    token = secrets.token_urlsafe(32)
+    mitid.remember_request(request_id, next_url, token)
     location = dict(info["headers"])["Location"]
     response = redirect(location)
     response.headers["Cache-Control"] = "no-store"
+    # The IdP's answer is a cross-site POST: over HTTPS only SameSite=None (with Secure) lets the cookie come
+    # along. Over plain HTTP (development, IdP on the same site) Lax does, and None would be dropped.
+    https = _base_url(current_app).startswith("https://")
+    response.set_cookie(BROWSER_COOKIE, token, max_age=int(mitid.REQUEST_LIFETIME.total_seconds()), path="/saml/",
+                        secure=https, httponly=True, samesite="None" if https else "Lax")
     return response
 
 
@@ -350,6 +360,8 @@ def _consume(raw: str | None) -> tuple[Principal, str, Any]:
         raise Refused("unknown_request", detail=f"InResponseTo {str(in_response_to)[:100]}")
     if state.used:
         raise Refused("replay", detail=f"request {in_response_to} answered before")
+    if not state.from_browser(request.cookies.get(BROWSER_COOKIE)):
+        raise Refused("browser", detail=f"request {in_response_to} started in another browser")
     if destination != acs_url():
         raise Refused("destination", detail=f"Destination {str(destination)[:200]}")
     client = _client()
@@ -399,7 +411,9 @@ def acs():
     session[NAME_ID_KEY] = encode_name_id(response.name_id) if response.name_id is not None else ""
     statements = response.assertion.authn_statement or []
     session[SESSION_INDEX_KEY] = (statements[0].session_index or "") if statements else ""
-    return redirect(safe_next(next_url))
+    response = redirect(safe_next(next_url))
+    response.delete_cookie(BROWSER_COOKIE, path="/saml/")
+    return response
 
 
 # --- single logout ----------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ created from an assertion. Sign-in runs before any access scope exists, so its l
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -32,14 +34,18 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
-def remember_request(request_id: str, next_url: str) -> None:
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def remember_request(request_id: str, next_url: str, browser_token: str) -> None:
     """Record an AuthnRequest sent to the IdP, so that exactly one response to it is accepted later."""
     now = utcnow()
     with transaction() as session:
         # Old requests go as new ones come: the table holds at most the last half hour's.
         session.execute(delete(SamlRequest).where(SamlRequest.expires_at < now))
         session.add(SamlRequest(id=request_id[:100], created_at=now, expires_at=now + REQUEST_LIFETIME,
-                                next_url=next_url[:500]))
+                                next_url=next_url[:500], browser_hash=_digest(browser_token)))
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,13 @@ class RequestState:
     known: bool
     used: bool
     next_url: str = "/"
+    browser_hash: str = ""
+
+    def from_browser(self, browser_token: str | None) -> bool:
+        """Tell whether `browser_token` (the cookie set when the request was sent) belongs to this request."""
+        if not browser_token or not self.browser_hash:
+            return False
+        return hmac.compare_digest(_digest(browser_token), self.browser_hash)
 
 
 def request_state(request_id: str | None) -> RequestState:
@@ -58,7 +71,7 @@ def request_state(request_id: str | None) -> RequestState:
     row = get_session().get(SamlRequest, request_id)
     if row is None or row.expires_at < utcnow():
         return RequestState(False, False)
-    return RequestState(True, row.used_at is not None, row.next_url or "/")
+    return RequestState(True, row.used_at is not None, row.next_url or "/", row.browser_hash or "")
 
 
 def use_request(request_id: str) -> bool:

@@ -219,6 +219,9 @@ class SamlRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     next_url: Mapped[str] = mapped_column(String(500), default="/")
+    # SHA-256 of a random value in the starting browser's cookie: a response is taken only from that browser
+    # (no login CSRF with a response someone else obtained for their own request).
+    browser_hash: Mapped[str] = mapped_column(String(64), default="")
     used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
 
 

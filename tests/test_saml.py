@@ -180,26 +180,26 @@ def test_mitid_sign_in_acts_for_the_assertions_cvr_only(app, client, idp, dash_c
         assert row.cvr == world.CVR_B and row.entity_id == str(user.id)
 
 
-def test_second_factor_done_after_mitid(app, client, idp):
+def _second_factor_in(app, client) -> bool:
+    """Ask auth.session.second_factor_done() inside a request that carries the client's session cookie."""
     from auth.session import second_factor_done
 
-    sign_in_with_mitid(client, idp, identity(cvr=world.CVR_A, email=world.LAESER_A))
-    with client.application.test_request_context("/"):
-        from flask import session
+    cookie = client.get_cookie("kundeportal_session")
+    headers = {"Cookie": f"kundeportal_session={cookie.value}"} if cookie else {}
+    with app.test_request_context("/", headers=headers):
+        return second_factor_done()
 
-        with client.session_transaction() as cookie:
-            session.update(cookie)
-        assert second_factor_done()
+
+def test_second_factor_done_after_mitid(app, client, idp):
+    assert sign_in_with_mitid(client, idp, identity(cvr=world.CVR_A, email=world.LAESER_A)).status_code == 302
+    assert _second_factor_in(app, client)
 
 
 def test_password_session_has_no_second_factor(app, client):
-    from auth.session import second_factor_done
-
-    client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD})
+    assert client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD}).status_code == 302
     with client.session_transaction() as cookie:
-        assert "mfa" not in cookie
-    with app.test_request_context("/"):
-        assert not second_factor_done()
+        assert "mfa" not in cookie and "mitid_cvr" not in cookie
+    assert not _second_factor_in(app, client)
 
 
 def test_mitid_session_of_sa_staff_has_no_sa_powers(client, idp, dash_client):
@@ -353,6 +353,16 @@ def test_refused_unknown_in_response_to(app, client, idp):
     xml = idp.response_xml("id-never-sent-by-the-portal", identity(cvr=world.CVR_A, email=world.LAESER_A))
     assert_refused(app, client, client.post("/saml/acs", data=post_form(xml)), "unknown_request",
                    "ikke til et login")
+
+
+def test_refused_response_from_another_browser(app, client, idp):
+    # Someone starts a sign-in, gets a valid response for their own request, and has another browser post it.
+    request = start_login(client, idp)
+    form = post_form(idp.response_xml(request.id, identity(cvr=world.CVR_A, email=world.LAESER_A)))
+    other = app.test_client()
+    assert_refused(app, other, other.post("/saml/acs", data=form), "browser", "denne browser")
+    # The browser that started it may still use it.
+    assert client.post("/saml/acs", data=form).status_code == 302
 
 
 def test_refused_assurance_level_too_low(app, client, idp):

@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('next_url', sa.String(length=500), nullable=False),
+    sa.Column('browser_hash', sa.String(length=64), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saml_request'))
     )
