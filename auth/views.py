@@ -9,7 +9,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from auth.extensions import limiter
-from auth.saml import logout_redirect, password_sign_in_refused
+from auth.saml import logout_redirect, mitid_markers, password_sign_in_refused
 from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from auth.session import end_session, principal_for, start_session
 from auth.throttle import (
@@ -146,8 +146,11 @@ def change_password():
         user.password_changed_at = utcnow()
         # Every other session of this user ends; this one is renewed below.
         user.session_version += 1
+    # A MitID session stays one: still for the assertion's CVR only (no way round SAML_CUSTOMER_PASSWORD_LOGIN).
+    kept = mitid_markers()
     session.clear()
     login_user(principal_for(user))
     start_session()
+    session.update(kept)
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")

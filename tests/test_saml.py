@@ -202,6 +202,16 @@ def test_password_session_has_no_second_factor(app, client):
     assert not _second_factor_in(app, client)
 
 
+def test_password_change_keeps_the_session_to_the_assertions_cvr(client, idp, dash_client):
+    assert sign_in_with_mitid(client, idp, identity(cvr=world.CVR_B, email=world.TWO_CVRS)).status_code == 302
+    new = "en-helt-ny-og-lang-adgangskode-42"
+    response = client.post("/skift-adgangskode", data={"current_password": world.PASSWORD, "new_password": new,
+                                                        "new_password_repeat": new})
+    assert response.status_code == 302, response.data[:500]
+    assert stamdata_tab(dash_client, world.CVR_B).status_code == 200
+    assert stamdata_tab(dash_client, world.CVR_A).status_code == 403
+
+
 def test_mitid_session_of_sa_staff_has_no_sa_powers(client, idp, dash_client):
     # SA staff hold no grant on a customer's CVR: a MitID sign-in for one is refused (no right created from it).
     response = sign_in_with_mitid(client, idp, identity(cvr=world.CVR_A, email=world.SA_STAFF))
