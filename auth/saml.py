@@ -159,6 +159,10 @@ def sp_settings(app: Flask) -> dict[str, Any]:
         "signing_algorithm": SIG_RSA_SHA256,
         "digest_algorithm": DIGEST_SHA256,
         "name_form": NAME_FORMAT_URI,
+        # Who NemLog-in's operators contact about this service provider (in the metadata).
+        "organization": {"name": "Statens Administration", "display_name": "Statens Administration", "url": base},
+        "contact_person": [{"contact_type": "technical", "given_name": "Kundeportalen",
+                            "email_address": [cfg.get("SUPPORT_EMAIL") or "kundeportal@statens-adm.dk"]}],
         "service": {
             "sp": {
                 "name": "Kundeportalen",
@@ -234,7 +238,8 @@ def metadata():
         return _not_configured()
     config = SPConfig()
     config.load(current_app.extensions["saml_settings"])
-    xml = create_metadata_string(None, config=config, valid=4 * 24, sign=False)
+    # No validUntil: NemLog-in holds the file that was uploaded by hand, and it must not lapse there.
+    xml = create_metadata_string(None, config=config, valid=None, sign=False)
     response = make_response(xml)
     response.mimetype = "application/samlmetadata+xml"
     return response

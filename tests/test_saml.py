@@ -139,6 +139,8 @@ def test_metadata_names_endpoints_and_both_certificates(client, pki):
     assert f'Location="{saml_idp.ACS}"' in xml
     assert "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" in xml
     assert "SingleLogoutService" in xml
+    assert "ContactPerson" in xml and "kundeportal@statens-adm.dk" in xml
+    assert "validUntil" not in xml  # uploaded to NemLog-in by hand: it must not lapse there
     for path in (pki.sp_cert, pki.sp_enc_cert):
         body = "".join(line for line in open(path, encoding="ascii").read().splitlines() if "CERTIFICATE" not in line)
         assert body in xml.replace("\n", "")
