@@ -454,3 +454,5 @@ def test_acs_is_throttled(client, saml_extra):
     answers = [client.post("/saml/acs", data={"SAMLResponse": "x"}).status_code for _ in range(4)]
     assert answers[:3] == [403, 403, 403]
     assert answers[3] == 429
+    starts = [client.get("/saml/login").status_code for _ in range(4)]
+    assert starts == [302, 302, 302, 429]
