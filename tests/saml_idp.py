@@ -67,6 +67,8 @@ class Pki:
     sp_enc_key: str
     sp_enc_cert: str
     idp_metadata: str
+    idp_sso: str = IDP_SSO
+    idp_slo: str = IDP_SLO
 
 
 def idp_settings(pki_or_keys: Any, sp_metadata: str | None = None) -> dict[str, Any]:
@@ -80,8 +82,8 @@ def idp_settings(pki_or_keys: Any, sp_metadata: str | None = None) -> dict[str, 
         "signing_algorithm": SIG_RSA_SHA256,
         "digest_algorithm": DIGEST_SHA256,
         "service": {"idp": {
-            "endpoints": {"single_sign_on_service": [(IDP_SSO, BINDING_HTTP_REDIRECT)],
-                          "single_logout_service": [(IDP_SLO, BINDING_HTTP_REDIRECT)]},
+            "endpoints": {"single_sign_on_service": [(pki_or_keys.idp_sso, BINDING_HTTP_REDIRECT)],
+                          "single_logout_service": [(pki_or_keys.idp_slo, BINDING_HTTP_REDIRECT)]},
             "want_authn_requests_signed": True,
             "name_id_format": [NAMEID_FORMAT_PERSISTENT],
             "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": NAME_FORMAT_URI,
@@ -93,24 +95,24 @@ def idp_settings(pki_or_keys: Any, sp_metadata: str | None = None) -> dict[str, 
     return conf
 
 
-def make_pki(directory: Path) -> Pki:
+def make_pki(directory: Path, idp_sso: str = IDP_SSO, idp_slo: str = IDP_SLO) -> Pki:
     """Generate the IdP's and the SP's keys and certificates, and write the IdP's metadata file."""
     idp_key, idp_cert = _key_and_cert(directory, "idp")
     sp_key, sp_cert = _key_and_cert(directory, "sp-signing")
     sp_enc_key, sp_enc_cert = _key_and_cert(directory, "sp-encryption")
-    partial = Pki(idp_key, idp_cert, sp_key, sp_cert, sp_enc_key, sp_enc_cert, "")
+    partial = Pki(idp_key, idp_cert, sp_key, sp_cert, sp_enc_key, sp_enc_cert, "", idp_sso, idp_slo)
     config = IdPConfig()
     config.load(idp_settings(partial))
     metadata_path = directory / "idp-metadata.xml"
     metadata_path.write_text(create_metadata_string(None, config=config, valid=24, sign=False).decode("utf-8"),
                              encoding="utf-8")
-    return Pki(idp_key, idp_cert, sp_key, sp_cert, sp_enc_key, sp_enc_cert, str(metadata_path))
+    return Pki(idp_key, idp_cert, sp_key, sp_cert, sp_enc_key, sp_enc_cert, str(metadata_path), idp_sso, idp_slo)
 
 
-def sp_app_settings(pki: Pki, **extra: Any) -> dict[str, Any]:
+def sp_app_settings(pki: Pki, base_url: str = BASE_URL, **extra: Any) -> dict[str, Any]:
     """Return the portal settings that turn MitID Erhverv on against this IdP."""
     return {
-        "PUBLIC_BASE_URL": BASE_URL,
+        "PUBLIC_BASE_URL": base_url,
         "SAML_IDP_METADATA": pki.idp_metadata,
         "SAML_SP_ENTITY_ID": SP_ID,
         "SAML_SP_KEY": pki.sp_key,

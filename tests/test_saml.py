@@ -21,6 +21,8 @@ if shutil.which("xmlsec1") is None:
     pytest.skip("xmlsec1 mangler (apt-get install xmlsec1): SAML-testene springes over", allow_module_level=True)
 
 from pages.ids import stamdata as stamdata_ids  # noqa: E402
+
+pytestmark = pytest.mark.xmlsec
 from tests import saml_idp  # noqa: E402
 from tests.saml_idp import TestIdP, identity, post_form  # noqa: E402
 
