@@ -87,6 +87,19 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SIGNING_P12_PASSWORD": env.get("SIGNING_P12_PASSWORD", ""),
         # The explicit choice to run production without sealing signed agreements (their PDFs are stored unsealed).
         "SEALING_DISABLED": _bool(env.get("SEALING_DISABLED")),
+        # MitID Erhverv through NemLog-in (SAML 2.0, OIOSAML 3): off unless the IdP metadata, the SP's entity id,
+        # key and certificate are all given (see auth/saml.py and the README).
+        "SAML_IDP_METADATA": env.get("SAML_IDP_METADATA", ""),
+        "SAML_SP_ENTITY_ID": env.get("SAML_SP_ENTITY_ID", ""),
+        "SAML_SP_KEY": env.get("SAML_SP_KEY", ""),
+        "SAML_SP_CERT": env.get("SAML_SP_CERT", ""),
+        "SAML_SP_ENC_KEY": env.get("SAML_SP_ENC_KEY", ""),
+        "SAML_SP_ENC_CERT": env.get("SAML_SP_ENC_CERT", ""),
+        "SAML_XMLSEC_BINARY": env.get("SAML_XMLSEC_BINARY", ""),
+        # Customer users may then be refused password sign-in (SA staff keep it: they have no MitID Erhverv on
+        # a customer's CVR).
+        "SAML_CUSTOMER_PASSWORD_LOGIN": _bool(env.get("SAML_CUSTOMER_PASSWORD_LOGIN"), True),
+        "SAML_ACS_LIMIT": env.get("SAML_ACS_LIMIT", "30 per minute;300 per hour"),
         "TESTING": False,
     }
     if cfg["REDIS_URL"]:
@@ -108,6 +121,17 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("REDIS_URL skal være sat i produktion (delte grænser for login på tværs af workers), "
                           "eller SINGLE_WORKER=1, hvis portalen kører i én proces.")
     _check_signing(cfg)
+    saml_keys = ("SAML_IDP_METADATA", "SAML_SP_ENTITY_ID", "SAML_SP_KEY", "SAML_SP_CERT")
+    given = [key for key in saml_keys if cfg.get(key)]
+    if given and len(given) < len(saml_keys):
+        missing = ", ".join(key for key in saml_keys if not cfg.get(key))
+        raise ConfigError(f"MitID Erhverv (SAML) er kun delvist sat op: {missing} mangler.")
+    if bool(cfg.get("SAML_SP_ENC_KEY")) != bool(cfg.get("SAML_SP_ENC_CERT")):
+        raise ConfigError("SAML_SP_ENC_KEY og SAML_SP_ENC_CERT skal sættes sammen.")
+    cfg["SAML_ENABLED"] = len(given) == len(saml_keys)
+    if not cfg["SAML_ENABLED"]:
+        # Without MitID there is no other way in: password sign-in cannot be turned off.
+        cfg["SAML_CUSTOMER_PASSWORD_LOGIN"] = True
     return cfg
 
 

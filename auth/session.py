@@ -7,6 +7,7 @@ import secrets
 import time
 
 from flask import Flask, current_app, request, session
+from flask import session as session_cookie
 from flask_login import logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import delete, select
@@ -20,6 +21,10 @@ from data.scoping import unscoped
 from data.models import EndedSession, User, utcnow
 
 CSRF_COOKIE = "_csrf_token"
+# Session keys of a MitID Erhverv sign-in (auth/saml.py): the assertion's CVR and how the second factor was met.
+MITID_CVR_KEY = "mitid_cvr"
+MFA_KEY = "mfa"
+MFA_MITID = "mitid"
 
 
 @login_manager.user_loader
@@ -35,7 +40,10 @@ def load_user(session_id: str) -> Principal | None:
         user = session.scalar(select(User).options(selectinload(User.grants)).where(User.id == user_id))
     if user is None or not user.is_active or user.session_version != version:
         return None
-    return principal_for(user)
+    principal = principal_for(user)
+    acting_cvr = session_cookie.get(MITID_CVR_KEY)
+    # A MitID Erhverv session acts for the assertion's CVR only, on every request of the session.
+    return principal.acting_for(acting_cvr) if acting_cvr else principal
 
 
 def principal_for(user: User) -> Principal:
@@ -49,6 +57,17 @@ def principal_for(user: User) -> Principal:
             session.expunge(grant)
         session.expire(user, ["grants"])
     return principal
+
+
+def second_factor_done() -> bool:
+    """Tell whether this session's sign-in met two factors (a MitID Erhverv sign-in at Substantial or above)."""
+    # The TOTP work may set MFA_KEY to its own value ("totp"); any value set at sign-in counts.
+    return bool(session.get(MFA_KEY))
+
+
+def mark_second_factor(how: str) -> None:
+    """Record on the session that its sign-in met a second factor, and how (e.g. MFA_MITID)."""
+    session[MFA_KEY] = how
 
 
 def start_session() -> None:

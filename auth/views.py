@@ -9,6 +9,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from auth.extensions import limiter
+from auth.saml import logout_redirect, mitid_markers, password_sign_in_refused
 from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from auth.session import end_session, principal_for, start_session
 from auth.throttle import (
@@ -76,6 +77,9 @@ def login():
         attempts.failed(attempt)
         return render_template("auth/login.html", next_url=next_url, error=LOGIN_FAILED, email=email), 401
     attempts.succeeded(attempt)
+    mitid_only = password_sign_in_refused(user)
+    if mitid_only:
+        return render_template("auth/login.html", next_url=next_url, error=mitid_only, email=email), 403
     if needs_rehash(user.password_hash):
         with transaction():
             user.password_hash = hash_password(password)
@@ -97,7 +101,11 @@ def logout():
         if not current_user.is_authenticated:
             return redirect("/login")
         return render_template("auth/logout.html")
+    # A MitID Erhverv session also ends its single sign-on at NemLog-in (signed LogoutRequest).
+    idp_logout = logout_redirect()
     end_session()
+    if idp_logout:
+        return redirect(idp_logout)
     flash("Du er logget ud.", "info")
     return redirect("/login")
 
@@ -138,8 +146,11 @@ def change_password():
         user.password_changed_at = utcnow()
         # Every other session of this user ends; this one is renewed below.
         user.session_version += 1
+    # A MitID session stays one: still for the assertion's CVR only (no way round SAML_CUSTOMER_PASSWORD_LOGIN).
+    kept = mitid_markers()
     session.clear()
     login_user(principal_for(user))
     start_session()
+    session.update(kept)
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")

@@ -13,6 +13,9 @@ from auth.session import enforce_timeouts
 # The footer's two pages are for everyone: the law wants the accessibility statement reachable without an account.
 PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/_favicon.ico",
                           "/favicon.ico", "/tilgaengelighedserklaering", "/behandling-af-personoplysninger"})
+# MitID Erhverv (auth/saml.py): the way in, the IdP's answers, and the metadata NemLog-in reads.
+SAML_PATHS = frozenset({"/saml/login", "/saml/acs", "/saml/metadata", "/saml/slo"})
+PUBLIC_PATHS = PUBLIC_PATHS | SAML_PATHS
 PUBLIC_PREFIXES = ("/nulstil-adgangskode/", "/administratoradgang/bekraeft/", "/administratoradgang/formular/",
                    "/assets/", "/_dash-component-suites/")
 # Reachable signed in while a new password is still owed.

@@ -57,6 +57,8 @@ def _row(user: dict[str, Any]) -> dict[str, Any]:
         "active": "Ja" if user["active"] else "Nej",
         "is_active": user["active"],
         "created": da_date(local(user["created_at"]).date()) if user["created_at"] else "",
+        "mitid": (f"MitID tilknyttet {da_date(local(user['mitid_linked_at']).date())}"
+                  if user.get("mitid_linked_at") else ""),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from flask_login import UserMixin
@@ -83,6 +83,8 @@ class Principal(UserMixin):
     # The customer and unit the user last worked on (a preference; `default_cvr` checks it against the scope).
     last_cvr: str | None = None
     last_unit: str | None = None
+    # Set in a MitID Erhverv session: the one CVR the person acts for (see `acting_for`).
+    acting_cvr: str | None = None
 
     def get_id(self) -> str:
         """Return the session id: user id and session version, so old sessions die on bump."""
@@ -103,6 +105,15 @@ class Principal(UserMixin):
         if self.is_sa:
             return frozenset(Right)
         return self.grants.get(cvr, frozenset())
+
+    def acting_for(self, cvr: str) -> "Principal":
+        """Return this principal narrowed to one CVR: its grants there only, and no SA staff powers."""
+        # A MitID Erhverv assertion speaks for one organisation: the session must not reach the user's
+        # other customers, nor act as SA staff, whatever else the account may do with a password.
+        rights = self.grants.get(cvr, frozenset())
+        # The password was not used: a password change it may owe does not hold the MitID session up.
+        return replace(self, grants={cvr: rights} if rights else {}, is_sa_staff=False, is_sa_admin=False,
+                       acting_cvr=cvr, last_cvr=cvr, must_change_password=False)
 
     @classmethod
     def from_user(cls, user: Any) -> "Principal":

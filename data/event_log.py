@@ -30,7 +30,7 @@ ACTION_LABELS = {
     "create": "Oprettet", "update": "Ændret", "delete": "Slettet", "publish": "Udgivet", "end": "Afsluttet",
     "replace": "Erstattet", "withdraw": "Trukket tilbage", "withdraw_document": "Dokument trukket tilbage",
     "close": "Lukket", "reopen": "Genåbnet", "grant": "Rettigheder tilføjet", "deactivate": "Deaktiveret",
-    "reactivate": "Genaktiveret", "remove_grant": "Adgang fjernet",
+    "reactivate": "Genaktiveret", "remove_grant": "Adgang fjernet", "mitid_link": "MitID tilknyttet",
     # The electronic approval of an agreement version (data.approvals), step by step.
     "request_approval": "Sendt til godkendelse", "approve": "Godkendt af tegningsberettiget",
     "sign": "Underskrevet elektronisk og forseglet",

@@ -195,6 +195,44 @@ class Grant(CustomerOwned, Base):
     user: Mapped[User] = relationship(back_populates="grants")
 
 
+class MitIdLink(CustomerOwned, Base):
+    """A MitID Erhverv identity (persistent professional UUID) linked to a portal user at its first sign-in."""
+
+    __tablename__ = "mitid_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # NemLog-in's persistent professional UUID: one person at one organisation (CVR).
+    person_uuid: Mapped[str] = mapped_column(String(200), unique=True)
+    # The CVR the identity belongs to (the assertion's); the user's administrator on that CVR sees the link.
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), index=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SamlRequest(Base):
+    """An AuthnRequest the portal sent to NemLog-in: the only responses the ACS accepts, each once."""
+
+    __tablename__ = "saml_request"
+    # Kept in the database, not the session cookie: the IdP's cross-site POST carries no SameSite=Lax cookie,
+    # and every worker must know the request.
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    next_url: Mapped[str] = mapped_column(String(500), default="/")
+    # SHA-256 of a random value in the starting browser's cookie: a response is taken only from that browser
+    # (no login CSRF with a response someone else obtained for their own request).
+    browser_hash: Mapped[str] = mapped_column(String(64), default="")
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SamlSeenAssertion(Base):
+    """An assertion id the ACS has accepted: a replay of it is refused until it would have expired anyway."""
+
+    __tablename__ = "saml_seen_assertion"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class PasswordResetToken(Base):
     """A single-use password reset token; only its hash is stored."""
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.access import AccessDenied, AccessScope, can_do, menu_scope, rights_grantable_by, valid_cvr_format
 from core.passwords import generate_password, hash_password
 from core.rights import FORM_ORDER, Action, Menu, Right, ordered_rights, rights_needing_b_number, rights_text
-from data import audit, validators
+from data import audit, mitid, validators
 from data.db import get_session, transaction
 from data.errors import Refused, ValidationError
 from data.mail import MailError, send_mail
@@ -160,6 +160,9 @@ def list_users(actor: Any, cvr: str) -> list[dict[str, Any]]:
         .where(Grant.cvr == cvr, scope.clause(Grant.cvr))
         .order_by(func.lower(User.name), User.id)
     )
+    rows = get_session().execute(stmt).all()
+    # The MitID Erhverv identities linked on this CVR (issue 13): the administrator sees who signs in with MitID.
+    linked = mitid.links_for_users(AccessScope.single(cvr), [user.id for user, _grant in rows])
     return [
         {
             "id": user.id,
@@ -170,8 +173,9 @@ def list_users(actor: Any, cvr: str) -> list[dict[str, Any]]:
             "active": bool(user.is_active),
             "created_at": user.created_at,
             "is_sa": user.is_sa,
+            "mitid_linked_at": linked.get(user.id),
         }
-        for user, grant in get_session().execute(stmt).all()
+        for user, grant in rows
     ]
 
 

@@ -41,4 +41,5 @@ GRID_COLUMNS = [
     ("rights", "Rettigheder"),
     ("active", "Aktiv"),
     ("created", "Oprettet"),
+    ("mitid", "MitID"),
 ]
