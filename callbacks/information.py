@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from core.rights import Menu
 from data import kpi
-from data.rules import goal_met_target, latest_closed_month
+from data.rules import latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
 from pages._export import export_file_name, send_csv, send_xlsx
@@ -39,10 +39,10 @@ def parse_period(value: Any) -> dt.date | None:
     return month
 
 
-def _mark(value: float | None, target: float) -> Any:
+def _mark(value: float | None, met: bool | None) -> Any:
     """Return a cell: the achievement with a symbol and a text for screen readers (not colour alone)."""
-    met = goal_met_target(value, target)
-    if met is None:
+    # `met` comes from the data layer's exact fraction; the shown value is rounded down.
+    if met is None or value is None:
         return element("Td", ["–", element("Span", " ingen sager", className="visually-hidden")], className="kpi-none")
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
     return element("Td", [f"{da_percent(value)} {symbol}", element("Span", f" {words}", className="visually-hidden")],
@@ -57,6 +57,7 @@ def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tup
     for record in records:
         record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
                              for m in report.months}
+        record["marks"] = {f"{m:%Y-%m}": report.met(record["goal_id"], m) for m in report.months}
     return list(report.months), records
 
 
@@ -85,8 +86,8 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                 element("Td", row["rule_text"], className="kpi-rule"),
                 element("Td", da_percent(row["target_pct"]), className="text-end text-nowrap"),
             ]
-            targets = row.get("targets") or {}
-            cells += [_mark(row[label], targets.get(label, row["target_pct"])) for label in labels]
+            marks = row.get("marks") or {}
+            cells += [_mark(row[label], marks.get(label)) for label in labels]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
     return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
                              element("Tbody", body)], className="table table-sm kpi-report")

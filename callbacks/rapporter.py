@@ -15,7 +15,7 @@ from auth.guard import AccessContext, portal_callback
 from core.rights import Action, Menu
 from data import kpi, reports
 from data import units as unit_data
-from data.rules import AREAS, goal_met_target, latest_closed_month
+from data.rules import AREAS, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import export_file_name, send_csv, send_xlsx
@@ -93,7 +93,7 @@ def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
     rows = []
     for record in table.to_dict("records"):
         value = record["achievement"]
-        met = goal_met_target(value, record["target_pct"])
+        met = record["target_met"]  # decided on the exact fraction, not on the rounded figure
         mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
         rows.append({
             "code": record["code"], "title": record["title"], "area": record["area"],

@@ -6,14 +6,17 @@ All figures come from ``monthly_rollup`` (small, indexed by cvr and month) and a
 pandas; only `drill_through` reads cases, for one customer, goal and month, through the
 (cvr, goal_id, completed_at) index. No DataFrame outlives a call.
 
-Achievement values are per cent with one decimal (`data.rules.achievement`); None where a month
-or period had no cases: pages show "–" for it, never 0 % or 100 %.
+Achievement values are per cent rounded down to one decimal (`data.rules.achievement`); None where
+a month or period had no cases: pages show "–" for it, never 0 % or 100 %. Whether a figure meets
+its target is decided on the exact fraction (`data.rules.target_met`) and handed to the pages as
+``target_met`` (KPI table) or `MonthlyReport.met` (Servicemålsrapport), never recomputed from the
+rounded figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -26,11 +29,11 @@ from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
-from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
+from data.rules import AREAS, achievement, add_months, floor_tenth, target_met, latest_closed_month, month_start, year_to_date_months
 from data.workdays import danish_today
 
 GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
-KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met"]
+KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met", "target_met"]
 SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "handled", "met", "achievement"]
 HISTOGRAM_COLUMNS = ["days_taken", "count"]
 MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
@@ -46,10 +49,16 @@ class MonthlyReport:
     # (goal_id, month) -> target % in force that month, for goals whose target differs from the
     # frame's `target_pct` in some month shown (a catalogue change); `target` reads it.
     targets: Mapping[tuple[int, dt.date], float] = field(default_factory=dict)
+    # (goal_id, month) -> whether that month's exact fraction met its target (months with cases only).
+    marks: Mapping[tuple[int, dt.date], bool] = field(default_factory=dict)
 
     def target(self, goal_id: int, month: dt.date, default: float) -> float:
         """Return the target % goal `goal_id` was judged against in `month` (`default`: the row's own)."""
         return self.targets.get((int(goal_id), month), default)
+
+    def met(self, goal_id: int, month: dt.date) -> bool | None:
+        """Return whether goal `goal_id` met its target in `month` (exact fraction); None without cases."""
+        return self.marks.get((int(goal_id), month))
 
 
 def _in_force(goals: pd.DataFrame, month: dt.date | None, months: Sequence[dt.date] = ()) -> tuple[
@@ -216,10 +225,13 @@ def service_goal_report(
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
     values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
     ids = goals["goal_id"].tolist()
+    base = dict(zip(ids, goals["target_pct"].tolist()))
+    marks = {(g, m): target_met(met, h, targets.get((g, m), base[g]))
+             for g, m, h, met in counts.itertuples(index=False) if h and g in base}
     # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
     by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
                             index=goals.index, dtype=object)
-    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets)
+    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets, marks)
 
 
 def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -252,6 +264,9 @@ def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], mo
     frame["handled"] = handled
     frame["met"] = met
     frame["not_met"] = handled - met
+    # The period's mark on the exact fraction against the target in force in its last month.
+    frame["target_met"] = pd.Series([target_met(m, h, t) for m, h, t in
+                                     zip(met.tolist(), handled.tolist(), frame["target_pct"].tolist())], dtype=object)
     return MonthlyReport(frame[KPI_COLUMNS], tuple(months), dict(targets or {}))
 
 
@@ -397,15 +412,26 @@ def sa_median_achievement(
     per_customer = per_customer[per_customer["handled"] > 0]
     if per_customer.empty:
         return pd.DataFrame(columns=MEDIAN_COLUMNS)
-    per_customer["achievement"] = [achievement(m, h) for m, h in zip(per_customer["met"], per_customer["handled"])]
-    summary = per_customer.groupby("goal_id")["achievement"].agg(["median", "count"]).reset_index()
+    # The median of the customers' exact fractions, rounded once (down, like every shown figure):
+    # medians of already rounded figures would drift upwards.
+    fractions: dict[int, list[Fraction]] = {}
+    for goal_id, m, h in zip(per_customer["goal_id"].tolist(), per_customer["met"].tolist(),
+                             per_customer["handled"].tolist()):
+        fractions.setdefault(int(goal_id), []).append(Fraction(int(m) * 100, int(h)))
+    summary = pd.DataFrame(
+        [(goal_id, floor_tenth(_median(values)), len(values)) for goal_id, values in fractions.items()],
+        columns=["goal_id", "median_achievement", "count"])
     codes = _goals_frame(summary["goal_id"].tolist())[["goal_id", "code"]]
     frame = codes.merge(summary, on="goal_id")
-    # Achievements are exact tenths, so a median of an even count ends in .x5 at most: half up, like
-    # every other figure (round() would round the binary float, 90.05 → 90.0).
-    frame["median_achievement"] = [math.floor(round(float(v) * 10, 6) + 0.5) / 10 for v in frame["median"]]
     frame["customers"] = frame["count"].astype("int64")
     return frame[MEDIAN_COLUMNS].reset_index(drop=True)
+
+
+def _median(values: list[Fraction]) -> Fraction:
+    """Return the exact median of fractions (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def drill_through(

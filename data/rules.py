@@ -8,16 +8,19 @@ The rules, written once (tests: tests/test_rules.py):
     was received in; a case received after day D has until day D of the next month. D larger
     than a month's length means the month's last day.
 * A case counts in the month it was completed. Open cases (no completion) count nowhere.
-* Achievement = met / handled in per cent, one decimal, rounded half up; no cases -> None
-  (shown "–", never 0 % or 100 %). Met / not met compares that figure, as the user reads it, with
-  the target: 94,95 % shows as 95,0 % and meets a 95 % target.
+* Achievement = met / handled in per cent, shown with one decimal ROUNDED DOWN; no cases -> None
+  (shown "–", never 0 % or 100 %). Met / not met is decided on the exact fraction
+  (met × 100 >= target × handled), never on a rounded figure: 1.899 of 2.000 (94,95 %) shows
+  94,9 % and misses a 95 % target, so a figure and its mark never disagree.
 * The latest closed month is the last calendar month that has fully ended.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -149,27 +152,34 @@ def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:
 
 
 def achievement(met: int, handled: int) -> float | None:
-    """Return met / handled in per cent with one decimal (half up), or None when nothing was handled."""
+    """Return met / handled in per cent rounded down to one decimal, or None when nothing was handled."""
     if not handled:
         return None
-    # Integer arithmetic: exact half-up rounding to 0.1 %.
-    return ((int(met) * 2000 + int(handled)) // (2 * int(handled))) / 10
+    # Integer arithmetic: exact truncation to 0.1 % (a float division could land just below).
+    return (int(met) * 1000 // int(handled)) / 10
 
 
 def achievement_array(met: Any, handled: Any) -> np.ndarray:
-    """Return achievement per element as float array with NaN where handled is 0."""
+    """Return achievement per element (rounded down to 0.1 %) as float array with NaN where handled is 0."""
     met = np.asarray(met, dtype=np.int64)
     handled = np.asarray(handled, dtype=np.int64)
     safe = np.where(handled > 0, handled, 1)
-    value = ((met * 2000 + safe) // (2 * safe)) / 10
+    value = (met * 1000 // safe) / 10
     return np.where(handled > 0, value, np.nan)
 
 
-def goal_met_target(value: float | None, target_pct: float) -> bool | None:
-    """Tell whether an achievement meets the target (None when there were no cases)."""
-    if value is None or value != value:  # None or NaN
+def floor_tenth(value: Fraction) -> float:
+    """Return an exact per-cent fraction rounded down to one decimal (the one display rule)."""
+    return math.floor(value * 10) / 10
+
+
+def target_met(met: int, handled: int, target_pct: Any) -> bool | None:
+    """Tell whether met of handled cases reach `target_pct` %, on the exact fraction (None: no cases)."""
+    # met × 100 >= target × handled, in exact rational arithmetic: the target may have two
+    # decimals (Numeric(5, 2)), and a rounded achievement must never decide the mark.
+    if not handled:
         return None
-    return float(value) >= float(target_pct)
+    return int(met) * 100 >= Fraction(str(target_pct)) * int(handled)
 
 
 # --- a realistic catalogue of goals (for the demo seeder and tests) ------------------------------

@@ -71,6 +71,9 @@ def layout(ctx: AccessContext, **_query):
             grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
                  no_rows="Ingen servicemål at vise.",
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
+            html.P("Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er "
+                   "nået, afgøres af den præcise andel. Åbne sager tæller ikke med i målopfyldelsen.",
+                   className="small text-muted mt-1"),
             html.P("Klik på et servicemål i tabellen for at se dets fordeling og sager nedenfor.",
                    className="small text-muted mt-1 no-print"),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),

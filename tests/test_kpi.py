@@ -59,7 +59,7 @@ def test_service_goal_report(data):
     assert frame["code"].tolist() == ["A1", "A5", "L1"]  # Regnskab first, then Løn
     by_code = frame.set_index("code")
     assert by_code.loc["A1", ["2024-04", "2024-05", "2024-06"]].tolist() == [100.0, 50.0, None]
-    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 66.7]
+    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 66.6]
     assert by_code.loc["L1", "2024-04"] == 100.0
     assert by_code.loc["A1", "target_pct"] == 95.0
     assert by_code.loc["A1", "rule_text"].startswith("Kreditortransaktioner bogføres")
@@ -75,7 +75,7 @@ def test_kpi_table_year_to_date(data):
     rows = frame.set_index("code")
     assert rows.loc["A1", ["handled", "met", "not_met"]].tolist() == [4, 3, 1]  # July not counted
     assert rows.loc["A1", "achievement"] == 75.0
-    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 2, 1, 66.7]
+    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 2, 1, 66.6]
     only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY).frame
     assert only_lon["code"].tolist() == ["L1"]
     unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).frame.set_index("code")
@@ -144,8 +144,9 @@ def test_sa_median_only_for_sa_and_anonymous(data):
     assert kpi.sa_median_achievement(SCOPE_A, 2024, today=TODAY).empty
 
 
-def test_sa_median_rounds_half_up_like_every_figure(app):
-    # A: 1 of 3 met (33,3 %), B: 1 of 2 (50,0 %): the median 41,65 shows as 41,7, not round()'s 41,6.
+def test_sa_median_from_exact_fractions_rounded_down_once(app):
+    # A: 1 of 3 met (33,33… %), B: 1 of 2 (50 %): the exact median is 41,66… % and shows as 41,6 %.
+    # The median of the rounded figures (33,3 and 50,0 -> 41,65, shown 41,7) was biased upwards.
     with app.app_context():
         add_goals(get_session())
         report = import_case_records(get_session(), [
@@ -156,7 +157,7 @@ def test_sa_median_rounds_half_up_like_every_figure(app):
         ])
         assert report.ok, report.errors
         frame = kpi.sa_median_achievement(SA, 2024, today=TODAY)
-        assert frame.set_index("code").loc["A1", "median_achievement"] == 41.7
+        assert frame.set_index("code").loc["A1", "median_achievement"] == 41.6
 
 
 @pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
