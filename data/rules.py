@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from data.workdays import busday_calendar, danish_today, days_taken, to_days
+from data.workdays import MIN_YEAR, busday_calendar, danish_today, days_taken, to_days
 
 AREAS: tuple[str, ...] = ("Regnskab", "Løn", "Rejser", "Refusion")
 
@@ -141,6 +141,38 @@ def goals_met(by_day_of_month: np.ndarray, rule_values: np.ndarray, received: np
             sel = by_day_of_month & (rule_values == day)
             met[sel] = by_day_met(received[sel], completed[sel], int(day))
     return met
+
+
+def deadline(rule_kind: str, rule_value: int, received: dt.date) -> dt.date:
+    """Return the last working day (or day of receipt) a case can be completed on and meet the goal; raise ValueError for a bad rule."""
+    # within_days N: the N-th working day after receipt (the day of receipt itself for N = 0; the
+    # non-working days right after the deadline add no working day, so they would still meet);
+    # by_day_of_month D: `by_day_deadline`. Checked against a plain reference by
+    # tests/test_rules_properties.py.
+    if RuleKind(rule_kind) is RuleKind.BY_DAY_OF_MONTH:
+        return by_day_deadline(received, int(rule_value))
+    if int(rule_value) <= 0:
+        return received
+    calendar = busday_calendar(received.year, received.year + 1 + int(rule_value) // 200)
+    day = np.busday_offset(np.datetime64(received, "D") + np.timedelta64(1, "D"), int(rule_value) - 1,
+                           roll="forward", busdaycal=calendar)
+    return day.astype(dt.date)
+
+
+def first_not_overdue(rule_kind: str, rule_value: int, today: dt.date) -> dt.date:
+    """Return the earliest receipt day whose still open case has not passed its deadline on `today`."""
+    # An open case received before this day can no longer meet its goal: completing it today would
+    # already be late. Deadlines never move back as receipts move forward, so a binary search over
+    # `evaluate` (the one rule implementation) finds the day. Cases received today are never overdue.
+    low, high = today - dt.timedelta(days=366 + 2 * int(rule_value)), today
+    low = max(low, dt.date(MIN_YEAR, 1, 1))
+    while low < high:
+        mid = low + (high - low) // 2
+        if evaluate(rule_kind, rule_value, mid, today):
+            high = mid
+        else:
+            low = mid + dt.timedelta(days=1)
+    return low
 
 
 def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:

@@ -215,3 +215,42 @@ def test_area_units_offer_the_units_of_the_area(data, app):
         assert import_case_records(get_session(), [rec("R-1", "2024-04-08", "2024-04-09", goal="R1", unit=PAY_A)]).ok
     assert codes("Rejser") == [UNIT_A, UNIT_A2, PAY_A]
     assert kpi.area_units(SCOPE_B, world.CVR_A, "Løn") == []
+
+
+def test_open_cases_per_goal_and_past_their_deadline_today(data):
+    # A-5 (A1, within 3 days) was received Friday 28 June and is still open on 10 July: 8 working days,
+    # past its deadline (3 July). A-11, received 9 July, is open but not late; B's open case is B's.
+    session = get_session()
+    assert import_case_records(session, [rec("A-11", "2024-07-09", ""), rec("A-12", "2024-07-01", "", goal="A5"),
+                                         rec("B-3", "2024-06-03", "", cvr=world.CVR_B, unit=UNIT_B)]).ok
+    report_before = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY).frame.to_dict("records")
+    frame = kpi.open_cases(SCOPE_A, world.CVR_A, today=TODAY)
+    assert list(frame.columns) == kpi.OPEN_COLUMNS
+    counts = {g: (o, late) for g, o, late in frame.itertuples(index=False)}
+    assert counts == {data["A1"]: (2, 1), data["A5"]: (1, 0), data["L1"]: (0, 0)}
+    # A5 (by the 15th): received 1 July, deadline Monday 15 July; on 16 July it is late.
+    assert kpi.open_cases(SCOPE_A, world.CVR_A, goal_ids=[data["A5"]], today=dt.date(2024, 7, 16)).iloc[0].tolist() == [
+        data["A5"], 1, 1]
+    rows = kpi.open_case_rows(SCOPE_A, world.CVR_A, data["A1"], today=TODAY)
+    assert list(rows.columns) == kpi.OPEN_CASE_COLUMNS
+    assert rows[["case_ref", "deadline", "working_days", "overdue"]].values.tolist() == [
+        ["A-5", dt.date(2024, 7, 3), 8, True], ["A-11", dt.date(2024, 7, 12), 1, False]]
+    late = kpi.open_case_rows(SCOPE_A, world.CVR_A, data["A1"], overdue_only=True, today=TODAY)
+    assert late["case_ref"].tolist() == ["A-5"]
+    # Another customer's scope sees nothing of A's; open cases never change a closed month's figures.
+    assert kpi.open_cases(SCOPE_B, world.CVR_A, today=TODAY).empty
+    assert kpi.open_case_rows(SCOPE_B, world.CVR_A, data["A1"], today=TODAY).empty
+    assert kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY).frame.to_dict("records") == report_before
+
+
+def test_reopened_cases_are_counted_apart(data):
+    # A-3 (A1, completed in May) is reopened, then completed again in June: June counts it, "heraf genåbnet" 1.
+    session = get_session()
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "")], reopen=True).ok
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "2024-06-03")]).ok
+    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame.set_index("code")
+    assert table.loc["A1", ["handled", "reopened"]].tolist() == [4, 1]
+    assert table.loc["A5", "reopened"] == 0
+    report = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY)
+    assert report.reopened_in(data["A1"], JUN) == 1 and report.reopened_in(data["A1"], MAY) == 0
+    assert kpi.kpi_table(SCOPE_B, world.CVR_A, 2024, today=TODAY).frame.empty

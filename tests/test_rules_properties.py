@@ -16,12 +16,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.rules import by_day_deadline, evaluate, goals_met
+from data.rules import by_day_deadline, deadline, evaluate, first_not_overdue, goals_met
 from data.workdays import days_taken
 
 YEARS = range(2019, 2031)
-DAYS_OFF = set(holidays.country_holidays("DK", years=list(YEARS) + [2031]).keys()) | {
-    dt.date(year, month, day) for year in list(YEARS) + [2031] for month, day in ((6, 5), (12, 24), (12, 31))
+# A year either side: dates are drawn up to 12 days around a day off, deadlines run into the next year.
+CALENDAR_YEARS = range(YEARS.start - 1, YEARS.stop + 2)
+DAYS_OFF = set(holidays.country_holidays("DK", years=list(CALENDAR_YEARS)).keys()) | {
+    dt.date(year, month, day) for year in CALENDAR_YEARS for month, day in ((6, 5), (12, 24), (12, 31))
 }
 ANCHORS = sorted(day for day in DAYS_OFF if day.year in YEARS)
 
@@ -96,3 +98,26 @@ def test_the_importers_vectorised_form_equals_the_reference(cases):
     expected = [ref_met(c[2], _rule(c[2], c[3]), c[0], c[0] + dt.timedelta(days=c[1])) for c in cases]
     assert met.tolist() == expected
     assert taken.tolist() == [ref_days_taken(c[0], c[0] + dt.timedelta(days=c[1])) for c in cases]
+
+
+@settings(max_examples=300, deadline=None)
+@given(case)
+def test_deadline_is_the_last_day_that_meets_the_goal(args):
+    received, _span, kind, value = args
+    value = _rule(kind, value)
+    last = deadline(kind, value, received)
+    assert ref_met(kind, value, received, last)
+    next_working = last + dt.timedelta(days=1)
+    while not ref_working_day(next_working):
+        next_working += dt.timedelta(days=1)
+    assert not ref_met(kind, value, received, next_working)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case)
+def test_an_open_case_is_overdue_exactly_when_completing_today_would_be_late(args):
+    today, span, kind, value = args
+    value = _rule(kind, value)
+    received = today - dt.timedelta(days=span)
+    first = first_not_overdue(kind, value, today)
+    assert (received < first) == (not ref_met(kind, value, received, today))
