@@ -99,7 +99,8 @@ def layout(ctx: AccessContext, **_query):
                     html.Div(
                         [
                             html.H2("Sagerne bag tallene", className="h5"),
-                            html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på.",
+                            html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på, "
+                                   "eller vælg dagens åbne sager (alle eller kun dem over frist).",
                                    className="small text-muted"),
                             _labelled("Måned", Ids.DRILL_MONTH, dcc.Dropdown(labels=DROPDOWN_LABELS, id=Ids.DRILL_MONTH, options=[],
                                                                              clearable=False)),
@@ -125,6 +126,9 @@ def kpi_columns(sa_staff: bool) -> list[dict]:
         {"field": "handled", "headerName": "Antal - år til seneste afsluttede måned", "type": "numericColumn"},
         {"field": "met", "headerName": "Antal behandlet inden for frist", "type": "numericColumn"},
         {"field": "not_met", "headerName": "Antal behandlet uden for frist", "type": "numericColumn"},
+        {"field": "reopened", "headerName": "Heraf genåbnede", "type": "numericColumn"},
+        {"field": "open", "headerName": "Åbne sager", "type": "numericColumn"},
+        {"field": "overdue", "headerName": "heraf over frist", "type": "numericColumn"},
     ]
     if sa_staff:
         cols.append({"field": "median_text", "headerName": "Median alle kunder"})

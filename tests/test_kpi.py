@@ -254,3 +254,24 @@ def test_reopened_cases_are_counted_apart(data):
     report = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY)
     assert report.reopened_in(data["A1"], JUN) == 1 and report.reopened_in(data["A1"], MAY) == 0
     assert kpi.kpi_table(SCOPE_B, world.CVR_A, 2024, today=TODAY).frame.empty
+
+
+def test_a_figure_and_its_mark_never_disagree_1899_of_2000(app):
+    # 1.899 of 2.000 met is 94,95 %: it used to show "95,0 % ✓" beside 101 late cases. Now the figure is
+    # rounded down (94,9 %) and the mark is decided on the exact fraction (not met), in the KPI table, the
+    # Servicemålsrapport, its cell and its export alike.
+    from callbacks.information import _mark, export_rows
+
+    with app.app_context():
+        add_goals(get_session())
+        records = [rec(f"M-{i}", "2024-04-08", "2024-04-09") for i in range(1899)]
+        records += [rec(f"L-{i}", "2024-04-08", "2024-04-30") for i in range(101)]
+        assert import_case_records(get_session(), records).ok
+        row = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame.set_index("code").loc["A1"]
+        assert (row["achievement"], row["target_met"], row["not_met"]) == (94.9, False, 101)
+        report = kpi.service_goal_report(SCOPE_A, world.CVR_A, APR, months_shown=1, today=TODAY)
+        a1 = report.frame.set_index("code").loc["A1"]
+        assert a1["2024-04"] == 94.9 and report.met(a1["goal_id"], APR) is False
+        assert "94,9 % ✗" in str(_mark(94.9, report.met(a1["goal_id"], APR)))
+        rows, _columns = export_rows([APR], [a1.to_dict() | {"code": "A1"}])
+        assert rows[0]["2024-04"] == 94.9
