@@ -18,6 +18,7 @@ The rules, written once (tests: tests/test_rules.py):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from enum import StrEnum
 from fractions import Fraction
@@ -159,6 +160,7 @@ def deadline(rule_kind: str, rule_value: int, received: dt.date) -> dt.date:
     return day.astype(dt.date)
 
 
+@functools.lru_cache(maxsize=1024)
 def first_not_overdue(rule_kind: str, rule_value: int, today: dt.date) -> dt.date:
     """Return the earliest receipt day whose still open case has not passed its deadline on `today`."""
     # An open case received before this day can no longer meet its goal: completing it today would

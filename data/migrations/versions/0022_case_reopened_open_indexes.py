@@ -17,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('case_', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reopened', sa.Integer(), server_default='0', nullable=False))
-    op.create_index('ix_case_open', 'case_', ['cvr', 'goal_id', 'received_at'], unique=False,
+    op.create_index('ix_case_open', 'case_', ['cvr', 'completed_at', 'goal_id', 'received_at'], unique=False,
                     sqlite_where=sa.text('completed_at IS NULL'), postgresql_where=sa.text('completed_at IS NULL'))
     op.create_index('ix_case_reopened', 'case_', ['cvr', 'completed_at'], unique=False,
                     sqlite_where=sa.text('reopened > 0'), postgresql_where=sa.text('reopened > 0'))
