@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from auth.guard import AccessContext, portal_callback
 from core.rights import Menu
 from data import kpi
-from data.rules import goal_met_target, latest_closed_month
+from data.rules import latest_closed_month
 from pages._chart_table import chart_table
 from pages._component_json import element
 from pages._export import export_file_name, send_csv, send_xlsx
@@ -39,10 +39,10 @@ def parse_period(value: Any) -> dt.date | None:
     return month
 
 
-def _mark(value: float | None, target: float) -> Any:
+def _mark(value: float | None, met: bool | None) -> Any:
     """Return a cell: the achievement with a symbol and a text for screen readers (not colour alone)."""
-    met = goal_met_target(value, target)
-    if met is None:
+    # `met` comes from the data layer's exact fraction; the shown value is rounded down.
+    if met is None or value is None:
         return element("Td", ["–", element("Span", " ingen sager", className="visually-hidden")], className="kpi-none")
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
     return element("Td", [f"{da_percent(value)} {symbol}", element("Span", f" {words}", className="visually-hidden")],
@@ -57,6 +57,13 @@ def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tup
     for record in records:
         record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
                              for m in report.months}
+        record["marks"] = {f"{m:%Y-%m}": report.met(record["goal_id"], m) for m in report.months}
+    # Today's open cases: they count in no month's achievement, but they are not invisible.
+    if records:
+        counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=[r["goal_id"] for r in records])
+        found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
+        for record in records:
+            record["open"], record["overdue"] = found.get(record["goal_id"], (0, 0))
     return list(report.months), records
 
 
@@ -75,6 +82,8 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
         [element("Th", "Område", scope="col"), element("Th", "Servicemål", scope="col"),
          element("Th", "Regel", scope="col"), element("Th", "Mål %", scope="col", className="text-end")]
         + [element("Th", da_month(m).capitalize(), scope="col", className="text-end") for m in months]
+        + [element("Th", "Åbne sager", scope="col", className="text-end"),
+           element("Th", "heraf over frist", scope="col", className="text-end")]
     ))
     body = []
     for area, rows in by_area(records).items():
@@ -85,8 +94,10 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                 element("Td", row["rule_text"], className="kpi-rule"),
                 element("Td", da_percent(row["target_pct"]), className="text-end text-nowrap"),
             ]
-            targets = row.get("targets") or {}
-            cells += [_mark(row[label], targets.get(label, row["target_pct"])) for label in labels]
+            marks = row.get("marks") or {}
+            cells += [_mark(row[label], marks.get(label)) for label in labels]
+            cells += [element("Td", str(int(row.get("open") or 0)), className="text-end"),
+                      element("Td", str(int(row.get("overdue") or 0)), className="text-end")]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
     return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
                              element("Tbody", body)], className="table table-sm kpi-report")
@@ -164,6 +175,7 @@ def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict],
     """Return the report as flat rows and columns for CSV/XLSX."""
     columns = [("area", "Område"), ("code", "Mål"), ("title", "Servicemål"), ("rule_text", "Regel"), ("target_pct", "Mål %")]
     columns += [(f"{m:%Y-%m}", f"{da_month(m)} (%)") for m in months]
+    columns += [("open", "Åbne sager i dag"), ("overdue", "Heraf over frist i dag")]
     rows = []
     for record in records:
         row = {field: record.get(field) for field, _ in columns}

@@ -15,7 +15,7 @@ from auth.guard import AccessContext, portal_callback
 from core.rights import Action, Menu
 from data import kpi, reports
 from data import units as unit_data
-from data.rules import AREAS, goal_met_target, latest_closed_month
+from data.rules import AREAS, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
 from pages._export import export_file_name, send_csv, send_xlsx
@@ -29,6 +29,7 @@ EXPORT_COLUMNS = [
     ("code", "Mål"), ("title", "Målbeskrivelse"), ("target_pct", "Servicemål %"),
     ("achievement", "Mål - år til seneste afsluttede måned %"), ("handled", "Antal - år til seneste afsluttede måned"),
     ("met", "Antal behandlet inden for frist"), ("not_met", "Antal behandlet uden for frist"),
+    ("reopened", "Heraf genåbnede sager"), ("open", "Åbne sager i dag"), ("overdue", "Åbne sager over frist i dag"),
 ]
 # 24 colours, each at least 3:1 against white; goals keep their colour whatever the filters show.
 GOAL_COLOURS = qualitative.Dark24
@@ -39,6 +40,10 @@ GOAL_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "
                 "hexagon", "star-square", "hourglass"]
 DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
                  ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("met", "Overholdt")]
+OPEN_DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
+                      ("deadline", "Frist"), ("working_days", "Arbejdsdage indtil nu"), ("overdue", "Over frist")]
+# The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
+OPEN_CHOICES = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
 
 
 class BadFilter(ValueError):
@@ -83,6 +88,16 @@ def _month(value: Any) -> dt.date:
     return month
 
 
+def with_open_cases(ctx: AccessContext, table: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Return the KPI table with today's open cases per goal and how many are past their deadline."""
+    if table.empty:
+        return table.assign(open=[], overdue=[])
+    counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=table["goal_id"].tolist(), unit_code=unit)
+    found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
+    ids = table["goal_id"].tolist()
+    return table.assign(open=[found.get(g, (0, 0))[0] for g in ids], overdue=[found.get(g, (0, 0))[1] for g in ids])
+
+
 def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
     """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
     medians: dict[int, float] = {}
@@ -93,12 +108,14 @@ def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
     rows = []
     for record in table.to_dict("records"):
         value = record["achievement"]
-        met = goal_met_target(value, record["target_pct"])
+        met = record["target_met"]  # decided on the exact fraction, not on the rounded figure
         mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
         rows.append({
             "code": record["code"], "title": record["title"], "area": record["area"],
             "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
             "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
+            "reopened": int(record.get("reopened") or 0),
+            "open": int(record.get("open") or 0), "overdue": int(record.get("overdue") or 0),
             "median_text": da_percent(medians.get(record["goal_id"])) if with_median else None,
         })
     return rows
@@ -225,12 +242,13 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
+    options += [{"label": label, "value": value} for value, label in OPEN_CHOICES.items()]
     if not int(table["handled"].sum()):
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     goals = goal_series(series)
-    return {"rows": kpi_rows(ctx, table, year), "chart": chart_figure(goals, kpi.goal_codes()),
+    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "chart": chart_figure(goals, kpi.goal_codes()),
             "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"],
             "table": figures_table(goals)}
 
@@ -335,11 +353,11 @@ def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
     return {"figure": figure, "table": table}
 
 
-def _drill_rows(frame: pd.DataFrame) -> list[dict]:
+def _drill_rows(frame: pd.DataFrame, stamps: tuple[str, ...] = ("received_at", "completed_at")) -> list[dict]:
     rows = frame.to_dict("records")
     for row in rows:
         # Timestamps stay typed: the CSV writes them as ISO 8601 and its header says so.
-        for key in ("received_at", "completed_at"):
+        for key in stamps:
             row[key] = None if row[key] is None or pd.isna(row[key]) else row[key].to_pydatetime() \
                 if hasattr(row[key], "to_pydatetime") else row[key]
     return rows
@@ -362,6 +380,13 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
     trigger = dash_ctx.triggered_id
     try:
         unit = _unit(ctx, unit)
+        if trigger == Ids.DRILL_BUTTON and drill and month in OPEN_CHOICES:
+            goal_id = _goal(ctx, goal)
+            frame = kpi.open_case_rows(ctx.scope, ctx.cvr, goal_id, overdue_only=month == "overdue", unit_code=unit)
+            code = reports.goal_code(goal_id)
+            what = "Aabne_over_frist" if month == "overdue" else "Aabne"
+            name = export_file_name(f"Sager_{code}_{what}" + (f"_{unit}" if unit else ""), ctx.cvr)
+            return send_csv(_drill_rows(frame, ("received_at",)), OPEN_DRILL_COLUMNS, name)
         if trigger == Ids.DRILL_BUTTON and drill:
             goal_id, month = _goal(ctx, goal), _month(month)
             frame = kpi.drill_through(ctx.scope, ctx.cvr, goal_id, month, unit_code=unit)
@@ -370,7 +395,7 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
             return send_csv(_drill_rows(frame), DRILL_COLUMNS, name)
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
-            table = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame
+            table = with_open_cases(ctx, kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame, unit)
             # The figures are the server's own for the page filters; the grid's filter and sort model,
             # applied here to the rows the grid was given, only pick which goals and in which order.
             shown = grid_view(kpi_rows(ctx, table, year), filters, sort)

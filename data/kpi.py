@@ -6,35 +6,41 @@ All figures come from ``monthly_rollup`` (small, indexed by cvr and month) and a
 pandas; only `drill_through` reads cases, for one customer, goal and month, through the
 (cvr, goal_id, completed_at) index. No DataFrame outlives a call.
 
-Achievement values are per cent with one decimal (`data.rules.achievement`); None where a month
-or period had no cases: pages show "–" for it, never 0 % or 100 %.
+Achievement values are per cent rounded down to one decimal (`data.rules.achievement`); None where
+a month or period had no cases: pages show "–" for it, never 0 % or 100 %. Whether a figure meets
+its target is decided on the exact fraction (`data.rules.target_met`) and handed to the pages as
+``target_met`` (KPI table) or `MonthlyReport.met` (Servicemålsrapport), never recomputed from the
+rounded figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from core.access import AccessScope
 from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal
-from data.rules import AREAS, achievement, add_months, latest_closed_month, month_start, year_to_date_months
-from data.workdays import danish_today
+from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_met,
+                        deadline as rule_deadline, latest_closed_month, month_start, year_to_date_months)
+from data.workdays import danish_today, days_taken
 
 GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
-KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met"]
+KPI_COLUMNS = GOAL_COLUMNS + ["achievement", "handled", "met", "not_met", "target_met", "reopened"]
 SERIES_COLUMNS = ["goal_id", "code", "area", "title", "target_pct", "month", "handled", "met", "achievement"]
 HISTOGRAM_COLUMNS = ["days_taken", "count"]
 MEDIAN_COLUMNS = ["goal_id", "code", "median_achievement", "customers"]
 DRILL_COLUMNS = ["case_ref", "unit_code", "received_at", "completed_at", "days_taken", "met"]
+OPEN_COLUMNS = ["goal_id", "open", "overdue"]
+OPEN_CASE_COLUMNS = ["case_ref", "unit_code", "received_at", "deadline", "working_days", "overdue"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,10 +52,22 @@ class MonthlyReport:
     # (goal_id, month) -> target % in force that month, for goals whose target differs from the
     # frame's `target_pct` in some month shown (a catalogue change); `target` reads it.
     targets: Mapping[tuple[int, dt.date], float] = field(default_factory=dict)
+    # (goal_id, month) -> whether that month's exact fraction met its target (months with cases only).
+    marks: Mapping[tuple[int, dt.date], bool] = field(default_factory=dict)
+    # (goal_id, month) -> of the cases handled that month, how many had been reopened ("heraf genåbnet").
+    reopened: Mapping[tuple[int, dt.date], int] = field(default_factory=dict)
 
     def target(self, goal_id: int, month: dt.date, default: float) -> float:
         """Return the target % goal `goal_id` was judged against in `month` (`default`: the row's own)."""
         return self.targets.get((int(goal_id), month), default)
+
+    def reopened_in(self, goal_id: int, month: dt.date) -> int:
+        """Return how many of goal `goal_id`'s cases handled in `month` had been reopened."""
+        return self.reopened.get((int(goal_id), month), 0)
+
+    def met(self, goal_id: int, month: dt.date) -> bool | None:
+        """Return whether goal `goal_id` met its target in `month` (exact fraction); None without cases."""
+        return self.marks.get((int(goal_id), month))
 
 
 def _in_force(goals: pd.DataFrame, month: dt.date | None, months: Sequence[dt.date] = ()) -> tuple[
@@ -101,12 +119,11 @@ def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None)
         stmt = stmt.where(ServiceGoal.id.in_(sorted(set(goal_ids))))
     if area:
         stmt = stmt.where(ServiceGoal.area == area)
-    rows = get_session().execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=GOAL_COLUMNS + ["sort_order"])
-    frame["target_pct"] = frame["target_pct"].astype(float)
-    frame["_area"] = frame["area"].map(_area_order)
-    frame = frame.sort_values(["_area", "sort_order", "code"]).drop(columns=["_area", "sort_order"])
-    return frame.reset_index(drop=True)
+    # Sorted and converted in plain Python: a few dozen goals, where each pandas step (map,
+    # sort_values, drop, reset_index) costs more than the whole list work.
+    rows = sorted(get_session().execute(stmt).all(), key=lambda r: (_area_order(r[2]), r[6], r[1]))
+    return pd.DataFrame([(g, c, a, t, text, float(target)) for g, c, a, t, text, target, _order in rows],
+                        columns=GOAL_COLUMNS)
 
 
 def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
@@ -216,10 +233,14 @@ def service_goal_report(
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
     values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
     ids = goals["goal_id"].tolist()
+    base = dict(zip(ids, goals["target_pct"].tolist()))
+    marks = {(g, m): target_met(met, h, targets.get((g, m), base[g]))
+             for g, m, h, met in counts.itertuples(index=False) if h and g in base}
     # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
     by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
                             index=goals.index, dtype=object)
-    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets)
+    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
+    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets, marks, reopened)
 
 
 def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +265,8 @@ def _achievements(met: np.ndarray, handled: np.ndarray) -> pd.Series:
 
 
 def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
-                targets: Mapping[tuple[int, dt.date], float] | None = None) -> MonthlyReport:
+                targets: Mapping[tuple[int, dt.date], float] | None = None,
+                reopened: Mapping[tuple[int, dt.date], int] | None = None) -> MonthlyReport:
     # The period's figure is judged against the target in force in its last month (`_in_force`).
     handled, met = (matrix.sum(axis=1) for matrix in matrices)
     frame = goals[GOAL_COLUMNS].reset_index(drop=True)
@@ -252,7 +274,15 @@ def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], mo
     frame["handled"] = handled
     frame["met"] = met
     frame["not_met"] = handled - met
-    return MonthlyReport(frame[KPI_COLUMNS], tuple(months), dict(targets or {}))
+    # The period's mark on the exact fraction against the target in force in its last month.
+    frame["target_met"] = pd.Series([target_met(m, h, t) for m, h, t in
+                                     zip(met.tolist(), handled.tolist(), frame["target_pct"].tolist())], dtype=object)
+    reopened = dict(reopened or {})
+    per_goal: dict[int, int] = {}
+    for (goal_id, _month), count in reopened.items():
+        per_goal[goal_id] = per_goal.get(goal_id, 0) + count
+    frame["reopened"] = [per_goal.get(g, 0) for g in frame["goal_id"].tolist()]
+    return MonthlyReport(frame[KPI_COLUMNS], tuple(months), dict(targets or {}), reopened=reopened)
 
 
 def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
@@ -299,7 +329,8 @@ def kpi_table(
     if not scope.allows(cvr):
         return MonthlyReport(pd.DataFrame(columns=KPI_COLUMNS), tuple(year_to_date_months(year, today)))
     goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
-    return _table_from(goals, _matrices(goals, counts, months), months, targets)
+    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
+    return _table_from(goals, _matrices(goals, counts, months), months, targets, reopened)
 
 
 def monthly_series(
@@ -344,7 +375,9 @@ def dashboard(
     goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
     # One goal × month matrix serves both the table and the series.
     matrices = _matrices(goals, counts, months)
-    return _table_from(goals, matrices, months, targets), _series_from(goals, matrices, months, targets)
+    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
+    return (_table_from(goals, matrices, months, targets, reopened),
+            _series_from(goals, matrices, months, targets))
 
 
 def days_histogram(
@@ -397,15 +430,131 @@ def sa_median_achievement(
     per_customer = per_customer[per_customer["handled"] > 0]
     if per_customer.empty:
         return pd.DataFrame(columns=MEDIAN_COLUMNS)
-    per_customer["achievement"] = [achievement(m, h) for m, h in zip(per_customer["met"], per_customer["handled"])]
-    summary = per_customer.groupby("goal_id")["achievement"].agg(["median", "count"]).reset_index()
+    # The median of the customers' exact fractions, rounded once (down, like every shown figure):
+    # medians of already rounded figures would drift upwards.
+    fractions: dict[int, list[Fraction]] = {}
+    for goal_id, m, h in zip(per_customer["goal_id"].tolist(), per_customer["met"].tolist(),
+                             per_customer["handled"].tolist()):
+        fractions.setdefault(int(goal_id), []).append(Fraction(int(m) * 100, int(h)))
+    summary = pd.DataFrame(
+        [(goal_id, floor_tenth(_median(values)), len(values)) for goal_id, values in fractions.items()],
+        columns=["goal_id", "median_achievement", "count"])
     codes = _goals_frame(summary["goal_id"].tolist())[["goal_id", "code"]]
     frame = codes.merge(summary, on="goal_id")
-    # Achievements are exact tenths, so a median of an even count ends in .x5 at most: half up, like
-    # every other figure (round() would round the binary float, 90.05 → 90.0).
-    frame["median_achievement"] = [math.floor(round(float(v) * 10, 6) + 0.5) / 10 for v in frame["median"]]
     frame["customers"] = frame["count"].astype("int64")
     return frame[MEDIAN_COLUMNS].reset_index(drop=True)
+
+
+def _reopened_counts(scope: AccessScope, cvr: str, months: Sequence[dt.date],
+                     units: list[str] | None) -> dict[tuple[int, dt.date], int]:
+    """Return (goal_id, month) -> cases completed in the month that had been reopened (the `reopened > 0` index)."""
+    if not months or not scope.allows(cvr):
+        return {}
+    first, nxt = month_start(months[0]), add_months(month_start(months[-1]), 1)
+    stmt = (
+        select(Case.goal_id, Case.completed_at)
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.reopened > 0,
+               Case.completed_at >= dt.datetime(first.year, first.month, 1),
+               Case.completed_at < dt.datetime(nxt.year, nxt.month, 1))
+    )
+    if units:
+        stmt = stmt.where(Case.unit_code.in_(units))
+    counts: dict[tuple[int, dt.date], int] = {}
+    for goal_id, completed in get_session().execute(stmt):
+        key = (int(goal_id), month_start(completed))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _open_goals(scope: AccessScope, cvr: str, goal_ids: Iterable[int] | None) -> list[tuple[int, str, int]]:
+    """Return (goal id, rule kind, rule value) of the goals to count open cases for (the rule in force now)."""
+    stmt = select(ServiceGoal.id, ServiceGoal.rule_kind, ServiceGoal.rule_value)
+    ids = customer_goal_ids(scope, cvr) if goal_ids is None else sorted({int(g) for g in goal_ids})
+    stmt = stmt.where(ServiceGoal.id.in_(ids))
+    return [(int(g), kind, int(value)) for g, kind, value in get_session().execute(stmt)]
+
+
+def open_cases(
+    scope: AccessScope,
+    cvr: str,
+    *,
+    goal_ids: Iterable[int] | None = None,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return per goal how many cases of `cvr` are still open and how many of them are past their deadline today."""
+    # Columns: goal_id, open, overdue (goals without open cases: 0, 0). Overdue = completing the
+    # case today would already miss the goal's rule (`data.rules.first_not_overdue`, from the one
+    # rule implementation); open cases count in no month's achievement. One indexed query
+    # (ix_case_open). Empty outside `scope`.
+    if not scope.allows(cvr):
+        return pd.DataFrame(columns=OPEN_COLUMNS)
+    today = today or danish_today()
+    goals = _open_goals(scope, cvr, goal_ids)
+    if not goals:
+        return pd.DataFrame(columns=OPEN_COLUMNS)
+    cutoffs = {g: first_not_overdue(kind, value, today) for g, kind, value in goals}
+    late = case(*[(and_(Case.goal_id == g, Case.received_at < dt.datetime(c.year, c.month, c.day)), 1)
+                  for g, c in cutoffs.items()], else_=0)
+    stmt = (
+        select(Case.goal_id, func.count(), func.sum(late))
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
+        .group_by(Case.goal_id)
+    )
+    units = _units(unit_code)
+    if units:
+        stmt = stmt.where(Case.unit_code.in_(units))
+    found = {int(g): (int(n), int(late_n or 0)) for g, n, late_n in get_session().execute(stmt)}
+    rows = [(g, *found.get(g, (0, 0))) for g, _kind, _value in goals]
+    return pd.DataFrame(rows, columns=OPEN_COLUMNS)
+
+
+def open_case_rows(
+    scope: AccessScope,
+    cvr: str,
+    goal_id: int,
+    *,
+    overdue_only: bool = False,
+    unit_code: str | Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Return the open cases of one goal of `cvr` behind `open_cases`' figures (drill-through rows)."""
+    # Columns: case_ref, unit_code, received_at, deadline (date), working_days (working days so far,
+    # counted like days taken as if completed today), overdue (bool); oldest receipt first. With
+    # `overdue_only`, only the cases past their deadline (the "heraf over frist" figure). Empty
+    # outside `scope` or for a goal the customer has no cases for.
+    if not scope.allows(cvr):
+        return pd.DataFrame(columns=OPEN_CASE_COLUMNS)
+    today = today or danish_today()
+    goals = _open_goals(scope, cvr, [goal_id])
+    if not goals or int(goal_id) not in customer_goal_ids(scope, cvr):
+        return pd.DataFrame(columns=OPEN_CASE_COLUMNS)
+    _g, kind, value = goals[0]
+    cutoff = first_not_overdue(kind, value, today)
+    stmt = (
+        select(Case.case_ref, Case.unit_code, Case.received_at)
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.goal_id == int(goal_id), Case.completed_at.is_(None))
+        .order_by(Case.received_at, Case.case_ref)
+    )
+    if overdue_only:
+        stmt = stmt.where(Case.received_at < dt.datetime(cutoff.year, cutoff.month, cutoff.day))
+    units = _units(unit_code)
+    if units:
+        stmt = stmt.where(Case.unit_code.in_(units))
+    frame = pd.DataFrame(get_session().execute(stmt).all(), columns=OPEN_CASE_COLUMNS[:3])
+    received = [r.date() for r in frame["received_at"].tolist()]
+    frame["deadline"] = pd.Series([rule_deadline(kind, value, r) for r in received], dtype=object)
+    # max(): a receipt later today than the clock of `today` allows (import tolerance) counts 0 days.
+    frame["working_days"] = pd.Series([days_taken(r, max(r, today)) for r in received], dtype="int64")
+    frame["overdue"] = pd.Series([r < cutoff for r in received], dtype=bool)
+    return frame[OPEN_CASE_COLUMNS]
+
+
+def _median(values: list[Fraction]) -> Fraction:
+    """Return the exact median of fractions (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def drill_through(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -710,7 +711,16 @@ class Case(CustomerOwned, Base):
     """Sag: one handled task, the raw fact behind every KPI."""
 
     __tablename__ = "case_"
-    __table_args__ = (Index("ix_case_cvr_goal_completed", "cvr", "goal_id", "completed_at"),)
+    __table_args__ = (
+        Index("ix_case_cvr_goal_completed", "cvr", "goal_id", "completed_at"),
+        # Partial indexes: open and reopened cases are few, so the pages count them without
+        # scanning a customer's closed cases. completed_at (always NULL in it) leads after cvr so
+        # that SQLite's planner, which has no statistics, prefers it to ix_case_cvr_goal_completed.
+        Index("ix_case_open", "cvr", "completed_at", "goal_id", "received_at",
+              sqlite_where=text("completed_at IS NULL"), postgresql_where=text("completed_at IS NULL")),
+        Index("ix_case_reopened", "cvr", "completed_at",
+              sqlite_where=text("reopened > 0"), postgresql_where=text("reopened > 0")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_ref: Mapped[str] = mapped_column(String(64), unique=True)
     cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"))
@@ -720,6 +730,9 @@ class Case(CustomerOwned, Base):
     completed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
     days_taken: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
     met: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
+    # How many times an import explicitly reopened the case (status 'genåbnet' or --reopen); a
+    # blank completion alone never reopens a closed case.
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MonthlyRollup(CustomerOwned, Base):

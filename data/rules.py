@@ -8,21 +8,25 @@ The rules, written once (tests: tests/test_rules.py):
     was received in; a case received after day D has until day D of the next month. D larger
     than a month's length means the month's last day.
 * A case counts in the month it was completed. Open cases (no completion) count nowhere.
-* Achievement = met / handled in per cent, one decimal, rounded half up; no cases -> None
-  (shown "–", never 0 % or 100 %). Met / not met compares that figure, as the user reads it, with
-  the target: 94,95 % shows as 95,0 % and meets a 95 % target.
+* Achievement = met / handled in per cent, shown with one decimal ROUNDED DOWN; no cases -> None
+  (shown "–", never 0 % or 100 %). Met / not met is decided on the exact fraction
+  (met × 100 >= target × handled), never on a rounded figure: 1.899 of 2.000 (94,95 %) shows
+  94,9 % and misses a 95 % target, so a figure and its mark never disagree.
 * The latest closed month is the last calendar month that has fully ended.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from data.workdays import busday_calendar, danish_today, days_taken, to_days
+from data.workdays import MIN_YEAR, busday_calendar, danish_today, days_taken, to_days
 
 AREAS: tuple[str, ...] = ("Regnskab", "Løn", "Rejser", "Refusion")
 
@@ -140,6 +144,39 @@ def goals_met(by_day_of_month: np.ndarray, rule_values: np.ndarray, received: np
     return met
 
 
+def deadline(rule_kind: str, rule_value: int, received: dt.date) -> dt.date:
+    """Return the last working day (or day of receipt) a case can be completed on and meet the goal; raise ValueError for a bad rule."""
+    # within_days N: the N-th working day after receipt (the day of receipt itself for N = 0; the
+    # non-working days right after the deadline add no working day, so they would still meet);
+    # by_day_of_month D: `by_day_deadline`. Checked against a plain reference by
+    # tests/test_rules_properties.py.
+    if RuleKind(rule_kind) is RuleKind.BY_DAY_OF_MONTH:
+        return by_day_deadline(received, int(rule_value))
+    if int(rule_value) <= 0:
+        return received
+    calendar = busday_calendar(received.year, received.year + 1 + int(rule_value) // 200)
+    day = np.busday_offset(np.datetime64(received, "D") + np.timedelta64(1, "D"), int(rule_value) - 1,
+                           roll="forward", busdaycal=calendar)
+    return day.astype(dt.date)
+
+
+@functools.lru_cache(maxsize=1024)
+def first_not_overdue(rule_kind: str, rule_value: int, today: dt.date) -> dt.date:
+    """Return the earliest receipt day whose still open case has not passed its deadline on `today`."""
+    # An open case received before this day can no longer meet its goal: completing it today would
+    # already be late. Deadlines never move back as receipts move forward, so a binary search over
+    # `evaluate` (the one rule implementation) finds the day. Cases received today are never overdue.
+    low, high = today - dt.timedelta(days=366 + 2 * int(rule_value)), today
+    low = max(low, dt.date(MIN_YEAR, 1, 1))
+    while low < high:
+        mid = low + (high - low) // 2
+        if evaluate(rule_kind, rule_value, mid, today):
+            high = mid
+        else:
+            low = mid + dt.timedelta(days=1)
+    return low
+
+
 def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:
     """Return whether one case met `goal` (anything with rule_kind and rule_value, e.g. ServiceGoal)."""
     return bool(evaluate(goal.rule_kind, goal.rule_value, received, completed))
@@ -149,27 +186,34 @@ def is_met(goal: Any, received: dt.date, completed: dt.date) -> bool:
 
 
 def achievement(met: int, handled: int) -> float | None:
-    """Return met / handled in per cent with one decimal (half up), or None when nothing was handled."""
+    """Return met / handled in per cent rounded down to one decimal, or None when nothing was handled."""
     if not handled:
         return None
-    # Integer arithmetic: exact half-up rounding to 0.1 %.
-    return ((int(met) * 2000 + int(handled)) // (2 * int(handled))) / 10
+    # Integer arithmetic: exact truncation to 0.1 % (a float division could land just below).
+    return (int(met) * 1000 // int(handled)) / 10
 
 
 def achievement_array(met: Any, handled: Any) -> np.ndarray:
-    """Return achievement per element as float array with NaN where handled is 0."""
+    """Return achievement per element (rounded down to 0.1 %) as float array with NaN where handled is 0."""
     met = np.asarray(met, dtype=np.int64)
     handled = np.asarray(handled, dtype=np.int64)
     safe = np.where(handled > 0, handled, 1)
-    value = ((met * 2000 + safe) // (2 * safe)) / 10
+    value = (met * 1000 // safe) / 10
     return np.where(handled > 0, value, np.nan)
 
 
-def goal_met_target(value: float | None, target_pct: float) -> bool | None:
-    """Tell whether an achievement meets the target (None when there were no cases)."""
-    if value is None or value != value:  # None or NaN
+def floor_tenth(value: Fraction) -> float:
+    """Return an exact per-cent fraction rounded down to one decimal (the one display rule)."""
+    return math.floor(value * 10) / 10
+
+
+def target_met(met: int, handled: int, target_pct: Any) -> bool | None:
+    """Tell whether met of handled cases reach `target_pct` %, on the exact fraction (None: no cases)."""
+    # met × 100 >= target × handled, in exact rational arithmetic: the target may have two
+    # decimals (Numeric(5, 2)), and a rounded achievement must never decide the mark.
+    if not handled:
         return None
-    return float(value) >= float(target_pct)
+    return int(met) * 100 >= Fraction(str(target_pct)) * int(handled)
 
 
 # --- a realistic catalogue of goals (for the demo seeder and tests) ------------------------------

@@ -58,7 +58,9 @@ def layout(ctx: AccessContext, **_query):
             ),
             html.P(
                 "Målopfyldelse = andel af sagerne afsluttet i måneden, der overholdt servicemålet. "
-                "✓ betyder, at målet er nået; ✗ at det ikke er nået; – at der ingen sager var.",
+                "Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er nået, "
+                "afgøres af den præcise andel. ✓ betyder, at målet er nået; ✗ at det ikke er nået; – at der ingen "
+                "sager var. Åbne sager tæller ikke med i målopfyldelsen.",
                 className="text-muted small",
             ),
             # The report scrolls sideways in its own box on a phone: reachable and named for the keyboard.

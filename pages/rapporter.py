@@ -71,6 +71,9 @@ def layout(ctx: AccessContext, **_query):
             grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
                  no_rows="Ingen servicemål at vise.",
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
+            html.P("Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er "
+                   "nået, afgøres af den præcise andel. Åbne sager tæller ikke med i målopfyldelsen.",
+                   className="small text-muted mt-1"),
             html.P("Klik på et servicemål i tabellen for at se dets fordeling og sager nedenfor.",
                    className="small text-muted mt-1 no-print"),
             html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
@@ -96,7 +99,8 @@ def layout(ctx: AccessContext, **_query):
                     html.Div(
                         [
                             html.H2("Sagerne bag tallene", className="h5"),
-                            html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på.",
+                            html.P("Vælg servicemål ovenfor og en måned, og hent de sager, som tallet bygger på, "
+                                   "eller vælg dagens åbne sager (alle eller kun dem over frist).",
                                    className="small text-muted"),
                             _labelled("Måned", Ids.DRILL_MONTH, dcc.Dropdown(labels=DROPDOWN_LABELS, id=Ids.DRILL_MONTH, options=[],
                                                                              clearable=False)),
@@ -122,6 +126,9 @@ def kpi_columns(sa_staff: bool) -> list[dict]:
         {"field": "handled", "headerName": "Antal - år til seneste afsluttede måned", "type": "numericColumn"},
         {"field": "met", "headerName": "Antal behandlet inden for frist", "type": "numericColumn"},
         {"field": "not_met", "headerName": "Antal behandlet uden for frist", "type": "numericColumn"},
+        {"field": "reopened", "headerName": "Heraf genåbnede", "type": "numericColumn"},
+        {"field": "open", "headerName": "Åbne sager", "type": "numericColumn"},
+        {"field": "overdue", "headerName": "heraf over frist", "type": "numericColumn"},
     ]
     if sa_staff:
         cols.append({"field": "median_text", "headerName": "Median alle kunder"})

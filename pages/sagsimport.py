@@ -113,8 +113,12 @@ def layout(**_query: Any) -> html.Div:
                     "Indlæs sager (KPI-data) fra en CSV-fil (UTF-8) eller en Excel-projektmappe (XLSX). Første linje "
                     "skal navngive kolonnerne ",
                     html.Code(", ".join(FIELDS)),
+                    " (completed_at og status kan udelades)",
                     f"; filen må højst fylde {_size(limit)}. Indlæsningen er samlet: er blot én række forkert, gemmes "
-                    "intet, og rapporten viser hver forkert linje. En sag, der er indlæst før, opdateres.",
+                    "intet, og rapporten viser hver forkert linje. En sag, der er indlæst før, opdateres. En afsluttet "
+                    "sag genåbnes kun, når linjen har tom completed_at og status ",
+                    html.Code("genåbnet"),
+                    "; en tom completed_at alene afvises for en afsluttet sag.",
                 ]
             ),
             html.Div(

@@ -87,8 +87,46 @@ def test_reimport_updates_and_moves_month(goals):
 def test_reopened_case_leaves_its_month(goals):
     session = get_session()
     import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")])
-    import_case_records(session, [rec("S1", "2024-03-04", None)])
+    assert import_case_records(session, [{**rec("S1", "2024-03-04", None), "status": "Genåbnet"}]).ok
     assert rollups(session) == {}
+    assert session.scalar(select(Case.reopened).where(Case.case_ref == "S1")) == 1
+
+
+def test_a_blank_completion_never_reopens_a_closed_case_silently(goals):
+    # Refused for that line, nothing written; the case keeps its completion and its month's figures.
+    session = get_session()
+    assert import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05"), rec("S2", "2024-03-04", None)]).ok
+    before = session.execute(select(Case.case_ref, Case.completed_at, Case.reopened).order_by(Case.case_ref)).all(), rollups(session)
+    report = import_case_records(session, [rec("S3", "2024-03-04", "2024-03-05"), rec("S1", "2024-03-04", None),
+                                           rec("S2", "2024-03-04", None)])  # S2 is open: nothing to reopen
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (2, "sagen 'S1' er afsluttet, og en tom afslutningsdato genåbner den ikke; angiv status 'genåbnet' i "
+            "kolonnen status (eller --reopen ved import fra kommandolinjen) for at genåbne den")]
+    after = session.execute(select(Case.case_ref, Case.completed_at, Case.reopened).order_by(Case.case_ref)).all()
+    assert (after, rollups(session)) == before
+
+
+@pytest.mark.parametrize("status, reason", [
+    ("lukket", "ukendt status 'lukket' (tom eller 'genåbnet')"),
+])
+def test_an_unknown_status_is_refused(goals, status, reason):
+    report = import_case_records(get_session(), [{**rec("S1", "2024-03-04", None), "status": status}])
+    assert [(e.line, e.reason) for e in report.errors] == [(1, reason)]
+
+
+def test_reopened_with_a_completion_is_refused(goals):
+    report = import_case_records(get_session(), [{**rec("S1", "2024-03-04", "2024-03-05"), "status": "genåbnet"}])
+    assert [(e.line, e.reason) for e in report.errors] == [(1, "status 'genåbnet' kræver en tom afslutningsdato")]
+
+
+def test_reopen_flag_reopens_and_counts_each_reopening(goals):
+    session = get_session()
+    import_case_records(session, [rec("S1", "2024-03-04", "2024-03-05")])
+    assert import_case_records(session, [rec("S1", "2024-03-04", None)], reopen=True).ok
+    # Completed again in April: it counts there, and stays marked as reopened; reopened a second time.
+    assert import_case_records(session, [rec("S1", "2024-03-04", "2024-04-02")]).ok
+    assert import_case_records(session, [rec("S1", "2024-03-04", None)], reopen=True).ok
+    assert session.scalar(select(Case.reopened).where(Case.case_ref == "S1")) == 2
 
 
 @pytest.mark.parametrize("record, reason", [
@@ -390,6 +428,18 @@ def test_cli_import_cases(app, runner, goals, tmp_path):
     assert "Linje 3: ukendt CVR-nummer '99999999'" in result.output
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Case)) == 1
+    # A blank completion for the closed C1 is refused, unless --reopen (or status 'genåbnet') says so.
+    reopen = write_csv(tmp_path / "reopen.csv", [HEADER, [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", ""]])
+    result = runner.invoke(args=["import-cases", str(reopen)])
+    assert result.exit_code == 1 and "Linje 2: sagen 'C1' er afsluttet" in result.output
+    result = runner.invoke(args=["import-cases", "--reopen", str(reopen)])
+    assert result.exit_code == 0, result.output
+    status = write_csv(tmp_path / "status.csv", [HEADER + ["status"],
+                                                 [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", "2024-03-06", ""],
+                                                 [world.CVR_A, "A1", UNIT_A, "C1X", "2024-03-04", "", "genåbnet"]])
+    assert runner.invoke(args=["import-cases", str(status)]).exit_code == 0
+    with app.app_context():
+        assert get_session().scalar(select(Case.reopened).where(Case.case_ref == "C1")) == 1
     other = tmp_path / "x.pdf"
     other.write_bytes(b"x")
     result = runner.invoke(args=["import-cases", str(other)])

@@ -130,12 +130,14 @@ def test_export_csv_and_xlsx(report_app, laeser_a, dash_client):
     lines = data["content"].lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Område;Mål;Servicemål;Regel;Mål %")
     a1 = next(line for line in lines if ";A1;" in line)
-    assert a1.endswith(";100,0;80,0")
+    # The months' achievement, then today's open cases and how many are past their deadline.
+    assert lines[0].endswith(";Åbne sager i dag;Heraf over frist i dag")
+    assert a1.endswith(";100,0;80,0;1;1")
     xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"][ids.DOWNLOAD]["data"]
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
     values = [[c.value for c in row] for row in book.active.iter_rows()]
     assert values[0][:2] == ["Område", "Mål"]
-    assert any(row[1] == "A1" and row[-1] == 80.0 for row in values[1:])
+    assert any(row[1] == "A1" and row[-3:] == [80.0, 1, 1] for row in values[1:])
 
 
 def test_export_of_other_customer_refused(report_app, laeser_a, dash_client):

@@ -59,7 +59,7 @@ def test_service_goal_report(data):
     assert frame["code"].tolist() == ["A1", "A5", "L1"]  # Regnskab first, then Løn
     by_code = frame.set_index("code")
     assert by_code.loc["A1", ["2024-04", "2024-05", "2024-06"]].tolist() == [100.0, 50.0, None]
-    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 66.7]
+    assert by_code.loc["A5", ["2024-04", "2024-05", "2024-06"]].tolist() == [None, None, 66.6]
     assert by_code.loc["L1", "2024-04"] == 100.0
     assert by_code.loc["A1", "target_pct"] == 95.0
     assert by_code.loc["A1", "rule_text"].startswith("Kreditortransaktioner bogføres")
@@ -75,7 +75,7 @@ def test_kpi_table_year_to_date(data):
     rows = frame.set_index("code")
     assert rows.loc["A1", ["handled", "met", "not_met"]].tolist() == [4, 3, 1]  # July not counted
     assert rows.loc["A1", "achievement"] == 75.0
-    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 2, 1, 66.7]
+    assert rows.loc["A5", ["handled", "met", "not_met", "achievement"]].tolist() == [3, 2, 1, 66.6]
     only_lon = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, area="Løn", today=TODAY).frame
     assert only_lon["code"].tolist() == ["L1"]
     unit = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=[UNIT_A2], today=TODAY).frame.set_index("code")
@@ -144,8 +144,9 @@ def test_sa_median_only_for_sa_and_anonymous(data):
     assert kpi.sa_median_achievement(SCOPE_A, 2024, today=TODAY).empty
 
 
-def test_sa_median_rounds_half_up_like_every_figure(app):
-    # A: 1 of 3 met (33,3 %), B: 1 of 2 (50,0 %): the median 41,65 shows as 41,7, not round()'s 41,6.
+def test_sa_median_from_exact_fractions_rounded_down_once(app):
+    # A: 1 of 3 met (33,33… %), B: 1 of 2 (50 %): the exact median is 41,66… % and shows as 41,6 %.
+    # The median of the rounded figures (33,3 and 50,0 -> 41,65, shown 41,7) was biased upwards.
     with app.app_context():
         add_goals(get_session())
         report = import_case_records(get_session(), [
@@ -156,7 +157,7 @@ def test_sa_median_rounds_half_up_like_every_figure(app):
         ])
         assert report.ok, report.errors
         frame = kpi.sa_median_achievement(SA, 2024, today=TODAY)
-        assert frame.set_index("code").loc["A1", "median_achievement"] == 41.7
+        assert frame.set_index("code").loc["A1", "median_achievement"] == 41.6
 
 
 @pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
@@ -214,3 +215,63 @@ def test_area_units_offer_the_units_of_the_area(data, app):
         assert import_case_records(get_session(), [rec("R-1", "2024-04-08", "2024-04-09", goal="R1", unit=PAY_A)]).ok
     assert codes("Rejser") == [UNIT_A, UNIT_A2, PAY_A]
     assert kpi.area_units(SCOPE_B, world.CVR_A, "Løn") == []
+
+
+def test_open_cases_per_goal_and_past_their_deadline_today(data):
+    # A-5 (A1, within 3 days) was received Friday 28 June and is still open on 10 July: 8 working days,
+    # past its deadline (3 July). A-11, received 9 July, is open but not late; B's open case is B's.
+    session = get_session()
+    assert import_case_records(session, [rec("A-11", "2024-07-09", ""), rec("A-12", "2024-07-01", "", goal="A5"),
+                                         rec("B-3", "2024-06-03", "", cvr=world.CVR_B, unit=UNIT_B)]).ok
+    report_before = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY).frame.to_dict("records")
+    frame = kpi.open_cases(SCOPE_A, world.CVR_A, today=TODAY)
+    assert list(frame.columns) == kpi.OPEN_COLUMNS
+    counts = {g: (o, late) for g, o, late in frame.itertuples(index=False)}
+    assert counts == {data["A1"]: (2, 1), data["A5"]: (1, 0), data["L1"]: (0, 0)}
+    # A5 (by the 15th): received 1 July, deadline Monday 15 July; on 16 July it is late.
+    assert kpi.open_cases(SCOPE_A, world.CVR_A, goal_ids=[data["A5"]], today=dt.date(2024, 7, 16)).iloc[0].tolist() == [
+        data["A5"], 1, 1]
+    rows = kpi.open_case_rows(SCOPE_A, world.CVR_A, data["A1"], today=TODAY)
+    assert list(rows.columns) == kpi.OPEN_CASE_COLUMNS
+    assert rows[["case_ref", "deadline", "working_days", "overdue"]].values.tolist() == [
+        ["A-5", dt.date(2024, 7, 3), 8, True], ["A-11", dt.date(2024, 7, 12), 1, False]]
+    late = kpi.open_case_rows(SCOPE_A, world.CVR_A, data["A1"], overdue_only=True, today=TODAY)
+    assert late["case_ref"].tolist() == ["A-5"]
+    # Another customer's scope sees nothing of A's; open cases never change a closed month's figures.
+    assert kpi.open_cases(SCOPE_B, world.CVR_A, today=TODAY).empty
+    assert kpi.open_case_rows(SCOPE_B, world.CVR_A, data["A1"], today=TODAY).empty
+    assert kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY).frame.to_dict("records") == report_before
+
+
+def test_reopened_cases_are_counted_apart(data):
+    # A-3 (A1, completed in May) is reopened, then completed again in June: June counts it, "heraf genåbnet" 1.
+    session = get_session()
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "")], reopen=True).ok
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "2024-06-03")]).ok
+    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame.set_index("code")
+    assert table.loc["A1", ["handled", "reopened"]].tolist() == [4, 1]
+    assert table.loc["A5", "reopened"] == 0
+    report = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, today=TODAY)
+    assert report.reopened_in(data["A1"], JUN) == 1 and report.reopened_in(data["A1"], MAY) == 0
+    assert kpi.kpi_table(SCOPE_B, world.CVR_A, 2024, today=TODAY).frame.empty
+
+
+def test_a_figure_and_its_mark_never_disagree_1899_of_2000(app):
+    # 1.899 of 2.000 met is 94,95 %: it used to show "95,0 % ✓" beside 101 late cases. Now the figure is
+    # rounded down (94,9 %) and the mark is decided on the exact fraction (not met), in the KPI table, the
+    # Servicemålsrapport, its cell and its export alike.
+    from callbacks.information import _mark, export_rows
+
+    with app.app_context():
+        add_goals(get_session())
+        records = [rec(f"M-{i}", "2024-04-08", "2024-04-09") for i in range(1899)]
+        records += [rec(f"L-{i}", "2024-04-08", "2024-04-30") for i in range(101)]
+        assert import_case_records(get_session(), records).ok
+        row = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY).frame.set_index("code").loc["A1"]
+        assert (row["achievement"], row["target_met"], row["not_met"]) == (94.9, False, 101)
+        report = kpi.service_goal_report(SCOPE_A, world.CVR_A, APR, months_shown=1, today=TODAY)
+        a1 = report.frame.set_index("code").loc["A1"]
+        assert a1["2024-04"] == 94.9 and report.met(a1["goal_id"], APR) is False
+        assert "94,9 % ✗" in str(_mark(94.9, report.met(a1["goal_id"], APR)))
+        rows, _columns = export_rows([APR], [a1.to_dict() | {"code": "A1"}])
+        assert rows[0]["2024-04"] == 94.9

@@ -3,6 +3,7 @@
 import base64
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -279,6 +280,22 @@ def test_drill_through_bad_input_downloads_nothing(goals, login, dash_client, go
     month = month if month != "2024-01-01" else "2024-01-15"
     response = drill(dash_client, goal_id, month)
     assert response.status_code == 204
+
+
+def test_drill_through_of_todays_open_cases(goals, login, dash_client):
+    # A-OPEN (A1, within 3 working days) was received mid last month: open and past its deadline today.
+    login(world.RAPPORTER_A)
+    for choice in ("open", "overdue"):
+        name, rows = _csv_rows(drill(dash_client, goals["A1"], choice))
+        assert name.startswith(f"Sager_A1_{'Aabne_over_frist' if choice == 'overdue' else 'Aabne'}_{world.CVR_A}")
+        assert [(r["Sagsreference"], r["Over frist"]) for r in rows] == [("A-OPEN", "Ja")]
+        deadline = next(v for k, v in rows[0].items() if k.startswith("Frist"))
+        assert int(rows[0]["Arbejdsdage indtil nu"]) > 3 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
+    # The grid shows the counts beside the year's figures.
+    a1 = rows_of(dashboard(dash_client, year()))["A1"]
+    assert (a1["open"], a1["overdue"], a1["reopened"]) == (1, 1, 0)
+    # Another customer's open cases are not reachable by a forged CVR.
+    assert drill(dash_client, goals["A1"], "open", cvr=world.CVR_B).status_code in (204, 403)
 
 
 def test_drill_through_cannot_reach_other_customers_goal_cases(goals, login, dash_client):

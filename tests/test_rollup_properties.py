@@ -39,7 +39,9 @@ def to_records(batch: dict) -> list[dict]:
         completed = None if r["taken"] is None else received + dt.timedelta(days=r["taken"], hours=(23 - r["hour"]) * (r["taken"] > 0))
         cvr, unit = r["place"]
         rows.append({"cvr": cvr, "goal_code": r["goal"], "unit_code": unit, "case_ref": ref,
-                     "received_at": received.isoformat(sep=" "), "completed_at": completed.isoformat() if completed else ""})
+                     "received_at": received.isoformat(sep=" "), "completed_at": completed.isoformat() if completed else "",
+                     # Reopening a closed case must be explicit; for a new or open case it changes nothing.
+                     "status": "" if completed else "genåbnet"})
     return rows
 
 

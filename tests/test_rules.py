@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from core.formatting import da_percent
+
 from data.rules import (
     AREAS,
     achievement,
@@ -16,7 +18,7 @@ from data.rules import (
     by_day_deadline,
     default_service_goals,
     evaluate,
-    goal_met_target,
+    target_met,
     goals_met,
     is_met,
     latest_closed_month,
@@ -113,17 +115,24 @@ def test_year_to_date_months():
 
 
 @pytest.mark.parametrize("met, handled, expected", [
-    (0, 0, None), (0, 5, 0.0), (5, 5, 100.0), (2, 3, 66.7), (1, 3, 33.3), (49, 400, 12.3), (1, 8, 12.5), (999, 1000, 99.9),
+    (0, 0, None), (0, 5, 0.0), (5, 5, 100.0), (2, 3, 66.6), (1, 3, 33.3), (49, 400, 12.2), (1, 8, 12.5), (999, 1000, 99.9),
+    (1899, 2000, 94.9), (1999, 2000, 99.9), (9999999, 10000000, 99.9),
 ])
-def test_achievement_one_decimal_half_up(met, handled, expected):
+def test_achievement_one_decimal_rounded_down(met, handled, expected):
     assert achievement(met, handled) == expected
     array = achievement_array([met], [handled])[0]
     assert (np.isnan(array) and expected is None) or array == expected
 
 
-def test_goal_met_target():
-    assert goal_met_target(None, 95) is None
-    assert goal_met_target(95.0, 95) is True and goal_met_target(94.9, 95) is False
+def test_target_met_on_the_exact_fraction():
+    assert target_met(0, 0, 95) is None
+    assert target_met(1900, 2000, 95) is True
+    # 94.95 % used to show as "95,0 % ✓" beside 101 late cases: now 94,9 % and not met.
+    assert target_met(1899, 2000, 95) is False and achievement(1899, 2000) == 94.9
+    assert da_percent(achievement(1899, 2000)) == "94,9 %"
+    # Two-decimal targets (Numeric(5, 2)) are compared exactly too.
+    from decimal import Decimal
+    assert target_met(1899, 2000, Decimal("94.95")) is True and target_met(1898, 2000, Decimal("94.95")) is False
 
 
 def test_default_service_goals_are_realistic():

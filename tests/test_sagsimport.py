@@ -185,6 +185,26 @@ def test_a_bad_row_leaves_nothing_written_and_the_report_lists_it(app, sa_staff,
     assert sa_staff.get(report_path(job_id + 1)).status_code == 404
 
 
+def test_the_browser_import_reopens_a_closed_case_only_explicitly(app, sa_staff, goals):
+    # Same rule as the command: a blank completion for the closed S1 is refused per line; status
+    # 'genåbnet' reopens it and counts the reopening.
+    assert post_file(sa_staff, GOOD).status_code == 202
+    worker.run_round(app)
+    blank = (HEADER + f"{world.CVR_A};A1;{UNIT_A};S1;2024-03-04;\n").encode()
+    job_id = post_file(sa_staff, blank).get_json()["job"]
+    worker.run_round(app)
+    failed = job(app, job_id)
+    assert failed.status == "failed"
+    assert failed.report["lines"][1].startswith("Linje 2: sagen 'S1' er afsluttet, og en tom afslutningsdato genåbner")
+    explicit = (HEADER.replace("\n", ";status\n") + f"{world.CVR_A};A1;{UNIT_A};S1;2024-03-04;;genåbnet\n").encode()
+    job_id = post_file(sa_staff, explicit).get_json()["job"]
+    worker.run_round(app)
+    assert job(app, job_id).status == "done"
+    with app.app_context():
+        case = get_session().scalars(select(Case).where(Case.case_ref == "S1")).one()
+        assert (case.completed_at, case.reopened) == (None, 1)
+
+
 def test_an_xlsx_file_imports_through_the_worker(app, sa_staff, goals):
     from openpyxl import Workbook
 

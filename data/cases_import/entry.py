@@ -25,6 +25,7 @@ def import_case_records(
     *,
     first_line: int = 1,
     commit: bool = True,
+    reopen: bool = False,
 ) -> ImportReport:
     """Import cases atomically: every record valid -> upsert and recompute roll-ups; else write nothing."""
     # Each record maps cvr, goal_code, unit_code, case_ref, received_at and completed_at (blank or
@@ -32,12 +33,14 @@ def import_case_records(
     # 'DD-MM-YYYY'), dates or datetimes. The unit must be a bogføringskreds or løngruppe of the CVR.
     # Records are consumed as a stream, `chunk_size` at a time. With `commit` the session is
     # committed on success; otherwise the caller commits. Returns an `ImportReport`; bad rows are
-    # reported, not raised. Does no access check: callers are SA-side (CLI, seeder).
-    return _run(session, _chunks_from_records(records, chunk_size, first_line), commit)
+    # reported, not raised. A blank completion for a stored closed case is refused unless the record's
+    # status is 'genåbnet' or `reopen` is set (the command's --reopen); then it reopens the case and
+    # counts it (Case.reopened). Does no access check: callers are SA-side (CLI, seeder).
+    return _run(session, _chunks_from_records(records, chunk_size, first_line), commit, reopen)
 
 
 def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE, *, commit: bool = True,
-                     progress: Progress | None = None) -> ImportReport:
+                     progress: Progress | None = None, reopen: bool = False) -> ImportReport:
     """Import a CSV (UTF-8) or XLSX file of cases in chunks; raise ValueError (Danish) for an unusable file."""
     # The first line/row is a header naming the columns of `FIELDS` (any order, extra columns
     # ignored). Raises ValueError (Danish message) for an unsupported file type, ImportFileError (a
@@ -54,7 +57,7 @@ def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAU
             # The text layer reads ahead in blocks, so the binary position is the bytes consumed
             # to within one block: exact enough for a progress bar, and free.
             share = (lambda _rows: handle.buffer.tell() / size) if size else (lambda _rows: 1.0)
-            return _run_rows(session, header, rows, chunk_size, commit, _reporter(progress, share))
+            return _run_rows(session, header, rows, chunk_size, commit, _reporter(progress, share), reopen)
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -66,7 +69,7 @@ def import_case_file(session: Session, path: str | Path, chunk_size: int = DEFAU
         total = max((workbook.worksheets[0].max_row or 0) - 1, 0)
         try:
             return _run_rows(session, header, rows, chunk_size, commit,
-                             _reporter(progress, lambda rows: rows / total if total else 0.0))
+                             _reporter(progress, lambda rows: rows / total if total else 0.0), reopen)
         finally:
             workbook.close()
     raise ValueError(f"Filtypen '{path.suffix}' understøttes ikke: brug CSV eller XLSX.")
@@ -87,7 +90,8 @@ def _reporting(chunks: Iterable[_Chunk], report_rows: Callable[[int], None]) -> 
 
 
 def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tuple[int, Sequence[Any]]],
-              chunk_size: int, commit: bool, report_rows: Callable[[int], None] | None = None) -> ImportReport:
+              chunk_size: int, commit: bool, report_rows: Callable[[int], None] | None = None,
+              reopen: bool = False) -> ImportReport:
     if header is None:
         report = ImportReport()
         report.add_error(1, "filen er tom")
@@ -97,11 +101,11 @@ def _run_rows(session: Session, header: Sequence[Any] | None, rows: Iterator[tup
     if index is None:
         return report
     chunks = _chunks_from_rows(rows, index, chunk_size)
-    return _run(session, chunks if report_rows is None else _reporting(chunks, report_rows), commit)
+    return _run(session, chunks if report_rows is None else _reporting(chunks, report_rows), commit, reopen)
 
 
-def _run(session: Session, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+def _run(session: Session, chunks: Iterable[_Chunk], commit: bool, reopen: bool = False) -> ImportReport:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        return _run_sqlite(session, conn, chunks, commit)
-    return _run_staged(session, conn, chunks, commit)
+        return _run_sqlite(session, conn, chunks, commit, reopen)
+    return _run_staged(session, conn, chunks, commit, reopen)

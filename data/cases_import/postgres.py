@@ -8,6 +8,7 @@ old contributions leave the roll-ups (`rollups`); a re-import updates its case, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from typing import Iterable
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
-from data.cases_import.report import ImportReport, other_customer
+from data.cases_import.report import ImportReport, closed_case, other_customer
 from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
 from data.cases_import.validate import _Reference, _validate_chunk
 from data.models import Case
@@ -36,9 +37,11 @@ _STAGING = Table(
     Column("completed_at", DateTime),
     Column("days_taken", Integer),
     Column("met", Boolean),
+    Column("reopen", Boolean),  # the line may reopen a stored closed case (status 'genåbnet' or --reopen)
     prefixes=["TEMPORARY"],
 )
-_STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met")
+_STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met",
+                    "reopen")
 _TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
 
 
@@ -47,15 +50,15 @@ def _drop_temp_tables(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
 
 
-def _stage(conn: Connection, rows: list[tuple]) -> None:
-    """Bulk-insert validated rows into the staging table with COPY."""
+def _stage(conn: Connection, rows: list[tuple], reopen: list[bool]) -> None:
+    """Bulk-insert validated rows (and each row's reopen permission) into the staging table with COPY."""
     if not rows:
         return
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            for row, may_reopen in zip(rows, reopen):
+                copy.write_row((*row, may_reopen))
 
 
 def _report_duplicates(conn: Connection, report: ImportReport) -> None:
@@ -83,6 +86,16 @@ def _report_other_customers(conn: Connection, report: ImportReport) -> None:
             .where(c.cvr != s.cvr).order_by(s.line_no))
     for line, ref in conn.execute(stmt):
         report.add_error(int(line), other_customer(ref))
+
+
+def _report_closed_cases(conn: Connection, report: ImportReport) -> None:
+    """Report staged lines that blank the completion of a stored closed case without reopening it."""
+    s, c = _STAGING.c, Case.__table__.c
+    stmt = (select(s.line_no, s.case_ref).join(Case.__table__, c.case_ref == s.case_ref)
+            .where(c.cvr == s.cvr, c.completed_at.is_not(None), s.completed_at.is_(None), s.reopen.is_not(True))
+            .order_by(s.line_no))
+    for line, ref in conn.execute(stmt):
+        report.add_error(int(line), closed_case(ref))
 
 
 def _old_versions(conn: Connection) -> tuple[Contributions, int]:
@@ -115,7 +128,9 @@ FROM {_STAGING.name} WHERE true ORDER BY case_ref
 ON CONFLICT (case_ref) DO UPDATE SET
     cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
     received_at = excluded.received_at, completed_at = excluded.completed_at,
-    days_taken = excluded.days_taken, met = excluded.met
+    days_taken = excluded.days_taken, met = excluded.met,
+    reopened = case_.reopened + CASE WHEN case_.completed_at IS NOT NULL AND excluded.completed_at IS NULL
+                                     THEN 1 ELSE 0 END
 """
 
 
@@ -124,11 +139,12 @@ def _upsert(conn: Connection) -> None:
     conn.exec_driver_sql(_UPSERT)
 
 
-def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool,
+                reopen: bool = False) -> ImportReport:
     # Only PostgreSQL comes here: `entry._run` sends SQLite to `sqlite._run_sqlite`.
     started = time.perf_counter()
     report = ImportReport()
-    ref = _Reference.load(session)
+    ref = dataclasses.replace(_Reference.load(session), reopen_all=reopen)
     try:
         _drop_temp_tables(conn)
         _STAGING.create(conn)
@@ -141,13 +157,14 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             if len(validated.agg[0]):
                 parts.append(validated.agg)
             lap = report._lap("validate", lap)
-            _stage(conn, validated.rows)
+            _stage(conn, validated.rows, validated.reopen)
             lap = report._lap("stage", lap)
         conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
         conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
         lap = report._lap("index", lap)
         _report_duplicates(conn, report)
         _report_other_customers(conn, report)
+        _report_closed_cases(conn, report)
         lap = report._lap("duplicates", lap)
         if not report.ok:
             # Nothing but the temporary table was written: drop it and report.

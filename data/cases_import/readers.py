@@ -15,8 +15,12 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from data.cases_import.report import ImportReport
 
-FIELDS: tuple[str, ...] = ("cvr", "goal_code", "unit_code", "case_ref", "received_at", "completed_at")
-REQUIRED_COLUMNS: tuple[str, ...] = FIELDS[:5]  # completed_at may be left out: every case is then open
+FIELDS: tuple[str, ...] = ("cvr", "goal_code", "unit_code", "case_ref", "received_at", "completed_at", "status")
+# completed_at may be left out (every case is then open), and so may status: it is only needed to
+# reopen a closed case ('genåbnet' with a blank completion).
+REQUIRED_COLUMNS: tuple[str, ...] = FIELDS[:5]
+# The status that reopens a closed case (compared case-insensitively; 'genaabnet' without å too).
+REOPEN_STATUSES = frozenset({"genåbnet", "genaabnet"})
 DEFAULT_CHUNK_SIZE = 50_000
 # Column lengths of ``case_`` (data.models.Case): longer values are rejected, not cut.
 CASE_REF_MAX = 64

@@ -90,3 +90,9 @@ def other_customer(case_ref: str) -> str:
     # customers (it changed both customers' figures and was reported only as "opdateret").
     return (f"sagsnummeret '{case_ref}' findes allerede hos et andet CVR-nummer; en sag kan ikke flyttes "
             "mellem kunder")
+
+
+def closed_case(case_ref: str) -> str:
+    """Return the Danish reason for a blank completion on a closed case without an explicit reopening."""
+    return (f"sagen '{case_ref}' er afsluttet, og en tom afslutningsdato genåbner den ikke; angiv status "
+            "'genåbnet' i kolonnen status (eller --reopen ved import fra kommandolinjen) for at genåbne den")

@@ -9,6 +9,7 @@ back and nothing is kept.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from data.cases_import.readers import _Chunk
-from data.cases_import.report import ImportReport, other_customer
+from data.cases_import.report import ImportReport, closed_case, other_customer
 from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions
 from data.cases_import.validate import _Reference, _Validated, _validate_chunk
 from data.models import Case
@@ -65,7 +66,8 @@ INSERT INTO case_ ({_SQLITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (case_ref) DO UPDATE SET
     cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
     received_at = excluded.received_at, completed_at = excluded.completed_at,
-    days_taken = excluded.days_taken, met = excluded.met
+    days_taken = excluded.days_taken, met = excluded.met,
+    reopened = case_.reopened + (case_.completed_at IS NOT NULL AND excluded.completed_at IS NULL)
 """
 _SQLITE_STORED = (
     "SELECT id, case_ref, cvr, goal_id, unit_code, substr(completed_at, 1, 7), days_taken, met FROM case_"
@@ -133,6 +135,10 @@ class _SqliteLoad:
             if cvr != validated.rows[i][1]:
                 report.add_error(lines[i], other_customer(ref))
                 continue
+            if month is not None and validated.rows[i][5] is None and not validated.reopen[i]:
+                # A blank completion never reopens a closed case by itself: the line must say so.
+                report.add_error(lines[i], closed_case(ref))
+                continue
             self.old[(cvr, goal_id, unit, month, days, met)] += 1
             ids.append(row_id)
             updates.append(validated.rows[i])
@@ -179,7 +185,8 @@ class _SqliteLoad:
         return contributions
 
 
-def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool) -> ImportReport:
+def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool,
+                reopen: bool = False) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport()
     raw = conn.connection.driver_connection
@@ -210,7 +217,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             raw.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
 
     try:
-        ref = _Reference.load(session)
+        ref = dataclasses.replace(_Reference.load(session), reopen_all=reopen)
         raw.execute("SAVEPOINT kp_import")
         start_id = raw.execute("SELECT max(id) FROM case_").fetchone()[0] or 0
         load = _SqliteLoad(raw, start_id, report)

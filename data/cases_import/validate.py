@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.cases_import.readers import CASE_REF_MAX, _Chunk
+from data.cases_import.readers import CASE_REF_MAX, REOPEN_STATUSES, _Chunk
 from data.cases_import.report import ImportReport
 from data.cases_import.rollups import _encode
 from data.cases_import.sqlite_text import _format_datetimes
@@ -51,6 +51,8 @@ class _Reference:
     # The latest moment a case may have been received or completed: the time of the import in Danish
     # local time (as the file's times are), with a little room for clocks that run ahead.
     latest: np.datetime64 = field(default_factory=lambda: _latest_allowed())
+    # The command's --reopen: every blank completion in the file reopens its case if it is closed.
+    reopen_all: bool = False
 
     @classmethod
     def load(cls, session: Session) -> "_Reference":
@@ -217,6 +219,8 @@ class _Validated:
     open_cases: int
     lines: list[int] = field(default_factory=list)  # line numbers of `rows`
     refs: list[str] = field(default_factory=list)  # case references of `rows`
+    # Per row of `rows`: may this line reopen a stored closed case (status 'genåbnet' or --reopen)?
+    reopen: list[bool] = field(default_factory=list)
 
 
 def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True) -> _Validated:
@@ -226,6 +230,11 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     cvr_codes, cvr_texts = _factorize(columns["cvr"])
     unit_codes, unit_texts = _factorize(columns["unit_code"])
     goal_codes, goal_texts = _factorize(columns["goal_code"])
+    status = columns.get("status")
+    if status is None or not any(status):  # the usual file: no status column, or nothing in it
+        status_codes, status_texts = np.zeros(n, dtype=np.int64), [""]
+    else:
+        status_codes, status_texts = _factorize(status)
     refs = _texts(columns["case_ref"])
     rec_all, bad_received = _parse_dates(columns["received_at"])
     comp_all, bad_completed = _parse_dates(columns["completed_at"])
@@ -276,6 +285,13 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         problems[i].append("modtagelsesdato ligger i fremtiden")
     for i in np.flatnonzero(comp_all > ref.latest).tolist():
         problems[i].append("afslutningsdato ligger i fremtiden")
+    # Status: blank, or 'genåbnet' to reopen a closed case explicitly (with a blank completion).
+    status_known = [t.lower() in REOPEN_STATUSES or not t for t in status_texts]
+    status_reopen = np.array([t.lower() in REOPEN_STATUSES for t in status_texts], dtype=bool)[status_codes]
+    for i in np.flatnonzero(~np.array(status_known, dtype=bool)[status_codes]).tolist():
+        problems[i].append(f"ukendt status '{_shown(status_texts[status_codes[i]], 20)}' (tom eller 'genåbnet')")
+    for i in np.flatnonzero(status_reopen & ~np.isnat(comp_all)).tolist():
+        problems[i].append("status 'genåbnet' kræver en tom afslutningsdato")
     for i in sorted(problems):
         report.add_error(chunk.lines[i], "; ".join(problems[i]))
 
@@ -288,6 +304,7 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         refs = [refs[i] for i in kept.tolist()]
         cvr_codes, unit_codes, goal_codes = cvr_codes[kept], unit_codes[kept], goal_codes[kept]
         pair_idx, goal_ids, rec, comp = pair_idx[kept], goal_ids[kept], rec_all[kept], comp_all[kept]
+        status_reopen = status_reopen[kept]
     else:
         rec, comp = rec_all, comp_all
     m = len(lines)
@@ -334,4 +351,5 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         agg = np.unique(codes, return_counts=True)
     else:
         agg = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    return _Validated(rows, agg, len(open_idx), lines, refs)
+    reopen = (status_reopen | ref.reopen_all).tolist()
+    return _Validated(rows, agg, len(open_idx), lines, refs, reopen)
