@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0022'
-down_revision = '0015'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
