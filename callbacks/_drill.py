@@ -95,6 +95,11 @@ def open_drill(ctx: AccessContext, key: dict[str, Any] | None) -> dict[str, Any]
             "rows": [_grid_row(r) for r in rows], "key": checked}
 
 
+def closed_drill() -> dict[str, Any]:
+    """Return the modal's outputs when the user closes it: closed, and its rows dropped from the page."""
+    return {"is_open": False, "title": "Sagerne bag tallet", "summary": "", "rows": [], "key": None}
+
+
 def export_drill(ctx: AccessContext, key: Any, filters: Any, sort: Any, xlsx: bool) -> dict[str, Any] | None:
     """Return the download of the figure's cases as the grid filters and sorts them (None when no figure)."""
     checked, rows = _read(ctx, key)

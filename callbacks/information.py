@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, ctx as dash_ctx, dcc, html, no_updat
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from callbacks._drill import drill_key, export_drill, open_drill
+from callbacks._drill import closed_drill, drill_key, export_drill, open_drill
 from core.rights import Menu
 from data import kpi
 from data import units as unit_data
@@ -252,14 +252,17 @@ def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period:
     output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
-    inputs=dict(clicks=Input({"type": Ids.DRILL_CELL, "goal": ALL, "month": ALL}, "n_clicks")),
+    inputs=dict(clicks=Input({"type": Ids.DRILL_CELL, "goal": ALL, "month": ALL}, "n_clicks"),
+                close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.INFORMATION,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, clicks: Any, unit: Any):
-    """Open the cases behind the clicked figure (goal and month of the checked customer) in the grid."""
+def open_cases(ctx: AccessContext, clicks: Any, close: Any, unit: Any):
+    """Open the cases behind the clicked figure (goal and month of the checked customer) in the grid; × closes."""
     trigger = dash_ctx.triggered_id
+    if trigger == DRILL.close:
+        return closed_drill()
     # A redrawn report brings new buttons without clicks: only a real click opens the modal.
     if not isinstance(trigger, dict) or not dash_ctx.triggered[0].get("value"):
         raise PreventUpdate

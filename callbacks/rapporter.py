@@ -12,7 +12,7 @@ from plotly.colors import qualitative
 
 from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
-from callbacks._drill import drill_key, export_drill, open_drill
+from callbacks._drill import closed_drill, drill_key, export_drill, open_drill
 from core.rights import Action, Menu
 from data import kpi, reports
 from data import units as unit_data
@@ -160,7 +160,9 @@ def chart_figure(goals: list[GoalSeries], order: list[str] | None = None, select
         if goal is chosen:
             continue
         x = [da_month_short(m) for m in goal.months]
+        # The uid names the trace's SVG group ("tracecontext-A1"): a phone hides these (assets/rapporter.css).
         data.append({"type": "scatter", "mode": "lines", "name": f"{goal.code} {goal.title}", "x": x,
+                     "uid": f"context-{goal.code}",
                      "y": goal.achievement, "showlegend": False, "line": {"color": CONTEXT_COLOUR, "width": 1.5},
                      "customdata": [[goal.code, f"{m:%Y-%m}"] for m in goal.months],
                      "hovertemplate": "%{x}: %{y:.1f} %<extra>" + goal.code + "</extra>"})
@@ -448,14 +450,16 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
     inputs=dict(cells=Input({"type": Ids.DRILL_CELL, "goal": ALL, "month": ALL}, "n_clicks"),
-                clicked=Input(Ids.CHART, "clickData")),
+                clicked=Input(Ids.CHART, "clickData"), close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, cells: Any, clicked: Any, unit: Any):
-    """Open the cases behind a clicked month figure (chart point or table cell) of the checked customer."""
+def open_cases(ctx: AccessContext, cells: Any, clicked: Any, close: Any, unit: Any):
+    """Open the cases behind a clicked month figure (chart point or table cell) of the checked customer; × closes."""
     trigger = dash_ctx.triggered_id
+    if trigger == DRILL.close:
+        return closed_drill()
     if trigger == Ids.CHART:
         goal, month = _clicked_figure(clicked)
     elif isinstance(trigger, dict) and dash_ctx.triggered[0].get("value"):

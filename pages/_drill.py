@@ -40,6 +40,7 @@ class DrillIds(NamedTuple):
     xlsx: str
     download: str
     key: str
+    close: str
 
 
 def drill_ids(prefix: str) -> DrillIds:
@@ -55,7 +56,12 @@ def drill_modal(ids: DrillIds) -> Any:
         dcc.Download(id=ids.download),
         dbc.Modal(
             [
-                dbc.ModalHeader(dbc.ModalTitle(id=ids.title, children="Sagerne bag tallet"), close_button=True),
+                # Our own ×: dash-bootstrap-components labels its close button in English only ("Close").
+                dbc.ModalHeader([
+                    dbc.ModalTitle(id=ids.title, children="Sagerne bag tallet", tag="h2", className="h5"),
+                    html.Button(id=ids.close, n_clicks=0, type="button", className="btn-close", title="Luk",
+                                **{"aria-label": "Luk"}),
+                ], close_button=False),
                 dbc.ModalBody([
                     html.P(id=ids.summary, className="small", role="status"),
                     html.Div([
@@ -68,6 +74,6 @@ def drill_modal(ids: DrillIds) -> Any:
                          no_rows="Ingen sager bag dette tal.", phone_columns=PHONE_COLUMNS),
                 ]),
             ],
-            id=ids.modal, is_open=False, size="xl", scrollable=True,
+            id=ids.modal, is_open=False, size="xl", scrollable=True, labelledby=ids.title,
         ),
     ])
