@@ -240,7 +240,7 @@ def test_unit_of_another_customer_is_ignored(report_app, laeser_a, dash_client):
 def drill_body(dash_client, goal, month, cvr=world.CVR_A, unit=None, clicks=1):
     cell = {"type": ids.DRILL_CELL, "goal": goal, "month": month}
     body = dash_client.payload(cell, "n_clicks", output=DRILL.modal, cvr=cvr, values={ids.UNIT: unit})
-    body["inputs"] = [[{"id": cell, "property": "n_clicks", "value": clicks}]]
+    body["inputs"][0] = [{"id": cell, "property": "n_clicks", "value": clicks}]
     body["changedPropIds"] = [_json.dumps(cell, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
     return body
 
@@ -326,3 +326,10 @@ def test_drill_export_for_another_customer_refused(report_app, laeser_a, dash_cl
     key = {"goal_id": 1, "month": f"{last:%Y-%m}", "unit": None}
     response = drill_export(dash_client, "csv", key, cvr=world.CVR_B)
     assert response.status_code == 403 and b"B-0" not in response.data
+
+
+def test_the_cross_closes_the_drill_through(report_app, laeser_a, dash_client):
+    response = dash_client.fire(DRILL.close, "n_clicks", output=DRILL.modal, cvr=world.CVR_A,
+                                values={DRILL.close: 1, ids.UNIT: None})
+    out = response.get_json()["response"]
+    assert out[DRILL.modal]["is_open"] is False and out[DRILL.grid]["rowData"] == [] and out[DRILL.key]["data"] is None
