@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from dash import ALL, Input, Output, State, ctx as dash_ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
@@ -21,7 +21,7 @@ from pages._export import export_file_name, send_csv, send_xlsx
 
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages.ids import information as Ids
-from pages._drill import drill_ids
+from pages._drill import drill_button, drill_ids
 
 DRILL = drill_ids(Ids.DRILL_PREFIX)
 PERIOD_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -53,8 +53,7 @@ def _mark(value: float | None, target: float, drill: dict[str, str] | None = Non
     content = [f"{da_percent(value)} ", element("Span", symbol, className="kpi-mark", **{"aria-hidden": "true"}),
                element("Span", f" {words}", className="visually-hidden")]
     if drill is not None:
-        content = element("Button", content, id={"type": Ids.DRILL_CELL, **drill}, type="button",
-                          className="btn btn-link p-0 kpi-drill", title=f"{words.capitalize()} – vis sagerne")
+        content = drill_button(DRILL, drill["goal"], drill["month"], content, f"{words.capitalize()} – vis sagerne")
     return element("Td", content, className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
 
 
@@ -252,22 +251,20 @@ def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period:
     output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
-    inputs=dict(clicks=Input({"type": Ids.DRILL_CELL, "goal": ALL, "month": ALL}, "n_clicks"),
-                close=Input(DRILL.close, "n_clicks")),
+    inputs=dict(request=Input(DRILL.request, "data"), close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.INFORMATION,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, clicks: Any, close: Any, unit: Any):
+def open_cases(ctx: AccessContext, request: Any, close: Any, unit: Any):
     """Open the cases behind the clicked figure (goal and month of the checked customer) in the grid; × closes."""
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()
-    # A redrawn report brings new buttons without clicks: only a real click opens the modal.
-    if not isinstance(trigger, dict) or not dash_ctx.triggered[0].get("value"):
+    if trigger != DRILL.request or not isinstance(request, dict):
         raise PreventUpdate
     code, _kind = checked_unit(ctx, unit)
-    return open_drill(ctx, drill_key(ctx, trigger.get("goal"), trigger.get("month"), code))
+    return open_drill(ctx, drill_key(ctx, request.get("goal"), request.get("month"), code))
 
 
 @portal_callback(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 import pandas as pd
-from dash import ALL, Input, Output, State, ctx as dash_ctx, no_update
+from dash import Input, Output, State, ctx as dash_ctx, no_update
 from dash.exceptions import PreventUpdate
 from plotly.colors import qualitative
 
@@ -19,8 +19,7 @@ from data import units as unit_data
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
 from pages._chart_table import chart_table
-from pages._component_json import element
-from pages._drill import drill_ids
+from pages._drill import drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import grid_view, visible_rows
@@ -214,9 +213,7 @@ def _drill_button(code: str, month: dt.date, value: float | None) -> Any:
     """Return a month figure as a button that opens its cases ('–' without cases stays text)."""
     if value is None:
         return da_percent(value)
-    return element("Button", da_percent(value), id={"type": Ids.DRILL_CELL, "goal": code, "month": f"{month:%Y-%m}"},
-                   type="button", className="btn btn-link p-0 kpi-drill",
-                   title=f"Vis sagerne bag {code} i {da_month(month)}")
+    return drill_button(DRILL, code, f"{month:%Y-%m}", da_percent(value), f"Vis sagerne bag {code} i {da_month(month)}")
 
 
 def figures_table(goals: list[GoalSeries]) -> Any:
@@ -449,23 +446,22 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
     output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
-    inputs=dict(cells=Input({"type": Ids.DRILL_CELL, "goal": ALL, "month": ALL}, "n_clicks"),
-                clicked=Input(Ids.CHART, "clickData"), close=Input(DRILL.close, "n_clicks")),
+    inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData"),
+                close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, cells: Any, clicked: Any, close: Any, unit: Any):
+def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit: Any):
     """Open the cases behind a clicked month figure (chart point or table cell) of the checked customer; × closes."""
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()
     if trigger == Ids.CHART:
         goal, month = _clicked_figure(clicked)
-    elif isinstance(trigger, dict) and dash_ctx.triggered[0].get("value"):
-        goal, month = trigger.get("goal"), trigger.get("month")
+    elif trigger == DRILL.request and isinstance(request, dict):
+        goal, month = request.get("goal"), request.get("month")
     else:
-        # A redrawn table brings new buttons without clicks: nothing to open.
         raise PreventUpdate
     if goal is None:
         raise PreventUpdate

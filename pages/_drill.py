@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from pages._component_json import element
 from pages._grid import grid
 
 # The grid's columns: the count first, then what a case shows (dates ISO 8601, so they sort and filter).
@@ -41,6 +42,7 @@ class DrillIds(NamedTuple):
     download: str
     key: str
     close: str
+    request: str
 
 
 def drill_ids(prefix: str) -> DrillIds:
@@ -53,6 +55,9 @@ def drill_modal(ids: DrillIds) -> Any:
     return html.Div([
         # Which figure the grid shows ({goal, month, unit}); the exports read the cases again from it.
         dcc.Store(id=ids.key, data=None),
+        # The figure a user clicked ({goal, month, at}), set by assets/drill.js: one fixed input for the
+        # guarded callback, so a redrawn table with new figure buttons fires no callback of its own.
+        dcc.Store(id=ids.request, data=None),
         dcc.Download(id=ids.download),
         dbc.Modal(
             [
@@ -77,3 +82,11 @@ def drill_modal(ids: DrillIds) -> Any:
             id=ids.modal, is_open=False, size="xl", scrollable=True, labelledby=ids.title,
         ),
     ])
+
+
+def drill_button(ids: DrillIds, goal: str, month: str, content: Any, title: str) -> dict[str, Any]:
+    """Return a figure as a button that opens the cases behind goal `goal` in month 'YYYY-MM' (component JSON)."""
+    # assets/drill.js reads the data attributes on click and puts them in the page's request store;
+    # the server checks them against the customer like any browser-sent value.
+    return element("Button", content, type="button", className="btn btn-link p-0 kpi-drill", title=title,
+                   **{"data-drill": ids.request, "data-goal": goal, "data-month": month})

@@ -58,8 +58,6 @@ DYNAMIC: dict[str, str] = {
     "kundeaftaler-bilag-withdraw": "SA's Rediger toolbar of the Bilag tab, drawn with the tab",
     "stamdata-regnskab-grid": "the Regnskab tab's content, drawn when the tab is chosen",
     "stamdata-loen-grid": "the Løn tab's content, drawn when the tab is chosen",
-    "{type:information-drill-cell}": "one button per figure of the Servicemålsrapport, drawn with the report",
-    "{type:rapporter-drill-cell}": "one button per month figure of the chart's table, drawn with the dashboard",
     "stamdata-edit": "SA's »Rediger stamdata« button, drawn with the Generelt tab's content",
     "stamdata-regnskab-add": "SA's toolbar of the Regnskab tab, drawn with the tab's content",
     "stamdata-regnskab-edit": "SA's toolbar of the Regnskab tab, drawn with the tab's content",

@@ -8,6 +8,4 @@ TRENDS = "information-trends"
 EXPORT_CSV = "information-export-csv"
 EXPORT_XLSX = "information-export-xlsx"
 DOWNLOAD = "information-download"
-# A month cell of the report: a button with {"type": DRILL_CELL, "goal": code, "month": "YYYY-MM"}.
-DRILL_CELL = "information-drill-cell"
 DRILL_PREFIX = "information"

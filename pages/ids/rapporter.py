@@ -17,6 +17,4 @@ EXPORT_CSV = "rapporter-export-csv"
 EXPORT_XLSX = "rapporter-export-xlsx"
 DOWNLOAD = "rapporter-download"
 STATUS = "rapporter-status"
-# A month figure of the chart's table: a button with {"type": DRILL_CELL, "goal": code, "month": "YYYY-MM"}.
-DRILL_CELL = "rapporter-drill-cell"
 DRILL_PREFIX = "rapporter"
