@@ -261,7 +261,7 @@ def open_cases(ctx: AccessContext, request: Any, close: Any, unit: Any):
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()
-    if trigger != DRILL.request or not isinstance(request, dict):
+    if trigger != DRILL.request or not isinstance(request, dict) or "goal" not in request:
         raise PreventUpdate
     code, _kind = checked_unit(ctx, unit)
     return open_drill(ctx, drill_key(ctx, request.get("goal"), request.get("month"), code))

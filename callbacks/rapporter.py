@@ -459,7 +459,7 @@ def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit:
         return closed_drill()
     if trigger == Ids.CHART:
         goal, month = _clicked_figure(clicked)
-    elif trigger == DRILL.request and isinstance(request, dict):
+    elif trigger == DRILL.request and isinstance(request, dict) and "goal" in request:
         goal, month = request.get("goal"), request.get("month")
     else:
         raise PreventUpdate

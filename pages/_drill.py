@@ -57,7 +57,8 @@ def drill_modal(ids: DrillIds) -> Any:
         dcc.Store(id=ids.key, data=None),
         # The figure a user clicked ({goal, month, at}), set by assets/drill.js: one fixed input for the
         # guarded callback, so a redrawn table with new figure buttons fires no callback of its own.
-        dcc.Store(id=ids.request, data=None),
+        # Not None: a memory store mounted without data sends it once, which fired the callback on load.
+        dcc.Store(id=ids.request, data={}),
         dcc.Download(id=ids.download),
         dbc.Modal(
             [

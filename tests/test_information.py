@@ -284,7 +284,7 @@ def test_drill_of_another_customer_refused(report_app, laeser_a, dash_client):
 
 
 def test_a_request_that_is_not_a_figure_opens_nothing(report_app, laeser_a, dash_client):
-    for request in (None, "A1", ["A1", "2024-01"]):
+    for request in (None, {}, "A1", ["A1", "2024-01"]):
         body = dash_client.payload(DRILL.request, "data", output=DRILL.modal, cvr=world.CVR_A,
                                    values={DRILL.request: request, ids.UNIT: None})
         assert dash_client.send(body).status_code == 204
