@@ -15,7 +15,7 @@ from core.rights import Menu
 from data import kpi
 from data import units as unit_data
 from data.rules import goal_met_target, latest_closed_month
-from pages._chart_table import chart_table
+from pages._chart_table import TABLE_HIDE, TABLE_SHOW, table_region
 from pages._component_json import element
 from pages._export import export_file_name, send_csv, send_xlsx
 
@@ -168,9 +168,9 @@ def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
 
 
 def trend_table(area: str, months: list[dt.date], rows: list[dict]) -> Any:
-    """Return one area's trend figures as a folded table (the small chart's text alternative)."""
-    return chart_table(
-        "Vis som tabel", f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
+    """Return one area's trend figures as a table (the small chart's text alternative)."""
+    return table_region(
+        f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
         ["Servicemål"] + [da_month_short(m) for m in months],
         [(row["code"], [da_percent(row[f"{m:%Y-%m}"]) for m in months]) for row in rows],
     )
@@ -180,11 +180,11 @@ def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
     """Return one small chart per area."""
     return [
         html.Figure(
-            # Fixed height and no resize observer: four small charts drawn once, all the same height.
+            # Fixed height, no resize observer, static (no hover or zoom to set up): four small charts drawn
+            # once, all the same height; their figures are in the tables below.
             [dcc.Graph(figure=trend_figure(area, months, rows), style={"height": f"{TREND_HEIGHT}px"},
-                       config={"displayModeBar": False, "responsive": False}),
-             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden"),
-             trend_table(area, months, rows)],
+                       config={"staticPlot": True, "responsive": False}),
+             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
             className="col-md-6 col-xl-3",
         )
         for area, rows in by_area(records).items()
@@ -209,6 +209,27 @@ def render_report(ctx: AccessContext, period: Any, unit: Any = None):
         empty = html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
         return {"report": empty, "trends": []}
     return {"report": report_table(months[-REPORT_MONTHS:], records), "trends": trend_charts(months, records)}
+
+
+@portal_callback(
+    output=dict(tables=Output(Ids.TRENDS_TABLES, "children"), label=Output(Ids.TABLES_TOGGLE, "children"),
+                expanded=Output(Ids.TABLES_TOGGLE, "aria-expanded")),
+    inputs=dict(toggle=Input(Ids.TABLES_TOGGLE, "n_clicks"), period=Input(Ids.PERIOD, "value")),
+    state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def render_trend_tables(ctx: AccessContext, toggle: Any, period: Any, unit: Any = None):
+    """Draw the trend charts' figures as one table per area when asked for; hide them again."""
+    shown = isinstance(toggle, int) and not isinstance(toggle, bool) and toggle % 2 == 1
+    if not shown:
+        return {"tables": None, "label": TABLE_SHOW, "expanded": "false"}
+    month = parse_period(period)
+    if month is None:
+        return {"tables": "Ugyldig periode.", "label": TABLE_HIDE, "expanded": "true"}
+    months, records = report_records(ctx, month, TREND_MONTHS, unit)
+    tables = [trend_table(area, months, rows) for area, rows in by_area(records).items()]
+    return {"tables": tables or None, "label": TABLE_HIDE, "expanded": "true"}
 
 
 def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:

@@ -18,7 +18,7 @@ from data import kpi, reports
 from data import units as unit_data
 from data.rules import AREAS, goal_met_target, latest_closed_month
 from data.workdays import danish_today
-from pages._chart_table import chart_table
+from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
 from pages._drill import drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
@@ -227,8 +227,8 @@ def figures_table(goals: list[GoalSeries]) -> Any:
         by_month = dict(zip(goal.months, goal.achievement))
         rows.append((f"{goal.code} {goal.title}",
                      [da_percent(goal.target_pct)] + [_drill_button(goal.code, m, by_month.get(m)) for m in months]))
-    return chart_table("Vis tallene bag grafen som tabel", "Målopfyldelse pr. måned og servicemål (–: ingen sager)",
-                       ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
+    return table_region("Målopfyldelse pr. måned og servicemål (–: ingen sager)",
+                        ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
 
 
 def _message_figure(text: str) -> dict:
@@ -239,14 +239,13 @@ def _message_figure(text: str) -> dict:
 def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
     # The message in a small figure of its own height, not in the chart's tall box.
     return {"rows": [], "chart": _message_figure(text), "chart_class": "", "status": text, "months": months or [],
-            "month": months[0]["value"] if months else None, "table": None}
+            "month": months[0]["value"] if months else None}
 
 
 @portal_callback(
     output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"),
                 chart_class=Output(Ids.CHART, "className"), status=Output(Ids.STATUS, "children"),
-                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
-                table=Output(Ids.CHART_TABLE, "children")),
+                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
     inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value"),
                 goal=Input(Ids.GOAL, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
@@ -275,10 +274,34 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: 
     if dash_ctx.triggered_id == Ids.GOAL:
         # Another goal picked: only the chart changes; the table, its rows and the pickers stay as drawn.
         return {"rows": no_update, "chart": chart, "chart_class": no_update, "status": no_update,
-                "months": no_update, "month": no_update, "table": no_update}
+                "months": no_update, "month": no_update}
     return {"rows": kpi_rows(ctx, table, year), "chart": chart,
-            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"],
-            "table": figures_table(goals)}
+            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"]}
+
+
+@portal_callback(
+    output=dict(table=Output(Ids.CHART_TABLE, "children"), label=Output(Ids.TABLE_TOGGLE, "children"),
+                expanded=Output(Ids.TABLE_TOGGLE, "aria-expanded")),
+    inputs=dict(toggle=Input(Ids.TABLE_TOGGLE, "n_clicks"), year=Input(Ids.YEAR, "value"),
+                area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def render_figures_table(ctx: AccessContext, toggle: Any, year: Any, area: Any, unit: Any):
+    """Draw the chart's figures as a table when asked for (each figure opens its cases); hide it again."""
+    shown = isinstance(toggle, int) and not isinstance(toggle, bool) and toggle % 2 == 1
+    if not shown:
+        return {"table": None, "label": TABLE_SHOW, "expanded": "false"}
+    try:
+        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+    except BadFilter as exc:
+        return {"table": str(exc), "label": TABLE_HIDE, "expanded": "true"}
+    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    if not report.months or not int(report.frame["handled"].sum()):
+        return {"table": no_cases_text(year, filtered=bool(area or unit)), "label": TABLE_HIDE, "expanded": "true"}
+    table = figures_table(goal_series(series))
+    return {"table": table, "label": TABLE_HIDE, "expanded": "true"}
 
 
 def no_cases_text(year: int, filtered: bool) -> str:

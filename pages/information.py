@@ -13,6 +13,7 @@ from data import units as unit_data
 from data.customers import customer_name
 from data.rules import add_months, latest_closed_month, months_between
 from data.workdays import danish_today
+from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
 from core.formatting import da_date, da_month
@@ -98,6 +99,11 @@ def layout(ctx: AccessContext, enhed: str | None = None, **_query):
             html.P("Klik på et tal i rapporten for at se sagerne bag det.", className="small text-muted no-print"),
             html.H2("Udvikling de seneste 12 måneder", className="h5 mt-4"),
             dcc.Loading(html.Div(id=Ids.TRENDS, className="information-trends row")),
+            # The charts' figures as tables, drawn when asked for: hundreds of cells nobody reads unasked.
+            html.Button(TABLE_SHOW, id=Ids.TABLES_TOGGLE, n_clicks=0, type="button",
+                        className="btn btn-link btn-sm p-0 no-print",
+                        **{"aria-expanded": "false", "aria-controls": Ids.TRENDS_TABLES}),
+            html.Div(id=Ids.TRENDS_TABLES, className="information-trends-tables"),
             drill_modal(DRILL),
         ]
     )

@@ -11,6 +11,7 @@ from auth.guard import AccessContext, guarded_layout
 from core.rights import Action, Menu
 from data import kpi, units as unit_data
 from data.rules import latest_closed_month
+from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
 from pages._grid import grid
@@ -93,13 +94,18 @@ def layout(ctx: AccessContext, **_query):
             html.P("Klik på et punkt i grafen eller et tal i tabellen for at se sagerne bag det.",
                    className="small text-muted no-print"),
             # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
+            # Drawn when asked for: its few hundred cells cost the browser more than the chart itself.
+            html.Button(TABLE_SHOW, id=Ids.TABLE_TOGGLE, n_clicks=0, type="button",
+                        className="btn btn-link btn-sm p-0 no-print",
+                        **{"aria-expanded": "false", "aria-controls": Ids.CHART_TABLE}),
             html.Div(id=Ids.CHART_TABLE, className="mb-3"),
             html.Div(
                 [
                     html.Div(
                         [
                             html.H2("Fordeling af behandlingstid", className="h5"),
-                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displayModeBar": False},
+                            # Static: a bar per day, its figures in the table below; no hover or zoom to set up.
+                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"staticPlot": True},
                                                   figure={"data": [], "layout": {}})),
                             html.Div(id=Ids.HISTOGRAM_TABLE),
                         ],

@@ -66,10 +66,14 @@ def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_cl
     last, prev, before = reports_world.months()
     trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
     assert len(trends) == 2
-    for figure in trends:
-        graph, _caption, details = figure["props"]["children"]
+    # The tables are drawn when asked for (the button), one per area in the charts' order.
+    tables = trend_tables(dash_client, f"{last:%Y-%m}").get_json()["response"]
+    assert tables[ids.TABLES_TOGGLE]["aria-expanded"] == "true"
+    tables = tables[ids.TRENDS_TABLES]["children"]
+    assert len(tables) == 2
+    for figure, details in zip(trends, tables):
+        graph, _caption = figure["props"]["children"]
         shown = texts(details)
-        assert "Vis som tabel" in shown
         for trace in graph["props"]["figure"]["data"]:
             if trace.get("meta") == "target":
                 continue
@@ -77,9 +81,22 @@ def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_cl
             start = shown.index(code)
             expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in trace["y"]]
             assert shown[start + 1: start + 1 + len(expected)] == expected
-    regnskab = texts(trends[0])
+    regnskab = texts(tables[0])
     start = regnskab.index("A1")
     assert regnskab[start + 10: start + 13] == ["–", "100,0 %", "80,0 %"]
+
+
+def trend_tables(dash_client, period, clicks=1, cvr=world.CVR_A, unit=None):
+    return dash_client.fire(ids.TABLES_TOGGLE, "n_clicks", output=ids.TRENDS_TABLES, cvr=cvr,
+                            values={ids.TABLES_TOGGLE: clicks, ids.PERIOD: period, ids.UNIT: unit})
+
+
+def test_trend_tables_hide_again_and_refuse_other_customers(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    closed = trend_tables(dash_client, f"{last:%Y-%m}", clicks=2).get_json()["response"]
+    assert closed[ids.TRENDS_TABLES]["children"] is None and closed[ids.TABLES_TOGGLE]["aria-expanded"] == "false"
+    refused = trend_tables(dash_client, f"{last:%Y-%m}", cvr=world.CVR_B)
+    assert refused.status_code == 403 and b"B-0" not in refused.data
 
 
 def test_earlier_period(report_app, laeser_a, dash_client):

@@ -52,14 +52,23 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
 
 
+def figures_table(dash_client, year_value, area="alle", unit="alle", clicks=1, cvr=world.CVR_A):
+    return dash_client.fire(ids.TABLE_TOGGLE, "n_clicks", output=ids.CHART_TABLE, cvr=cvr, values={
+        ids.TABLE_TOGGLE: clicks, ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit})
+
+
 def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
-    """The monthly chart's numbers are also given as a table (its text alternative)."""
+    """The monthly chart's numbers are also given as a table (its text alternative), drawn when asked for."""
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year()).get_json()["response"]
     chart = response[ids.CHART]["figure"]
-    table = response[ids.CHART_TABLE]["children"]
-    shown = texts(table)
-    assert "Vis tallene bag grafen som tabel" in shown
+    # Not drawn with the dashboard: the button draws it, and hides it again.
+    assert ids.CHART_TABLE not in response
+    opened = figures_table(dash_client, year()).get_json()["response"]
+    assert opened[ids.TABLE_TOGGLE] == {"children": "Skjul tabellen med tallene", "aria-expanded": "true"}
+    shown = texts(opened[ids.CHART_TABLE]["children"])
+    closed = figures_table(dash_client, year(), clicks=2).get_json()["response"]
+    assert closed[ids.CHART_TABLE]["children"] is None and closed[ids.TABLE_TOGGLE]["aria-expanded"] == "false"
     a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
     row_start = shown.index(a1["name"])
     assert shown[row_start + 1] == "95,0 %"
@@ -188,7 +197,8 @@ def test_filters_without_cases_say_so(goals, login, dash_client):
     message = f"Ingen sager for de valgte filtre i {year()}."
     assert response[ids.GRID]["rowData"] == [] and response[ids.STATUS]["children"] == message
     assert response[ids.CHART]["figure"]["layout"]["annotations"][0]["text"] == message
-    assert response[ids.CHART_TABLE]["children"] is None
+    assert figures_table(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"][ids.CHART_TABLE][
+        "children"] == message
     assert message in response_text(histogram(dash_client, goals["L1"], unit=UNIT_A))
 
 
@@ -428,7 +438,7 @@ def test_chart_point_opens_its_cases_in_a_grid(goals, login, dash_client):
 def test_table_figures_are_buttons_that_open_their_cases(goals, login, dash_client):
     login(world.RAPPORTER_A)
     last = reports_world.months()[0]
-    table = dashboard(dash_client, year()).get_json()["response"][ids.CHART_TABLE]["children"]
+    table = figures_table(dash_client, year()).get_json()["response"][ids.CHART_TABLE]["children"]
     assert f'"data-drill": "{DRILL.request}", "data-goal": "L1", "data-month": "{last:%Y-%m}"' in _json.dumps(table)
     out = cell_click(dash_client, "L1", f"{last:%Y-%m}").get_json()["response"]
     assert sorted(r["case_ref"] for r in out[DRILL.grid]["rowData"]) == ["A-L1", "A-L2"]
@@ -468,3 +478,9 @@ def test_drill_export_is_read_again_for_the_customer(goals, login, dash_client):
         DRILL.csv: 1, DRILL.xlsx: 0, DRILL.key: key, (DRILL.grid, "filterModel"): None,
         (DRILL.grid, "columnState"): None})
     assert refused.status_code == 403 and b"B-0" not in refused.data
+
+
+def test_figures_table_of_another_customer_refused(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = figures_table(dash_client, year(), cvr=world.CVR_B)
+    assert response.status_code == 403 and b"B-0" not in response.data

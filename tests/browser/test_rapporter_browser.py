@@ -173,7 +173,7 @@ def test_chart_on_a_desktop_shows_the_others_grey_and_a_row_click_colours_its_go
 def test_a_figure_opens_its_cases_in_a_grid_and_the_cross_closes_it(ten_goals, live_server, page):
     open_dashboard(page, live_server)
     last = reports_world.months()[0]
-    page.locator("#rapporter-chart-table summary").click()
+    page.get_by_role("button", name="Vis tallene bag grafen som tabel").click()
     page.locator(f"#rapporter-chart-table button[title*='A1']").last.click()
     modal = page.get_by_role("dialog")
     modal.wait_for()

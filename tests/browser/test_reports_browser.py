@@ -64,7 +64,7 @@ def test_information_period_export_and_print(report_cases, live_server, page):
     # Latest closed month: 4 of 5 A1 cases met against a 95 % target, marked without relying on colour.
     assert "80,0 %" in a1 and "✗" in a1
     # Each trend chart's figures unfold as a table, reachable and scrollable from the keyboard.
-    page.locator("#information-trends").get_by_text("Vis som tabel").first.click()
+    page.get_by_role("button", name="Vis tallene bag grafen som tabel").click()
     regnskab = page.get_by_role("region", name="Målopfyldelse for Regnskab pr. måned (–: ingen sager)")
     assert "80,0 %" in regnskab.get_by_role("row", name=re.compile("^A1")).inner_text()
     wait_for_dash(page)
