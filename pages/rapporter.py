@@ -75,7 +75,10 @@ def layout(ctx: AccessContext, **_query):
             html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
             grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
                  no_rows="Ingen servicemål at vise.",
-                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
+                 # Only the description wraps and sizes its row: measuring every cell of every row (the
+                 # portal's default) was the largest part of the browser's work on this page.
+                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "autoHeight": False,
+                                "wrapText": False}),
             html.P("Klik på et servicemål i tabellen for at se dets udvikling, fordeling og sager nedenfor.",
                    className="small text-muted mt-1 no-print"),
             html.Div(
