@@ -24,8 +24,6 @@ from data.rules import by_day_deadline, month_start
 from data.workdays import busday_calendar, to_days
 
 CASE_COLUMNS = kpi.DRILL_COLUMNS + ["deadline"]
-# The kinds of figure one can drill into; "open" (cases still open) is added with its data function.
-KINDS = ("handled",)
 
 
 def earliest_month(scope: AccessScope, cvr: str) -> dt.date | None:
