@@ -71,6 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         use_pages=True,
         pages_folder=str(PROJECT_ROOT / "pages"),
         assets_folder=str(PROJECT_ROOT / "assets"),
+        # Vendored bundles loaded on demand only (assets/plotly-basic.js points dcc.Graph at plotly's).
+        assets_path_ignore=["^vendor$"],
         # Bootstrap is served from assets/0-bootstrap-*.css (sorted first): no CDN, works offline and under CSP.
         external_stylesheets=[],
         suppress_callback_exceptions=True,

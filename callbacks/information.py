@@ -10,16 +10,20 @@ from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
+from callbacks._drill import closed_drill, drill_key, export_drill, open_drill
 from core.rights import Menu
 from data import kpi
+from data import units as unit_data
 from data.rules import latest_closed_month
-from pages._chart_table import chart_table
+from pages._chart_table import TABLE_HIDE, TABLE_SHOW, table_region
 from pages._component_json import element
 from pages._export import export_file_name, send_csv, send_xlsx
 
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages.ids import information as Ids
+from pages._drill import drill_button, drill_ids
 
+DRILL = drill_ids(Ids.DRILL_PREFIX)
 PERIOD_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
 REPORT_MONTHS = 3
@@ -39,20 +43,39 @@ def parse_period(value: Any) -> dt.date | None:
     return month
 
 
-def _mark(value: float | None, met: bool | None) -> Any:
-    """Return a cell: the achievement with a symbol and a text for screen readers (not colour alone)."""
-    # `met` comes from the data layer's exact fraction; the shown value is rounded down.
+def _mark(value: float | None, met: bool | None, drill: dict[str, str] | None = None) -> Any:
+    """Return a cell: the achievement with a coloured symbol and a text for screen readers (not colour alone)."""
+    # `met` comes from the data layer's exact fraction; the shown value is rounded down. `drill`
+    # ({goal, month}) makes the figure a button that opens the cases behind it.
     if met is None or value is None:
         return element("Td", ["–", element("Span", " ingen sager", className="visually-hidden")], className="kpi-none")
     symbol, words, cls = ("✓", "mål nået", "kpi-met") if met else ("✗", "mål ikke nået", "kpi-missed")
-    return element("Td", [f"{da_percent(value)} {symbol}", element("Span", f" {words}", className="visually-hidden")],
-                   className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
+    content = [f"{da_percent(value)} ", element("Span", symbol, className="kpi-mark", **{"aria-hidden": "true"}),
+               element("Span", f" {words}", className="visually-hidden")]
+    if drill is not None:
+        content = drill_button(DRILL, drill["goal"], drill["month"], content, f"{words.capitalize()} – vis sagerne")
+    return element("Td", content, className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
 
 
-def report_records(ctx: AccessContext, month: dt.date, months_shown: int) -> tuple[list[dt.date], list[dict]]:
+# The areas whose goals a unit's cases count towards: an accounting unit Regnskab, a payroll group the rest.
+UNIT_AREAS = {"regnskab": {"Regnskab"}, "loen": {"Løn", "Rejser", "Refusion"}}
+
+
+def checked_unit(ctx: AccessContext, unit: Any) -> tuple[str | None, str | None]:
+    """Return the unit code and kind when `unit` is one of the customer's units, else (None, None)."""
+    kind = unit_data.unit_kind(ctx.scope, ctx.cvr, unit) if unit is not None else None
+    return (unit, kind) if kind else (None, None)
+
+
+def report_records(ctx: AccessContext, month: dt.date, months_shown: int,
+                   unit: Any = None) -> tuple[list[dt.date], list[dict]]:
     """Return the report's months and one plain dict per goal (in area order), read once."""
-    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown)
+    # `unit` (browser-sent) limits the report to one of the customer's units and its areas' goals.
+    code, kind = checked_unit(ctx, unit)
+    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown, unit_code=code)
     records = report.frame.to_dict("records")
+    if kind:
+        records = [r for r in records if r["area"] in UNIT_AREAS[kind]]
     # Each month is marked against the target in force that month (a catalogue change starts a new one).
     for record in records:
         record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
@@ -95,7 +118,7 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                 element("Td", da_percent(row["target_pct"]), className="text-end text-nowrap"),
             ]
             marks = row.get("marks") or {}
-            cells += [_mark(row[label], marks.get(label)) for label in labels]
+            cells += [_mark(row[label], marks.get(label), {"goal": row["code"], "month": label}) for label in labels]
             cells += [element("Td", str(int(row.get("open") or 0)), className="text-end"),
                       element("Td", str(int(row.get("overdue") or 0)), className="text-end")]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
@@ -103,36 +126,61 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
                              element("Tbody", body)], className="table table-sm kpi-report")
 
 
+TREND_HEIGHT = 300
+TARGET_COLOUR = "#555555"
+
+
+def trend_range(values: list[float], targets: list[float]) -> list[float]:
+    """Return the y range: from 5 points below the lowest value or target (a multiple of 5) to just over 100."""
+    # A fixed 0-105 squeezes 90 % and 100 % into a few pixels; this keeps the difference visible.
+    low = min(values + targets, default=90.0)
+    return [max(0.0, (low - 5.0) // 5 * 5), 101.0]
+
+
 def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
-    """Return a small line chart (a plain figure dict) of one area's goals over the months."""
+    """Return a small line chart (a plain figure dict) of one area's goals over the months, targets labelled."""
     labels = [f"{m:%Y-%m}" for m in months]
     # Month names alone keep the small axis readable; the hover names month and year.
     x = [da_month_abbr(m) for m in months]
     full = [da_month(m) for m in months]
-    data = [
-        {"type": "scatter", "mode": "lines+markers", "name": f"{row['code']} {row['title']}", "x": x,
-         "y": [row[label] for label in labels], "customdata": full,
+    # Goals by code in the legend (one line at any width, so every chart has the same plot height).
+    data: list[dict] = [
+        {"type": "scatter", "mode": "lines+markers", "name": row["code"], "x": x,
+         "y": [row[label] for label in labels], "customdata": full, "meta": "goal",
          "hovertemplate": "%{customdata}: %{y:.1f} %<extra>" + row["code"] + "</extra>"}
         for row in rows
     ]
+    values = [v for trace in data for v in trace["y"] if v is not None]
+    # One dashed line per distinct target in the area, labelled at its right end.
+    targets = sorted({float(row["target_pct"]) for row in rows})
+    annotations = []
+    for target in targets:
+        codes = ", ".join(row["code"] for row in rows if float(row["target_pct"]) == target)
+        data.append({"type": "scatter", "mode": "lines", "name": f"Servicemål {da_percent(target)}", "meta": "target",
+                     "x": x, "y": [target] * len(x), "showlegend": False, "hoverinfo": "skip",
+                     "line": {"color": TARGET_COLOUR, "dash": "dash", "width": 1.5}})
+        annotations.append({"x": 1, "xref": "paper", "xanchor": "right", "y": target, "yanchor": "bottom",
+                            "text": f"Servicemål {da_percent(target)}" + (f" ({codes})" if len(targets) > 1 else ""),
+                            "showarrow": False, "font": {"size": 10, "color": TARGET_COLOUR}})
     return {
         "data": data,
         "layout": {
             "title": {"text": area, "font": {"size": 14}},
-            "height": 320,
-            "margin": {"l": 40, "r": 10, "t": 36, "b": 30},
-            "xaxis": {"tickangle": 0, "tickfont": {"size": 10}},
-            "yaxis": {"title": {"text": "%"}, "range": [0, 105]},
-            "legend": {"orientation": "h", "y": -0.3, "font": {"size": 10}},
+            "height": TREND_HEIGHT,
+            "margin": {"l": 40, "r": 10, "t": 36, "b": 50},
+            "xaxis": {"tickangle": 0, "tickfont": {"size": 10}, "fixedrange": True},
+            "yaxis": {"title": {"text": "%"}, "range": trend_range(values, targets), "fixedrange": True},
+            "legend": {"orientation": "h", "y": -0.2, "font": {"size": 10}},
+            "annotations": annotations,
             "separators": ",.",
         },
     }
 
 
 def trend_table(area: str, months: list[dt.date], rows: list[dict]) -> Any:
-    """Return one area's trend figures as a folded table (the small chart's text alternative)."""
-    return chart_table(
-        "Vis som tabel", f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
+    """Return one area's trend figures as a table (the small chart's text alternative)."""
+    return table_region(
+        f"Målopfyldelse for {area} pr. måned (–: ingen sager)",
         ["Servicemål"] + [da_month_short(m) for m in months],
         [(row["code"], [da_percent(row[f"{m:%Y-%m}"]) for m in months]) for row in rows],
     )
@@ -142,9 +190,11 @@ def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
     """Return one small chart per area."""
     return [
         html.Figure(
-            [dcc.Graph(figure=trend_figure(area, months, rows), config={"displayModeBar": False}),
-             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden"),
-             trend_table(area, months, rows)],
+            # Fixed height, no resize observer, static (no hover or zoom to set up): four small charts drawn
+            # once, all the same height; their figures are in the tables below.
+            [dcc.Graph(figure=trend_figure(area, months, rows), style={"height": f"{TREND_HEIGHT}px"},
+                       config={"staticPlot": True, "responsive": False}),
+             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
             className="col-md-6 col-xl-3",
         )
         for area, rows in by_area(records).items()
@@ -154,21 +204,42 @@ def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
 @portal_callback(
     output=dict(report=Output(Ids.REPORT, "children"), trends=Output(Ids.TRENDS, "children")),
     inputs=dict(period=Input(Ids.PERIOD, "value")),
-    state=dict(cvr=State(Ids.CVR, "data")),
+    state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.INFORMATION,
 )
-def render_report(ctx: AccessContext, period: Any):
+def render_report(ctx: AccessContext, period: Any, unit: Any = None):
     """Render the Servicemålsrapport ending in the chosen period, and the trend charts."""
     month = parse_period(period)
     if month is None:
         message = html.P("Ugyldig periode. Vælg en afsluttet måned i listen.", className="alert alert-warning", role="alert")
         return {"report": message, "trends": []}
     # One read of 12 months serves both the trends and the table's last three months.
-    months, records = report_records(ctx, month, TREND_MONTHS)
+    months, records = report_records(ctx, month, TREND_MONTHS, unit)
     if not records:
         empty = html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
         return {"report": empty, "trends": []}
     return {"report": report_table(months[-REPORT_MONTHS:], records), "trends": trend_charts(months, records)}
+
+
+@portal_callback(
+    output=dict(tables=Output(Ids.TRENDS_TABLES, "children"), label=Output(Ids.TABLES_TOGGLE, "children"),
+                expanded=Output(Ids.TABLES_TOGGLE, "aria-expanded")),
+    inputs=dict(toggle=Input(Ids.TABLES_TOGGLE, "n_clicks"), period=Input(Ids.PERIOD, "value")),
+    state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def render_trend_tables(ctx: AccessContext, toggle: Any, period: Any, unit: Any = None):
+    """Draw the trend charts' figures as one table per area when asked for; hide them again."""
+    shown = isinstance(toggle, int) and not isinstance(toggle, bool) and toggle % 2 == 1
+    if not shown:
+        return {"tables": None, "label": TABLE_SHOW, "expanded": "false"}
+    month = parse_period(period)
+    if month is None:
+        return {"tables": "Ugyldig periode.", "label": TABLE_HIDE, "expanded": "true"}
+    months, records = report_records(ctx, month, TREND_MONTHS, unit)
+    tables = [trend_table(area, months, rows) for area, rows in by_area(records).items()]
+    return {"tables": tables or None, "label": TABLE_HIDE, "expanded": "true"}
 
 
 def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -189,19 +260,58 @@ def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict],
 @portal_callback(
     output=Output(Ids.DOWNLOAD, "data"),
     inputs=dict(csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"), xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
-    state=dict(period=State(Ids.PERIOD, "value"), cvr=State(Ids.CVR, "data")),
+    state=dict(period=State(Ids.PERIOD, "value"), unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.INFORMATION,
     prevent_initial_call=True,
 )
-def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period: Any):
+def export_report(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, period: Any, unit: Any = None):
     """Download the Servicemålsrapport of the chosen period as CSV or XLSX."""
     month = parse_period(period)
     if month is None or not (csv_clicks or xlsx_clicks):
         raise PreventUpdate
-    rows, columns = export_rows(*report_records(ctx, month, REPORT_MONTHS))
-    name = export_file_name(f"Servicemaalsrapport_{month:%Y-%m}", ctx.cvr)
+    code, _kind = checked_unit(ctx, unit)
+    rows, columns = export_rows(*report_records(ctx, month, REPORT_MONTHS, code))
+    name = export_file_name(f"Servicemaalsrapport_{month:%Y-%m}" + (f"_{code}" if code else ""), ctx.cvr)
     if dash_ctx.triggered_id == Ids.EXPORT_XLSX:
         return send_xlsx(rows, columns, "Servicemålsrapport", name)
     if dash_ctx.triggered_id == Ids.EXPORT_CSV:
         return send_csv(rows, columns, name)
     return no_update
+
+
+@portal_callback(
+    output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
+                summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
+                key=Output(DRILL.key, "data")),
+    inputs=dict(request=Input(DRILL.request, "data"), close=Input(DRILL.close, "n_clicks")),
+    state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def open_cases(ctx: AccessContext, request: Any, close: Any, unit: Any):
+    """Open the cases behind the clicked figure (goal and month of the checked customer) in the grid; × closes."""
+    trigger = dash_ctx.triggered_id
+    if trigger == DRILL.close:
+        return closed_drill()
+    if trigger != DRILL.request or not isinstance(request, dict) or "goal" not in request:
+        raise PreventUpdate
+    code, _kind = checked_unit(ctx, unit)
+    return open_drill(ctx, drill_key(ctx, request.get("goal"), request.get("month"), code))
+
+
+@portal_callback(
+    output=Output(DRILL.download, "data"),
+    inputs=dict(csv_clicks=Input(DRILL.csv, "n_clicks"), xlsx_clicks=Input(DRILL.xlsx, "n_clicks")),
+    state=dict(key=State(DRILL.key, "data"), filters=State(DRILL.grid, "filterModel"),
+               sort=State(DRILL.grid, "columnState"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def export_cases(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, key: Any, filters: Any, sort: Any):
+    """Download the drill-through's cases as the grid filters and sorts them (read again for the CVR)."""
+    if not (csv_clicks or xlsx_clicks):
+        raise PreventUpdate
+    download = export_drill(ctx, key, filters, sort, xlsx=dash_ctx.triggered_id == DRILL.xlsx)
+    if download is None:
+        raise PreventUpdate
+    return download

@@ -12,18 +12,23 @@ from plotly.colors import qualitative
 
 from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
+from callbacks._drill import closed_drill, drill_key, export_drill, open_drill
 from core.rights import Action, Menu
 from data import kpi, reports
 from data import units as unit_data
 from data.rules import AREAS, latest_closed_month
 from data.workdays import danish_today
-from pages._chart_table import chart_table
+from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
+from pages._drill import drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import grid_view, visible_rows
 from pages.ids import rapporter as Ids
 
-ALL = "alle"
+ALL_UNITS = ALL_VALUE = "alle"
+DRILL = drill_ids(Ids.DRILL_PREFIX)
+# The goals behind the chosen one: light grey, thin, no markers.
+CONTEXT_COLOUR = "#c9cdd1"
 MIN_YEAR = 2000
 EXPORT_COLUMNS = [
     ("code", "Mål"), ("title", "Målbeskrivelse"), ("target_pct", "Servicemål %"),
@@ -57,7 +62,7 @@ def _year(value: Any) -> int:
 
 
 def _area(value: Any) -> str | None:
-    if value in (None, ALL):
+    if value in (None, ALL_VALUE):
         return None
     if value not in AREAS:
         raise BadFilter("Ukendt område.")
@@ -65,7 +70,7 @@ def _area(value: Any) -> str | None:
 
 
 def _unit(ctx: AccessContext, value: Any) -> str | None:
-    if value in (None, ALL):
+    if value in (None, ALL_VALUE):
         return None
     if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
@@ -154,51 +159,83 @@ def _target_text(target_pct: float) -> str:
     return da_percent(target_pct)
 
 
-def chart_figure(goals: list[GoalSeries], order: list[str] | None = None) -> dict:
-    """Return the monthly achievement per goal with its target as a dashed line of its colour (figure dict)."""
+def _floor(values: list[float]) -> float:
+    """Return the y axis' lower end: 5 points below the lowest value, on a multiple of 5 (never below 0)."""
+    return max(0.0, (min(values, default=90.0) - 5.0) // 5 * 5)
+
+
+def chart_figure(goals: list[GoalSeries], order: list[str] | None = None, selected: str | None = None) -> dict:
+    """Return the chosen goal's monthly achievement in colour, its target labelled, the other goals grey behind it."""
     # `order` is every goal code in report order: a goal's place in it picks its colour and marker.
+    # `selected` is the chosen goal's code (default the first goal shown).
     place = {code: i for i, code in enumerate(order or [g.code for g in goals])}
+    chosen = next((g for g in goals if g.code == selected), goals[0] if goals else None)
     data: list[dict] = []
-    values = [v for goal in goals for v in goal.achievement if v is not None]
-    floor = max(0.0, min(values, default=0.0) - 5.0)
-    for n, goal in enumerate(goals):
-        i = place.get(goal.code, len(place) + n)
-        colour = GOAL_COLOURS[i % len(GOAL_COLOURS)]
+    # The grey context first, so the chosen goal is drawn on top of it.
+    for goal in goals:
+        if goal is chosen:
+            continue
         x = [da_month_short(m) for m in goal.months]
-        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{goal.code} {goal.title}",
-                     "legendgroup": goal.code, "x": x, "y": goal.achievement,
-                     "line": {"color": colour, "width": 2},
-                     "marker": {"color": colour, "size": 7, "symbol": GOAL_SYMBOLS[i % len(GOAL_SYMBOLS)]},
+        # The uid names the trace's SVG group ("tracecontext-A1"): a phone hides these (assets/rapporter.css).
+        data.append({"type": "scatter", "mode": "lines", "name": f"{goal.code} {goal.title}", "x": x,
+                     "uid": f"context-{goal.code}",
+                     "y": goal.achievement, "showlegend": False, "line": {"color": CONTEXT_COLOUR, "width": 1.5},
+                     "customdata": [[goal.code, f"{m:%Y-%m}"] for m in goal.months],
                      "hovertemplate": "%{x}: %{y:.1f} %<extra>" + goal.code + "</extra>"})
-        # Same legend group: clicking the goal in the legend hides its target line with it.
-        targets = goal.targets or [goal.target_pct] * len(x)
-        target_line = {"type": "scatter", "mode": "lines", "name": f"Servicemål {goal.code}", "legendgroup": goal.code,
-                       "showlegend": False, "x": x, "y": targets,
-                       "line": {"color": colour, "dash": "dash", "width": 1.5},
-                       "hovertemplate": f"Servicemål {goal.code}: {_target_text(goal.target_pct)}<extra></extra>"}
+    annotations = []
+    floor = 90.0
+    if chosen is not None:
+        i = place.get(chosen.code, 0)
+        colour = GOAL_COLOURS[i % len(GOAL_COLOURS)]
+        x = [da_month_short(m) for m in chosen.months]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": f"{chosen.code} {chosen.title}",
+                     "x": x, "y": chosen.achievement, "showlegend": False, "line": {"color": colour, "width": 3},
+                     "marker": {"color": colour, "size": 8, "symbol": GOAL_SYMBOLS[i % len(GOAL_SYMBOLS)]},
+                     "customdata": [[chosen.code, f"{m:%Y-%m}"] for m in chosen.months],
+                     "hovertemplate": "%{x}: %{y:.1f} %<extra>" + chosen.code + "</extra>"})
+        targets = chosen.targets or [chosen.target_pct] * len(x)
+        target_line = {"type": "scatter", "mode": "lines", "name": f"Servicemål {chosen.code}", "showlegend": False,
+                       "x": x, "y": targets, "line": {"color": colour, "dash": "dash", "width": 1.5},
+                       "hovertemplate": f"Servicemål {chosen.code}: {_target_text(chosen.target_pct)}<extra></extra>"}
         if len(set(targets)) > 1:
             # The target changed during the year: each point names the target in force that month.
             target_line["line"]["shape"] = "hv"
             target_line["customdata"] = [_target_text(t) for t in targets]
-            target_line["hovertemplate"] = f"Servicemål {goal.code}: %{{customdata}}<extra></extra>"
+            target_line["hovertemplate"] = f"Servicemål {chosen.code}: %{{customdata}}<extra></extra>"
         data.append(target_line)
+        if targets:
+            annotations.append({"x": 1, "xref": "paper", "xanchor": "right", "y": targets[-1], "yanchor": "bottom",
+                                "text": f"Servicemål {_target_text(targets[-1])}", "showarrow": False,
+                                "font": {"size": 12, "color": colour}})
+        floor = _floor([v for v in chosen.achievement if v is not None] + list(targets))
     months = list(dict.fromkeys(m for goal in goals for m in goal.months))
+    title = f"{chosen.code} {chosen.title}" if chosen else ""
     # No height: the graph fills its box, whose height assets/rapporter.css sets per screen width.
     return {"data": data, "layout": {
-        "autosize": True, "margin": {"l": 50, "r": 10, "t": 20, "b": 10}, "separators": ",.",
+        "autosize": True, "margin": {"l": 50, "r": 10, "t": 36, "b": 10}, "separators": ",.",
+        "title": {"text": title + (" (øvrige mål i gråt)" if len(goals) > 1 else ""), "font": {"size": 14},
+                  "x": 0, "xanchor": "left"},
+        "showlegend": False, "hovermode": "closest", "annotations": annotations,
         # One year is shown, so 'jan' is enough on the axis (the hover names the year): the short
         # labels stay level and readable on a phone.
         "xaxis": {"type": "category", "tickvals": [da_month_short(m) for m in months],
-                  "ticktext": [da_month_abbr(m) for m in months], "automargin": True},
-        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101], "automargin": True},
-        # Below the plot, left-aligned; beyond 45 % of the height it scrolls rather than squeeze the plot.
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top",
-                   "groupclick": "togglegroup", "maxheight": 0.45},
+                  "ticktext": [da_month_abbr(m) for m in months], "automargin": True, "fixedrange": True},
+        # From just below the chosen goal's lowest figure: 90 % and 100 % lie far apart.
+        "yaxis": {"title": {"text": "Målopfyldelse %"}, "range": [floor, 101], "automargin": True,
+                  "fixedrange": True},
     }}
+
+
+def _drill_button(code: str, month: dt.date, value: float | None) -> Any:
+    """Return a month figure as a button that opens its cases ('–' without cases stays text)."""
+    if value is None:
+        return da_percent(value)
+    return drill_button(DRILL, code, f"{month:%Y-%m}", da_percent(value), f"Vis sagerne bag {code} i {da_month(month)}")
 
 
 def figures_table(goals: list[GoalSeries]) -> Any:
     """Return the chart's monthly achievement per goal as a folded table (the chart's text alternative)."""
+    # Each month figure is a button that opens the cases behind it: the keyboard's way to drill through.
     if not goals:
         return None
     months = list(dict.fromkeys(m for goal in goals for m in goal.months))
@@ -206,9 +243,9 @@ def figures_table(goals: list[GoalSeries]) -> Any:
     for goal in goals:
         by_month = dict(zip(goal.months, goal.achievement))
         rows.append((f"{goal.code} {goal.title}",
-                     [da_percent(goal.target_pct)] + [da_percent(by_month.get(m)) for m in months]))
-    return chart_table("Vis tallene bag grafen som tabel", "Målopfyldelse pr. måned og servicemål (–: ingen sager)",
-                       ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
+                     [da_percent(goal.target_pct)] + [_drill_button(goal.code, m, by_month.get(m)) for m in months]))
+    return table_region("Målopfyldelse pr. måned og servicemål (–: ingen sager)",
+                        ["Mål", "Servicemål"] + [da_month_short(m) for m in months], rows)
 
 
 def _message_figure(text: str) -> dict:
@@ -219,20 +256,20 @@ def _message_figure(text: str) -> dict:
 def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
     # The message in a small figure of its own height, not in the chart's tall box.
     return {"rows": [], "chart": _message_figure(text), "chart_class": "", "status": text, "months": months or [],
-            "month": months[0]["value"] if months else None, "table": None}
+            "month": months[0]["value"] if months else None}
 
 
 @portal_callback(
     output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"),
                 chart_class=Output(Ids.CHART, "className"), status=Output(Ids.STATUS, "children"),
-                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
-                table=Output(Ids.CHART_TABLE, "children")),
-    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
+                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
+    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value"),
+                goal=Input(Ids.GOAL, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
 )
-def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
-    """Render the KPI table and the monthly chart for the chosen year and filters."""
+def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: Any = None):
+    """Render the KPI table and the monthly chart (the chosen goal in colour) for the chosen year and filters."""
     try:
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
@@ -248,9 +285,41 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     goals = goal_series(series)
-    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "chart": chart_figure(goals, kpi.goal_codes()),
-            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"],
-            "table": figures_table(goals)}
+    # The chosen goal's code, looked up among this customer's series only (the value is browser-sent).
+    ids = dict(zip(series["goal_id"].tolist(), series["code"].tolist()))
+    chosen = ids.get(goal) if isinstance(goal, int) and not isinstance(goal, bool) else None
+    chart = chart_figure(goals, kpi.goal_codes(), chosen)
+    if dash_ctx.triggered_id == Ids.GOAL:
+        # Another goal picked: only the chart changes; the table, its rows and the pickers stay as drawn.
+        return {"rows": no_update, "chart": chart, "chart_class": no_update, "status": no_update,
+                "months": no_update, "month": no_update}
+    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "chart": chart,
+            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"]}
+
+
+@portal_callback(
+    output=dict(table=Output(Ids.CHART_TABLE, "children"), label=Output(Ids.TABLE_TOGGLE, "children"),
+                expanded=Output(Ids.TABLE_TOGGLE, "aria-expanded")),
+    inputs=dict(toggle=Input(Ids.TABLE_TOGGLE, "n_clicks"), year=Input(Ids.YEAR, "value"),
+                area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def render_figures_table(ctx: AccessContext, toggle: Any, year: Any, area: Any, unit: Any):
+    """Draw the chart's figures as a table when asked for (each figure opens its cases); hide it again."""
+    shown = isinstance(toggle, int) and not isinstance(toggle, bool) and toggle % 2 == 1
+    if not shown:
+        return {"table": None, "label": TABLE_SHOW, "expanded": "false"}
+    try:
+        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+    except BadFilter as exc:
+        return {"table": str(exc), "label": TABLE_HIDE, "expanded": "true"}
+    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    if not report.months or not int(report.frame["handled"].sum()):
+        return {"table": no_cases_text(year, filtered=bool(area or unit)), "label": TABLE_HIDE, "expanded": "true"}
+    table = figures_table(goal_series(series))
+    return {"table": table, "label": TABLE_HIDE, "expanded": "true"}
 
 
 def no_cases_text(year: int, filtered: bool) -> str:
@@ -265,7 +334,7 @@ def goal_picker_options(choices: list[dict]) -> list[dict]:
 
 def unit_picker_options(units: list[dict]) -> list[dict]:
     """Return the unit picker's options: 'Alle' and then each unit as 'code – name'."""
-    return [{"label": "Alle", "value": ALL}] + [{"label": f"{u['code']} – {u['name']}", "value": u["code"]}
+    return [{"label": "Alle", "value": ALL_VALUE}] + [{"label": f"{u['code']} – {u['name']}", "value": u["code"]}
                                                 for u in units]
 
 
@@ -308,7 +377,7 @@ def sync_pickers(ctx: AccessContext, area: Any, clicked: Any, goal: Any, unit: A
     new_goal = next((g for g in (preferred, goal) if g in ids), ids[0] if ids else None)
     units = kpi.area_units(ctx.scope, ctx.cvr, area)
     # A unit of another kind would show nothing: back to all units of the area.
-    new_unit = unit if unit in {u["code"] for u in units} else ALL
+    new_unit = unit if unit in {u["code"] for u in units} else ALL_VALUE
     # An unchanged value is not sent again: that would redraw the histogram for nothing.
     return {"goal_options": goal_picker_options(choices), "goal": no_update if new_goal == goal else new_goal,
             "unit_options": unit_picker_options(units), "unit": no_update if new_unit == unit else new_unit,
@@ -409,3 +478,61 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
         raise PreventUpdate
     return no_update
 
+
+
+def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
+    """Return (goal code, 'YYYY-MM') of a chart click's point, else (None, None); only shapes are read here."""
+    points = clicked.get("points") if isinstance(clicked, dict) else None
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+    data = point.get("customdata")
+    if isinstance(data, list) and len(data) == 2:
+        return data[0], data[1]
+    return None, None
+
+
+@portal_callback(
+    output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
+                summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
+                key=Output(DRILL.key, "data")),
+    inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData"),
+                close=Input(DRILL.close, "n_clicks")),
+    state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit: Any):
+    """Open the cases behind a clicked month figure (chart point or table cell) of the checked customer; × closes."""
+    trigger = dash_ctx.triggered_id
+    if trigger == DRILL.close:
+        return closed_drill()
+    if trigger == Ids.CHART:
+        goal, month = _clicked_figure(clicked)
+    elif trigger == DRILL.request and isinstance(request, dict) and "goal" in request:
+        goal, month = request.get("goal"), request.get("month")
+    else:
+        raise PreventUpdate
+    if goal is None:
+        raise PreventUpdate
+    try:
+        unit = _unit(ctx, unit)
+    except BadFilter:
+        unit = None
+    return open_drill(ctx, drill_key(ctx, goal, month, unit))
+
+
+@portal_callback(
+    output=Output(DRILL.download, "data"),
+    inputs=dict(csv_clicks=Input(DRILL.csv, "n_clicks"), xlsx_clicks=Input(DRILL.xlsx, "n_clicks")),
+    state=dict(key=State(DRILL.key, "data"), filters=State(DRILL.grid, "filterModel"),
+               sort=State(DRILL.grid, "columnState"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def export_cases(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, key: Any, filters: Any, sort: Any):
+    """Download the drill-through's cases as the grid filters and sorts them (read again for the CVR)."""
+    if not (csv_clicks or xlsx_clicks):
+        raise PreventUpdate
+    download = export_drill(ctx, key, filters, sort, xlsx=dash_ctx.triggered_id == DRILL.xlsx)
+    if download is None:
+        raise PreventUpdate
+    return download

@@ -1,43 +1,75 @@
 """Information: the customer's latest Servicemålsrapport, with earlier periods, trends and export."""
 
+import datetime as dt
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
+from data import drill
+from data import units as unit_data
 from data.customers import customer_name
-from data.rules import add_months, latest_closed_month
+from data.rules import add_months, latest_closed_month, months_between
 from data.workdays import danish_today
+from pages._chart_table import TABLE_SHOW
+from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
 from core.formatting import da_date, da_month
 from pages.ids import information as Ids
 
 dash.register_page(__name__, path="/information", title="Information – Kundeportalen", name="Information")
 
-PERIOD_CHOICES = 36
+DRILL = drill_ids(Ids.DRILL_PREFIX)
+UNIT_KINDS = {"regnskab": "Bogføringskreds", "loen": "Løngruppe"}
 
 
-def period_options() -> list[dict[str, str]]:
-    """Return the months a report can end in: the latest closed month and the ones before it."""
+def period_options(first: dt.date | None = None) -> list[dict[str, str]]:
+    """Return the months a report can end in: the latest closed month back to `first`, newest first."""
+    # `first` is the customer's first month with figures: every month with data is reachable.
     last = latest_closed_month()
-    months = [add_months(last, -i) for i in range(PERIOD_CHOICES)]
+    first = min(first or last, last)
+    months = months_between(first, last)[::-1]
     return [{"label": da_month(m).capitalize(), "value": m.strftime("%Y-%m")} for m in months]
 
 
+def chosen_unit(ctx: AccessContext, code: str | None) -> dict[str, str] | None:
+    """Return the customer's unit `code` (code, name, kind) chosen in the search box, else None."""
+    kind = unit_data.unit_kind(ctx.scope, ctx.cvr, code)
+    if kind is None:
+        return None
+    name = next((u["name"] for u in unit_data.unit_options(ctx.scope, ctx.cvr) if u["code"] == code), "")
+    return {"code": code, "name": name, "kind": kind}
+
+
+def unit_heading(unit: dict[str, str] | None) -> str:
+    """Return the header's line naming the unit the report is limited to ('' for the whole customer)."""
+    if unit is None:
+        return ""
+    return f"{UNIT_KINDS[unit['kind']]} {unit['code']} – {unit['name']}: kun enhedens sager"
+
+
 @guarded_layout(Menu.INFORMATION)
-def layout(ctx: AccessContext, **_query):
+def layout(ctx: AccessContext, enhed: str | None = None, **_query):
     """Return the Information page; the report is filled by a guarded callback."""
-    options = period_options()
+    options = period_options(drill.earliest_month(ctx.scope, ctx.cvr))
+    unit = chosen_unit(ctx, enhed)
     return html.Div(
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
+            # The unit chosen in the search box (checked here and again by the callback).
+            dcc.Store(id=Ids.UNIT, data=unit["code"] if unit else None),
             # The portal's header is not printed: a filed printout still names the customer it is about.
             html.P(f"{customer_name(ctx.scope, ctx.cvr) or ''} · CVR-nr. {ctx.cvr} · udskrevet {da_date(danish_today())}",
                    className="d-none d-print-block mb-1 information-print-customer"),
             html.Div(
                 [
-                    html.H1("Servicemålsrapport", className="h3 mb-0"),
+                    html.Div([
+                        html.H1("Servicemålsrapport", className="h3 mb-0"),
+                        html.P(unit_heading(unit), className="mb-0 fw-semibold information-unit")
+                        if unit else None,
+                    ]),
                     html.Div(
                         [
                             html.Label("Periode", htmlFor=Ids.PERIOD, className="mb-0"),
@@ -66,7 +98,14 @@ def layout(ctx: AccessContext, **_query):
             # The report scrolls sideways in its own box on a phone: reachable and named for the keyboard.
             dcc.Loading(html.Div(id=Ids.REPORT, className="information-report", tabIndex="0", role="region",
                                  **{"aria-label": "Servicemålsrapport"})),
+            html.P("Klik på et tal i rapporten for at se sagerne bag det.", className="small text-muted no-print"),
             html.H2("Udvikling de seneste 12 måneder", className="h5 mt-4"),
             dcc.Loading(html.Div(id=Ids.TRENDS, className="information-trends row")),
+            # The charts' figures as tables, drawn when asked for: hundreds of cells nobody reads unasked.
+            html.Button(TABLE_SHOW, id=Ids.TABLES_TOGGLE, n_clicks=0, type="button",
+                        className="btn btn-link btn-sm p-0 no-print",
+                        **{"aria-expanded": "false", "aria-controls": Ids.TRENDS_TABLES}),
+            html.Div(id=Ids.TRENDS_TABLES, className="information-trends-tables"),
+            drill_modal(DRILL),
         ]
     )

@@ -11,6 +11,8 @@ from auth.guard import AccessContext, guarded_layout
 from core.rights import Action, Menu
 from data import kpi, units as unit_data
 from data.rules import latest_closed_month
+from pages._chart_table import TABLE_SHOW
+from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
 from pages._grid import grid
 from pages.ids import rapporter as Ids
@@ -18,6 +20,9 @@ from pages.ids import rapporter as Ids
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
 
 AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
+DRILL = drill_ids(Ids.DRILL_PREFIX)
+# The chart only shows and hovers: no zoom or drag, so no mode bar and no relayout work.
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False}
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -70,27 +75,43 @@ def layout(ctx: AccessContext, **_query):
             html.Div(id=Ids.STATUS, className="text-muted small mb-2", role="status"),
             grid(Ids.GRID, [], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
                  no_rows="Ingen servicemål at vise.",
-                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True}),
+                 # Only the description wraps and sizes its row: measuring every cell of every row (the
+                 # portal's default) was the largest part of the browser's work on this page.
+                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "autoHeight": False,
+                                "wrapText": False}),
             html.P("Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er "
                    "nået, afgøres af den præcise andel. Åbne sager tæller ikke med i målopfyldelsen.",
                    className="small text-muted mt-1"),
-            html.P("Klik på et servicemål i tabellen for at se dets fordeling og sager nedenfor.",
+            html.P("Klik på et servicemål i tabellen for at se dets udvikling, fordeling og sager nedenfor.",
                    className="small text-muted mt-1 no-print"),
-            html.H2("Målopfyldelse pr. måned", className="h5 mt-4"),
-            # Sized by its box (assets/rapporter.css) so that a phone gets room for the legend.
-            dcc.Loading(dcc.Graph(id=Ids.CHART, config={"displayModeBar": False}, className="rapporter-chart",
+            html.Div(
+                [
+                    html.H2("Målopfyldelse pr. måned", className="h5 mb-0"),
+                    # The goal shown in colour in the chart (the others grey behind it) and in the histogram.
+                    _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(labels=DROPDOWN_LABELS,
+                        id=Ids.GOAL, options=goals, value=goals[0]["value"] if goals else None,
+                        clearable=False)),
+                ],
+                className="d-flex flex-wrap align-items-end justify-content-between gap-3 mt-4 mb-2",
+            ),
+            # Sized by its box (assets/rapporter.css); one goal in colour, so no legend to make room for.
+            dcc.Loading(dcc.Graph(id=Ids.CHART, config=CHART_CONFIG, className="rapporter-chart",
                                   figure={"data": [], "layout": {}})),
+            html.P("Klik på et punkt i grafen eller et tal i tabellen for at se sagerne bag det.",
+                   className="small text-muted no-print"),
             # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
+            # Drawn when asked for: its few hundred cells cost the browser more than the chart itself.
+            html.Button(TABLE_SHOW, id=Ids.TABLE_TOGGLE, n_clicks=0, type="button",
+                        className="btn btn-link btn-sm p-0 no-print",
+                        **{"aria-expanded": "false", "aria-controls": Ids.CHART_TABLE}),
             html.Div(id=Ids.CHART_TABLE, className="mb-3"),
             html.Div(
                 [
                     html.Div(
                         [
                             html.H2("Fordeling af behandlingstid", className="h5"),
-                            _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(labels=DROPDOWN_LABELS, 
-                                id=Ids.GOAL, options=goals, value=goals[0]["value"] if goals else None,
-                                clearable=False)),
-                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"displayModeBar": False},
+                            # Static: a bar per day, its figures in the table below; no hover or zoom to set up.
+                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"staticPlot": True},
                                                   figure={"data": [], "layout": {}})),
                             html.Div(id=Ids.HISTOGRAM_TABLE),
                         ],
@@ -112,6 +133,7 @@ def layout(ctx: AccessContext, **_query):
                 ],
                 className="row mt-4",
             ),
+            drill_modal(DRILL),
         ]
     )
 

@@ -66,18 +66,37 @@ def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_cl
     last, prev, before = reports_world.months()
     trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
     assert len(trends) == 2
-    for figure in trends:
-        graph, _caption, details = figure["props"]["children"]
+    # The tables are drawn when asked for (the button), one per area in the charts' order.
+    tables = trend_tables(dash_client, f"{last:%Y-%m}").get_json()["response"]
+    assert tables[ids.TABLES_TOGGLE]["aria-expanded"] == "true"
+    tables = tables[ids.TRENDS_TABLES]["children"]
+    assert len(tables) == 2
+    for figure, details in zip(trends, tables):
+        graph, _caption = figure["props"]["children"]
         shown = texts(details)
-        assert "Vis som tabel" in shown
         for trace in graph["props"]["figure"]["data"]:
+            if trace.get("meta") == "target":
+                continue
             code = trace["name"].split()[0]
             start = shown.index(code)
             expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in trace["y"]]
             assert shown[start + 1: start + 1 + len(expected)] == expected
-    regnskab = texts(trends[0])
+    regnskab = texts(tables[0])
     start = regnskab.index("A1")
     assert regnskab[start + 10: start + 13] == ["–", "100,0 %", "80,0 %"]
+
+
+def trend_tables(dash_client, period, clicks=1, cvr=world.CVR_A, unit=None):
+    return dash_client.fire(ids.TABLES_TOGGLE, "n_clicks", output=ids.TRENDS_TABLES, cvr=cvr,
+                            values={ids.TABLES_TOGGLE: clicks, ids.PERIOD: period, ids.UNIT: unit})
+
+
+def test_trend_tables_hide_again_and_refuse_other_customers(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    closed = trend_tables(dash_client, f"{last:%Y-%m}", clicks=2).get_json()["response"]
+    assert closed[ids.TRENDS_TABLES]["children"] is None and closed[ids.TABLES_TOGGLE]["aria-expanded"] == "false"
+    refused = trend_tables(dash_client, f"{last:%Y-%m}", cvr=world.CVR_B)
+    assert refused.status_code == 403 and b"B-0" not in refused.data
 
 
 def test_earlier_period(report_app, laeser_a, dash_client):
@@ -144,3 +163,190 @@ def test_export_of_other_customer_refused(report_app, laeser_a, dash_client):
     last, _, _ = reports_world.months()
     response = export(dash_client, "csv", f"{last:%Y-%m}", cvr=world.CVR_B)
     assert response.status_code == 403 and b"B-0" not in response.data
+
+
+# --- issue 12: every month with data, unit filter, readable trends, drill-through on screen ---------
+
+import json as _json
+
+from callbacks import information as info_callbacks
+from data.cases_import import import_case_records
+from pages._drill import drill_ids
+from tests.kpi_world import PAY_A, UNIT_A2, UNIT_B, rec
+
+DRILL = drill_ids(ids.DRILL_PREFIX)
+
+
+def test_period_picker_reaches_every_month_with_data(report_app, laeser_a, dash_client):
+    """A case four years back puts its month in the picker (the old picker stopped at 36 months)."""
+    last, _, _ = reports_world.months()
+    old = add_months(last, -50)
+    with report_app.app_context():
+        imported = import_case_records(get_session(), [rec("A-OLD", f"{old:%Y-%m}-03 10:00", f"{old:%Y-%m}-04 10:00")])
+        assert imported.ok
+    page = _json.dumps(dash_client.page("/information", f"?cvr={world.CVR_A}").get_json(), ensure_ascii=False)
+    assert f'"value": "{old:%Y-%m}"' in page and f'"value": "{last:%Y-%m}"' in page
+    from pages import information as info_page  # a page module registers itself: import it once the app exists
+
+    options = info_page.period_options(old)
+    assert len(options) == 51 and options[0]["value"] == f"{last:%Y-%m}" and options[-1]["value"] == f"{old:%Y-%m}"
+    # That old month's report is served like any other.
+    assert "A1" in text_of(report(dash_client, f"{old:%Y-%m}"))
+
+
+def test_trend_charts_label_the_target_and_show_90_against_100(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
+    heights = set()
+    for figure in trends:
+        graph = figure["props"]["children"][0]
+        fig = graph["props"]["figure"]
+        targets = [t for t in fig["data"] if t.get("meta") == "target"]
+        assert targets and all(t["line"]["dash"] == "dash" for t in targets)
+        labels = [a["text"] for a in fig["layout"]["annotations"]]
+        assert any(text.startswith("Servicemål ") and text.endswith("%") or "% (" in text for text in labels)
+        low, high = fig["layout"]["yaxis"]["range"]
+        # The values here lie between 80 % and 100 %: the axis starts 5 points below the lowest, not at 0.
+        lowest = min([v for t in fig["data"] for v in t["y"] if v is not None])
+        assert lowest - 10 <= low <= lowest - 5 and high == 101
+        heights.add(fig["layout"]["height"])
+        assert graph["props"]["style"]["height"] == f"{fig['layout']['height']}px"
+    assert len(heights) == 1
+
+
+def test_trend_range_keeps_low_values_and_floors_at_zero():
+    assert info_callbacks.trend_range([92.0, 100.0], [95.0]) == [85.0, 101.0]
+    assert info_callbacks.trend_range([3.0], [95.0]) == [0.0, 101.0]
+    assert info_callbacks.trend_range([], [90.0]) == [85.0, 101.0]
+
+
+def test_marks_are_coloured_and_spoken(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    table = _json.dumps(report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.REPORT], ensure_ascii=False)
+    assert "kpi-missed" in table and "mål ikke nået" in table and "kpi-met" in table and "mål nået" in table
+    css = (Path(__file__).resolve().parents[1] / "assets" / "portal.css").read_text()
+    assert ".kpi-met .kpi-mark { color:" in css and ".kpi-missed .kpi-mark { color:" in css
+
+
+def unit_report(dash_client, period, unit, cvr=world.CVR_A):
+    return dash_client.fire(ids.PERIOD, "value", output=ids.REPORT, cvr=cvr, initial=True,
+                            values={ids.PERIOD: period, ids.UNIT: unit})
+
+
+def test_unit_from_search_box_filters_report_and_header_says_so(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    page = text_of(dash_client.page("/information", f"?cvr={world.CVR_A}&enhed={UNIT_A2}"))
+    assert f"Bogføringskreds {UNIT_A2}" in page
+    body = unit_report(dash_client, f"{last:%Y-%m}", UNIT_A2).get_json()["response"]
+    shown = " ".join(texts(body[ids.REPORT]["children"]))
+    # Only A-5 (met) on 10002 in M: A1 shows 100,0 %, not the customer's 80,0 %; no Løn goal for a bogføringskreds.
+    assert "100,0 %" in shown and "80,0 %" not in shown
+    assert "L1 " not in shown
+    pay = " ".join(texts(unit_report(dash_client, f"{last:%Y-%m}", PAY_A).get_json()["response"][ids.REPORT]["children"]))
+    assert "L1 " in pay and "A1 " not in pay
+
+
+def test_unit_of_another_customer_is_ignored(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    page = text_of(dash_client.page("/information", f"?cvr={world.CVR_A}&enhed={UNIT_B}"))
+    assert UNIT_B not in page
+    response = unit_report(dash_client, f"{last:%Y-%m}", UNIT_B)
+    assert response.status_code == 200 and b"B-0" not in response.data
+    # The whole customer's report: A1 at 80,0 % in M.
+    assert "80,0 %" in " ".join(texts(response.get_json()["response"][ids.REPORT]["children"]))
+
+
+def drill_body(dash_client, goal, month, cvr=world.CVR_A, unit=None):
+    """The body assets/drill.js causes: the clicked figure's goal and month put in the request store."""
+    return dash_client.payload(DRILL.request, "data", output=DRILL.modal, cvr=cvr,
+                               values={DRILL.request: {"goal": goal, "month": month, "at": 1}, ids.UNIT: unit})
+
+
+def test_report_cells_open_their_cases_in_a_grid(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    table = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.REPORT]
+    assert f'"data-drill": "{DRILL.request}", "data-goal": "A1", "data-month": "{last:%Y-%m}"' in _json.dumps(table)
+    response = dash_client.send(drill_body(dash_client, "A1", f"{last:%Y-%m}"))
+    assert response.status_code == 200
+    out = response.get_json()["response"]
+    assert out[DRILL.modal]["is_open"] is True
+    rows = out[DRILL.grid]["rowData"]
+    assert [r["case_ref"] for r in rows] == ["A-1", "A-2", "A-3", "A-5", "A-4"] or \
+        sorted(r["case_ref"] for r in rows) == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+    assert [r["n"] for r in rows] == [1, 2, 3, 4, 5]
+    late = next(r for r in rows if r["case_ref"] == "A-4")
+    assert late["met_text"] == "Nej" and late["deadline"] and late["deadline"] < late["completed"]
+    assert "5 sager" in out[DRILL.summary]["children"] and "1 uden for fristen" in out[DRILL.summary]["children"]
+    assert "A-OPEN" not in response.get_data(as_text=True) and "B-0" not in response.get_data(as_text=True)
+
+
+def test_drill_with_unit_shows_only_its_cases(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    out = dash_client.send(drill_body(dash_client, "A1", f"{last:%Y-%m}", unit=UNIT_A2)).get_json()["response"]
+    assert [r["case_ref"] for r in out[DRILL.grid]["rowData"]] == ["A-5"]
+
+
+@pytest.mark.parametrize("goal,month", [("ZZ", "2024-01"), ("A1", "2099-01"), ("A1", "x"), (None, None),
+                                        ({"x": 1}, "2024-01"), ("A1' OR 1=1", "2024-01")])
+def test_forged_drill_values_show_nothing(report_app, laeser_a, dash_client, goal, month):
+    response = dash_client.send(drill_body(dash_client, goal, month))
+    assert response.status_code in (200, 204) and b"A-1" not in response.data
+    if response.status_code == 200:
+        out = response.get_json()["response"]
+        assert out[DRILL.grid]["rowData"] == [] and "findes ikke" in out[DRILL.summary]["children"]
+
+
+def test_drill_of_another_customer_refused(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    response = dash_client.send(drill_body(dash_client, "A1", f"{last:%Y-%m}", cvr=world.CVR_B))
+    assert response.status_code == 403 and b"B-0" not in response.data
+
+
+def test_a_request_that_is_not_a_figure_opens_nothing(report_app, laeser_a, dash_client):
+    for request in (None, {}, "A1", ["A1", "2024-01"]):
+        body = dash_client.payload(DRILL.request, "data", output=DRILL.modal, cvr=world.CVR_A,
+                                   values={DRILL.request: request, ids.UNIT: None})
+        assert dash_client.send(body).status_code == 204
+
+
+def drill_export(dash_client, which, key, filters=None, sort=None, cvr=world.CVR_A):
+    button = {"csv": DRILL.csv, "xlsx": DRILL.xlsx}[which]
+    return dash_client.fire(button, "n_clicks", cvr=cvr, values={
+        DRILL.csv: int(which == "csv"), DRILL.xlsx: int(which == "xlsx"), DRILL.key: key,
+        (DRILL.grid, "filterModel"): filters, (DRILL.grid, "columnState"): sort})
+
+
+def test_drill_export_reads_again_with_the_grids_filter_and_sort(report_app, laeser_a, dash_client):
+    import base64
+
+    last, _, _ = reports_world.months()
+    key = {"goal_id": None, "month": f"{last:%Y-%m}", "unit": None}
+    out = dash_client.send(drill_body(dash_client, "A1", f"{last:%Y-%m}")).get_json()["response"]
+    key = out[DRILL.key]["data"]
+    # Rows are never taken from the browser: a forged key with extra rows changes nothing.
+    key = {**key, "rows": [{"case_ref": "B-0"}]}
+    data = drill_export(dash_client, "csv", key, filters={"met_text": {"filterType": "text", "type": "equals",
+                                                                        "filter": "Ja"}},
+                        sort=[{"colId": "case_ref", "sort": "desc"}]).get_json()["response"][DRILL.download]["data"]
+    lines = data["content"].lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Nr.;Sagsreference;Enhed;Modtaget")
+    assert [line.split(";")[1] for line in lines[1:]] == ["A-5", "A-3", "A-2", "A-1"]
+    assert data["filename"].startswith(f"Sager_A1_{last:%Y-%m}_{world.CVR_A}")
+    xlsx = drill_export(dash_client, "xlsx", key).get_json()["response"][DRILL.download]["data"]
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
+    refs = sorted(row[1].value for row in list(book.active.iter_rows())[1:])
+    assert refs == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+
+
+def test_drill_export_for_another_customer_refused(report_app, laeser_a, dash_client):
+    last, _, _ = reports_world.months()
+    key = {"goal_id": 1, "month": f"{last:%Y-%m}", "unit": None}
+    response = drill_export(dash_client, "csv", key, cvr=world.CVR_B)
+    assert response.status_code == 403 and b"B-0" not in response.data
+
+
+def test_the_cross_closes_the_drill_through(report_app, laeser_a, dash_client):
+    response = dash_client.fire(DRILL.close, "n_clicks", output=DRILL.modal, cvr=world.CVR_A,
+                                values={DRILL.close: 1, ids.UNIT: None})
+    out = response.get_json()["response"]
+    assert out[DRILL.modal]["is_open"] is False and out[DRILL.grid]["rowData"] == [] and out[DRILL.key]["data"] is None

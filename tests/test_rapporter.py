@@ -8,7 +8,7 @@ import re
 import openpyxl
 import pytest
 
-from callbacks.rapporter import GoalSeries, chart_figure
+from callbacks.rapporter import CONTEXT_COLOUR, GoalSeries, chart_figure
 from data.db import get_session
 from core.formatting import da_month_abbr
 from pages.ids import rapporter as ids
@@ -53,14 +53,23 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
 
 
+def figures_table(dash_client, year_value, area="alle", unit="alle", clicks=1, cvr=world.CVR_A):
+    return dash_client.fire(ids.TABLE_TOGGLE, "n_clicks", output=ids.CHART_TABLE, cvr=cvr, values={
+        ids.TABLE_TOGGLE: clicks, ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit})
+
+
 def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
-    """The monthly chart's numbers are also given as a table (its text alternative)."""
+    """The monthly chart's numbers are also given as a table (its text alternative), drawn when asked for."""
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year()).get_json()["response"]
     chart = response[ids.CHART]["figure"]
-    table = response[ids.CHART_TABLE]["children"]
-    shown = texts(table)
-    assert "Vis tallene bag grafen som tabel" in shown
+    # Not drawn with the dashboard: the button draws it, and hides it again.
+    assert ids.CHART_TABLE not in response
+    opened = figures_table(dash_client, year()).get_json()["response"]
+    assert opened[ids.TABLE_TOGGLE] == {"children": "Skjul tabellen med tallene", "aria-expanded": "true"}
+    shown = texts(opened[ids.CHART_TABLE]["children"])
+    closed = figures_table(dash_client, year(), clicks=2).get_json()["response"]
+    assert closed[ids.CHART_TABLE]["children"] is None and closed[ids.TABLE_TOGGLE]["aria-expanded"] == "false"
     a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
     row_start = shown.index(a1["name"])
     assert shown[row_start + 1] == "95,0 %"
@@ -70,34 +79,52 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
         assert month in shown
 
 
-def test_chart_gives_each_goal_one_colour_with_its_target_line(goals, login, dash_client):
-    """Goal and target share a colour and a legend group; colours differ between goals and survive filters."""
+def coloured(figure):
+    return [t for t in figure["data"] if t["line"]["color"] != CONTEXT_COLOUR and not t["name"].startswith("Servicemål")]
+
+
+def test_chart_shows_the_chosen_goal_in_colour_and_the_others_grey(goals, login, dash_client):
+    """One goal in colour with its target line dashed and labelled; every other goal a thin grey line behind it."""
     login(world.RAPPORTER_A)
     figure = dashboard(dash_client, year()).get_json()["response"][ids.CHART]["figure"]
-    lines = [t for t in figure["data"] if t.get("showlegend", True)]
-    targets = {t["legendgroup"]: t for t in figure["data"] if t.get("showlegend") is False}
-    assert [t["legendgroup"] for t in lines] == ["A1", "L1"] and set(targets) == {"A1", "L1"}
-    colours = {t["legendgroup"]: t["line"]["color"] for t in lines}
-    assert len(set(colours.values())) == len(colours)
-    for code, target in targets.items():
-        assert target["line"]["color"] == colours[code] and target["line"]["dash"] == "dash"
-        assert target["name"] == f"Servicemål {code}"
-    assert targets["A1"]["hovertemplate"].startswith("Servicemål A1: 95,0 %")
-    assert targets["L1"]["hovertemplate"].startswith("Servicemål L1: 98,0 %")
+    # Without a choice, the first goal (A1) is the coloured one; L1 is grey behind it (drawn first).
+    assert [t["name"].split()[0] for t in coloured(figure)] == ["A1"]
+    grey = [t for t in figure["data"] if t["line"]["color"] == CONTEXT_COLOUR]
+    assert [t["name"].split()[0] for t in grey] == ["L1"] and figure["data"][0] == grey[0]
+    assert all(t["mode"] == "lines" and t["line"]["width"] < 2 for t in grey)
+    target = next(t for t in figure["data"] if t["name"] == "Servicemål A1")
+    assert target["line"]["dash"] == "dash" and target["line"]["color"] == coloured(figure)[0]["line"]["color"]
+    assert target["hovertemplate"].startswith("Servicemål A1: 95,0 %")
     layout = figure["layout"]
-    assert layout["legend"]["orientation"] == "h" and layout["legend"]["y"] < 0 and "height" not in layout
-    assert layout["legend"]["groupclick"] == "togglegroup"
+    assert [a["text"] for a in layout["annotations"]] == ["Servicemål 95,0 %"]
+    assert layout["showlegend"] is False and "height" not in layout
+    assert layout["title"]["text"].startswith("A1 ")
+    # The axis starts 5 points below the chosen goal's lowest figure or target, not at 0.
+    low = min([v for v in coloured(figure)[0]["y"] if v is not None] + [95.0])
+    assert layout["yaxis"]["range"] == [max(0.0, (low - 5) // 5 * 5), 101]
     assert layout["xaxis"]["ticktext"][-1] == da_month_abbr(reports_world.months()[0])
-    only_lon = dashboard(dash_client, year(), area="Løn").get_json()["response"][ids.CHART]["figure"]
-    assert only_lon["data"][0]["line"]["color"] == colours["L1"]
 
 
-def test_every_catalogue_goal_gets_its_own_colour():
+def test_picking_a_goal_redraws_only_the_chart(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = dash_client.fire(ids.GOAL, "value", output=ids.GRID, cvr=world.CVR_A,
+                                values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.GOAL: goals["L1"]})
+    body = response.get_json()["response"]
+    assert [t["name"].split()[0] for t in coloured(body[ids.CHART]["figure"])] == ["L1"]
+    assert "Servicemål 98,0 %" in [a["text"] for a in body[ids.CHART]["figure"]["layout"]["annotations"]]
+    # Nothing else is sent again: the grid and the table are not redrawn.
+    assert set(body) == {ids.CHART}
+    # A goal id the customer has no figures for colours nothing of it: the first goal is shown.
+    forged = dash_client.fire(ids.GOAL, "value", output=ids.GRID, cvr=world.CVR_A,
+                              values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.GOAL: 99999})
+    assert [t["name"].split()[0] for t in coloured(forged.get_json()["response"][ids.CHART]["figure"])] == ["A1"]
+
+
+def test_each_catalogue_goal_keeps_its_own_colour_when_chosen():
     goals = [GoalSeries(f"G{i}", f"Mål {i}", 95.0, [reports_world.months()[0]], [90.0]) for i in range(10)]
-    figure = chart_figure(goals)
-    lines = [t for t in figure["data"] if t.get("showlegend", True)]
-    assert len({t["line"]["color"] for t in lines}) == 10
-    assert len({t["marker"]["symbol"] for t in lines}) == 10
+    colours = {coloured(chart_figure(goals, selected=f"G{i}"))[0]["line"]["color"] for i in range(10)}
+    symbols = {coloured(chart_figure(goals, selected=f"G{i}"))[0]["marker"]["symbol"] for i in range(10)}
+    assert len(colours) == 10 and len(symbols) == 10 and CONTEXT_COLOUR not in colours
 
 
 def pickers(dash_client, area="alle", clicked=None, goal=None, unit="alle", cvr=world.CVR_A, trigger="area",
@@ -171,7 +198,8 @@ def test_filters_without_cases_say_so(goals, login, dash_client):
     message = f"Ingen sager for de valgte filtre i {year()}."
     assert response[ids.GRID]["rowData"] == [] and response[ids.STATUS]["children"] == message
     assert response[ids.CHART]["figure"]["layout"]["annotations"][0]["text"] == message
-    assert response[ids.CHART_TABLE]["children"] is None
+    assert figures_table(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"][ids.CHART_TABLE][
+        "children"] == message
     assert message in response_text(histogram(dash_client, goals["L1"], unit=UNIT_A))
 
 
@@ -384,3 +412,92 @@ def test_histogram(goals, login, dash_client):
     for day, count in counts.items():
         start = shown.index(str(day), shown.index("Antal sager"))
         assert shown[start + 1] == str(count)
+
+
+# --- drill-through on screen (issue 12) ------------------------------------------------------------
+
+import json as _json
+
+from pages._drill import drill_ids
+
+DRILL = drill_ids(ids.DRILL_PREFIX)
+
+
+def chart_click(dash_client, code, month, cvr=world.CVR_A, unit="alle"):
+    click = {"points": [{"curveNumber": 1, "pointNumber": 0, "customdata": [code, month]}]}
+    return dash_client.fire(ids.CHART, "clickData", output=DRILL.modal, cvr=cvr,
+                            values={ids.CHART: click, ids.UNIT: unit})
+
+
+def cell_click(dash_client, code, month, cvr=world.CVR_A, unit="alle"):
+    """The body assets/drill.js causes: the clicked figure's goal and month put in the request store."""
+    return dash_client.fire(DRILL.request, "data", output=DRILL.modal, cvr=cvr,
+                            values={DRILL.request: {"goal": code, "month": month, "at": 1}, ids.UNIT: unit})
+
+
+def test_chart_point_opens_its_cases_in_a_grid(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    last = reports_world.months()[0]
+    figure = dashboard(dash_client, year()).get_json()["response"][ids.CHART]["figure"]
+    a1 = coloured(figure)[0]
+    assert a1["customdata"][-1] == ["A1", f"{last:%Y-%m}"]
+    out = chart_click(dash_client, "A1", f"{last:%Y-%m}").get_json()["response"]
+    assert out[DRILL.modal]["is_open"] is True
+    rows = out[DRILL.grid]["rowData"]
+    assert sorted(r["case_ref"] for r in rows) == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+    assert set(rows[0]) == {"n", "case_ref", "unit_code", "received", "completed", "days_taken", "deadline", "met_text"}
+    assert out[DRILL.title]["children"].startswith("Sager bag A1 ")
+    # With the page's unit filter, only that unit's cases.
+    only = chart_click(dash_client, "A1", f"{last:%Y-%m}", unit=UNIT_A2).get_json()["response"]
+    assert [r["case_ref"] for r in only[DRILL.grid]["rowData"]] == ["A-5"]
+
+
+def test_table_figures_are_buttons_that_open_their_cases(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    last = reports_world.months()[0]
+    table = figures_table(dash_client, year()).get_json()["response"][ids.CHART_TABLE]["children"]
+    assert f'"data-drill": "{DRILL.request}", "data-goal": "L1", "data-month": "{last:%Y-%m}"' in _json.dumps(table)
+    out = cell_click(dash_client, "L1", f"{last:%Y-%m}").get_json()["response"]
+    assert sorted(r["case_ref"] for r in out[DRILL.grid]["rowData"]) == ["A-L1", "A-L2"]
+
+
+def test_drill_of_another_customer_refused(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    last = reports_world.months()[0]
+    for response in (chart_click(dash_client, "A1", f"{last:%Y-%m}", cvr=world.CVR_B),
+                     cell_click(dash_client, "A1", f"{last:%Y-%m}", cvr=world.CVR_B)):
+        assert response.status_code == 403 and b"B-0" not in response.data
+
+
+@pytest.mark.parametrize("click", [None, {}, {"points": []}, {"points": [{"customdata": "A1"}]},
+                                   {"points": [{"customdata": ["A1", "2099-01"]}]},
+                                   {"points": [{"customdata": ["ZZ9", "2024-01"]}]}])
+def test_forged_chart_clicks_open_nothing(goals, login, dash_client, click):
+    login(world.RAPPORTER_A)
+    response = dash_client.fire(ids.CHART, "clickData", output=DRILL.modal, cvr=world.CVR_A,
+                                values={ids.CHART: click, ids.UNIT: "alle"})
+    assert response.status_code in (200, 204) and b"A-1" not in response.data
+
+
+def test_drill_export_is_read_again_for_the_customer(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    last = reports_world.months()[0]
+    key = chart_click(dash_client, "A1", f"{last:%Y-%m}").get_json()["response"][DRILL.key]["data"]
+    response = dash_client.fire(DRILL.xlsx, "n_clicks", cvr=world.CVR_A, values={
+        DRILL.csv: 0, DRILL.xlsx: 1, DRILL.key: key,
+        (DRILL.grid, "filterModel"): {"met_text": {"filterType": "text", "type": "equals", "filter": "Nej"}},
+        (DRILL.grid, "columnState"): None})
+    data = response.get_json()["response"][DRILL.download]["data"]
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert values[0][:2] == ["Nr.", "Sagsreference"] and [row[1] for row in values[1:]] == ["A-4"]
+    refused = dash_client.fire(DRILL.csv, "n_clicks", cvr=world.CVR_B, values={
+        DRILL.csv: 1, DRILL.xlsx: 0, DRILL.key: key, (DRILL.grid, "filterModel"): None,
+        (DRILL.grid, "columnState"): None})
+    assert refused.status_code == 403 and b"B-0" not in refused.data
+
+
+def test_figures_table_of_another_customer_refused(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    response = figures_table(dash_client, year(), cvr=world.CVR_B)
+    assert response.status_code == 403 and b"B-0" not in response.data

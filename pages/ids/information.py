@@ -1,9 +1,13 @@
 """Ids of the Information page (Servicemålsrapport)."""
 
 CVR = "information-cvr"
+UNIT = "information-unit"
 PERIOD = "information-period"
 REPORT = "information-report"
 TRENDS = "information-trends"
+TRENDS_TABLES = "information-trends-tables"
+TABLES_TOGGLE = "information-tables-toggle"
 EXPORT_CSV = "information-export-csv"
 EXPORT_XLSX = "information-export-xlsx"
 DOWNLOAD = "information-download"
+DRILL_PREFIX = "information"

@@ -125,37 +125,68 @@ def test_pickers_follow_the_area_and_a_row_click_picks_the_goal(ten_goals, live_
     assert page.js_errors == []
 
 
-def test_chart_on_a_phone(ten_goals, live_server, page):
-    page.set_viewport_size({"width": 390, "height": 844})
-    open_dashboard(page, live_server)
-    chart = page.locator("#rapporter-chart")
-    chart.scroll_into_view_if_needed()
-    boxes = page.evaluate("""() => {
+def chart_boxes(page) -> dict:
+    return page.evaluate("""() => {
         const gd = document.querySelector('#rapporter-chart .js-plotly-plot');
         const box = el => { const r = el.getBoundingClientRect();
                             return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+        const shown = el => getComputedStyle(el).display !== 'none';
         return {svg: box(gd.querySelector('.main-svg')), plot: box(gd.querySelector('.cartesianlayer .bg, .nsewdrag')),
                 ticks: [...gd.querySelectorAll('.xtick text')].map(box),
-                legend: box(gd.querySelector('.legend')),
-                entries: gd.querySelectorAll('.legend .traces').length};
+                grey: [...gd.querySelectorAll('.scatterlayer [class*="tracecontext-"]')].filter(shown).length,
+                traces: [...gd.querySelectorAll('.scatterlayer .trace')].filter(shown).length,
+                legend: gd.querySelectorAll('.legend .traces').length,
+                title: (gd.querySelector('.gtitle') || {}).textContent,
+                labels: [...gd.querySelectorAll('.annotation-text')].map(e => e.textContent)};
     }""")
-    svg, ticks, legend = boxes["svg"], boxes["ticks"], boxes["legend"]
-    assert boxes["entries"] == ten_goals  # one legend entry per goal; target lines have none
+
+
+def test_chart_on_a_phone_shows_one_goal_at_a_time(ten_goals, live_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_dashboard(page, live_server)
+    page.locator("#rapporter-chart").scroll_into_view_if_needed()
+    boxes = chart_boxes(page)
+    svg, ticks = boxes["svg"], boxes["ticks"]
+    # The chosen goal and its target line only: the grey goals behind it are left out on a phone.
+    assert boxes["grey"] == 0 and boxes["traces"] == 2 and boxes["legend"] == 0
+    assert boxes["labels"] == ["Servicemål 95,0 %"] and boxes["title"].startswith("A1 ")
     assert ticks, "no month labels"
     for tick in ticks:  # every month label inside the chart, none cut
         assert svg["l"] <= tick["l"] and tick["r"] <= svg["r"] and tick["b"] <= svg["b"]
     for left, right in zip(ticks, ticks[1:]):  # and none on top of the next
         assert left["r"] <= right["l"] + 1
-    # The legend lies below the plot and its month labels, inside the chart.
-    assert legend["t"] >= max(t["b"] for t in ticks) - 1 and legend["b"] <= svg["b"] + 1
-    assert legend["r"] <= svg["r"] + 1 and boxes["plot"]["b"] - boxes["plot"]["t"] > 150
+    assert boxes["plot"]["b"] - boxes["plot"]["t"] > 150
+    assert page.js_errors == []
 
-    # A goal's legend entry hides its target line with it.
-    page.locator("#rapporter-chart .legend .traces", has_text="A1 Kreditortransaktioner").click()
-    # (Plotly waits out its double-click delay before it acts on a single click.)
-    page.wait_for_function("""() => document.querySelector('#rapporter-chart .js-plotly-plot').data
-        .filter(t => t.legendgroup === 'A1').every(t => t.visible === 'legendonly')""")
-    others = page.evaluate("""() => document.querySelector('#rapporter-chart .js-plotly-plot').data
-        .filter(t => t.legendgroup !== 'A1').map(t => t.visible)""")
-    assert len(others) == 2 * (ten_goals - 1) and "legendonly" not in others
+
+def test_chart_on_a_desktop_shows_the_others_grey_and_a_row_click_colours_its_goal(ten_goals, live_server, page):
+    open_dashboard(page, live_server)
+    boxes = chart_boxes(page)
+    assert boxes["grey"] == ten_goals - 1 and boxes["title"].startswith("A1 ")
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=code]", has_text="L1").first.click()
+    page.wait_for_function("""() => (document.querySelector('#rapporter-chart .gtitle') || {}).textContent
+        ?.startsWith('L1 ')""")
+    assert chart_boxes(page)["labels"] == ["Servicemål 98,0 %"]
+    assert page.js_errors == []
+
+
+def test_a_figure_opens_its_cases_in_a_grid_and_the_cross_closes_it(ten_goals, live_server, page):
+    open_dashboard(page, live_server)
+    last = reports_world.months()[0]
+    page.get_by_role("button", name="Vis tallene bag grafen som tabel").click()
+    page.locator(f"#rapporter-chart-table button[title*='A1']").last.click()
+    modal = page.get_by_role("dialog")
+    modal.wait_for()
+    modal.locator("#rapporter-drill-grid .ag-center-cols-container [role=row]").first.wait_for()
+    refs = sorted(t.strip() for t in modal.locator(
+        "#rapporter-drill-grid .ag-center-cols-container [col-id=case_ref]").all_inner_texts())
+    assert refs == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+    assert "sager afsluttet i måneden" in modal.inner_text()
+    with page.expect_download() as download:
+        modal.get_by_role("button", name="Eksportér CSV").click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Nr.;Sagsreference")
+    assert f"Sager_A1_{last:%Y-%m}" in download.value.suggested_filename
+    modal.get_by_role("button", name="Luk").click()
+    modal.wait_for(state="hidden")
     assert page.js_errors == []

@@ -64,7 +64,7 @@ def test_information_period_export_and_print(report_cases, live_server, page):
     # Latest closed month: 4 of 5 A1 cases met against a 95 % target, marked without relying on colour.
     assert "80,0 %" in a1 and "✗" in a1
     # Each trend chart's figures unfold as a table, reachable and scrollable from the keyboard.
-    page.locator("#information-trends").get_by_text("Vis som tabel").first.click()
+    page.get_by_role("button", name="Vis tallene bag grafen som tabel").click()
     regnskab = page.get_by_role("region", name="Målopfyldelse for Regnskab pr. måned (–: ingen sager)")
     assert "80,0 %" in regnskab.get_by_role("row", name=re.compile("^A1")).inner_text()
     wait_for_dash(page)
@@ -149,4 +149,28 @@ def test_rapporter_year_filters_drill_through_and_export(report_cases, live_serv
     with page.expect_download() as info:
         page.get_by_role("button", name="Eksportér Excel").click()
     assert info.value.suggested_filename.endswith(".xlsx")
+    assert page.js_errors == []
+
+
+def test_information_figure_opens_its_cases_in_a_grid(report_cases, live_server, page):
+    """A figure of the Servicemålsrapport is a button: it opens the cases behind it; the × (Luk) closes them."""
+    last, _, _ = reports_world.months()
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/information?cvr={world.CVR_A}")
+    report = page.locator("#information-report")
+    report.get_by_role("cell", name="A1 Kreditortransaktioner").wait_for()
+    # The marks are coloured and also spoken.
+    colour = page.evaluate("() => getComputedStyle(document.querySelector('.kpi-missed .kpi-mark')).color")
+    assert colour == "rgb(176, 42, 55)"
+    report.locator("tr", has_text="A1 Kreditortransaktioner").get_by_role("button", name=re.compile("80,0 %")).click()
+    modal = page.get_by_role("dialog")
+    modal.locator("#information-drill-grid .ag-center-cols-container [role=row]").first.wait_for()
+    refs = sorted(t.strip() for t in modal.locator(
+        "#information-drill-grid .ag-center-cols-container [col-id=case_ref]").all_inner_texts())
+    assert refs == ["A-1", "A-2", "A-3", "A-4", "A-5"]
+    assert f"{da_month(last)}" in modal.get_by_role("heading").inner_text()
+    wait_for_dash(page)
+    assert_no_serious_axe_violations(page)
+    modal.get_by_role("button", name="Luk").click()
+    modal.wait_for(state="hidden")
     assert page.js_errors == []

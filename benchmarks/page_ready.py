@@ -1,0 +1,254 @@
+"""Page ready in a real browser: Rapporter and Information in headless Chromium (`python -m benchmarks.page_ready`).
+
+For each size N the harness reuses (or builds) the benchmark database of `benchmarks.run`, starts the
+portal as production runs it (``gunicorn app:server``, 2 workers × 4 threads, on a loopback port),
+signs the benchmark user (Læser + Rapporter on the largest customer) in through the real ``/login``
+form in Debian's ``/usr/bin/chromium`` (headless, driven by Playwright), then loads each page
+`runs` times after `warmups` loads (the browser cache warm, as for a user who opens the page again).
+
+**Ready** is the moment, counted from the navigation's start, when every Dash callback the page fired
+has been answered and drawn: a script added before the page's own wraps ``fetch`` and counts the
+``/_dash-update-component`` requests; after the last answer the page must stay quiet (no request in
+flight, no DOM change) for 0.5 s, and ready is the later of (a) two animation frames after the last
+answer and (b) the last DOM change (Plotly's SVG, AG Grid's rows). The page's key elements must
+exist (the chart's SVG and the grid's rows, the report's table and the trend charts), else the run
+fails. Also recorded: the number of callbacks fired on load and any output drawn twice, and the total
+of the browser's long tasks (> 50 ms) until ready.
+
+Reported per size and page: `page_ready_p50_ms` (median of the runs), p95, and the slower page as
+`page_ready_p50_ms`; written (unless ``--no-write``) into ``benchmarks/results.json`` under
+``"page_ready"`` → size, and as a section of ``benchmarks/RESULTS.md``. Target: ≤ 600 ms p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from benchmarks import run as bench
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+TARGET_MS = 600.0
+QUIET_MS = 500
+RESULTS_JSON = bench.BENCH_DIR / "results.json"
+RESULTS_MD = bench.BENCH_DIR / "RESULTS.md"
+MD_START = "<!-- page_ready:start -->"
+MD_END = "<!-- page_ready:end -->"
+
+# Installed before any script of the page: counts Dash's callback requests, their outputs, DOM changes
+# and long tasks, all on the page's own clock (performance.now(), 0 = navigation start).
+INSTRUMENT = """
+(() => {
+  const pr = window.__pageReady = {inflight: 0, requests: 0, lastDone: 0, lastMutation: 0, outputs: [],
+                                   longTasks: []};
+  const realFetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    if (!url.includes('/_dash-update-component')) { return realFetch.apply(this, arguments); }
+    pr.inflight += 1; pr.requests += 1;
+    try { pr.outputs.push(JSON.parse(init.body).output); } catch (e) { pr.outputs.push('?'); }
+    const done = () => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => {
+      pr.lastDone = performance.now(); pr.inflight -= 1; })), 0);
+    return realFetch.apply(this, arguments).then(r => { r.clone().text().then(done, done); return r; },
+                                                 e => { done(); throw e; });
+  };
+  new MutationObserver(() => { pr.lastMutation = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  try {
+    new PerformanceObserver(list => { for (const e of list.getEntries()) {
+      pr.longTasks.push([e.startTime, e.duration]); } }).observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no long task API: reported as 0 */ }
+})();
+"""
+
+QUIET = """(quiet) => { const pr = window.__pageReady; if (!pr || !pr.requests || pr.inflight) return false;
+  const last = Math.max(pr.lastDone, pr.lastMutation); return performance.now() - last >= quiet; }"""
+
+PAGES = {
+    "rapporter": ("/rapporter", ["#rapporter-chart .main-svg .scatterlayer .trace",
+                                 "#rapporter-grid .ag-center-cols-container [role=row]",
+                                 "#rapporter-histogram .main-svg"]),
+    "information": ("/information", ["#information-report table", "#information-trends .main-svg .scatterlayer"]),
+}
+
+
+class PageReadyError(bench.BenchError):
+    """Raised when a page did not become ready or lacks what it should draw."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Portal:
+    """The portal under gunicorn on a benchmark database."""
+
+    def __init__(self, db: Path, work_dir: Path):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        instance = work_dir / "instance-page-ready"
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SECRET_KEY", "DATABASE_URL")}
+        env.update({"DATABASE_URL": bench.sqlite_url(db), "INSTANCE_PATH": str(instance),
+                    "PORTAL_ENV": "development", "RATELIMIT_ENABLED": "0", "SECRET_KEY": "page-ready-" + "k" * 40,
+                    "FILE_STORE_PATH": str(instance / "files"), "MAIL_OUTBOX_PATH": str(instance / "outbox")})
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.proc = subprocess.Popen([str(gunicorn), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
+                                      f"127.0.0.1:{self.port}", "app:server"], cwd=bench.PROJECT_ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_until_up(self, timeout: float = 90.0) -> None:
+        """Wait for /health to answer 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(self.base + "/health", timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise PageReadyError("the portal did not start")
+
+    def stop(self) -> None:
+        """Stop gunicorn (its own process only)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def load_once(page: Any, url: str, selectors: Sequence[str], timeout_ms: int = 30_000) -> dict[str, Any]:
+    """Load `url` and return ready (ms from navigation start), callbacks fired, duplicates and long-task ms."""
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(QUIET, arg=QUIET_MS, timeout=timeout_ms, polling=50)
+    for selector in selectors:
+        if page.locator(selector).count() == 0:
+            raise PageReadyError(f"{url}: nothing drawn at {selector}")
+    state = page.evaluate("() => window.__pageReady")
+    ready = max(state["lastDone"], state["lastMutation"])
+    outputs = state["outputs"]
+    duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
+    long_ms = sum(d for start, d in state["longTasks"] if start <= ready)
+    return {"ready_ms": ready, "callbacks": len(outputs), "duplicates": duplicates, "long_task_ms": long_ms}
+
+
+def measure_size(size: int, *, runs: int, warmups: int, work_dir: Path, seed: int,
+                 log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measure both pages at `size` cases; return their figures."""
+    from playwright.sync_api import sync_playwright
+
+    bench.build_database(size, work_dir, seed=seed, log=log)
+    db = bench.db_path(work_dir, size)
+    cvr = bench.make_world(seed).bench_cvr
+    bench.ensure_bench_user(db, cvr)
+    portal = Portal(db, work_dir)
+    result: dict[str, Any] = {}
+    try:
+        portal.wait_until_up()
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="da-DK")
+                context.add_init_script(INSTRUMENT)
+                page = context.new_page()
+                page.goto(f"{portal.base}/login")
+                page.fill("#email", bench.BENCH_EMAIL)
+                page.fill("#password", bench.BENCH_PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url(lambda url: "/login" not in url)
+                for name, (path, selectors) in PAGES.items():
+                    url = f"{portal.base}{path}?cvr={cvr}"
+                    loads = [load_once(page, url, selectors) for _ in range(warmups + runs)][warmups:]
+                    ready = [load["ready_ms"] for load in loads]
+                    result[name] = {
+                        "page_ready_p50_ms": round(statistics.median(ready), 1),
+                        "page_ready_p95_ms": round(bench.percentile_ms([r / 1000 for r in ready], 95), 1),
+                        "callbacks_on_load": loads[-1]["callbacks"],
+                        "drawn_twice": loads[-1]["duplicates"],
+                        "long_task_ms_p50": round(statistics.median(load["long_task_ms"] for load in loads), 1),
+                        "runs": runs,
+                    }
+                    log(f"[{size:,}] {path}: ready p50 {result[name]['page_ready_p50_ms']:.0f} ms, "
+                        f"p95 {result[name]['page_ready_p95_ms']:.0f} ms, {result[name]['callbacks_on_load']} "
+                        f"callbacks on load, drawn twice: {result[name]['drawn_twice'] or 'none'}, long tasks "
+                        f"{result[name]['long_task_ms_p50']:.0f} ms")
+            finally:
+                browser.close()
+    finally:
+        portal.stop()
+    result["page_ready_p50_ms"] = max(result[name]["page_ready_p50_ms"] for name in PAGES)
+    # The machine's load while measuring: a browser's page ready time grows with every process it shares
+    # the CPUs with, so the figures are only comparable at a similar load.
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+def write_results(by_size: dict[int, dict[str, Any]], facts: dict[str, Any]) -> None:
+    """Merge the figures into results.json (key "page_ready") and replace the section in RESULTS.md."""
+    data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    section = data.setdefault("page_ready", {})
+    for size, figures in by_size.items():
+        section[str(size)] = figures
+    data["page_ready_machine"] = facts
+    RESULTS_JSON.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    lines = [MD_START, "## Page ready in headless Chromium (`python -m benchmarks.page_ready`)", "",
+             f"Ready = every callback of the page answered and drawn, from the navigation's start; median of the "
+             f"runs after warm-up loads, portal under gunicorn (2 × 4 threads) on the SQLite benchmark database. "
+             f"Target ≤ {TARGET_MS:.0f} ms p50. {bench.machine_line(facts)}", "",
+             "| Cases | Page | ready p50 ms | ready p95 ms | callbacks on load | drawn twice | long tasks p50 ms | load avg | target |",
+             "|---:|---|---:|---:|---:|---|---:|---:|---|"]
+    for size in sorted(int(s) for s in section):
+        figures = section[str(size)]
+        for name in PAGES:
+            if name not in figures:
+                continue
+            f = figures[name]
+            verdict = "met" if f["page_ready_p50_ms"] <= TARGET_MS else "NOT met"
+            lines.append(f"| {size:,} | {name} | {f['page_ready_p50_ms']:.0f} | {f['page_ready_p95_ms']:.0f} | "
+                         f"{f['callbacks_on_load']} | {', '.join(f['drawn_twice']) or 'none'} | "
+                         f"{f['long_task_ms_p50']:.0f} | {figures.get('load_average_1m', '')} | {verdict} |")
+    lines.append(MD_END)
+    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
+    block = "\n".join(lines)
+    if MD_START in text and MD_END in text:
+        text = re.sub(re.escape(MD_START) + ".*?" + re.escape(MD_END), lambda _m: block, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS_MD.write_text(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the page-ready benchmark; return the exit status (1 when a size misses the target)."""
+    parser = argparse.ArgumentParser(description="Page ready of Rapporter and Information in headless Chromium.")
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--work-dir", default=str(bench.WORK_DIR))
+    parser.add_argument("--seed", type=int, default=bench.SEED)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    by_size = {size: measure_size(size, runs=args.runs, warmups=args.warmups, work_dir=Path(args.work_dir),
+                                  seed=args.seed) for size in sizes}
+    if not args.no_write:
+        write_results(by_size, bench.machine_facts())
+    return 0 if all(r["page_ready_p50_ms"] <= TARGET_MS for r in by_size.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
