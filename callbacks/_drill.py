@@ -12,7 +12,7 @@ import re
 from typing import Any, Mapping
 
 from auth.guard import AccessContext
-from data import drill
+from data import drill, kpi
 from data import units as unit_data
 from data.rules import latest_closed_month
 from core.formatting import da_month, da_number, iso_date
@@ -26,6 +26,8 @@ EXPORT_COLUMNS = [("n", "Nr."), ("case_ref", "Sagsreference"), ("unit_code", "En
                   ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("deadline", "Frist"),
                   ("met", "Overholdt")]
 GRID_FIELDS = [c["field"] for c in COLUMNS]
+# The open cases of a goal as of today stand in the month's place: all of them, or those past their deadline.
+OPEN_KINDS = {"aabne": "Åbne sager i dag", "over-frist": "Åbne sager over frist i dag"}
 
 
 def parse_month(value: Any) -> dt.date | None:
@@ -40,12 +42,26 @@ def parse_month(value: Any) -> dt.date | None:
 def drill_key(ctx: AccessContext, goal: Any, month: Any, unit: Any = None) -> dict[str, Any] | None:
     """Return the checked figure {goal_id, code, title, month, unit} of the context's customer, else None."""
     found = drill.goal_of(ctx.scope, ctx.cvr, goal)
-    first = parse_month(month)
-    if found is None or first is None:
+    if isinstance(month, str) and month in OPEN_KINDS:
+        period = month
+    else:
+        first = parse_month(month)
+        period = first.isoformat() if first is not None else None
+    if found is None or period is None:
         return None
     if unit is not None and not unit_data.unit_kind(ctx.scope, ctx.cvr, unit):
         return None
-    return {**found, "month": first.isoformat(), "unit": unit}
+    return {**found, "month": period, "unit": unit}
+
+
+def _open_rows(ctx: AccessContext, key: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the goal's open cases as drill rows (working days so far; 'met' while within the deadline)."""
+    frame = kpi.open_case_rows(ctx.scope, ctx.cvr, key["goal_id"], overdue_only=key["month"] == "over-frist",
+                               unit_code=key["unit"])
+    return [{"case_ref": r["case_ref"], "unit_code": r["unit_code"], "received_at": r["received_at"],
+             "completed_at": None, "days_taken": int(r["working_days"]), "deadline": r["deadline"],
+             "met": not bool(r["overdue"]), "open": True}
+            for r in frame.to_dict("records")]
 
 
 def _read(ctx: AccessContext, key: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -55,9 +71,12 @@ def _read(ctx: AccessContext, key: Any) -> tuple[dict[str, Any] | None, list[dic
     checked = drill_key(ctx, key.get("goal_id"), key.get("month"), key.get("unit"))
     if checked is None:
         return None, []
-    frame = drill.cases(ctx.scope, ctx.cvr, checked["goal_id"], dt.date.fromisoformat(checked["month"]),
-                        unit_code=checked["unit"])
-    rows = frame.to_dict("records")
+    if checked["month"] in OPEN_KINDS:
+        rows = _open_rows(ctx, checked)
+    else:
+        frame = drill.cases(ctx.scope, ctx.cvr, checked["goal_id"], dt.date.fromisoformat(checked["month"]),
+                            unit_code=checked["unit"])
+        rows = frame.to_dict("records")
     for n, row in enumerate(rows, start=1):
         row["n"] = n
         for field in ("received_at", "completed_at"):
@@ -70,13 +89,21 @@ def _grid_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"n": row["n"], "case_ref": row["case_ref"], "unit_code": row["unit_code"],
             "received": iso_date(row["received_at"]), "completed": iso_date(row["completed_at"]),
             "days_taken": int(row["days_taken"]), "deadline": iso_date(row["deadline"]),
-            "met_text": "Ja" if row["met"] else "Nej"}
+            "met_text": _met_text(row)}
+
+
+def _met_text(row: Mapping[str, Any]) -> str:
+    if row.get("open"):
+        return "Åben, inden for frist" if row["met"] else "Åben, over frist"
+    return "Ja" if row["met"] else "Nej"
 
 
 def title_of(key: Mapping[str, Any]) -> str:
     """Return the modal's title: goal and month (and unit) of the figure."""
-    month = dt.date.fromisoformat(key["month"])
     unit = f", enhed {key['unit']}" if key.get("unit") else ""
+    if key["month"] in OPEN_KINDS:
+        return f"{OPEN_KINDS[key['month']]}: {key['code']} {key['title']}{unit}"
+    month = dt.date.fromisoformat(key["month"])
     return f"Sager bag {key['code']} {key['title']} – {da_month(month)}{unit}"
 
 
@@ -89,8 +116,12 @@ def open_drill(ctx: AccessContext, key: dict[str, Any] | None) -> dict[str, Any]
     if checked is None:
         return open_drill(ctx, None)
     late = sum(1 for r in rows if not r["met"])
-    summary = (f"{da_number(len(rows))} sager afsluttet i måneden, heraf {da_number(late)} uden for fristen. "
-               "Klik på en kolonneoverskrift for at sortere; filtrér i kolonnens menu.")
+    if checked["month"] in OPEN_KINDS:
+        counted = (f"{da_number(len(rows))} åbne sager i dag, heraf {da_number(late)} over fristen; arbejdsdage "
+                   "er talt til i dag. Åbne sager tæller ikke med i målopfyldelsen.")
+    else:
+        counted = f"{da_number(len(rows))} sager afsluttet i måneden, heraf {da_number(late)} uden for fristen."
+    summary = counted + " Klik på en kolonneoverskrift for at sortere; filtrér i kolonnens menu."
     return {"is_open": True, "title": title_of(checked), "summary": summary,
             "rows": [_grid_row(r) for r in rows], "key": checked}
 
@@ -108,9 +139,12 @@ def export_drill(ctx: AccessContext, key: Any, filters: Any, sort: Any, xlsx: bo
     # The grid's filter and sort model only picks and orders rows the server read itself.
     shown = grid_view([_grid_row(r) for r in rows], filters, sort, columns=GRID_FIELDS)
     typed = visible_rows(rows, shown, key="case_ref")
-    month = dt.date.fromisoformat(checked["month"])
-    name = export_file_name(f"Sager_{checked['code']}_{month:%Y-%m}" + (f"_{checked['unit']}" if checked["unit"] else ""),
+    if checked["month"] in OPEN_KINDS:
+        period = "aabne" if checked["month"] == "aabne" else "aabne_over_frist"
+    else:
+        period = f"{dt.date.fromisoformat(checked['month']):%Y-%m}"
+    name = export_file_name(f"Sager_{checked['code']}_{period}" + (f"_{checked['unit']}" if checked["unit"] else ""),
                             ctx.cvr)
     if xlsx:
-        return send_xlsx(typed, EXPORT_COLUMNS, f"Sager {checked['code']} {month:%Y-%m}", name)
+        return send_xlsx(typed, EXPORT_COLUMNS, f"Sager {checked['code']} {period}", name)
     return send_csv(typed, EXPORT_COLUMNS, name)

@@ -48,6 +48,8 @@ DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("receiv
 OPEN_DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
                       ("deadline", "Frist"), ("working_days", "Arbejdsdage indtil nu"), ("overdue", "Over frist")]
 # The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
+# The KPI grid's open-cases columns and the drill-through they open (callbacks/_drill.py OPEN_KINDS).
+OPEN_CELLS = {"open": "aabne", "overdue": "over-frist"}
 OPEN_CHOICES = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
 
 
@@ -495,17 +497,23 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
     inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData"),
-                close=Input(DRILL.close, "n_clicks")),
+                cell=Input(Ids.GRID, "cellClicked"), close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit: Any):
-    """Open the cases behind a clicked month figure (chart point or table cell) of the checked customer; × closes."""
+def open_cases(ctx: AccessContext, request: Any, clicked: Any, cell: Any, close: Any, unit: Any):
+    """Open the cases behind a clicked figure (chart point, table cell, open-cases count) of the checked customer; × closes."""
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()
-    if trigger == Ids.CHART:
+    if trigger == Ids.GRID:
+        # A click on a goal's open-cases count; any other cell only picks the goal (sync_pickers).
+        kind = OPEN_CELLS.get(cell.get("colId")) if isinstance(cell, dict) else None
+        if kind is None or not cell.get("value"):
+            raise PreventUpdate
+        goal, month = cell.get("rowId"), kind
+    elif trigger == Ids.CHART:
         goal, month = _clicked_figure(clicked)
     elif trigger == DRILL.request and isinstance(request, dict) and "goal" in request:
         goal, month = request.get("goal"), request.get("month")

@@ -501,3 +501,38 @@ def test_figures_table_of_another_customer_refused(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = figures_table(dash_client, year(), cvr=world.CVR_B)
     assert response.status_code == 403 and b"B-0" not in response.data
+
+
+def open_cell_click(dash_client, column, code="A1", value=1, cvr=world.CVR_A):
+    """The body a click on a goal's open-cases count in the KPI grid causes."""
+    return dash_client.fire(ids.GRID, "cellClicked", output=DRILL.modal, cvr=cvr,
+                            values={(ids.GRID, "cellClicked"): {"colId": column, "rowId": code, "value": value},
+                                    ids.UNIT: "alle"})
+
+
+def test_open_case_counts_open_their_cases_on_screen(goals, login, dash_client):
+    # A-OPEN (A1) is open and past its deadline today: both counts open it, the export names it.
+    login(world.RAPPORTER_A)
+    for column, title in (("open", "Åbne sager i dag: A1 "), ("overdue", "Åbne sager over frist i dag: A1 ")):
+        out = open_cell_click(dash_client, column).get_json()["response"]
+        assert out[DRILL.modal]["is_open"] is True and out[DRILL.title]["children"].startswith(title)
+        rows = out[DRILL.grid]["rowData"]
+        assert [(r["case_ref"], r["completed"], r["met_text"]) for r in rows] == [("A-OPEN", "", "Åben, over frist")]
+        assert rows[0]["days_taken"] > 3 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[0]["deadline"])
+        assert "åbne sager i dag, heraf 1 over fristen" in out[DRILL.summary]["children"]
+        key = out[DRILL.key]["data"]
+        csv_out = dash_client.fire(DRILL.csv, "n_clicks", cvr=world.CVR_A, values={
+            DRILL.csv: 1, DRILL.xlsx: 0, DRILL.key: key, (DRILL.grid, "filterModel"): None,
+            (DRILL.grid, "columnState"): None}).get_json()["response"][DRILL.download]["data"]
+        assert "A-OPEN" in csv_out["content"] and csv_out["filename"].startswith("Sager_A1_aabne")
+
+
+def test_other_grid_cells_and_forged_open_clicks_open_nothing(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    assert open_cell_click(dash_client, "title").status_code == 204
+    assert open_cell_click(dash_client, "open", value=0).status_code == 204
+    # An unknown goal opens an empty grid; another customer's CVR is refused by the guard.
+    out = open_cell_click(dash_client, "open", code="ZZ").get_json()["response"]
+    assert out[DRILL.grid]["rowData"] == [] and "findes ikke" in out[DRILL.summary]["children"]
+    refused = open_cell_click(dash_client, "open", cvr=world.CVR_B)
+    assert refused.status_code == 403 and b"B-" not in refused.data
