@@ -115,7 +115,9 @@ def _variants(password: str) -> set[str]:
     """Return the forms a guesser derives `password` from: case, ends, separators, leetspeak, repeats."""
     lowered = password.lower()
     forms = {lowered}
-    for root in {_root(lowered), _root(_SEPARATORS.sub("", lowered))}:
+    # A repeat is looked for before the digits go: "trustno1trustno1!" repeats "trustno1".
+    repeated = _unrepeated(_SEPARATORS.sub("", lowered.strip(string.punctuation + string.whitespace)))
+    for root in {_root(lowered), _root(_SEPARATORS.sub("", lowered)), _root(repeated)}:
         for form in (root, root.translate(_LEET), _SEPARATORS.sub("", root.translate(_LEET))):
             form = _root(form)
             forms.update((form, _unrepeated(form)))
