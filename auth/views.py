@@ -129,11 +129,7 @@ def _change_form(forced: bool, proven: bool, errors: list[str], status: int = 20
 
 @bp.route("/skift-adgangskode", methods=["GET", "POST"])
 def change_password():
-    """Change the signed-in user's password; the current one is required (429 after repeated wrong guesses).
-
-    A forced change right after sign-in does not ask for the current password again: the sign-in's
-    proof in the session stands in for it.
-    """
+    """Change the signed-in user's password; asks the current one unless sign-in just proved it (429 on guessing)."""
     forced = bool(current_user.must_change_password)
     proven = forced and has_sign_in_proof(current_user.id)
     if request.method == "GET":

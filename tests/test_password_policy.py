@@ -245,7 +245,8 @@ def test_cli_set_password_applies_the_policy(app):
     weak = runner.invoke(args=["set-password", world.LAESER_A], input="password1234567890\npassword1234567890\n")
     assert weak.exit_code != 0 and COMMON in weak.output
     assert sign_in(app.test_client()).status_code == 302  # unchanged
-    done = runner.invoke(args=["set-password", world.LAESER_A, "--must-change"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    done = runner.invoke(args=["set-password", world.LAESER_A, "--must-change"],
+                         input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert done.exit_code == 0, done.output
     assert "er ændret" in done.output and NEW_PASSWORD not in done.output
     assert user_row(app, world.LAESER_A).must_change_password is True
