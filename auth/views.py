@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session
+from flask import Blueprint, flash, get_flashed_messages, make_response, redirect, render_template, request, session
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
@@ -29,8 +30,14 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 LOGIN_FAILED = "Forkert e-mail eller adgangskode."
 PASSWORD_CHECK_THROTTLED = ("Der har været for mange forsøg med en forkert nuværende adgangskode. "
                             "Vent {wait}, og prøv igen.")
+PASSWORD_CHANGED = "Din adgangskode er ændret."
+SAME_PASSWORD = "Den nye adgangskode skal være forskellig fra den nuværende."
 MAX_EMAIL = 254
 MAX_PASSWORD_INPUT = 1024
+# Proof, kept in the signed session (never in the page), that the user typed the current password at
+# sign-in a moment ago: the forced change does not ask for it again while the proof is fresh.
+SIGN_IN_PROOF = "password_proof"
+SIGN_IN_PROOF_MAX_AGE_S = 15 * 60
 
 
 def safe_next(target: str | None) -> str:
@@ -87,6 +94,8 @@ def login():
     session.clear()
     login_user(principal_for(user))
     start_session()
+    if user.must_change_password:
+        session[SIGN_IN_PROOF] = {"user": user.id, "sid": session["sid"], "at": int(time.time())}
     response = redirect("/skift-adgangskode" if user.must_change_password else next_url)
     # This browser is now trusted for this account: others' failures will not lock it out.
     attempts.set_device_cookie(response, attempts.new_device_cookie(email, device_cookie))
@@ -110,36 +119,58 @@ def logout():
     return redirect("/login")
 
 
+def has_sign_in_proof(user_id: int) -> bool:
+    """Tell whether this session signed `user_id` in with the password moments ago (forced change only)."""
+    proof = session.get(SIGN_IN_PROOF)
+    if not isinstance(proof, dict):
+        return False
+    at = proof.get("at")
+    # Bound to this session's id as well as the user: a proof copied into another session is worthless.
+    return (proof.get("user") == user_id and proof.get("sid") == session.get("sid") and isinstance(at, int)
+            and 0 <= time.time() - at <= SIGN_IN_PROOF_MAX_AGE_S)
+
+
+def _change_form(forced: bool, proven: bool, errors: list[str], status: int = 200):
+    return make_response(render_template("auth/change_password.html", forced=forced, proven=proven,
+                                         errors=errors), status)
+
+
 @bp.route("/skift-adgangskode", methods=["GET", "POST"])
 def change_password():
-    """Change the signed-in user's password; the current one is required (429 after repeated wrong guesses)."""
+    """Change the signed-in user's password; asks the current one unless sign-in just proved it (429 on guessing)."""
     forced = bool(current_user.must_change_password)
+    proven = forced and has_sign_in_proof(current_user.id)
     if request.method == "GET":
-        return render_template("auth/change_password.html", forced=forced, errors=[])
+        return _change_form(forced, proven, [])
     current = (request.form.get("current_password") or "")[:MAX_PASSWORD_INPUT]
     new = (request.form.get("new_password") or "")[:MAX_PASSWORD_INPUT]
     repeat = (request.form.get("new_password_repeat") or "")[:MAX_PASSWORD_INPUT]
     user = get_session().get(User, current_user.id)
-    attempts = get_login_attempts()
-    attempt = attempts.begin_password_check(current_user.id)
-    if attempt.blocked:
-        # Refused before the password is looked at: a stolen session cannot guess the password on.
-        message = PASSWORD_CHECK_THROTTLED.format(wait=wait_text(attempt.retry_after))
-        response = make_response(render_template("auth/change_password.html", forced=forced, errors=[message]), 429)
-        response.headers["Retry-After"] = str(attempt.retry_after)
-        return response
     errors: list[str] = []
-    if user is None or not verify_password(user.password_hash, current):
-        errors.append("Den nuværende adgangskode er forkert.")
+    if proven and user is not None:
+        # The password was checked at sign-in; the new one must still differ from it.
+        if new == repeat and verify_password(user.password_hash, new):
+            errors.append(SAME_PASSWORD)
     else:
-        attempts.succeeded(attempt)
+        attempts = get_login_attempts()
+        attempt = attempts.begin_password_check(current_user.id)
+        if attempt.blocked:
+            # Refused before the password is looked at: a stolen session cannot guess the password on.
+            message = PASSWORD_CHECK_THROTTLED.format(wait=wait_text(attempt.retry_after))
+            response = _change_form(forced, proven, [message], 429)
+            response.headers["Retry-After"] = str(attempt.retry_after)
+            return response
+        if user is None or not verify_password(user.password_hash, current):
+            errors.append("Den nuværende adgangskode er forkert.")
+        else:
+            attempts.succeeded(attempt)
+        if not errors and new == current:
+            errors.append(SAME_PASSWORD)
     if new != repeat:
         errors.append("De to nye adgangskoder er ikke ens.")
-    if not errors and new == current:
-        errors.append("Den nye adgangskode skal være forskellig fra den nuværende.")
     errors.extend(policy_errors(new, email=user.email if user else "", name=user.name if user else ""))
     if errors:
-        return render_template("auth/change_password.html", forced=forced, errors=errors), 400
+        return _change_form(forced, proven, errors, 400)
     with transaction():
         user.password_hash = hash_password(new)
         user.must_change_password = False
@@ -152,5 +183,14 @@ def change_password():
     login_user(principal_for(user))
     start_session()
     session.update(kept)
-    flash("Din adgangskode er ændret.", "success")
-    return redirect("/")
+    flash(PASSWORD_CHANGED, "success")
+    return redirect("/adgangskode-aendret")
+
+
+@bp.route("/adgangskode-aendret")
+def password_changed():
+    """Tell the user the password change succeeded (once, after the change; otherwise go to the front page)."""
+    messages = get_flashed_messages(with_categories=True)
+    if ("success", PASSWORD_CHANGED) not in messages:
+        return redirect("/")
+    return render_template("auth/password_changed.html")

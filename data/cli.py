@@ -1,4 +1,4 @@
-"""Flask CLI commands: init-db, seed-demo, demo-accounts, verify-approvals, seal-certificate."""
+"""Flask CLI commands: init-db, seed-demo, demo-accounts, set-password, verify-approvals, seal-certificate."""
 
 from __future__ import annotations
 
@@ -62,6 +62,34 @@ def demo_accounts_command(as_json: bool) -> None:
         click.echo(f"{account['email']}\t{account['password']}\t{grants}")
 
 
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--must-change", is_flag=True, help="Brugeren skal vælge en ny adgangskode ved næste login.")
+def set_password_command(email: str, must_change: bool) -> None:
+    """Set a user's password (asked twice, never on the command line) under the portal's password policy."""
+    from sqlalchemy import select
+
+    from core.passwords import hash_password, policy_errors
+    from data.models import User, normalise_email, utcnow
+
+    with unscoped_session("set-password: one user's own record") as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"Der findes ingen bruger med e-mailadressen {email}.")
+        password = click.prompt("Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden")
+        errors = policy_errors(password, email=user.email, name=user.name)
+        if errors:
+            raise click.ClickException(" ".join(errors))
+        user.password_hash = hash_password(password)
+        user.must_change_password = must_change
+        user.password_changed_at = utcnow()
+        # Every session of the user ends, as after a change in the portal.
+        user.session_version += 1
+        session.commit()
+    click.echo(f"Adgangskoden for {user.email} er ændret.")
+
+
 @click.command("verify-approvals")
 @with_appcontext
 def verify_approvals_command() -> None:
@@ -99,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_accounts_command)
+    app.cli.add_command(set_password_command)
     from data.cli_ops import init_app as init_ops
 
     init_ops(app)
