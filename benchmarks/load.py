@@ -362,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--think", default="1,3", help="think time range in seconds, 'min,max'")
     parser.add_argument("--work-dir", default=str(WORK_DIR / "load"))
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--prepare-only", action="store_true", help="build (or reuse) the database and stop")
     parser.add_argument("--json", default=str(LOAD_JSON))
     parser.add_argument("--markdown", default=str(LOAD_MD))
     parser.add_argument("--import-child", metavar="DB_URL", help=argparse.SUPPRESS)
@@ -375,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     try:
         db_url = prepare(args.pg_url, args.database, args.cases, work, rebuild=args.rebuild)
+        if args.prepare_only:
+            return 0
         accounts_file = work / "accounts.json"
         accounts_file.write_text(json.dumps(demo_accounts(db_url, work)), encoding="utf-8")
         result: dict[str, Any] = {"machine": machine(), "knee_users": None, "levels": {}, "database": args.database,
