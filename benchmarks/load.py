@@ -120,13 +120,14 @@ def import_cases(db_url: str, cases: int) -> dict[str, Any]:
     return {"rows": report.rows, "inserted": report.inserted, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def prepare(admin_url: str, name: str, cases: int, work: Path, *, rebuild: bool, log: Any = print) -> str:
+def prepare(admin_url: str, name: str, cases: int, work: Path, *, rebuild: bool, demo_cases: int | None = None,
+            log: Any = print) -> str:
     """Create (or reuse) the load database with the demo data and `cases` cases; return its URL."""
     from sqlalchemy import create_engine, text
 
     db_url = database_url(admin_url, name)
     meta_file = work / "load_meta.json"
-    wanted = {"dataset_version": DATASET_VERSION, "database": name, "cases": cases}
+    wanted = {"dataset_version": DATASET_VERSION, "database": name, "cases": cases, "demo_cases": demo_cases}
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -145,7 +146,7 @@ def prepare(admin_url: str, name: str, cases: int, work: Path, *, rebuild: bool,
     env = _app_env(db_url, work)
     log(f"[load] migrating and seeding the demo data into {name} ...")
     _flask(env, "init-db")
-    _flask(env, "seed-demo")
+    _flask(env, "seed-demo", *(["--cases", str(demo_cases)] if demo_cases is not None else []))
     log(f"[load] importing {cases:,} generated cases through import_case_records ...")
     proc = subprocess.run([sys.executable, "-m", "benchmarks.load", "--import-child", db_url, "--cases", str(cases)],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
@@ -362,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--think", default="1,3", help="think time range in seconds, 'min,max'")
     parser.add_argument("--work-dir", default=str(WORK_DIR / "load"))
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--demo-cases", type=int, default=None,
+                        help="cases of the demo data itself (default: seed-demo's own); the smoke test uses few")
     parser.add_argument("--prepare-only", action="store_true", help="build (or reuse) the database and stop")
     parser.add_argument("--json", default=str(LOAD_JSON))
     parser.add_argument("--markdown", default=str(LOAD_MD))
@@ -375,7 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     think = tuple(float(x) for x in args.think.split(","))
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     try:
-        db_url = prepare(args.pg_url, args.database, args.cases, work, rebuild=args.rebuild)
+        db_url = prepare(args.pg_url, args.database, args.cases, work, rebuild=args.rebuild,
+                         demo_cases=args.demo_cases)
         if args.prepare_only:
             return 0
         accounts_file = work / "accounts.json"

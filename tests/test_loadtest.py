@@ -34,7 +34,7 @@ def test_loadtest_runs_two_users_without_errors(tmp_path: Path):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "benchmarks.load", "--pg-url", base, "--database", name, "--redis-url", _redis_url(),
-             "--cases", "2000", "--levels", "2", "--duration", "6", "--spawn-rate", "2", "--think", "0.2,0.5",
+             "--cases", "2000", "--demo-cases", "200", "--levels", "2", "--duration", "6", "--spawn-rate", "2", "--think", "0.2,0.5",
              "--work-dir", str(tmp_path / "work"), "--json", str(out_json), "--markdown", str(out_md), "--rebuild"],
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
         )
