@@ -27,6 +27,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -245,17 +246,30 @@ def _case_file(path: Path, rows: int) -> None:
                          f"{(day + dt.timedelta(days=n % 4)).isoformat()}\n")
 
 
-def _queue(env: dict[str, str], source: Path) -> int:
-    """Queue a case import job of `source` the way the upload route does; return the job id."""
+@contextmanager
+def _app(env: dict[str, str]) -> Iterator[Any]:
+    """Yield an app (in this process) on the production set-up's database, folders and mail server."""
     from app import create_app
-    from data.case_jobs import IncomingFile, queue_job, upload_folder
-    from data.db import get_db, unscoped_session
+    from data.db import get_db
 
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": env["SECRET_KEY"], "DATABASE_URL": env["DATABASE_URL"],
                       "INSTANCE_PATH": env["INSTANCE_PATH"], "FILE_STORE_PATH": env["FILE_STORE_PATH"],
-                      "MAIL_OUTBOX_PATH": env["MAIL_OUTBOX_PATH"], "RATELIMIT_STORAGE_URI": "memory://"})
+                      "MAIL_OUTBOX_PATH": env["MAIL_OUTBOX_PATH"], "RATELIMIT_STORAGE_URI": "memory://",
+                      "MAIL_SERVER": env.get("MAIL_SERVER", ""), "MAIL_PORT": int(env.get("MAIL_PORT", "25"))})
     try:
-        with app.app_context(), unscoped_session("test: queue a case import") as session:
+        with app.app_context():
+            yield app
+    finally:
+        get_db(app).dispose()
+
+
+def _queue(env: dict[str, str], source: Path) -> int:
+    """Queue a case import job of `source` the way the upload route does; return the job id."""
+    from data.case_jobs import IncomingFile, queue_job, upload_folder
+    from data.db import unscoped_session
+
+    with _app(env):
+        with unscoped_session("test: queue a case import") as session:
             incoming = IncomingFile(upload_folder())
             with source.open("rb") as handle:
                 while chunk := handle.read(1 << 20):
@@ -264,8 +278,6 @@ def _queue(env: dict[str, str], source: Path) -> int:
             job = queue_job(session, None, source.name, "csv", incoming)
             session.commit()
             return job.id
-    finally:
-        get_db(app).dispose()
 
 
 def _job_and_cases(db_url: str, job_id: int) -> tuple[CaseImportJob, int]:
@@ -348,10 +360,11 @@ def test_mail_waits_in_the_queue_while_smtp_is_down_and_goes_when_it_returns(pro
                MAIL_RETRY_MAX_S="1")
     engine = create_engine(env["DATABASE_URL"])
     try:
-        with Session(engine) as session:
+        with _app(env), Session(engine) as session:
             row = enqueue(session, world.LAESER_A, "Nyt referat", "Der er et nyt referat i Kundeportalen.")
             session.commit()
             mail_id = row.id
+            assert row.transport == "smtp"
 
         def state() -> MailOutbox:
             with Session(engine) as session:
