@@ -321,6 +321,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
              f"{result['machine']['python']}; load average at start {result['machine']['load_average_at_start']} "
              "(locust, gunicorn, PostgreSQL and Redis share the machine).", "",
              "## Results", ""]
+    if result["levels"] and min(lv["duration_s"] for lv in result["levels"].values()) < 60:
+        lines += ["**A short run (levels under 60 s): a smoke test of the harness, not the measurement.** "
+                  "The measurement is `make loadtest` with its defaults on a quiet machine.", ""]
     knee_users = result["knee_users"]
     top = max((int(k) for k in result["levels"]), default=0)
     lines.append(f"**Knee (p95 > 1 s): {knee_users} users.**" if knee_users is not None
