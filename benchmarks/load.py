@@ -44,6 +44,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"  # a database number of its own: its counters meet nobody else's
 KNEE_MS = 1000.0
 TARGET_P95_MS = 100.0
+SIGN_IN_SLACK_S = 120  # beyond the ramp-up, for the last users' sign-ins on a loaded machine
 
 
 class LoadError(RuntimeError):
@@ -253,7 +254,7 @@ def parse_stats(path: Path) -> dict[str, Any]:
                        "rps": round(_number(row["Requests/s"]), 2)}
             if row["Name"] == "Aggregated":
                 total = figures
-            else:
+            elif figures["requests"]:  # sign-in's types are empty after the reset
                 by_type[row["Name"]] = figures
     return {**total, "by_type": by_type}
 
@@ -263,27 +264,38 @@ def run_level(host: str, users: int, duration_s: int, spawn_rate: float, account
     """Run locust headless with `users` users for `duration_s` seconds and return the level's figures."""
     prefix = work / f"locust_{users}"
     # Every user signs in once while the level ramps up (password hashing is slow by design); the
-    # figures are the steady state after that: locust resets its statistics when all users are
-    # spawned, and the run is lengthened by the ramp-up plus a few seconds for the last sign-ins.
-    ramp_s = int(users / spawn_rate + 0.999) + 5
+    # figures are the steady state after that: the locustfile resets the statistics when the last user
+    # has signed in and stops locust `duration_s` later. --run-time is only the upper bound.
+    ramp_s = int(users / spawn_rate + 0.999)
+    marker = Path(f"{prefix}_window")
+    marker.unlink(missing_ok=True)
     env = dict(os.environ, LOAD_ACCOUNTS=str(accounts_file), LOAD_THINK_MIN=str(think[0]),
-               LOAD_THINK_MAX=str(think[1]), PYTHONPATH=str(PROJECT_ROOT))
+               LOAD_THINK_MAX=str(think[1]), PYTHONPATH=str(PROJECT_ROOT), LOAD_USERS=str(users),
+               LOAD_MEASURE_S=str(duration_s), LOAD_MARKER=str(marker))
     command = [str(BIN / "locust"), "-f", str(BENCH_DIR / "locustfile.py"), "--headless", "--host", host,
-               "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{duration_s + ramp_s}s",
-               "--reset-stats",
+               "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{duration_s + ramp_s + SIGN_IN_SLACK_S}s",
                "--stop-timeout", "10", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
                "--exit-code-on-error", "0"]
     started = time.monotonic()
+    started_wall = time.time()
     proc = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=duration_s + ramp_s + 180)
+                          timeout=duration_s + ramp_s + SIGN_IN_SLACK_S + 180)
     if proc.returncode != 0:
         raise LoadError(f"locust failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    if not marker.exists():
+        raise LoadError(f"not all {users} users had signed in within {ramp_s + SIGN_IN_SLACK_S} s of the ramp-up: "
+                        f"no measurement (see {prefix}_failures.csv)")
+    opened_at, ramp_errors = marker.read_text().split()
+    signed_in_after_s = round(float(opened_at) - started_wall, 1)
     stats = parse_stats(Path(f"{prefix}_stats.csv"))
     failures = Path(f"{prefix}_failures.csv")
-    level = {"users": users, "duration_s": duration_s, "ramp_s": ramp_s, "wall_s": round(time.monotonic() - started, 1),
+    level = {"users": users, "duration_s": duration_s, "signed_in_after_s": signed_in_after_s,
+             "ramp_errors": int(ramp_errors), "wall_s": round(time.monotonic() - started, 1),
              "requests": stats.get("requests", 0), "errors": stats.get("errors", 0),
              "p50_ms": stats.get("p50_ms", 0.0), "p95_ms": stats.get("p95_ms", 0.0), "p99_ms": stats.get("p99_ms", 0.0),
              "rps": stats.get("rps", 0.0), "by_type": stats["by_type"]}
+    # Errors while the users signed in count too (the statistics were reset when the window opened).
+    level["errors"] += level["ramp_errors"]
     if failures.exists():
         level["failures"] = [dict(row) for row in csv.DictReader(failures.open(newline="", encoding="utf-8"))][:20]
     return level
@@ -330,10 +342,10 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
              "input varied as a user does (payloads built from the live callback map and the drawn layout), "
              "and in one visit of ten exports (CSV).",
              "* **Steady state:** every user signs in once while its level ramps up (`--spawn-rate` users a "
-             "second); locust resets its statistics once all users are spawned (`--reset-stats`) and the level "
-             "then runs its full duration, so sign-in (password hashing, slow by design) and the first reads of "
-             "the callback map are outside the figures. Each level is a fresh locust run against the same "
-             "gunicorn.",
+             "second); when the last one has signed in and read the callback map, the locustfile resets the "
+             "statistics and the level runs its full duration from then on, so sign-in (password hashing, slow "
+             "by design) is outside the figures (`signed_in_after_s` in load.json says how long the ramp-up "
+             "took). Each level is a fresh locust run against the same gunicorn.",
              "* **Measured:** locust's response times per request type (client side, so queueing in "
              "gunicorn's backlog is included); an error is any answer ≥ 400 or a broken connection. "
              "Percentiles are locust's (rounded to two significant digits above 100 ms).",

@@ -20,9 +20,11 @@ import json
 import os
 import random
 import re
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, task
 
 from benchmarks.run import components_by_id, make_plan, parse_outputs
@@ -62,6 +64,34 @@ class _Counter:
         return next(cls.cycle)
 
 
+class _Window:
+    """The measured window: it opens when every user of the level has signed in, and lasts LOAD_MEASURE_S.
+
+    Sign-in (password hashing, slow by design) and the first reads of the callback map happen while
+    the level ramps up; the statistics are reset when the last user is ready, so the figures are the
+    steady state of that many signed-in users. LOAD_MARKER gets the moment the window opened.
+    """
+
+    ready = 0
+    open = False
+
+    @classmethod
+    def user_ready(cls, environment: Any) -> None:
+        """Count one ready user; open the window when all are."""
+        cls.ready += 1
+        target = int(os.environ.get("LOAD_USERS") or 0)
+        if not target or cls.open or cls.ready < target:
+            return
+        cls.open = True
+        ramp_errors = environment.stats.total.num_failures
+        environment.stats.reset_all()
+        marker = os.environ.get("LOAD_MARKER")
+        if marker:
+            with open(marker, "w", encoding="ascii") as handle:
+                handle.write(f"{time.time():.3f} {ramp_errors}\n")
+        gevent.spawn_later(float(os.environ.get("LOAD_MEASURE_S") or 60), environment.runner.quit)
+
+
 def _output_ids(key: str) -> list[str]:
     return [o["id"] for o in parse_outputs(key)[0]]
 
@@ -88,6 +118,8 @@ class PortalUser(HttpUser):
         response = self.send("GET", "/_dash-dependencies", name="GET /_dash-dependencies")
         self.callback_map = {entry["output"]: entry for entry in response.json()} if response.ok else {}
         self.send("GET", "/_dash-layout", name="GET /_dash-layout")
+        if self.callback_map:
+            _Window.user_ready(self.environment)
 
     # --- HTTP with a hand-kept cookie jar ----------------------------------------------------
 
