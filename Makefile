@@ -10,7 +10,7 @@ PYTEST_N ?= -n 2
 AXE := node_modules/axe-core/axe.min.js
 export FLASK_APP := app
 
-.PHONY: run test test-fast venv deps dev-deps axe migrate seed bench clean
+.PHONY: run test test-fast venv deps dev-deps axe migrate seed bench loadtest clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,25 @@ bench: dev-deps
 	else \
 		echo "benchmarks/run.py findes ikke endnu; intet at måle."; \
 	fi
+
+# The load test of the production set-up (gunicorn with 4 workers + PostgreSQL + Redis, loopback
+# only): LOAD_DURATION seconds at the first level, LOAD_STEP_DURATION at each further level, until
+# p95 passes 1 s. Writes benchmarks/LOAD.md and benchmarks/load.json. Short smoke run:
+# `make loadtest LOAD_DURATION=30 LOAD_LEVELS=20 LOAD_CASES=10000`.
+LOAD_CASES ?= 1000000
+LOAD_LEVELS ?= 50,100,150,200,300,400,600
+LOAD_DURATION ?= 300
+LOAD_STEP_DURATION ?= 60
+LOAD_SPAWN_RATE ?= 10
+LOAD_THINK ?= 1,3
+LOAD_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+LOAD_DATABASE ?= kundeportal_load
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/12
+LOAD_ARGS ?=
+loadtest: dev-deps
+	$(PY) -m benchmarks.load --pg-url $(LOAD_PG_URL) --database $(LOAD_DATABASE) --redis-url $(LOAD_REDIS_URL) \
+		--cases $(LOAD_CASES) --levels $(LOAD_LEVELS) --duration $(LOAD_DURATION) \
+		--step-duration $(LOAD_STEP_DURATION) --spawn-rate $(LOAD_SPAWN_RATE) --think $(LOAD_THINK) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

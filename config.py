@@ -102,6 +102,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SAML_ACS_LIMIT": env.get("SAML_ACS_LIMIT", "30 per minute;300 per hour"),
         "TESTING": False,
     }
+    # Waits of the background worker, in seconds, when set: the mail queue's first retry delay and its
+    # cap, and how long a running case import may go without progress before its worker counts as dead.
+    for name in ("MAIL_RETRY_BASE_S", "MAIL_RETRY_MAX_S", "CASE_JOB_STALE_AFTER_S"):
+        if env.get(name):
+            cfg[name] = float(env[name])
     if cfg["REDIS_URL"]:
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
     else:

@@ -63,7 +63,9 @@ def _keep_out_of_caches() -> bool:
 def _headers(response):
     if current_app.config.get("PORTAL_ENV") == "production":
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if _keep_out_of_caches() and "no-store" not in response.headers.get("Cache-Control", ""):
+    # Checked in this order: an answer already marked no-store (e.g. the 503 of a database that cannot be
+    # reached) must not look up the signed-in user again.
+    if "no-store" not in response.headers.get("Cache-Control", "") and _keep_out_of_caches():
         # A browser's back button or a shared proxy must not show one user's page to the next.
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "DENY")

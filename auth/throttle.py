@@ -232,7 +232,9 @@ def ip_limit_breached(request_limit: Any) -> Response:
 
 def counts_as_failed_sign_in(response: Response) -> bool:
     """Tell whether a /login POST answer counts against the client's IP limit (anything but success)."""
-    return response.status_code != 302
+    # A 503 means the limiter store itself is away: there is nothing to count in, and the attempt
+    # never reached the password check.
+    return response.status_code not in (302, 503)
 
 
 def init_app(app: Flask) -> None:

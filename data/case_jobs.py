@@ -155,7 +155,14 @@ def _claim(session: Session) -> CaseImportJob | None:
 
 # A running job whose progress has not moved for this long lost its worker (killed, host restarted):
 # the import is one transaction, so nothing of it was written, and the job is ended as failed.
+# CASE_JOB_STALE_AFTER_S (configuration) overrides it.
 STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def stale_after() -> dt.timedelta:
+    """Return how long a running job may go without progress before its worker counts as dead."""
+    seconds = current_app.config.get("CASE_JOB_STALE_AFTER_S")
+    return dt.timedelta(seconds=float(seconds)) if seconds else STALE_AFTER
 _ABANDONED = ("Indlæsningen blev afbrudt, fordi baggrundsarbejderen stoppede undervejs. Intet er gemt. "
               "Indlæs filen igen.")
 
@@ -168,11 +175,12 @@ def _last_sign_of_life(job: CaseImportJob) -> dt.datetime:
 
 
 def end_abandoned_jobs(session: Session, now: dt.datetime | None = None) -> int:
-    """End running jobs whose worker died (no progress for STALE_AFTER) as failed; return how many."""
+    """End running jobs whose worker died (no progress for `stale_after()`) as failed; return how many."""
     now = now or utcnow()
+    limit = stale_after()
     ended = 0
     for job in session.scalars(select(CaseImportJob).where(CaseImportJob.status == RUNNING)).all():
-        if now - _last_sign_of_life(job) < STALE_AFTER:
+        if now - _last_sign_of_life(job) < limit:
             continue
         # The status test inside the UPDATE: a worker that is alive after all and finishes first wins.
         result = session.execute(update(CaseImportJob).where(CaseImportJob.id == job.id, CaseImportJob.status == RUNNING)

@@ -8,6 +8,7 @@ from typing import Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import scoping
@@ -56,9 +57,19 @@ def init_app(app: Flask) -> Database:
     def _close_session(exc):  # noqa: ANN001
         session = g.pop("db_session", None)
         if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()
+            try:
+                if exc is not None:
+                    session.rollback()
+                session.close()
+            except DBAPIError as error:
+                # The connection died after the request's work (database restarted, backend terminated):
+                # the server has ended the transaction itself, and the answer already made stands. The
+                # connection is thrown away instead of going back to the pool.
+                app.logger.warning("database connection lost at request end: %s", type(error.orig).__name__)
+                try:
+                    session.invalidate()
+                except DBAPIError:  # pragma: no cover - invalidating does not talk to the server
+                    pass
 
     return db
 
