@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from auth.extensions import limiter
 from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from auth.session import end_session, principal_for, start_session
+from auth.second_factor import begin_pending, pending_redirect
+from auth.session import SECOND_FACTOR_KEY, end_session, principal_for, second_factor_done, start_session
+from data import second_factor as factors
 from auth.throttle import (
     DEVICE_COOKIE,
     counts_as_failed_sign_in,
@@ -79,6 +81,12 @@ def login():
     if needs_rehash(user.password_hash):
         with transaction():
             user.password_hash = hash_password(password)
+    if factors.is_enrolled(user) or factors.is_required(get_session(), user):
+        # Only half signed in: Flask-Login's session starts after the code (auth/second_factor.py).
+        begin_pending(user, next_url)
+        response = redirect(pending_redirect(user))
+        attempts.set_device_cookie(response, attempts.new_device_cookie(email, device_cookie))
+        return response
     # A new session at sign-in: nothing from before survives (session fixation).
     session.clear()
     login_user(principal_for(user))
@@ -138,8 +146,12 @@ def change_password():
         user.password_changed_at = utcnow()
         # Every other session of this user ends; this one is renewed below.
         user.session_version += 1
+    factor = session.get(SECOND_FACTOR_KEY)
     session.clear()
     login_user(principal_for(user))
     start_session()
+    if factor:
+        # The new session is the same sign-in: it keeps the second factor it was signed in with.
+        second_factor_done(factor)
     flash("Din adgangskode er ændret.", "success")
     return redirect("/")
