@@ -25,6 +25,8 @@ from data.scoping import unscoped
 
 TOTP = "totp"
 RECOVERY = "recovery"
+# Audit rows of the second factor: entity id is the user id.
+ENTITY = "second_factor"
 
 
 def _secret_key() -> str:
@@ -53,7 +55,7 @@ def enrol(session: Session, user: User, secret: str, step: int) -> list[str]:
     user.totp_last_step = step
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_password(totp.normalise_code(c))) for c in codes)
-    audit.record(session, user, "second_factor_enrolled", "user", user.id, None, None, {"recovery_codes": len(codes)})
+    audit.record(session, user, "second_factor_enrolled", ENTITY, user.id, None, None, {"recovery_codes": len(codes)})
     return codes
 
 
@@ -95,7 +97,7 @@ def check_code(session: Session, user: User, code: str) -> str | None:
                 update(RecoveryCode).where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=utcnow()).execution_options(synchronize_session=False))
             if result.rowcount == 1:
-                audit.record(session, user, "recovery_code_used", "user", user.id, None, None,
+                audit.record(session, user, "recovery_code_used", ENTITY, user.id, None, None,
                              {"remaining": len(rows) - 1})
             session.commit()
             return RECOVERY if result.rowcount == 1 else None
@@ -118,7 +120,7 @@ def _clear(session: Session, user: User) -> None:
 def disable_own(session: Session, user: User) -> None:
     """Remove `user`'s own optional second factor (the caller checked a code and that it is not required)."""
     _clear(session, user)
-    audit.record(session, user, "second_factor_disabled", "user", user.id, None, {"enrolled": True}, {"enrolled": False})
+    audit.record(session, user, "second_factor_disabled", ENTITY, user.id, None, {"enrolled": True}, {"enrolled": False})
 
 
 def reset(session: Session, actor: Any, user_id: int) -> User | None:
@@ -130,7 +132,7 @@ def reset(session: Session, actor: Any, user_id: int) -> User | None:
     _clear(session, user)
     # Sessions signed in with the old factor end: whoever held the old phone is out as well.
     user.session_version += 1
-    audit.record(session, actor, "second_factor_reset", "user", user.id, None, {"enrolled": was}, {"enrolled": False})
+    audit.record(session, actor, "second_factor_reset", ENTITY, user.id, None, {"enrolled": was}, {"enrolled": False})
     subject, body = second_factor_reset_mail(user.name, login_url=login_link(
         current_app.config.get("PUBLIC_BASE_URL") or ""))
     enqueue(session, user.email, subject, body)

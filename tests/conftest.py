@@ -169,6 +169,21 @@ def sign_in(client, email: str, password: str = world.PASSWORD):
     return response
 
 
+def enrol_second_factor(client) -> tuple[str, list[str], Any]:
+    """Go through enrolment as the user would: read the key off the page, type its code; return (secret, recovery codes, response)."""
+    import re
+
+    import pyotp
+
+    page = client.get("/to-trinsbekraeftelse/opsaet")
+    assert page.status_code == 200, page.status_code
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page.get_data(as_text=True)).group(1).replace(" ", "")
+    response = client.post("/to-trinsbekraeftelse/opsaet", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    codes = re.findall(r"<li><code>([A-Z0-9]{5}-[A-Z0-9]{5})</code></li>", response.get_data(as_text=True))
+    return secret, codes, response
+
+
 def complete_second_factor(client, email: str):
     """Type the code of `email`'s authenticator app on the code page; return the response."""
     # A code is spent once: a second sign-in within the same 30 s uses the next step's code

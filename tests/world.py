@@ -28,12 +28,11 @@ SA_ADMIN = "sa.admin@statens-adm.dk"
 INACTIVE = "inaktiv@example.dk"
 
 # Users enrolled in the second factor, with the secret their authenticator app holds (base32).
-# SA staff and administrators must have one; LAESER_B has an optional one.
+# SA staff and administrators must have one.
 TOTP_SECRETS: dict[str, str] = {
     "sa.medarbejder@statens-adm.dk": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXA",
     "sa.admin@statens-adm.dk": "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF",
     "admin.ab@example.dk": "MFZWIZTHNBVGW3DNNZXXA4LSON2HK5TX",
-    "laeser.b@example.dk": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
 }
 
 USERS: dict[str, dict] = {
