@@ -123,8 +123,10 @@ def disable_own(session: Session, user: User) -> None:
     audit.record(session, user, "second_factor_disabled", ENTITY, user.id, None, {"enrolled": True}, {"enrolled": False})
 
 
-def reset(session: Session, actor: Any, user_id: int) -> User | None:
+def reset(session: Session, actor: Any, user_id: int, cvr: str | None = None,
+          entity: str = ENTITY) -> User | None:
     """Remove user `user_id`'s second factor, end their sessions, audit it and mail them; None if no such user."""
+    # The caller checked the right (data.users.reset_second_factor: SA's system administrator only).
     user = session.get(User, user_id)
     if user is None:
         return None
@@ -132,7 +134,7 @@ def reset(session: Session, actor: Any, user_id: int) -> User | None:
     _clear(session, user)
     # Sessions signed in with the old factor end: whoever held the old phone is out as well.
     user.session_version += 1
-    audit.record(session, actor, "second_factor_reset", ENTITY, user.id, None, {"enrolled": was}, {"enrolled": False})
+    audit.record(session, actor, "second_factor_reset", entity, user.id, cvr, {"enrolled": was}, {"enrolled": False})
     subject, body = second_factor_reset_mail(user.name, login_url=login_link(
         current_app.config.get("PUBLIC_BASE_URL") or ""))
     enqueue(session, user.email, subject, body)
