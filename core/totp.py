@@ -13,6 +13,8 @@ import time
 
 import pyotp
 import segno
+from argon2 import PasswordHasher
+from argon2.exceptions import Argon2Error
 from cryptography.fernet import Fernet, InvalidToken
 
 ISSUER = "Kundeportalen"
@@ -100,3 +102,21 @@ def new_recovery_codes() -> list[str]:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     return codes
+
+
+# Recovery codes are random with 50 bits each, not chosen by people: a light argon2 is enough
+# (a stolen table still costs 2^49 hashes per code), and checking all ten stays fast.
+_RECOVERY_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+
+
+def hash_recovery_code(code: str) -> str:
+    """Return the argon2 hash of a recovery code (normalised first)."""
+    return _RECOVERY_HASHER.hash(normalise_code(code))
+
+
+def verify_recovery_code(code_hash: str, code: str) -> bool:
+    """Tell whether `code` (as typed) matches a stored recovery-code hash."""
+    try:
+        return _RECOVERY_HASHER.verify(code_hash, normalise_code(code))
+    except (Argon2Error, ValueError):
+        return False

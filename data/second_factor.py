@@ -3,7 +3,7 @@
 Secrets are stored encrypted with a key derived from the app's SECRET_KEY (core/totp.py) and never
 returned to a caller after enrolment. A TOTP code is accepted once: the time-step it belongs to is
 stored, and a later code must belong to a later step (compared inside the UPDATE, so two parallel
-requests with the same code cannot both succeed). Recovery codes are argon2 hashes, each used once.
+requests with the same code cannot both succeed). Recovery codes are argon2 hashes (light parameters: they are random), each used once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import totp
-from core.passwords import hash_password, verify_password
 from core.rights import Right, parse_rights
 from data import audit
 from data.mail import enqueue
@@ -54,7 +53,7 @@ def enrol(session: Session, user: User, secret: str, step: int) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_password(totp.normalise_code(c))) for c in codes)
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(c)) for c in codes)
     audit.record(session, user, "second_factor_enrolled", ENTITY, user.id, None, None, {"recovery_codes": len(codes)})
     return codes
 
@@ -92,7 +91,7 @@ def check_code(session: Session, user: User, code: str) -> str | None:
     rows = session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                       RecoveryCode.used_at.is_(None))).all()
     for row in rows:
-        if verify_password(row.code_hash, normalised):
+        if totp.verify_recovery_code(row.code_hash, normalised):
             result = session.execute(
                 update(RecoveryCode).where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=utcnow()).execution_options(synchronize_session=False))
