@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind sign-in, CSRF, rate limits, the sign-in wall and the auth views to `app`."""
-    from auth import headers, onboarding, reset, saml, session, throttle, views, wall
+    from auth import headers, onboarding, reset, saml, second_factor, session, throttle, views, wall
     from auth.extensions import csrf, limiter, login_manager
 
     login_manager.init_app(app)
@@ -21,3 +21,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reset.bp)
     app.register_blueprint(onboarding.bp)
     saml.init_app(app)
+    app.register_blueprint(second_factor.bp)

@@ -36,7 +36,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from auth.extensions import csrf, limiter
-from auth.session import MFA_KEY, MITID_CVR_KEY, MFA_MITID, end_session, mark_second_factor, principal_for, start_session
+from auth.session import MFA_KEY, MITID_CVR_KEY, MFA_MITID, end_session, principal_for, second_factor_done, start_session
 from core.access import Principal, valid_cvr_format
 from data import mitid
 
@@ -412,7 +412,7 @@ def acs():
     login_user(principal)
     start_session()
     session[MITID_CVR_KEY] = principal.acting_cvr
-    mark_second_factor(MFA_MITID)
+    second_factor_done(MFA_MITID)
     session[NAME_ID_KEY] = encode_name_id(response.name_id) if response.name_id is not None else ""
     statements = response.assertion.authn_statement or []
     session[SESSION_INDEX_KEY] = (statements[0].session_index or "") if statements else ""

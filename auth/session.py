@@ -15,15 +15,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.access import Principal
+from core.rights import Right
 from auth.extensions import login_manager
 from data.db import get_session, transaction
 from data.scoping import unscoped
 from data.models import EndedSession, User, utcnow
 
 CSRF_COOKIE = "_csrf_token"
-# Session keys of a MitID Erhverv sign-in (auth/saml.py): the assertion's CVR and how the second factor was met.
+# Set in the session once the second factor is done: a TOTP code (or recovery code) after the password,
+# or a sign-in that counts as two factors by itself (MitID Erhverv at assurance level Substantial).
+# The sign-in wall ends any session of a user who must have a second factor and lacks this mark.
+SECOND_FACTOR_KEY = "second_factor"
+# Session keys of a MitID Erhverv sign-in (auth/saml.py): the assertion's CVR, and MitID as the second factor.
 MITID_CVR_KEY = "mitid_cvr"
-MFA_KEY = "mfa"
+MFA_KEY = SECOND_FACTOR_KEY
 MFA_MITID = "mitid"
 
 
@@ -59,15 +64,20 @@ def principal_for(user: User) -> Principal:
     return principal
 
 
-def second_factor_done() -> bool:
-    """Tell whether this session's sign-in met two factors (a MitID Erhverv sign-in at Substantial or above)."""
-    # The TOTP work may set MFA_KEY to its own value ("totp"); any value set at sign-in counts.
-    return bool(session.get(MFA_KEY))
+def second_factor_done(method: str = "totp") -> None:
+    """Mark the current session as signed in with two factors (`method`: 'totp', 'recovery' or 'mitid')."""
+    # Call after login_user() and start_session(): start_session() does not clear it, session.clear() does.
+    session[SECOND_FACTOR_KEY] = method
 
 
-def mark_second_factor(how: str) -> None:
-    """Record on the session that its sign-in met a second factor, and how (e.g. MFA_MITID)."""
-    session[MFA_KEY] = how
+def has_second_factor() -> bool:
+    """Tell whether the current session was signed in with two factors."""
+    return bool(session.get(SECOND_FACTOR_KEY))
+
+
+def requires_second_factor(principal: Principal) -> bool:
+    """Tell whether `principal` may use the portal only after two factors: SA staff and administrators."""
+    return principal.is_sa or any(Right.ADMINISTRATOR in rights for rights in principal.grants.values())
 
 
 def start_session() -> None:

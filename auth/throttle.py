@@ -57,7 +57,8 @@ class Attempt:
     trusted_device: bool
     blocked: bool
     retry_after: int = 0
-    kind: str = "account"  # "account", "device" (a trusted browser) or "password-check" (change password)
+    # "account", "device" (a trusted browser), "password-check" (change password) or "second-factor" (a code)
+    kind: str = "account"
 
 
 def delay_after(failures: int) -> int:
@@ -150,6 +151,13 @@ class LoginAttempts:
         # failed sign-ins cannot keep the real user from changing their password.
         bucket = f"user-{int(user_id)}"
         return self._gate(bucket, bucket, "password-check", True)
+
+    def begin_code_check(self, user_id: int) -> Attempt:
+        """Decide whether a second-factor code of user `user_id` may be checked; count it as failed until it succeeds."""
+        # Per user, like the password check: only someone who passed the password gets here, and
+        # six digits must not be guessable at the speed of requests.
+        bucket = f"user-{int(user_id)}"
+        return self._gate(bucket, bucket, "second-factor", True)
 
     def _gate(self, bucket: str, account: str, kind: str, trusted: bool) -> Attempt:
         failures_key = self._key(bucket, f"{kind}-failures")

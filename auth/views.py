@@ -12,7 +12,9 @@ from sqlalchemy import select
 from auth.extensions import limiter
 from auth.saml import logout_redirect, mitid_markers, password_sign_in_refused
 from core.passwords import hash_password, needs_rehash, policy_errors, verify_password
-from auth.session import end_session, principal_for, start_session
+from auth.second_factor import begin_pending, pending_redirect
+from auth.session import SECOND_FACTOR_KEY, end_session, principal_for, second_factor_done, start_session
+from data import second_factor as factors
 from auth.throttle import (
     DEVICE_COOKIE,
     counts_as_failed_sign_in,
@@ -90,6 +92,12 @@ def login():
     if needs_rehash(user.password_hash):
         with transaction():
             user.password_hash = hash_password(password)
+    if factors.is_enrolled(user) or factors.is_required(get_session(), user):
+        # Only half signed in: Flask-Login's session starts after the code (auth/second_factor.py).
+        begin_pending(user, next_url)
+        response = redirect(pending_redirect(user))
+        attempts.set_device_cookie(response, attempts.new_device_cookie(email, device_cookie))
+        return response
     # A new session at sign-in: nothing from before survives (session fixation).
     session.clear()
     login_user(principal_for(user))
@@ -177,12 +185,16 @@ def change_password():
         user.password_changed_at = utcnow()
         # Every other session of this user ends; this one is renewed below.
         user.session_version += 1
-    # A MitID session stays one: still for the assertion's CVR only (no way round SAML_CUSTOMER_PASSWORD_LOGIN).
+    # The new session is the same sign-in: a MitID session stays one (still for the assertion's CVR only, no way
+    # round SAML_CUSTOMER_PASSWORD_LOGIN), and it keeps the second factor it was signed in with.
     kept = mitid_markers()
+    factor = session.get(SECOND_FACTOR_KEY)
     session.clear()
     login_user(principal_for(user))
     start_session()
     session.update(kept)
+    if factor:
+        second_factor_done(factor)
     flash(PASSWORD_CHANGED, "success")
     return redirect("/adgangskode-aendret")
 

@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, redirect, request
 from flask_login import current_user
 
-from auth.session import enforce_timeouts
+from auth.session import end_session, enforce_timeouts, has_second_factor, requires_second_factor
 
 # Exact paths and prefixes reachable without signing in.
 # The footer's two pages are for everyone: the law wants the accessibility statement reachable without an account.
-PUBLIC_PATHS = frozenset({"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/_favicon.ico",
+# The second factor's two pages check the half-signed-in session themselves (auth/second_factor.py).
+PUBLIC_PATHS = frozenset({"/login", "/login/kode", "/to-trinsbekraeftelse/opsaet", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/_favicon.ico",
                           "/favicon.ico", "/tilgaengelighedserklaering", "/behandling-af-personoplysninger"})
 # MitID Erhverv (auth/saml.py): the way in, the IdP's answers, and the metadata NemLog-in reads.
 SAML_PATHS = frozenset({"/saml/login", "/saml/acs", "/saml/metadata", "/saml/slo"})
@@ -41,6 +42,13 @@ def _wall():
             return jsonify(error="Du skal logge ind for at bruge Kundeportalen."), 401
         target = request.full_path if request.query_string else path
         return redirect("/login?" + urlencode({"next": target}))
+    if requires_second_factor(current_user) and not has_second_factor():
+        # A session without the second factor for a user who must have one (signed in before it became
+        # required, or by a path that did not mark it): it ends here, and the user signs in again.
+        end_session()
+        if _is_dash_endpoint(path) or request.method not in ("GET", "HEAD"):
+            return jsonify(error="Du skal logge ind med to-trinsbekræftelse for at bruge Kundeportalen."), 401
+        return redirect("/login?" + urlencode({"next": request.full_path if request.query_string else path}))
     if getattr(current_user, "must_change_password", False) and path not in PASSWORD_CHANGE_PATHS:
         if _is_dash_endpoint(path) or request.method not in ("GET", "HEAD"):
             return jsonify(error="Du skal vælge en ny adgangskode, før du kan bruge Kundeportalen."), 403

@@ -82,6 +82,8 @@ class Action(StrEnum):
     APPROVE_ADMINISTRATORS = "approve_administrators"
     # Register the customers' and SA's own signatories (tegningsberettigede) per agreement kind.
     REGISTER_SIGNATORIES = "register_signatories"
+    # Remove a user's second factor (a lost phone): the user enrols again at the next sign-in.
+    RESET_SECOND_FACTOR = "reset_second_factor"
 
 
 class Staff(StrEnum):
@@ -105,6 +107,8 @@ SA_ACTIONS: Mapping[Action, Staff] = {
     # The guide: SA's system administrator approves the request for administrator access.
     Action.APPROVE_ADMINISTRATORS: Staff.SA_ADMIN,
     Action.REGISTER_SIGNATORIES: Staff.SA_ADMIN,
+    # Issue 13: SA's system administrator resets a second factor (audited, mailed to the user).
+    Action.RESET_SECOND_FACTOR: Staff.SA_ADMIN,
 }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from stdnum.dk import cvr as cvr_check
 
 from core.passwords import hash_password, policy_errors
+from data import second_factor
 from core.rights import Menu, Right
 from data import demo_content as C
 from data.models import (
@@ -61,6 +62,8 @@ SEED = "kundeportal-demo-v1"
 DEFAULT_CASES = 60_000
 META_DEMO = "demo"
 META_ACCOUNTS = "demo_accounts"
+# Base32: the alphabet of a TOTP secret (demo secrets come from the seeded random generator).
+TOTP_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 TZ = ZoneInfo("Europe/Copenhagen")
 HISTORY_MONTHS = 26  # whole months of cases before the current one: "2+ years"
 CASE_BLOCK = 50_000  # most records built at once: memory stays flat for benchmark sizes
@@ -392,6 +395,8 @@ class _Seeder:
              "grants": {}, "sa_staff": True, "sa_admin": True},
         ]
         rng = _rng("passwords")
+        # A generator of its own: the demo passwords stay what they were before secrets were added.
+        totp_rng = _rng("totp-secrets")
         accounts: list[dict[str, Any]] = []
         used: set[str] = set()
         for spec in specs:
@@ -406,12 +411,19 @@ class _Seeder:
                         must_change_password=spec.get("must_change_password", False),
                         is_sa_staff=spec.get("sa_staff", False), is_sa_admin=spec.get("sa_admin", False))
             user.grants = [Grant(cvr=cvr, rights=list(rights)) for cvr, rights in spec["grants"].items()]
-            self.session.add(user)
-            accounts.append({
+            account = {
                 "email": spec["email"], "password": password, "sa_staff": spec.get("sa_staff", False),
                 "sa_admin": spec.get("sa_admin", False), "b_number": spec["b_number"],
                 "grants": {cvr: list(rights) for cvr, rights in spec["grants"].items()},
-            })
+            }
+            if spec.get("sa_staff") or any(A in rights for rights in spec["grants"].values()):
+                # SA staff and administrators must have a second factor: the demo enrols them with a
+                # secret printed by `flask demo-accounts`, so anyone trying the demo can compute a code.
+                secret = "".join(totp_rng.choice(TOTP_ALPHABET) for _ in range(32))
+                second_factor.enrol_with_secret(self.session, user, secret)
+                account["totp_secret"] = secret
+            self.session.add(user)
+            accounts.append(account)
         # Users who cannot sign in with a known password: a deactivated one and colleagues for
         # the user administration page. One hash of an unknown random password serves them all.
         unknown = hash_password(f"{random.SystemRandom().getrandbits(128):032x}-ukendt")

@@ -66,3 +66,23 @@ def grant_mail(name: str, customers: list[str], *, login_url: str) -> tuple[str,
         "Statens Administration",
     ]
     return "Nye rettigheder i Kundeportalen", "\n".join(lines)
+
+
+def second_factor_reset_mail(name: str, *, login_url: str) -> tuple[str, str]:
+    """Return the subject and Danish body of the mail telling a user that SA reset their second factor."""
+    lines = [
+        "Statens Administrations systemadministrator har nulstillet din to-trinsbekræftelse i kundeportalen.",
+        "",
+        f"Navn: {quoted_name(name)}",
+        "",
+        "Din godkendelsesapp og dine gendannelseskoder virker ikke længere i Kundeportalen. Næste gang du "
+        "logger ind, bliver du bedt om at opsætte to-trinsbekræftelse igen, hvis den er påkrævet for dig.",
+        "",
+        f"Log ind her: {login_url}",
+        "",
+        f"Har du ikke bedt om dette, så skriv straks til {support_email()}.",
+        "",
+        "Venlig hilsen",
+        "Statens Administration",
+    ]
+    return "Din to-trinsbekræftelse er nulstillet", "\n".join(lines)

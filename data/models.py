@@ -171,6 +171,11 @@ class User(Base):
     # right: checked against the user's scope whenever it is used (core.access.default_cvr).
     last_cvr: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)
     last_unit: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    # Second factor (TOTP): the secret encrypted with a key derived from the app secret (core/totp.py),
+    # set when enrolment was confirmed with a code; the last time-step used, so a code works once.
+    totp_secret: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    totp_enabled_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
+    totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
     grants: Mapped[list["Grant"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
@@ -181,6 +186,17 @@ class User(Base):
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
         return normalise_email(value)
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code of a user's second factor, stored as an argon2 hash."""
+
+    __tablename__ = "totp_recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Grant(CustomerOwned, Base):

@@ -715,3 +715,20 @@ def remember_context(user: Any, cvr: str | None, unit: str | None) -> None:
     with transaction() as session:
         session.execute(update(User).where(User.id == user.id).values(last_cvr=cvr, last_unit=unit)
                         .execution_options(synchronize_session=False))
+
+
+def reset_second_factor(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
+    """Remove the second factor of a user on `cvr` (SA's system administrator only); raise AccessDenied, UserNotFound."""
+    from data import second_factor
+
+    if not can_do(actor, Action.RESET_SECOND_FACTOR):
+        raise AccessDenied("Kun Statens Administrations systemadministrator kan nulstille to-trinsbekræftelse.")
+    scope = _require_admin_of(actor, cvr)
+    with transaction() as session:
+        user = _load_user(session, scope, cvr, user_id)
+        if user is None:
+            raise UserNotFound()
+        enrolled = second_factor.is_enrolled(user)
+        # Audited as a change of the user on this CVR, so Brugeradministration's history shows it.
+        second_factor.reset(session, actor, user.id, cvr, ENTITY)
+        return {"id": user.id, "name": user.name, "was_enrolled": enrolled}

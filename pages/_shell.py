@@ -37,6 +37,7 @@ def _user_menu() -> dbc.DropdownMenu:
             # A plain div: dbc's header item renders role="heading" without aria-level (axe: critical).
             html.Div(name or "Bruger", className="dropdown-header shell-user-name"),
             dbc.DropdownMenuItem("Skift adgangskode", href="/skift-adgangskode", external_link=True),
+            dbc.DropdownMenuItem("To-trinsbekræftelse", href="/to-trinsbekraeftelse", external_link=True),
             # The role help is for every signed-in user, not only those who edit contacts.
             dbc.DropdownMenuItem("Roller i Kundeportalen", href="/roller"),
             dbc.DropdownMenuItem("Notifikationer", href="/notifikationer"),

@@ -10,7 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from auth.guard import AccessContext, guarded_layout
-from core.rights import Menu
+from core.access import can_do
+from core.rights import Action, Menu
 from data.users import MAX_LENGTHS
 from pages._edit import confirm_dialog, edit_stores, field_feedback, form_modal, status_line, text_field
 from pages._grid import grid
@@ -90,6 +91,9 @@ def layout(ctx: AccessContext, **_query):
                     dbc.Button("Fjern adgang til dette CVR-nummer", id=Ids.REMOVE, color="danger", outline=True,
                                className="me-2", disabled=True),
                     dbc.Button("Se historik", id=Ids.HISTORY, color="secondary", outline=True, disabled=True),
+                    dbc.Button("Nulstil to-trinsbekræftelse", id=Ids.RESET_SECOND_FACTOR, color="secondary",
+                               outline=True, disabled=True,
+                               className="ms-1" if can_do(ctx.user, Action.RESET_SECOND_FACTOR) else "d-none"),
                 ],
                 className="mb-3 d-flex flex-wrap align-items-center gap-1",
                 role="toolbar",

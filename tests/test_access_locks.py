@@ -43,8 +43,10 @@ def _all_routes(app):
 
 # The footer's accessibility statement and personal-data page are public by law and design, /favicon.ico is
 # the icon (auth/wall.py PUBLIC_PATHS; tested in test_legal.py and test_red_team.py).
-PUBLIC = {"/login", "/glemt-adgangskode", "/ansoeg-administratoradgang", "/health", "/tilgaengelighedserklaering",
-          "/behandling-af-personoplysninger", "/favicon.ico",
+# The second factor's code and enrolment pages serve only a half-signed-in session and send anyone else to
+# /login (tested in test_second_factor.py).
+PUBLIC = {"/login", "/login/kode", "/to-trinsbekraeftelse/opsaet", "/glemt-adgangskode", "/ansoeg-administratoradgang",
+          "/health", "/tilgaengelighedserklaering", "/behandling-af-personoplysninger", "/favicon.ico",
           # MitID Erhverv's way in, the IdP's answers and the metadata (404 while SAML is not configured;
           # their refusals are tested in test_saml.py).
           "/saml/login", "/saml/acs", "/saml/metadata", "/saml/slo"}

@@ -12,6 +12,7 @@ from auth.views import LOGIN_FAILED, safe_next
 from data.db import get_session
 from data.models import User
 from tests import world
+from tests.conftest import sign_in
 
 
 def set_user(app, email: str, **values) -> None:
@@ -44,7 +45,8 @@ def test_stylesheet_is_public(client):
 
 @pytest.mark.parametrize("email", [world.LAESER_A, world.SA_STAFF, world.ADMIN_AB])
 def test_sign_in_and_out(client, email):
-    response = client.post("/login", data={"email": email, "password": world.PASSWORD})
+    # SA staff and administrators type their app's code after the password (conftest.sign_in does).
+    response = sign_in(client, email)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert client.get("/").status_code == 200

@@ -9,6 +9,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -168,7 +169,11 @@ def test_seed_loads_customers_with_valid_cvr_numbers(seeded_app):
 def test_every_kind_of_account_is_present_and_can_sign_in(seeded_app):
     accounts = _accounts(seeded_app)
     keys = {"email", "password", "sa_staff", "sa_admin", "b_number", "grants"}
-    assert all(set(a) == keys for a in accounts)
+    # SA staff and administrators have a second factor; its secret is printed too (issue 13).
+    enrolled = [a for a in accounts if a["sa_staff"] or any("Administrator" in r for r in a["grants"].values())]
+    assert all(set(a) == keys | {"totp_secret"} for a in enrolled)
+    assert all(set(a) == keys for a in accounts if a not in enrolled)
+    assert len([a for a in enrolled if a["sa_staff"]]) == 2 and len(enrolled) >= 3
     rights = {r.value for r in Right}
     assert all(set(r) <= rights for a in accounts for r in a["grants"].values())
 
@@ -202,9 +207,15 @@ def test_every_kind_of_account_is_present_and_can_sign_in(seeded_app):
             assert {g.cvr: g.rights for g in user.grants} == account["grants"]
 
     client = seeded_app.test_client()
-    for account in (accounts[0], accounts[-1]):
+    for account in (accounts[0], accounts[-1], accounts[1]):
         response = client.post("/login", data={"email": account["email"], "password": account["password"]})
         assert response.status_code == 302, response.data[:300]
+        if "totp_secret" in account:
+            # The printed secret yields the code the demo user's app would show.
+            assert response.location == "/login/kode"
+            response = client.post("/login/kode", data={"code": pyotp.TOTP(account["totp_secret"]).now()})
+            assert response.status_code == 302 and response.location == "/", response.data[:300]
+        assert client.get("/").status_code == 200
         client.post("/logout")
 
 

@@ -22,7 +22,7 @@ from data.models import AdminApplication, AuditLog, Grant, MailOutbox, User
 from pages.ids import sa_ansoegninger as Ids
 from pages.ids.sa_ansoegninger import KIT
 from tests import world
-from tests.conftest import DashClient, sign_in
+from tests.conftest import DashClient, enrol_second_factor, sign_in
 from tests.test_mail import Recorder, free_port
 
 NOT_A_CUSTOMER = "30000005"  # a well-formed CVR (modulus 11) of no customer
@@ -185,7 +185,10 @@ def test_onboarding_end_to_end_with_real_mail(smtp, app, client, sa_client):
     assert chosen.status_code == 302 and chosen.location.endswith("/login")
 
     # 7. Signed in as administrator of exactly those CVRs; the former administrator keeps CVR A only.
-    assert sign_in(new_admin, "ny.admin@cirkler.dk", NEW_PASSWORD).status_code == 302
+    # An administrator must have a second factor: the first sign-in goes on to enrolment (issue 13).
+    first = sign_in(new_admin, "ny.admin@cirkler.dk", NEW_PASSWORD)
+    assert first.status_code == 302 and first.location == "/to-trinsbekraeftelse/opsaet"
+    enrol_second_factor(new_admin)
     with app.app_context():
         session = get_session()
         user = session.scalar(select(User).where(User.email == "ny.admin@cirkler.dk"))

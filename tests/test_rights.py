@@ -119,7 +119,7 @@ def test_scope_clause_filters_in_sql():
 # --- what only SA does ---------------------------------------------------------------------------
 
 SA_ADMIN_ONLY = {Action.GRANT_ADMINISTRATOR, Action.MAINTAIN_SA_USERS, Action.READ_PRIVACY_LOG,
-                 Action.APPROVE_ADMINISTRATORS, Action.REGISTER_SIGNATORIES}
+                 Action.APPROVE_ADMINISTRATORS, Action.REGISTER_SIGNATORIES, Action.RESET_SECOND_FACTOR}
 
 
 @pytest.mark.parametrize("action", list(Action))

@@ -85,6 +85,9 @@ def test_upload_without_csrf_token_gets_400_and_nothing_is_stored(app_config):
     token = client.get_cookie("_csrf_token").value
     assert client.post("/login", data={"email": world.SA_STAFF, "password": world.PASSWORD,
                                        "csrf_token": token}).status_code == 302
+    # SA staff type the code of their authenticator app next (the form carries the token too).
+    assert client.post("/login/kode", data={"code": world.totp_code(world.SA_STAFF),
+                                            "csrf_token": client.get_cookie("_csrf_token").value}).status_code == 302
     assert post_file(client, GOOD).status_code == 400
     assert post_file(client, GOOD, headers={"X-CSRFToken": "forfalsket"}).status_code == 400
     assert stored(flask_app)[::2] == (0, [])

@@ -171,7 +171,7 @@ def test_mitid_sign_in_acts_for_the_assertions_cvr_only(app, client, idp, dash_c
     assert stamdata_tab(dash_client, world.CVR_A).status_code == 403
     with client.session_transaction() as cookie:
         assert cookie["mitid_cvr"] == world.CVR_B
-        assert cookie["mfa"] == "mitid"
+        assert cookie["second_factor"] == "mitid"
     (user_id, cvr, person), = links(app)
     assert cvr == world.CVR_B and person == ident[saml_idp.saml.ATTR_UUID][0]
     from data.db import get_session
@@ -185,13 +185,13 @@ def test_mitid_sign_in_acts_for_the_assertions_cvr_only(app, client, idp, dash_c
 
 
 def _second_factor_in(app, client) -> bool:
-    """Ask auth.session.second_factor_done() inside a request that carries the client's session cookie."""
-    from auth.session import second_factor_done
+    """Ask auth.session.has_second_factor() inside a request that carries the client's session cookie."""
+    from auth.session import has_second_factor
 
     cookie = client.get_cookie("kundeportal_session")
     headers = {"Cookie": f"kundeportal_session={cookie.value}"} if cookie else {}
     with app.test_request_context("/", headers=headers):
-        return second_factor_done()
+        return has_second_factor()
 
 
 def test_second_factor_done_after_mitid(app, client, idp):
@@ -202,7 +202,7 @@ def test_second_factor_done_after_mitid(app, client, idp):
 def test_password_session_has_no_second_factor(app, client):
     assert client.post("/login", data={"email": world.LAESER_A, "password": world.PASSWORD}).status_code == 302
     with client.session_transaction() as cookie:
-        assert "mfa" not in cookie and "mitid_cvr" not in cookie
+        assert "second_factor" not in cookie and "mitid_cvr" not in cookie
     assert not _second_factor_in(app, client)
 
 

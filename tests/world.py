@@ -7,6 +7,7 @@ import functools
 from sqlalchemy.orm import Session
 
 from core.passwords import hash_password
+from data import second_factor
 from data.models import AccountingUnit, Customer, Grant, Ministry, PayrollGroup, User
 
 PASSWORD = "korrekt-hest-batteri-klips"
@@ -25,6 +26,14 @@ TWO_CVRS = "to.kunder@example.dk"
 SA_STAFF = "sa.medarbejder@statens-adm.dk"
 SA_ADMIN = "sa.admin@statens-adm.dk"
 INACTIVE = "inaktiv@example.dk"
+
+# Users enrolled in the second factor, with the secret their authenticator app holds (base32).
+# SA staff and administrators must have one.
+TOTP_SECRETS: dict[str, str] = {
+    "sa.medarbejder@statens-adm.dk": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXA",
+    "sa.admin@statens-adm.dk": "KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF",
+    "admin.ab@example.dk": "MFZWIZTHNBVGW3DNNZXXA4LSON2HK5TX",
+}
 
 USERS: dict[str, dict] = {
     LAESER_A: {"grants": {CVR_A: ["Læser"]}},
@@ -75,8 +84,19 @@ def build(session: Session) -> None:
             is_sa_admin=spec.get("sa_admin", False),
         )
         user.grants = [Grant(cvr=cvr, rights=rights) for cvr, rights in spec["grants"].items()]
+        if email in TOTP_SECRETS:
+            second_factor.enrol_with_secret(session, user, TOTP_SECRETS[email])
         session.add(user)
     session.commit()
+
+
+def totp_code(email: str, offset_steps: int = 0) -> str:
+    """Return the code `email`'s authenticator app shows now (or `offset_steps` steps later)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(TOTP_SECRETS[email]).at(time.time() + 30 * offset_steps)
 
 
 def unscoped_outside_requests(db) -> None:

@@ -9,6 +9,8 @@ DEACTIVATE = "brugeradministration-deactivate"
 REACTIVATE = "brugeradministration-reactivate"
 REMOVE = "brugeradministration-remove"
 HISTORY = "brugeradministration-history"
+# SA's system administrator only (hidden for everyone else; the server refuses anyone else too).
+RESET_SECOND_FACTOR = "brugeradministration-reset-second-factor"
 
 # The history of one user on this CVR (a modal).
 HISTORY_MODAL = "brugeradministration-history-modal"

@@ -111,3 +111,27 @@ def test_print_shows_the_page_and_hides_navigation_and_controls(live_server, pag
         assert not page.locator(selector).first.is_visible(), selector
     assert page.get_by_role("heading", name="Stamdata", level=1).is_visible()
     assert page.locator("#stamdata-content table").is_visible()
+
+
+def test_sa_staff_type_the_apps_code_on_an_accessible_page(live_server, page):
+    # Issue 13: the password alone is not enough for SA staff; the code page passes axe.
+    page.goto(f"{live_server}/login")
+    page.fill("#email", world.SA_STAFF)
+    page.fill("#password", world.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/login/kode"))
+    page.get_by_role("heading", name="Indtast kode fra din godkendelsesapp").wait_for()
+    assert_no_serious_axe_violations(page)
+    page.fill("#code", "000000")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.get_by_role("alert").inner_text().startswith("Koden er forkert")
+    page.goto(f"{live_server}/stamdata?cvr={world.CVR_A}")
+    assert "/login" in page.url
+    page.goto(f"{live_server}/login/kode")
+    page.fill("#code", world.totp_code(world.SA_STAFF))
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_selector("#shell-search-customer", state="attached")
+    assert "/login" not in page.url
+    assert page.js_errors == []

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import agreements_world, content_world, reports_world, world
-from tests.browser.conftest import axe_violations, settle, wait_for_dash
+from tests.browser.conftest import axe_violations, settle, type_second_factor, wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,10 @@ def _sign_in_on_a_phone(page, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", world.PASSWORD)
     page.click("button[type=submit]")
+    if email in world.TOTP_SECRETS:
+        page.wait_for_url(lambda url: "/login/kode" in url)
+        _assert_fits(page, "/login/kode")
+    type_second_factor(page, email)
     page.wait_for_url(lambda url: "/login" not in url)
     # On a phone the search fields wait behind the menu button: the shell is up once they exist.
     page.wait_for_selector("#shell-search-customer", state="attached")
