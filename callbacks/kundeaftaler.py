@@ -318,6 +318,14 @@ def _approval_card(ctx: AccessContext, item: dict[str, Any], state: dict[str, An
                       style={"maxWidth": "22rem"}),
             dbc.FormFeedback(id=Ids.APPROVE_FEEDBACK, type="invalid"),
         ], className="mb-3"),
+        # The second factor's code, asked where the signatory has one enrolled (always drawn: the
+        # callback reads it; hidden and ignored for a signatory without one).
+        html.Div([
+            dbc.Label("Kode fra din godkendelsesapp", html_for=Ids.APPROVE_CODE),
+            dbc.Input(id=Ids.APPROVE_CODE, type="text", inputMode="numeric", autoComplete="one-time-code",
+                      maxLength=20, style={"maxWidth": "12rem"}),
+            dbc.FormText("Eller en af dine gendannelseskoder."),
+        ], className="mb-3", hidden=not approvals.signer_needs_code(ctx.user)),
         dbc.Button("Godkend aftalen", id=Ids.APPROVE, color="success"),
     ]), className="mb-3 portal-approval")
 
@@ -884,15 +892,17 @@ def request_approval(ctx: AccessContext, n_clicks: Any, tab: Any, previous: Any)
 
 @portal_callback(
     output=dict(done=Output(Ids.APPROVE_DONE, "data"), invalid=Output(Ids.APPROVE_PASSWORD, "invalid"),
-                feedback=Output(Ids.APPROVE_FEEDBACK, "children"), password=Output(Ids.APPROVE_PASSWORD, "value")),
+                feedback=Output(Ids.APPROVE_FEEDBACK, "children"), password=Output(Ids.APPROVE_PASSWORD, "value"),
+                code_invalid=Output(Ids.APPROVE_CODE, "invalid"), code=Output(Ids.APPROVE_CODE, "value")),
     inputs=dict(n_clicks=Input(Ids.APPROVE, "n_clicks")),
     state=dict(cvr=State(Ids.CVR, "data"), shown=State(Ids.APPROVE_SHOWN, "data"),
-               password=State(Ids.APPROVE_PASSWORD, "value"), previous=State(Ids.APPROVE_DONE, "data")),
+               password=State(Ids.APPROVE_PASSWORD, "value"), code=State(Ids.APPROVE_CODE, "value"),
+               previous=State(Ids.APPROVE_DONE, "data")),
     menu=Menu.KUNDEAFTALER,
     prevent_initial_call=True,
 )
-def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: Any, previous: Any):
-    """Approve the version shown as its registered signatory, after re-entering the password (throttled)."""
+def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: Any, code: Any, previous: Any):
+    """Approve the version shown as its registered signatory, after re-entering password and code (throttled)."""
     # No SA action here: customers approve. Who may approve which version is decided by the data layer
     # from the registered signatories, whatever the payload names.
     if not n_clicks or not isinstance(shown, dict):
@@ -901,24 +911,28 @@ def approve_agreement(ctx: AccessContext, n_clicks: Any, shown: Any, password: A
     attempt = attempts.begin_password_check(ctx.user.id)
     if attempt.blocked:
         return {"done": no_update, "invalid": True, "password": "",
-                "feedback": f"For mange forkerte forsøg. Vent {wait_text(attempt.retry_after)}, og prøv igen."}
+                "feedback": f"For mange forkerte forsøg. Vent {wait_text(attempt.retry_after)}, og prøv igen.",
+                "code_invalid": False, "code": ""}
     try:
         result = approvals.approve(ctx.scope, ctx.cvr, ctx.user, shown.get("id"), shown.get("sha256"), password,
-                                   client_address=request.remote_addr or "",
+                                   code=code, client_address=request.remote_addr or "",
                                    user_agent=request.user_agent.string or "")
     except ValidationError as exc:
         attempts.failed(attempt)
-        return {"done": no_update, "invalid": True, "password": "",
-                "feedback": exc.errors.get("password", exc.message)}
+        # Password and code are both asked again: neither is left in the form after a refusal.
+        wrong_code = "code" in exc.errors
+        return {"done": no_update, "invalid": True, "password": "", "code_invalid": wrong_code, "code": "",
+                "feedback": exc.errors.get("password") or exc.errors.get("code") or exc.message}
     except AccessDenied:
         attempts.succeeded(attempt)  # the password was never checked
         raise
     except Refused as exc:
         attempts.succeeded(attempt)
         return {"done": Status(exc.message, "warning").to_store(previous), "invalid": False, "feedback": None,
-                "password": ""}
+                "password": "", "code_invalid": False, "code": ""}
     attempts.succeeded(attempt)
     text = ("Aftalen er godkendt af begge parter og forseglet." if result["sealed"]
             else "Aftalen er godkendt af begge parter." if result["signed"]
             else "Din godkendelse er registreret. Aftalen afventer den anden parts godkendelse.")
-    return {"done": Status(text).to_store(previous), "invalid": False, "feedback": None, "password": ""}
+    return {"done": Status(text).to_store(previous), "invalid": False, "feedback": None, "password": "",
+            "code_invalid": False, "code": ""}

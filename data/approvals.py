@@ -28,7 +28,7 @@ from core.formatting import da_date, da_datetime
 from core.passwords import hash_password, verify_password
 from core.rights import Action, Menu
 from core.topics import Topic
-from data import agreements, audit, seal, validators
+from data import agreements, audit, seal, second_factor, validators
 from data.agreement_pdf import agreement_pdf
 from data.announcements import announce
 from data.db import get_session, transaction
@@ -379,22 +379,34 @@ def _event_fields(ev: ApprovalEvent) -> dict[str, Any]:
             "user_agent": ev.user_agent, "pdf_sha256": ev.pdf_sha256, "prev_hash": ev.prev_hash}
 
 
-def confirm_signer(session: Session, user: Any, password: Any) -> User:
+def confirm_signer(session: Session, user: Any, password: Any, code: Any = None) -> User:
     """Return the signer's active account once they confirmed the approval; raise ValidationError if not.
 
-    The one confirmation step of an approval: the password re-asked here. A check that the signer passed a
-    recent second factor (where one is enrolled) belongs here too, so that every approval goes through it.
+    The one confirmation step of an approval: the password re-asked here, and the second factor's code
+    (an app code or a recovery code) where the signer has one enrolled.
     """
     account = session.get(User, getattr(user, "id", None)) if isinstance(getattr(user, "id", None), int) else None
     if account is None or not account.is_active or not isinstance(password, str) \
             or not verify_password(account.password_hash, password):
         raise ValidationError({"password": "Adgangskoden er forkert."}, "Der er ikke godkendt noget.")
+    if second_factor.is_enrolled(account):
+        # Spent (and committed) at once, as at sign-in: a code counts once even if the approval then fails.
+        if not isinstance(code, str) or second_factor.check_code(session, account, code) is None:
+            raise ValidationError({"code": "Koden er forkert eller allerede brugt. Brug den nye kode fra din "
+                                           "godkendelsesapp eller en gendannelseskode."},
+                                  "Der er ikke godkendt noget.")
     return account
 
 
+def signer_needs_code(user: Any) -> bool:
+    """Tell whether approving as `user` asks for the second factor's code too (they have one enrolled)."""
+    account = get_session().get(User, getattr(user, "id", None)) if isinstance(getattr(user, "id", None), int) else None
+    return account is not None and second_factor.is_enrolled(account)
+
+
 def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sha256: Any, password: Any, *,
-            client_address: str = "", user_agent: str = "") -> dict[str, Any]:
-    """Record `user`'s approval of the version shown (PDF hash `shown_sha256`) after checking the password."""
+            code: Any = None, client_address: str = "", user_agent: str = "") -> dict[str, Any]:
+    """Record `user`'s approval of the version shown (PDF hash `shown_sha256`) after checking password and code."""
     with transaction() as session:
         row, item = _item(session, scope, cvr, agreement_id)
         party = _party_of(session, row, user)
@@ -409,7 +421,7 @@ def approve(scope: AccessScope, cvr: str, user: Any, agreement_id: Any, shown_sh
                 or sha256(_pdf(scope, item, row.approval_requested_at)) != row.approval_pdf_sha256:
             raise ApprovalRefused("Aftalen er ændret, efter den blev vist. Der er ikke godkendt noget — "
                                   "genindlæs siden og læs den gældende version.")
-        account = confirm_signer(session, user, password)
+        account = confirm_signer(session, user, password, code)
         with unscoped(session, "the approval chain spans every customer: its head is the newest event of all"):
             head = session.scalar(select(ApprovalEvent.event_hash).order_by(ApprovalEvent.id.desc()).limit(1))
         event = ApprovalEvent(cvr=cvr, agreement_id=row.id, agreement_kind=row.kind, agreement_version=row.version,

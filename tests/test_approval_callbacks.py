@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.access import AccessScope, Principal
 from data import approvals, seal
@@ -51,9 +51,18 @@ def tab(dash_client, cvr=world.CVR_A):
     return dash_client.fire(ids.TABS, "value", cvr=cvr, initial=True, values={ids.TABS: "kundeaftale"})
 
 
-def approve(dash_client, shown, password=world.PASSWORD, cvr=world.CVR_A):
+def approve(dash_client, shown, password=world.PASSWORD, cvr=world.CVR_A, as_user=world.ADMIN_AB, code=None):
+    """Press »Godkend aftalen« with the password and (for an enrolled signer) the app's current code."""
+    if code is None and as_user in world.TOTP_SECRETS:
+        # The sign-in spent this step's code; tests approve right after it, so the step is forgotten.
+        with dash_client.client.application.app_context():
+            session = get_session()
+            session.execute(update(User).where(User.email == as_user).values(totp_last_step=None))
+            session.commit()
+        code = world.totp_code(as_user)
     return dash_client.fire(ids.APPROVE, "n_clicks", cvr=cvr,
-                            values={ids.APPROVE: 1, ids.APPROVE_SHOWN: shown, ids.APPROVE_PASSWORD: password})
+                            values={ids.APPROVE: 1, ids.APPROVE_SHOWN: shown, ids.APPROVE_PASSWORD: password,
+                                    ids.APPROVE_CODE: code})
 
 
 def _events(app) -> int:
@@ -81,7 +90,7 @@ def test_the_signatory_approves_and_both_approvals_seal_the_pdf(app, client, log
     assert response.status_code == 200 and "Din godkendelse er registreret" in text_of(response)
     client.get("/logout")
     login(world.SA_ADMIN)
-    response = approve(dash_client, shown)
+    response = approve(dash_client, shown, as_user=world.SA_ADMIN)
     assert "forseglet" in text_of(response)
     sealed = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}")
     assert sealed.status_code == 200
@@ -104,7 +113,7 @@ def test_without_sealing_no_seal_is_claimed(app, client, login, dash_client, pen
         approve(dash_client, shown)
         client.get("/logout")
         login(world.SA_ADMIN)
-        done = text_of(approve(dash_client, shown))
+        done = text_of(approve(dash_client, shown, as_user=world.SA_ADMIN))
         assert "Aftalen er godkendt af begge parter." in done and "forseglet" not in done
         text = text_of(tab(dash_client))
         assert "godkendt elektronisk af begge parter" in text and "forseglet" not in text
@@ -226,7 +235,7 @@ def test_the_verification_page_reads_a_sealed_pdf_and_detects_a_change(app, clie
     approve(dash_client, shown)
     client.get("/logout")
     login(world.SA_ADMIN)
-    approve(dash_client, shown)
+    approve(dash_client, shown, as_user=world.SA_ADMIN)
     sealed = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}").data
 
     def verify(content: bytes) -> str:
@@ -254,7 +263,7 @@ def test_the_start_page_shows_the_agreement_awaiting_the_signatorys_approval_onl
     client.get("/logout")
     login(world.SA_ADMIN)  # SA's signatory of Kundeaftaler
     assert "Godkend aftalen: Kundeaftale version 3" in text_of(dash_client.page("/"))
-    approve(dash_client, {"id": pending["id"], "sha256": pending["sha256"]})
+    approve(dash_client, {"id": pending["id"], "sha256": pending["sha256"]}, as_user=world.SA_ADMIN)
     assert "Afventer din godkendelse" not in text_of(dash_client.page("/"))
 
 
@@ -302,3 +311,18 @@ def test_a_later_published_version_is_the_one_sent_for_and_given_approval(app, c
     pdf = client.get(f"/kundeaftaler/hent/kundeaftale?cvr={world.CVR_A}&version={draft['id']}")
     assert approvals.sha256(pdf.data) == sha
     assert "registreret" in text_of(approve(dash_client, {"id": draft["id"], "sha256": sha}))
+
+
+def test_the_approval_asks_an_enrolled_signatory_for_the_code(app, client, login, dash_client, pending):
+    shown = {"id": pending["id"], "sha256": pending["sha256"]}
+    login(world.ADMIN_AB)
+    card = text_of(tab(dash_client))
+    assert "Kode fra din godkendelsesapp" in card
+    # A wrong or missing code approves nothing and says why; the right one approves.
+    for code in ("", "12345"):
+        response = approve(dash_client, shown, code=code)
+        out = response.get_json()["response"]
+        assert out[ids.APPROVE_CODE]["invalid"] is True and "Koden er forkert" in out[ids.APPROVE_FEEDBACK]["children"]
+        assert _events(app) == 0
+    assert "Din godkendelse er registreret" in text_of(approve(dash_client, shown))
+    assert _events(app) == 1

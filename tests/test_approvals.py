@@ -58,12 +58,21 @@ def _request(w: W, agreement_key: str = "customer_a", cvr: str = world.CVR_A) ->
 
 
 def _approve(w: W, user: Principal, scope: AccessScope = SCOPE_AB, agreement_key: str = "customer_a",
-             cvr: str = world.CVR_A, sha=None, password: str = world.PASSWORD) -> dict:
+             cvr: str = world.CVR_A, sha=None, password: str = world.PASSWORD, code=None) -> dict:
     agreement_id = w.rows.agreements[agreement_key]
     if sha is None:
         sha = approvals.sha256(approvals.approval_pdf(scope, cvr, agreement_id))
-    return approvals.approve(scope, cvr, user, agreement_id, sha, password, client_address="127.0.0.9",
-                             user_agent="pytest-browser/1.0")
+    return approvals.approve(scope, cvr, user, agreement_id, sha, password, code=_fresh_code(w, user, code),
+                             client_address="127.0.0.9", user_agent="pytest-browser/1.0")
+
+
+def _fresh_code(w: W, user: Principal, code):
+    """Return `code`, or the signer's current app code with its last used step forgotten (tests approve often)."""
+    if code is not None or user.email not in world.TOTP_SECRETS:
+        return code
+    w.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    w.session.commit()
+    return world.totp_code(user.email)
 
 
 def _trusted_cert():
@@ -372,3 +381,36 @@ def test_seal_certificate_command_refuses_when_sealing_is_off(app):
     finally:
         app.config["SEALING_DISABLED"] = False
     assert result.exit_code == 1 and "SEALING_DISABLED" in result.output
+
+
+@pytest.mark.parametrize("code", ["", "   ", "000000", "12345678901234567890", 123456])
+def test_an_enrolled_signatory_must_give_the_second_factor_code(w, code):
+    _request(w)
+    # ADMIN_AB has the second factor enrolled: the password alone approves nothing.
+    assert w.signer.email in world.TOTP_SECRETS
+    if code == "000000" and world.totp_code(w.signer.email) == "000000":
+        code = "111111"
+    with pytest.raises(ValidationError) as refused:
+        _approve(w, w.signer, code=code)
+    assert "code" in refused.value.errors and refused.value.message == "Der er ikke godkendt noget."
+    assert w.session.scalar(select(func.count()).select_from(ApprovalEvent)) == 0
+
+
+def test_a_code_used_for_an_approval_is_spent(w):
+    from data import second_factor
+
+    _request(w)
+    code = _fresh_code(w, w.signer, None)
+    assert _approve(w, w.signer, code=code)["party"] == "customer"
+    # The code counted once: it cannot be used again, for a sign-in or another approval.
+    account = w.session.get(User, w.signer.id)
+    assert second_factor.check_code(w.session, account, code) is None
+
+
+def test_a_signatory_without_a_second_factor_approves_with_the_password(w):
+    _request(w)
+    account = w.session.get(User, w.signer.id)
+    account.totp_secret, account.totp_enabled_at = None, None
+    w.session.commit()
+    assert approvals.signer_needs_code(w.signer) is False
+    assert _approve(w, w.signer, code="")["party"] == "customer"

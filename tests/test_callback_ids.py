@@ -16,6 +16,7 @@ DYNAMIC: dict[str, str] = {
     "kundeaftaler-godkendelse-request": "SA's »Send til godkendelse«, drawn in the agreement tab",
     "kundeaftaler-godkend": "the signatory's »Godkend aftalen«, drawn in the agreement tab awaiting their approval",
     "kundeaftaler-godkend-password": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
+    "kundeaftaler-godkend-kode": "the signatory's second-factor code, drawn in the agreement tab (hidden without one)",
     "kundeaftaler-godkend-feedback": "the signatory's »Godkend aftalen«, drawn in the agreement tab",
     "kundeaftaler-godkend-shown": "the version shown for approval, drawn in the agreement tab",
     "{type:brugeradministration-group-cvr}": "one rettighedsgruppe row per group, drawn when the form opens",

@@ -39,6 +39,7 @@ REQUEST_DONE = "kundeaftaler-godkendelse-request-done"
 # The signatory: »Godkend aftalen« with the password, on the version shown (its id and PDF hash in SHOWN).
 APPROVE = "kundeaftaler-godkend"
 APPROVE_PASSWORD = "kundeaftaler-godkend-password"
+APPROVE_CODE = "kundeaftaler-godkend-kode"
 APPROVE_FEEDBACK = "kundeaftaler-godkend-feedback"
 APPROVE_SHOWN = "kundeaftaler-godkend-shown"
 APPROVE_DONE = "kundeaftaler-godkend-done"

@@ -33,8 +33,23 @@ def awaiting(live_app):
                                         {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
         row = session.get(Agreement, rows.agreements["customer_a"])
         requested = approvals.request_approval(everyone, world.CVR_A, admin, row.id, row.row_version)
-        approvals.approve(everyone, world.CVR_A, admin, row.id, requested["pdf_sha256"], world.PASSWORD)
+        code = world.totp_code(admin.email) if admin.email in world.TOTP_SECRETS else None
+        approvals.approve(everyone, world.CVR_A, admin, row.id, requested["pdf_sha256"], world.PASSWORD, code=code)
         return row.id
+
+
+def _fresh_code(live_app, email: str) -> str:
+    """Return the app's current code for `email`, its sign-in's step forgotten (the test approves at once)."""
+    from sqlalchemy import update
+
+    from data.db import get_session
+    from data.models import User
+
+    with live_app.app_context():
+        session = get_session()
+        session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+        session.commit()
+    return world.totp_code(email)
 
 
 def test_the_signatory_approves_and_downloads_the_sealed_pdf(live_app, awaiting, live_server, page):
@@ -48,6 +63,7 @@ def test_the_signatory_approves_and_downloads_the_sealed_pdf(live_app, awaiting,
     settle(page)
     assert_no_serious_axe_violations(page)
     page.get_by_label("Din adgangskode").fill(world.PASSWORD)
+    page.get_by_label("Kode fra din godkendelsesapp").fill(_fresh_code(live_app, world.ADMIN_AB))
     main.get_by_role("button", name="Godkend aftalen").click()
     page.get_by_text("Aftalen er godkendt af begge parter og forseglet.").wait_for()
     main.get_by_text("godkendt elektronisk af begge parter").wait_for()
@@ -73,6 +89,7 @@ def test_the_signatory_approves_on_a_phone(live_app, awaiting, live_server, page
     assert scroll_width <= inner_width, f"{scroll_width - inner_width} px bredere end telefonens skærm"
     assert_no_serious_axe_violations(page)
     page.get_by_label("Din adgangskode").fill(world.PASSWORD)
+    page.get_by_label("Kode fra din godkendelsesapp").fill(_fresh_code(live_app, world.ADMIN_AB))
     main.get_by_role("button", name="Godkend aftalen").click()
     page.get_by_text("Aftalen er godkendt af begge parter og forseglet.").wait_for()
     main.get_by_text("godkendt elektronisk af begge parter").wait_for()
