@@ -40,9 +40,8 @@
     var def = column && column.getColDef ? column.getColDef() : {};
     var name = params.api && params.api.getDisplayNameForColumn ?
       params.api.getDisplayNameForColumn(column, null) : (def.headerName || def.field || "");
-    var formatter = def.valueFormatter;
-    var text = formatter && typeof formatter === "object" ? formatter.function : formatter;
-    if (typeof text === "string" && text.indexOf("daDate(") !== -1) {
+    // Marked in Python (pages/_grid.py column_defs): by now the grid holds the formatter as a function.
+    if (def.context && def.context.isoDate) {
       return name + " (ÅÅÅÅ-MM-DD)";
     }
     return name;

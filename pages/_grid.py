@@ -212,6 +212,10 @@ def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
         # A header cut short by a narrow column (or a phone) is still readable in full on hover and focus.
         if d.get("headerName") and "headerTooltip" not in d:
             d["headerTooltip"] = d["headerName"]
+        formatter = d.get("valueFormatter")
+        if isinstance(formatter, Mapping) and "daDate(" in str(formatter.get("function", "")):
+            # Shown as "6. dec. 2026", exported as ISO 8601: the CSV header says so (assets/grid.js csvHeader).
+            d["context"] = {**(d.get("context") or {}), "isoDate": True}
         if is_email_field(d.get("field")) and "cellRenderer" not in d:
             d["cellRenderer"] = EMAIL_RENDERER
         defs.append(d)

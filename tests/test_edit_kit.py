@@ -33,6 +33,7 @@ from callbacks._edit import (
 from data import contacts, users
 from data.errors import Refused, ValidationError
 from pages._edit import confirm_dialog, edit_stores, field_feedback, form_modal, status_line, text_field
+from pages._history import history_modal
 from pages.ids._edit import edit_ids
 
 KIT = edit_ids("moeder", fields=("title", "shared_email"), feedback_only=("roles",))
@@ -362,6 +363,58 @@ def test_layout_helpers_name_the_kits_components():
     assert stores == {KIT.cvr: "12345678", KIT.saved: None, KIT.changed: None, KIT.form_state: None,
                       KIT.confirm_state: None}
     assert status_line(KIT).role == "status"
+
+
+def _nodes(component):
+    stack, out = [component], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        out.append(node)
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    return out
+
+
+def _close_x(modal):
+    found = [n for n in _nodes(modal) if getattr(n, "className", None) == "btn-close"]
+    assert len(found) == 1
+    return found[0].to_plotly_json()["props"]
+
+
+def test_every_kit_modal_has_a_danish_close_x_that_does_what_its_cancel_button_does():
+    form = form_modal(KIT, [], title="Møde")
+    dialog = confirm_dialog(KIT, title="Slet møde", yes_label="Slet")
+    history = history_modal("h-modal", "h-title", "h-body", "h-close", "Historik")
+    for modal, target in ((form, KIT.cancel), (dialog, KIT.confirm_no), (history, "h-close")):
+        props = _close_x(modal)
+        # Danish (dbc's own × says "Close"), a real button, and it clicks the modal's cancel (assets/forms.js).
+        assert props["aria-label"] == "Luk" and props["type"] == "button" and props["data-portal-close"] == target
+        assert target in _component_ids(modal)
+
+
+def test_the_summary_at_the_save_button_lists_the_refusal_and_the_field_messages_in_form_order():
+    form = form_modal(KIT, [], title="Møde")
+    summary = next(n for n in _nodes(form) if getattr(n, "id", None) == KIT.form_summary)
+    assert summary.role == "alert" and summary.to_plotly_json()["props"]["data-portal-summary"] == KIT.form_modal
+    assert KIT.form_summary in _component_ids(form.children[-1])  # in the footer, beside the buttons
+    error = ValidationError({"roles": "Vælg en rolle.", "title": "Titel skal udfyldes."})
+    out = EditResult.invalid(error).outputs(FORM)["summary"]
+    text = str(out.to_plotly_json())
+    assert error.message in text and text.index("Titel skal udfyldes.") < text.index("Vælg en rolle.")
+    # A repeated refusal is a new summary (the browser moves focus again), a refusal without fields says why.
+    assert EditResult.invalid(error).outputs(FORM)["summary"].key != out.key
+    assert "Mødet er ændret af en anden." in str(EditResult.refused("Mødet er ændret af en anden.").outputs(FORM)["summary"])
+    assert EditResult.opened("Nyt møde", field_values(KIT, None)).outputs(FORM)["summary"] is None
+    assert EditResult.saved(Status("Gemt.")).outputs(FORM)["summary"] is None
+    assert EditResult.field_message("roles", "Højst 50.").outputs(FORM)["summary"] is no_update
+    # A screen that declares no summary (its own layout) is not asked for one.
+    assert "summary" not in EditResult.invalid(error).outputs({"alert": None, "alert_open": None})
+    # Field messages of checklists carry the marker assets/forms.js follows to the control.
+    assert field_feedback(KIT, "roles").to_plotly_json()["props"]["data-portal-feedback"] == "roles"
 
 
 def test_text_field_is_labelled_with_its_message_beside_it():

@@ -53,14 +53,17 @@ def test_every_column_header_has_its_danish_name_as_tooltip_and_addresses_break_
 
 
 def test_the_in_browser_csv_header_names_the_iso_date_format():
-    props = _grid.grid("g", [], [("title", "Titel")]).to_plotly_json()["props"]
+    props = _grid.grid("g", [], [("title", "Titel"), {"field": "d", "headerName": "Dato",
+                                                      "valueFormatter": {"function": "daDate(params.value)"}}]
+                       ).to_plotly_json()["props"]
     assert props["csvExportParams"]["processHeaderCallback"] == {"function": "csvHeader(params)"}
+    assert props["columnDefs"][1]["context"] == {"isoDate": True} and "context" not in props["columnDefs"][0]
     js = (ROOT / "assets" / "grid.js").read_text(encoding="utf-8")
     start = js.index("dagfuncs.csvHeader")
     body = js[start:js.index("\n  };", start)]
     # The same words as the server's CSV (pages/_export.py) for a column shown with daDate.
     from pages._export import ISO_DATE_HEADER
-    assert "daDate(" in body and f'"{ISO_DATE_HEADER}"' in body
+    assert "isoDate" in body and f'"{ISO_DATE_HEADER}"' in body
 
 
 def test_empty_grid_says_what_is_missing_in_plain_text():

@@ -376,6 +376,46 @@ def test_each_field_is_validated_beside_the_field(login, cb, seeded):
     assert _out(cb.load(), KIT.grid, "rowData") == []
 
 
+def test_a_refused_save_is_summed_up_at_the_save_button_in_the_forms_order(login, cb, seeded):
+    login(world.REDIGER_A)
+    response = cb.save(FIELDS_OK | {"phone": "1234", "email": "hans@", "name": ""})
+    summary = json.dumps(_out(response, KIT.form_summary, "children"), ensure_ascii=False)
+    assert "Kontaktpersonen er ikke gemt. Ret de markerede felter." in summary
+    # Each field's message, in the order of the form (name before e-mail before phone).
+    positions = [summary.index(m) for m in ("Navn skal udfyldes.", "E-mail er ikke en gyldig", "Telefon skal være")]
+    assert positions == sorted(positions)
+    # A good save clears it (the form closes), and so does opening the form again.
+    assert _out(cb.save(FIELDS_OK), KIT.form_summary, "children") is None
+    assert _out(cb.open_add(), KIT.form_summary, "children") is None
+
+
+def _pick_roles(cb, role_ids, tabs=(), form_state=None):
+    return cb.call(f"{KIT.form_modal}.is_open", {f"{Ids.ROLES}.value": role_ids, f"{Ids.TABS}.value": list(tabs),
+                                                  f"{KIT.form_state}.data": form_state}, f"{Ids.ROLES}.value")
+
+
+def _tabs_untouched(response) -> bool:
+    # Nothing to do answers 204 (PreventUpdate): the browser keeps the tabs as they are.
+    return response.status_code == 204 or _maybe(response, Ids.TABS, "value") == "unchanged"
+
+
+def test_a_new_contacts_obvious_tab_is_preselected_from_its_roles(app, login, cb, seeded):
+    login(world.REDIGER_A)
+    roles = seeded["roles"]
+    assert _out(_pick_roles(cb, [roles["Kontaktperson – Regnskab"]]), Ids.TABS, "value") == ["regnskab"]
+    assert _out(_pick_roles(cb, [roles["Afstemning Løn"]]), Ids.TABS, "value") == ["loen"]
+    assert _out(_pick_roles(cb, [roles["Kontaktperson – Sikkerhedshændelse (DPO)"]]), Ids.TABS, "value") == ["generelt"]
+    both = _pick_roles(cb, [roles["Kvitteringsmail – Lønportalen"], roles["Deltager – Forum for regnskabschefer"]])
+    assert _out(both, Ids.TABS, "value") == ["regnskab", "loen"]
+    # Never over a choice the user made, on a contact being edited, or from forged or SA-only role ids.
+    assert _tabs_untouched(_pick_roles(cb, [roles["Afstemning Løn"]], tabs=["generelt"]))
+    existing = _create_a(app)
+    edit_state = {"id": existing["id"], "version": existing["version"]}
+    assert _tabs_untouched(_pick_roles(cb, [roles["Afstemning Løn"]], form_state=edit_state))
+    for forged in (["x"], [99999], [roles["Primær lønkontakt"]], "1", None):
+        assert _tabs_untouched(_pick_roles(cb, forged)), forged
+
+
 def test_malformed_roles_and_tabs_are_refused(login, cb, seeded):
     login(world.REDIGER_A)
     response = cb.save(FIELDS_OK, roles=["<b>x</b>"], tabs=["refusion"])
