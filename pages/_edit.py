@@ -70,10 +70,12 @@ def field_feedback(ids: EditIds, name: str, class_name: str = "") -> html.Div:
 
 def close_x(target_id: str) -> html.Button:
     """Return the header's × that closes a modal by clicking its »Luk«/»Annuller« button `target_id`."""
-    # dbc's own close button is labelled in English only ("Close"); this one is Danish, and going through
-    # the modal's own cancel button (assets/forms.js) lets its callback forget the form's state as usual.
-    return html.Button(type="button", className="btn-close", title="Luk",
-                       **{"aria-label": "Luk", "data-portal-close": target_id})
+    # dbc's own close button is labelled in English only ("Close"); this one says »Luk« on hover, and going
+    # through the modal's own cancel button (assets/forms.js) lets its callback forget the form's state as
+    # usual. It is the pointer's shortcut to that button: hidden from screen readers and out of the Tab
+    # order, so keyboard and screen reader users meet one »Luk«/»Annuller« (and Escape), not two.
+    return html.Button(type="button", className="btn-close", title="Luk", tabIndex="-1",
+                       **{"aria-hidden": "true", "data-portal-close": target_id})
 
 
 def modal_header(title: Any, title_id: str, close_id: str) -> dbc.ModalHeader:

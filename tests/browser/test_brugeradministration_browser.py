@@ -51,7 +51,7 @@ def test_create_edit_and_deactivate_user(live_server, live_app, page):
     body.get_by_text("Vælg mindst én rettighed.").wait_for()
     # Markup is not a person's name (issue 15: a name opens SA's welcome mail).
     body.get_by_text("må kun indeholde bogstaver").wait_for()
-    form.locator(".modal-footer").get_by_text("Vælg mindst én rettighed.").wait_for()
+    form.locator(".modal-footer").get_by_text("E-mailadressen er ikke gyldig").wait_for()
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
     page.fill("#brugeradministration-name", "Anne Berg")
