@@ -80,6 +80,38 @@ def form_inputs(ids: EditIds) -> dict[str, Input]:
             "save": Input(ids.save, "n_clicks"), "cancel": Input(ids.cancel, "n_clicks")}
 
 
+def form_dependencies(ids: EditIds, *, inputs: Mapping[str, Input] | None = None,
+                      state: Mapping[str, State] | None = None, selected: bool = True) -> dict[str, dict[str, Any]]:
+    """Return a form callback's `inputs` and `state`: the kit's (clicks, CVR, selection, form state, status
+    store, every text field's value) and the screen's own, ready to spread into `portal_callback(...)`."""
+    kit_state: dict[str, State] = {"cvr": State(ids.cvr, "data")}
+    if selected:
+        kit_state["selected"] = State(ids.grid, "selectedRows")
+    kit_state |= {"form_state": State(ids.form_state, "data"), "saved": State(ids.saved, "data")}
+    kit_state |= {f"value_{name}": State(ids.field(name), "value") for name in ids.fields}
+    return {"inputs": _merged(form_inputs(ids), inputs), "state": _merged(kit_state, state)}
+
+
+def confirm_dependencies(ids: EditIds, *, inputs: Mapping[str, Input], state: Mapping[str, State] | None = None,
+                         selected: bool = True) -> dict[str, dict[str, Any]]:
+    """Return a confirm callback's `inputs` (the screen's action buttons, then the dialog's two) and `state`
+    (CVR, selection, the dialog's state, its status store, and the screen's own) for `portal_callback(...)`."""
+    kit_inputs = {"yes": Input(ids.confirm_yes, "n_clicks"), "no": Input(ids.confirm_no, "n_clicks")}
+    kit_state: dict[str, State] = {"cvr": State(ids.cvr, "data")}
+    if selected:
+        kit_state["selected"] = State(ids.grid, "selectedRows")
+    kit_state |= {"confirm_state": State(ids.confirm_state, "data"), "changed": State(ids.changed, "data")}
+    return {"inputs": _merged(dict(inputs), kit_inputs), "state": _merged(kit_state, state)}
+
+
+def _merged(first: Mapping[str, Any], second: Mapping[str, Any] | None) -> dict[str, Any]:
+    # The kit's names are its own: a screen's dependency of the same name would silently replace one.
+    clash = sorted(set(first) & set(second or {}))
+    if clash:
+        raise ValueError(f"Dependencies named twice: {clash}")
+    return {**first, **(second or {})}
+
+
 # --- what the browser sends back ----------------------------------------------------------------------
 
 

@@ -22,9 +22,10 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
     field_values,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_values,
     latest_status,
@@ -185,17 +186,9 @@ def _preselect_tabs(form_state: Any, roles: Any, tabs: Any) -> EditResult | None
 
 @portal_callback(
     output=FORM_OUTPUTS,
-    inputs=dict(**form_inputs(KIT), picked=Input(Ids.ROLES, "value")),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        form_state=State(KIT.form_state, "data"),
-        saved=State(KIT.saved, "data"),
-        roles=State(Ids.ROLES, "value"),
-        sa_roles=State(Ids.SA_ROLES, "value"),
-        tabs=State(Ids.TABS, "value"),
-        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
-    ),
+    **form_dependencies(KIT, inputs=dict(picked=Input(Ids.ROLES, "value")),
+                        state=dict(roles=State(Ids.ROLES, "value"), sa_roles=State(Ids.SA_ROLES, "value"),
+                                   tabs=State(Ids.TABS, "value"))),
     prevent_initial_call=True,
     menu=Menu.KONTAKTPERSONER,
 )
@@ -250,17 +243,7 @@ def _delete(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        ask=Input(Ids.DELETE, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(ask=Input(Ids.DELETE, "n_clicks"))),
     prevent_initial_call=True,
     menu=Menu.KONTAKTPERSONER,
 )

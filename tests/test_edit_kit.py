@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from dash import Output, no_update
+from dash import Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from core.access import AccessDenied
@@ -17,9 +17,11 @@ from callbacks._edit import (
     Question,
     Status,
     Step,
+    confirm_dependencies,
     confirm_outputs,
     confirm_step,
     field_values,
+    form_dependencies,
     form_inputs,
     form_outputs,
     form_step,
@@ -417,6 +419,37 @@ def test_the_summary_at_the_save_button_lists_the_refusal_and_the_field_messages
     assert "summary" not in EditResult.invalid(error).outputs({"alert": None, "alert_open": None})
     # Field messages of checklists carry the marker assets/forms.js follows to the control.
     assert field_feedback(KIT, "roles").to_plotly_json()["props"]["data-portal-feedback"] == "roles"
+
+
+def _deps(deps):
+    return {name: (d.component_id, d.component_property) for name, d in deps.items()}
+
+
+def test_form_dependencies_are_the_kits_and_the_screens_own():
+    deps = form_dependencies(KIT, inputs=dict(picked=Input("moeder-roles", "value")),
+                             state=dict(roles=State("moeder-roles", "value")))
+    assert _deps(deps["inputs"]) == {"add": (KIT.add, "n_clicks"), "edit": (KIT.edit, "n_clicks"),
+                                     "save": (KIT.save, "n_clicks"), "cancel": (KIT.cancel, "n_clicks"),
+                                     "picked": ("moeder-roles", "value")}
+    assert _deps(deps["state"]) == {"cvr": (KIT.cvr, "data"), "selected": (KIT.grid, "selectedRows"),
+                                    "form_state": (KIT.form_state, "data"), "saved": (KIT.saved, "data"),
+                                    "value_title": (KIT.field("title"), "value"),
+                                    "value_shared_email": (KIT.field("shared_email"), "value"),
+                                    "roles": ("moeder-roles", "value")}
+    assert "selected" not in form_dependencies(KIT, selected=False)["state"]
+    with pytest.raises(ValueError, match="saved"):
+        form_dependencies(KIT, state=dict(saved=State("x", "data")))
+
+
+def test_confirm_dependencies_are_the_screens_buttons_then_the_dialogs():
+    deps = confirm_dependencies(KIT, inputs=dict(ask=Input("moeder-delete", "n_clicks")))
+    assert list(_deps(deps["inputs"]).items()) == [("ask", ("moeder-delete", "n_clicks")),
+                                                   ("yes", (KIT.confirm_yes, "n_clicks")),
+                                                   ("no", (KIT.confirm_no, "n_clicks"))]
+    assert _deps(deps["state"]) == {"cvr": (KIT.cvr, "data"), "selected": (KIT.grid, "selectedRows"),
+                                    "confirm_state": (KIT.confirm_state, "data"), "changed": (KIT.changed, "data")}
+    with pytest.raises(ValueError, match="yes"):
+        confirm_dependencies(KIT, inputs=dict(yes=Input("x", "n_clicks")))
 
 
 def test_text_field_is_labelled_with_its_message_beside_it():
