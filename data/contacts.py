@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -20,14 +19,13 @@ from core.access import AccessDenied, AccessScope, can_do
 from core.rights import Action
 from data import audit, validators
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
 from data.validators import valid_id
 
 ENTITY = "contact"
-TZ = ZoneInfo("Europe/Copenhagen")
 
 # Bounds match the columns of data/models.py (notes is Text: bounded here so one form cannot fill the disk).
 MAX_LENGTHS = {"title": 120, "name": 200, "email": 254, "shared_email": 254, "phone": 30, "notes": 2000}
@@ -58,23 +56,13 @@ class ContactConflict(ContactError):
     """Someone else saved the contact after the form loaded it; nothing was written."""
 
     def __init__(self, updated_by: str | None, updated_at: dt.datetime | None):
-        super().__init__(conflict_message(updated_by, updated_at))
+        super().__init__(conflict_message("Kontaktpersonen", updated_by, updated_at))
         self.updated_by = updated_by
         self.updated_at = updated_at
 
 
 class SaOnlyRoleError(ContactError):
     """A customer user tried to add or remove a role that only SA assigns."""
-
-
-def conflict_message(updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return 'Kontaktpersonen er ændret af NAME kl. HH:MM — genindlæs' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    if updated_at is None:
-        return f"Kontaktpersonen er ændret af {who} — genindlæs"
-    if updated_at.tzinfo is None:
-        updated_at = updated_at.replace(tzinfo=dt.timezone.utc)
-    return f"Kontaktpersonen er ændret af {who} kl. {updated_at.astimezone(TZ):%H:%M} — genindlæs"
 
 
 @dataclass(frozen=True)

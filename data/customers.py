@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -17,12 +16,11 @@ from sqlalchemy.orm import Session, joinedload
 from core.access import AccessDenied, AccessScope
 from data import audit, search, validators
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import AuditLog, Customer, Ministry
 from data.search import like_pattern
 
 SEARCH_LIMIT = 25
-TZ = ZoneInfo("Europe/Copenhagen")
 
 CUSTOMER_ENTITY = "customer"
 # The audit entities of master data, as "Seneste ændringer" names them.
@@ -85,17 +83,6 @@ def master_data(scope: AccessScope, cvr: str) -> dict[str, Any] | None:
 
 class MasterDataConflict(Refused):
     """Someone saved the record after the form loaded it; nothing was written."""
-
-
-def conflict_message(subject: str, updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return '<subject> er ændret samtidig af NAME kl. HH:MM …' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    when = ""
-    if updated_at is not None:
-        if updated_at.tzinfo is None:
-            updated_at = updated_at.replace(tzinfo=dt.timezone.utc)
-        when = f" kl. {updated_at.astimezone(TZ):%H:%M}"
-    return f"{subject} er ændret samtidig af {who}{when}. Der er ikke gemt noget — genindlæs og prøv igen."
 
 
 def who(user: Any) -> str:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from core.access import AccessDenied, AccessScope
 from data import audit, validators
-from data.customers import MasterDataConflict, conflict_message, now, who
+from data.customers import MasterDataConflict, now, who
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import Customer, TeamMember
 
 DEFAULT_SUPPORT_EMAIL = "kundeportal@statens-adm.dk"

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from core.access import AccessDenied, AccessScope
 from data import audit, search, validators
-from data.customers import SEARCH_LIMIT, MasterDataConflict, conflict_message, ministry_id, now, who
+from data.customers import SEARCH_LIMIT, MasterDataConflict, ministry_id, now, who
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import AccountingUnit, Customer, Ministry, PayrollGroup
 
 # Unit codes are short identifiers (see AccountingUnit.code / PayrollGroup.code, String(20)).

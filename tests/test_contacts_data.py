@@ -296,8 +296,8 @@ def test_second_concurrent_save_is_refused(w):
     contacts.update_contact(SCOPE_A, world.CVR_A, other, created["id"], 1, _raw(name="Først"))
     with pytest.raises(contacts.ContactConflict) as exc:
         contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], 1, _raw(name="Sidst"))
-    assert exc.value.message.startswith("Kontaktpersonen er ændret af Anne Andersen kl. ")
-    assert exc.value.message.endswith(" — genindlæs")
+    assert exc.value.message.startswith("Kontaktpersonen er ændret samtidig af Anne Andersen kl. ")
+    assert exc.value.message.endswith("Der er ikke gemt noget — genindlæs og prøv igen.")
     assert len(exc.value.message.split(" kl. ")[1].split(" ")[0]) == 5  # HH:MM
     stored = contacts.get_contact(SCOPE_A, world.CVR_A, created["id"])
     assert stored["name"] == "Først" and stored["version"] == 2

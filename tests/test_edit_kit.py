@@ -479,3 +479,17 @@ def test_a_persons_name_is_letters_spaces_hyphens_apostrophes_and_dots(value, ex
     from data.validators import is_person_name
 
     assert is_person_name(value) is expected
+
+
+def test_one_conflict_message_names_who_saved_last_and_when_in_danish_time():
+    import datetime as dt
+
+    from data.errors import conflict_message
+
+    # 10:05 UTC on a winter day is 11:05 in Denmark; a naive time is UTC, as the database stores it.
+    at = dt.datetime(2026, 12, 6, 10, 5)
+    expected = "Mødet er ændret samtidig af Anne Berg kl. 11:05. Der er ikke gemt noget — genindlæs og prøv igen."
+    assert conflict_message("Mødet", "Anne Berg", at) == expected
+    assert conflict_message("Mødet", " Anne Berg ", at.replace(tzinfo=dt.timezone.utc)) == expected
+    assert conflict_message("Stamdata", None, None) == (
+        "Stamdata er ændret samtidig af en anden bruger. Der er ikke gemt noget — genindlæs og prøv igen.")

@@ -465,12 +465,12 @@ def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, c
                                 {"name": "Ændret af SA", "email": "eks@institution.dk", "tabs": ["generelt"]})
     response = cb.save(FIELDS_OK | {"name": "Min ændring"}, form_state=state)
     alert = _out(response, KIT.form_alert, "children")
-    assert alert.startswith("Kontaktpersonen er ændret af Sa Medarbejder kl. ") and alert.endswith("— genindlæs")
+    assert alert.startswith("Kontaktpersonen er ændret samtidig af Sa Medarbejder kl. ") and alert.endswith("— genindlæs og prøv igen.")
     assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["name"] == "Ændret af SA"
     # A stale delete is refused too.
     delete = cb.confirm_delete(existing["id"], 1)
-    assert "er ændret af" in _out(delete, KIT.confirm_alert, "children")
+    assert "er ændret samtidig af" in _out(delete, KIT.confirm_alert, "children")
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"]) is not None
 
 
