@@ -15,12 +15,13 @@ from typing import Any, Mapping
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from core.access import AccessDenied, AccessScope, can_do
+from core.access import AccessScope, can_do
 from core.rights import Action
 from data import audit, validators
+from data.customers import require_customer
 from data.db import get_session, transaction
 from data.errors import Refused, ValidationError, conflict_message
-from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
+from data.models import Contact, ContactRole, ContactRoleAssignment
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
 from data.validators import valid_id
@@ -280,13 +281,6 @@ def _check_sa_only(user: Any, requested: list[ContactRole], current: list[Contac
     )
 
 
-def _require_customer(session: Session, scope: AccessScope, cvr: str) -> None:
-    if not isinstance(cvr, str) or not scope.allows(cvr):
-        raise AccessDenied()
-    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
-        raise ContactError("Kunden findes ikke.")
-
-
 def _chosen_tabs(tabs: tuple[str, ...]) -> list[str]:
     # Only the user's own choice is stored: the tabs an SA-only role decides are added when read
     # (effective_tabs), so they go away with the role instead of lingering on the contact.
@@ -304,7 +298,7 @@ def _who(user: Any) -> str:
 def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Create a contact of `cvr`; raise AccessDenied outside `scope`, ContactError when refused."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
         _check_sa_only(user, roles_, [])
@@ -335,7 +329,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
     """Save a contact at `version`; raise ContactConflict, ContactNotFound, ContactValidationError, SaOnlyRoleError."""
     # Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()
@@ -371,7 +365,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
 def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, version: Any) -> dict[str, Any]:
     """Delete a contact of `cvr` shown at `version`; raise ContactConflict / ContactNotFound / SaOnlyRoleError."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()

@@ -137,6 +137,15 @@ def validate_master_data(session: Session, raw: Mapping[str, Any]) -> dict[str, 
     return values
 
 
+def require_customer(session: Session, scope: AccessScope, cvr: Any, error: type[Refused] = Refused) -> None:
+    """Check that `cvr` is a customer within `scope`; raise AccessDenied outside it, `error` when there is none."""
+    # The write functions of every customer-owned screen (contacts, units, SA team) check this first.
+    if not isinstance(cvr, str) or not scope.allows(cvr):
+        raise AccessDenied()
+    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
+        raise error("Kunden findes ikke.")
+
+
 def _customer(session: Session, scope: AccessScope, cvr: Any) -> Customer | None:
     if not isinstance(cvr, str) or not scope.allows(cvr):
         raise AccessDenied()
