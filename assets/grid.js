@@ -33,6 +33,37 @@
     return value;
   };
 
+  // The in-browser CSV export's header: a date column (shown with daDate, exported as ISO 8601 by
+  // csvSafeCell) says its format, as the server's exports do (pages/_export.py ISO_DATE_HEADER).
+  dagfuncs.csvHeader = function (params) {
+    var column = params && params.column;
+    var def = column && column.getColDef ? column.getColDef() : {};
+    var name = params.api && params.api.getDisplayNameForColumn ?
+      params.api.getDisplayNameForColumn(column, null) : (def.headerName || def.field || "");
+    // Marked in Python (pages/_grid.py column_defs): by now the grid holds the formatter as a function.
+    if (def.context && def.context.isoDate) {
+      return name + " (ÅÅÅÅ-MM-DD)";
+    }
+    return name;
+  };
+
+  // An e-mail address may break after "@" and after each dot, never in the middle of a word: <wbr>
+  // marks those points for display only (the cell's value, its copy and its CSV stay the plain address).
+  var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+  dagcomponentfuncs.PortalEmail = function (props) {
+    var value = props.value === null || props.value === undefined ? "" : String(props.value);
+    var h = window.React.createElement;
+    var parts = value.split(/(?<=[@.])/);
+    var children = [];
+    parts.forEach(function (part, i) {
+      if (i > 0) {
+        children.push(h("wbr", {key: "w" + i}));
+      }
+      children.push(part);
+    });
+    return h("span", {className: "portal-email"}, children);
+  };
+
   // A phone's column set (pages/_grid.py, `phone_columns`): below the phone width the grid shows
   // only the columns marked in their context, in the marked order and with their phone overrides;
   // above it, the desktop columns come back unchanged. Called on the grid's size and column events,

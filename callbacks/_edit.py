@@ -22,21 +22,22 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, TypeVar
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, no_update
+from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
-from data.errors import Refused, ValidationError
+from data.errors import FIX_FIELDS, Refused, ValidationError
 from pages.ids._edit import EditIds
 
 R = TypeVar("R")
 KEEP = no_update  # an output left as the browser has it
 
 # The keys of the kit's outputs; a screen's own outputs use any other names.
-KIT_KEYS = ("is_open", "title", "text", "label", "state", "alert", "alert_open", "status")
+KIT_KEYS = ("is_open", "title", "text", "label", "state", "alert", "alert_open", "status", "summary")
 
 
 class Step(enum.Enum):
@@ -77,6 +78,38 @@ def form_inputs(ids: EditIds) -> dict[str, Input]:
     """Return the form callback's kit inputs: the Tilføj, Rediger, save and cancel clicks."""
     return {"add": Input(ids.add, "n_clicks"), "edit": Input(ids.edit, "n_clicks"),
             "save": Input(ids.save, "n_clicks"), "cancel": Input(ids.cancel, "n_clicks")}
+
+
+def form_dependencies(ids: EditIds, *, inputs: Mapping[str, Input] | None = None,
+                      state: Mapping[str, State] | None = None, selected: bool = True) -> dict[str, dict[str, Any]]:
+    """Return a form callback's `inputs` and `state`: the kit's (clicks, CVR, selection, form state, status
+    store, every text field's value) and the screen's own, ready to spread into `portal_callback(...)`."""
+    kit_state: dict[str, State] = {"cvr": State(ids.cvr, "data")}
+    if selected:
+        kit_state["selected"] = State(ids.grid, "selectedRows")
+    kit_state |= {"form_state": State(ids.form_state, "data"), "saved": State(ids.saved, "data")}
+    kit_state |= {f"value_{name}": State(ids.field(name), "value") for name in ids.fields}
+    return {"inputs": _merged(form_inputs(ids), inputs), "state": _merged(kit_state, state)}
+
+
+def confirm_dependencies(ids: EditIds, *, inputs: Mapping[str, Input], state: Mapping[str, State] | None = None,
+                         selected: bool = True) -> dict[str, dict[str, Any]]:
+    """Return a confirm callback's `inputs` (the screen's action buttons, then the dialog's two) and `state`
+    (CVR, selection, the dialog's state, its status store, and the screen's own) for `portal_callback(...)`."""
+    kit_inputs = {"yes": Input(ids.confirm_yes, "n_clicks"), "no": Input(ids.confirm_no, "n_clicks")}
+    kit_state: dict[str, State] = {"cvr": State(ids.cvr, "data")}
+    if selected:
+        kit_state["selected"] = State(ids.grid, "selectedRows")
+    kit_state |= {"confirm_state": State(ids.confirm_state, "data"), "changed": State(ids.changed, "data")}
+    return {"inputs": _merged(dict(inputs), kit_inputs), "state": _merged(kit_state, state)}
+
+
+def _merged(first: Mapping[str, Any], second: Mapping[str, Any] | None) -> dict[str, Any]:
+    # The kit's names are its own: a screen's dependency of the same name would silently replace one.
+    clash = sorted(set(first) & set(second or {}))
+    if clash:
+        raise ValueError(f"Dependencies named twice: {clash}")
+    return {**first, **(second or {})}
 
 
 # --- what the browser sends back ----------------------------------------------------------------------
@@ -256,6 +289,9 @@ class EditResult:
         if self.alert is not KEEP:
             put("alert", self.alert)
             put("alert_open", self.alert is not None)
+        if "summary" in declared and (self.alert is not KEEP or self.errors is not None):
+            out["summary"] = error_summary(self.alert if self.alert is not KEEP else None, self.errors or {},
+                                           declared)
         for name, value in (self.values or {}).items():
             put(f"value_{name}", value)
         if self.errors is not None:
@@ -279,6 +315,21 @@ class EditResult:
         return out
 
 
+def error_summary(message: str | None, errors: Mapping[str, str], declared: Collection[str] = ()) -> Any:
+    """Return the summary shown at the save button: the refusal and each field's message, or None when all is well."""
+    if not message and not errors:
+        return None
+    # The form's own order (the declared field messages), then any message of a field the form does not show.
+    order = [key.removeprefix("feedback_") for key in declared if key.startswith("feedback_")]
+    names = [n for n in order if n in errors] + [n for n in errors if n not in order]
+    parts: list[Any] = [html.P(message or FIX_FIELDS, className="mb-1 fw-semibold")]
+    if names:
+        parts.append(html.Ul([html.Li(errors[n]) for n in names], className="mb-0 ps-3"))
+    # A new key each time: the browser renders the summary anew even when the messages repeat, and
+    # assets/forms.js takes that as the cue to move focus to the first field with a message.
+    return html.Div(parts, key=uuid.uuid4().hex)
+
+
 def _with_extra(outputs: dict[str, Output], extra: Mapping[str, Output]) -> dict[str, Output]:
     clash = [key for key in extra if key in KIT_KEYS or key.startswith(("value_", "invalid_", "feedback_"))]
     if clash:
@@ -295,6 +346,7 @@ def form_outputs(ids: EditIds, **extra: Output) -> dict[str, Output]:
         "state": Output(ids.form_state, "data"),
         "alert": Output(ids.form_alert, "children"),
         "alert_open": Output(ids.form_alert, "is_open"),
+        "summary": Output(ids.form_summary, "children"),
         "status": Output(ids.saved, "data"),
     }
     for name in ids.fields:

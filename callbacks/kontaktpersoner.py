@@ -22,9 +22,10 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
     field_values,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_values,
     latest_status,
@@ -34,7 +35,7 @@ from callbacks._edit import (
     selected_id,
 )
 from data import contacts, privacy
-from data.roles_catalogue import PERSONAL_DATA_WARNING, tab_labels
+from data.roles_catalogue import PERSONAL_DATA_WARNING, TAB_LABELS, suggested_tab, tab_labels
 from pages._export import send_csv
 from core.formatting import da_datetime, da_phone
 from pages._history import history_table, plain_value
@@ -170,25 +171,30 @@ def _save(ctx: AccessContext, form_state: Any, roles: Any, sa_roles: Any, tabs: 
     return save_form(write, lambda result: Status(f"Kontaktpersonen »{result['name']}« er gemt."))
 
 
+def _preselect_tabs(form_state: Any, roles: Any, tabs: Any) -> EditResult | None:
+    """Tick the obvious »Visning af kontaktperson« tabs of a new contact's first chosen roles."""
+    # Only while the user has chosen no tab on a new contact: an existing contact's tabs, or a choice
+    # the user made, are never changed behind their back.
+    if FormState.from_store(form_state) is not None or tabs or not isinstance(roles, list) or not roles:
+        return None
+    names = {r["id"]: r["name"] for r in contacts.roles() if not r["sa_only"]}
+    wanted = {suggested_tab(names[i]) for i in roles if isinstance(i, int) and i in names}
+    if not wanted:
+        return None
+    return EditResult.only(tabs_value=[key for key in TAB_LABELS if key in wanted])
+
+
 @portal_callback(
     output=FORM_OUTPUTS,
-    inputs=form_inputs(KIT),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        form_state=State(KIT.form_state, "data"),
-        saved=State(KIT.saved, "data"),
-        roles=State(Ids.ROLES, "value"),
-        sa_roles=State(Ids.SA_ROLES, "value"),
-        tabs=State(Ids.TABS, "value"),
-        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
-    ),
+    **form_dependencies(KIT, inputs=dict(picked=Input(Ids.ROLES, "value")),
+                        state=dict(roles=State(Ids.ROLES, "value"), sa_roles=State(Ids.SA_ROLES, "value"),
+                                   tabs=State(Ids.TABS, "value"))),
     prevent_initial_call=True,
     menu=Menu.KONTAKTPERSONER,
 )
-def contact_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, selected: Any,
+def contact_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any, picked: Any, selected: Any,
                  form_state: Any, saved: Any, roles: Any, sa_roles: Any, tabs: Any, **values: Any):
-    """Open the form empty (Tilføj) or with the selected contact, save it, or close it."""
+    """Open the form empty (Tilføj) or with the selected contact, save it, or close it; preselect a new one's tab."""
     result = run_form(
         KIT, dash_ctx.triggered_id, selected=selected,
         load=lambda contact_id: contacts.get_contact(ctx.scope, ctx.cvr, contact_id),
@@ -196,6 +202,7 @@ def contact_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: Any
             ctx, privacy.seen_one(ctx.user, f"{SOURCE} – redigering", ctx.cvr, privacy.CONTACT, contact)),
         save=lambda: _save(ctx, form_state, roles, sa_roles, tabs, values),
         gone="Kontaktpersonen findes ikke længere.",
+        other=lambda trigger: _preselect_tabs(form_state, picked, tabs) if trigger == Ids.ROLES else None,
     )
     return result.outputs(FORM_OUTPUTS, saved)
 
@@ -236,17 +243,7 @@ def _delete(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        ask=Input(Ids.DELETE, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(ask=Input(Ids.DELETE, "n_clicks"))),
     prevent_initial_call=True,
     menu=Menu.KONTAKTPERSONER,
 )

@@ -22,7 +22,7 @@ from core.topics import Topic
 from data import audit, validators
 from data.announcements import announce
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import AccountingUnit, ActionItem, ActionItemHistory, Customer, Meeting, PayrollGroup
 from data.units import ACCOUNTING_KIND, PAYROLL_KIND, unit_options, valid_unit_code
 from data.validators import ascii_digits, valid_id
@@ -276,15 +276,7 @@ class ActionConflict(ActionError):
     """Someone else saved the item after the form loaded it; nothing was written."""
 
     def __init__(self, updated_by: str | None, updated_at: dt.datetime | None):
-        super().__init__(conflict_message(updated_by, updated_at))
-
-
-def conflict_message(updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return 'Aktionspunktet er ændret af NAME kl. HH:MM — genindlæs' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    if updated_at is None:
-        return f"Aktionspunktet er ændret af {who} samtidig med dig — genindlæs"
-    return f"Aktionspunktet er ændret af {who} kl. {updated_at.astimezone(DANISH_TZ):%H:%M} — genindlæs"
+        super().__init__(conflict_message("Aktionspunktet", updated_by, updated_at))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -25,14 +24,13 @@ from core.formatting import da_date
 from data import agreements, audit, validators
 from data.announcements import announce
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.files import get_store
 from data.models import AddOn, Agreement, Annex, Customer, Exemption, StoredFile, ThirdPartyTask
 from data.uploads import check_upload
 from data.validators import ascii_digits, valid_id
 from data.workdays import danish_today
 
-TZ = ZoneInfo("Europe/Copenhagen")
 MAX_SECTIONS = 100
 MAX_HEADING = 200
 MAX_SECTION_BODY = 20_000
@@ -50,16 +48,6 @@ class AgreementNotFound(Refused):
 
     def __init__(self, what: str = "Aftalen") -> None:
         super().__init__(f"{what} findes ikke (længere). Genindlæs siden.")
-
-
-def conflict_message(what: str, updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return the Danish 'ændret samtidig' refusal naming who saved `what` last and when (local time)."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    when = ""
-    if updated_at is not None:
-        aware = updated_at if updated_at.tzinfo else updated_at.replace(tzinfo=dt.timezone.utc)
-        when = f" kl. {aware.astimezone(TZ):%H:%M}"
-    return f"{what} er ændret samtidig af {who}{when}. Der er ikke gemt noget — genindlæs og prøv igen."
 
 
 def _now() -> dt.datetime:

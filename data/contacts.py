@@ -11,23 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from core.access import AccessDenied, AccessScope, can_do
+from core.access import AccessScope, can_do
 from core.rights import Action
 from data import audit, validators
+from data.customers import require_customer
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
-from data.models import Contact, ContactRole, ContactRoleAssignment, Customer
+from data.errors import Refused, ValidationError, conflict_message
+from data.models import Contact, ContactRole, ContactRoleAssignment
 from data.roles_catalogue import TAB_LABELS
 from data.team import support_email
 from data.validators import valid_id
 
 ENTITY = "contact"
-TZ = ZoneInfo("Europe/Copenhagen")
 
 # Bounds match the columns of data/models.py (notes is Text: bounded here so one form cannot fill the disk).
 MAX_LENGTHS = {"title": 120, "name": 200, "email": 254, "shared_email": 254, "phone": 30, "notes": 2000}
@@ -58,23 +57,13 @@ class ContactConflict(ContactError):
     """Someone else saved the contact after the form loaded it; nothing was written."""
 
     def __init__(self, updated_by: str | None, updated_at: dt.datetime | None):
-        super().__init__(conflict_message(updated_by, updated_at))
+        super().__init__(conflict_message("Kontaktpersonen", updated_by, updated_at))
         self.updated_by = updated_by
         self.updated_at = updated_at
 
 
 class SaOnlyRoleError(ContactError):
     """A customer user tried to add or remove a role that only SA assigns."""
-
-
-def conflict_message(updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return 'Kontaktpersonen er ændret af NAME kl. HH:MM — genindlæs' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    if updated_at is None:
-        return f"Kontaktpersonen er ændret af {who} — genindlæs"
-    if updated_at.tzinfo is None:
-        updated_at = updated_at.replace(tzinfo=dt.timezone.utc)
-    return f"Kontaktpersonen er ændret af {who} kl. {updated_at.astimezone(TZ):%H:%M} — genindlæs"
 
 
 @dataclass(frozen=True)
@@ -292,13 +281,6 @@ def _check_sa_only(user: Any, requested: list[ContactRole], current: list[Contac
     )
 
 
-def _require_customer(session: Session, scope: AccessScope, cvr: str) -> None:
-    if not isinstance(cvr, str) or not scope.allows(cvr):
-        raise AccessDenied()
-    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
-        raise ContactError("Kunden findes ikke.")
-
-
 def _chosen_tabs(tabs: tuple[str, ...]) -> list[str]:
     # Only the user's own choice is stored: the tabs an SA-only role decides are added when read
     # (effective_tabs), so they go away with the role instead of lingering on the contact.
@@ -316,7 +298,7 @@ def _who(user: Any) -> str:
 def create_contact(scope: AccessScope, cvr: str, user: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Create a contact of `cvr`; raise AccessDenied outside `scope`, ContactError when refused."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         data = validate(raw)
         roles_ = _load_roles(session, data.role_ids)
         _check_sa_only(user, roles_, [])
@@ -347,7 +329,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
     """Save a contact at `version`; raise ContactConflict, ContactNotFound, ContactValidationError, SaOnlyRoleError."""
     # Also raises ContactNotFound for another customer's id, ContactValidationError, SaOnlyRoleError.
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()
@@ -383,7 +365,7 @@ def update_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, ver
 def delete_contact(scope: AccessScope, cvr: str, user: Any, contact_id: Any, version: Any) -> dict[str, Any]:
     """Delete a contact of `cvr` shown at `version`; raise ContactConflict / ContactNotFound / SaOnlyRoleError."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr, ContactError)
         contact = _load(session, scope, cvr, contact_id)
         if contact is None:
             raise ContactNotFound()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -17,12 +16,11 @@ from sqlalchemy.orm import Session, joinedload
 from core.access import AccessDenied, AccessScope
 from data import audit, search, validators
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import AuditLog, Customer, Ministry
 from data.search import like_pattern
 
 SEARCH_LIMIT = 25
-TZ = ZoneInfo("Europe/Copenhagen")
 
 CUSTOMER_ENTITY = "customer"
 # The audit entities of master data, as "Seneste ændringer" names them.
@@ -87,17 +85,6 @@ class MasterDataConflict(Refused):
     """Someone saved the record after the form loaded it; nothing was written."""
 
 
-def conflict_message(subject: str, updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return '<subject> er ændret samtidig af NAME kl. HH:MM …' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    when = ""
-    if updated_at is not None:
-        if updated_at.tzinfo is None:
-            updated_at = updated_at.replace(tzinfo=dt.timezone.utc)
-        when = f" kl. {updated_at.astimezone(TZ):%H:%M}"
-    return f"{subject} er ændret samtidig af {who}{when}. Der er ikke gemt noget — genindlæs og prøv igen."
-
-
 def who(user: Any) -> str:
     """Return how a record names the user who last changed it."""
     return ((getattr(user, "name", "") or getattr(user, "email", "") or "ukendt").strip())[:200]
@@ -148,6 +135,15 @@ def validate_master_data(session: Session, raw: Mapping[str, Any]) -> dict[str, 
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def require_customer(session: Session, scope: AccessScope, cvr: Any, error: type[Refused] = Refused) -> None:
+    """Check that `cvr` is a customer within `scope`; raise AccessDenied outside it, `error` when there is none."""
+    # The write functions of every customer-owned screen (contacts, units, SA team) check this first.
+    if not isinstance(cvr, str) or not scope.allows(cvr):
+        raise AccessDenied()
+    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
+        raise error("Kunden findes ikke.")
 
 
 def _customer(session: Session, scope: AccessScope, cvr: Any) -> Customer | None:

@@ -24,7 +24,7 @@ from core.topics import Topic
 from data import audit, validators
 from data.announcements import announce
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.files import get_store
 from data.models import Customer, Meeting, MeetingDocument, StoredFile
 from data.uploads import UploadRefused, check_upload
@@ -69,15 +69,7 @@ class MeetingConflict(MeetingError):
     """Someone else changed the meeting after the form or dialog loaded it; nothing was written."""
 
     def __init__(self, updated_by: str | None, updated_at: dt.datetime | None):
-        super().__init__(conflict_message(updated_by, updated_at))
-
-
-def conflict_message(updated_by: str | None, updated_at: dt.datetime | None) -> str:
-    """Return 'Mødet er ændret af NAME kl. HH:MM — genindlæs' in Danish local time."""
-    who = (updated_by or "").strip() or "en anden bruger"
-    if updated_at is None:
-        return f"Mødet er ændret af {who} samtidig med dig — genindlæs"
-    return f"Mødet er ændret af {who} kl. {updated_at.astimezone(DANISH_TZ):%H:%M} samtidig med dig — genindlæs"
+        super().__init__(conflict_message("Mødet", updated_by, updated_at))
 
 
 @dataclass(frozen=True)

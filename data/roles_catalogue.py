@@ -138,6 +138,19 @@ def roles_for_topic(topic: Topic) -> frozenset[str]:
     return frozenset(spec.name for spec in CATALOGUE if Topic(topic) in spec.topics)
 
 
+def suggested_tab(role_name: str) -> str:
+    """Return the Stamdata tab a new contact with this customer role obviously belongs on."""
+    # From the role's own words: payroll roles (løn, Lønportalen, lønposter) on Løn, accounting roles on
+    # Regnskab, the rest (DPO, RPA, refusion) on Generelt. Only a suggestion for a new contact: the user
+    # may change it before saving, and SA-only roles decide their tabs themselves.
+    words = role_name.casefold()
+    if "løn" in words:
+        return TAB_LOEN
+    if "regnskab" in words:
+        return TAB_REGNSKAB
+    return TAB_GENERELT
+
+
 PERSONAL_DATA_WARNING = (
     "Rollen sender personfølsomme oplysninger til kontaktpersonen. Sørg for, at e-mailadressen er en sikker "
     "postkasse."

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,7 @@ from core.topics import Topic
 from data import audit, validators
 from data.announcements import announce
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.files import get_store
 from data.models import Customer, Runbook, RunbookVersion, StoredFile
 from data.units import units_for_area, valid_unit_code
@@ -267,7 +266,6 @@ def version_diff(scope: AccessScope, cvr: str, area: str, unit_code: str, sectio
 # --- editing (SA only: the callbacks are guarded by Action.EDIT_CONTENT) ----------------------------
 
 ENTITY = "runbook"
-TZ = ZoneInfo("Europe/Copenhagen")
 ITEM_KINDS = ("points", "tasks")
 ITEM_FIELDS: dict[str, dict[str, str]] = {
     "points": {f: label for f, label in POINT_FIELDS.items() if f != "file_ids"},
@@ -303,19 +301,7 @@ class RunbookConflict(RunbookError):
     """Someone saved the runbook after this form was opened: nothing was written."""
 
     def __init__(self, changed_by: str | None = None, changed_at: dt.datetime | None = None):
-        super().__init__(conflict_message(changed_by, changed_at))
-
-
-def conflict_message(changed_by: str | None, changed_at: dt.datetime | None) -> str:
-    """Return the Danish 'ændret samtidig' refusal, naming who saved the runbook and when (Danish time)."""
-    who = (changed_by or "").strip() or "en anden bruger"
-    when = ""
-    if changed_at is not None:
-        if changed_at.tzinfo is None:
-            changed_at = changed_at.replace(tzinfo=dt.timezone.utc)
-        when = f" kl. {changed_at.astimezone(TZ):%H:%M}"
-    return (f"Drejebogen er ændret samtidig af {who}{when}, og din ændring er ikke gemt. "
-            "Genindlæs siden, og ret igen.")
+        super().__init__(conflict_message("Drejebogen", changed_by, changed_at))
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from core.access import AccessDenied, AccessScope
+from core.access import AccessScope
 from data import audit, validators
-from data.customers import MasterDataConflict, conflict_message, now, who
+from data.customers import MasterDataConflict, now, require_customer, who
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
-from data.models import Customer, TeamMember
+from data.errors import Refused, ValidationError, conflict_message
+from data.models import TeamMember
 
 DEFAULT_SUPPORT_EMAIL = "kundeportal@statens-adm.dk"
 
@@ -97,13 +97,6 @@ def _audit_view(member: TeamMember) -> dict[str, Any]:
             "version": member.version}
 
 
-def _require_customer(session: Session, scope: AccessScope, cvr: Any) -> None:
-    if not isinstance(cvr, str) or not scope.allows(cvr):
-        raise AccessDenied()
-    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
-        raise Refused("Kunden findes ikke.")
-
-
 def _gone() -> Refused:
     return Refused(f"{SUBJECT} findes ikke (længere). Genindlæs siden.")
 
@@ -118,7 +111,7 @@ def _conflict(session: Session, scope: AccessScope, cvr: str, member_id: Any) ->
 def create_member(scope: AccessScope, cvr: Any, user: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Add a member to the team of `cvr`; raise AccessDenied outside `scope`, Refused / ValidationError when refused."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr)
         values = validate(raw)
         member = TeamMember(cvr=cvr, **values, updated_at=now(), updated_by=who(user))
         session.add(member)
@@ -131,7 +124,7 @@ def update_member(scope: AccessScope, cvr: Any, user: Any, member_id: Any, versi
                   raw: Mapping[str, Any]) -> dict[str, Any]:
     """Save a team member of `cvr` shown at `version`; raise MasterDataConflict, ValidationError, Refused."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr)
         member = _load(session, scope, cvr, member_id)
         if member is None:
             raise _gone()
@@ -157,7 +150,7 @@ def update_member(scope: AccessScope, cvr: Any, user: Any, member_id: Any, versi
 def delete_member(scope: AccessScope, cvr: Any, user: Any, member_id: Any, version: Any) -> dict[str, Any]:
     """Remove a team member of `cvr` shown at `version`; raise MasterDataConflict or Refused."""
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr)
         member = _load(session, scope, cvr, member_id)
         if member is None:
             raise _gone()

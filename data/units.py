@@ -15,11 +15,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.access import AccessDenied, AccessScope
+from core.access import AccessScope
 from data import audit, search, validators
-from data.customers import SEARCH_LIMIT, MasterDataConflict, conflict_message, ministry_id, now, who
+from data.customers import SEARCH_LIMIT, MasterDataConflict, ministry_id, now, require_customer, who
 from data.db import get_session, transaction
-from data.errors import Refused, ValidationError
+from data.errors import Refused, ValidationError, conflict_message
 from data.models import AccountingUnit, Customer, Ministry, PayrollGroup
 
 # Unit codes are short identifiers (see AccountingUnit.code / PayrollGroup.code, String(20)).
@@ -218,13 +218,6 @@ def _code_taken(session: Session, code: str) -> bool:
                for model in UNIT_MODELS.values())
 
 
-def _require_customer(session: Session, scope: AccessScope, cvr: Any) -> None:
-    if not isinstance(cvr, str) or not scope.allows(cvr):
-        raise AccessDenied()
-    if session.scalar(select(Customer.cvr).where(scope.clause(Customer.cvr), Customer.cvr == cvr)) is None:
-        raise Refused("Kunden findes ikke.")
-
-
 def save_unit(scope: AccessScope, cvr: Any, user: Any, kind: str, unit_id: Any, version: Any,
               raw: Mapping[str, Any]) -> dict[str, Any]:
     """Add a unit of `kind` to `cvr` (`unit_id` None) or save one shown at `version`; raise Refused when refused."""
@@ -232,7 +225,7 @@ def save_unit(scope: AccessScope, cvr: Any, user: Any, kind: str, unit_id: Any, 
     entity = UNIT_ENTITIES[kind]
     subject = UNIT_SUBJECTS[kind]
     with transaction() as session:
-        _require_customer(session, scope, cvr)
+        require_customer(session, scope, cvr)
         if unit_id is None:
             values = validate_unit(session, raw, new=True)
             if _code_taken(session, values["code"]):

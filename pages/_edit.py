@@ -63,8 +63,25 @@ def select_field(ids: EditIds, name: str, label: str, select_id: str) -> html.Di
 
 def field_feedback(ids: EditIds, name: str, class_name: str = "") -> html.Div:
     """Return the Danish message beside a control that is not a text input (checklists, groups)."""
+    # The marker lets assets/forms.js move focus to the control of the first field with a message.
     return html.Div(id=ids.feedback(name), className=" ".join(["text-danger small", class_name]).strip(),
-                    role="alert")
+                    role="alert", **{"data-portal-feedback": name})
+
+
+def close_x(target_id: str) -> html.Button:
+    """Return the header's × that closes a modal by clicking its »Luk«/»Annuller« button `target_id`."""
+    # dbc's own close button is labelled in English only ("Close"); this one says »Luk« on hover, and going
+    # through the modal's own cancel button (assets/forms.js) lets its callback forget the form's state as
+    # usual. It is the pointer's shortcut to that button: hidden from screen readers and out of the Tab
+    # order, so keyboard and screen reader users meet one »Luk«/»Annuller« (and Escape), not two.
+    return html.Button(type="button", className="btn-close", title="Luk", tabIndex="-1",
+                       **{"aria-hidden": "true", "data-portal-close": target_id})
+
+
+def modal_header(title: Any, title_id: str, close_id: str) -> dbc.ModalHeader:
+    """Return a modal's header: its h2 title and a visible × that does what `close_id` does."""
+    return dbc.ModalHeader([dbc.ModalTitle(title, id=title_id, tag="h2", className="h5"), close_x(close_id)],
+                           close_button=False)
 
 
 def _alert(alert_id: str, class_name: str | None = None) -> dbc.Alert:
@@ -75,13 +92,17 @@ def _alert(alert_id: str, class_name: str | None = None) -> dbc.Alert:
 
 def form_modal(ids: EditIds, body: Sequence[Any], *, title: str, save_label: str = "Gem",
                cancel_label: str = "Annuller") -> dbc.Modal:
-    """Return the form modal: title, the form alert above `body`, and cancel / save buttons."""
+    """Return the form modal: title with ×, the form alert above `body`, and the summary, cancel and save buttons."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(title, id=ids.form_title, tag="h2", className="h5"), close_button=False),
+            modal_header(title, ids.form_title, ids.cancel),
             dbc.ModalBody([_alert(ids.form_alert, "mb-3"), *body]),
             dbc.ModalFooter(
                 [
+                    # At the button, where the eye is after a click: what stopped the save (the top alert
+                    # and the messages beside the fields may be scrolled out of view in a long form).
+                    html.Div(id=ids.form_summary, className="portal-form-summary me-auto text-danger small",
+                             role="alert", **{"data-portal-summary": ids.form_modal}),
                     dbc.Button(cancel_label, id=ids.cancel, color="secondary", outline=True),
                     dbc.Button(save_label, id=ids.save, color="primary"),
                 ]
@@ -101,7 +122,7 @@ def confirm_dialog(ids: EditIds, *, title: str = "Bekræft", yes_label: str = "B
     """Return the dialog that asks before an action on the selected record (the question is filled in)."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(title, id=ids.confirm_title, tag="h2", className="h5"), close_button=False),
+            modal_header(title, ids.confirm_title, ids.confirm_no),
             dbc.ModalBody([_alert(ids.confirm_alert), html.P(id=ids.confirm_text)]),
             dbc.ModalFooter(
                 [

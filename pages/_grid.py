@@ -163,6 +163,7 @@ DEFAULT_COL_DEF: dict[str, Any] = {
 
 # The same rule for AG Grid's own CSV export, run in the browser (assets/grid.js).
 CSV_CELL_GUARD = "csvSafeCell(params)"
+CSV_HEADER = "csvHeader(params)"
 
 
 # A phone's column: a field, or (field, colDef overrides for the phone, e.g. a smaller minWidth).
@@ -190,15 +191,34 @@ def with_phone_columns(defs: list[dict[str, Any]], phone_columns: Sequence[Phone
     return out
 
 
+# The cell renderer (assets/grid.js) that lets an e-mail address break after "@" and dots only.
+EMAIL_RENDERER = "PortalEmail"
+
+
+def is_email_field(field: Any) -> bool:
+    """Return whether a column's field holds e-mail addresses (`email`, `shared_email`, ...)."""
+    return isinstance(field, str) and (field == "email" or field.endswith("_email"))
+
+
 def column_defs(columns: Sequence[Column]) -> list[dict[str, Any]]:
     """Turn `(field, header)` pairs (or ready AG Grid column dicts) into AG Grid columnDefs."""
     defs: list[dict[str, Any]] = []
     for col in columns:
         if isinstance(col, Mapping):
-            defs.append(dict(col))
+            d = dict(col)
         else:
             field, header = col
-            defs.append({"field": field, "headerName": header})
+            d = {"field": field, "headerName": header}
+        # A header cut short by a narrow column (or a phone) is still readable in full on hover and focus.
+        if d.get("headerName") and "headerTooltip" not in d:
+            d["headerTooltip"] = d["headerName"]
+        formatter = d.get("valueFormatter")
+        if isinstance(formatter, Mapping) and "daDate(" in str(formatter.get("function", "")):
+            # Shown as "6. dec. 2026", exported as ISO 8601: the CSV header says so (assets/grid.js csvHeader).
+            d["context"] = {**(d.get("context") or {}), "isoDate": True}
+        if is_email_field(d.get("field")) and "cellRenderer" not in d:
+            d["cellRenderer"] = EMAIL_RENDERER
+        defs.append(d)
     return defs
 
 
@@ -228,6 +248,8 @@ def grid(
         "ensureDomOrder": True,
         "enableCellTextSelection": True,
         "suppressMenuHide": True,
+        # Header tooltips (the full column name) appear soon, not after AG Grid's default two seconds.
+        "tooltipShowDelay": 400,
     }
     if page_size:
         grid_options.update(pagination=True, paginationPageSize=page_size,
@@ -249,6 +271,8 @@ def grid(
             "suppressQuotes": False,
             # Spreadsheets run a cell starting with = + - @ as a formula: prefix those with '.
             "processCellCallback": {"function": CSV_CELL_GUARD},
+            # A date column's header says the file's date format (ISO 8601), as the server's CSV does.
+            "processHeaderCallback": {"function": CSV_HEADER},
         },
         style={"width": "100%"},
     )

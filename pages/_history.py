@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from core.formatting import da_datetime
+from pages._edit import modal_header
 
 ValueText = Callable[[str, Any], str]
 
@@ -66,7 +67,7 @@ def history_modal(modal_id: str, title_id: str, body_id: str, close_id: str, tit
     """Return a closed, scrollable modal that shows one record's history."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(title, id=title_id, tag="h2", className="h5"), close_button=False),
+            modal_header(title, title_id, close_id),
             dbc.ModalBody(html.Div(id=body_id)),
             dbc.ModalFooter(dbc.Button("Luk", id=close_id, color="secondary")),
         ],

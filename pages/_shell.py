@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from pages.ids import shell as Shell
 from web.legal import footer_context
+from pages._email import mail_link
 
 
 def _logout_form() -> html.Form:
@@ -150,7 +151,7 @@ def _footer() -> html.Footer:
     return html.Footer(
         [
             html.P([f"{info['name']} · {info['address']} · ",
-                    html.A(info["support_email"], href=f"mailto:{info['support_email']}")]),
+                    mail_link(info["support_email"])]),
             html.P(links),
         ],
         className="portal-footer",

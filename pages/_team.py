@@ -9,13 +9,14 @@ from dash import html
 from core.access import AccessScope
 from core.formatting import da_phone
 from data import customers, privacy, team
+from pages._email import mail_link
 
 
 def member_card(member: dict[str, Any]) -> html.Li:
     """Return one team member as the customer reads it: name, role, e-mail and phone links."""
     lines: list[Any] = [html.Strong(member["name"]), html.Br(), html.Span(member["role"], className="text-muted")]
     if member["email"]:
-        lines += [html.Br(), "E-mail: ", html.A(member["email"], href=f"mailto:{member['email']}")]
+        lines += [html.Br(), "E-mail: ", mail_link(member["email"])]
     if member["phone"]:
         tel = "".join(ch for ch in member["phone"] if ch in "0123456789+")
         lines += [html.Br(), "Telefon: ", html.A(da_phone(member["phone"]), href=f"tel:{tel}")]

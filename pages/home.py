@@ -22,6 +22,7 @@ from data.home import (
 )
 from data.team import support_email
 from pages._nav import open_menu_items
+from pages._email import mail_link
 
 dash.register_page(__name__, path="/", title="Kundeportalen", name="Forside")
 
@@ -41,7 +42,7 @@ def _intro() -> list:
             [
                 "Har du spørgsmål vedrørende anvendelsen af kundeportalen, eller oplever du tekniske "
                 "fejlmeldinger, er du velkommen til at skrive til ",
-                html.A(support_email(), href=f"mailto:{support_email()}"),
+                mail_link(support_email()),
                 ".",
             ]
         ),

@@ -21,6 +21,7 @@ from pages._grid import grid
 from pages._team import team_children
 from pages.ids import kontakt as Ids
 from pages.ids.kontakt import KIT
+from pages._email import mail_link
 
 dash.register_page(__name__, path="/kontakt", title="Kontakt dit team – Kundeportalen", name="Kontakt dit team")
 
@@ -35,7 +36,7 @@ def _support() -> html.Section:
             html.P(
                 [
                     "Har du spørgsmål til Kundeportalen, så skriv til ",
-                    html.A(team.support_email(), href=f"mailto:{team.support_email()}"),
+                    mail_link(team.support_email()),
                     ".",
                 ]
             ),

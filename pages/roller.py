@@ -11,6 +11,7 @@ from auth.guard import signed_in_layout
 from data import contacts
 from data.roles_catalogue import CATALOGUE, assigned_by, tab_labels
 from data.team import support_email
+from pages._email import mail_link
 
 dash.register_page(__name__, path="/roller", title="Roller i Kundeportalen – Kundeportalen", name="Roller")
 
@@ -53,7 +54,7 @@ def layout(**_query: Any):
             html.Div([_role_item(r) for r in customer_roles]),
             html.H2("Roller der tildeles af Statens Administration", className="h5 mt-4"),
             html.P(["Følgende roller tildeles og vedligeholdes af systemadministrator i Statens Administration. "
-                    "For ændringer sendes en e-mail til ", html.A(support_email(), href=f"mailto:{support_email()}"),
+                    "For ændringer sendes en e-mail til ", mail_link(support_email()),
                     "."]),
             html.Div([_role_item(r) for r in sa_roles]),
         ]

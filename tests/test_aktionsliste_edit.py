@@ -172,7 +172,7 @@ def test_second_concurrent_save_is_refused_and_the_first_kept(app, content):
         with pytest.raises(actions.ActionConflict) as raised:
             actions.update_action_item(SCOPE_A, world.CVR_A, sa, item["id"], item["version"],
                                        _raw(area="Løn", unit="LG100", subject="Anden"))
-        assert "ændret af" in raised.value.message and "genindlæs" in raised.value.message
+        assert "ændret samtidig af" in raised.value.message and "genindlæs" in raised.value.message
         with pytest.raises(actions.ActionConflict):
             actions.set_closed(SCOPE_A, world.CVR_A, sa, item["id"], item["version"], True)
         now = actions.get_action_item(SCOPE_A, world.CVR_A, item["id"])
@@ -332,7 +332,7 @@ def test_two_sa_forms_on_one_item_the_second_save_is_refused(app, login, dash_cl
     assert _out(first, KIT.form_modal, "is_open") is False
     second = _form(dash_client, KIT.save, _save_values(state, area="Løn", unit="LG100", subject="Anden"))
     assert second.status_code == 200
-    assert "ændret af" in _out(second, KIT.form_alert, "children")
+    assert "ændret samtidig af" in _out(second, KIT.form_alert, "children")
     with app.app_context():
         assert actions.get_action_item(SCOPE_A, world.CVR_A, item_id)["subject"] == "Første"
 
@@ -352,7 +352,7 @@ def test_sa_closes_and_reopens_through_the_confirm_dialog(app, login, dash_clien
     assert _out(done, KIT.confirm_modal, "is_open") is False and "afsluttet" in _out(done, KIT.changed, "data")["text"]
     # The same dialog state again is stale: refused in the dialog, nothing written twice.
     again = _form(dash_client, KIT.confirm_yes, {KIT.confirm_state: state})
-    assert "ændret af" in _out(again, KIT.confirm_alert, "children")
+    assert "ændret samtidig af" in _out(again, KIT.confirm_alert, "children")
     with app.app_context():
         assert actions.get_action_item(SCOPE_A, world.CVR_A, item_id)["is_closed"] is True
     edit = _form(dash_client, KIT.edit, {KIT.grid: selected})

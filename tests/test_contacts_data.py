@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -296,9 +297,9 @@ def test_second_concurrent_save_is_refused(w):
     contacts.update_contact(SCOPE_A, world.CVR_A, other, created["id"], 1, _raw(name="Først"))
     with pytest.raises(contacts.ContactConflict) as exc:
         contacts.update_contact(SCOPE_A, world.CVR_A, w.rediger_a, created["id"], 1, _raw(name="Sidst"))
-    assert exc.value.message.startswith("Kontaktpersonen er ændret af Anne Andersen kl. ")
-    assert exc.value.message.endswith(" — genindlæs")
-    assert len(exc.value.message.split(" kl. ")[1].split(" ")[0]) == 5  # HH:MM
+    assert exc.value.message.startswith("Kontaktpersonen er ændret samtidig af Anne Andersen kl. ")
+    assert exc.value.message.endswith("Der er ikke gemt noget — genindlæs og prøv igen.")
+    assert re.match(r"\d\d:\d\d\. ", exc.value.message.split(" kl. ")[1])  # HH:MM
     stored = contacts.get_contact(SCOPE_A, world.CVR_A, created["id"])
     assert stored["name"] == "Først" and stored["version"] == 2
     with pytest.raises(contacts.ContactConflict):
@@ -378,3 +379,27 @@ def test_audit_record_is_generic(w):
     w.session.commit()
     assert row.user_label == "system" and row.entity_id == "5"
     assert row.after == {"when": "2024-01-02", "tags": ["a", "b"]}
+
+
+@pytest.mark.parametrize("cvr", [world.CVR_B, None, ["x"], {"$ne": 1}])
+def test_one_customer_check_for_every_write_refuses_other_customers_and_forged_cvrs(app, cvr):
+    from data.customers import require_customer
+
+    with app.app_context():
+        with pytest.raises(AccessDenied):
+            require_customer(get_session(), SCOPE_A, cvr)
+
+
+def test_the_customer_check_names_a_customer_that_does_not_exist_in_the_screens_own_refusal(app):
+    from data.contacts import ContactError
+    from data.customers import require_customer
+    from data.errors import Refused
+
+    with app.app_context():
+        session = get_session()
+        require_customer(session, SCOPE_A, world.CVR_A)  # there: nothing raised
+        unknown = AccessScope.single("99999999")
+        with pytest.raises(ContactError, match="Kunden findes ikke."):
+            require_customer(session, unknown, "99999999", ContactError)
+        with pytest.raises(Refused, match="Kunden findes ikke."):
+            require_customer(session, unknown, "99999999")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from dash import Output, no_update
+from dash import Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from core.access import AccessDenied
@@ -17,9 +17,11 @@ from callbacks._edit import (
     Question,
     Status,
     Step,
+    confirm_dependencies,
     confirm_outputs,
     confirm_step,
     field_values,
+    form_dependencies,
     form_inputs,
     form_outputs,
     form_step,
@@ -33,6 +35,7 @@ from callbacks._edit import (
 from data import contacts, users
 from data.errors import Refused, ValidationError
 from pages._edit import confirm_dialog, edit_stores, field_feedback, form_modal, status_line, text_field
+from pages._history import history_modal
 from pages.ids._edit import edit_ids
 
 KIT = edit_ids("moeder", fields=("title", "shared_email"), feedback_only=("roles",))
@@ -364,6 +367,91 @@ def test_layout_helpers_name_the_kits_components():
     assert status_line(KIT).role == "status"
 
 
+def _nodes(component):
+    stack, out = [component], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        out.append(node)
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    return out
+
+
+def _close_x(modal):
+    found = [n for n in _nodes(modal) if getattr(n, "className", None) == "btn-close"]
+    assert len(found) == 1
+    return found[0].to_plotly_json()["props"]
+
+
+def test_every_kit_modal_has_a_danish_close_x_that_does_what_its_cancel_button_does():
+    form = form_modal(KIT, [], title="Møde")
+    dialog = confirm_dialog(KIT, title="Slet møde", yes_label="Slet")
+    history = history_modal("h-modal", "h-title", "h-body", "h-close", "Historik")
+    for modal, target in ((form, KIT.cancel), (dialog, KIT.confirm_no), (history, "h-close")):
+        props = _close_x(modal)
+        # Danish on hover (dbc's own × says "Close"), and it clicks the modal's cancel (assets/forms.js); for
+        # keyboard and screen reader users that cancel button is the one way to close (no second »Luk«).
+        assert props["title"] == "Luk" and props["type"] == "button" and props["data-portal-close"] == target
+        assert props["aria-hidden"] == "true" and props["tabIndex"] == "-1"
+        assert target in _component_ids(modal)
+
+
+def test_the_summary_at_the_save_button_lists_the_refusal_and_the_field_messages_in_form_order():
+    form = form_modal(KIT, [], title="Møde")
+    summary = next(n for n in _nodes(form) if getattr(n, "id", None) == KIT.form_summary)
+    assert summary.role == "alert" and summary.to_plotly_json()["props"]["data-portal-summary"] == KIT.form_modal
+    assert KIT.form_summary in _component_ids(form.children[-1])  # in the footer, beside the buttons
+    error = ValidationError({"roles": "Vælg en rolle.", "title": "Titel skal udfyldes."})
+    out = EditResult.invalid(error).outputs(FORM)["summary"]
+    text = str(out.to_plotly_json())
+    assert error.message in text and text.index("Titel skal udfyldes.") < text.index("Vælg en rolle.")
+    # A repeated refusal is a new summary (the browser moves focus again), a refusal without fields says why.
+    assert EditResult.invalid(error).outputs(FORM)["summary"].key != out.key
+    assert "Mødet er ændret af en anden." in str(EditResult.refused("Mødet er ændret af en anden.").outputs(FORM)["summary"])
+    assert EditResult.opened("Nyt møde", field_values(KIT, None)).outputs(FORM)["summary"] is None
+    assert EditResult.saved(Status("Gemt.")).outputs(FORM)["summary"] is None
+    assert EditResult.field_message("roles", "Højst 50.").outputs(FORM)["summary"] is no_update
+    # A screen that declares no summary (its own layout) is not asked for one.
+    assert "summary" not in EditResult.invalid(error).outputs({"alert": None, "alert_open": None})
+    # Field messages of checklists carry the marker assets/forms.js follows to the control.
+    assert field_feedback(KIT, "roles").to_plotly_json()["props"]["data-portal-feedback"] == "roles"
+
+
+def _deps(deps):
+    return {name: (d.component_id, d.component_property) for name, d in deps.items()}
+
+
+def test_form_dependencies_are_the_kits_and_the_screens_own():
+    deps = form_dependencies(KIT, inputs=dict(picked=Input("moeder-roles", "value")),
+                             state=dict(roles=State("moeder-roles", "value")))
+    assert _deps(deps["inputs"]) == {"add": (KIT.add, "n_clicks"), "edit": (KIT.edit, "n_clicks"),
+                                     "save": (KIT.save, "n_clicks"), "cancel": (KIT.cancel, "n_clicks"),
+                                     "picked": ("moeder-roles", "value")}
+    assert _deps(deps["state"]) == {"cvr": (KIT.cvr, "data"), "selected": (KIT.grid, "selectedRows"),
+                                    "form_state": (KIT.form_state, "data"), "saved": (KIT.saved, "data"),
+                                    "value_title": (KIT.field("title"), "value"),
+                                    "value_shared_email": (KIT.field("shared_email"), "value"),
+                                    "roles": ("moeder-roles", "value")}
+    assert "selected" not in form_dependencies(KIT, selected=False)["state"]
+    with pytest.raises(ValueError, match="saved"):
+        form_dependencies(KIT, state=dict(saved=State("x", "data")))
+
+
+def test_confirm_dependencies_are_the_screens_buttons_then_the_dialogs():
+    deps = confirm_dependencies(KIT, inputs=dict(ask=Input("moeder-delete", "n_clicks")))
+    assert list(_deps(deps["inputs"]).items()) == [("ask", ("moeder-delete", "n_clicks")),
+                                                   ("yes", (KIT.confirm_yes, "n_clicks")),
+                                                   ("no", (KIT.confirm_no, "n_clicks"))]
+    assert _deps(deps["state"]) == {"cvr": (KIT.cvr, "data"), "selected": (KIT.grid, "selectedRows"),
+                                    "confirm_state": (KIT.confirm_state, "data"), "changed": (KIT.changed, "data")}
+    with pytest.raises(ValueError, match="yes"):
+        confirm_dependencies(KIT, inputs=dict(yes=Input("x", "n_clicks")))
+
+
 def test_text_field_is_labelled_with_its_message_beside_it():
     field = text_field(KIT, "title", "Titel", max_length=120, multiline=True)
     label, control, feedback = field.children[:3]
@@ -391,3 +479,17 @@ def test_a_persons_name_is_letters_spaces_hyphens_apostrophes_and_dots(value, ex
     from data.validators import is_person_name
 
     assert is_person_name(value) is expected
+
+
+def test_one_conflict_message_names_who_saved_last_and_when_in_danish_time():
+    import datetime as dt
+
+    from data.errors import conflict_message
+
+    # 10:05 UTC on a winter day is 11:05 in Denmark; a naive time is UTC, as the database stores it.
+    at = dt.datetime(2026, 12, 6, 10, 5)
+    expected = "Mødet er ændret samtidig af Anne Berg kl. 11:05. Der er ikke gemt noget — genindlæs og prøv igen."
+    assert conflict_message("Mødet", "Anne Berg", at) == expected
+    assert conflict_message("Mødet", " Anne Berg ", at.replace(tzinfo=dt.timezone.utc)) == expected
+    assert conflict_message("Stamdata", None, None) == (
+        "Stamdata er ændret samtidig af en anden bruger. Der er ikke gemt noget — genindlæs og prøv igen.")

@@ -10,7 +10,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from pathlib import Path
+
 from pages import _export, _grid
+
+ROOT = Path(__file__).resolve().parents[1]
 
 COLUMNS = [("title", "Titel"), ("granted", "Givet"), ("count", "Antal"), ("active", "Aktiv")]
 
@@ -23,13 +27,43 @@ def test_grid_is_sortable_filterable_and_danish():
     component = _grid.grid("g", [{"id": 1, "title": "A"}], [("title", "Titel"), {"field": "x", "headerName": "X", "width": 90}],
                            row_id="id", csv_file_name="Dispensationer 33391005")
     props = component.to_plotly_json()["props"]
-    assert props["columnDefs"] == [{"field": "title", "headerName": "Titel"}, {"field": "x", "headerName": "X", "width": 90}]
+    assert props["columnDefs"] == [{"field": "title", "headerName": "Titel", "headerTooltip": "Titel"},
+                                   {"field": "x", "headerName": "X", "width": 90, "headerTooltip": "X"}]
     assert props["defaultColDef"]["sortable"] is True and props["defaultColDef"]["filter"] is True
     assert props["dashGridOptions"]["localeText"]["noRowsToShow"] == "Ingen rækker at vise"
     assert props["dashGridOptions"]["localeText"]["contains"] == "Indeholder"
     assert props["getRowId"] == "params.data.id"
     assert props["csvExportParams"]["fileName"] == "Dispensationer_33391005.csv"
     assert props["csvExportParams"]["columnSeparator"] == ";"
+
+
+def test_every_column_header_has_its_danish_name_as_tooltip_and_addresses_break_after_at_and_dots():
+    props = _grid.grid("g", [], [("name", "Navn"), ("email", "E-mail"), ("shared_email", "Fællesmail"),
+                                 {"field": "x", "headerName": "Kort", "headerTooltip": "Et længere navn"}],
+                       phone_columns=["name"]).to_plotly_json()["props"]
+    defs = {d["field"]: d for d in props["columnDefs"]}
+    assert defs["name"]["headerTooltip"] == "Navn" and defs["email"]["headerTooltip"] == "E-mail"
+    assert defs["x"]["headerTooltip"] == "Et længere navn"  # a page's own tooltip is kept
+    # The renderer only marks break points (<wbr>) for display: the value, its copy and the CSV stay plain.
+    assert defs["email"]["cellRenderer"] == defs["shared_email"]["cellRenderer"] == "PortalEmail"
+    assert "cellRenderer" not in defs["name"]
+    assert props["dashGridOptions"]["tooltipShowDelay"] <= 500
+    js = (ROOT / "assets" / "grid.js").read_text(encoding="utf-8")
+    assert "dagcomponentfuncs.PortalEmail" in js and '"wbr"' in js
+
+
+def test_the_in_browser_csv_header_names_the_iso_date_format():
+    props = _grid.grid("g", [], [("title", "Titel"), {"field": "d", "headerName": "Dato",
+                                                      "valueFormatter": {"function": "daDate(params.value)"}}]
+                       ).to_plotly_json()["props"]
+    assert props["csvExportParams"]["processHeaderCallback"] == {"function": "csvHeader(params)"}
+    assert props["columnDefs"][1]["context"] == {"isoDate": True} and "context" not in props["columnDefs"][0]
+    js = (ROOT / "assets" / "grid.js").read_text(encoding="utf-8")
+    start = js.index("dagfuncs.csvHeader")
+    body = js[start:js.index("\n  };", start)]
+    # The same words as the server's CSV (pages/_export.py) for a column shown with daDate.
+    from pages._export import ISO_DATE_HEADER
+    assert "isoDate" in body and f'"{ISO_DATE_HEADER}"' in body
 
 
 def test_empty_grid_says_what_is_missing_in_plain_text():

@@ -4,6 +4,7 @@ validation, hostile input, concurrent edits, audit trail and the contacts on the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -376,6 +377,46 @@ def test_each_field_is_validated_beside_the_field(login, cb, seeded):
     assert _out(cb.load(), KIT.grid, "rowData") == []
 
 
+def test_a_refused_save_is_summed_up_at_the_save_button_in_the_forms_order(login, cb, seeded):
+    login(world.REDIGER_A)
+    response = cb.save(FIELDS_OK | {"phone": "1234", "email": "hans@", "name": ""})
+    summary = json.dumps(_out(response, KIT.form_summary, "children"), ensure_ascii=False)
+    assert "Kontaktpersonen er ikke gemt. Ret de markerede felter." in summary
+    # Each field's message, in the order of the form (name before e-mail before phone).
+    positions = [summary.index(m) for m in ("Navn skal udfyldes.", "E-mail er ikke en gyldig", "Telefon skal være")]
+    assert positions == sorted(positions)
+    # A good save clears it (the form closes), and so does opening the form again.
+    assert _out(cb.save(FIELDS_OK), KIT.form_summary, "children") is None
+    assert _out(cb.open_add(), KIT.form_summary, "children") is None
+
+
+def _pick_roles(cb, role_ids, tabs=(), form_state=None):
+    return cb.call(f"{KIT.form_modal}.is_open", {f"{Ids.ROLES}.value": role_ids, f"{Ids.TABS}.value": list(tabs),
+                                                  f"{KIT.form_state}.data": form_state}, f"{Ids.ROLES}.value")
+
+
+def _tabs_untouched(response) -> bool:
+    # Nothing to do answers 204 (PreventUpdate): the browser keeps the tabs as they are.
+    return response.status_code == 204 or _maybe(response, Ids.TABS, "value") == "unchanged"
+
+
+def test_a_new_contacts_obvious_tab_is_preselected_from_its_roles(app, login, cb, seeded):
+    login(world.REDIGER_A)
+    roles = seeded["roles"]
+    assert _out(_pick_roles(cb, [roles["Kontaktperson – Regnskab"]]), Ids.TABS, "value") == ["regnskab"]
+    assert _out(_pick_roles(cb, [roles["Afstemning Løn"]]), Ids.TABS, "value") == ["loen"]
+    assert _out(_pick_roles(cb, [roles["Kontaktperson – Sikkerhedshændelse (DPO)"]]), Ids.TABS, "value") == ["generelt"]
+    both = _pick_roles(cb, [roles["Kvitteringsmail – Lønportalen"], roles["Deltager – Forum for regnskabschefer"]])
+    assert _out(both, Ids.TABS, "value") == ["regnskab", "loen"]
+    # Never over a choice the user made, on a contact being edited, or from forged or SA-only role ids.
+    assert _tabs_untouched(_pick_roles(cb, [roles["Afstemning Løn"]], tabs=["generelt"]))
+    existing = _create_a(app)
+    edit_state = {"id": existing["id"], "version": existing["version"]}
+    assert _tabs_untouched(_pick_roles(cb, [roles["Afstemning Løn"]], form_state=edit_state))
+    for forged in (["x"], [99999], [roles["Primær lønkontakt"]], "1", None):
+        assert _tabs_untouched(_pick_roles(cb, forged)), forged
+
+
 def test_malformed_roles_and_tabs_are_refused(login, cb, seeded):
     login(world.REDIGER_A)
     response = cb.save(FIELDS_OK, roles=["<b>x</b>"], tabs=["refusion"])
@@ -399,10 +440,12 @@ def test_hostile_text_is_shown_as_text(app, login, cb, client, dash_client, seed
     page = dash_client.page("/kontaktpersoner", f"?cvr={world.CVR_A}")
     for response in (grid, history, stamdata, page):
         assert response.status_code == 200
-        # Text only: no component that renders raw HTML, no grid cell renderer that could.
-        for unsafe in (b"dangerously_allow_html", b"dangerously_allow_code", b'"Markdown"', b"cellRenderer",
+        # Text only: no component that renders raw HTML, no grid cell renderer that could. The one renderer
+        # allowed is the e-mail cell's (assets/grid.js PortalEmail: React text nodes and <wbr>, never HTML).
+        for unsafe in (b"dangerously_allow_html", b"dangerously_allow_code", b'"Markdown"',
                        b"DangerouslySetInnerHTML", b'"Iframe"'):
             assert unsafe not in response.data
+        assert set(re.findall(rb'"cellRenderer":\s*"?([^",}]*)', response.data)) <= {b"PortalEmail"}
     escaped = json.dumps(HOSTILE, ensure_ascii=False)[1:-1]
     assert escaped in _text(history) and escaped in _text(stamdata)
 
@@ -422,12 +465,12 @@ def test_second_concurrent_save_is_refused_and_nothing_overwritten(app, login, c
                                 {"name": "Ændret af SA", "email": "eks@institution.dk", "tabs": ["generelt"]})
     response = cb.save(FIELDS_OK | {"name": "Min ændring"}, form_state=state)
     alert = _out(response, KIT.form_alert, "children")
-    assert alert.startswith("Kontaktpersonen er ændret af Sa Medarbejder kl. ") and alert.endswith("— genindlæs")
+    assert alert.startswith("Kontaktpersonen er ændret samtidig af Sa Medarbejder kl. ") and alert.endswith("— genindlæs og prøv igen.")
     assert _maybe(response, KIT.form_modal, "is_open") == "unchanged"
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"])["name"] == "Ændret af SA"
     # A stale delete is refused too.
     delete = cb.confirm_delete(existing["id"], 1)
-    assert "er ændret af" in _out(delete, KIT.confirm_alert, "children")
+    assert "er ændret samtidig af" in _out(delete, KIT.confirm_alert, "children")
     assert _contact(app, SCOPE_A, world.CVR_A, existing["id"]) is not None
 
 

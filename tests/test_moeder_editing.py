@@ -136,7 +136,7 @@ def test_concurrent_edits_second_refused_first_kept(app):
         sa = _principal(world.SA_STAFF)
         admin = _principal(world.SA_ADMIN)
         meetings.update_meeting(SCOPE_A, world.CVR_A, sa, meeting["id"], 1, FIELDS | {"title": "Første"})
-        with pytest.raises(meetings.MeetingConflict, match="er ændret af .* samtidig med dig — genindlæs"):
+        with pytest.raises(meetings.MeetingConflict, match="Mødet er ændret samtidig af .* — genindlæs og prøv igen"):
             meetings.update_meeting(SCOPE_A, world.CVR_A, admin, meeting["id"], 1, FIELDS | {"title": "Anden"})
         with pytest.raises(meetings.MeetingConflict):
             meetings.add_documents(SCOPE_A, world.CVR_A, admin, meeting["id"], 1, "referat", [("r.pdf", PDF)], MAX)
@@ -274,7 +274,7 @@ def test_stale_form_is_refused_with_the_form_still_open(app, login, dash_client)
     refused = _response(dash_client.fire(KIT.save, "n_clicks", cvr=world.CVR_A,
                                          values={(KIT.save, "n_clicks"): 1, (KIT.form_state, "data"): state,
                                                  **_form_values(FIELDS | {"title": "Min ændring"})}))
-    assert "samtidig med dig — genindlæs" in refused[KIT.form_alert]["children"]
+    assert "ændret samtidig af" in refused[KIT.form_alert]["children"]
     assert KIT.form_modal not in refused or refused[KIT.form_modal].get("is_open") is not False
     with app.app_context():
         assert meetings.get_meeting(SCOPE_A, world.CVR_A, meeting["id"])["title"] == "Ændret af en anden"
@@ -310,7 +310,7 @@ def test_sa_uploads_publishes_and_withdraws_through_the_page(app, login, dash_cl
     assert "1 fil (referat) er tilføjet" in uploaded[Ids.UPLOADED]["data"]["text"]
     # The same (now stale) version again is refused: another save came in between.
     stale = _response(_fire_upload(dash_client, state, [("referat2.pdf", PDF)]))
-    assert "samtidig med dig" in stale[Ids.UPLOAD_ALERT]["children"] and _count(app, MeetingDocument) == 1
+    assert "ændret samtidig af" in stale[Ids.UPLOAD_ALERT]["children"] and _count(app, MeetingDocument) == 1
 
     asked = _response(dash_client.fire(Ids.PUBLISH, "n_clicks", cvr=world.CVR_A, values={
         (Ids.PUBLISH, "n_clicks"): 1, (KIT.grid, "selectedRows"): [{"id": meeting["id"]}]}))

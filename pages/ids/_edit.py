@@ -91,6 +91,11 @@ class EditIds:
         return self._id("form-alert")
 
     @property
+    def form_summary(self) -> str:
+        """Return the id of the summary of what stopped the save, shown beside the save button."""
+        return self._id("form-summary")
+
+    @property
     def save(self) -> str:
         """Return the id of the form's save button."""
         return self._id("save")

@@ -45,10 +45,13 @@ def test_create_edit_and_deactivate_user(live_server, live_app, page):
     assert groups.nth(0).locator("input[type=checkbox][value='Læser']").is_checked()
     groups.nth(1).locator("select").select_option(world.CVR_B)
     form.get_by_role("button", name="Tilføj", exact=True).click()
-    form.get_by_text("E-mailadressen er ikke gyldig").wait_for()
-    form.get_by_text("Vælg mindst én rettighed.").wait_for()
+    # Beside the fields (the body), and summed up at the button (the footer).
+    body = form.locator(".modal-body")
+    body.get_by_text("E-mailadressen er ikke gyldig").wait_for()
+    body.get_by_text("Vælg mindst én rettighed.").wait_for()
     # Markup is not a person's name (issue 15: a name opens SA's welcome mail).
-    form.get_by_text("må kun indeholde bogstaver").wait_for()
+    body.get_by_text("må kun indeholde bogstaver").wait_for()
+    form.locator(".modal-footer").get_by_text("E-mailadressen er ikke gyldig").wait_for()
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
     page.fill("#brugeradministration-name", "Anne Berg")

@@ -50,14 +50,24 @@ def test_add_edit_delete_contact_and_see_it_on_stamdata(catalogue, live_server, 
     page.fill("#kontaktpersoner-name", "Hans Hansen")
     page.fill("#kontaktpersoner-email", "hans@")
     page.fill("#kontaktpersoner-phone", "+45 12 34 56 78")
+    # The role's obvious Stamdata tab is ticked for a new contact (Regnskab for »Kontaktperson – Regnskab«).
+    form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson – Regnskab", exact=True).click()
+    tabs = form.locator("#kontaktpersoner-tabs")
+    page.wait_for_function("() => document.querySelector('#kontaktpersoner-tabs input[value=regnskab]').checked")
     form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson – Uddata", exact=True).click()
     form.get_by_text("sikker postkasse").wait_for()
-    form.locator("#kontaktpersoner-roles").get_by_text("Kontaktperson – Regnskab", exact=True).click()
-    form.locator("#kontaktpersoner-tabs").get_by_text("Regnskab", exact=True).click()
+    wait_for_dash(page)
+    # A tab already chosen is never changed by a further role.
+    assert [tabs.locator(f"input[value={key}]").is_checked() for key in ("generelt", "regnskab", "loen")] == [
+        False, True, False]
     # The SA-only roles are shown but locked for a customer user.
     assert form.locator("#kontaktpersoner-sa-roles input[type=checkbox]").first.is_disabled()
     form.get_by_role("button", name="Gem").click()
-    form.get_by_text("E-mail er ikke en gyldig e-mailadresse").wait_for()
+    form.locator("#kontaktpersoner-email-feedback").get_by_text("E-mail er ikke en gyldig e-mailadresse").wait_for()
+    # At the button: what stopped the save; and the focus is on the field to fix.
+    summary = form.locator("#kontaktpersoner-form-summary")
+    summary.get_by_text("E-mail er ikke en gyldig e-mailadresse").wait_for()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'kontaktpersoner-email'")
     wait_for_dash(page)
     assert_no_serious_axe_violations(page)
     page.fill("#kontaktpersoner-email", "hans@institution.dk")
@@ -96,6 +106,12 @@ def test_add_edit_delete_contact_and_see_it_on_stamdata(catalogue, live_server, 
     history.get_by_text("Hans Hansen → Hans H. Hansen").wait_for()
     history.get_by_role("button", name="Luk").click()
     history.wait_for(state="hidden")
+    # The ×  in a modal's header closes it too (by its »Annuller«: the form forgets what it was editing).
+    page.get_by_role("button", name="Rediger").click()
+    form.get_by_role("heading", name="Rediger kontaktperson").wait_for()
+    form.locator(".modal-header .btn-close").click()
+    form.wait_for(state="hidden")
+    wait_for_dash(page)
     page.get_by_role("button", name="Slet").click()
     confirm = page.locator("#kontaktpersoner-confirm-modal")
     confirm.get_by_text("Vil du slette kontaktpersonen »Hans H. Hansen«?").wait_for()

@@ -64,6 +64,10 @@ def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):
         csv_text = handle.read()
     # CSV is for machines: ISO 8601 dates (issue 14), never the screen's Danish format.
     assert "Dispensation for sen løn" in csv_text and "2023-01-15" in csv_text and "15-01-2023" not in csv_text
+    # ... and its header says so for the date columns only, as the server's exports do.
+    header = csv_text.splitlines()[0]
+    assert "Udløber (ÅÅÅÅ-MM-DD)" in header and "Givet (ÅÅÅÅ-MM-DD)" in header
+    assert "Dispensation (" not in header and "Status (" not in header
 
     choose_tab(page, "Opgaver hos 3. part")
     main.get_by_text("Økonomistyrelsen").wait_for()
