@@ -19,12 +19,13 @@ import textwrap
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import click
 import numpy as np
-from sqlalchemy import select
+import pyotp
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from stdnum.dk import cvr as cvr_check
 
@@ -237,7 +238,22 @@ def _approve_electronically(session: Session, plans: list[CustomerPlan]) -> None
             waiting = cvr == plans[2].cvr and kind == "data_processing"
             for who in (sa_email,) if waiting else (email, sa_email):
                 approvals.approve(everyone, cvr, users[who], agreement.id, requested["pdf_sha256"],
-                                  accounts[who]["password"], client_address="127.0.0.1", user_agent="flask seed-demo")
+                                  accounts[who]["password"], code=_demo_code(session, accounts[who]),
+                                  client_address="127.0.0.1", user_agent="flask seed-demo")
+    # The seed's codes are not the demo user's: their sign-in right after the seed takes the current code.
+    session.execute(update(User).where(User.email.in_(list(users))).values(totp_last_step=None))
+    session.commit()
+
+
+def _demo_code(session: Session, account: Mapping[str, Any]) -> str | None:
+    """Return the current app code of a demo account with a second factor (its last used step forgotten)."""
+    secret = account.get("totp_secret")
+    if not secret:
+        return None
+    # One signatory approves several agreements within one 30-second step while seeding.
+    session.execute(update(User).where(User.email == account["email"]).values(totp_last_step=None))
+    session.commit()
+    return pyotp.TOTP(secret).now()
 
 
 # --- the seeder ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def test_single_output_callback_in_the_renderers_shape(laeser_a, dash_client):
 
 def test_several_outputs_and_every_other_dependency_filled(laeser_a, dash_client):
     body = dash_client.payload(rapporter_ids.GRID, "cellClicked", values={rapporter_ids.GRID: {"rowId": "A1"}},
+                               output=rapporter_ids.GOAL,
                                cvr=world.CVR_A, default="x")
     assert isinstance(body["outputs"], list) and {"id": rapporter_ids.GOAL, "property": "options"} in body["outputs"]
     assert body["output"] == ".." + "...".join(f"{o['id']}.{o['property']}" for o in body["outputs"]) + ".."
