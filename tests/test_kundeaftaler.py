@@ -113,7 +113,9 @@ def test_bilag_tab_hidden_when_signed_electronically(app, login, dash_client, co
         row = session.get(Agreement, content.agreements["customer_a"])
         requested = approvals.request_approval(everyone, world.CVR_A, admin, row.id, row.row_version)
         for who in (admin, signer):
-            approvals.approve(everyone, world.CVR_A, who, row.id, requested["pdf_sha256"], world.PASSWORD)
+            # Both signatories have the second factor enrolled: the approval asks for the app's code too.
+            approvals.approve(everyone, world.CVR_A, who, row.id, requested["pdf_sha256"], world.PASSWORD,
+                              code=world.totp_code(who.email))
     text = text_of(dash_client.page("/kundeaftaler", f"?cvr={world.CVR_A}"))
     assert '"label": "Tilkøb"' in text and '"label": "Bilag"' not in text
     # The Bilag tab, asked for anyway, says what the agreement's tab says: signed electronically.
