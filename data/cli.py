@@ -1,4 +1,4 @@
-"""Flask CLI commands: init-db, seed-demo, demo-accounts, set-password, verify-approvals, seal-certificate."""
+"""Flask CLI commands: init-db, seed-demo, demo-accounts, set-password, reset-second-factor, verify-approvals, seal-certificate."""
 
 from __future__ import annotations
 
@@ -90,6 +90,32 @@ def set_password_command(email: str, must_change: bool) -> None:
     click.echo(f"Adgangskoden for {user.email} er ændret.")
 
 
+@click.command("reset-second-factor")
+@with_appcontext
+@click.argument("email")
+@click.option("--by", "actor_email", required=True, help="E-mailadressen på SA's systemadministrator, der nulstiller.")
+def reset_second_factor_command(email: str, actor_email: str) -> None:
+    """Reset a user's second factor (SA staff included), audited and mailed; only SA's system administrator may."""
+    # Brugeradministration resets customers' users; SA staff hold no grant on a customer to be listed there.
+    from sqlalchemy import select
+
+    from data import second_factor
+    from data.models import User, normalise_email
+
+    with unscoped_session("reset-second-factor: one user's own record") as session:
+        actor = session.scalar(select(User).where(User.email == normalise_email(actor_email)))
+        if actor is None or not actor.is_active or not actor.is_sa_admin:
+            raise click.ClickException("Kun Statens Administrations systemadministrator kan nulstille "
+                                       "to-trinsbekræftelse (--by).")
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"Der findes ingen bruger med e-mailadressen {email}.")
+        second_factor.reset(session, actor, user.id)
+        session.commit()
+    click.echo(f"To-trinsbekræftelse for {user.email} er nulstillet; brugeren er logget ud og har fået en mail. "
+               "Ved næste login sættes den op igen.")
+
+
 @click.command("verify-approvals")
 @with_appcontext
 def verify_approvals_command() -> None:
@@ -128,6 +154,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_accounts_command)
     app.cli.add_command(set_password_command)
+    app.cli.add_command(reset_second_factor_command)
     from data.cli_ops import init_app as init_ops
 
     init_ops(app)

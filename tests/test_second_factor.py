@@ -293,3 +293,22 @@ def test_reset_is_refused_to_everyone_else_even_with_a_forged_callback(app, clie
         assert get_session().get(User, target_id).totp_secret is not None
         assert get_session().scalar(select(AuditLog).where(AuditLog.action == "second_factor_reset")) is None
         assert get_session().scalar(select(MailOutbox).where(MailOutbox.recipient == target)) is None
+
+
+def test_sa_staffs_second_factor_is_reset_from_the_command_line_by_sas_system_administrator(app, runner):
+    from data.db import get_session
+    from data.models import AuditLog, MailOutbox, User
+
+    refused = runner.invoke(args=["reset-second-factor", world.SA_STAFF, "--by", world.SA_STAFF])
+    assert refused.exit_code != 0 and "Kun Statens Administrations systemadministrator" in refused.output
+    unknown = runner.invoke(args=["reset-second-factor", "ingen@example.dk", "--by", world.SA_ADMIN])
+    assert unknown.exit_code != 0 and "Der findes ingen bruger" in unknown.output
+    result = runner.invoke(args=["reset-second-factor", world.SA_STAFF, "--by", world.SA_ADMIN])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        session = get_session()
+        user = session.scalar(select(User).where(User.email == world.SA_STAFF))
+        assert user.totp_secret is None and user.totp_enabled_at is None
+        assert session.scalar(select(AuditLog).where(AuditLog.action == "second_factor_reset",
+                                                     AuditLog.entity_id == user.id)) is not None
+        assert session.scalar(select(MailOutbox).where(MailOutbox.recipient == world.SA_STAFF)) is not None
