@@ -341,7 +341,7 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
              "(the import behind `flask import-cases` and /sa/sagsimport).",
              "* **Users:** locust (headless, loopback only, each level bounded in time). Each simulated user "
              "signs in once with a customer demo account (from `flask demo-accounts --json`; the form's CSRF "
-             "token; a TOTP code when the account has a `totp_secret`), reads `/_dash-dependencies` and "
+             "token; accounts with a second factor left out: many simulated users share one account and a code counts once), reads `/_dash-dependencies` and "
              "`/_dash-layout`, then with "
              f"{result['think_s'][0]:g}–{result['think_s'][1]:g} s think time opens a page its rights allow "
              "(`GET /page?cvr=…` and Dash's router callback), fires the page's main callback twice with an "
