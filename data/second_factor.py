@@ -58,9 +58,10 @@ def enrol(session: Session, user: User, secret: str, step: int) -> list[str]:
     return codes
 
 
-def enrol_with_secret(session: Session, user: User, secret: str) -> None:
+def enrol_with_secret(session: Session, user: User, secret: str, secret_key: str | None = None) -> None:
     """Enrol `user` with a known secret and no recovery codes (demo data and tests only)."""
-    user.totp_secret = totp.encrypt_secret(_secret_key(), secret)
+    # `secret_key`: the key of the server that will read it, when filled from outside that app.
+    user.totp_secret = totp.encrypt_secret(secret_key or _secret_key(), secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = None
 

@@ -70,7 +70,7 @@ def _migrate_and_fill(database_url: str, env: dict[str, str]) -> None:
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     engine = create_engine(database_url)
     with Session(engine) as session:
-        world.build(session)
+        world.build(session, secret_key=env["SECRET_KEY"])
         add_goals(session)
         session.commit()
     engine.dispose()

@@ -112,15 +112,21 @@ def _gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     # Exactly the README's command, on 2 workers and a loopback port; the access log (with the
     # worker's pid) comes through GUNICORN_CMD_ARGS so the command line itself stays the README's.
     env = dict(env, GUNICORN_CMD_ARGS=f"--access-logfile {log} --access-logformat '%(p)s %(m)s %(U)s %(s)s'")
-    return subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:server"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    # Output to a file, not a pipe: nobody reads a pipe while the server runs, and once its buffer is full
+    # (a fault test logs a warning per refused request) every worker blocks in its next log line.
+    output = log.with_name(log.stem + "-server.out")
+    with open(output, "wb") as sink:
+        proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:server"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    proc.output_path = output  # type: ignore[attr-defined]
+    return proc
 
 
 def _stop(proc: subprocess.Popen) -> str:
@@ -131,7 +137,8 @@ def _stop(proc: subprocess.Popen) -> str:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    return proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
+    output = getattr(proc, "output_path", None)
+    return output.read_text("utf-8", "replace") if output is not None and output.exists() else ""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -227,7 +234,7 @@ def production_server(production_db: str, tmp_path: Path) -> Iterator[tuple[str,
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     engine = create_engine(production_db)
     with Session(engine) as session:
-        world.build(session)
+        world.build(session, secret_key=env["SECRET_KEY"])
     engine.dispose()
     port = _free_port()
     log = tmp_path / "access.log"

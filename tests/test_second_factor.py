@@ -310,5 +310,5 @@ def test_sa_staffs_second_factor_is_reset_from_the_command_line_by_sas_system_ad
         user = session.scalar(select(User).where(User.email == world.SA_STAFF))
         assert user.totp_secret is None and user.totp_enabled_at is None
         assert session.scalar(select(AuditLog).where(AuditLog.action == "second_factor_reset",
-                                                     AuditLog.entity_id == user.id)) is not None
+                                                     AuditLog.entity_id == str(user.id))) is not None
         assert session.scalar(select(MailOutbox).where(MailOutbox.recipient == world.SA_STAFF)) is not None

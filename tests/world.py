@@ -55,7 +55,7 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def build(session: Session) -> None:
+def build(session: Session, secret_key: str | None = None) -> None:
     """Fill an empty database with the test world."""
     fin = Ministry(id=1, number=7, name="Finansministeriet")
     skat = Ministry(id=2, number=9, name="Skatteministeriet")
@@ -85,7 +85,7 @@ def build(session: Session) -> None:
         )
         user.grants = [Grant(cvr=cvr, rights=rights) for cvr, rights in spec["grants"].items()]
         if email in TOTP_SECRETS:
-            second_factor.enrol_with_secret(session, user, TOTP_SECRETS[email])
+            second_factor.enrol_with_secret(session, user, TOTP_SECRETS[email], secret_key)
         session.add(user)
     session.commit()
 

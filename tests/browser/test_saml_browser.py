@@ -82,11 +82,13 @@ def test_mitid_sign_in_in_the_browser_acts_for_the_assertions_cvr(mitid_portal, 
     page.wait_for_selector("#shell-search-customer", state="attached")
     wait_for_dash(page)
     assert "/stamdata" in page.url
-    assert "Styrelsen for Bøger" in page.inner_text("body")
+    page.get_by_text("Styrelsen for Bøger").first.wait_for()
     # The person also holds Læser on A, but this session acts for B only.
     page.goto(f"{base}/stamdata?cvr={world.CVR_A}")
     wait_for_dash(page)
-    assert "Ingen adgang" in page.inner_text("body")
+    # The refusal is drawn by the page's callback, after the shell: wait for it, not for a fixed moment.
+    page.get_by_text("Ingen adgang").first.wait_for()
+    assert "Ingen adgang" in page.inner_text("body") and world.CVR_A not in page.inner_text("main")
     assert page.js_errors == []
 
 
