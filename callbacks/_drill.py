@@ -11,12 +11,15 @@ import datetime as dt
 import re
 from typing import Any, Mapping
 
+from dash import Input, Output, State, ctx as dash_ctx
+from dash.exceptions import PreventUpdate
+
 from auth.guard import AccessContext
 from data import drill, kpi
 from data import units as unit_data
 from data.rules import latest_closed_month
 from core.formatting import da_month, da_number, iso_date
-from pages._drill import COLUMNS
+from pages._drill import COLUMNS, DrillIds
 from pages._export import export_file_name, send_csv, send_xlsx
 from pages._grid import grid_view, visible_rows
 
@@ -148,3 +151,21 @@ def export_drill(ctx: AccessContext, key: Any, filters: Any, sort: Any, xlsx: bo
     if xlsx:
         return send_xlsx(typed, EXPORT_COLUMNS, f"Sager {checked['code']} {period}", name)
     return send_csv(typed, EXPORT_COLUMNS, name)
+
+
+def export_dependencies(ids: DrillIds, cvr: str) -> dict[str, Any]:
+    """Return the export callback's output, inputs and state (its CSV/XLSX buttons, key, grid model, CVR)."""
+    return dict(output=Output(ids.download, "data"),
+                inputs=dict(csv_clicks=Input(ids.csv, "n_clicks"), xlsx_clicks=Input(ids.xlsx, "n_clicks")),
+                state=dict(key=State(ids.key, "data"), filters=State(ids.grid, "filterModel"),
+                           sort=State(ids.grid, "columnState"), cvr=State(cvr, "data")))
+
+
+def export_download(ctx: AccessContext, ids: DrillIds, clicks: int, key: Any, filters: Any, sort: Any) -> dict[str, Any]:
+    """Return the download a pressed CSV/XLSX button asks for; raise PreventUpdate when there is nothing to send."""
+    if not clicks:
+        raise PreventUpdate
+    download = export_drill(ctx, key, filters, sort, xlsx=dash_ctx.triggered_id == ids.xlsx)
+    if download is None:
+        raise PreventUpdate
+    return download

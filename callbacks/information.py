@@ -10,7 +10,7 @@ from dash import Input, Output, State, ctx as dash_ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from auth.guard import AccessContext, portal_callback
-from callbacks._drill import closed_drill, drill_key, export_drill, open_drill
+from callbacks._drill import closed_drill, drill_key, export_dependencies, export_download, open_drill
 from core.rights import Menu
 from data import kpi
 from data import units as unit_data
@@ -307,19 +307,7 @@ def open_cases(ctx: AccessContext, request: Any, close: Any, unit: Any):
     return open_drill(ctx, drill_key(ctx, request.get("goal"), request.get("month"), code))
 
 
-@portal_callback(
-    output=Output(DRILL.download, "data"),
-    inputs=dict(csv_clicks=Input(DRILL.csv, "n_clicks"), xlsx_clicks=Input(DRILL.xlsx, "n_clicks")),
-    state=dict(key=State(DRILL.key, "data"), filters=State(DRILL.grid, "filterModel"),
-               sort=State(DRILL.grid, "columnState"), cvr=State(Ids.CVR, "data")),
-    menu=Menu.INFORMATION,
-    prevent_initial_call=True,
-)
+@portal_callback(**export_dependencies(DRILL, Ids.CVR), menu=Menu.INFORMATION, prevent_initial_call=True)
 def export_cases(ctx: AccessContext, csv_clicks: Any, xlsx_clicks: Any, key: Any, filters: Any, sort: Any):
     """Download the drill-through's cases as the grid filters and sorts them (read again for the CVR)."""
-    if not (csv_clicks or xlsx_clicks):
-        raise PreventUpdate
-    download = export_drill(ctx, key, filters, sort, xlsx=dash_ctx.triggered_id == DRILL.xlsx)
-    if download is None:
-        raise PreventUpdate
-    return download
+    return export_download(ctx, DRILL, csv_clicks or xlsx_clicks, key, filters, sort)

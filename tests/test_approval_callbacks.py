@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from core.access import AccessScope, Principal
 from data import approvals, seal
@@ -56,10 +56,7 @@ def approve(dash_client, shown, password=world.PASSWORD, cvr=world.CVR_A, as_use
     if code is None and as_user in world.TOTP_SECRETS:
         # The sign-in spent this step's code; tests approve right after it, so the step is forgotten.
         with dash_client.client.application.app_context():
-            session = get_session()
-            session.execute(update(User).where(User.email == as_user).values(totp_last_step=None))
-            session.commit()
-        code = world.totp_code(as_user)
+            code = world.unspent_totp_code(get_session(), as_user)
     return dash_client.fire(ids.APPROVE, "n_clicks", cvr=cvr,
                             values={ids.APPROVE: 1, ids.APPROVE_SHOWN: shown, ids.APPROVE_PASSWORD: password,
                                     ids.APPROVE_CODE: code})

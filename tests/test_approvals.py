@@ -70,9 +70,7 @@ def _fresh_code(w: W, user: Principal, code):
     """Return `code`, or the signer's current app code with its last used step forgotten (tests approve often)."""
     if code is not None or user.email not in world.TOTP_SECRETS:
         return code
-    w.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
-    w.session.commit()
-    return world.totp_code(user.email)
+    return world.unspent_totp_code(w.session, user.email)
 
 
 def _trusted_cert():

@@ -90,6 +90,15 @@ def build(session: Session, secret_key: str | None = None) -> None:
     session.commit()
 
 
+def unspent_totp_code(session: Session, email: str) -> str:
+    """Return `email`'s current app code with the user's last used step forgotten (tests that sign in and approve at once)."""
+    from sqlalchemy import update
+
+    session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+    session.commit()
+    return totp_code(email)
+
+
 def totp_code(email: str, offset_steps: int = 0) -> str:
     """Return the code `email`'s authenticator app shows now (or `offset_steps` steps later)."""
     import time

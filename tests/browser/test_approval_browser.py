@@ -40,16 +40,10 @@ def awaiting(live_app):
 
 def _fresh_code(live_app, email: str) -> str:
     """Return the app's current code for `email`, its sign-in's step forgotten (the test approves at once)."""
-    from sqlalchemy import update
-
     from data.db import get_session
-    from data.models import User
 
     with live_app.app_context():
-        session = get_session()
-        session.execute(update(User).where(User.email == email).values(totp_last_step=None))
-        session.commit()
-    return world.totp_code(email)
+        return world.unspent_totp_code(get_session(), email)
 
 
 def test_the_signatory_approves_and_downloads_the_sealed_pdf(live_app, awaiting, live_server, page):
