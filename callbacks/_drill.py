@@ -30,7 +30,8 @@ EXPORT_COLUMNS = [("n", "Nr."), ("case_ref", "Sagsreference"), ("unit_code", "En
                   ("met", "Overholdt")]
 GRID_FIELDS = [c["field"] for c in COLUMNS]
 # The open cases of a goal as of today stand in the month's place: all of them, or those past their deadline.
-OPEN_KINDS = {"aabne": "Åbne sager i dag", "over-frist": "Åbne sager over frist i dag"}
+# The keys are the KPI columns' fields ("open", "overdue"), so a clicked count names its own kind.
+OPEN_KINDS = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
 
 
 def parse_month(value: Any) -> dt.date | None:
@@ -59,7 +60,7 @@ def drill_key(ctx: AccessContext, goal: Any, month: Any, unit: Any = None) -> di
 
 def _open_rows(ctx: AccessContext, key: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Return the goal's open cases as drill rows (working days so far; 'met' while within the deadline)."""
-    frame = kpi.open_case_rows(ctx.scope, ctx.cvr, key["goal_id"], overdue_only=key["month"] == "over-frist",
+    frame = kpi.open_case_rows(ctx.scope, ctx.cvr, key["goal_id"], overdue_only=key["month"] == "overdue",
                                unit_code=key["unit"])
     return [{"case_ref": r["case_ref"], "unit_code": r["unit_code"], "received_at": r["received_at"],
              "completed_at": None, "days_taken": int(r["working_days"]), "deadline": r["deadline"],
@@ -143,7 +144,7 @@ def export_drill(ctx: AccessContext, key: Any, filters: Any, sort: Any, xlsx: bo
     shown = grid_view([_grid_row(r) for r in rows], filters, sort, columns=GRID_FIELDS)
     typed = visible_rows(rows, shown, key="case_ref")
     if checked["month"] in OPEN_KINDS:
-        period = "aabne" if checked["month"] == "aabne" else "aabne_over_frist"
+        period = "aabne" if checked["month"] == "open" else "aabne_over_frist"
     else:
         period = f"{dt.date.fromisoformat(checked['month']):%Y-%m}"
     name = export_file_name(f"Sager_{checked['code']}_{period}" + (f"_{checked['unit']}" if checked["unit"] else ""),

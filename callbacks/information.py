@@ -57,12 +57,12 @@ def _mark(value: float | None, met: bool | None, drill: dict[str, str] | None = 
     return element("Td", content, className=f"kpi-cell text-nowrap {cls}", title=words.capitalize())
 
 
-def _open_cell(row: dict, field: str, kind: str, title: str) -> Any:
-    """Return an open-cases count; a count above 0 opens the cases behind it."""
+def _open_cell(row: dict, field: str, title: str) -> Any:
+    """Return an open-cases count; a count above 0 opens the cases behind it (the field names the kind)."""
     count = int(row.get(field) or 0)
     if not count:
         return element("Td", "0", className="text-end")
-    return element("Td", drill_button(DRILL, row["code"], kind, str(count), title), className="text-end")
+    return element("Td", drill_button(DRILL, row["code"], field, str(count), title), className="text-end")
 
 
 # The areas whose goals a unit's cases count towards: an accounting unit Regnskab, a payroll group the rest.
@@ -127,8 +127,8 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
             ]
             marks = row.get("marks") or {}
             cells += [_mark(row[label], marks.get(label), {"goal": row["code"], "month": label}) for label in labels]
-            cells += [_open_cell(row, "open", "aabne", "Vis de åbne sager"),
-                      _open_cell(row, "overdue", "over-frist", "Vis de åbne sager over frist")]
+            cells += [_open_cell(row, "open", "Vis de åbne sager"),
+                      _open_cell(row, "overdue", "Vis de åbne sager over frist")]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
     return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
                              element("Tbody", body)], className="table table-sm kpi-report")

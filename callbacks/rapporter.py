@@ -12,7 +12,7 @@ from plotly.colors import qualitative
 
 from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
-from callbacks._drill import closed_drill, drill_key, export_dependencies, export_download, open_drill
+from callbacks._drill import OPEN_KINDS, closed_drill, drill_key, export_dependencies, export_download, open_drill
 from core.rights import Action, Menu
 from data import kpi, reports
 from data import units as unit_data
@@ -48,9 +48,8 @@ DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("receiv
 OPEN_DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
                       ("deadline", "Frist"), ("working_days", "Arbejdsdage indtil nu"), ("overdue", "Over frist")]
 # The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
-# The KPI grid's open-cases columns and the drill-through they open (callbacks/_drill.py OPEN_KINDS).
-OPEN_CELLS = {"open": "aabne", "overdue": "over-frist"}
-OPEN_CHOICES = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
+# Today's open cases: the KPI grid's two count columns, the CSV picker's choices and the drill-through's kinds.
+OPEN_CHOICES = OPEN_KINDS
 
 
 class BadFilter(ValueError):
@@ -509,8 +508,8 @@ def open_cases(ctx: AccessContext, request: Any, clicked: Any, cell: Any, close:
         return closed_drill()
     if trigger == Ids.GRID:
         # A click on a goal's open-cases count; any other cell only picks the goal (sync_pickers).
-        kind = OPEN_CELLS.get(cell.get("colId")) if isinstance(cell, dict) else None
-        if kind is None or not cell.get("value"):
+        kind = cell.get("colId") if isinstance(cell, dict) else None
+        if not isinstance(kind, str) or kind not in OPEN_KINDS or not cell.get("value"):
             raise PreventUpdate
         goal, month = cell.get("rowId"), kind
     elif trigger == Ids.CHART:
