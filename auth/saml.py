@@ -36,7 +36,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from auth.extensions import csrf, limiter
-from auth.session import MFA_KEY, MITID_CVR_KEY, MFA_MITID, end_session, principal_for, second_factor_done, start_session
+from auth.session import MITID_CVR_KEY, MFA_MITID, end_session, principal_for, second_factor_done, start_session
 from core.access import Principal, valid_cvr_format
 from data import mitid
 
@@ -425,10 +425,11 @@ def acs():
 
 
 def mitid_markers() -> dict[str, Any]:
-    """Return this session's MitID keys (CVR acted for, second factor, SLO name id), to keep across a renewal."""
+    """Return this session's MitID keys (CVR acted for, SLO name id), to keep across a renewal."""
+    # The second factor's mark is kept by the renewal itself, whichever way it was met (auth/views.py).
     if not session.get(MITID_CVR_KEY):
         return {}
-    return {key: session[key] for key in (MITID_CVR_KEY, MFA_KEY, NAME_ID_KEY, SESSION_INDEX_KEY) if key in session}
+    return {key: session[key] for key in (MITID_CVR_KEY, NAME_ID_KEY, SESSION_INDEX_KEY) if key in session}
 
 
 def _idp_slo(client: Saml2Client, idp: str) -> str:

@@ -28,7 +28,6 @@ CSRF_COOKIE = "_csrf_token"
 SECOND_FACTOR_KEY = "second_factor"
 # Session keys of a MitID Erhverv sign-in (auth/saml.py): the assertion's CVR, and MitID as the second factor.
 MITID_CVR_KEY = "mitid_cvr"
-MFA_KEY = SECOND_FACTOR_KEY
 MFA_MITID = "mitid"
 
 
