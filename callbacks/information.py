@@ -22,6 +22,7 @@ from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages.ids import information as Ids
 from pages._drill import drill_button, drill_ids
+from pages._lazy import seen
 
 DRILL = drill_ids(Ids.DRILL_PREFIX)
 PERIOD_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -75,8 +76,8 @@ def checked_unit(ctx: AccessContext, unit: Any) -> tuple[str | None, str | None]
     return (unit, kind) if kind else (None, None)
 
 
-def report_records(ctx: AccessContext, month: dt.date, months_shown: int,
-                   unit: Any = None) -> tuple[list[dt.date], list[dict]]:
+def report_records(ctx: AccessContext, month: dt.date, months_shown: int, unit: Any = None,
+                   with_open: bool = True) -> tuple[list[dt.date], list[dict]]:
     """Return the report's months and one plain dict per goal (in area order), read once."""
     # `unit` (browser-sent) limits the report to one of the customer's units and its areas' goals.
     code, kind = checked_unit(ctx, unit)
@@ -89,8 +90,9 @@ def report_records(ctx: AccessContext, month: dt.date, months_shown: int,
         record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
                              for m in report.months}
         record["marks"] = {f"{m:%Y-%m}": report.met(record["goal_id"], m) for m in report.months}
+        record["reopened"] = sum(report.reopened_in(record["goal_id"], m) for m in report.months)
     # Today's open cases: they count in no month's achievement, but they are not invisible.
-    if records:
+    if records and with_open:
         counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=[r["goal_id"] for r in records])
         found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
         for record in records:
@@ -113,7 +115,9 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
         [element("Th", "Område", scope="col"), element("Th", "Servicemål", scope="col"),
          element("Th", "Regel", scope="col"), element("Th", "Mål %", scope="col", className="text-end")]
         + [element("Th", da_month(m).capitalize(), scope="col", className="text-end") for m in months]
-        + [element("Th", "Åbne sager", scope="col", className="text-end"),
+        + [element("Th", "Heraf genåbnede", scope="col", className="text-end",
+                   title="Af sagerne afsluttet i de viste måneder: dem, der var genåbnet"),
+           element("Th", "Åbne sager", scope="col", className="text-end"),
            element("Th", "heraf over frist", scope="col", className="text-end")]
     ))
     body = []
@@ -127,7 +131,8 @@ def report_table(months: list[dt.date], records: list[dict]) -> Any:
             ]
             marks = row.get("marks") or {}
             cells += [_mark(row[label], marks.get(label), {"goal": row["code"], "month": label}) for label in labels]
-            cells += [_open_cell(row, "open", "Vis de åbne sager"),
+            cells += [element("Td", str(int(row.get("reopened") or 0)), className="text-end"),
+                      _open_cell(row, "open", "Vis de åbne sager"),
                       _open_cell(row, "overdue", "Vis de åbne sager over frist")]
             body.append(element("Tr", cells, className="kpi-area-start" if index == 0 else None))
     return element("Table", [element("Caption", "Servicemålsrapport: målopfyldelse pr. servicemål og måned"), head,
@@ -210,23 +215,39 @@ def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
 
 
 @portal_callback(
-    output=dict(report=Output(Ids.REPORT, "children"), trends=Output(Ids.TRENDS, "children")),
+    output=Output(Ids.REPORT, "children"),
     inputs=dict(period=Input(Ids.PERIOD, "value")),
     state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.INFORMATION,
 )
 def render_report(ctx: AccessContext, period: Any, unit: Any = None):
-    """Render the Servicemålsrapport ending in the chosen period, and the trend charts."""
+    """Render the Servicemålsrapport ending in the chosen period."""
     month = parse_period(period)
     if month is None:
-        message = html.P("Ugyldig periode. Vælg en afsluttet måned i listen.", className="alert alert-warning", role="alert")
-        return {"report": message, "trends": []}
-    # One read of 12 months serves both the trends and the table's last three months.
-    months, records = report_records(ctx, month, TREND_MONTHS, unit)
+        return html.P("Ugyldig periode. Vælg en afsluttet måned i listen.", className="alert alert-warning", role="alert")
+    months, records = report_records(ctx, month, REPORT_MONTHS, unit)
     if not records:
-        empty = html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
-        return {"report": empty, "trends": []}
-    return {"report": report_table(months[-REPORT_MONTHS:], records), "trends": trend_charts(months, records)}
+        return html.P("Der er endnu ingen sager at rapportere for denne kunde.", className="text-muted portal-empty")
+    return report_table(months, records)
+
+
+@portal_callback(
+    output=Output(Ids.TRENDS, "children"),
+    inputs=dict(period=Input(Ids.PERIOD, "value"), visible=Input(Ids.TRENDS_SEEN, "data")),
+    state=dict(unit=State(Ids.UNIT, "data"), cvr=State(Ids.CVR, "data")),
+    menu=Menu.INFORMATION,
+    prevent_initial_call=True,
+)
+def render_trends(ctx: AccessContext, period: Any, visible: Any, unit: Any = None):
+    """Draw the trend charts of the 12 months up to the chosen period once they scroll into view."""
+    # Below the fold: drawn after the report, when the user comes near them (or prints), not on load.
+    if not seen(visible):
+        raise PreventUpdate
+    month = parse_period(period)
+    if month is None:
+        return []
+    months, records = report_records(ctx, month, TREND_MONTHS, unit, with_open=False)
+    return trend_charts(months, records)
 
 
 @portal_callback(
@@ -254,7 +275,8 @@ def export_rows(months: list[dt.date], records: list[dict]) -> tuple[list[dict],
     """Return the report as flat rows and columns for CSV/XLSX."""
     columns = [("area", "Område"), ("code", "Mål"), ("title", "Servicemål"), ("rule_text", "Regel"), ("target_pct", "Mål %")]
     columns += [(f"{m:%Y-%m}", f"{da_month(m)} (%)") for m in months]
-    columns += [("open", "Åbne sager i dag"), ("overdue", "Heraf over frist i dag")]
+    columns += [("reopened", "Heraf genåbnede i de viste måneder"), ("open", "Åbne sager i dag"),
+                ("overdue", "Heraf over frist i dag")]
     rows = []
     for record in records:
         row = {field: record.get(field) for field, _ in columns}

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 import pandas as pd
-from dash import Input, Output, State, ctx as dash_ctx, no_update
+from dash import Input, Output, State, ctx as dash_ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from plotly.colors import qualitative
 
@@ -23,6 +23,7 @@ from pages._drill import drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import grid_view, visible_rows
+from pages._lazy import seen
 from pages.ids import rapporter as Ids
 
 ALL_UNITS = ALL_VALUE = "alle"
@@ -40,6 +41,8 @@ EXPORT_COLUMNS = [
 GOAL_COLOURS = qualitative.Dark24
 # The chart's box (assets/rapporter.css): taller on a phone, where the legend takes a line per goal.
 CHART_CLASS = "rapporter-chart"
+# The chart only shows and hovers: no zoom or drag, so no mode bar and no relayout work.
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False}
 # A marker shape per goal as well, so no goal is told apart by colour alone.
 GOAL_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "pentagon",
                 "hexagon", "star-square", "hourglass"]
@@ -255,27 +258,29 @@ def _message_figure(text: str) -> dict:
 
 
 def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
-    # The message in a small figure of its own height, not in the chart's tall box.
-    return {"rows": [], "chart": _message_figure(text), "chart_class": "", "status": text, "months": months or [],
-            "month": months[0]["value"] if months else None}
+    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None}
+
+
+def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
+    """Return the monthly chart; drawn by the lazy callback into its box (same id, so React only updates it)."""
+    # A message figure gets a box of its own height (no class), not the chart's tall box.
+    return dcc.Graph(id=Ids.CHART, figure=figure, config=CHART_CONFIG, className=class_name)
 
 
 @portal_callback(
-    output=dict(rows=Output(Ids.GRID, "rowData"), chart=Output(Ids.CHART, "figure"),
-                chart_class=Output(Ids.CHART, "className"), status=Output(Ids.STATUS, "children"),
+    output=dict(rows=Output(Ids.GRID, "rowData"), status=Output(Ids.STATUS, "children"),
                 months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
-    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value"),
-                goal=Input(Ids.GOAL, "value")),
+    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
 )
-def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: Any = None):
-    """Render the KPI table and the monthly chart (the chosen goal in colour) for the chosen year and filters."""
+def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
+    """Render the KPI table for the chosen year and filters (the chart below is drawn when scrolled to)."""
     try:
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return _no_dashboard(str(exc))
-    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
     table, months = report.frame, report.months
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
@@ -285,17 +290,36 @@ def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: 
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
-    goals = goal_series(series)
+    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "status": status, "months": options,
+            "month": options[0]["value"]}
+
+
+@portal_callback(
+    output=Output(Ids.CHART_BOX, "children"),
+    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value"),
+                goal=Input(Ids.GOAL, "value"), visible=Input(Ids.CHARTS_SEEN, "data")),
+    state=dict(cvr=State(Ids.CVR, "data")),
+    menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
+)
+def render_chart(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: Any, visible: Any):
+    """Draw the monthly chart (the chosen goal in colour, the others grey) once it scrolls into view."""
+    # Below the fold: drawn after the table, when the user comes near it (or prints), not on load.
+    if not seen(visible):
+        raise PreventUpdate
+    try:
+        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+    except BadFilter as exc:
+        return chart_graph(_message_figure(str(exc)), "")
+    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    if not report.months:
+        return chart_graph(_message_figure(f"Der er ingen afsluttede måneder i {year} endnu."), "")
+    if not int(report.frame["handled"].sum()):
+        return chart_graph(_message_figure(no_cases_text(year, filtered=bool(area or unit))), "")
     # The chosen goal's code, looked up among this customer's series only (the value is browser-sent).
     ids = dict(zip(series["goal_id"].tolist(), series["code"].tolist()))
     chosen = ids.get(goal) if isinstance(goal, int) and not isinstance(goal, bool) else None
-    chart = chart_figure(goals, kpi.goal_codes(), chosen)
-    if dash_ctx.triggered_id == Ids.GOAL:
-        # Another goal picked: only the chart changes; the table, its rows and the pickers stay as drawn.
-        return {"rows": no_update, "chart": chart, "chart_class": no_update, "status": no_update,
-                "months": no_update, "month": no_update}
-    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "chart": chart,
-            "chart_class": CHART_CLASS, "status": status, "months": options, "month": options[0]["value"]}
+    return chart_graph(chart_figure(goal_series(series), kpi.goal_codes(), chosen))
 
 
 @portal_callback(
@@ -393,14 +417,28 @@ def _days_axis(most: int) -> dict:
     return axis | ({"dtick": step} if step else {})
 
 
+def histogram_graph(figure: dict) -> dcc.Graph:
+    """Return the histogram (static: a bar per day, its figures in the table below; no hover or zoom)."""
+    return dcc.Graph(id=Ids.HISTOGRAM, figure=figure, config={"staticPlot": True})
+
+
 @portal_callback(
-    output=dict(figure=Output(Ids.HISTOGRAM, "figure"), table=Output(Ids.HISTOGRAM_TABLE, "children")),
-    inputs=dict(goal=Input(Ids.GOAL, "value"), year=Input(Ids.YEAR, "value"), unit=Input(Ids.UNIT, "value")),
+    output=dict(figure=Output(Ids.HISTOGRAM_BOX, "children"), table=Output(Ids.HISTOGRAM_TABLE, "children")),
+    inputs=dict(goal=Input(Ids.GOAL, "value"), year=Input(Ids.YEAR, "value"), unit=Input(Ids.UNIT, "value"),
+                visible=Input(Ids.CHARTS_SEEN, "data")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
+    prevent_initial_call=True,
 )
-def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any):
-    """Render how many working days the chosen goal's cases took in the year."""
+def render_histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any, visible: Any):
+    """Render how many working days the chosen goal's cases took in the year, once it scrolls into view."""
+    if not seen(visible):
+        raise PreventUpdate
+    drawn = _histogram(ctx, goal, year, unit)
+    return {"figure": histogram_graph(drawn["figure"]), "table": drawn["table"]}
+
+
+def _histogram(ctx: AccessContext, goal: Any, year: Any, unit: Any) -> dict:
     try:
         year, unit = _year(year), _unit(ctx, unit)
         if goal is None:
@@ -495,7 +533,7 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
     output=dict(is_open=Output(DRILL.modal, "is_open"), title=Output(DRILL.title, "children"),
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
-    inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData"),
+    inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData", allow_optional=True),
                 cell=Input(Ids.GRID, "cellClicked"), close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,

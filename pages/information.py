@@ -15,6 +15,7 @@ from data.rules import add_months, latest_closed_month, months_between
 from data.workdays import danish_today
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
+from pages._lazy import lazy_trigger
 from pages._shell import DROPDOWN_LABELS
 from core.formatting import da_date, da_month
 from pages.ids import information as Ids
@@ -100,6 +101,8 @@ def layout(ctx: AccessContext, enhed: str | None = None, **_query):
                                  **{"aria-label": "Servicemålsrapport"})),
             html.P("Klik på et tal i rapporten for at se sagerne bag det.", className="small text-muted no-print"),
             html.H2("Udvikling de seneste 12 måneder", className="h5 mt-4"),
+            # Below the fold: drawn when it comes near the view, so the report above is ready first.
+            *lazy_trigger(Ids.TRENDS_SEEN, after=f"#{Ids.REPORT} > *"),
             dcc.Loading(html.Div(id=Ids.TRENDS, className="information-trends row")),
             # The charts' figures as tables, drawn when asked for: hundreds of cells nobody reads unasked.
             html.Button(TABLE_SHOW, id=Ids.TABLES_TOGGLE, n_clicks=0, type="button",

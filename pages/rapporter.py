@@ -15,14 +15,13 @@ from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
 from pages._grid import grid
+from pages._lazy import lazy_trigger
 from pages.ids import rapporter as Ids
 
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
 
 AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
 DRILL = drill_ids(Ids.DRILL_PREFIX)
-# The chart only shows and hovers: no zoom or drag, so no mode bar and no relayout work.
-CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False}
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -84,6 +83,8 @@ def layout(ctx: AccessContext, **_query):
                    className="small text-muted mt-1"),
             html.P("Klik på et servicemål i tabellen for at se dets udvikling, fordeling og sager nedenfor.",
                    className="small text-muted mt-1 no-print"),
+            # The chart and the histogram are below the fold: drawn when they come near the view.
+            *lazy_trigger(Ids.CHARTS_SEEN, after=f"#{Ids.GRID} .ag-center-cols-container [role=row], #{Ids.STATUS}:not(:empty)"),
             html.Div(
                 [
                     html.H2("Målopfyldelse pr. måned", className="h5 mb-0"),
@@ -94,9 +95,9 @@ def layout(ctx: AccessContext, **_query):
                 ],
                 className="d-flex flex-wrap align-items-end justify-content-between gap-3 mt-4 mb-2",
             ),
-            # Sized by its box (assets/rapporter.css); one goal in colour, so no legend to make room for.
-            dcc.Loading(dcc.Graph(id=Ids.CHART, config=CHART_CONFIG, className="rapporter-chart",
-                                  figure={"data": [], "layout": {}})),
+            # The chart (callbacks.rapporter.chart_graph) is sized by its box (assets/rapporter.css); one goal
+            # in colour, so no legend to make room for. Until drawn the box keeps the chart's height.
+            dcc.Loading(html.Div(id=Ids.CHART_BOX, className="rapporter-chart-box")),
             html.P("Klik på et punkt i grafen eller et tal i tabellen for at se sagerne bag det.",
                    className="small text-muted no-print"),
             # The chart's figures as a table: for screen readers, keyboard users and anyone who wants the numbers.
@@ -110,9 +111,7 @@ def layout(ctx: AccessContext, **_query):
                     html.Div(
                         [
                             html.H2("Fordeling af behandlingstid", className="h5"),
-                            # Static: a bar per day, its figures in the table below; no hover or zoom to set up.
-                            dcc.Loading(dcc.Graph(id=Ids.HISTOGRAM, config={"staticPlot": True},
-                                                  figure={"data": [], "layout": {}})),
+                            dcc.Loading(html.Div(id=Ids.HISTOGRAM_BOX, className="rapporter-histogram-box")),
                             html.Div(id=Ids.HISTOGRAM_TABLE),
                         ],
                         className="col-lg-7",

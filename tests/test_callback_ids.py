@@ -22,6 +22,7 @@ DYNAMIC: dict[str, str] = {
     "{type:brugeradministration-group-cvr}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-rights}": "one rettighedsgruppe row per group, drawn when the form opens",
     "{type:brugeradministration-group-remove}": "one rettighedsgruppe row per group, drawn when the form opens",
+    "rapporter-chart": "the monthly chart, drawn into its box when it scrolls into view (pages/_lazy.py)",
     "drejeboeger-diff": "the Historik tab's content, drawn when the tab is chosen",
     "drejeboeger-diff-from": "the Historik tab's content, drawn when the tab is chosen",
     "drejeboeger-diff-to": "the Historik tab's content, drawn when the tab is chosen",

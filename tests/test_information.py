@@ -26,6 +26,13 @@ def report(dash_client, period, cvr=world.CVR_A):
     return dash_client.fire(ids.PERIOD, "value", output=ids.REPORT, cvr=cvr, initial=True, values={ids.PERIOD: period})
 
 
+def trends(dash_client, period, cvr=world.CVR_A):
+    """Fire the trend charts as the browser does when they scroll into view; return their figures."""
+    response = dash_client.fire(ids.TRENDS_SEEN, "data", output=ids.TRENDS, cvr=cvr,
+                                values={ids.PERIOD: period, ids.TRENDS_SEEN: True})
+    return response.get_json()["response"][ids.TRENDS]["children"]
+
+
 def text_of(response):
     return response_text(response)
 
@@ -64,14 +71,14 @@ def test_report_figures(report_app, login, dash_client, email):
 def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_client):
     """Each area's trend chart carries its figures as a table, month by month, as the chart plots them."""
     last, prev, before = reports_world.months()
-    trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
-    assert len(trends) == 2
+    charts = trends(dash_client, f"{last:%Y-%m}")
+    assert len(charts) == 2
     # The tables are drawn when asked for (the button), one per area in the charts' order.
     tables = trend_tables(dash_client, f"{last:%Y-%m}").get_json()["response"]
     assert tables[ids.TABLES_TOGGLE]["aria-expanded"] == "true"
     tables = tables[ids.TRENDS_TABLES]["children"]
     assert len(tables) == 2
-    for figure, details in zip(trends, tables):
+    for figure, details in zip(charts, tables):
         graph, _caption = figure["props"]["children"]
         shown = texts(details)
         for trace in graph["props"]["figure"]["data"]:
@@ -150,13 +157,13 @@ def test_export_csv_and_xlsx(report_app, laeser_a, dash_client):
     assert lines[0].startswith("Område;Mål;Servicemål;Regel;Mål %")
     a1 = next(line for line in lines if ";A1;" in line)
     # The months' achievement, then today's open cases and how many are past their deadline.
-    assert lines[0].endswith(";Åbne sager i dag;Heraf over frist i dag")
-    assert a1.endswith(";100,0;80,0;1;1")
+    assert lines[0].endswith(";Heraf genåbnede i de viste måneder;Åbne sager i dag;Heraf over frist i dag")
+    assert a1.endswith(";100,0;80,0;0;1;1")
     xlsx = export(dash_client, "xlsx", f"{last:%Y-%m}").get_json()["response"][ids.DOWNLOAD]["data"]
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"])))
     values = [[c.value for c in row] for row in book.active.iter_rows()]
     assert values[0][:2] == ["Område", "Mål"]
-    assert any(row[1] == "A1" and row[-3:] == [80.0, 1, 1] for row in values[1:])
+    assert any(row[1] == "A1" and row[-4:] == [80.0, 0, 1, 1] for row in values[1:])
 
 
 def test_export_of_other_customer_refused(report_app, laeser_a, dash_client):
@@ -196,9 +203,8 @@ def test_period_picker_reaches_every_month_with_data(report_app, laeser_a, dash_
 
 def test_trend_charts_label_the_target_and_show_90_against_100(report_app, laeser_a, dash_client):
     last, _, _ = reports_world.months()
-    trends = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.TRENDS]["children"]
     heights = set()
-    for figure in trends:
+    for figure in trends(dash_client, f"{last:%Y-%m}"):
         graph = figure["props"]["children"][0]
         fig = graph["props"]["figure"]
         targets = [t for t in fig["data"] if t.get("meta") == "target"]
@@ -350,3 +356,24 @@ def test_the_cross_closes_the_drill_through(report_app, laeser_a, dash_client):
                                 values={DRILL.close: 1, ids.UNIT: None})
     out = response.get_json()["response"]
     assert out[DRILL.modal]["is_open"] is False and out[DRILL.grid]["rowData"] == [] and out[DRILL.key]["data"] is None
+
+
+def test_reopened_cases_are_shown_apart(report_app, laeser_a, dash_client):
+    """A case reopened and completed again counts in its new month, and the report says how many were reopened."""
+    from data.cases_import import import_case_records
+    from tests.kpi_world import rec
+
+    last, _, _ = reports_world.months()
+    with report_app.app_context():
+        session = get_session()
+        # A-1 (A1, met in the last month) is reopened, then completed again later the same month.
+        assert import_case_records(session, [rec("A-1", f"{last:%Y-%m}-10 10:00", None)], reopen=True).ok
+        assert import_case_records(session, [rec("A-1", f"{last:%Y-%m}-10 10:00", f"{last:%Y-%m}-11 10:00")]).ok
+    table = report(dash_client, f"{last:%Y-%m}").get_json()["response"][ids.REPORT]["children"]
+    rows = {texts(row)[1]: texts(row) for row in table["props"]["children"][2]["props"]["children"]}
+    assert texts(table["props"]["children"][1])[-3:] == ["Heraf genåbnede", "Åbne sager", "heraf over frist"]
+    # A row ends with its reopened, open and overdue counts (A-OPEN is A1's open case).
+    assert rows["A1 Kreditortransaktioner"][-3] == "1" and rows["A1 Kreditortransaktioner"][-2] == "1"
+    assert rows["L1 Lønindberetninger"][-3:] == ["0", "0", "0"]
+    # Another customer's report is refused, reopened count included.
+    assert report(dash_client, f"{last:%Y-%m}", cvr=world.CVR_B).status_code == 403

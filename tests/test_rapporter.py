@@ -32,6 +32,19 @@ def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A
                             values={ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit})
 
 
+def chart(dash_client, year_value, area="alle", unit="alle", goal=None, cvr=world.CVR_A, trigger=ids.CHARTS_SEEN):
+    """Fire the monthly chart as the browser does when it scrolls into view (or a filter changes after)."""
+    prop = "data" if trigger == ids.CHARTS_SEEN else "value"
+    return dash_client.fire(trigger, prop, output=ids.CHART_BOX, cvr=cvr,
+                            values={ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit, ids.GOAL: goal,
+                                    ids.CHARTS_SEEN: True})
+
+
+def chart_of(dash_client, year_value, **kwargs):
+    """Return the monthly chart's figure."""
+    return chart(dash_client, year_value, **kwargs).get_json()["response"][ids.CHART_BOX]["children"]["props"]["figure"]
+
+
 def rows_of(response):
     return {row["code"]: row for row in response.get_json()["response"][ids.GRID]["rowData"]}
 
@@ -48,8 +61,8 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     assert rows["L1"]["handled"] == 2 and rows["L1"]["ytd_text"].startswith("100,0 %")
     assert rows["A1"]["target_text"] == "95,0 %"
     assert rows["A1"]["median_text"] is None
-    chart = response.get_json()["response"][ids.CHART]["figure"]
-    names = [trace["name"] for trace in chart["data"]]
+    figure = chart_of(dash_client, year())
+    names = [trace["name"] for trace in figure["data"]]
     assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
 
 
@@ -62,7 +75,7 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
     """The monthly chart's numbers are also given as a table (its text alternative), drawn when asked for."""
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year()).get_json()["response"]
-    chart = response[ids.CHART]["figure"]
+    figure = chart_of(dash_client, year())
     # Not drawn with the dashboard: the button draws it, and hides it again.
     assert ids.CHART_TABLE not in response
     opened = figures_table(dash_client, year()).get_json()["response"]
@@ -70,7 +83,7 @@ def test_chart_has_a_table_of_its_figures(goals, login, dash_client):
     shown = texts(opened[ids.CHART_TABLE]["children"])
     closed = figures_table(dash_client, year(), clicks=2).get_json()["response"]
     assert closed[ids.CHART_TABLE]["children"] is None and closed[ids.TABLE_TOGGLE]["aria-expanded"] == "false"
-    a1 = next(trace for trace in chart["data"] if trace["name"].startswith("A1 "))
+    a1 = next(trace for trace in figure["data"] if trace["name"].startswith("A1 "))
     row_start = shown.index(a1["name"])
     assert shown[row_start + 1] == "95,0 %"
     expected = ["–" if v is None else f"{v:.1f}".replace(".", ",") + " %" for v in a1["y"]]
@@ -86,7 +99,7 @@ def coloured(figure):
 def test_chart_shows_the_chosen_goal_in_colour_and_the_others_grey(goals, login, dash_client):
     """One goal in colour with its target line dashed and labelled; every other goal a thin grey line behind it."""
     login(world.RAPPORTER_A)
-    figure = dashboard(dash_client, year()).get_json()["response"][ids.CHART]["figure"]
+    figure = chart_of(dash_client, year())
     # Without a choice, the first goal (A1) is the coloured one; L1 is grey behind it (drawn first).
     assert [t["name"].split()[0] for t in coloured(figure)] == ["A1"]
     grey = [t for t in figure["data"] if t["line"]["color"] == CONTEXT_COLOUR]
@@ -107,17 +120,35 @@ def test_chart_shows_the_chosen_goal_in_colour_and_the_others_grey(goals, login,
 
 def test_picking_a_goal_redraws_only_the_chart(goals, login, dash_client):
     login(world.RAPPORTER_A)
-    response = dash_client.fire(ids.GOAL, "value", output=ids.GRID, cvr=world.CVR_A,
-                                values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.GOAL: goals["L1"]})
-    body = response.get_json()["response"]
-    assert [t["name"].split()[0] for t in coloured(body[ids.CHART]["figure"])] == ["L1"]
-    assert "Servicemål 98,0 %" in [a["text"] for a in body[ids.CHART]["figure"]["layout"]["annotations"]]
-    # Nothing else is sent again: the grid and the table are not redrawn.
-    assert set(body) == {ids.CHART}
+    body = chart(dash_client, year(), goal=goals["L1"], trigger=ids.GOAL).get_json()["response"]
+    figure = body[ids.CHART_BOX]["children"]["props"]["figure"]
+    assert [t["name"].split()[0] for t in coloured(figure)] == ["L1"]
+    assert "Servicemål 98,0 %" in [a["text"] for a in figure["layout"]["annotations"]]
+    # Nothing else is sent again: the grid and the table are not redrawn (no callback of theirs listens to it).
+    assert set(body) == {ids.CHART_BOX}
+    listeners = [cb["output"] for cb in dash_client.dependencies()
+                 if any(i["id"] == ids.GOAL and i["property"] == "value" for i in cb["inputs"])]
+    assert listeners and not [output for output in listeners if ids.GRID in output]
     # A goal id the customer has no figures for colours nothing of it: the first goal is shown.
-    forged = dash_client.fire(ids.GOAL, "value", output=ids.GRID, cvr=world.CVR_A,
-                              values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.GOAL: 99999})
-    assert [t["name"].split()[0] for t in coloured(forged.get_json()["response"][ids.CHART]["figure"])] == ["A1"]
+    forged = chart_of(dash_client, year(), goal=99999, trigger=ids.GOAL)
+    assert [t["name"].split()[0] for t in coloured(forged)] == ["A1"]
+
+
+def test_charts_below_the_fold_are_not_drawn_on_load(goals, login, dash_client):
+    """The page is ready when the table is drawn: chart and histogram wait until they scroll into view."""
+    login(world.RAPPORTER_A)
+    page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
+    assert 'data-lazy' in page and ids.CHARTS_SEEN in page
+    for output in (ids.CHART_BOX, ids.HISTOGRAM_BOX):
+        spec = next(cb for cb in dash_client.dependencies() if output in cb["output"])
+        assert spec["prevent_initial_call"] is True
+        # Fired before the marker was seen (a filter changed first), it draws nothing.
+        values = {ids.YEAR: year(), ids.UNIT: "alle", ids.GOAL: goals["A1"], ids.CHARTS_SEEN: False}
+        values |= {ids.AREA: "alle"} if output == ids.CHART_BOX else {}
+        unseen = dash_client.fire(ids.YEAR, "value", output=output, cvr=world.CVR_A, values=values)
+        assert unseen.status_code == 204
+    # Another customer's CVR with the store set is refused like any callback.
+    assert chart(dash_client, year(), cvr=world.CVR_B).status_code == 403
 
 
 def test_each_catalogue_goal_keeps_its_own_colour_when_chosen():
@@ -197,7 +228,8 @@ def test_filters_without_cases_say_so(goals, login, dash_client):
     response = dashboard(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"]
     message = f"Ingen sager for de valgte filtre i {year()}."
     assert response[ids.GRID]["rowData"] == [] and response[ids.STATUS]["children"] == message
-    assert response[ids.CHART]["figure"]["layout"]["annotations"][0]["text"] == message
+    figure = chart_of(dash_client, year(), area="Løn", unit=UNIT_A)
+    assert figure["layout"]["annotations"][0]["text"] == message
     assert figures_table(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"][ids.CHART_TABLE][
         "children"] == message
     assert message in response_text(histogram(dash_client, goals["L1"], unit=UNIT_A))
@@ -388,8 +420,8 @@ def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_clie
 
 
 def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):
-    return dash_client.fire(ids.GOAL, "value", output=ids.HISTOGRAM, cvr=cvr, initial=True,
-                            values={ids.GOAL: goal_id, ids.YEAR: year(), ids.UNIT: unit})
+    return dash_client.fire(ids.CHARTS_SEEN, "data", output=ids.HISTOGRAM_BOX, cvr=cvr,
+                            values={ids.GOAL: goal_id, ids.YEAR: year(), ids.UNIT: unit, ids.CHARTS_SEEN: True})
 
 
 @pytest.mark.parametrize("most, step", [(3, 1), (25, 1), (60, 5), (400, None)])
@@ -404,7 +436,7 @@ def test_histogram_axis_starts_at_zero_whole_days_and_ticks_that_fit(most, step)
 def test_histogram(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = histogram(dash_client, goals["A1"])
-    bar = response.get_json()["response"][ids.HISTOGRAM]["figure"]["data"][0]
+    bar = response.get_json()["response"][ids.HISTOGRAM_BOX]["children"]["props"]["figure"]["data"][0]
     counts = dict(zip(bar["x"], bar["y"]))
     assert counts[0] >= 4 and sum(counts.values()) >= 5
     # The same counts as a table, the chart's text alternative.
@@ -438,7 +470,7 @@ def cell_click(dash_client, code, month, cvr=world.CVR_A, unit="alle"):
 def test_chart_point_opens_its_cases_in_a_grid(goals, login, dash_client):
     login(world.RAPPORTER_A)
     last = reports_world.months()[0]
-    figure = dashboard(dash_client, year()).get_json()["response"][ids.CHART]["figure"]
+    figure = chart_of(dash_client, year())
     a1 = coloured(figure)[0]
     assert a1["customdata"][-1] == ["A1", f"{last:%Y-%m}"]
     out = chart_click(dash_client, "A1", f"{last:%Y-%m}").get_json()["response"]

@@ -46,8 +46,27 @@ def open_dashboard(page, live_server) -> None:
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
     page.get_by_role("heading", name="KPI-oversigt").wait_for()
     page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    # The chart is drawn when it comes near the view (pages/_lazy.py).
+    page.locator("#rapporter-chart-box").scroll_into_view_if_needed()
     page.locator("#rapporter-chart .main-svg").first.wait_for()
     wait_for_dash(page)
+
+
+def test_chart_and_histogram_wait_until_scrolled_to(ten_goals, live_server, page):
+    """On load only the table is drawn (plotly is not even loaded); scrolling down draws chart and histogram."""
+    # A short window: the test world's ten goals make a short table, and the chart sits right below it.
+    page.set_viewport_size({"width": 1366, "height": 300})
+    sign_in(page, live_server, world.RAPPORTER_A)
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    wait_for_dash(page)
+    assert page.evaluate("() => document.querySelector('[data-lazy]').getBoundingClientRect().top") > 450
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    page.locator("#rapporter-histogram-box").scroll_into_view_if_needed()
+    page.locator("#rapporter-chart .main-svg .scatterlayer .trace").first.wait_for(state="attached")
+    page.locator("#rapporter-histogram .main-svg .barlayer").first.wait_for(state="attached")
+    assert page.js_errors == []
 
 
 def shown_codes(page) -> list[str]:

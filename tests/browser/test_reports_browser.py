@@ -92,6 +92,29 @@ def test_information_period_export_and_print(report_cases, live_server, page):
     assert page.js_errors == []
 
 
+def test_information_trends_are_drawn_when_scrolled_to_or_printed(report_cases, live_server, page):
+    """The report is drawn on load; the trend charts below it when they come into view, or before printing."""
+    page.set_viewport_size({"width": 1366, "height": 300})
+    sign_in(page, live_server, world.LAESER_A)
+    page.goto(f"{live_server}/information?cvr={world.CVR_A}")
+    page.locator("#information-report").get_by_role("cell", name="A1 Kreditortransaktioner").wait_for()
+    wait_for_dash(page)
+    assert page.evaluate("() => document.querySelector('[data-lazy]').getBoundingClientRect().top") > 450
+    assert page.locator("#information-trends .js-plotly-plot").count() == 0
+    # »Udskriv« draws the waiting charts first, then opens the print dialog (stubbed: it counts the charts).
+    page.evaluate("""() => { window.__printed = -1; window.print = () => {
+        window.__printed = document.querySelectorAll('#information-trends .js-plotly-plot').length; }; }""")
+    page.get_by_role("button", name="Udskriv").click()
+    page.wait_for_function("() => window.__printed >= 0")
+    assert page.evaluate("() => window.__printed") == 2
+    # A new visit: scrolling down draws them too.
+    page.goto(f"{live_server}/information?cvr={world.CVR_A}")
+    page.locator("#information-report").get_by_role("cell", name="A1 Kreditortransaktioner").wait_for()
+    page.locator("#information-trends").scroll_into_view_if_needed()
+    page.locator("#information-trends .main-svg .scatterlayer").first.wait_for()
+    assert page.js_errors == []
+
+
 def test_rapporter_year_filters_drill_through_and_export(report_cases, live_server, page):
     last, prev, _ = reports_world.months()
     a1_handled = 5 + (1 if prev.year == last.year else 0)
@@ -102,6 +125,7 @@ def test_rapporter_year_filters_drill_through_and_export(report_cases, live_serv
     assert cell(page, "rapporter-grid", "A1", "handled") == str(a1_handled)
     assert cell(page, "rapporter-grid", "A1", "not_met") == "1"
     assert cell(page, "rapporter-grid", "L1", "ytd_text").startswith("100,0 %")
+    page.locator("#rapporter-chart-box").scroll_into_view_if_needed()
     page.locator("#rapporter-chart .main-svg").first.wait_for()
     # The chart's figures unfold as a table (its text alternative).
     page.get_by_text("Vis tallene bag grafen som tabel").click()
