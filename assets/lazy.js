@@ -6,6 +6,8 @@
 // Printing draws every waiting section first (print.js calls portalLazy.loadAll and waits for it).
 (function () {
   var MARGIN = 150;
+  var STILL_FRAMES = 6;
+  var MAX_FRAMES = 120;
   var armed = [];
 
   function fire(marker) {
@@ -39,10 +41,17 @@
       var after = marker.getAttribute("data-lazy-after");
       if (after && !document.querySelector(after)) { return; }
       marker.__portalLazyArmed = true;
-      // Two frames later: the section above has laid itself out (a grid draws its rows a frame later).
-      requestAnimationFrame(function () {
-        requestAnimationFrame(function () { armed.push(marker); check(); });
-      });
+      // Armed once the marker has stayed in place for a few frames: the section above has laid itself
+      // out (a grid sizes itself to its rows over several frames), so it is judged where it will stay.
+      var top = null, still = 0, frames = 0;
+      (function settle() {
+        var now = marker.getBoundingClientRect().top + window.scrollY;
+        still = now === top ? still + 1 : 0;
+        top = now;
+        frames += 1;
+        if (still >= STILL_FRAMES || frames >= MAX_FRAMES) { armed.push(marker); check(); return; }
+        requestAnimationFrame(settle);
+      })();
     });
   }
   // Dash draws pages after this script has run: look for new markers once per frame of changes.

@@ -19,7 +19,7 @@ from data import drill, kpi
 from data import units as unit_data
 from data.rules import latest_closed_month
 from core.formatting import da_month, da_number, iso_date
-from pages._drill import COLUMNS, DrillIds
+from pages._drill import COLUMNS, OPEN_KINDS, DrillIds
 from pages._export import export_file_name, send_csv, send_xlsx
 from pages._grid import grid_view, visible_rows
 
@@ -29,9 +29,6 @@ EXPORT_COLUMNS = [("n", "Nr."), ("case_ref", "Sagsreference"), ("unit_code", "En
                   ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("deadline", "Frist"),
                   ("met", "Overholdt")]
 GRID_FIELDS = [c["field"] for c in COLUMNS]
-# The open cases of a goal as of today stand in the month's place: all of them, or those past their deadline.
-# The keys are the KPI columns' fields ("open", "overdue"), so a clicked count names its own kind.
-OPEN_KINDS = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
 
 
 def parse_month(value: Any) -> dt.date | None:

@@ -10,27 +10,24 @@ from dash import Input, Output, State, ctx as dash_ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from plotly.colors import qualitative
 
-from core.access import can_do, customer_scope
 from auth.guard import AccessContext, portal_callback
-from callbacks._drill import OPEN_KINDS, closed_drill, drill_key, export_dependencies, export_download, open_drill
-from core.rights import Action, Menu
+from callbacks._drill import closed_drill, drill_key, export_dependencies, export_download, open_drill
+from core.rights import Menu
 from data import kpi, reports
-from data import units as unit_data
-from data.rules import AREAS, latest_closed_month
-from data.workdays import danish_today
+from data.rules import latest_closed_month
 from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
-from pages._drill import drill_button, drill_ids
+from pages._drill import OPEN_KINDS, drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import grid_view, visible_rows
+from pages._kpi_table import (ALL_VALUE, MIN_YEAR, OPEN_CHOICES, BadFilter, _area, _unit, _year, dashboard_table,
+                              kpi_rows, no_cases_text, with_open_cases)
 from pages._lazy import seen
 from pages.ids import rapporter as Ids
 
-ALL_UNITS = ALL_VALUE = "alle"
 DRILL = drill_ids(Ids.DRILL_PREFIX)
 # The goals behind the chosen one: light grey, thin, no markers.
 CONTEXT_COLOUR = "#c9cdd1"
-MIN_YEAR = 2000
 EXPORT_COLUMNS = [
     ("code", "Mål"), ("title", "Målbeskrivelse"), ("target_pct", "Servicemål %"),
     ("achievement", "Mål - år til seneste afsluttede måned %"), ("handled", "Antal - år til seneste afsluttede måned"),
@@ -50,35 +47,6 @@ DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("receiv
                  ("completed_at", "Afsluttet"), ("days_taken", "Arbejdsdage"), ("met", "Overholdt")]
 OPEN_DRILL_COLUMNS = [("case_ref", "Sagsreference"), ("unit_code", "Enhed"), ("received_at", "Modtaget"),
                       ("deadline", "Frist"), ("working_days", "Arbejdsdage indtil nu"), ("overdue", "Over frist")]
-# The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
-# Today's open cases: the KPI grid's two count columns, the CSV picker's choices and the drill-through's kinds.
-OPEN_CHOICES = OPEN_KINDS
-
-
-class BadFilter(ValueError):
-    """Raised when a filter value from the browser is not one the page offers."""
-
-
-def _year(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= danish_today().year:
-        raise BadFilter("Ugyldigt år.")
-    return value
-
-
-def _area(value: Any) -> str | None:
-    if value in (None, ALL_VALUE):
-        return None
-    if value not in AREAS:
-        raise BadFilter("Ukendt område.")
-    return value
-
-
-def _unit(ctx: AccessContext, value: Any) -> str | None:
-    if value in (None, ALL_VALUE):
-        return None
-    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
-        raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
-    return value
 
 
 def _goal(ctx: AccessContext, value: Any) -> int:
@@ -95,39 +63,6 @@ def _month(value: Any) -> dt.date:
     if month is None or month.day != 1 or month > latest_closed_month() or month.year < MIN_YEAR:
         raise BadFilter("Ugyldig måned.")
     return month
-
-
-def with_open_cases(ctx: AccessContext, table: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Return the KPI table with today's open cases per goal and how many are past their deadline."""
-    if table.empty:
-        return table.assign(open=[], overdue=[])
-    counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=table["goal_id"].tolist(), unit_code=unit)
-    found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
-    ids = table["goal_id"].tolist()
-    return table.assign(open=[found.get(g, (0, 0))[0] for g in ids], overdue=[found.get(g, (0, 0))[1] for g in ids])
-
-
-def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
-    """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
-    medians: dict[int, float] = {}
-    with_median = can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)
-    if with_median:
-        median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=table["goal_id"].tolist())
-        medians = dict(zip(median["goal_id"], median["median_achievement"]))
-    rows = []
-    for record in table.to_dict("records"):
-        value = record["achievement"]
-        met = record["target_met"]  # decided on the exact fraction, not on the rounded figure
-        mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
-        rows.append({
-            "code": record["code"], "title": record["title"], "area": record["area"],
-            "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
-            "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
-            "reopened": int(record.get("reopened") or 0),
-            "open": int(record.get("open") or 0), "overdue": int(record.get("overdue") or 0),
-            "median_text": da_percent(medians.get(record["goal_id"])) if with_median else None,
-        })
-    return rows
 
 
 class GoalSeries(NamedTuple):
@@ -257,10 +192,6 @@ def _message_figure(text: str) -> dict:
                                    "annotations": [{"text": text, "showarrow": False, "font": {"size": 14}}]}}
 
 
-def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
-    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None}
-
-
 def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
     """Return the monthly chart; drawn by the lazy callback into its box (same id, so React only updates it)."""
     # A message figure gets a box of its own height (no class), not the chart's tall box.
@@ -273,25 +204,12 @@ def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
     inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
+    # The page's layout draws the table for the default filters (pages/rapporter.py): no round trip on load.
+    prevent_initial_call=True,
 )
 def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
-    """Render the KPI table for the chosen year and filters (the chart below is drawn when scrolled to)."""
-    try:
-        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
-    except BadFilter as exc:
-        return _no_dashboard(str(exc))
-    report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    table, months = report.frame, report.months
-    if not months:
-        return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
-    options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
-    options += [{"label": label, "value": value} for value, label in OPEN_CHOICES.items()]
-    if not int(table["handled"].sum()):
-        # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
-        return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
-    status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
-    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "status": status, "months": options,
-            "month": options[0]["value"]}
+    """Render the KPI table for newly chosen filters (the chart below is drawn when scrolled to)."""
+    return dashboard_table(ctx, year, area, unit)
 
 
 @portal_callback(
@@ -345,11 +263,6 @@ def render_figures_table(ctx: AccessContext, toggle: Any, year: Any, area: Any, 
         return {"table": no_cases_text(year, filtered=bool(area or unit)), "label": TABLE_HIDE, "expanded": "true"}
     table = figures_table(goal_series(series))
     return {"table": table, "label": TABLE_HIDE, "expanded": "true"}
-
-
-def no_cases_text(year: int, filtered: bool) -> str:
-    """Return the Danish message for a year (and filters) without any case."""
-    return f"Ingen sager for de valgte filtre i {year}." if filtered else f"Ingen sager i {year}."
 
 
 def goal_picker_options(choices: list[dict]) -> list[dict]:

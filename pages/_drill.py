@@ -29,6 +29,10 @@ COLUMNS: list[dict[str, Any]] = [
 PHONE_COLUMNS = ["case_ref", "completed", "met_text"]
 PAGE_SIZE = 100
 
+# The open cases of a goal as of today stand in the month's place: all of them, or those past their deadline.
+# The keys are the KPI columns' fields ("open", "overdue"), so a clicked count names its own kind.
+OPEN_KINDS = {"open": "Åbne sager i dag", "overdue": "Åbne sager over frist i dag"}
+
 
 class DrillIds(NamedTuple):
     """The component ids of one page's drill-through modal."""

@@ -16,6 +16,7 @@ from data.workdays import danish_today
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._lazy import lazy_trigger
+from pages._service_report import report_content
 from pages._shell import DROPDOWN_LABELS
 from core.formatting import da_date, da_month
 from pages.ids import information as Ids
@@ -33,6 +34,11 @@ def period_options(first: dt.date | None = None) -> list[dict[str, str]]:
     first = min(first or last, last)
     months = months_between(first, last)[::-1]
     return [{"label": da_month(m).capitalize(), "value": m.strftime("%Y-%m")} for m in months]
+
+
+def parse_month(value: str) -> dt.date:
+    """Return the first day of a 'YYYY-MM' value this page made itself (`period_options`)."""
+    return dt.date(int(value[:4]), int(value[5:7]), 1)
 
 
 def chosen_unit(ctx: AccessContext, code: str | None) -> dict[str, str] | None:
@@ -97,7 +103,9 @@ def layout(ctx: AccessContext, enhed: str | None = None, **_query):
                 className="text-muted small",
             ),
             # The report scrolls sideways in its own box on a phone: reachable and named for the keyboard.
-            dcc.Loading(html.Div(id=Ids.REPORT, className="information-report", tabIndex="0", role="region",
+            # The latest report is drawn with the page (no round trip); another period by the guarded callback.
+            dcc.Loading(html.Div(report_content(ctx, parse_month(options[0]["value"]), unit["code"] if unit else None),
+                                 id=Ids.REPORT, className="information-report", tabIndex="0", role="region",
                                  **{"aria-label": "Servicemålsrapport"})),
             html.P("Klik på et tal i rapporten for at se sagerne bag det.", className="small text-muted no-print"),
             html.H2("Udvikling de seneste 12 måneder", className="h5 mt-4"),

@@ -377,3 +377,14 @@ def test_reopened_cases_are_shown_apart(report_app, laeser_a, dash_client):
     assert rows["L1 Lønindberetninger"][-3:] == ["0", "0", "0"]
     # Another customer's report is refused, reopened count included.
     assert report(dash_client, f"{last:%Y-%m}", cvr=world.CVR_B).status_code == 403
+
+
+def test_the_latest_report_comes_with_the_page(report_app, laeser_a, dash_client):
+    """The page's layout holds the latest report (no callback on load); another customer's page holds none of it."""
+    last, _, _ = reports_world.months()
+    page = response_text(dash_client.page("/information", f"?cvr={world.CVR_A}"))
+    assert "A1 Kreditortransaktioner" in page and "80,0 %" in page and da_month(last).capitalize() in page
+    spec = next(cb for cb in dash_client.dependencies() if cb["output"] == f"{ids.REPORT}.children")
+    assert spec["prevent_initial_call"] is True
+    other = response_text(dash_client.page("/information", f"?cvr={world.CVR_B}"))
+    assert "Kreditortransaktioner" not in other and "Servicemålsrapport" not in other

@@ -568,3 +568,14 @@ def test_other_grid_cells_and_forged_open_clicks_open_nothing(goals, login, dash
     assert out[DRILL.grid]["rowData"] == [] and "findes ikke" in out[DRILL.summary]["children"]
     refused = open_cell_click(dash_client, "open", cvr=world.CVR_B)
     assert refused.status_code == 403 and b"B-" not in refused.data
+
+
+def test_the_table_comes_with_the_page(goals, login, dash_client):
+    """The layout holds the KPI rows for the default filters (no callback on load); another CVR's page none."""
+    login(world.RAPPORTER_A)
+    text = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
+    assert '"rowData"' in text and "Kreditortransaktioner" in text and "År til og med" in text
+    spec = next(cb for cb in dash_client.dependencies() if f"{ids.GRID}.rowData" in cb["output"])
+    assert spec["prevent_initial_call"] is True
+    other = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_B}"))
+    assert "Kreditortransaktioner" not in other and "rowData" not in other

@@ -1,0 +1,111 @@
+"""Rapporter's KPI table: drawn with the page (its layout) and again by its callback when a filter changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from auth.guard import AccessContext
+from core.access import can_do, customer_scope
+from core.formatting import da_month, da_percent
+from core.rights import Action
+from data import kpi
+from data import units as unit_data
+from data.rules import AREAS
+from data.workdays import danish_today
+from pages._drill import OPEN_KINDS
+
+ALL_UNITS = ALL_VALUE = "alle"
+MIN_YEAR = 2000
+# The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
+# Today's open cases: the KPI grid's two count columns, the CSV picker's choices and the drill-through's kinds.
+OPEN_CHOICES = OPEN_KINDS
+
+
+class BadFilter(ValueError):
+    """Raised when a filter value from the browser is not one the page offers."""
+
+
+def _year(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_YEAR <= value <= danish_today().year:
+        raise BadFilter("Ugyldigt år.")
+    return value
+
+
+def _area(value: Any) -> str | None:
+    if value in (None, ALL_VALUE):
+        return None
+    if value not in AREAS:
+        raise BadFilter("Ukendt område.")
+    return value
+
+
+def _unit(ctx: AccessContext, value: Any) -> str | None:
+    if value in (None, ALL_VALUE):
+        return None
+    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
+        raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
+    return value
+
+
+def with_open_cases(ctx: AccessContext, table: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Return the KPI table with today's open cases per goal and how many are past their deadline."""
+    if table.empty:
+        return table.assign(open=[], overdue=[])
+    counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=table["goal_id"].tolist(), unit_code=unit)
+    found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
+    ids = table["goal_id"].tolist()
+    return table.assign(open=[found.get(g, (0, 0))[0] for g in ids], overdue=[found.get(g, (0, 0))[1] for g in ids])
+
+
+def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
+    """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
+    medians: dict[int, float] = {}
+    with_median = can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)
+    if with_median:
+        median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=table["goal_id"].tolist())
+        medians = dict(zip(median["goal_id"], median["median_achievement"]))
+    rows = []
+    for record in table.to_dict("records"):
+        value = record["achievement"]
+        met = record["target_met"]  # decided on the exact fraction, not on the rounded figure
+        mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
+        rows.append({
+            "code": record["code"], "title": record["title"], "area": record["area"],
+            "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
+            "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
+            "reopened": int(record.get("reopened") or 0),
+            "open": int(record.get("open") or 0), "overdue": int(record.get("overdue") or 0),
+            "median_text": da_percent(medians.get(record["goal_id"])) if with_median else None,
+        })
+    return rows
+
+
+def no_cases_text(year: int, filtered: bool) -> str:
+    """Return the Danish message for a year (and filters) without any case."""
+    return f"Ingen sager for de valgte filtre i {year}." if filtered else f"Ingen sager i {year}."
+
+
+def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
+    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None}
+
+
+def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict:
+    """Return the KPI grid's rows, the status line and the drill-through's months for the (browser-sent) filters."""
+    try:
+        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+    except BadFilter as exc:
+        return _no_dashboard(str(exc))
+    report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
+    table, months = report.frame, report.months
+    if not months:
+        return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
+    options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
+    options += [{"label": label, "value": value} for value, label in OPEN_CHOICES.items()]
+    if not int(table["handled"].sum()):
+        # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
+        return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
+    status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
+    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "status": status, "months": options,
+            "month": options[0]["value"]}
