@@ -90,7 +90,7 @@ INSTRUMENT = """
 })();
 """
 
-QUIET = """(quiet) => { const pr = window.__pageReady; if (!pr || !pr.requests || pr.inflight) return false;
+QUIET = """([quiet, after]) => { const pr = window.__pageReady; if (!pr || pr.requests <= after || pr.inflight) return false;
   const last = Math.max(pr.lastDone, pr.lastMutation); return performance.now() - last >= quiet; }"""
 
 # Per page: what must be drawn when it is ready (above the fold), and what is drawn once scrolled to.
@@ -156,7 +156,7 @@ def load_once(page: Any, url: str, selectors: Sequence[str], below: Sequence[str
     sections drawn when scrolled to (pages/_lazy.py) are answered and drawn.
     """
     page.goto(url, wait_until="commit")
-    page.wait_for_function(QUIET, arg=QUIET_MS, timeout=timeout_ms, polling=50)
+    page.wait_for_function(QUIET, arg=[QUIET_MS, 0], timeout=timeout_ms, polling=50)
     for selector in selectors:
         if page.locator(selector).count() == 0:
             raise PageReadyError(f"{url}: nothing drawn at {selector}")
@@ -168,7 +168,8 @@ def load_once(page: Any, url: str, selectors: Sequence[str], below: Sequence[str
     result = {"ready_ms": ready, "callbacks": len(outputs), "duplicates": duplicates, "long_task_ms": long_ms}
     if below:
         scrolled = page.evaluate("() => { window.scrollTo(0, document.body.scrollHeight); return performance.now(); }")
-        page.wait_for_function(QUIET, arg=QUIET_MS, timeout=timeout_ms, polling=50)
+        # Quiet again only after the sections' own callbacks have been sent and answered.
+        page.wait_for_function(QUIET, arg=[QUIET_MS, len(outputs)], timeout=timeout_ms, polling=50)
         for selector in below:
             if page.locator(selector).count() == 0:
                 raise PageReadyError(f"{url}: nothing drawn at {selector} after scrolling down")

@@ -80,7 +80,11 @@ def layout(ctx: AccessContext, **_query):
                  # Only the description wraps and sizes its row: measuring every cell of every row (the
                  # portal's default) was the largest part of the browser's work on this page.
                  defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "autoHeight": False,
-                                "wrapText": False}),
+                                "wrapText": False},
+                 # No row or column animations: dash-ag-grid hands the grid's column state back to it once
+                 # drawn, and animating that second layout kept the grid moving for ~0.3 s after its rows
+                 # arrived (benchmarks/page_ready.py).
+                 dashGridOptions={"animateRows": False, "suppressColumnMoveAnimation": True}),
             html.P("Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er "
                    "nået, afgøres af den præcise andel. Åbne sager tæller ikke med i målopfyldelsen.",
                    className="small text-muted mt-1"),
