@@ -167,6 +167,9 @@ def load_once(page: Any, url: str, selectors: Sequence[str], below: Sequence[str
     long_ms = sum(d for start, d in state["longTasks"] if start <= ready)
     result = {"ready_ms": ready, "callbacks": len(outputs), "duplicates": duplicates, "long_task_ms": long_ms}
     if below:
+        fired = page.evaluate("() => [...document.querySelectorAll('[data-lazy]')].filter(m => m.__portalLazyDone).length")
+        if fired:
+            raise PageReadyError(f"{url}: a section below the fold was drawn on load ({fired} marker(s) fired)")
         scrolled = page.evaluate("() => { window.scrollTo(0, document.body.scrollHeight); return performance.now(); }")
         # Quiet again only after the sections' own callbacks have been sent and answered.
         page.wait_for_function(QUIET, arg=[QUIET_MS, len(outputs)], timeout=timeout_ms, polling=50)
