@@ -63,6 +63,15 @@ def test_import_writes_cases_and_rollups(goals):
     assert "6 sager indlæst: 6 nye og 0 opdaterede" in report.summary_lines()[0]
 
 
+def test_case_refs_with_backslashes_and_quotes_are_stored_as_given(goals):
+    # PostgreSQL stages the rows as COPY text, where a backslash starts an escape: it must arrive intact.
+    refs = ["S\\1", "S\\N", "\\", "S'\"2", "Sø 3", "S,4;5"]
+    session = get_session()
+    report = import_case_records(session, [rec(r, "2024-03-04", "2024-03-06") for r in refs])
+    assert report.ok, report.errors
+    assert sorted(session.scalars(select(Case.case_ref))) == sorted(refs)
+
+
 def test_reimport_updates_and_moves_month(goals):
     session = get_session()
     import_case_records(session, [rec("S1", "2024-03-28", "2024-04-02"), rec("S2", "2024-03-04", "2024-03-05"),
