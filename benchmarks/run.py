@@ -1464,8 +1464,8 @@ def merge_results_json(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[s
     """Return `new` plus the sections other tools wrote into the old results.json (page_ready ...)."""
     # This run owns the machine line, the SQLite sizes and the PostgreSQL row (dropped when not measured).
     owned = {"machine", "sizes", "postgresql"}
-    merged = {k: v for k, v in old.items() if k not in owned}
-    merged.update(new)
+    merged = dict(new)
+    merged.update({k: v for k, v in old.items() if k not in owned})
     return merged
 
 
