@@ -19,9 +19,15 @@ For each size N (number of cases) the harness
    aggregated per request, days taken with numpy's busday_count on the Danish calendar) and with
    DuckDB over a copy of the raw cases table;
 4. checks that the naive figures, DuckDB's figures and the monthly roll-ups agree;
-5. prints one table and writes ``benchmarks/results.json`` and ``benchmarks/RESULTS.md``.
+5. repeats the import and the callback timing on PostgreSQL (the production path) for each of
+   ``--pg-sizes``: a database ``kundeportal_bench_<size>`` on the server of ``--pg-url``, cached like
+   the SQLite files, ``VACUUM ANALYZE``-d before timing. A server that does not answer is reported
+   and skipped;
+6. prints the tables and writes ``benchmarks/results.json`` (``sizes`` for SQLite, ``postgresql``)
+   and ``benchmarks/RESULTS.md`` (keeping its hand-written analysis and the page-ready block).
 
-The child process entry point is ``python -m benchmarks.run --import-child DB --size N ...``.
+The child process entry point is ``python -m benchmarks.run --import-child DB --sizes N ...``
+(DB a SQLite path or a database URL).
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ KPI_MARKER = "rapporter-grid"
 INFO_MARKER = "information-report"
 
 ANALYSIS_HEADING = "## Analysis"
+# benchmarks/page_ready.py writes its section of RESULTS.md between these markers.
+PAGE_READY_START = "<!-- page_ready:start -->"
+PAGE_READY_END = "<!-- page_ready:end -->"
 FIGURES = ("kpi_p50_ms", "kpi_p95_ms", "info_p50_ms", "info_p95_ms", "naive_p50_ms", "duckdb_p50_ms",
            "import_cases_per_s", "import_peak_rss_mb")
 
@@ -314,6 +323,12 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def database_url(db: Path | str) -> str:
+    """Return the SQLAlchemy URL of `db`: a SQLite file path, or already a URL (PostgreSQL)."""
+    text = str(db)
+    return text if "://" in text else sqlite_url(Path(text))
+
+
 def peak_rss_mb() -> float:
     """Return this process's peak resident set size in MB (VmHWM; ru_maxrss as fallback)."""
     try:
@@ -325,15 +340,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def import_child(db: Path, size: int, today: dt.date, seed: int) -> dict[str, Any]:
-    """Import `size` generated cases into `db` (run in its own process) and return the measurements."""
+def import_child(db: Path | str, size: int, today: dt.date, seed: int) -> dict[str, Any]:
+    """Import `size` generated cases into `db` (a SQLite path or a URL; own process) and return the measurements."""
     from sqlalchemy.orm import Session
 
     from data.cases_import import import_case_records
     from data.db import make_engine
 
     world = make_world(seed)
-    engine = make_engine(sqlite_url(db))
+    engine = make_engine(database_url(db))
     generating = [0.0]
     started = time.perf_counter()
     with Session(engine) as session:
@@ -354,6 +369,8 @@ def import_child(db: Path, size: int, today: dt.date, seed: int) -> dict[str, An
         "cases_per_s": report.rows / seconds if seconds > 0 else 0.0,
         "cases_per_s_with_generation": report.rows / wall if wall > 0 else 0.0,
         "peak_rss_mb": peak_rss_mb(),
+        # Seconds per step of the import (validate, stage/insert, index, upsert, roll-ups, commit): where it goes.
+        "phases": {name: round(value, 2) for name, value in report.phases.items()},
         "errors": [f"{e.line}: {e.reason}" for e in report.errors[:5]],
     }
 
@@ -413,15 +430,7 @@ def build_database(size: int, work_dir: Path = WORK_DIR, *, rebuild: bool = Fals
     engine.dispose()
 
     log(f"[{size:,}] importing {size:,} generated cases through import_case_records (child process) ...")
-    command = [sys.executable, "-m", "benchmarks.run", "--import-child", str(db), "--sizes", str(size),
-               "--today", today.isoformat(), "--seed", str(seed)]
-    proc = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
-    result_line = next((line for line in proc.stdout.splitlines() if line.startswith("RESULT ")), None)
-    if proc.returncode != 0 or result_line is None:
-        raise BenchError(f"import child failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
-    child = json.loads(result_line[len("RESULT "):])
-    if not child["ok"] or child["rows"] != size:
-        raise BenchError(f"import rejected the generated cases: {child}")
+    child = run_import_child(str(db), size, today, seed)
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     meta = {
         "dataset_version": DATASET_VERSION, "seed": seed, "size": size, "today": today.isoformat(),
@@ -434,7 +443,24 @@ def build_database(size: int, work_dir: Path = WORK_DIR, *, rebuild: bool = Fals
     return meta
 
 
-def ensure_bench_user(db: Path, cvr: str) -> None:
+def run_import_child(target: str, size: int, today: dt.date, seed: int) -> dict[str, Any]:
+    """Import the generated cases of `size` into `target` (SQLite path or URL) in a child process; return its RESULT.
+
+    Raises BenchError when the child fails or the import rejects the generated cases.
+    """
+    command = [sys.executable, "-m", "benchmarks.run", "--import-child", target, "--sizes", str(size),
+               "--today", today.isoformat(), "--seed", str(seed)]
+    proc = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    result_line = next((line for line in proc.stdout.splitlines() if line.startswith("RESULT ")), None)
+    if proc.returncode != 0 or result_line is None:
+        raise BenchError(f"import child failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    child = json.loads(result_line[len("RESULT "):])
+    if not child["ok"] or child["rows"] != size:
+        raise BenchError(f"import rejected the generated cases: {child}")
+    return child
+
+
+def ensure_bench_user(db: Path | str, cvr: str) -> None:
     """Create (once) the benchmark user: Læser + Rapporter and a B-number on `cvr`."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -443,7 +469,7 @@ def ensure_bench_user(db: Path, cvr: str) -> None:
     from data.db import make_engine
     from data.models import Grant, User
 
-    engine = make_engine(sqlite_url(db))
+    engine = make_engine(database_url(db))
     with Session(engine) as session:
         user = session.scalars(select(User).where(User.email == BENCH_EMAIL)).first()
         if user is None:
@@ -707,14 +733,14 @@ def time_callback(portal: PortalClient, plan: CallbackPlan, calls: int, warmups:
     return CallbackTiming(plan.name, samples, statuses, plan.describe(), cpu_samples, sql_samples)
 
 
-def bench_config(db: Path, work_dir: Path) -> dict[str, Any]:
-    """Return the app settings of the benchmark (CSRF stays on: the harness sends the token)."""
+def bench_config(db: Path | str, work_dir: Path) -> dict[str, Any]:
+    """Return the app settings of the benchmark on `db` (SQLite path or URL; CSRF stays on: the harness sends the token)."""
     instance = work_dir / "instance"
     return {
         "PORTAL_ENV": "benchmark",
         "TESTING": False,
         "SECRET_KEY": "benchmark-secret-key-" + "b" * 32,
-        "DATABASE_URL": sqlite_url(db),
+        "DATABASE_URL": database_url(db),
         "INSTANCE_PATH": str(instance),
         "FILE_STORE_PATH": str(instance / "files"),
         "MAIL_OUTBOX_PATH": str(instance / "outbox"),
@@ -722,7 +748,7 @@ def bench_config(db: Path, work_dir: Path) -> dict[str, Any]:
     }
 
 
-def time_callbacks(db: Path, cvr: str, work_dir: Path, calls: int, warmups: int = 3, seed: int = SEED,
+def time_callbacks(db: Path | str, cvr: str, work_dir: Path, calls: int, warmups: int = 3, seed: int = SEED,
                    profile_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, CallbackTiming]:
     """Time the KPI and Information main callbacks as the signed-in benchmark user.
 
@@ -1059,6 +1085,228 @@ def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_cal
     return result
 
 
+# --- the same benchmark on PostgreSQL (the production path) -------------------------------------------------
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_DB_PREFIX = "kundeportal_bench_"
+PG_FIGURES = ("kpi_p50_ms", "kpi_p95_ms", "info_p50_ms", "info_p95_ms", "import_cases_per_s", "import_peak_rss_mb")
+
+
+def pg_database_name(size: int) -> str:
+    """Return the name of the PostgreSQL benchmark database of `size` cases."""
+    return f"{PG_DB_PREFIX}{int(size)}"
+
+
+def pg_database_url(pg_url: str, size: int, database: str | None = None) -> str:
+    """Return the URL of the benchmark database of `size` cases (or of `database`) on the server of `pg_url`."""
+    from sqlalchemy.engine import make_url
+
+    name = database or pg_database_name(size)
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(pg_url: str, database: str) -> None:
+    """Drop the benchmark database `database` on the server of `pg_url` (if it is there)."""
+    from sqlalchemy import text
+
+    if not database.startswith(PG_DB_PREFIX):
+        raise ValueError(f"not a benchmark database: {database}")
+    admin = _admin_engine(pg_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _admin_engine(pg_url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    return create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5})
+
+
+def pg_unreachable(pg_url: str) -> str | None:
+    """Return why the PostgreSQL server of `pg_url` cannot be used (None when it answers)."""
+    from sqlalchemy import text
+
+    try:
+        engine = _admin_engine(pg_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL row in this run
+        return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+    return None
+
+
+def _pg_meta_path(work_dir: Path, size: int) -> Path:
+    return work_dir / f"pg_cases_{size}.json"
+
+
+def _pg_cases(url: str) -> int | None:
+    """Return the number of cases in the database at `url` (None when it has no case table)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT to_regclass('case_')")) is None:
+                return None
+            return int(conn.scalar(text("SELECT count(*) FROM case_")))
+    finally:
+        engine.dispose()
+
+
+def build_pg_database(size: int, pg_url: str, work_dir: Path = WORK_DIR, *, rebuild: bool = False, seed: int = SEED,
+                      today: dt.date | None = None, database: str | None = None,
+                      log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Build (or reuse) the PostgreSQL database of `size` cases and return its build facts, import figures included.
+
+    The database is `database` (default ``kundeportal_bench_<size>``) on the server of `pg_url` (the
+    maintenance database). Raises BenchError when the import rejects the generated cases.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from data import migrate
+    from data.db import make_engine
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    name = database or pg_database_name(size)
+    if not name.startswith(PG_DB_PREFIX):
+        raise ValueError(f"a benchmark database's name starts with {PG_DB_PREFIX}: {name}")
+    url = pg_database_url(pg_url, size, name)
+    meta_file = _pg_meta_path(work_dir, size)
+    admin = _admin_engine(pg_url)
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is not None
+        if not rebuild and exists and meta_file.exists():
+            meta = json.loads(meta_file.read_text())
+            if (meta.get("dataset_version") == DATASET_VERSION and meta.get("seed") == seed and meta.get("complete")
+                    and meta.get("database") == name and _pg_cases(url) == size):
+                meta["cached"] = True
+                log(f"[pg {size:,}] using the cached database {name} built {meta['built_at']}")
+                engine = make_engine(url)
+                try:
+                    migrate.upgrade(engine)  # the schema may have moved on since it was built
+                finally:
+                    engine.dispose()
+                return meta
+        meta_file.unlink(missing_ok=True)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    today = today or dt.date.today()
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            insert_reference_data(session, make_world(seed))
+    finally:
+        engine.dispose()
+    log(f"[pg {size:,}] importing {size:,} generated cases into {name} through import_case_records (child process) ...")
+    child = run_import_child(url, size, today, seed)
+    meta = {
+        "dataset_version": DATASET_VERSION, "seed": seed, "size": size, "today": today.isoformat(), "database": name,
+        "built_at": dt.datetime.now().isoformat(timespec="seconds"), "complete": True, "cached": False, "import": child,
+    }
+    meta_file.write_text(json.dumps(meta, indent=2))
+    log(f"[pg {size:,}] imported {child['rows']:,} cases in {child['seconds']:.1f} s "
+        f"({child['cases_per_s']:,.0f} cases/s), peak RSS {child['peak_rss_mb']:.0f} MB; phases {child.get('phases')}")
+    return meta
+
+
+def vacuum_analyze(url: str) -> float:
+    """Run VACUUM ANALYZE and a CHECKPOINT on the database at `url` (outside any transaction); return the seconds."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            # VACUUM dirties the pages it sets hint bits on (all of them after a fresh build): written
+            # now, as SQLite's os.sync(), so the checkpointer does not write them during the timings.
+            try:
+                conn.execute(text("CHECKPOINT"))
+            except DBAPIError:  # a role without pg_checkpoint: the timings may then include that writeback
+                pass
+    finally:
+        engine.dispose()
+    os.sync()
+    return time.perf_counter() - started
+
+
+def run_pg_size(size: int, pg_url: str, *, work_dir: Path = WORK_DIR, calls: int = 50, rebuild: bool = False,
+                seed: int = SEED, profile: bool = False, database: str | None = None,
+                log: Callable[[str], None] = print) -> SizeResult:
+    """Build (or reuse) the PostgreSQL database of `size` cases and time the import and the two callbacks on it.
+
+    Naive pandas and DuckDB are left out: both read the SQLite file. Raises BenchError when a
+    request fails or the roll-ups do not count every closed case.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    result = SizeResult(size)
+    meta = build_pg_database(size, pg_url, work_dir, rebuild=rebuild, seed=seed, database=database, log=log)
+    imp = meta["import"]
+    result.figures["import_cases_per_s"] = round(imp["cases_per_s"], 1)
+    result.figures["import_peak_rss_mb"] = round(imp["peak_rss_mb"], 1)
+    if meta.get("cached"):
+        result.notes.append(f"import figures from the build of {meta['built_at']}")
+    result.notes.append(
+        f"import {imp['seconds']:.1f} s for {imp['rows']:,} cases (+ {imp['generate_seconds']:.1f} s generating "
+        f"the stream, taken out; {imp['cases_per_s_with_generation']:,.0f} cases/s with it), "
+        f"{imp['rollups']:,} roll-up rows")
+    if imp.get("phases"):
+        # 'validate' includes reading the records, here the generator's time that cases/s leaves out.
+        result.notes.append("import phases (s; validate includes the generator): "
+                            + ", ".join(f"{k} {v:.1f}" for k, v in imp["phases"].items()))
+    url = pg_database_url(pg_url, size, database)
+    seconds = vacuum_analyze(url)
+    log(f"[pg {size:,}] VACUUM ANALYZE and CHECKPOINT in {seconds:.1f} s (not timed)")
+    cvr = make_world(seed).bench_cvr
+    ensure_bench_user(url, cvr)
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            customer_cases = conn.scalar(text("SELECT count(*) FROM case_ WHERE cvr = :c"), {"c": cvr})
+            rollup_rows = conn.scalar(text("SELECT count(*) FROM monthly_rollup WHERE cvr = :c"), {"c": cvr})
+            # The roll-ups the pages read must count every closed case of the customer once.
+            closed = conn.scalar(text("SELECT count(*) FROM case_ WHERE cvr = :c AND completed_at IS NOT NULL"), {"c": cvr})
+            handled = conn.scalar(text("SELECT coalesce(sum(handled), 0) FROM monthly_rollup WHERE cvr = :c"), {"c": cvr})
+    finally:
+        engine.dispose()
+    if int(closed) != int(handled):
+        raise BenchError(f"PostgreSQL: the roll-ups count {handled:,} handled cases, case_ holds {closed:,} closed ones")
+    result.notes.append(f"benchmark customer {cvr}: {customer_cases:,} cases, {rollup_rows:,} roll-up rows "
+                        "(their handled counts checked against case_)")
+    log(f"[pg {size:,}] customer {cvr} has {customer_cases:,} cases and {rollup_rows:,} roll-up rows")
+
+    log(f"[pg {size:,}] timing the callbacks ({calls} calls each) ...")
+    profile_dir = work_dir / f"profile_pg_{size}" if profile else None
+    timings = time_callbacks(url, cvr, work_dir, calls, seed=seed, profile_dir=profile_dir, log=log)
+    for name, timing in timings.items():
+        result.figures[f"{name}_p50_ms"] = round(timing.p50_ms, 2)
+        result.figures[f"{name}_p95_ms"] = round(timing.p95_ms, 2)
+        result.cpu[f"{name}_p50_ms"] = round(percentile_ms(timing.cpu_samples, 50), 2)
+        result.cpu[f"{name}_sql_p50_ms"] = round(percentile_ms(timing.sql_samples, 50), 2)
+        if timing.statuses.get(204):
+            result.notes.append(f"{name}: {timing.statuses[204]} of {len(timing.samples)} calls answered 204 (no update)")
+    log(f"[pg {size:,}] " + ", ".join(f"{k}={v:,}" for k, v in result.figures.items()))
+    return result
+
+
 # --- the report -------------------------------------------------------------------------------------------
 
 
@@ -1143,18 +1391,23 @@ def cpu_view(results: Sequence[SizeResult]) -> dict[int, dict[str, float]]:
     return view
 
 
-def evaluate_targets(by_size: Mapping[int, Mapping[str, float]]) -> list[tuple[str, str, str]]:
-    """Return (target, 'met' / 'MISSED' / 'not measured', detail) for every target of the issue."""
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("met" if ok else "MISSED")
+
+
+def evaluate_targets(by_size: Mapping[int, Mapping[str, float]],
+                     pg: Mapping[int, Mapping[str, float]] | None = None) -> list[tuple[str, str, str]]:
+    """Return (target, 'met' / 'MISSED' / 'not measured', detail) for every target (SQLite, then PostgreSQL)."""
     big, small, mid = by_size.get(10_000_000, {}), by_size.get(100_000, {}), by_size.get(1_000_000, {})
     out: list[tuple[str, str, str]] = []
+    verdict = _verdict
 
-    def verdict(ok: bool | None) -> str:
-        return "not measured" if ok is None else ("met" if ok else "MISSED")
-
-    for name, label in (("kpi", "KPI dashboard"), ("info", "Information")):
-        p50 = big.get(f"{name}_p50_ms")
-        out.append((f"{label} callback p50 ≤ 50 ms at 10M", verdict(None if p50 is None else p50 <= 50),
-                    "" if p50 is None else f"{p50:.1f} ms"))
+    # The first targets (50 ms), then issue 12's raised ones (10 ms): both stay in the table.
+    for limit, suffix in ((50, ""), (10, " (issue 12)")):
+        for name, label in (("kpi", "KPI dashboard"), ("info", "Information")):
+            p50 = big.get(f"{name}_p50_ms")
+            out.append((f"{label} callback p50 ≤ {limit} ms at 10M{suffix}",
+                        verdict(None if p50 is None else p50 <= limit), "" if p50 is None else f"{p50:.1f} ms"))
     for name, label in (("kpi", "KPI dashboard"), ("info", "Information")):
         a, b = big.get(f"{name}_p50_ms"), small.get(f"{name}_p50_ms")
         ok = None if a is None or b is None else a <= 1.5 * b
@@ -1175,19 +1428,107 @@ def evaluate_targets(by_size: Mapping[int, Mapping[str, float]]) -> list[tuple[s
                 "" if rate is None else f"{rate:,.0f} cases/s"))
     out.append(("import peak RSS < 1 GB at 10M", verdict(None if rss is None else rss < 1024),
                 "" if rss is None else f"{rss:,.0f} MB"))
+    out.extend(evaluate_pg_targets(pg or {}))
     return out
 
 
-def results_json(results: Sequence[SizeResult], facts: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the results.json document: machine and the figures measured per size."""
-    return {"machine": machine_line(facts),
-            "sizes": {str(r.size): {k: r.figures[k] for k in FIGURES if k in r.figures} for r in results}}
+def evaluate_pg_targets(pg: Mapping[int, Mapping[str, float]]) -> list[tuple[str, str, str]]:
+    """Return (target, verdict, detail) for issue 12's PostgreSQL targets at 10M."""
+    big = pg.get(10_000_000, {})
+    out: list[tuple[str, str, str]] = []
+    for name, label in (("kpi", "KPI dashboard"), ("info", "Information")):
+        p50 = big.get(f"{name}_p50_ms")
+        out.append((f"PostgreSQL: {label} callback p50 ≤ 15 ms at 10M", _verdict(None if p50 is None else p50 <= 15),
+                    "" if p50 is None else f"{p50:.1f} ms"))
+    rate, rss = big.get("import_cases_per_s"), big.get("import_peak_rss_mb")
+    out.append(("PostgreSQL: import ≥ 150,000 cases/s at 10M (COPY)",
+                _verdict(None if rate is None else rate >= 150_000), "" if rate is None else f"{rate:,.0f} cases/s"))
+    out.append(("PostgreSQL: import peak RSS < 1 GB at 10M", _verdict(None if rss is None else rss < 1024),
+                "" if rss is None else f"{rss:,.0f} MB"))
+    return out
 
 
-def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], command: str, calls: int) -> str:
-    """Return benchmarks/RESULTS.md: the table, the machine, the date, the targets and how it was measured."""
-    targets = evaluate_targets({r.size: r.figures for r in results})
-    cpu_targets = evaluate_targets(cpu_view(results))
+def results_json(results: Sequence[SizeResult], facts: Mapping[str, Any],
+                 pg_results: Sequence[SizeResult] = ()) -> dict[str, Any]:
+    """Return the results.json document: machine, the SQLite figures per size and (if measured) PostgreSQL's."""
+    doc: dict[str, Any] = {
+        "machine": machine_line(facts),
+        "sizes": {str(r.size): {k: r.figures[k] for k in FIGURES if k in r.figures} for r in results},
+    }
+    if pg_results:
+        doc["postgresql"] = {str(r.size): {k: r.figures[k] for k in PG_FIGURES if k in r.figures} for r in pg_results}
+    return doc
+
+
+def merge_results_json(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `new` plus the sections other tools wrote into the old results.json (page_ready ...)."""
+    # This run owns the machine line, the SQLite sizes and the PostgreSQL row (dropped when not measured).
+    owned = {"machine", "sizes", "postgresql"}
+    merged = dict(new)
+    merged.update({k: v for k, v in old.items() if k not in owned})
+    return merged
+
+
+def rewrite_results_md(old: str, tables: str) -> str:
+    """Return RESULTS.md with `tables` in place of the generated part, keeping the analysis and page_ready blocks."""
+    # Everything from the hand-written analysis heading on survives a rerun; so does the page_ready
+    # block (benchmarks/page_ready.py), wherever it stands, if it is not already inside the analysis.
+    kept = old[old.index(ANALYSIS_HEADING):] if ANALYSIS_HEADING in old else ""
+    match = re.search(re.escape(PAGE_READY_START) + ".*?" + re.escape(PAGE_READY_END), old, flags=re.S)
+    if match and match.group(0) not in kept:
+        kept = (kept.rstrip("\n") + "\n\n" if kept else "") + match.group(0) + "\n"
+    return tables + ("\n" + kept if kept else "")
+
+
+PG_COLUMNS = (("size", "cases"), ("kpi_p50_ms", "KPI p50 ms"), ("kpi_p95_ms", "KPI p95 ms"),
+              ("info_p50_ms", "Info p50 ms"), ("info_p95_ms", "Info p95 ms"), ("import_cases_per_s", "import cases/s"),
+              ("import_peak_rss_mb", "import peak RSS MB"))
+PG_CPU_COLUMNS = (("size", "cases"), ("kpi_p50_ms", "KPI CPU p50 ms"), ("kpi_sql_p50_ms", "KPI SQL p50 ms"),
+                  ("info_p50_ms", "Info CPU p50 ms"), ("info_sql_p50_ms", "Info SQL p50 ms"))
+
+
+def _table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> str:
+    header = "| " + " | ".join(label for _, label in columns) + " |"
+    rule = "|" + "|".join("---:" for _ in columns) + "|"
+    body = ["| " + " | ".join(_cell(key, values.get(key)) for key, _ in columns) + " |" for values in rows]
+    return "\n".join([header, rule, *body])
+
+
+def format_pg_tables(pg_results: Sequence[SizeResult]) -> tuple[str, str]:
+    """Return the PostgreSQL figures and its CPU/SQL p50s as two Markdown tables."""
+    return (_table(PG_COLUMNS, [{"size": r.size, **r.figures} for r in pg_results]),
+            _table(PG_CPU_COLUMNS, [{"size": r.size, **r.cpu} for r in pg_results]))
+
+
+def _pg_section(pg_results: Sequence[SizeResult], facts: Mapping[str, Any], pg_skipped: str | None) -> list[str]:
+    lines = ["## PostgreSQL (production path)", ""]
+    if not pg_results:
+        return lines + [f"Not measured in this run: {pg_skipped or 'no PostgreSQL size was asked for'}.", ""]
+    figures, cpu = format_pg_tables(pg_results)
+    lines += [
+        f"Server: {facts.get('postgresql', 'unknown')}. The same generated cases, imported through the same "
+        "`import_case_records` (COPY into a staging table), and the same two callbacks through the real app. "
+        "Naive pandas and DuckDB are not run on PostgreSQL: both read the SQLite file, and their figures above "
+        "do not depend on the portal's back end.",
+        "",
+        figures,
+        "",
+        "CPU time is the benchmark process's only (the PostgreSQL server's own CPU is not in it); SQL time is "
+        "the wall time inside the driver's execute, so it includes the server's work and the loopback round trips.",
+        "",
+        cpu,
+        "",
+    ]
+    return lines
+
+
+def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], command: str, calls: int,
+                     pg_results: Sequence[SizeResult] = (), pg_skipped: str | None = None) -> str:
+    """Return benchmarks/RESULTS.md: the tables, the machine, the date, the targets and how it was measured."""
+    pg = {r.size: r.figures for r in pg_results}
+    pg_cpu = cpu_view(pg_results)
+    targets = evaluate_targets({r.size: r.figures for r in results}, pg)
+    cpu_targets = evaluate_targets(cpu_view(results), pg_cpu)
     lines = [
         "# Benchmark results: the analytics core",
         "",
@@ -1215,6 +1556,7 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         "",
         format_cpu_table(results),
         "",
+        *_pg_section(pg_results, facts, pg_skipped),
         "## How it was measured",
         "",
         "- Data: 40 customers with valid CVR numbers (a few large ones and a long tail), 20 service goals "
@@ -1237,12 +1579,22 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         "(GROUPING SETS) from the stored `met` column, filtered by CVR, year window and area; DuckDB uses all cores.",
         "- Before timing, the roll-ups, DuckDB and (≤ 1M) the naive recomputation are checked to give the same "
         "figures on 5 requests.",
+        f"- PostgreSQL: per size a database `{PG_DB_PREFIX}<size>` on the server (created from the maintenance "
+        "database, migrated with `data.migrate.upgrade`, the same reference data), the same generated stream "
+        "imported in a child process the same way (cases/s with the generation taken out, peak RSS = VmHWM of the "
+        "child; the server's own memory is not in it). Cached like the SQLite files (`--rebuild` builds again). "
+        "`VACUUM ANALYZE` and a `CHECKPOINT` run before the callbacks are timed, not timed themselves. "
+        "Then the same sign-in and "
+        "callback timing with `DATABASE_URL` pointing at that database, over loopback TCP; the roll-ups' handled "
+        "counts are checked against the benchmark customer's closed cases first.",
         "",
         "## Notes per size",
         "",
     ]
     for r in results:
         lines.append(f"- {r.size:,}: " + "; ".join(r.notes))
+    for r in pg_results:
+        lines.append(f"- PostgreSQL {r.size:,}: " + "; ".join(r.notes))
     return "\n".join(lines) + "\n"
 
 
@@ -1250,6 +1602,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark from the command line; return the exit code."""
     parser = argparse.ArgumentParser(description="Benchmark of the KPI dashboard and the Servicemålsrapport.")
     parser.add_argument("--sizes", default="100000,1000000,10000000", help="comma-separated numbers of cases")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL") or DEFAULT_PG_URL,
+                        help="PostgreSQL maintenance database; the benchmark databases kundeportal_bench_<size> "
+                             "are created on its server (default: env BENCH_PG_URL or %(default)s)")
+    parser.add_argument("--pg-sizes", default="10000000",
+                        help="comma-separated numbers of cases on PostgreSQL (empty: no PostgreSQL row)")
     parser.add_argument("--calls", type=int, default=50, help="timed callback calls per size (at least 50 for the table)")
     parser.add_argument("--naive-calls", type=int, default=20)
     parser.add_argument("--rebuild", action="store_true", help="build the databases again instead of reusing them")
@@ -1266,9 +1623,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--today", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    pg_sizes = [int(s.replace("_", "")) for s in args.pg_sizes.split(",") if s.strip()]
 
     if args.import_child:
-        outcome = import_child(Path(args.import_child), sizes[0], dt.date.fromisoformat(args.today), args.seed)
+        outcome = import_child(args.import_child, sizes[0], dt.date.fromisoformat(args.today), args.seed)
         print("RESULT " + json.dumps(outcome), flush=True)
         return 0
 
@@ -1281,12 +1639,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(browser_import.format_result(result))
             print("RESULT " + json.dumps(result), flush=True)
         return 0
+    pg_skipped = None if pg_sizes else "--pg-sizes was empty"
+    if pg_sizes:
+        reason = pg_unreachable(args.pg_url)
+        if reason is not None:
+            # A machine without PostgreSQL still gets its SQLite figures: `make bench` must not fail there.
+            print(f"PostgreSQL svarer ikke på {_shown_url(args.pg_url)} ({reason}); PG-rækken springes over", flush=True)
+            pg_skipped = f"PostgreSQL did not answer at {_shown_url(args.pg_url)} ({reason})"
+            pg_sizes = []
     if args.build_only:
         for size in sizes:
             meta = build_database(size, work_dir, rebuild=args.rebuild, seed=args.seed)
             if not duck_path(work_dir, size).exists():
                 build_duckdb(db_path(work_dir, size), duck_path(work_dir, size))
             ensure_bench_user(db_path(work_dir, size), make_world(args.seed).bench_cvr)
+            print(json.dumps(meta["import"]))
+        for size in pg_sizes:
+            meta = build_pg_database(size, args.pg_url, work_dir, rebuild=args.rebuild, seed=args.seed)
+            ensure_bench_user(pg_database_url(args.pg_url, size), make_world(args.seed).bench_cvr)
             print(json.dumps(meta["import"]))
         return 0
     load_before = os.getloadavg()
@@ -1295,27 +1665,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(run_size(size, work_dir=work_dir, calls=args.calls, naive_calls=args.naive_calls,
                                 duck_calls=max(args.calls, 20), rebuild=args.rebuild, seed=args.seed,
                                 profile=args.profile))
+    pg_results = [run_pg_size(size, args.pg_url, work_dir=work_dir, calls=args.calls, rebuild=args.rebuild,
+                              seed=args.seed, profile=args.profile) for size in pg_sizes]
     facts = machine_facts()
     facts["loadavg"] = f"{load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    table = format_table(results)
+    if pg_results:
+        facts["postgresql"] = pg_server_facts(args.pg_url)
     print()
-    print(table)
+    print(format_table(results))
+    if pg_results:
+        print()
+        print("PostgreSQL:")
+        print(format_pg_tables(pg_results)[0])
     print()
     print(f"Machine: {machine_line(facts)}")
-    for target, verdict, detail in evaluate_targets({r.size: r.figures for r in results}):
+    for target, verdict, detail in evaluate_targets({r.size: r.figures for r in results},
+                                                    {r.size: r.figures for r in pg_results}):
         print(f"  {verdict:>12}  {target}  {detail}")
     if not args.no_write:
         command = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
-        RESULTS_JSON.write_text(json.dumps(results_json(results, facts), indent=2, ensure_ascii=False) + "\n")
-        analysis = ""
-        if RESULTS_MD.exists():
-            # A hand-written analysis section (where the time goes) survives reruns.
-            old = RESULTS_MD.read_text()
-            if ANALYSIS_HEADING in old:
-                analysis = "\n" + old[old.index(ANALYSIS_HEADING):]
-        RESULTS_MD.write_text(results_markdown(results, facts, command.strip(), args.calls) + analysis)
+        write_results(results, pg_results, facts, command.strip(), args.calls, pg_skipped)
         print(f"Wrote {RESULTS_JSON.relative_to(PROJECT_ROOT)} and {RESULTS_MD.relative_to(PROJECT_ROOT)}")
     return 0
+
+
+def write_results(results: Sequence[SizeResult], pg_results: Sequence[SizeResult], facts: Mapping[str, Any],
+                  command: str, calls: int, pg_skipped: str | None = None, *, json_path: Path = RESULTS_JSON,
+                  md_path: Path = RESULTS_MD) -> None:
+    """Write results.json and RESULTS.md, keeping what other tools and people wrote into them."""
+    old_doc = json.loads(json_path.read_text()) if json_path.exists() else {}
+    doc = merge_results_json(old_doc, results_json(results, facts, pg_results))
+    json_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    tables = results_markdown(results, facts, command, calls, pg_results, pg_skipped)
+    md_path.write_text(rewrite_results_md(md_path.read_text() if md_path.exists() else "", tables))
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is shown as given
+        return url
+
+
+def pg_server_facts(pg_url: str) -> str:
+    """Return the PostgreSQL server's version and the settings that matter for the import and the queries."""
+    from sqlalchemy import text
+
+    engine = _admin_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            version = conn.scalar(text("SHOW server_version"))
+            settings = {name: conn.scalar(text(f"SHOW {name}"))
+                        for name in ("shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size",
+                                     "synchronous_commit")}
+    finally:
+        engine.dispose()
+    return f"PostgreSQL {version} on loopback, " + ", ".join(f"{k} = {v}" for k, v in settings.items())
 
 
 if __name__ == "__main__":

@@ -63,6 +63,34 @@ def test_import_writes_cases_and_rollups(goals):
     assert "6 sager indlæst: 6 nye og 0 opdaterede" in report.summary_lines()[0]
 
 
+def test_case_refs_with_backslashes_and_quotes_are_stored_as_given(goals):
+    # PostgreSQL stages the rows as COPY text, where a backslash starts an escape: it must arrive intact.
+    refs = ["S\\1", "S\\N", "\\", "S'\"2", "Sø 3", "S,4;5"]
+    session = get_session()
+    report = import_case_records(session, [rec(r, "2024-03-04", "2024-03-06") for r in refs])
+    assert report.ok, report.errors
+    assert sorted(session.scalars(select(Case.case_ref))) == sorted(refs)
+
+
+def test_a_large_postgresql_load_rebuilds_the_case_indexes_as_they_were(goals, monkeypatch):
+    from data.cases_import import postgres
+
+    session = get_session()
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite rebuilds its one index in its own load")
+    before = postgres._secondary_indexes(session.connection())
+    assert {name for name, _ddl in before} >= {"ix_case_cvr_goal_completed", "ix_case_open"}
+    session.rollback()
+    monkeypatch.setattr(postgres, "PG_REBUILD_INDEX_MIN_ROWS", 1)  # every load counts as large
+    report = import_case_records(session, [rec("S1", "2024-03-04", "2024-03-06"), rec("S2", "2024-03-04", "")])
+    assert report.ok and "case_indexes" in report.phases
+    assert postgres._secondary_indexes(session.connection()) == before
+    # A re-import (ON CONFLICT path) that is large relative to the table rebuilds them too.
+    report = import_case_records(session, [rec("S1", "2024-03-04", "2024-03-07"), rec("S3", "2024-03-05", "")])
+    assert report.ok and (report.inserted, report.updated) == (1, 1)
+    assert postgres._secondary_indexes(session.connection()) == before
+
+
 def test_reimport_updates_and_moves_month(goals):
     session = get_session()
     import_case_records(session, [rec("S1", "2024-03-28", "2024-04-02"), rec("S2", "2024-03-04", "2024-03-05"),

@@ -221,9 +221,14 @@ class _Validated:
     refs: list[str] = field(default_factory=list)  # case references of `rows`
     # Per row of `rows`: may this line reopen a stored closed case (status 'genåbnet' or --reopen)?
     reopen: list[bool] = field(default_factory=list)
+    # With as_columns: the valid rows column by column instead of `rows` (PostgreSQL's COPY formats
+    # them a chunk at a time): line_no, case_ref, cvr, unit_code (lists), goal_id, days, met, closed,
+    # reopen (arrays), received_at and completed_at (text, None for an open case).
+    columns: dict[str, Any] | None = None
 
 
-def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True) -> _Validated:
+def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True,
+                    as_columns: bool = False) -> _Validated:
     n = len(chunk.lines)
     columns = chunk.columns
     # CVR, unit and goal repeat a lot: cleaned and looked up once per distinct value, then by code.
@@ -332,24 +337,30 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
 
     rec_s = _format_datetimes(rec)
     comp_s = _format_datetimes(comp)  # None for open cases
-    days_l: list[Any] = days.tolist()
-    met_l: list[Any] = met.tolist()
-    open_idx = np.flatnonzero(~closed).tolist()
-    for i in open_idx:
-        days_l[i] = met_l[i] = None
-    cvrs = np.array(cvr_texts, dtype=object)[cvr_codes].tolist()
-    units = np.array(unit_texts, dtype=object)[unit_codes].tolist()
-    goal_l = goal_ids.tolist()
-    if with_lines:
-        rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
-    else:
-        rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
-
     if closed.any():
         months = comp.astype("datetime64[M]").astype(np.int64)
         codes = _encode(pair_idx[closed], goal_ids[closed], months[closed], days[closed], met[closed])
         agg = np.unique(codes, return_counts=True)
     else:
         agg = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    cvrs = np.array(cvr_texts, dtype=object)[cvr_codes].tolist()
+    units = np.array(unit_texts, dtype=object)[unit_codes].tolist()
+    if as_columns:
+        # No tuple per row: the caller formats whole columns.
+        reopen_arr = status_reopen | ref.reopen_all
+        columns = {"line_no": lines, "case_ref": refs, "cvr": cvrs, "goal_id": goal_ids, "unit_code": units,
+                   "received_at": rec_s, "completed_at": comp_s, "days_taken": days, "met": met, "closed": closed,
+                   "reopen": reopen_arr}
+        return _Validated([], agg, m - int(closed.sum()), lines, refs, reopen_arr.tolist(), columns)
+    days_l: list[Any] = days.tolist()
+    met_l: list[Any] = met.tolist()
+    open_idx = np.flatnonzero(~closed).tolist()
+    for i in open_idx:
+        days_l[i] = met_l[i] = None
+    goal_l = goal_ids.tolist()
+    if with_lines:
+        rows = list(zip(lines, refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
+    else:
+        rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
     reopen = (status_reopen | ref.reopen_all).tolist()
     return _Validated(rows, agg, len(open_idx), lines, refs, reopen)
