@@ -8,6 +8,8 @@ SIZES ?= 100000,1000000,10000000
 # Sizes on PostgreSQL (the production path; empty = no PostgreSQL row). The server is BENCH_PG_URL's
 # (default: postgresql+psycopg://postgres@127.0.0.1:5432/postgres); without PostgreSQL the row is skipped.
 PG_SIZES ?= 10000000
+# Page loads per page and size in headless Chromium (benchmarks/page_ready.py), after 3 warm-up loads.
+PAGE_RUNS ?= 15
 # Two pytest-xdist workers (the machines have 2 cores); `make test PYTEST_N=` runs in one process.
 PYTEST_N ?= -n 2
 AXE := node_modules/axe-core/axe.min.js
@@ -75,7 +77,8 @@ test-fast: dev-deps
 
 bench: dev-deps
 	@if [ -f benchmarks/run.py ]; then \
-		$(PY) -m benchmarks.run --sizes $(SIZES) --pg-sizes "$(PG_SIZES)"; \
+		$(PY) -m benchmarks.run --sizes $(SIZES) --pg-sizes "$(PG_SIZES)" && \
+		$(PY) -m benchmarks.page_ready --sizes $(SIZES) --pg-sizes "$(PG_SIZES)" --runs $(PAGE_RUNS); \
 	else \
 		echo "benchmarks/run.py findes ikke endnu; intet at måle."; \
 	fi
