@@ -33,9 +33,9 @@ def test_results_keep_both_back_ends_of_this_run_and_the_rest_of_the_file(tmp_pa
     rows = [line for line in text.splitlines() if line.startswith("| SQLite") or line.startswith("| PostgreSQL")]
     assert rows == [
         "| SQLite | 100,000 | rapporter | 550 | 600 | 5 | none | 80 | 700 | 1.0 | met |",
-        "| SQLite | 100,000 | information | 450 | 500 | 5 | none | 80 | 700 | 1.0 | met |",
+        "| SQLite | 100,000 | information | 450 | 600 | 5 | none | 80 | 700 | 1.0 | met |",
         "| PostgreSQL | 100,000 | rapporter | 650 | 700 | 5 | none | 80 | 700 | 1.0 | NOT met |",
-        "| PostgreSQL | 100,000 | information | 550 | 600 | 5 | none | 80 | 700 | 1.0 | met |",
+        "| PostgreSQL | 100,000 | information | 550 | 700 | 5 | none | 80 | 700 | 1.0 | met |",
     ]
 
 
