@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import DateTime, Integer, Select, case, func, literal, select, union_all
 
 from core.access import AccessScope
 from data import goals as goal_data
@@ -494,11 +494,17 @@ def open_cases(
     if not goals:
         return pd.DataFrame(columns=OPEN_COLUMNS)
     cutoffs = {g: first_not_overdue(kind, value, today) for g, kind, value in goals}
-    late = case(*[(and_(Case.goal_id == g, Case.received_at < dt.datetime(c.year, c.month, c.day)), 1)
-                  for g, c in cutoffs.items()], else_=0)
+    # Each goal's cutoff as a row of a small derived table joined on the goal: one comparison per open
+    # case (a CASE with a branch per goal compared every case with every goal's branch on PostgreSQL).
+    # UNION ALL of one-row SELECTs, since SQLite has no VALUES list with column names.
+    deadlines = union_all(*[select(literal(g, Integer).label("goal_id"),
+                                   literal(dt.datetime(c.year, c.month, c.day), DateTime).label("cutoff"))
+                            for g, c in cutoffs.items()]).subquery("deadlines")
+    late = case((Case.received_at < deadlines.c.cutoff, 1), else_=0)
     stmt = (
         select(Case.goal_id, func.count(), func.sum(late))
-        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
+        .join(deadlines, deadlines.c.goal_id == Case.goal_id)
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None))
         .group_by(Case.goal_id)
     )
     units = _units(unit_code)
