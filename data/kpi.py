@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import DateTime, Integer, Select, case, func, literal, select, union_all
+from sqlalchemy import Select, case, func, select
 
 from core.access import AccessScope
 from data import goals as goal_data
@@ -111,12 +111,19 @@ def _area_order(area: str) -> int:
     return AREAS.index(area) if area in AREAS else len(AREAS)
 
 
-def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None) -> pd.DataFrame:
-    """Return the service goals (optionally only `goal_ids` / one `area`) in report order."""
+def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None, *,
+                 customer: tuple[AccessScope, str] | None = None) -> pd.DataFrame:
+    """Return the service goals (optionally only `goal_ids` / one `area` / a customer's) in report order."""
+    # `customer` (scope, cvr): only the goals the customer has roll-ups for, in the same query
+    # (`customer_goal_ids` as a subquery; one statement fewer per page).
     stmt = select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.area, ServiceGoal.title, ServiceGoal.rule_text,
                   ServiceGoal.target_pct, ServiceGoal.sort_order)
     if goal_ids is not None:
         stmt = stmt.where(ServiceGoal.id.in_(sorted(set(goal_ids))))
+    if customer is not None:
+        scope, cvr = customer
+        used = _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
+        stmt = stmt.where(ServiceGoal.id.in_(used.scalar_subquery()))
     if area:
         stmt = stmt.where(ServiceGoal.area == area)
     # Sorted and converted in plain Python: a few dozen goals, where each pandas step (map,
@@ -189,19 +196,19 @@ def filter_options(scope: AccessScope, cvr: str, today: dt.date | None = None) -
             "years": sorted({m.year for m in months if m.year <= this_year})}
 
 
-def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None) -> pd.DataFrame:
-    """Return handled and met per goal and month (only month/goal pairs with roll-ups)."""
+def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
+                    units: list[str] | None) -> list[tuple[int, dt.date, int, int]]:
+    """Return (goal_id, month, handled, met) per goal and month (only month/goal pairs with roll-ups)."""
+    # Plain tuples: at most goals × months rows, which every caller walks once (a frame cost more to build).
     if not months:
-        return pd.DataFrame(columns=["goal_id", "month", "handled", "met"])
+        return []
     stmt = (
         select(MonthlyRollup.goal_id, MonthlyRollup.month, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met))
         .where(MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
         .group_by(MonthlyRollup.goal_id, MonthlyRollup.month)
     )
     stmt = _rollup_filter(stmt, scope, cvr, units)
-    frame = pd.DataFrame(get_session().execute(stmt).all(), columns=["goal_id", "month", "handled", "met"])
-    frame[["handled", "met"]] = frame[["handled", "met"]].astype("int64")
-    return frame
+    return [(int(g), m, int(h), int(met)) for g, m, h, met in get_session().execute(stmt)]
 
 
 def service_goal_report(
@@ -225,17 +232,17 @@ def service_goal_report(
     empty = MonthlyReport(pd.DataFrame(columns=GOAL_COLUMNS + labels), tuple(months))
     if not scope.allows(cvr):
         return empty
-    goal_ids = customer_goal_ids(scope, cvr)
-    if not goal_ids:
+    goals = _goals_frame(customer=(scope, cvr))
+    if goals.empty:
         return empty
     # Title, rule text and target as in force in the last month shown; each month's mark reads its own target.
-    goals, targets = _in_force(_goals_frame(goal_ids), last, months)
+    goals, targets = _in_force(goals, last, months)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    values = {(g, m): achievement(met, h) for g, m, h, met in counts.itertuples(index=False)}
+    values = {(g, m): achievement(met, h) for g, m, h, met in counts}
     ids = goals["goal_id"].tolist()
     base = dict(zip(ids, goals["target_pct"].tolist()))
     marks = {(g, m): target_met(met, h, targets.get((g, m), base[g]))
-             for g, m, h, met in counts.itertuples(index=False) if h and g in base}
+             for g, m, h, met in counts if h and g in base}
     # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
     by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
                             index=goals.index, dtype=object)
@@ -243,15 +250,15 @@ def service_goal_report(
     return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets, marks, reopened)
 
 
-def _matrices(goals: pd.DataFrame, counts: pd.DataFrame, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
+def _matrices(goals: pd.DataFrame, counts: Sequence[tuple[int, dt.date, int, int]],
+              months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
     """Return handled and met as goal × month matrices, rows in `goals`' order (zeros where no roll-up)."""
     row = {g: i for i, g in enumerate(goals["goal_id"].tolist())}
     col = {m: j for j, m in enumerate(months)}
     handled = np.zeros((len(row), len(col)), dtype=np.int64)
     met = np.zeros((len(row), len(col)), dtype=np.int64)
     # At most goals × months rows (a few hundred): a loop beats two pandas merges here by milliseconds.
-    columns = (counts[name].tolist() for name in ("goal_id", "month", "handled", "met"))
-    for goal_id, month, h, m in zip(*columns):
+    for goal_id, month, h, m in counts:
         i, j = row.get(goal_id), col.get(month)
         if i is not None and j is not None:
             handled[i, j] += h
@@ -306,8 +313,7 @@ def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], m
 def _dashboard_inputs(scope: AccessScope, cvr: str, year: int, area: str | None,
                       unit_code: str | Sequence[str] | None, today: dt.date | None):
     months = year_to_date_months(year, today)
-    goals, targets = _in_force(_goals_frame(customer_goal_ids(scope, cvr), area), months[-1] if months else None,
-                               months)
+    goals, targets = _in_force(_goals_frame(area=area, customer=(scope, cvr)), months[-1] if months else None, months)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
     return goals, counts, months, targets
 
@@ -494,17 +500,13 @@ def open_cases(
     if not goals:
         return pd.DataFrame(columns=OPEN_COLUMNS)
     cutoffs = {g: first_not_overdue(kind, value, today) for g, kind, value in goals}
-    # Each goal's cutoff as a row of a small derived table joined on the goal: one comparison per open
-    # case (a CASE with a branch per goal compared every case with every goal's branch on PostgreSQL).
-    # UNION ALL of one-row SELECTs, since SQLite has no VALUES list with column names.
-    deadlines = union_all(*[select(literal(g, Integer).label("goal_id"),
-                                   literal(dt.datetime(c.year, c.month, c.day), DateTime).label("cutoff"))
-                            for g, c in cutoffs.items()]).subquery("deadlines")
-    late = case((Case.received_at < deadlines.c.cutoff, 1), else_=0)
+    # One deadline per goal picked by the case's own goal (a simple CASE on goal_id: integer equality,
+    # then one date comparison per open case), built as one construct, not a branch of comparisons per goal.
+    deadline = case({g: dt.datetime(c.year, c.month, c.day) for g, c in cutoffs.items()}, value=Case.goal_id)
+    late = case((Case.received_at < deadline, 1), else_=0)
     stmt = (
         select(Case.goal_id, func.count(), func.sum(late))
-        .join(deadlines, deadlines.c.goal_id == Case.goal_id)
-        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None))
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
         .group_by(Case.goal_id)
     )
     units = _units(unit_code)
