@@ -43,8 +43,35 @@ def parse_period(value: Any) -> dt.date | None:
     return month
 
 
-TREND_HEIGHT = 300
+TREND_HEIGHT = 320
+# The bottom margin holds the month axis and up to three legend rows, so that Plotly never grows it for one
+# chart's legend: every chart's plot area then has the same height.
+TREND_TOP, TREND_BOTTOM = 36, 84
 TARGET_COLOUR = "#555555"
+# Room right of the plot for the target labels ("100,0 %"), and the least gap between two of them.
+TREND_RIGHT_MARGIN = 46
+LABEL_GAP_PX = 12
+TREND_PLOT_PX = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
+
+
+def label_shifts(targets: list[float], y_range: list[float]) -> list[int]:
+    """Return each (ascending) target label's upward shift in pixels, so that no two labels overlap."""
+    # 95 % and 98 % on an axis from 0 lie 6 px apart: each label moves up until it clears the one below.
+    per_unit = TREND_PLOT_PX / max(y_range[1] - y_range[0], 1.0)
+    shifts, last = [], None
+    for target in targets:
+        at = (target - y_range[0]) * per_unit
+        shift = 0 if last is None or at - last >= LABEL_GAP_PX else round(last + LABEL_GAP_PX - at)
+        shifts.append(shift)
+        last = at + shift
+    return shifts
+
+
+def target_caption(rows: list[dict]) -> str:
+    """Return the line under a trend chart saying which goals have which target (the dashed lines)."""
+    targets = sorted({float(row["target_pct"]) for row in rows})
+    parts = [f"{da_percent(t)} ({', '.join(r['code'] for r in rows if float(r['target_pct']) == t)})" for t in targets]
+    return "Stiplet linje: servicemål " + "; ".join(parts)
 
 
 def trend_range(values: list[float], targets: list[float]) -> list[float]:
@@ -68,26 +95,28 @@ def trend_figure(area: str, months: list[dt.date], rows: list[dict]) -> dict:
         for row in rows
     ]
     values = [v for trace in data for v in trace["y"] if v is not None]
-    # One dashed line per distinct target in the area, labelled at its right end.
+    # One dashed line per distinct target in the area, labelled with its figure in the right margin; which
+    # goals have which target is said under the chart (`target_caption`), where it has room.
     targets = sorted({float(row["target_pct"]) for row in rows})
+    y_range = trend_range(values, targets)
     annotations = []
-    for target in targets:
-        codes = ", ".join(row["code"] for row in rows if float(row["target_pct"]) == target)
+    for target, shift in zip(targets, label_shifts(targets, y_range)):
         data.append({"type": "scatter", "mode": "lines", "name": f"Servicemål {da_percent(target)}", "meta": "target",
                      "x": x, "y": [target] * len(x), "showlegend": False, "hoverinfo": "skip",
                      "line": {"color": TARGET_COLOUR, "dash": "dash", "width": 1.5}})
-        annotations.append({"x": 1, "xref": "paper", "xanchor": "right", "y": target, "yanchor": "bottom",
-                            "text": f"Servicemål {da_percent(target)}" + (f" ({codes})" if len(targets) > 1 else ""),
-                            "showarrow": False, "font": {"size": 10, "color": TARGET_COLOUR}})
+        annotations.append({"x": 1, "xref": "paper", "xanchor": "left", "y": target, "yanchor": "middle",
+                            "yshift": shift, "text": da_percent(target), "showarrow": False,
+                            "font": {"size": 10, "color": TARGET_COLOUR}})
     return {
         "data": data,
         "layout": {
             "title": {"text": area, "font": {"size": 14}},
             "height": TREND_HEIGHT,
-            "margin": {"l": 40, "r": 10, "t": 36, "b": 50},
+            "margin": {"l": 40, "r": TREND_RIGHT_MARGIN, "t": TREND_TOP, "b": TREND_BOTTOM},
             "xaxis": {"tickangle": 0, "tickfont": {"size": 10}, "fixedrange": True},
-            "yaxis": {"title": {"text": "%"}, "range": trend_range(values, targets), "fixedrange": True},
-            "legend": {"orientation": "h", "y": -0.2, "font": {"size": 10}},
+            "yaxis": {"title": {"text": "%"}, "range": y_range, "fixedrange": True},
+            # At the foot of the figure (in the bottom margin), not below the plot: the plot keeps its height.
+            "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "font": {"size": 10}},
             "annotations": annotations,
             "separators": ",.",
         },
@@ -111,7 +140,8 @@ def trend_charts(months: list[dt.date], records: list[dict]) -> list[Any]:
             # once, all the same height; their figures are in the tables below.
             [dcc.Graph(figure=trend_figure(area, months, rows), style={"height": f"{TREND_HEIGHT}px"},
                        config={"staticPlot": True, "responsive": False}),
-             html.Figcaption(f"Udvikling i målopfyldelse for {area}", className="visually-hidden")],
+             html.Figcaption([html.Span(f"Udvikling i målopfyldelse for {area}. ", className="visually-hidden"),
+                              target_caption(rows)], className="small text-muted information-trend-caption")],
             className="col-md-6 col-xl-3",
         )
         for area, rows in by_area(records).items()

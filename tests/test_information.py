@@ -210,14 +210,28 @@ def test_trend_charts_label_the_target_and_show_90_against_100(report_app, laese
         targets = [t for t in fig["data"] if t.get("meta") == "target"]
         assert targets and all(t["line"]["dash"] == "dash" for t in targets)
         labels = [a["text"] for a in fig["layout"]["annotations"]]
-        assert any(text.startswith("Servicemål ") and text.endswith("%") or "% (" in text for text in labels)
+        assert labels == [t["name"].removeprefix("Servicemål ") for t in targets] and all(a.endswith(" %") for a in labels)
+        assert texts(figure["props"]["children"][1])[-1].startswith("Stiplet linje: servicemål ")
         low, high = fig["layout"]["yaxis"]["range"]
         # The values here lie between 80 % and 100 %: the axis starts 5 points below the lowest, not at 0.
         lowest = min([v for t in fig["data"] for v in t["y"] if v is not None])
         assert lowest - 10 <= low <= lowest - 5 and high == 101
+        # The legend sits in a fixed bottom margin, so a chart with more goals keeps the same plot height.
+        assert fig["layout"]["legend"]["yref"] == "container" and fig["layout"]["margin"]["b"] >= 80
         heights.add(fig["layout"]["height"])
         assert graph["props"]["style"]["height"] == f"{fig['layout']['height']}px"
     assert len(heights) == 1
+
+
+def test_target_labels_never_overlap():
+    from callbacks.information import LABEL_GAP_PX, TREND_PLOT_PX, label_shifts
+
+    # 95, 98 and 100 % on an axis from 0 to 101: 5 and 3 px apart; each label is moved clear of the one below.
+    shifts = label_shifts([95.0, 98.0, 100.0], [0.0, 101.0])
+    at = [(t / 101.0) * TREND_PLOT_PX + s for t, s in zip([95.0, 98.0, 100.0], shifts)]
+    assert shifts[0] == 0 and all(b - a >= LABEL_GAP_PX - 0.5 for a, b in zip(at, at[1:]))
+    # Far apart: nothing moves.
+    assert label_shifts([80.0, 100.0], [75.0, 101.0]) == [0, 0]
 
 
 def test_trend_range_keeps_low_values_and_floors_at_zero():
