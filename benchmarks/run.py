@@ -994,6 +994,17 @@ class SizeResult:
     notes: list[str] = field(default_factory=list)
 
 
+def record_timings(result: SizeResult, timings: Mapping[str, CallbackTiming]) -> None:
+    """Put each callback's p50/p95 wall clock, CPU and SQL time (and any 204 answers) into `result`."""
+    for name, timing in timings.items():
+        result.figures[f"{name}_p50_ms"] = round(timing.p50_ms, 2)
+        result.figures[f"{name}_p95_ms"] = round(timing.p95_ms, 2)
+        result.cpu[f"{name}_p50_ms"] = round(percentile_ms(timing.cpu_samples, 50), 2)
+        result.cpu[f"{name}_sql_p50_ms"] = round(percentile_ms(timing.sql_samples, 50), 2)
+        if timing.statuses.get(204):
+            result.notes.append(f"{name}: {timing.statuses[204]} of {len(timing.samples)} calls answered 204 (no update)")
+
+
 def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_calls: int = 20,
              duck_calls: int = 50, rebuild: bool = False, seed: int = SEED, profile: bool = False,
              naive_max_size: int = NAIVE_MAX_SIZE, log: Callable[[str], None] = print) -> SizeResult:
@@ -1037,13 +1048,7 @@ def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_cal
     log(f"[{size:,}] timing the callbacks ({calls} calls each) ...")
     profile_dir = work_dir / f"profile_{size}" if profile else None
     timings = time_callbacks(db, cvr, work_dir, calls, seed=seed, profile_dir=profile_dir, log=log)
-    for name, timing in timings.items():
-        result.figures[f"{name}_p50_ms"] = round(timing.p50_ms, 2)
-        result.figures[f"{name}_p95_ms"] = round(timing.p95_ms, 2)
-        result.cpu[f"{name}_p50_ms"] = round(percentile_ms(timing.cpu_samples, 50), 2)
-        result.cpu[f"{name}_sql_p50_ms"] = round(percentile_ms(timing.sql_samples, 50), 2)
-        if timing.statuses.get(204):
-            result.notes.append(f"{name}: {timing.statuses[204]} of {len(timing.samples)} calls answered 204 (no update)")
+    record_timings(result, timings)
 
     queries = make_queries(cvr, today, max(calls, naive_calls, duck_calls) + 1, seed)
     duck_file = duck_path(work_dir, size)
@@ -1296,13 +1301,7 @@ def run_pg_size(size: int, pg_url: str, *, work_dir: Path = WORK_DIR, calls: int
     log(f"[pg {size:,}] timing the callbacks ({calls} calls each) ...")
     profile_dir = work_dir / f"profile_pg_{size}" if profile else None
     timings = time_callbacks(url, cvr, work_dir, calls, seed=seed, profile_dir=profile_dir, log=log)
-    for name, timing in timings.items():
-        result.figures[f"{name}_p50_ms"] = round(timing.p50_ms, 2)
-        result.figures[f"{name}_p95_ms"] = round(timing.p95_ms, 2)
-        result.cpu[f"{name}_p50_ms"] = round(percentile_ms(timing.cpu_samples, 50), 2)
-        result.cpu[f"{name}_sql_p50_ms"] = round(percentile_ms(timing.sql_samples, 50), 2)
-        if timing.statuses.get(204):
-            result.notes.append(f"{name}: {timing.statuses[204]} of {len(timing.samples)} calls answered 204 (no update)")
+    record_timings(result, timings)
     log(f"[pg {size:,}] " + ", ".join(f"{k}={v:,}" for k, v in result.figures.items()))
     return result
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
 from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
-from data.cases_import.validate import _Reference, _validate_chunk
+from data.cases_import.validate import _Reference, _validate_counted
 from data.models import Case
 
 _META = MetaData()
@@ -224,11 +224,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kp-case-copy") as writer:
             pending: Future | None = None
             for chunk in chunks:
-                report.rows += len(chunk.lines)
-                validated = _validate_chunk(chunk, ref, report, as_columns=True)
-                report.open_cases += validated.open_cases
-                if len(validated.agg[0]):
-                    parts.append(validated.agg)
+                validated = _validate_counted(chunk, ref, report, parts, as_columns=True)
                 columns = validated.columns
                 text = _copy_chunk(columns) if columns is not None and len(columns["line_no"]) else None
                 del validated, columns

@@ -24,7 +24,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from data.cases_import.readers import _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
 from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions
-from data.cases_import.validate import _Reference, _Validated, _validate_chunk
+from data.cases_import.validate import _Reference, _Validated, _validate_counted
 from data.models import Case
 
 # Bigger page cache for the import's connection only (KiB, negative = size); restored afterwards.
@@ -230,11 +230,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         written = 0
         lap = time.perf_counter()
         for chunk in chunks:
-            report.rows += len(chunk.lines)
-            validated = _validate_chunk(chunk, ref, report, with_lines=False)
-            report.open_cases += validated.open_cases
-            if len(validated.agg[0]):
-                parts.append(validated.agg)
+            validated = _validate_counted(chunk, ref, report, parts, with_lines=False)
             lap = report._lap("validate", lap)
             if not validated.rows:
                 continue

@@ -364,3 +364,15 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
     reopen = (status_reopen | ref.reopen_all).tolist()
     return _Validated(rows, agg, len(open_idx), lines, refs, reopen)
+
+
+def _validate_counted(chunk: _Chunk, ref: _Reference, report: ImportReport,
+                      parts: list[tuple[np.ndarray, np.ndarray]], **options: bool) -> _Validated:
+    """Validate `chunk` (`_validate_chunk`) and count it: rows read and open cases in `report`, roll-up parts."""
+    # The bookkeeping both back ends do per chunk, whatever they then write.
+    report.rows += len(chunk.lines)
+    validated = _validate_chunk(chunk, ref, report, **options)
+    report.open_cases += validated.open_cases
+    if len(validated.agg[0]):
+        parts.append(validated.agg)
+    return validated
