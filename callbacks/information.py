@@ -18,13 +18,9 @@ from pages._export import export_file_name, send_csv, send_xlsx
 
 from core.formatting import da_month, da_month_abbr, da_month_short, da_percent
 from pages.ids import information as Ids
-from pages._drill import drill_ids
-# _mark is Information's cell rule, imported here by the tests with the export it shares a rule with.
-from pages._service_report import (REPORT_MONTHS, _mark, by_area, checked_unit, report_content,  # noqa: F401
-                                   report_records)
+from pages._service_report import DRILL, REPORT_MONTHS, by_area, checked_unit, report_content, report_records
 from pages._lazy import seen
 
-DRILL = drill_ids(Ids.DRILL_PREFIX)
 PERIOD_PATTERN = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 TREND_MONTHS = 12
 OLDEST_YEAR = 2000

@@ -14,7 +14,7 @@ from auth.guard import AccessContext, portal_callback
 from callbacks._drill import closed_drill, drill_key, export_dependencies, export_download, open_drill
 from core.rights import Menu
 from data import kpi, reports
-from data.rules import latest_closed_month
+from data.rules import latest_closed_month, year_to_date_months
 from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
 from pages._drill import OPEN_KINDS, drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
@@ -192,6 +192,13 @@ def _message_figure(text: str) -> dict:
                                    "annotations": [{"text": text, "showarrow": False, "font": {"size": 14}}]}}
 
 
+def chart_series(ctx: AccessContext, year: int, area: str | None, unit: str | None) -> tuple[pd.DataFrame, bool]:
+    """Return the goals' monthly series for checked filters, and whether the year has a closed month yet."""
+    # The chart and its table need the series only: not the KPI table or its reopened counts beside it.
+    return (kpi.monthly_series(ctx.scope, ctx.cvr, year, area=area, unit_code=unit),
+            bool(year_to_date_months(year)))
+
+
 def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
     """Return the monthly chart; drawn by the lazy callback into its box (same id, so React only updates it)."""
     # A message figure gets a box of its own height (no class), not the chart's tall box.
@@ -229,10 +236,10 @@ def render_chart(ctx: AccessContext, year: Any, area: Any, unit: Any, goal: Any,
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return chart_graph(_message_figure(str(exc)), "")
-    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    if not report.months:
+    series, has_months = chart_series(ctx, year, area, unit)
+    if not has_months:
         return chart_graph(_message_figure(f"Der er ingen afsluttede måneder i {year} endnu."), "")
-    if not int(report.frame["handled"].sum()):
+    if not int(series["handled"].sum()):
         return chart_graph(_message_figure(no_cases_text(year, filtered=bool(area or unit))), "")
     # The chosen goal's code, looked up among this customer's series only (the value is browser-sent).
     ids = dict(zip(series["goal_id"].tolist(), series["code"].tolist()))
@@ -258,8 +265,8 @@ def render_figures_table(ctx: AccessContext, toggle: Any, year: Any, area: Any, 
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return {"table": str(exc), "label": TABLE_HIDE, "expanded": "true"}
-    report, series = kpi.dashboard(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    if not report.months or not int(report.frame["handled"].sum()):
+    series, has_months = chart_series(ctx, year, area, unit)
+    if not has_months or not int(series["handled"].sum()):
         return {"table": no_cases_text(year, filtered=bool(area or unit)), "label": TABLE_HIDE, "expanded": "true"}
     table = figures_table(goal_series(series))
     return {"table": table, "label": TABLE_HIDE, "expanded": "true"}

@@ -121,9 +121,7 @@ def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None,
     if goal_ids is not None:
         stmt = stmt.where(ServiceGoal.id.in_(sorted(set(goal_ids))))
     if customer is not None:
-        scope, cvr = customer
-        used = _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
-        stmt = stmt.where(ServiceGoal.id.in_(used.scalar_subquery()))
+        stmt = stmt.where(ServiceGoal.id.in_(_customer_goal_ids_stmt(*customer).scalar_subquery()))
     if area:
         stmt = stmt.where(ServiceGoal.area == area)
     # Sorted and converted in plain Python: a few dozen goals, where each pandas step (map,
@@ -133,12 +131,15 @@ def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None,
                         columns=GOAL_COLUMNS)
 
 
+def _customer_goal_ids_stmt(scope: AccessScope, cvr: str) -> Select:
+    return _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
+
+
 def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
     """Return the ids of the goals customer `cvr` has any roll-up for (empty outside `scope`)."""
     if not scope.allows(cvr):
         return []
-    stmt = _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
-    return sorted(get_session().scalars(stmt))
+    return sorted(get_session().scalars(_customer_goal_ids_stmt(scope, cvr)))
 
 
 def goal_codes() -> list[str]:

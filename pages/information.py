@@ -14,16 +14,15 @@ from data.customers import customer_name
 from data.rules import add_months, latest_closed_month, months_between
 from data.workdays import danish_today
 from pages._chart_table import TABLE_SHOW
-from pages._drill import drill_ids, drill_modal
+from pages._drill import drill_modal
 from pages._lazy import lazy_trigger
-from pages._service_report import report_content
+from pages._service_report import DRILL, report_content
 from pages._shell import DROPDOWN_LABELS
 from core.formatting import da_date, da_month
 from pages.ids import information as Ids
 
 dash.register_page(__name__, path="/information", title="Information – Kundeportalen", name="Information")
 
-DRILL = drill_ids(Ids.DRILL_PREFIX)
 UNIT_KINDS = {"regnskab": "Bogføringskreds", "loen": "Løngruppe"}
 
 

@@ -260,7 +260,8 @@ def test_a_figure_and_its_mark_never_disagree_1899_of_2000(app):
     # 1.899 of 2.000 met is 94,95 %: it used to show "95,0 % ✓" beside 101 late cases. Now the figure is
     # rounded down (94,9 %) and the mark is decided on the exact fraction (not met), in the KPI table, the
     # Servicemålsrapport, its cell and its export alike.
-    from callbacks.information import _mark, export_rows
+    from callbacks.information import export_rows
+    from pages._service_report import _mark
 
     with app.app_context():
         add_goals(get_session())
