@@ -20,7 +20,7 @@ from pages._drill import OPEN_KINDS, drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import grid_view, visible_rows
-from pages._kpi_table import (ALL_VALUE, MIN_YEAR, OPEN_CHOICES, BadFilter, _area, _unit, _year, dashboard_table,
+from pages._kpi_table import (ALL_VALUE, MIN_YEAR, BadFilter, _area, _unit, _year, dashboard_table,
                               kpi_rows, no_cases_text, with_open_cases)
 from pages._lazy import seen
 from pages.ids import rapporter as Ids
@@ -408,7 +408,7 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
     trigger = dash_ctx.triggered_id
     try:
         unit = _unit(ctx, unit)
-        if trigger == Ids.DRILL_BUTTON and drill and month in OPEN_CHOICES:
+        if trigger == Ids.DRILL_BUTTON and drill and month in OPEN_KINDS:
             goal_id = _goal(ctx, goal)
             frame = kpi.open_case_rows(ctx.scope, ctx.cvr, goal_id, overdue_only=month == "overdue", unit_code=unit)
             code = reports.goal_code(goal_id)

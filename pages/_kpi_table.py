@@ -16,11 +16,8 @@ from data.rules import AREAS
 from data.workdays import danish_today
 from pages._drill import OPEN_KINDS
 
-ALL_UNITS = ALL_VALUE = "alle"
+ALL_VALUE = "alle"
 MIN_YEAR = 2000
-# The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
-# Today's open cases: the KPI grid's two count columns, the CSV picker's choices and the drill-through's kinds.
-OPEN_CHOICES = OPEN_KINDS
 
 
 class BadFilter(ValueError):
@@ -102,7 +99,8 @@ def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
-    options += [{"label": label, "value": value} for value, label in OPEN_CHOICES.items()]
+    # The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
+    options += [{"label": label, "value": value} for value, label in OPEN_KINDS.items()]
     if not int(table["handled"].sum()):
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
