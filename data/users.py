@@ -192,6 +192,14 @@ def _load_user(session: Session, scope: AccessScope, cvr: str, user_id: Any) -> 
     return session.scalar(stmt)
 
 
+def _require_user(session: Session, scope: AccessScope, cvr: str, user_id: Any) -> User:
+    """Return the user as `_load_user` finds them; raise UserNotFound when it finds none."""
+    user = _load_user(session, scope, cvr, user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
 def _scoped_grants(session: Session, scope: AccessScope, user_id: int) -> dict[str, Grant]:
     """Return the user's grants on CVRs inside `scope` only, by CVR."""
     stmt = select(Grant).where(Grant.user_id == user_id, scope.clause(Grant.cvr)).order_by(Grant.cvr)
@@ -557,9 +565,7 @@ def update_user(actor: Any, cvr: str, user_id: Any, raw: Mapping[str, Any], *, v
     scope = _require_admin_of(actor, cvr)
     try:
         with transaction() as session:
-            user = _load_user(session, scope, cvr, user_id)
-            if user is None:
-                raise UserNotFound()
+            user = _require_user(session, scope, cvr, user_id)
             _refuse_sa_target(actor, user)
             _claim_version(session, user, version)
             current = _scoped_grants(session, scope, user.id)
@@ -624,9 +630,7 @@ def set_active(actor: Any, cvr: str, user_id: Any, active: Any) -> dict[str, Any
         raise UserAdminError("Ugyldig handling.")
     scope = _require_admin_of(actor, cvr)
     with transaction() as session:
-        user = _load_user(session, scope, cvr, user_id)
-        if user is None:
-            raise UserNotFound()
+        user = _require_user(session, scope, cvr, user_id)
         if user.id == getattr(actor, "id", None):
             raise UserAdminError("Du kan ikke deaktivere dig selv.")
         _refuse_sa_target(actor, user)
@@ -661,9 +665,7 @@ def remove_grant(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
     """Remove a user's grant on `cvr` (they keep other access); raise AccessDenied, UserNotFound, UserAdminError."""
     scope = _require_admin_of(actor, cvr)
     with transaction() as session:
-        user = _load_user(session, scope, cvr, user_id)
-        if user is None:
-            raise UserNotFound()
+        user = _require_user(session, scope, cvr, user_id)
         _refuse_sa_target(actor, user)
         grant = session.scalar(select(Grant).where(Grant.user_id == user.id, Grant.cvr == cvr, scope.clause(Grant.cvr)))
         if grant is None:
@@ -725,9 +727,7 @@ def reset_second_factor(actor: Any, cvr: str, user_id: Any) -> dict[str, Any]:
         raise AccessDenied("Kun Statens Administrations systemadministrator kan nulstille to-trinsbekræftelse.")
     scope = _require_admin_of(actor, cvr)
     with transaction() as session:
-        user = _load_user(session, scope, cvr, user_id)
-        if user is None:
-            raise UserNotFound()
+        user = _require_user(session, scope, cvr, user_id)
         enrolled = second_factor.is_enrolled(user)
         # Audited as a change of the user on this CVR, so Brugeradministration's history shows it.
         second_factor.reset(session, actor, user.id, cvr, ENTITY)
