@@ -14,7 +14,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from benchmarks.load import stop as stop_process_group
 from config import PROJECT_ROOT
 from pages.ids import shell as shell_ids
 from pages.ids import stamdata as stamdata_ids
@@ -130,13 +130,7 @@ def _gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
 
 
 def _stop(proc: subprocess.Popen) -> str:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    stop_process_group(proc)
     output = getattr(proc, "output_path", None)
     return output.read_text("utf-8", "replace") if output is not None and output.exists() else ""
 
@@ -340,25 +334,19 @@ def test_gunicorn_production_signs_in_and_serves_callbacks_on_both_workers(produ
     assert status == 401 and b"Statens Administration" not in body
 
 
-def test_production_refuses_to_start_without_secret_key(production_db: str, tmp_path: Path):
+@pytest.mark.parametrize("missing, message", [
+    (("SECRET_KEY",), "SECRET_KEY skal være sat i produktion"),
+    (("SIGNING_P12_PATH", "SIGNING_P12_PASSWORD"), "SIGNING_P12_PATH skal være sat i produktion"),
+], ids=["secret-key", "sealing-certificate"])
+def test_production_refuses_to_start_without(missing: tuple[str, ...], message: str, production_db: str,
+                                             tmp_path: Path):
     env = _production_env(production_db, tmp_path)
-    del env["SECRET_KEY"]
+    for key in missing:
+        del env[key]
     proc = _gunicorn(env, _free_port(), tmp_path / "access.log")
     try:
         proc.wait(timeout=START_TIMEOUT_S)
     finally:
         output = _stop(proc)
     assert proc.returncode != 0
-    assert "SECRET_KEY skal være sat i produktion" in output
-
-
-def test_production_refuses_to_start_without_a_sealing_certificate(production_db: str, tmp_path: Path):
-    env = _production_env(production_db, tmp_path)
-    del env["SIGNING_P12_PATH"], env["SIGNING_P12_PASSWORD"]
-    proc = _gunicorn(env, _free_port(), tmp_path / "access.log")
-    try:
-        proc.wait(timeout=START_TIMEOUT_S)
-    finally:
-        output = _stop(proc)
-    assert proc.returncode != 0
-    assert "SIGNING_P12_PATH skal være sat i produktion" in output
+    assert message in output
