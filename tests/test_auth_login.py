@@ -12,17 +12,8 @@ from auth.views import LOGIN_FAILED, safe_next
 from data.db import get_session
 from data.models import User
 from tests import world
+from tests.world import set_user
 from tests.conftest import sign_in
-
-
-def set_user(app, email: str, **values) -> None:
-    """Change columns of one test-world user directly in the database."""
-    with app.app_context():
-        db = get_session()
-        user = db.scalar(select(User).where(User.email == email))
-        for name, value in values.items():
-            setattr(user, name, value)
-        db.commit()
 
 
 def test_login_form_works_without_javascript(client):

@@ -17,6 +17,7 @@ from auth.reset import INVALID_LINK_MESSAGE, REQUESTED_MESSAGE, RESET_MAILS_PER_
 from data.db import get_session
 from data.models import MailOutbox, PasswordResetToken, User, utcnow
 from tests import world
+from tests.world import user_row
 
 NEW_PASSWORD = "en-helt-ny-og-lang-adgangskode"
 LINK = re.compile(r"(\S*/nulstil-adgangskode/([A-Za-z0-9_-]+))")
@@ -44,11 +45,6 @@ def link_of(message) -> tuple[str, str]:
 def tokens(app) -> list[PasswordResetToken]:
     with app.app_context():
         return list(get_session().scalars(select(PasswordResetToken).order_by(PasswordResetToken.id)))
-
-
-def user_row(app, address: str) -> User:
-    with app.app_context():
-        return get_session().scalar(select(User).where(User.email == address))
 
 
 def reset_token_for(client, app_config, address: str = world.LAESER_A) -> str:

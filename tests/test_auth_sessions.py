@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 import auth.session
 from data.db import get_session
-from data.models import User
 from tests import world
+from tests.world import set_user, user_row
 
 SESSION_COOKIE = "kundeportal_session"
 NEW_PASSWORD = "en-helt-ny-og-lang-adgangskode"
@@ -58,20 +58,6 @@ def session_data(app, client) -> dict:
     if cookie is None:
         return {}
     return dict(app.session_interface.get_signing_serializer(app).loads(cookie.value))
-
-
-def set_user(app, email: str, **values) -> None:
-    with app.app_context():
-        db = get_session()
-        user = db.scalar(select(User).where(User.email == email))
-        for name, value in values.items():
-            setattr(user, name, value)
-        db.commit()
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return get_session().scalar(select(User).where(User.email == email))
 
 
 # --- a new session at sign-in -----------------------------------------------------------------

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 import zxcvbn.feedback
-from sqlalchemy import select
 
 import auth.views
 from core import passwords
-from data.db import get_session
-from data.models import User
 from tests import world
+from tests.world import set_user, user_row
 
 EMAIL, NAME = "karen.lund@kommune.dk", "Karen Lund"
 STRONG = "korrekt-hest-batteri-klips"
@@ -138,20 +136,6 @@ def test_policy_errors_give_one_reason_without_a_user():
 
 
 # --- the forced first sign-in change ---------------------------------------------------------------
-
-
-def set_user(app, email: str, **values) -> None:
-    with app.app_context():
-        db = get_session()
-        user = db.scalar(select(User).where(User.email == email))
-        for name, value in values.items():
-            setattr(user, name, value)
-        db.commit()
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return get_session().scalar(select(User).where(User.email == email))
 
 
 def sign_in(client, email: str = world.LAESER_A, password: str = world.PASSWORD):

@@ -126,3 +126,27 @@ def unscoped_outside_requests(db) -> None:
         return session
 
     db.sessionmaker = session_outside_requests
+
+
+def set_user(app, email: str, **values) -> None:
+    """Change columns of one test-world user directly in the database."""
+    from sqlalchemy import select
+
+    from data.db import get_session
+
+    with app.app_context():
+        db = get_session()
+        user = db.scalar(select(User).where(User.email == email))
+        for name, value in values.items():
+            setattr(user, name, value)
+        db.commit()
+
+
+def user_row(app, email: str) -> User:
+    """Return one test-world user as stored, read in an app context of its own."""
+    from sqlalchemy import select
+
+    from data.db import get_session
+
+    with app.app_context():
+        return get_session().scalar(select(User).where(User.email == email))
