@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from data.cases_import import MAX_REPORTED_ERRORS, import_case_file, import_case_records, recompute_rollups
 from data.cases_import.sqlite_text import _format_datetimes
 from data.cases_import.validate import _factorize
-from data.db import get_session
+from data.db import get_session, make_engine
 from data.models import Case, MonthlyRollup
 from tests import world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2, UNIT_B, add_goals, rec
@@ -89,6 +92,78 @@ def test_a_large_postgresql_load_rebuilds_the_case_indexes_as_they_were(goals, m
     report = import_case_records(session, [rec("S1", "2024-03-04", "2024-03-07"), rec("S3", "2024-03-05", "")])
     assert report.ok and (report.inserted, report.updated) == (1, 1)
     assert postgres._secondary_indexes(session.connection()) == before
+
+
+def _other_connection(session):
+    """Return a second connection to the same PostgreSQL database (autocommit), outside the import's transaction."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(session.get_bind().url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+
+
+def test_a_postgresql_import_holds_its_customers_and_goals_until_it_commits(goals):
+    """The import checks the references itself, so it must hold what PostgreSQL's per-row key check would."""
+    from sqlalchemy.exc import OperationalError
+
+    session = get_session()
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite checks its foreign keys itself")
+    report = import_case_records(session, [rec("K1", "2024-03-04", "2024-03-06")], commit=False)
+    assert report.ok and not report.row_key_checks  # the test role is a superuser: the fast path
+    # Back to checking keys for the rest of the caller's transaction.
+    assert session.execute(text("SHOW session_replication_role")).scalar() == "origin"
+    other = _other_connection(session)
+    try:
+        with other.connect() as conn:
+            conn.execute(text("SET lock_timeout = '200ms'"))
+            # The file's customer, a customer the file does not name, and the file's goal: each waits.
+            for statement in (f"DELETE FROM customer WHERE cvr = '{world.CVR_A}'",
+                              f"DELETE FROM customer WHERE cvr = '{world.CVR_B}'",
+                              f"DELETE FROM service_goal WHERE id = {goals['A1']}"):
+                with pytest.raises(OperationalError) as caught:
+                    conn.execute(text(statement))
+                assert caught.value.orig.sqlstate == "55P03"  # lock_not_available
+            # Reading and ordinary updates of the customer go on.
+            assert conn.execute(text("SELECT count(*) FROM customer WHERE cvr = :c"), {"c": world.CVR_A}).scalar() == 1
+            conn.execute(text("UPDATE customer SET name = name WHERE cvr = :c"), {"c": world.CVR_A})
+        session.commit()
+        with other.connect() as conn:  # after the commit the locks are gone: the key check itself refuses now
+            with pytest.raises(IntegrityError):
+                conn.execute(text(f"DELETE FROM service_goal WHERE id = {goals['A1']}"))
+    finally:
+        other.dispose()
+
+
+def test_a_postgresql_role_that_may_not_skip_key_checks_imports_all_the_same(goals):
+    """Without SET on session_replication_role, the insert keeps PostgreSQL's row-by-row check; same result."""
+    session = get_session()
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    url = session.get_bind().url
+    session.rollback()
+    role = f"kp_import_{uuid.uuid4().hex[:8]}"
+    admin = _other_connection(session)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'GRANT TEMPORARY ON DATABASE "{url.database}" TO "{role}"'))
+        conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+    engine = make_engine(url.set(username=role).render_as_string(hide_password=False))
+    try:
+        with Session(engine) as limited:
+            report = import_case_records(limited, [rec("R1", "2024-03-04", "2024-03-06"), rec("R2", "2024-03-05", "")])
+            assert report.ok and report.row_key_checks
+            assert limited.execute(text("SHOW session_replication_role")).scalar() == "origin"
+        assert set(session.scalars(select(Case.case_ref))) == {"R1", "R2"}
+        assert rollups(session)[(world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 3, 1))][:2] == (1, 1)
+    finally:
+        engine.dispose()
+        session.rollback()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
 
 
 def test_reimport_updates_and_moves_month(goals):
@@ -313,6 +388,49 @@ def test_one_bad_row_in_ten_thousand_leaves_database_unchanged(goals):
     assert session.execute(select(Case.case_ref, Case.completed_at)).all() == before_cases
     assert rollups(session) == before_rollups
     assert "Intet er gemt" in report.summary_lines()[0]
+
+
+def test_new_cases_written_chunk_by_chunk_are_undone_by_a_later_bad_row(goals):
+    """Chunks of new cases are written as they come (PostgreSQL); a bad row further on still keeps nothing."""
+    session = get_session()
+    records = [rec(f"N{i:05d}", "2024-03-04", "2024-03-05") for i in range(5_000)]
+    records[4_500] = rec("N04500", "2024-03-04", "2024-03-01")  # line 4,501, in the fifth chunk
+    report = import_case_records(session, records, chunk_size=1_000)
+    assert [(e.line, e.reason) for e in report.errors] == [(4_501, "afslutningsdato ligger før modtagelsesdato")]
+    assert counts(session) == (0, 0)
+
+
+def test_a_later_line_repeating_a_case_written_as_new_is_a_duplicate(goals):
+    """A reference first seen in a chunk of new cases and again after a re-imported one is reported, nothing kept."""
+    session = get_session()
+    assert import_case_records(session, [rec("OLD1", "2024-01-02", "2024-01-03")]).ok
+    before = (session.execute(select(Case.case_ref, Case.completed_at).order_by(Case.case_ref)).all(), rollups(session))
+    report = import_case_records(session, [
+        rec("N1", "2024-03-04", "2024-03-05"), rec("N2", "2024-03-04", None),  # new: written as they come
+        rec("OLD1", "2024-01-02", "2024-02-03"), rec("N3", "2024-03-04", None),  # a re-import: staged from here
+        rec("N1", "2024-03-04", "2024-03-06"),
+    ], chunk_size=2)
+    assert [(e.line, e.reason) for e in report.errors] == [(5, "sagsnummeret 'N1' findes også i linje 1")]
+    assert (session.execute(select(Case.case_ref, Case.completed_at).order_by(Case.case_ref)).all(),
+            rollups(session)) == before
+
+
+def test_chunks_of_new_cases_then_a_reimport_count_every_case_once(goals):
+    session = get_session()
+    assert import_case_records(session, [rec("OLD1", "2024-01-02", "2024-01-03")]).ok
+    report = import_case_records(session, [
+        rec("N1", "2024-03-04", "2024-03-05"), rec("N2", "2024-03-04", None),
+        rec("OLD1", "2024-01-02", "2024-02-05"), rec("N3", "2024-03-04", "2024-03-20"),
+        rec("N4", "2024-02-01", "2024-02-02"),
+    ], chunk_size=2)
+    assert report.ok, report.errors
+    assert (report.inserted, report.updated) == (4, 1)
+    assert session.scalar(select(Case.completed_at).where(Case.case_ref == "OLD1")) == dt.datetime(2024, 2, 5)
+    incremental = rollups(session)
+    assert sum(handled for handled, _met, _hist in incremental.values()) == 4  # OLD1 (moved to February), N1, N3, N4
+    session.execute(MonthlyRollup.__table__.delete())
+    recompute_rollups(session.connection(), set(incremental))
+    assert rollups(session) == incremental
 
 
 def import_case_file_like(session, records):

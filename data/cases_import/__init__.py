@@ -12,13 +12,18 @@ How it works, and why:
    the file.
 2. **Write.** SQLite (`sqlite`): straight into ``case_`` inside one transaction and a SAVEPOINT:
    an optimistic ``INSERT ... ON CONFLICT DO NOTHING`` per chunk, and a slow path only for chunks
-   holding re-imported or duplicated references. PostgreSQL (`postgres`): COPY into a TEMPORARY
-   staging table, then one ``INSERT ... SELECT ... ON CONFLICT (case_ref) DO UPDATE``.
+   holding re-imported or duplicated references. PostgreSQL (`postgres`): each chunk COPYed and,
+   while all its references are new, inserted into ``case_`` by a writer thread while the next chunk
+   is validated; every row also goes to a TEMPORARY staging table, and from the first chunk holding
+   a stored or repeated reference on, the rest is written by one ``INSERT ... ON CONFLICT (case_ref)
+   DO UPDATE`` from there. The CVR and goal of every row are checked here, against customers and
+   goals locked ``FOR KEY SHARE``, so PostgreSQL's row-by-row foreign-key check is skipped where the
+   role may (``session_replication_role``).
 3. **Duplicates** of a case reference within the file are errors wherever they occur (same chunk
    or not). SQLite finds them from the rows the insert could not add; PostgreSQL in SQL on the
-   staging table (an index on case_ref). Neither keeps the references in Python.
-4. **Atomic.** If any row is bad, nothing is kept (SQLite: the savepoint is rolled back;
-   PostgreSQL: only the temporary table was written) and an `ImportReport` (`report`) lists every
+   staging table (an index on case_ref) once a chunk met one. Neither keeps the references in Python.
+4. **Atomic.** If any row is bad, nothing is kept (both back ends roll back to a savepoint taken
+   before the first row was written) and an `ImportReport` (`report`) lists every
    bad row (line number + Danish reason, up to MAX_REPORTED_ERRORS; `error_count` is always the
    full count).
 5. **Re-import** of a case reference updates its case; it is never counted twice.

@@ -1,9 +1,16 @@
-"""PostgreSQL: COPY into a TEMPORARY staging table, then one ``INSERT ... SELECT ... ON CONFLICT``.
+"""PostgreSQL: each chunk COPYed, and stored in ``case_`` while the next chunk is validated.
 
-Duplicates of a case reference within the file are found in SQL on the staging table (an index on
-case_ref), so the references are never kept in Python. If any row is bad, only the temporary
-table was written. The stored versions of re-imported cases are read before the upsert, so their
-old contributions leave the roll-ups (`rollups`); a re-import updates its case, never counts twice.
+A chunk is COPYed into a small TEMPORARY table and inserted into ``case_`` from there with
+``ON CONFLICT (case_ref) DO NOTHING`` inside a SAVEPOINT, by one writer thread while Python
+validates the next chunk (two CPUs busy, not one after the other). While every reference is new
+(a first load, or new cases only) that is all: nothing is read back and nothing is sorted. The
+first chunk whose insert meets a stored or repeated reference is rolled back to its savepoint, and
+from then on chunks only go to the staging table, which always gets every row: duplicates of a
+reference within the file, references stored under another CVR and blanked completions are found
+there in SQL (an index on case_ref), the stored versions of re-imported cases are read before the
+upsert, so their old contributions leave the roll-ups (`rollups`), and one ``INSERT ... ON CONFLICT
+DO UPDATE`` writes the rest. A re-import updates its case, never counts twice. The whole import
+runs inside a SAVEPOINT: if any row is bad, it is rolled back, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterable
 
 import numpy as np
+import psycopg
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, case, extract, func, select, true
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
@@ -26,24 +35,31 @@ from data.cases_import.validate import _Reference, _validate_counted
 from data.models import Case
 
 _META = MetaData()
-# Temporary table: private to the import's connection, gone with it.
-_STAGING = Table(
-    "kp_case_staging", _META,
-    Column("line_no", BigInteger),
-    Column("case_ref", String(CASE_REF_MAX)),
-    Column("cvr", String(8)),
-    Column("goal_id", Integer),
-    Column("unit_code", String(UNIT_CODE_MAX)),
-    Column("received_at", DateTime),
-    Column("completed_at", DateTime),
-    Column("days_taken", Integer),
-    Column("met", Boolean),
-    Column("reopen", Boolean),  # the line may reopen a stored closed case (status 'genåbnet' or --reopen)
-    prefixes=["TEMPORARY"],
-)
+
+
+def _staging_table(name: str) -> Table:
+    """Return a TEMPORARY table of validated rows (private to the import's connection, gone with it)."""
+    return Table(
+        name, _META,
+        Column("line_no", BigInteger),
+        Column("case_ref", String(CASE_REF_MAX)),
+        Column("cvr", String(8)),
+        Column("goal_id", Integer),
+        Column("unit_code", String(UNIT_CODE_MAX)),
+        Column("received_at", DateTime),
+        Column("completed_at", DateTime),
+        Column("days_taken", Integer),
+        Column("met", Boolean),
+        Column("reopen", Boolean),  # the line may reopen a stored closed case (status 'genåbnet' or --reopen)
+        prefixes=["TEMPORARY"],
+    )
+
+
+_STAGING = _staging_table("kp_case_staging")  # every valid row of the file
+_CHUNK = _staging_table("kp_case_chunk")  # one chunk's rows, on their way to case_ and the staging table
 _STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met",
                     "reopen")
-_TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
+_TEMP_TABLES = (_STAGING, _CHUNK, _TOUCHED_RANGE, _TOUCHED_KEY)
 
 
 def _drop_temp_tables(conn: Connection) -> None:
@@ -81,10 +97,10 @@ def _copy_chunk(columns: dict) -> str:
     return "\n".join(map("\t".join, zip(*fields))) + "\n"
 
 
-def _stage(raw: Any, text: str) -> None:
-    """Bulk-insert one chunk's COPY text (validated rows and their reopen permission) into the staging table."""
+def _copy_into(raw: Any, table: Table, text: str) -> None:
+    """Bulk-insert COPY text (validated rows and their reopen permission) into one of the temporary tables."""
     with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
             copy.write(text)
 
 
@@ -125,11 +141,11 @@ def _report_closed_cases(conn: Connection, report: ImportReport) -> None:
         report.add_error(int(line), closed_case(ref))
 
 
-def _old_versions(conn: Connection) -> tuple[Contributions, int]:
-    """Return what the stored versions of the staged cases contribute to roll-ups, and how many exist.
+def _old_versions(conn: Connection, first_line: int) -> tuple[Contributions, int]:
+    """Return what the stored versions of the staged cases from `first_line` on contribute to roll-ups, and how many exist.
 
     Runs before the upsert, so a case whose completion (or goal, unit, CVR) changes is taken out
-    of its OLD month's roll-up.
+    of its OLD month's roll-up. The lines before `first_line` were stored as new cases already.
     """
     year = extract("year", Case.completed_at)
     month = extract("month", Case.completed_at)
@@ -137,6 +153,7 @@ def _old_versions(conn: Connection) -> tuple[Contributions, int]:
     stmt = (
         select(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag, func.count())
         .select_from(_STAGING.join(Case, Case.case_ref == _STAGING.c.case_ref))
+        .where(_STAGING.c.line_no >= first_line)
         .group_by(Case.cvr, Case.goal_id, Case.unit_code, year, month, Case.days_taken, met_flag)
     )
     contributions: Contributions = {}
@@ -151,7 +168,7 @@ def _old_versions(conn: Connection) -> tuple[Contributions, int]:
 _UPSERT = f"""
 INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
 SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_STAGING.name} WHERE true ORDER BY case_ref
+FROM {_STAGING.name} WHERE line_no >= %(first_line)s ORDER BY case_ref
 ON CONFLICT (case_ref) DO UPDATE SET
     cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
     received_at = excluded.received_at, completed_at = excluded.completed_at,
@@ -161,23 +178,24 @@ ON CONFLICT (case_ref) DO UPDATE SET
 """
 
 
-# When no staged reference is stored yet (a fresh load, or only new cases) there is nothing to
-# update: a plain insert skips the conflict check per row, and staging (file) order skips the sort
-# that ORDER BY case_ref needs (an external sort at work_mem's default; 1M cases: 18.2 s -> 12.4 s).
-_INSERT = f"""
+# A chunk as it comes: stored as new cases, or not at all when one of its references is stored
+# already (or repeated within it), which case_ref's unique index refuses; no sort, no conflict
+# handling per row (ON CONFLICT DO NOTHING took 1.6 x as long: 1M cases 5.9 s against 3.5 s).
+_INSERT_NEW = f"""
 INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
 SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_STAGING.name}
+FROM {_CHUNK.name}
 """
 
 
 # A load at least this share of case_'s rows, and at least PG_REBUILD_INDEX_MIN_ROWS, drops case_'s
-# secondary indexes before the insert and builds them again after it, inside the transaction (a
-# rollback brings them back): on an empty table, 10M cases took 169 s with the indexes maintained
-# row by row and 119 s + 20 s to build them afterwards; at 1M there was no gain (12.4 s vs 13.7 s).
-# The price: DROP INDEX locks case_ against readers too (ACCESS EXCLUSIVE) until the commit, where
-# the maintained insert blocks no reader; hence only for a load as large as the table (a first
-# load or a reload of everything). The unique and primary-key indexes always stay.
+# secondary indexes once it gets there and builds them again after it, inside the transaction (a
+# rollback brings them back); a load into an empty case_ (a first load) drops them before its first
+# chunk. Building beats maintaining them row by row: 1M cases without the key checks took 9.5 s with
+# the three maintained and 2.5 s + 1.3 s to build them afterwards (the 1M benchmark database). The
+# price: DROP INDEX locks case_ against readers too (ACCESS EXCLUSIVE) until the commit, where the
+# maintained insert blocks no reader; hence only for a load as large as the table, or a table with
+# nothing to read yet. The unique and primary-key indexes always stay.
 PG_REBUILD_INDEX_SHARE = 0.5
 PG_REBUILD_INDEX_MIN_ROWS = 2_000_000
 
@@ -190,6 +208,14 @@ def _case_rows(conn: Connection) -> int:
     return int(estimate)
 
 
+def _rebuild_at(conn: Connection) -> float:
+    """Return after how many loaded rows case_'s secondary indexes are dropped (to be built again at the end)."""
+    # Emptiness counted exactly: the estimate can still say 0 right after a first load.
+    if not conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM case_)").scalar():
+        return 0
+    return max(PG_REBUILD_INDEX_MIN_ROWS, PG_REBUILD_INDEX_SHARE * _case_rows(conn))
+
+
 def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
     """Return (name, CREATE INDEX statement) of case_'s indexes that enforce nothing, as the database has them."""
     # Their own definitions (pg_get_indexdef), so a rebuild gives back exactly what the migrations made.
@@ -198,11 +224,121 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
         "WHERE x.indrelid = 'case_'::regclass AND NOT x.indisunique AND NOT x.indisprimary ORDER BY i.relname")]
 
 
-def _upsert(conn: Connection, existing: int) -> None:
-    """Upsert the staged rows into case_ (inside the import's transaction); `existing` of them are stored."""
-    # A case stored by another import between _old_versions and here makes the plain insert fail on
-    # case_ref's unique constraint: the import then rolls back whole, as on any error.
-    conn.exec_driver_sql(_UPSERT if existing else _INSERT)
+# SQLSTATE of a SET the role may not make (session_replication_role needs superuser, or PostgreSQL
+# 15's GRANT SET ON PARAMETER session_replication_role TO <role>).
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _key_checks_off(conn: Connection) -> bool:
+    """Turn off case_'s row-by-row foreign-key checks for this transaction; return False when the role may not."""
+    # The two foreign keys of case_ (customer, service goal) are checked by triggers, one lookup with
+    # a row lock per inserted row: 10M cases took 250 s with them and 31 s without. The import has
+    # already checked every row's CVR and goal against the customers and goals it read and locked
+    # FOR KEY SHARE (`_Reference.load(lock_parents=True)`), which is the guarantee those triggers give,
+    # held once per parent instead of once per row. The same switch pg_restore uses; SET LOCAL, so a
+    # rollback or the commit ends it, and `_key_checks_on` ends it as soon as case_ is written.
+    try:
+        with conn.begin_nested():  # a refused SET rolls back to here, not the import
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+            raise
+        return False
+    return True
+
+
+def _key_checks_on(conn: Connection) -> None:
+    """Turn case_'s foreign-key checks back on for the rest of the transaction."""
+    conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+
+
+class _Writer:
+    """The writer thread's side of a load: each chunk COPYed, stored in case_ while all its cases are new, and staged."""
+
+    def __init__(self, conn: Connection, rebuild_at: float) -> None:
+        self.conn = conn
+        self.raw = conn.connection.driver_connection
+        self.rebuild_at = rebuild_at
+        self.dropped: list[tuple[str, str]] | None = None  # the secondary indexes dropped, to build again
+        self.storing = True
+        self.stored = 0  # rows stored in case_ as new cases, chunk by chunk
+        self.first_staged: int | None = None  # the first line not stored that way (None: every line was)
+        self.key_checks: bool | None = None  # does PostgreSQL check case_'s keys row by row? (None: not asked yet)
+        self.seconds = {"bg_copy": 0.0, "bg_store": 0.0, "bg_stage": 0.0}
+
+    def _lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[phase] += now - since
+        return now
+
+    def checks_off(self) -> None:
+        """Turn case_'s row-by-row key checks off, once per import (when the role may)."""
+        if self.key_checks is None:
+            self.key_checks = not _key_checks_off(self.conn)
+
+    def drop_indexes(self) -> None:
+        """Drop case_'s secondary indexes (once); `rebuild` builds them again."""
+        if self.dropped is None:
+            # Only case_'s owner may drop its indexes; another role's load maintains them row by row.
+            owner = self.conn.exec_driver_sql(
+                "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'case_'::regclass").scalar()
+            self.dropped = _secondary_indexes(self.conn) if owner else []
+            for name, _ddl in self.dropped:
+                self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    def rebuild(self) -> bool:
+        """Build the dropped secondary indexes again; return whether there were any."""
+        for _name, ddl in self.dropped or ():
+            self.conn.exec_driver_sql(ddl)
+        return bool(self.dropped)
+
+    def load(self, text: str, rows: int, first_line: int, store: bool) -> None:
+        """COPY one chunk of `rows` valid rows; store them in case_ if `store` and none is stored yet; stage them."""
+        lap = time.perf_counter()
+        _copy_into(self.raw, _CHUNK, text)
+        lap = self._lap("bg_copy", lap)
+        stored = False
+        if self.storing and store:
+            if self.stored + rows >= self.rebuild_at:
+                self.drop_indexes()
+            self.checks_off()
+            # A chunk of new cases goes in whole. A reference stored already (a re-import) or repeated
+            # in the file is refused by case_ref's unique index: the chunk is undone, and it and every
+            # chunk after it take the staged path, which reports or updates those properly.
+            self.raw.execute("SAVEPOINT kp_chunk")
+            try:
+                self.raw.execute(_INSERT_NEW)
+            except psycopg.errors.UniqueViolation:
+                self.raw.execute("ROLLBACK TO SAVEPOINT kp_chunk")
+            else:
+                stored = True
+                self.stored += rows
+            self.raw.execute("RELEASE SAVEPOINT kp_chunk")
+            lap = self._lap("bg_store", lap)
+        if not stored:
+            self.storing = False
+            if self.first_staged is None:
+                self.first_staged = first_line
+        # Every row is staged, stored or not: a later line repeating a stored one is found there.
+        self.conn.exec_driver_sql(f"INSERT INTO {_STAGING.name} SELECT * FROM {_CHUNK.name}")
+        self.conn.exec_driver_sql(f"TRUNCATE {_CHUNK.name}")
+        self._lap("bg_stage", lap)
+
+
+_INSERT_STAGED = f"""
+INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
+SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
+FROM {_STAGING.name} WHERE line_no >= %(first_line)s
+"""
+
+
+def _check_staged(conn: Connection, report: ImportReport) -> None:
+    """Report the staged lines that repeat a reference, name another customer's case, or blank a closed one."""
+    conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
+    conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
+    _report_duplicates(conn, report)
+    _report_other_customers(conn, report)
+    _report_closed_cases(conn, report)
 
 
 def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], commit: bool,
@@ -210,66 +346,81 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
     # Only PostgreSQL comes here: `entry._run` sends SQLite to `sqlite._run_sqlite`.
     started = time.perf_counter()
     report = ImportReport()
-    ref = dataclasses.replace(_Reference.load(session), reopen_all=reopen)
+    ref = dataclasses.replace(_Reference.load(session, lock_parents=True), reopen_all=reopen)
     try:
         _drop_temp_tables(conn)
+        # Everything the import writes is undone here when a row is bad (also inside a caller's transaction).
+        conn.exec_driver_sql("SAVEPOINT kp_import")
         _STAGING.create(conn)
+        _CHUNK.create(conn)
+        load = _Writer(conn, _rebuild_at(conn))
         parts: list[tuple[np.ndarray, np.ndarray]] = []
-        raw = conn.connection.driver_connection
         lap = time.perf_counter()
-        # The server copies chunk k while Python reads and validates chunk k + 1 (two CPUs busy, not
-        # one after the other). One chunk in flight at most, so memory stays at two chunks; the main
-        # thread does not touch the connection until the writer is done with it, and leaving the
-        # block (also on an error) waits for the writer before anything is rolled back.
+        # The writer loads chunk k while Python reads and validates chunk k + 1. One chunk in flight
+        # at most, so memory stays at two chunks; the main thread does not touch the connection until
+        # the writer is done with it, and leaving the block (also on an error) waits for the writer
+        # before anything is rolled back.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kp-case-copy") as writer:
             pending: Future | None = None
             for chunk in chunks:
                 validated = _validate_counted(chunk, ref, report, parts, as_columns=True)
                 columns = validated.columns
-                text = _copy_chunk(columns) if columns is not None and len(columns["line_no"]) else None
+                rows = len(columns["line_no"]) if columns is not None else 0
+                text = _copy_chunk(columns) if rows else None
+                first_line = int(columns["line_no"][0]) if rows else 0
                 del validated, columns
                 lap = report._lap("validate", lap)
                 if pending is not None:
                     pending.result()  # raises the writer's error here
                     pending = None
-                lap = report._lap("stage", lap)  # only the wait for the server's COPY
+                lap = report._lap("stage", lap)  # only the wait for the writer
                 if text is not None:
-                    pending = writer.submit(_stage, raw, text)
+                    # A file with a bad row is rolled back whole: from then on nothing is stored.
+                    pending = writer.submit(load.load, text, rows, first_line, report.ok)
             if pending is not None:
                 pending.result()
         lap = report._lap("stage", lap)
-        conn.exec_driver_sql(f"CREATE INDEX kp_case_staging_ref ON {_STAGING.name} (case_ref, line_no)")
-        conn.exec_driver_sql(f"ANALYZE {_STAGING.name}")
-        lap = report._lap("index", lap)
-        _report_duplicates(conn, report)
-        _report_other_customers(conn, report)
-        _report_closed_cases(conn, report)
-        lap = report._lap("duplicates", lap)
+        for phase, seconds in load.seconds.items():
+            report.phases[phase] = seconds
+        staged = load.first_staged is not None
+        if staged:
+            _check_staged(conn, report)
+            lap = report._lap("duplicates", lap)
+        # Every chunk stored as new cases cannot repeat or name a stored reference: nothing to check.
         if not report.ok:
-            # Nothing but the temporary table was written: drop it and report.
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT kp_import")
+            conn.exec_driver_sql("RELEASE SAVEPOINT kp_import")
+            _drop_temp_tables(conn)
+            if commit:
+                session.rollback()  # ends the transaction and its locks on customers and goals
             report.errors.sort(key=lambda e: e.line)
             report.open_cases = 0
-            _drop_temp_tables(conn)
             report.seconds = time.perf_counter() - started
             return report
 
-        old, existing = _old_versions(conn)
-        lap = report._lap("old_versions", lap)
-        rebuild: list[tuple[str, str]] = []
-        if report.rows >= max(PG_REBUILD_INDEX_MIN_ROWS, PG_REBUILD_INDEX_SHARE * _case_rows(conn)):
-            rebuild = _secondary_indexes(conn)
-            for name, _ddl in rebuild:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        _upsert(conn, existing)
-        lap = report._lap("upsert", lap)
-        for _name, ddl in rebuild:
-            conn.exec_driver_sql(ddl)
-        if rebuild:
+        existing = 0
+        if staged:
+            old, existing = _old_versions(conn, load.first_staged)
+            lap = report._lap("old_versions", lap)
+            if report.rows - load.stored >= max(PG_REBUILD_INDEX_MIN_ROWS, PG_REBUILD_INDEX_SHARE * _case_rows(conn)):
+                load.drop_indexes()
+            load.checks_off()
+            # A case stored by another import between _old_versions and here makes the plain insert
+            # fail on case_ref's unique constraint: the import then rolls back whole, as on any error.
+            conn.exec_driver_sql(_UPSERT if existing else _INSERT_STAGED, {"first_line": load.first_staged})
+            lap = report._lap("upsert", lap)
+        else:
+            old = {}
+        if load.key_checks is False:  # turned off: on again for the roll-ups and the caller's transaction
+            _key_checks_on(conn)
+        report.row_key_checks = bool(load.key_checks)
+        if load.rebuild():
             lap = report._lap("case_indexes", lap)
         new = _new_versions(parts, ref)
         keys = set(old) | set(new)
         report.rollups_recomputed = _apply_rollups(conn, old, new)
         _drop_temp_tables(conn)
+        conn.exec_driver_sql("RELEASE SAVEPOINT kp_import")
         lap = report._lap("rollups", lap)
     except Exception:
         session.rollback()

@@ -55,10 +55,19 @@ class _Reference:
     reopen_all: bool = False
 
     @classmethod
-    def load(cls, session: Session) -> "_Reference":
-        cvrs = frozenset(session.scalars(select(Customer.cvr)))
-        goals = {code.upper(): (gid, kind, int(value))
-                 for gid, code, kind, value in session.execute(select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.rule_kind, ServiceGoal.rule_value))}
+    def load(cls, session: Session, *, lock_parents: bool = False) -> "_Reference":
+        """Load the reference data; with `lock_parents`, key-share lock the customers and goals read (until commit)."""
+        # The lock is the one PostgreSQL's foreign-key check takes per inserted row (FOR KEY SHARE),
+        # taken here once per parent, in the statement that reads them: a customer or goal the file's
+        # rows are checked against can then not be deleted (or its key changed) before the import
+        # commits, while readers and ordinary updates of those rows go on. SQLite ignores it.
+        customers = select(Customer.cvr)
+        goal_rows = select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.rule_kind, ServiceGoal.rule_value)
+        if lock_parents:
+            customers = customers.with_for_update(read=True, key_share=True)
+            goal_rows = goal_rows.with_for_update(read=True, key_share=True)
+        cvrs = frozenset(session.scalars(customers))
+        goals = {code.upper(): (gid, kind, int(value)) for gid, code, kind, value in session.execute(goal_rows)}
         # Only goals changed at least once have more than one version; the others keep the fast path.
         versions = {
             gid: tuple(((v.valid_from.year - 1970) * 12 + v.valid_from.month - 1,
