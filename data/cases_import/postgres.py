@@ -1,14 +1,14 @@
 """PostgreSQL: each chunk COPYed, and stored in ``case_`` while the next chunk is validated.
 
-A chunk is COPYed into a small TEMPORARY table and inserted into ``case_`` from there with
-``ON CONFLICT (case_ref) DO NOTHING`` inside a SAVEPOINT, by one writer thread while Python
-validates the next chunk (two CPUs busy, not one after the other). While every reference is new
-(a first load, or new cases only) that is all: nothing is read back and nothing is sorted. The
-first chunk whose insert meets a stored or repeated reference is rolled back to its savepoint, and
-from then on chunks only go to the staging table, which always gets every row: duplicates of a
-reference within the file, references stored under another CVR and blanked completions are found
-there in SQL (an index on case_ref), the stored versions of re-imported cases are read before the
-upsert, so their old contributions leave the roll-ups (`rollups`), and one ``INSERT ... ON CONFLICT
+A chunk is COPYed into a TEMPORARY staging table, which gets every row of the file, and, while
+every reference is new (a first load, or new cases only), inserted into ``case_`` from there inside
+a SAVEPOINT, by one writer thread while Python validates the next chunk (two CPUs busy, not one
+after the other); nothing is read back and nothing is sorted. The first chunk whose insert meets a
+stored or repeated reference (``case_ref``'s unique index refuses it) is rolled back to its
+savepoint, and from then on chunks are only staged: duplicates of a reference within the file,
+references stored under another CVR and blanked completions are found there in SQL (an index on
+case_ref), the stored versions of re-imported cases are read before the upsert, so their old
+contributions leave the roll-ups (`rollups`), and one ``INSERT ... ON CONFLICT
 DO UPDATE`` writes the rest. A re-import updates its case, never counts twice. The whole import
 runs inside a SAVEPOINT: if any row is bad, it is rolled back, and nothing is kept.
 """
@@ -56,10 +56,9 @@ def _staging_table(name: str) -> Table:
 
 
 _STAGING = _staging_table("kp_case_staging")  # every valid row of the file
-_CHUNK = _staging_table("kp_case_chunk")  # one chunk's rows, on their way to case_ and the staging table
 _STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met",
                     "reopen")
-_TEMP_TABLES = (_STAGING, _CHUNK, _TOUCHED_RANGE, _TOUCHED_KEY)
+_TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
 
 
 def _drop_temp_tables(conn: Connection) -> None:
@@ -184,7 +183,7 @@ ON CONFLICT (case_ref) DO UPDATE SET
 _INSERT_NEW = f"""
 INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
 SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_CHUNK.name}
+FROM {_STAGING.name} WHERE ctid >= format('(%%s,0)', %(from_block)s::bigint)::tid AND line_no >= %(first_line)s
 """
 
 
@@ -264,7 +263,7 @@ class _Writer:
         self.stored = 0  # rows stored in case_ as new cases, chunk by chunk
         self.first_staged: int | None = None  # the first line not stored that way (None: every line was)
         self.key_checks: bool | None = None  # does PostgreSQL check case_'s keys row by row? (None: not asked yet)
-        self.seconds = {"bg_copy": 0.0, "bg_store": 0.0, "bg_stage": 0.0}
+        self.seconds = {"bg_copy": 0.0, "bg_store": 0.0}
 
     def _lap(self, phase: str, since: float) -> float:
         now = time.perf_counter()
@@ -293,9 +292,14 @@ class _Writer:
         return bool(self.dropped)
 
     def load(self, text: str, rows: int, first_line: int, store: bool) -> None:
-        """COPY one chunk of `rows` valid rows; store them in case_ if `store` and none is stored yet; stage them."""
+        """Stage one chunk of `rows` valid rows (COPY); store them in case_ too if `store` and all of them are new."""
         lap = time.perf_counter()
-        _copy_into(self.raw, _CHUNK, text)
+        # The chunk's rows are appended to the staging table from its last block on (COPY fills that
+        # block up first): case_ reads them from there, by block range (a TID range scan, not the
+        # whole table) and line number, so each row is COPYed once and read once.
+        from_block = max(self.conn.exec_driver_sql(
+            f"SELECT pg_relation_size('{_STAGING.name}') / current_setting('block_size')::int").scalar() - 1, 0)
+        _copy_into(self.raw, _STAGING, text)
         lap = self._lap("bg_copy", lap)
         stored = False
         if self.storing and store:
@@ -307,10 +311,12 @@ class _Writer:
             # chunk after it take the staged path, which reports or updates those properly.
             self.raw.execute("SAVEPOINT kp_chunk")
             try:
-                self.raw.execute(_INSERT_NEW)
+                added = self.raw.execute(_INSERT_NEW, {"from_block": from_block, "first_line": first_line}).rowcount
             except psycopg.errors.UniqueViolation:
                 self.raw.execute("ROLLBACK TO SAVEPOINT kp_chunk")
             else:
+                if added != rows:  # the block range missed a row: never commit a partial chunk
+                    raise RuntimeError(f"case import: {added} of a chunk's {rows} rows read back from staging")
                 stored = True
                 self.stored += rows
             self.raw.execute("RELEASE SAVEPOINT kp_chunk")
@@ -319,10 +325,6 @@ class _Writer:
             self.storing = False
             if self.first_staged is None:
                 self.first_staged = first_line
-        # Every row is staged, stored or not: a later line repeating a stored one is found there.
-        self.conn.exec_driver_sql(f"INSERT INTO {_STAGING.name} SELECT * FROM {_CHUNK.name}")
-        self.conn.exec_driver_sql(f"TRUNCATE {_CHUNK.name}")
-        self._lap("bg_stage", lap)
 
 
 _INSERT_STAGED = f"""
@@ -352,7 +354,6 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         # Everything the import writes is undone here when a row is bad (also inside a caller's transaction).
         conn.exec_driver_sql("SAVEPOINT kp_import")
         _STAGING.create(conn)
-        _CHUNK.create(conn)
         load = _Writer(conn, _rebuild_at(conn))
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         lap = time.perf_counter()
