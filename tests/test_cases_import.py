@@ -111,6 +111,7 @@ def test_a_postgresql_import_holds_its_customers_and_goals_until_it_commits(goal
         pytest.skip("PostgreSQL only: SQLite checks its foreign keys itself")
     report = import_case_records(session, [rec("K1", "2024-03-04", "2024-03-06")], commit=False)
     assert report.ok and not report.row_key_checks  # the test role is a superuser: the fast path
+    assert not any("nøglekontrol" in line for line in report.summary_lines())
     # Back to checking keys for the rest of the caller's transaction.
     assert session.execute(text("SHOW session_replication_role")).scalar() == "origin"
     other = _other_connection(session)
@@ -154,6 +155,7 @@ def test_a_postgresql_role_that_may_not_skip_key_checks_imports_all_the_same(goa
         with Session(engine) as limited:
             report = import_case_records(limited, [rec("R1", "2024-03-04", "2024-03-06"), rec("R2", "2024-03-05", "")])
             assert report.ok and report.row_key_checks
+            assert any("nøglekontrol" in line for line in report.summary_lines())
             assert limited.execute(text("SHOW session_replication_role")).scalar() == "origin"
         assert set(session.scalars(select(Case.case_ref))) == {"R1", "R2"}
         assert rollups(session)[(world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 3, 1))][:2] == (1, 1)
