@@ -39,7 +39,7 @@ def _area(value: Any) -> str | None:
 def _unit(ctx: AccessContext, value: Any) -> str | None:
     if value in (None, ALL_VALUE):
         return None
-    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
+    if not isinstance(value, str) or unit_data.unit_kind(ctx.scope, ctx.cvr, value) is None:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
     return value
 
