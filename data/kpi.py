@@ -33,8 +33,9 @@ from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
 from data.models import Case, MonthlyRollup, ServiceGoal, ServiceGoalVersion
-from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_met,
-                        deadline as rule_deadline, latest_closed_month, month_start, year_to_date_months)
+from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_fraction,
+                        target_met, deadline as rule_deadline, latest_closed_month, month_start,
+                        year_to_date_months)
 from data.workdays import danish_today, days_taken
 
 GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
@@ -403,7 +404,8 @@ def service_goal_report(
     figures = _read_figures(scope, cvr, months, _units(unit_code), open_goals=goals if with_open else None,
                             today=today)
     values = {(g, m): achievement(met, h) for g, m, h, met in figures.counts}
-    base = {goal.goal_id: goal.target_pct for goal in goals}
+    # Each goal's target as an exact fraction once, not once per month (a month's own target where it changed).
+    base = {goal.goal_id: target_fraction(goal.target_pct) for goal in goals}
     marks = {(g, m): target_met(met, h, targets.get((g, m), base[g]))
              for g, m, h, met in figures.counts if h and g in base}
     rows = tuple(goal.head() | {label: values.get((goal.goal_id, m)) for label, m in zip(labels, months)}
