@@ -290,13 +290,9 @@ def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
 def _open_stmt(scope: AccessScope, cvr: str, cutoffs: Mapping[int, dt.date], units: list[str] | None,
                lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
     """Return the statement of (goal_id, open, overdue) per goal of `cutoffs` (goal -> first receipt not overdue)."""
-    # The deadline is picked by the case's own goal: one CASE branch per distinct deadline (goals share
-    # rules, so a handful), each naming its goals in one IN list, then one date comparison per open case.
-    goals_by_cutoff: dict[dt.date, list[int]] = {}
-    for goal_id, cutoff in cutoffs.items():
-        goals_by_cutoff.setdefault(cutoff, []).append(goal_id)
-    deadline = case(*[(Case.goal_id.in_(ids), dt.datetime(c.year, c.month, c.day))
-                      for c, ids in goals_by_cutoff.items()])
+    # One deadline per goal picked by the case's own goal (a simple CASE on goal_id: integer equality,
+    # then one date comparison per open case), built as one construct, not a branch of comparisons per goal.
+    deadline = case({g: dt.datetime(c.year, c.month, c.day) for g, c in cutoffs.items()}, value=Case.goal_id)
     late = case((Case.received_at < deadline, 1), else_=0)
     stmt = (
         select(*lead, Case.goal_id, func.count(), func.sum(late), *tail)
