@@ -6,20 +6,21 @@ import datetime as dt
 import secrets
 import time
 
-from flask import Flask, current_app, request, session
+from typing import Any, Sequence
+
+from flask import Flask, current_app, g, request, session
 from flask import session as session_cookie
 from flask_login import logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from core.access import Principal
-from core.rights import Right
+from core.rights import Right, parse_rights
 from auth.extensions import login_manager
 from data.db import get_session, transaction
 from data.scoping import unscoped
-from data.models import EndedSession, User, utcnow
+from data.models import EndedSession, Grant, User, utcnow
 
 CSRF_COOKIE = "_csrf_token"
 # Set in the session once the second factor is done: a TOTP code (or recovery code) after the password,
@@ -29,25 +30,78 @@ SECOND_FACTOR_KEY = "second_factor"
 # Session keys of a MitID Erhverv sign-in (auth/saml.py): the assertion's CVR, and MitID as the second factor.
 MITID_CVR_KEY = "mitid_cvr"
 MFA_MITID = "mitid"
+# flask.g key of the one reading of user, grants and ended session that a request shares (`_sign_in_rows`).
+_SIGN_IN_ROWS = "portal_sign_in_rows"
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> Principal | None:
     """Return the principal for a session id 'user:version', or None when it is void."""
-    try:
-        user_id_text, version_text = session_id.split(":", 1)
-        user_id, version = int(user_id_text), int(version_text)
-    except (ValueError, AttributeError):
+    user_id, version = _parse_session_id(session_id)
+    if user_id is None:
         return None
-    session = get_session()
-    with unscoped(session, "sign-in: the user's own record"):
-        user = session.scalar(select(User).options(selectinload(User.grants)).where(User.id == user_id))
-    if user is None or not user.is_active or user.session_version != version:
+    rows = _sign_in_rows(user_id, _sid(session_cookie.get("sid")))
+    principal = _principal_from_rows(rows, version)
+    if principal is None:
         return None
-    principal = principal_for(user)
     acting_cvr = session_cookie.get(MITID_CVR_KEY)
     # A MitID Erhverv session acts for the assertion's CVR only, on every request of the session.
     return principal.acting_for(acting_cvr) if acting_cvr else principal
+
+
+def _parse_session_id(session_id: Any) -> tuple[int | None, int | None]:
+    try:
+        user_id_text, version_text = session_id.split(":", 1)
+        return int(user_id_text), int(version_text)
+    except (ValueError, AttributeError):
+        return None, None
+
+
+def _sid(value: Any) -> str | None:
+    return value if value and isinstance(value, str) else None
+
+
+def _sign_in_rows(user_id: int, sid: str | None) -> list[Row]:
+    """Return the user's row once per grant (one row without grants), each saying whether `sid` was signed out."""
+    # One statement instead of three (user, grants, ended session) on every request: each saved statement is
+    # a round trip to PostgreSQL. Columns, not entities: nothing of it stays in the session's identity map.
+    # Both readers of a request (`load_user` and the wall's `_is_ended`, in either order) share one
+    # reading: the first reads and leaves it in flask.g, the second takes it from there; a third reads
+    # again. flask.g lives one request, so a revoked grant or an ended session counts from the next one.
+    cached = g.pop(_SIGN_IN_ROWS, None)
+    if cached is not None and cached[0] == (user_id, sid):
+        return cached[1]
+    ended = (select(EndedSession.sid).where(EndedSession.sid == sid).exists() if sid is not None
+             else literal(False))
+    stmt = (
+        select(User.id, User.email, User.name, User.b_number, User.is_active, User.is_sa_staff, User.is_sa_admin,
+               User.session_version, User.must_change_password, User.last_cvr, User.last_unit,
+               Grant.cvr, Grant.rights, ended.label("ended"))
+        .outerjoin(Grant, Grant.user_id == User.id)
+        .where(User.id == user_id)
+        .order_by(Grant.id)
+    )
+    session = get_session()
+    with unscoped(session, "sign-in: the user's own record and grants on every CVR"):
+        rows = session.execute(stmt).all()
+    g.setdefault(_SIGN_IN_ROWS, ((user_id, sid), rows))
+    return rows
+
+
+def _principal_from_rows(rows: Sequence[Row], version: int | None) -> Principal | None:
+    """Return the principal of `_sign_in_rows`' rows, or None for a missing, inactive or re-versioned user."""
+    if not rows:
+        return None
+    user = rows[0]
+    if not user.is_active or user.session_version != version:
+        return None
+    return Principal(
+        id=user.id, email=user.email, name=user.name, b_number=user.b_number, is_sa_staff=user.is_sa_staff,
+        is_sa_admin=user.is_sa_admin, session_version=user.session_version,
+        must_change_password=user.must_change_password,
+        grants={row.cvr: parse_rights(row.rights) for row in rows if row.cvr is not None},
+        last_cvr=user.last_cvr, last_unit=user.last_unit,
+    )
 
 
 def principal_for(user: User) -> Principal:
@@ -109,8 +163,14 @@ def end_session() -> None:
 
 
 def _is_ended(sid: str | None) -> bool:
-    if not sid or not isinstance(sid, str):
+    sid = _sid(sid)
+    if sid is None:
         return True
+    user_id, _version = _parse_session_id(session.get("_user_id"))
+    rows = _sign_in_rows(user_id, sid) if user_id is not None else []
+    if rows:
+        return bool(rows[0].ended)
+    # No such user (or a malformed id): only the ended-session check is left to make.
     return get_session().scalar(select(EndedSession.sid).where(EndedSession.sid == sid)) is not None
 
 

@@ -423,11 +423,11 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
             return send_csv(_drill_rows(frame), DRILL_COLUMNS, name)
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
-            table = with_open_cases(ctx, kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit).frame, unit)
+            table = with_open_cases(kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit, with_open=True))
             # The figures are the server's own for the page filters; the grid's filter and sort model,
             # applied here to the rows the grid was given, only pick which goals and in which order.
             shown = grid_view(kpi_rows(ctx, table, year), filters, sort)
-            rows = visible_rows(table.to_dict("records"), shown, key="code")
+            rows = visible_rows(table, shown, key="code")
             suffix = "".join(f"_{part}" for part in (area, unit) if part)
             name = export_file_name(f"KPI_{year}{suffix}", ctx.cvr)
             if trigger == Ids.EXPORT_XLSX:

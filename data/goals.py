@@ -136,11 +136,8 @@ def _base(goal: Any) -> GoalRule:
     return GoalRule(EARLIEST, goal.title, goal.rule_text, goal.rule_kind, int(goal.rule_value), float(goal.target_pct))
 
 
-def goal_versions(session: Session | None = None, goal_ids: Iterable[int] | None = None, *,
-                  changed_only: bool = False) -> dict[int, list[GoalRule]]:
+def goal_versions(session: Session | None = None, goal_ids: Iterable[int] | None = None) -> dict[int, list[GoalRule]]:
     """Return every goal's versions, oldest first (a goal never changed: its catalogue row from `EARLIEST`)."""
-    # `changed_only` leaves out the goals never changed (their catalogue row holds for every month):
-    # one small query for the reports, which read the catalogue row themselves.
     session = session or get_session()
     ids = None if goal_ids is None else sorted({int(g) for g in goal_ids})
     if ids == []:
@@ -156,16 +153,9 @@ def goal_versions(session: Session | None = None, goal_ids: Iterable[int] | None
         result.setdefault(v.goal_id, []).append(GoalRule(v.valid_from, v.title, v.rule_text, v.rule_kind,
                                                          int(v.rule_value), float(v.target_pct), v.created_at,
                                                          v.created_by))
-    if changed_only:
-        return result
     for goal in session.execute(goals_stmt):
         result.setdefault(goal.id, [_base(goal)])
     return result
-
-
-def changed_goal_versions(goal_ids: Iterable[int]) -> dict[int, list[GoalRule]]:
-    """Return the versions of those of `goal_ids` that were ever changed (the others hold their catalogue row)."""
-    return goal_versions(goal_ids=goal_ids, changed_only=True)
 
 
 def _view(goal: ServiceGoal, versions: Sequence[GoalRule], month: dt.date) -> dict[str, Any]:

@@ -2,9 +2,12 @@
 
 Every function takes an `AccessScope` and a CVR: a CVR outside the scope gives an empty result
 (never an error, never another customer's rows), and the SQL filters by the scope as well.
-All figures come from ``monthly_rollup`` (small, indexed by cvr and month) and are shaped with
-pandas; only `drill_through` reads cases, for one customer, goal and month, through the
-(cvr, goal_id, completed_at) index. No DataFrame outlives a call.
+All figures come from ``monthly_rollup`` (small, indexed by cvr and month). The two reports the pages
+open most (KPI table, Servicemålsrapport) are read in two statements (goals with their versions; the
+figures with reopened and open cases beside them) and built as plain rows, a frame only on demand
+(`MonthlyReport.frame`); series and medians are shaped with pandas. Cases are read for today's open and
+the reopened counts (partial indexes) and by `drill_through`, for one customer, goal and month, through
+the (cvr, goal_id, completed_at) index. Nothing is kept between calls.
 
 Achievement values are per cent rounded down to one decimal (`data.rules.achievement`); None where
 a month or period had no cases: pages show "–" for it, never 0 % or 100 %. Whether a figure meets
@@ -16,21 +19,23 @@ rounded figure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from fractions import Fraction
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Date, DateTime, Integer, Select, case, cast, func, literal_column, null, select, union_all
 
 from core.access import AccessScope
 from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
-from data.models import Case, MonthlyRollup, ServiceGoal
-from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_met,
-                        deadline as rule_deadline, latest_closed_month, month_start, year_to_date_months)
+from data.models import Case, MonthlyRollup, ServiceGoal, ServiceGoalVersion
+from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_fraction,
+                        target_met, deadline as rule_deadline, latest_closed_month, month_start,
+                        year_to_date_months)
 from data.workdays import danish_today, days_taken
 
 GOAL_COLUMNS = ["goal_id", "code", "area", "title", "rule_text", "target_pct"]
@@ -45,17 +50,36 @@ OPEN_CASE_COLUMNS = ["case_ref", "unit_code", "received_at", "deadline", "workin
 
 @dataclass(frozen=True, eq=False)
 class MonthlyReport:
-    """A report frame together with the months it covers, oldest first."""
+    """A report's rows (plain dicts, as a frame on demand) together with the months it covers, oldest first."""
 
-    frame: pd.DataFrame
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str, Any], ...]
     months: tuple[dt.date, ...]
     # (goal_id, month) -> target % in force that month, for goals whose target differs from the
-    # frame's `target_pct` in some month shown (a catalogue change); `target` reads it.
+    # row's `target_pct` in some month shown (a catalogue change); `target` reads it.
     targets: Mapping[tuple[int, dt.date], float] = field(default_factory=dict)
     # (goal_id, month) -> whether that month's exact fraction met its target (months with cases only).
     marks: Mapping[tuple[int, dt.date], bool] = field(default_factory=dict)
     # (goal_id, month) -> of the cases handled that month, how many had been reopened ("heraf genåbnet").
     reopened: Mapping[tuple[int, dt.date], int] = field(default_factory=dict)
+    # goal_id -> (open, overdue) today, when asked for (`with_open`): read in the same statement as the figures.
+    open_counts: Mapping[int, tuple[int, int]] | None = None
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """Return the rows as a frame (built once, on first use: the pages walk `records` instead)."""
+        if not self.rows:
+            return pd.DataFrame(columns=list(self.columns))
+        data = {}
+        for name in self.columns:
+            values = [row[name] for row in self.rows]
+            # Figures that may be None (the month columns too) stay objects: None, not NaN ("–" on the pages).
+            data[name] = pd.Series(values, dtype=_DTYPES.get(name, None if name in _TEXT_COLUMNS else object))
+        return pd.DataFrame(data)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Return the rows as new dicts (the caller may add to them)."""
+        return [dict(row) for row in self.rows]
 
     def target(self, goal_id: int, month: dt.date, default: float) -> float:
         """Return the target % goal `goal_id` was judged against in `month` (`default`: the row's own)."""
@@ -70,28 +94,87 @@ class MonthlyReport:
         return self.marks.get((int(goal_id), month))
 
 
-def _in_force(goals: pd.DataFrame, month: dt.date | None, months: Sequence[dt.date] = ()) -> tuple[
-        pd.DataFrame, dict[tuple[int, dt.date], float]]:
+# The frame's column types (`MonthlyReport.frame`): text columns inferred, every other column (the
+# Servicemålsrapport's months, 'YYYY-MM') objects.
+_TEXT_COLUMNS = frozenset({"code", "area", "title", "rule_text"})
+_DTYPES = {"goal_id": "int64", "target_pct": "float64", "achievement": object, "handled": "int64", "met": "int64",
+           "not_met": "int64", "target_met": object, "reopened": "int64"}
+
+
+class _Goal(NamedTuple):
+    """A service goal as the reports read it: the catalogue row, its versions, and the rule today's open cases use."""
+
+    goal_id: int
+    code: str
+    area: str
+    title: str
+    rule_text: str
+    target_pct: float
+    # The catalogue row's rule (its newest version): what today's open cases are judged by.
+    rule_kind: str
+    rule_value: int
+    # Oldest first; empty for a goal never changed (its catalogue row holds for every month).
+    versions: tuple[goal_data.GoalRule, ...] = ()
+
+    def head(self) -> dict[str, Any]:
+        """Return the goal's report columns (GOAL_COLUMNS) as a dict."""
+        return {"goal_id": self.goal_id, "code": self.code, "area": self.area, "title": self.title,
+                "rule_text": self.rule_text, "target_pct": self.target_pct}
+
+
+def _read_goals(goal_ids: Iterable[int] | None = None, area: str | None = None, *,
+                customer: tuple[AccessScope, str] | None = None) -> list[_Goal]:
+    """Return the service goals (optionally only `goal_ids` / one `area` / a customer's) in report order."""
+    # One statement: the goals with their versions (outer-joined: a goal never changed has none), and
+    # with `customer` (scope, cvr) only the goals the customer has roll-ups for (`customer_goal_ids` as a
+    # subquery). Sorted and converted in plain Python: a few dozen goals.
+    version = ServiceGoalVersion
+    stmt = (
+        select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.area, ServiceGoal.title, ServiceGoal.rule_text,
+               ServiceGoal.target_pct, ServiceGoal.sort_order, ServiceGoal.rule_kind, ServiceGoal.rule_value,
+               version.valid_from, version.title, version.rule_text, version.rule_kind, version.rule_value,
+               version.target_pct)
+        .outerjoin(version, version.goal_id == ServiceGoal.id)
+    )
+    if goal_ids is not None:
+        stmt = stmt.where(ServiceGoal.id.in_(sorted({int(g) for g in goal_ids})))
+    if customer is not None:
+        stmt = stmt.where(ServiceGoal.id.in_(_customer_goal_ids_stmt(*customer).scalar_subquery()))
+    if area:
+        stmt = stmt.where(ServiceGoal.area == area)
+    goals: dict[int, tuple[tuple, list[goal_data.GoalRule]]] = {}
+    for row in get_session().execute(stmt).all():
+        _head, versions = goals.setdefault(row[0], (row[:9], []))
+        if row[9] is not None:
+            versions.append(goal_data.GoalRule(row[9], row[10], row[11], row[12], int(row[13]), float(row[14])))
+    ordered = sorted(goals.values(), key=lambda g: (_area_order(g[0][2]), g[0][6], g[0][1]))
+    return [_Goal(int(g), c, a, t, text, float(target), kind, int(value),
+                  tuple(sorted(versions, key=lambda v: v.valid_from)))
+            for (g, c, a, t, text, target, _order, kind, value), versions in ordered]
+
+
+def _in_force(goals: list[_Goal], month: dt.date | None, months: Sequence[dt.date] = ()) -> tuple[
+        list[_Goal], dict[tuple[int, dt.date], float]]:
     """Return `goals` with title, rule text and target of the version in force in `month`, and per-month targets."""
     # The catalogue row is the newest version; a goal changed since (or changing later) reads each
     # month's version instead, so a change never rewrites what an earlier month was judged against.
-    if goals.empty or month is None:
+    if month is None:
         return goals, {}
-    versions = goal_data.changed_goal_versions(goals["goal_id"].tolist())
-    if not versions:
-        return goals, {}
-    goals = goals.copy()
     targets: dict[tuple[int, dt.date], float] = {}
-    for i, goal_id in zip(goals.index, goals["goal_id"].tolist()):
-        rules = versions.get(goal_id)
-        if not rules:
-            continue
-        rule = goal_data.rule_in_force(rules, month)
-        goals.at[i, "title"], goals.at[i, "rule_text"], goals.at[i, "target_pct"] = (rule.title, rule.rule_text,
-                                                                                     rule.target_pct)
-        for m in months:
-            targets[(goal_id, m)] = goal_data.rule_in_force(rules, m).target_pct
-    return goals, targets
+    shown = []
+    for goal in goals:
+        if goal.versions:
+            rule = goal_data.rule_in_force(goal.versions, month)
+            goal = goal._replace(title=rule.title, rule_text=rule.rule_text, target_pct=rule.target_pct)
+            for m in months:
+                targets[(goal.goal_id, m)] = goal_data.rule_in_force(goal.versions, m).target_pct
+        shown.append(goal)
+    return shown, targets
+
+
+def _frame_of(goals: list[_Goal]) -> pd.DataFrame:
+    return pd.DataFrame([(g.goal_id, g.code, g.area, g.title, g.rule_text, g.target_pct) for g in goals],
+                        columns=GOAL_COLUMNS)
 
 
 def _units(unit_code: str | Sequence[str] | None) -> list[str] | None:
@@ -111,24 +194,9 @@ def _area_order(area: str) -> int:
     return AREAS.index(area) if area in AREAS else len(AREAS)
 
 
-def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None, *,
-                 customer: tuple[AccessScope, str] | None = None) -> pd.DataFrame:
-    """Return the service goals (optionally only `goal_ids` / one `area` / a customer's) in report order."""
-    # `customer` (scope, cvr): only the goals the customer has roll-ups for, in the same query
-    # (`customer_goal_ids` as a subquery; one statement fewer per page).
-    stmt = select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.area, ServiceGoal.title, ServiceGoal.rule_text,
-                  ServiceGoal.target_pct, ServiceGoal.sort_order)
-    if goal_ids is not None:
-        stmt = stmt.where(ServiceGoal.id.in_(sorted(set(goal_ids))))
-    if customer is not None:
-        stmt = stmt.where(ServiceGoal.id.in_(_customer_goal_ids_stmt(*customer).scalar_subquery()))
-    if area:
-        stmt = stmt.where(ServiceGoal.area == area)
-    # Sorted and converted in plain Python: a few dozen goals, where each pandas step (map,
-    # sort_values, drop, reset_index) costs more than the whole list work.
-    rows = sorted(get_session().execute(stmt).all(), key=lambda r: (_area_order(r[2]), r[6], r[1]))
-    return pd.DataFrame([(g, c, a, t, text, float(target)) for g, c, a, t, text, target, _order in rows],
-                        columns=GOAL_COLUMNS)
+def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None) -> pd.DataFrame:
+    """Return the service goals (optionally only `goal_ids` / one `area`) in report order, as a frame."""
+    return _frame_of(_read_goals(goal_ids, area))
 
 
 def _customer_goal_ids_stmt(scope: AccessScope, cvr: str) -> Select:
@@ -189,12 +257,24 @@ def filter_options(scope: AccessScope, cvr: str, today: dt.date | None = None) -
     session = get_session()
     units = sorted(session.scalars(_rollup_filter(select(MonthlyRollup.unit_code).distinct(), scope, cvr, None)))
     months = sorted(session.scalars(_rollup_filter(select(MonthlyRollup.month).distinct(), scope, cvr, None)))
-    goals = _goals_frame(customer_goal_ids(scope, cvr))
-    areas = sorted(set(goals["area"]), key=_area_order)
+    areas = sorted({goal.area for goal in _read_goals(customer=(scope, cvr))}, key=_area_order)
     # A case completed in a future year (bad source data) must not offer a year the dashboard refuses.
     this_year = (today or danish_today()).year
     return {"areas": areas, "units": units, "months": months,
             "years": sorted({m.year for m in months if m.year <= this_year})}
+
+
+def _counts_stmt(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None,
+                 lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
+    """Return the statement of (goal_id, handled, met, month) per goal and month with roll-ups in `months`."""
+    # `lead` and `tail`: columns around those four (`_read_figures` tells its parts apart by them).
+    stmt = (
+        select(*lead, MonthlyRollup.goal_id, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met),
+               MonthlyRollup.month, *tail)
+        .where(MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
+        .group_by(MonthlyRollup.goal_id, MonthlyRollup.month)
+    )
+    return _rollup_filter(stmt, scope, cvr, units)
 
 
 def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
@@ -203,13 +283,89 @@ def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
     # Plain tuples: at most goals × months rows, which every caller walks once (a frame cost more to build).
     if not months:
         return []
+    rows = get_session().execute(_counts_stmt(scope, cvr, months, units)).all()
+    return [(int(g), m, int(h), int(met)) for g, h, met, m in rows]
+
+
+def _open_stmt(scope: AccessScope, cvr: str, cutoffs: Mapping[int, dt.date], units: list[str] | None,
+               lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
+    """Return the statement of (goal_id, open, overdue) per goal of `cutoffs` (goal -> first receipt not overdue)."""
+    # One deadline per goal picked by the case's own goal (a simple CASE on goal_id: integer equality,
+    # then one date comparison per open case), built as one construct, not a branch of comparisons per goal.
+    deadline = case({g: dt.datetime(c.year, c.month, c.day) for g, c in cutoffs.items()}, value=Case.goal_id)
+    late = case((Case.received_at < deadline, 1), else_=0)
     stmt = (
-        select(MonthlyRollup.goal_id, MonthlyRollup.month, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met))
-        .where(MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
-        .group_by(MonthlyRollup.goal_id, MonthlyRollup.month)
+        select(*lead, Case.goal_id, func.count(), func.sum(late), *tail)
+        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
+        .group_by(Case.goal_id)
     )
-    stmt = _rollup_filter(stmt, scope, cvr, units)
-    return [(int(g), m, int(h), int(met)) for g, m, h, met in get_session().execute(stmt)]
+    if units:
+        stmt = stmt.where(Case.unit_code.in_(units))
+    return stmt
+
+
+def _cutoffs(goals: Iterable[tuple[int, str, int]], today: dt.date) -> dict[int, dt.date]:
+    """Return goal id -> the first receipt day whose open case is not overdue `today`, per (id, rule kind, value)."""
+    return {g: first_not_overdue(kind, value, today) for g, kind, value in goals}
+
+
+class _Figures(NamedTuple):
+    """What one statement reads for a report: roll-up counts, reopened cases and (when asked) open cases."""
+
+    counts: list[tuple[int, dt.date, int, int]]  # (goal_id, month, handled, met)
+    reopened: dict[tuple[int, dt.date], int]  # (goal_id, month) -> cases completed then that had been reopened
+    open_counts: dict[int, tuple[int, int]] | None  # goal_id -> (open, overdue) today; None: not asked for
+
+
+# The parts of `_read_figures`' statement, told apart by its first column.
+_COUNTS, _REOPENED, _OPEN = 0, 1, 2
+
+
+def _read_figures(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None, *,
+                  open_goals: Sequence[_Goal] | None = None, open_units: list[str] | None = None,
+                  today: dt.date | None = None) -> _Figures:
+    """Return the roll-up counts and reopened cases of `months`, and today's open cases of `open_goals`, at once."""
+    # UNION ALL of up to three parts, each on its own index (roll-ups by cvr and month, the partial
+    # indexes of reopened and of open cases): one round trip instead of three. Every part is filtered
+    # by the scope like the separate reads were. The open cases count by `open_units`, the figures by `units`.
+    null_date, null_stamp, null_count = cast(null(), Date), cast(null(), DateTime), cast(null(), Integer)
+    parts: list[Select] = []
+    if months:
+        parts.append(_counts_stmt(scope, cvr, months, units, lead=[literal_column(str(_COUNTS), Integer)],
+                                  tail=[null_stamp]))
+        first, nxt = month_start(months[0]), add_months(month_start(months[-1]), 1)
+        reopened = (
+            select(literal_column(str(_REOPENED), Integer), Case.goal_id, null_count, null_count, null_date,
+                   Case.completed_at)
+            .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.reopened > 0,
+                   Case.completed_at >= dt.datetime(first.year, first.month, 1),
+                   Case.completed_at < dt.datetime(nxt.year, nxt.month, 1))
+        )
+        if units:
+            reopened = reopened.where(Case.unit_code.in_(units))
+        parts.append(reopened)
+    cutoffs = _cutoffs(((g.goal_id, g.rule_kind, g.rule_value) for g in open_goals), today or danish_today()) \
+        if open_goals else {}
+    if cutoffs:
+        parts.append(_open_stmt(scope, cvr, cutoffs, open_units, lead=[literal_column(str(_OPEN), Integer)],
+                                tail=[null_date, null_stamp]))
+    result = _Figures([], {}, None if open_goals is None else {})
+    if not parts:
+        return result
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    found: dict[int, tuple[int, int]] = {}
+    # Each row: part, goal_id, handled or open, met or overdue, month, completed_at (NULL where another part's).
+    for part, goal_id, n, m, month, completed in get_session().execute(stmt).all():
+        if part == _COUNTS:
+            result.counts.append((int(goal_id), month, int(n), int(m)))
+        elif part == _REOPENED:
+            key = (int(goal_id), month_start(completed))
+            result.reopened[key] = result.reopened.get(key, 0) + 1
+        else:
+            found[int(goal_id)] = (int(n), int(m or 0))
+    if result.open_counts is not None:
+        result.open_counts.update((g, found.get(g, (0, 0))) for g in cutoffs)
+    return result
 
 
 def service_goal_report(
@@ -220,35 +376,37 @@ def service_goal_report(
     months_shown: int = 3,
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
+    with_open: bool = False,
 ) -> MonthlyReport:
     """Return the Servicemålsrapport of `cvr`: one row per goal, achievement for the last 3 months."""
     # `month` (any day of it) is the last month shown, default the latest closed month. Columns:
     # goal_id, code, area, title, rule_text, target_pct, then one column per month named
     # 'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
     # The report's `months` lists those months as dates. Rows: every goal the customer has
-    # roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). Empty outside `scope`.
+    # roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). With `with_open`, the report's
+    # `open_counts` holds today's open cases per goal (of every unit: they are not the months' figures).
+    # Empty outside `scope`.
     last = month_start(month) if month else latest_closed_month(today)
     months = [add_months(last, -i) for i in range(months_shown - 1, -1, -1)]
     labels = [f"{m:%Y-%m}" for m in months]
-    empty = MonthlyReport(pd.DataFrame(columns=GOAL_COLUMNS + labels), tuple(months))
+    empty = MonthlyReport(tuple(GOAL_COLUMNS + labels), (), tuple(months))
     if not scope.allows(cvr):
         return empty
-    goals = _goals_frame(customer=(scope, cvr))
-    if goals.empty:
+    goals = _read_goals(customer=(scope, cvr))
+    if not goals:
         return empty
     # Title, rule text and target as in force in the last month shown; each month's mark reads its own target.
     goals, targets = _in_force(goals, last, months)
-    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    values = {(g, m): achievement(met, h) for g, m, h, met in counts}
-    ids = goals["goal_id"].tolist()
-    base = dict(zip(ids, goals["target_pct"].tolist()))
+    figures = _read_figures(scope, cvr, months, _units(unit_code), open_goals=goals if with_open else None,
+                            today=today)
+    values = {(g, m): achievement(met, h) for g, m, h, met in figures.counts}
+    # Each goal's target as an exact fraction once, not once per month (a month's own target where it changed).
+    base = {goal.goal_id: target_fraction(goal.target_pct) for goal in goals}
     marks = {(g, m): target_met(met, h, targets.get((g, m), base[g]))
-             for g, m, h, met in counts if h and g in base}
-    # One frame for all month columns: inserting them one by one costs ~0.1 ms each.
-    by_month = pd.DataFrame({label: [values.get((g, m)) for g in ids] for label, m in zip(labels, months)},
-                            index=goals.index, dtype=object)
-    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
-    return MonthlyReport(pd.concat([goals, by_month], axis=1), tuple(months), targets, marks, reopened)
+             for g, m, h, met in figures.counts if h and g in base}
+    rows = tuple(goal.head() | {label: values.get((goal.goal_id, m)) for label, m in zip(labels, months)}
+                 for goal in goals)
+    return MonthlyReport(empty.columns, rows, tuple(months), targets, marks, figures.reopened, figures.open_counts)
 
 
 def _matrices(goals: pd.DataFrame, counts: Sequence[tuple[int, dt.date, int, int]],
@@ -272,25 +430,28 @@ def _achievements(met: np.ndarray, handled: np.ndarray) -> pd.Series:
     return pd.Series([achievement(m, h) for m, h in zip(met.tolist(), handled.tolist())], dtype=object)
 
 
-def _table_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
-                targets: Mapping[tuple[int, dt.date], float] | None = None,
-                reopened: Mapping[tuple[int, dt.date], int] | None = None) -> MonthlyReport:
-    # The period's figure is judged against the target in force in its last month (`_in_force`).
-    handled, met = (matrix.sum(axis=1) for matrix in matrices)
-    frame = goals[GOAL_COLUMNS].reset_index(drop=True)
-    frame["achievement"] = _achievements(met, handled)
-    frame["handled"] = handled
-    frame["met"] = met
-    frame["not_met"] = handled - met
-    # The period's mark on the exact fraction against the target in force in its last month.
-    frame["target_met"] = pd.Series([target_met(m, h, t) for m, h, t in
-                                     zip(met.tolist(), handled.tolist(), frame["target_pct"].tolist())], dtype=object)
-    reopened = dict(reopened or {})
+def _kpi_report(goals: list[_Goal], figures: _Figures, months: list[dt.date],
+                targets: Mapping[tuple[int, dt.date], float]) -> MonthlyReport:
+    """Return the KPI table's rows: per goal the period's figures, judged by the target in force in its last month."""
+    # Plain dicts: a few dozen goals, where each pandas step cost more than the whole list work.
+    shown = set(months)
+    totals: dict[int, tuple[int, int]] = {}
+    for goal_id, month, h, m in figures.counts:
+        if month in shown:
+            handled, met = totals.get(goal_id, (0, 0))
+            totals[goal_id] = (handled + h, met + m)
     per_goal: dict[int, int] = {}
-    for (goal_id, _month), count in reopened.items():
+    for (goal_id, _month), count in figures.reopened.items():
         per_goal[goal_id] = per_goal.get(goal_id, 0) + count
-    frame["reopened"] = [per_goal.get(g, 0) for g in frame["goal_id"].tolist()]
-    return MonthlyReport(frame[KPI_COLUMNS], tuple(months), dict(targets or {}), reopened=reopened)
+    rows = []
+    for goal in goals:
+        handled, met = totals.get(goal.goal_id, (0, 0))
+        # The period's mark on the exact fraction against the target in force in its last month.
+        rows.append(goal.head() | {"achievement": achievement(met, handled), "handled": handled, "met": met,
+                                   "not_met": handled - met, "target_met": target_met(met, handled, goal.target_pct),
+                                   "reopened": per_goal.get(goal.goal_id, 0)})
+    return MonthlyReport(tuple(KPI_COLUMNS), tuple(rows), tuple(months), dict(targets),
+                         reopened=figures.reopened, open_counts=figures.open_counts)
 
 
 def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], months: list[dt.date],
@@ -311,12 +472,9 @@ def _series_from(goals: pd.DataFrame, matrices: tuple[np.ndarray, np.ndarray], m
     return frame[SERIES_COLUMNS]
 
 
-def _dashboard_inputs(scope: AccessScope, cvr: str, year: int, area: str | None,
-                      unit_code: str | Sequence[str] | None, today: dt.date | None):
-    months = year_to_date_months(year, today)
-    goals, targets = _in_force(_goals_frame(area=area, customer=(scope, cvr)), months[-1] if months else None, months)
-    counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    return goals, counts, months, targets
+def _dashboard_goals(scope: AccessScope, cvr: str, area: str | None,
+                     months: list[dt.date]) -> tuple[list[_Goal], dict[tuple[int, dt.date], float]]:
+    return _in_force(_read_goals(area=area, customer=(scope, cvr)), months[-1] if months else None, months)
 
 
 def kpi_table(
@@ -327,17 +485,22 @@ def kpi_table(
     area: str | None = None,
     unit_code: str | Sequence[str] | None = None,
     today: dt.date | None = None,
+    with_open: bool = False,
 ) -> MonthlyReport:
     """Return the KPI table of `cvr` for `year` up to the latest closed month."""
     # Columns: goal_id, code, area, title, rule_text, target_pct, achievement (None when no
-    # cases), handled, met, not_met. Filters: `area` and `unit_code` (one bogføringskreds /
-    # løngruppe code or a list). The report's `months` are the months counted. Empty
-    # outside `scope`.
+    # cases), handled, met, not_met, target_met, reopened. Filters: `area` and `unit_code` (one
+    # bogføringskreds / løngruppe code or a list). The report's `months` are the months counted. With
+    # `with_open`, its `open_counts` holds today's open cases per goal (same unit filter), read in the
+    # same statement as the figures. Empty outside `scope`.
+    months = year_to_date_months(year, today)
     if not scope.allows(cvr):
-        return MonthlyReport(pd.DataFrame(columns=KPI_COLUMNS), tuple(year_to_date_months(year, today)))
-    goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
-    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
-    return _table_from(goals, _matrices(goals, counts, months), months, targets, reopened)
+        return MonthlyReport(tuple(KPI_COLUMNS), (), tuple(months))
+    goals, targets = _dashboard_goals(scope, cvr, area, months)
+    units = _units(unit_code)
+    figures = _read_figures(scope, cvr, months, units, open_goals=goals if with_open else None, open_units=units,
+                            today=today)
+    return _kpi_report(goals, figures, months, targets)
 
 
 def monthly_series(
@@ -357,14 +520,12 @@ def monthly_series(
     months = year_to_date_months(year, today)
     if not scope.allows(cvr) or not months:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    ids = customer_goal_ids(scope, cvr)
-    if goal_ids is not None:
-        ids = sorted(set(ids) & {int(g) for g in goal_ids})
-    goals, targets = _in_force(_goals_frame(ids, area), months[-1], months)
-    if goals.empty:
+    goals, targets = _in_force(_read_goals(goal_ids, area, customer=(scope, cvr)), months[-1], months)
+    if not goals:
         return pd.DataFrame(columns=SERIES_COLUMNS)
+    frame = _frame_of(goals)
     counts = _monthly_counts(scope, cvr, months, _units(unit_code))
-    return _series_from(goals, _matrices(goals, counts, months), months, targets)
+    return _series_from(frame, _matrices(frame, counts, months), months, targets)
 
 
 def dashboard(
@@ -379,12 +540,13 @@ def dashboard(
     """Return `kpi_table` and `monthly_series` for the same filters from one read of the roll-ups."""
     if not scope.allows(cvr):
         return kpi_table(scope, cvr, year, today=today), pd.DataFrame(columns=SERIES_COLUMNS)
-    goals, counts, months, targets = _dashboard_inputs(scope, cvr, year, area, unit_code, today)
-    # One goal × month matrix serves both the table and the series.
-    matrices = _matrices(goals, counts, months)
-    reopened = _reopened_counts(scope, cvr, months, _units(unit_code))
-    return (_table_from(goals, matrices, months, targets, reopened),
-            _series_from(goals, matrices, months, targets))
+    months = year_to_date_months(year, today)
+    goals, targets = _dashboard_goals(scope, cvr, area, months)
+    figures = _read_figures(scope, cvr, months, _units(unit_code))
+    # One goal × month matrix serves the series; the table sums the same counts.
+    frame = _frame_of(goals)
+    return (_kpi_report(goals, figures, months, targets),
+            _series_from(frame, _matrices(frame, figures.counts, months), months, targets))
 
 
 def days_histogram(
@@ -452,27 +614,6 @@ def sa_median_achievement(
     return frame[MEDIAN_COLUMNS].reset_index(drop=True)
 
 
-def _reopened_counts(scope: AccessScope, cvr: str, months: Sequence[dt.date],
-                     units: list[str] | None) -> dict[tuple[int, dt.date], int]:
-    """Return (goal_id, month) -> cases completed in the month that had been reopened (the `reopened > 0` index)."""
-    if not months or not scope.allows(cvr):
-        return {}
-    first, nxt = month_start(months[0]), add_months(month_start(months[-1]), 1)
-    stmt = (
-        select(Case.goal_id, Case.completed_at)
-        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.reopened > 0,
-               Case.completed_at >= dt.datetime(first.year, first.month, 1),
-               Case.completed_at < dt.datetime(nxt.year, nxt.month, 1))
-    )
-    if units:
-        stmt = stmt.where(Case.unit_code.in_(units))
-    counts: dict[tuple[int, dt.date], int] = {}
-    for goal_id, completed in get_session().execute(stmt):
-        key = (int(goal_id), month_start(completed))
-        counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def _open_goals(scope: AccessScope, cvr: str, goal_ids: Iterable[int] | None) -> list[tuple[int, str, int]]:
     """Return (goal id, rule kind, rule value) of the goals to count open cases for (the rule in force now)."""
     stmt = select(ServiceGoal.id, ServiceGoal.rule_kind, ServiceGoal.rule_value)
@@ -500,19 +641,8 @@ def open_cases(
     goals = _open_goals(scope, cvr, goal_ids)
     if not goals:
         return pd.DataFrame(columns=OPEN_COLUMNS)
-    cutoffs = {g: first_not_overdue(kind, value, today) for g, kind, value in goals}
-    # One deadline per goal picked by the case's own goal (a simple CASE on goal_id: integer equality,
-    # then one date comparison per open case), built as one construct, not a branch of comparisons per goal.
-    deadline = case({g: dt.datetime(c.year, c.month, c.day) for g, c in cutoffs.items()}, value=Case.goal_id)
-    late = case((Case.received_at < deadline, 1), else_=0)
-    stmt = (
-        select(Case.goal_id, func.count(), func.sum(late))
-        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
-        .group_by(Case.goal_id)
-    )
-    units = _units(unit_code)
-    if units:
-        stmt = stmt.where(Case.unit_code.in_(units))
+    cutoffs = _cutoffs(goals, today)
+    stmt = _open_stmt(scope, cvr, cutoffs, _units(unit_code))
     found = {int(g): (int(n), int(late_n or 0)) for g, n, late_n in get_session().execute(stmt)}
     rows = [(g, *found.get(g, (0, 0))) for g, _kind, _value in goals]
     return pd.DataFrame(rows, columns=OPEN_COLUMNS)

@@ -207,13 +207,20 @@ def floor_tenth(value: Fraction) -> float:
     return math.floor(value * 10) / 10
 
 
+def target_fraction(target_pct: Any) -> Fraction:
+    """Return a target % as the exact fraction `target_met` judges by (from its decimal text, not the float)."""
+    return target_pct if isinstance(target_pct, Fraction) else Fraction(str(target_pct))
+
+
 def target_met(met: int, handled: int, target_pct: Any) -> bool | None:
     """Tell whether met of handled cases reach `target_pct` %, on the exact fraction (None: no cases)."""
     # met × 100 >= target × handled, in exact rational arithmetic: the target may have two
-    # decimals (Numeric(5, 2)), and a rounded achievement must never decide the mark.
+    # decimals (Numeric(5, 2)), and a rounded achievement must never decide the mark. A caller
+    # judging many months of one goal passes `target_fraction` once instead of the figure.
     if not handled:
         return None
-    return int(met) * 100 >= Fraction(str(target_pct)) * int(handled)
+    target = target_fraction(target_pct)
+    return int(met) * 100 * target.denominator >= target.numerator * int(handled)
 
 
 # --- a realistic catalogue of goals (for the demo seeder and tests) ------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Integer, literal_column, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,12 +98,14 @@ def unit_kind(scope: AccessScope, cvr: str, code: Any) -> str | None:
     """Return 'regnskab' for an accounting unit of `cvr`, 'loen' for a payroll group, else None."""
     if not isinstance(code, str) or not code or len(code) > 20:
         return None
-    for model, kind in ((AccountingUnit, "regnskab"), (PayrollGroup, "loen")):
-        found = get_session().scalar(
-            select(model.code).where(scope.clause(model.cvr), model.cvr == cvr, model.code == code))
-        if found:
-            return kind
-    return None
+    # Both tables in one statement (one round trip); an accounting unit wins should a payroll group share its code.
+    kinds = ("regnskab", "loen")
+    stmt = union_all(*(
+        select(literal_column(str(index), Integer)).where(scope.clause(model.cvr), model.cvr == cvr, model.code == code)
+        for index, model in enumerate((AccountingUnit, PayrollGroup))
+    ))
+    found = get_session().scalars(stmt).all()
+    return kinds[min(found)] if found else None
 
 
 def _unit_rows(model: type[AccountingUnit] | type[PayrollGroup], scope: AccessScope, cvr: str) -> list[dict[str, Any]]:

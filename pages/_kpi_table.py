@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from auth.guard import AccessContext
 from core.access import can_do, customer_scope
 from core.formatting import da_month, da_percent
@@ -41,30 +39,30 @@ def _area(value: Any) -> str | None:
 def _unit(ctx: AccessContext, value: Any) -> str | None:
     if value in (None, ALL_VALUE):
         return None
-    if not isinstance(value, str) or value not in {u["code"] for u in unit_data.unit_options(ctx.scope, ctx.cvr)}:
+    if not isinstance(value, str) or unit_data.unit_kind(ctx.scope, ctx.cvr, value) is None:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
     return value
 
 
-def with_open_cases(ctx: AccessContext, table: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Return the KPI table with today's open cases per goal and how many are past their deadline."""
-    if table.empty:
-        return table.assign(open=[], overdue=[])
-    counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=table["goal_id"].tolist(), unit_code=unit)
-    found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
-    ids = table["goal_id"].tolist()
-    return table.assign(open=[found.get(g, (0, 0))[0] for g in ids], overdue=[found.get(g, (0, 0))[1] for g in ids])
+def with_open_cases(report: kpi.MonthlyReport) -> list[dict]:
+    """Return the KPI table's rows with today's open cases per goal and how many are past their deadline."""
+    if report.open_counts is None:
+        raise ValueError("the KPI table was read without its open cases (with_open=True)")
+    records = report.records()
+    for record in records:
+        record["open"], record["overdue"] = report.open_counts.get(record["goal_id"], (0, 0))
+    return records
 
 
-def kpi_rows(ctx: AccessContext, table: pd.DataFrame, year: int) -> list[dict]:
-    """Return the KPI table as grid rows with Danish texts (and the SA median for SA staff)."""
+def kpi_rows(ctx: AccessContext, records: list[dict], year: int) -> list[dict]:
+    """Return the KPI table's records as grid rows with Danish texts (and the SA median for SA staff)."""
     medians: dict[int, float] = {}
     with_median = can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)
     if with_median:
-        median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=table["goal_id"].tolist())
+        median = kpi.sa_median_achievement(customer_scope(ctx.user), year, goal_ids=[r["goal_id"] for r in records])
         medians = dict(zip(median["goal_id"], median["median_achievement"]))
     rows = []
-    for record in table.to_dict("records"):
+    for record in records:
         value = record["achievement"]
         met = record["target_met"]  # decided on the exact fraction, not on the rounded figure
         mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
@@ -94,16 +92,18 @@ def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict
         year, area, unit = _year(year), _area(area), _unit(ctx, unit)
     except BadFilter as exc:
         return _no_dashboard(str(exc))
-    report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit)
-    table, months = report.frame, report.months
+    # Today's open cases come in the same statement as the year's figures.
+    report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit, with_open=True)
+    months = report.months
     if not months:
         return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
     # The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
     options += [{"label": label, "value": value} for value, label in OPEN_KINDS.items()]
-    if not int(table["handled"].sum()):
+    records = with_open_cases(report)
+    if not sum(record["handled"] for record in records):
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
-    return {"rows": kpi_rows(ctx, with_open_cases(ctx, table, unit), year), "status": status, "months": options,
+    return {"rows": kpi_rows(ctx, records, year), "status": status, "months": options,
             "month": options[0]["value"]}

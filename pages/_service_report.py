@@ -56,22 +56,21 @@ def report_records(ctx: AccessContext, month: dt.date, months_shown: int, unit: 
     """Return the report's months and one plain dict per goal (in area order), read once."""
     # `unit` (browser-sent) limits the report to one of the customer's units and its areas' goals.
     code, kind = checked_unit(ctx, unit)
-    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown, unit_code=code)
-    records = report.frame.to_dict("records")
+    # Today's open cases (with_open) come in the same statement as the months' figures.
+    report = kpi.service_goal_report(ctx.scope, ctx.cvr, month, months_shown=months_shown, unit_code=code,
+                                     with_open=with_open)
+    records = report.records()
     if kind:
         records = [r for r in records if r["area"] in UNIT_AREAS[kind]]
     # Each month is marked against the target in force that month (a catalogue change starts a new one).
     for record in records:
-        record["targets"] = {f"{m:%Y-%m}": report.target(record["goal_id"], m, record["target_pct"])
-                             for m in report.months}
-        record["marks"] = {f"{m:%Y-%m}": report.met(record["goal_id"], m) for m in report.months}
-        record["reopened"] = sum(report.reopened_in(record["goal_id"], m) for m in report.months)
-    # Today's open cases: they count in no month's achievement, but they are not invisible.
-    if records and with_open:
-        counts = kpi.open_cases(ctx.scope, ctx.cvr, goal_ids=[r["goal_id"] for r in records])
-        found = {g: (n, late) for g, n, late in counts.itertuples(index=False)}
-        for record in records:
-            record["open"], record["overdue"] = found.get(record["goal_id"], (0, 0))
+        goal_id = record["goal_id"]
+        record["targets"] = {f"{m:%Y-%m}": report.target(goal_id, m, record["target_pct"]) for m in report.months}
+        record["marks"] = {f"{m:%Y-%m}": report.met(goal_id, m) for m in report.months}
+        record["reopened"] = sum(report.reopened_in(goal_id, m) for m in report.months)
+        # Today's open cases: they count in no month's achievement, but they are not invisible.
+        if with_open:
+            record["open"], record["overdue"] = report.open_counts.get(goal_id, (0, 0))
     return list(report.months), records
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 # A dependency is named by its component id (a string, or a dict for pattern-matching ids) and property.
 DepKey = tuple[Any, str]
@@ -265,3 +266,23 @@ def build_named(dependencies: list[dict], output: str, values: dict[str, Any], t
     first = callback.inputs[0]
     changed = split_prop_id(trigger) if trigger else (first.id, first.property)
     return build_payload(callback, changed, values=given)
+
+
+@contextmanager
+def sql_statements(app: Any) -> Iterator[list[str]]:
+    """Collect the SQL statements `app` sends to its database inside the block (round trips, on PostgreSQL)."""
+    from sqlalchemy import event
+
+    from data.db import get_db
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = get_db(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -325,3 +325,25 @@ def test_change_password_needs_sign_in(client):
     response = client.get("/skift-adgangskode")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert client.post("/skift-adgangskode", data={"current_password": "x"}).status_code == 401
+
+
+def test_a_request_reads_user_grants_and_ended_session_in_one_statement(app, client):
+    """The sign-in checks of a request (user loader and the wall's ended-session check) share one statement."""
+    from sqlalchemy import event
+
+    from data.db import get_db
+
+    sign_in(client)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = get_db(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/_dash-layout").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = [s for s in statements if any(table in s for table in ("user_account", "grant_", "ended_session"))]
+    assert len(reads) == 1, reads

@@ -12,6 +12,7 @@ from data.rules import add_months
 from core.formatting import da_month
 from pages.ids import information as ids
 from tests._components import response_text, texts
+from tests._dash import sql_statements
 from tests import reports_world, world
 
 
@@ -66,6 +67,16 @@ def test_report_figures(report_app, login, dash_client, email):
         assert da_month(month).capitalize() in text
     assert "Regnskab" in text and "Løn" in text
     assert "B-0" not in text
+
+
+def test_a_period_change_reads_in_three_statements(report_app, laeser_a, dash_client):
+    """Sign-in, the goals with their versions, the months' figures with reopened and open cases."""
+    # Each statement is a round trip on PostgreSQL.
+    # The test client's first call also fetches the callback map.
+    report(dash_client, f"{reports_world.months()[0]:%Y-%m}")
+    with sql_statements(report_app) as statements:
+        assert report(dash_client, f"{reports_world.months()[1]:%Y-%m}").status_code == 200
+    assert len(statements) == 3, statements
 
 
 def test_trend_charts_have_tables_of_their_figures(report_app, laeser_a, dash_client):

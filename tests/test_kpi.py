@@ -256,6 +256,31 @@ def test_reopened_cases_are_counted_apart(data):
     assert kpi.kpi_table(SCOPE_B, world.CVR_A, 2024, today=TODAY).frame.empty
 
 
+@pytest.mark.parametrize("unit", [None, UNIT_A2])
+def test_open_and_reopened_read_with_the_figures_equal_their_own_reads(data, unit):
+    """The reports' one statement (figures, reopened and open cases) gives what the separate reads give."""
+    session = get_session()
+    assert import_case_records(session, [rec("A-11", "2024-07-09", ""), rec("A-12", "2024-07-01", "", goal="A5"),
+                                         rec("A-13", "2024-06-03", "", unit=UNIT_A2)]).ok
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "")], reopen=True).ok
+    assert import_case_records(session, [rec("A-3", "2024-05-01", "2024-06-03")]).ok
+    table = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=unit, today=TODAY, with_open=True)
+    alone = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, unit_code=unit, today=TODAY)
+    assert alone.open_counts is None and table.records() == alone.records()
+    assert table.frame.to_dict("records") == alone.frame.to_dict("records") == table.records()
+    separate = kpi.open_cases(SCOPE_A, world.CVR_A, goal_ids=[r["goal_id"] for r in table.records()],
+                              unit_code=unit, today=TODAY)
+    assert table.open_counts == {g: (n, late) for g, n, late in separate.itertuples(index=False)}
+    assert table.open_counts[data["A1"]] == ((1, 1) if unit else (3, 2))
+    # The Servicemålsrapport counts the open cases of every unit (they are not the months' figures).
+    report = kpi.service_goal_report(SCOPE_A, world.CVR_A, JUN, unit_code=unit, today=TODAY, with_open=True)
+    everywhere = kpi.open_cases(SCOPE_A, world.CVR_A, today=TODAY)
+    assert report.open_counts == {g: (n, late) for g, n, late in everywhere.itertuples(index=False)}
+    assert report.reopened_in(data["A1"], JUN) == (0 if unit else 1) and report.records() == kpi.service_goal_report(
+        SCOPE_A, world.CVR_A, JUN, unit_code=unit, today=TODAY).records()
+    assert kpi.kpi_table(SCOPE_B, world.CVR_A, 2024, today=TODAY, with_open=True).records() == []
+
+
 def test_a_figure_and_its_mark_never_disagree_1899_of_2000(app):
     # 1.899 of 2.000 met is 94,95 %: it used to show "95,0 % ✓" beside 101 late cases. Now the figure is
     # rounded down (94,9 %) and the mark is decided on the exact fraction (not met), in the KPI table, the

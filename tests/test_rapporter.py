@@ -13,6 +13,7 @@ from data.db import get_session
 from core.formatting import da_month_abbr
 from pages.ids import rapporter as ids
 from tests._components import response_text, texts
+from tests._dash import sql_statements
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
 
@@ -64,6 +65,19 @@ def test_kpi_table_year_to_date(goals, login, dash_client):
     figure = chart_of(dash_client, year())
     names = [trace["name"] for trace in figure["data"]]
     assert any(name.startswith("A1") for name in names) and "Servicemål A1" in names
+
+
+def test_a_filter_change_reads_in_three_statements(app, goals, login, dash_client):
+    """Sign-in, the goals with their versions, the figures with reopened and open cases; a unit adds its check."""
+    # Each statement is a round trip on PostgreSQL: the dashboard's filter changes are what users do most.
+    login(world.RAPPORTER_A)
+    dashboard(dash_client, year())  # the test client's first call also fetches the callback map
+    with sql_statements(app) as statements:
+        assert rows_of(dashboard(dash_client, year()))["A1"]["handled"]
+    assert len(statements) == 3, statements
+    with sql_statements(app) as statements:
+        assert dashboard(dash_client, year(), unit=UNIT_A).status_code == 200
+    assert len(statements) == 4, statements
 
 
 def figures_table(dash_client, year_value, area="alle", unit="alle", clicks=1, cvr=world.CVR_A):
