@@ -322,12 +322,12 @@ _COUNTS, _REOPENED, _OPEN = 0, 1, 2
 
 
 def _read_figures(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None, *,
-                  open_goals: Sequence[_Goal] | None = None, open_units: list[str] | None = None,
+                  open_goals: Sequence[_Goal] | None = None,
                   today: dt.date | None = None) -> _Figures:
     """Return the roll-up counts and reopened cases of `months`, and today's open cases of `open_goals`, at once."""
     # UNION ALL of up to three parts, each on its own index (roll-ups by cvr and month, the partial
     # indexes of reopened and of open cases): one round trip instead of three. Every part is filtered
-    # by the scope like the separate reads were. The open cases count by `open_units`, the figures by `units`.
+    # by the scope like the separate reads were. The open cases and the figures count by the same `units`.
     null_date, null_stamp, null_count = cast(null(), Date), cast(null(), DateTime), cast(null(), Integer)
     parts: list[Select] = []
     if months:
@@ -347,7 +347,7 @@ def _read_figures(scope: AccessScope, cvr: str, months: list[dt.date], units: li
     cutoffs = _cutoffs(((g.goal_id, g.rule_kind, g.rule_value) for g in open_goals), today or danish_today()) \
         if open_goals else {}
     if cutoffs:
-        parts.append(_open_stmt(scope, cvr, cutoffs, open_units, lead=[literal_column(str(_OPEN), Integer)],
+        parts.append(_open_stmt(scope, cvr, cutoffs, units, lead=[literal_column(str(_OPEN), Integer)],
                                 tail=[null_date, null_stamp]))
     result = _Figures([], {}, None if open_goals is None else {})
     if not parts:
@@ -384,7 +384,8 @@ def service_goal_report(
     # 'YYYY-MM' (oldest first) holding the achievement or None when the month had no cases.
     # The report's `months` lists those months as dates. Rows: every goal the customer has
     # roll-ups for, grouped by area (Regnskab, Løn, Rejser, Refusion). With `with_open`, the report's
-    # `open_counts` holds today's open cases per goal (of every unit: they are not the months' figures).
+    # `open_counts` holds today's open cases per goal, of the chosen unit like the figures (and like
+    # the cases a click on the count shows).
     # Empty outside `scope`.
     last = month_start(month) if month else latest_closed_month(today)
     months = [add_months(last, -i) for i in range(months_shown - 1, -1, -1)]
@@ -397,7 +398,8 @@ def service_goal_report(
         return empty
     # Title, rule text and target as in force in the last month shown; each month's mark reads its own target.
     goals, targets = _in_force(goals, last, months)
-    figures = _read_figures(scope, cvr, months, _units(unit_code), open_goals=goals if with_open else None,
+    units = _units(unit_code)
+    figures = _read_figures(scope, cvr, months, units, open_goals=goals if with_open else None,
                             today=today)
     values = {(g, m): achievement(met, h) for g, m, h, met in figures.counts}
     # Each goal's target as an exact fraction once, not once per month (a month's own target where it changed).
@@ -498,7 +500,7 @@ def kpi_table(
         return MonthlyReport(tuple(KPI_COLUMNS), (), tuple(months))
     goals, targets = _dashboard_goals(scope, cvr, area, months)
     units = _units(unit_code)
-    figures = _read_figures(scope, cvr, months, units, open_goals=goals if with_open else None, open_units=units,
+    figures = _read_figures(scope, cvr, months, units, open_goals=goals if with_open else None,
                             today=today)
     return _kpi_report(goals, figures, months, targets)
 
