@@ -141,6 +141,7 @@ def _parse_one(value: Any) -> dt.datetime | None:
 
 # Lengths of 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', '... HH:MM:SS' and '... HH:MM:SS.f' to '.ffffff'; 0 = blank.
 _ISO_LENGTHS = frozenset({0, 10, 16, 19, 21, 22, 23, 24, 25, 26})
+_PLAIN_KINDS = frozenset({str, type(None)})
 _NAT = np.datetime64("NaT", "us")
 _FIRST_ALLOWED = np.datetime64(f"{MIN_YEAR}-01-01", "us")
 _AFTER_ALLOWED = np.datetime64(f"{MAX_YEAR + 1}-01-01", "us")
@@ -153,8 +154,14 @@ def _parse_dates(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     strings, Danish formats, time zones, garbage) goes one by one through `_parse_one`.
     """
     n = len(values)
-    odd = [i for i, v in enumerate(values)
-           if not ((type(v) is str and len(v) in _ISO_LENGTHS) or v is None or isinstance(v, dt.date))]
+    # The usual column (ISO strings, blanks as None or '') is recognised in C-speed passes over types
+    # and lengths; only a column with anything else is looked at value by value.
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_KINDS and set(map(len, filter(None, values))) <= _ISO_LENGTHS:
+        odd = []
+    else:
+        odd = [i for i, v in enumerate(values)
+               if not ((type(v) is str and len(v) in _ISO_LENGTHS) or v is None or isinstance(v, dt.date))]
     fast = values
     if odd:
         fast = list(values)
