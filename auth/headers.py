@@ -8,6 +8,7 @@ dash-ag-grid write `<style>` elements at runtime; style cannot run code.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from flask import Flask, current_app, request
@@ -56,9 +57,15 @@ _DASH_PER_USER_PREFIXES = ("/_dash-layout", "/_dash-update-component", "/_dash-d
 STATIC_MAX_AGE_S = 31536000
 
 
+# A vendored bundle loaded on demand (assets/vendor, e.g. plotly-basic-4.1.1.min.js) carries its version in its
+# name: another version is another file (tests/test_plotly_bundle.py checks the name against the package).
+_VERSIONED_VENDOR_FILE = re.compile(r"^/assets/vendor/[\w.-]+-\d+\.\d+\.\d+(\.min)?\.js$")
+
+
 def _fingerprinted_asset() -> bool:
-    """Tell whether this request is for an asset under the URL Dash fingerprinted with its modification time."""
-    return request.path.startswith("/assets/") and bool(request.args.get("m"))
+    """Tell whether this request is for an asset under a URL that changes with its content."""
+    path = request.path
+    return path.startswith("/assets/") and bool(request.args.get("m")) or bool(_VERSIONED_VENDOR_FILE.match(path))
 
 
 def _keep_out_of_caches() -> bool:
