@@ -7,10 +7,12 @@ importing this module does no I/O.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from typing import Any, Mapping
 
 import dash
+from dash.fingerprint import build_fingerprint
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,11 +34,34 @@ INDEX_STRING = """<!DOCTYPE html>
             {%renderer%}
             <!-- The lazily loaded chunks of the dropdown and the grid, which every page draws: fetched and
                  registered while the page waits for its layout, not after it (benchmarks/page_ready.py). -->
-            <script async src="/_dash-component-suites/dash/dcc/async-dropdown.js"></script>
-            <script async src="/_dash-component-suites/dash_ag_grid/async-community.js"></script>
+            %(chunks)s
         </footer>
     </body>
 </html>"""
+
+# The async chunks the index page fetches ahead (package, path in the package, webpack's name for the chunk).
+# Their bundles ask for them by a plain name (`async-community.js`), which Dash serves for revalidation on every
+# load; by the fingerprinted name (package version and file time, as Dash names the bundles themselves) Dash
+# lets the browser keep them a year. `data-webpack` is the mark by which the bundle's loader finds the tag,
+# so a chunk still on its way is awaited rather than requested a second time under its plain name.
+PRELOADED_CHUNKS = (
+    ("dash", "dcc/async-dropdown.js", "dash_core_components:chunk-157"),
+    ("dash_ag_grid", "async-community.js", "dash_ag_grid:chunk-153"),
+)
+
+
+def chunk_url(package: str, path: str) -> str:
+    """Return the fingerprinted URL of file `path` of component package `package` (cached by browsers for a year)."""
+    module = importlib.import_module(package)
+    modified = int(os.stat(os.path.join(os.path.dirname(module.__file__), path)).st_mtime)
+    return f"/_dash-component-suites/{package}/{build_fingerprint(path, module.__version__, modified)}"
+
+
+def index_string() -> str:
+    """Return the index page's template with the fingerprinted URLs of the preloaded chunks."""
+    tags = "\n            ".join(f'<script async src="{chunk_url(package, path)}" data-webpack="{mark}"></script>'
+                                 for package, path, mark in PRELOADED_CHUNKS)
+    return INDEX_STRING.replace("%(chunks)s", tags)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -86,7 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         compress=False,
         enable_mcp=False,
     )
-    dash_app.index_string = INDEX_STRING
+    dash_app.index_string = index_string()
     dash_app.layout = shell_layout
     import_callbacks()
     register_callbacks(dash_app)

@@ -8,6 +8,7 @@ dash-ag-grid write `<style>` elements at runtime; style cannot run code.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from flask import Flask, current_app, request
@@ -50,6 +51,23 @@ _SHARED_STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ic
 _DASH_PER_USER_PREFIXES = ("/_dash-layout", "/_dash-update-component", "/_dash-dependencies")
 
 
+# A year: Dash names every asset it links with its file's modification time (`/assets/portal.css?m=...`), so a
+# changed file comes under a new URL and the old one may be kept. Without this Flask sends `no-cache`, and
+# every page load waited for a round trip per asset (a 304) before its scripts could run.
+STATIC_MAX_AGE_S = 31536000
+
+
+# A vendored bundle loaded on demand (assets/vendor, e.g. plotly-basic-4.1.1.min.js) carries its version in its
+# name: another version is another file (tests/test_plotly_bundle.py checks the name against the package).
+_VERSIONED_VENDOR_FILE = re.compile(r"^/assets/vendor/[\w.-]+-\d+\.\d+\.\d+(\.min)?\.js$")
+
+
+def _fingerprinted_asset() -> bool:
+    """Tell whether this request is for an asset under a URL that changes with its content."""
+    path = request.path
+    return path.startswith("/assets/") and bool(request.args.get("m")) or bool(_VERSIONED_VENDOR_FILE.match(path))
+
+
 def _keep_out_of_caches() -> bool:
     """Tell whether this response holds anything of the signed-in user (so no cache may keep it)."""
     path = request.path
@@ -68,6 +86,11 @@ def _headers(response):
     if "no-store" not in response.headers.get("Cache-Control", "") and _keep_out_of_caches():
         # A browser's back button or a shared proxy must not show one user's page to the next.
         response.headers["Cache-Control"] = "no-store"
+    elif response.status_code in (200, 304) and _fingerprinted_asset():
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = STATIC_MAX_AGE_S
+        response.cache_control.immutable = True
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -14,7 +14,7 @@ from data.rules import latest_closed_month
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
-from pages._grid import grid
+from pages._grid import DEFAULT_COL_DEF, grid
 from pages._kpi_table import ALL_VALUE, dashboard_table
 from pages._lazy import lazy_trigger
 from pages.ids import rapporter as Ids
@@ -163,4 +163,11 @@ def kpi_columns(sa_staff: bool) -> list[dict]:
     ]
     if sa_staff:
         cols.append({"field": "median_text", "headerName": "Median alle kunder"})
+    # The figure columns start at their narrowest width, which is also what their flex share comes to on
+    # screens up to about 1,400 px wide (the description takes the rest). AG Grid applies flex a frame after
+    # it has drawn the grid: from its default 200 px every figure column then changed width, and every wrapped
+    # header was measured again. Wider screens still widen them as before.
+    for col in cols:
+        if col["field"] not in ("code", "title"):
+            col.setdefault("width", col.get("minWidth", DEFAULT_COL_DEF["minWidth"]))
     return cols

@@ -77,3 +77,37 @@ def test_strict_transport_security_in_production_only(app, client):
     finally:
         app.config["PORTAL_ENV"] = "development"
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000
+
+
+def test_assets_under_their_fingerprinted_url_are_kept_a_year(client, laeser_a):
+    # Dash links every asset as /assets/<file>?m=<modification time>: a changed file gets a new URL.
+    page = client.get(f"/information?cvr={world.CVR_A}").get_data(as_text=True)
+    url = re.search(r'href="(/assets/portal\.css\?m=[0-9.]+)"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"] and "immutable" in response.headers["Cache-Control"]
+    assert "no-cache" not in response.headers["Cache-Control"]
+    # The same file asked for without the fingerprint is revalidated, never kept stale.
+    plain = client.get("/assets/portal.css")
+    assert "max-age=31536000" not in plain.headers.get("Cache-Control", "")
+
+
+def test_preloaded_chunks_are_fingerprinted_and_found_by_their_bundles(client, laeser_a):
+    import importlib
+    from pathlib import Path
+
+    from app import PRELOADED_CHUNKS
+
+    page = client.get(f"/information?cvr={world.CVR_A}").get_data(as_text=True)
+    for package, path, mark in PRELOADED_CHUNKS:
+        tag = re.search(r'<script async src="([^"]+)" data-webpack="' + re.escape(mark) + '">', page)
+        assert tag, f"no preload tag for {path}"
+        url = tag.group(1)
+        assert re.search(r"\.v[\w-]+m\d+\.js$", url), url
+        response = client.get(url)
+        assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
+        # The mark is how the bundle's loader recognises the tag: webpack's unique name and the chunk's id.
+        prefix, chunk_id = mark.rsplit("chunk-", 1)
+        chunk = Path(importlib.import_module(package).__file__).parent / path
+        assert f"push([[{chunk_id}]," in chunk.read_text()
+        assert any(f'"{prefix}"' in bundle.read_text() for bundle in chunk.parent.glob("*.js") if bundle != chunk)

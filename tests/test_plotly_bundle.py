@@ -24,5 +24,7 @@ def test_bundle_is_served_but_not_loaded_on_every_page(app, client, laeser_a):
     version = _version((Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8"))
     response = client.get(f"/assets/vendor/plotly-basic-{version}.min.js")
     assert response.status_code == 200 and b"plotly.js (basic" in response.data[:200]
+    # Its name changes with its version, so the browser keeps it (no revalidation each time a chart is drawn).
+    assert "max-age=31536000" in response.headers["Cache-Control"]
     page = client.get("/information").get_data(as_text=True)
     assert "plotly-basic.js" in page and "vendor/plotly-basic" not in page
