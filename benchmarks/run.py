@@ -1510,7 +1510,7 @@ def _pg_section(pg_results: Sequence[SizeResult], facts: Mapping[str, Any], pg_s
     figures, cpu = format_pg_tables(pg_results)
     lines += [
         f"Server: {facts.get('postgresql', 'unknown')}. The same generated cases, imported through the same "
-        "`import_case_records` (COPY into a staging table), and the same two callbacks through the real app. "
+        "`import_case_records` (COPY chunk by chunk, stored while the next is validated), and the same two callbacks through the real app. "
         "Naive pandas and DuckDB are not run on PostgreSQL: both read the SQLite file, and their figures above "
         "do not depend on the portal's back end.",
         "",
@@ -1566,8 +1566,8 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         "(`data.rules.default_service_goals()` plus 10 more), 2–4 bogføringskredse and 1–2 løngrupper per customer, "
         f"{YEARS_OF_CASES} years of cases (≈95 % met, a few open), generated as a stream and imported in one call of "
         "`data.cases_import.import_case_records` in a child process.",
-        "- Import cases/s = cases / (wall time of that call − the time the benchmark's own generator spent making the "
-        "records, measured per chunk); peak RSS = VmHWM of the child process (Python, SQLAlchemy and numpy included).",
+        "- Import cases/s (SQLite) = cases / (wall time of that call − the time the benchmark's own generator spent making "
+        "the records, measured per chunk; PostgreSQL: below); peak RSS = VmHWM of the child process (Python, SQLAlchemy and numpy included).",
         f"- Callbacks: `create_app` on the size's SQLite database, a user with Læser + Rapporter and a B-number on the "
         "largest customer, signed in through the real `/login` form (CSRF stays on: the harness sends the form's token, "
         "and the `X-CSRFToken` header from the `_csrf_token` cookie on every callback, as the renderer does). "
