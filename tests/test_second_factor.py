@@ -25,20 +25,6 @@ def _password(client, email: str, password: str = world.PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
 
-def _user(app, email: str) -> User:
-    with app.app_context():
-        return get_session().scalar(select(User).where(User.email == email))
-
-
-def _update(app, email: str, **values) -> None:
-    with app.app_context():
-        session = get_session()
-        user = session.scalar(select(User).where(User.email == email))
-        for key, value in values.items():
-            setattr(user, key, value)
-        session.commit()
-
-
 def _anonymous_to_the_wall(client) -> None:
     """Assert that `client` gets nothing past the wall: pages send to sign-in, Dash answers 401."""
     page = client.get("/stamdata")
@@ -110,8 +96,8 @@ def test_a_used_code_cannot_be_used_again_within_its_window(app):
     _anonymous_to_the_wall(second)
     # The app's next code is accepted (within the window).
     assert second.post("/login/kode", data={"code": world.totp_code(world.SA_STAFF, 1)}).status_code == 302
-    assert _user(app, world.SA_STAFF).totp_last_step == totp.current_step() + 1 or \
-        _user(app, world.SA_STAFF).totp_last_step == totp.current_step()
+    assert world.user_row(app, world.SA_STAFF).totp_last_step == totp.current_step() + 1 or \
+        world.user_row(app, world.SA_STAFF).totp_last_step == totp.current_step()
 
 
 def test_code_attempts_are_throttled_per_user(app):
@@ -132,7 +118,7 @@ def test_code_attempts_are_throttled_per_user(app):
 
 
 def test_enrolment_is_mandatory_for_sa_staff_and_administrators(app):
-    _update(app, world.SA_STAFF, totp_secret=None, totp_enabled_at=None)
+    world.set_user(app, world.SA_STAFF, totp_secret=None, totp_enabled_at=None)
     client = app.test_client()
     response = _password(client, world.SA_STAFF)
     assert response.status_code == 302 and response.location == "/to-trinsbekraeftelse/opsaet"
@@ -206,7 +192,7 @@ def test_a_required_second_factor_cannot_be_turned_off(app, client):
     sign_in(client, world.ADMIN_AB)
     response = client.post("/to-trinsbekraeftelse", data={"code": world.totp_code(world.ADMIN_AB, 1)})
     assert response.status_code == 400 and "påkrævet" in response.get_data(as_text=True)
-    assert second_factor.is_enrolled(_user(app, world.ADMIN_AB))
+    assert second_factor.is_enrolled(world.user_row(app, world.ADMIN_AB))
 
 
 def test_a_session_without_the_second_factor_ends_when_the_user_becomes_administrator(app, client):
@@ -278,9 +264,9 @@ def test_sa_system_administrator_resets_a_second_factor(app, client, dash_client
 @pytest.mark.parametrize("actor", [world.SA_STAFF, world.ADMIN_AB])
 def test_reset_is_refused_to_everyone_else_even_with_a_forged_callback(app, client, dash_client, actor):
     target = world.REDIGER_A if actor == world.ADMIN_AB else world.ADMIN_AB
-    _update(app, target, totp_secret=totp.encrypt_secret(app.config["SECRET_KEY"], pyotp.random_base32()),
-            totp_enabled_at=_user(app, world.SA_STAFF).totp_enabled_at)
-    target_id = _user(app, target).id
+    world.set_user(app, target, totp_secret=totp.encrypt_secret(app.config["SECRET_KEY"], pyotp.random_base32()),
+            totp_enabled_at=world.user_row(app, world.SA_STAFF).totp_enabled_at)
+    target_id = world.user_row(app, target).id
     sign_in(client, actor)
     page = dash_client.page("/brugeradministration", f"?cvr={world.CVR_A}").get_data(as_text=True)
     # The button is not offered (hidden), and its enabling callback keeps it disabled.
