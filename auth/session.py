@@ -16,7 +16,7 @@ from sqlalchemy import Row, delete, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from core.access import Principal
-from core.rights import Right, parse_rights
+from core.rights import Right
 from auth.extensions import login_manager
 from data.db import get_session, transaction
 from data.scoping import unscoped
@@ -95,13 +95,8 @@ def _principal_from_rows(rows: Sequence[Row], version: int | None) -> Principal 
     user = rows[0]
     if not user.is_active or user.session_version != version:
         return None
-    return Principal(
-        id=user.id, email=user.email, name=user.name, b_number=user.b_number, is_sa_staff=user.is_sa_staff,
-        is_sa_admin=user.is_sa_admin, session_version=user.session_version,
-        must_change_password=user.must_change_password,
-        grants={row.cvr: parse_rights(row.rights) for row in rows if row.cvr is not None},
-        last_cvr=user.last_cvr, last_unit=user.last_unit,
-    )
+    # One row per grant (its cvr and rights); a user without grants has one row with cvr None.
+    return Principal.from_user(user, grants=[row for row in rows if row.cvr is not None])
 
 
 def principal_for(user: User) -> Principal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from flask_login import UserMixin
 from stdnum.dk import cvr as stdnum_cvr
@@ -116,8 +116,8 @@ class Principal(UserMixin):
                        acting_cvr=cvr, last_cvr=cvr, must_change_password=False)
 
     @classmethod
-    def from_user(cls, user: Any) -> "Principal":
-        """Build a principal from a `data.models.User` row with its grants."""
+    def from_user(cls, user: Any, grants: Iterable[Any] | None = None) -> "Principal":
+        """Build a principal from a `data.models.User` row (or a row of its columns) and its grants (default `user.grants`)."""
         return cls(
             id=user.id,
             email=user.email,
@@ -127,7 +127,7 @@ class Principal(UserMixin):
             is_sa_admin=user.is_sa_admin,
             session_version=user.session_version,
             must_change_password=user.must_change_password,
-            grants={g.cvr: parse_rights(g.rights) for g in user.grants},
+            grants={g.cvr: parse_rights(g.rights) for g in (user.grants if grants is None else grants)},
             last_cvr=getattr(user, "last_cvr", None),
             last_unit=getattr(user, "last_unit", None),
         )
