@@ -37,25 +37,21 @@ from data.models import Case
 _META = MetaData()
 
 
-def _staging_table(name: str) -> Table:
-    """Return a TEMPORARY table of validated rows (private to the import's connection, gone with it)."""
-    return Table(
-        name, _META,
-        Column("line_no", BigInteger),
-        Column("case_ref", String(CASE_REF_MAX)),
-        Column("cvr", String(8)),
-        Column("goal_id", Integer),
-        Column("unit_code", String(UNIT_CODE_MAX)),
-        Column("received_at", DateTime),
-        Column("completed_at", DateTime),
-        Column("days_taken", Integer),
-        Column("met", Boolean),
-        Column("reopen", Boolean),  # the line may reopen a stored closed case (status 'genåbnet' or --reopen)
-        prefixes=["TEMPORARY"],
-    )
-
-
-_STAGING = _staging_table("kp_case_staging")  # every valid row of the file
+# Temporary table: private to the import's connection, gone with it. Every valid row of the file.
+_STAGING = Table(
+    "kp_case_staging", _META,
+    Column("line_no", BigInteger),
+    Column("case_ref", String(CASE_REF_MAX)),
+    Column("cvr", String(8)),
+    Column("goal_id", Integer),
+    Column("unit_code", String(UNIT_CODE_MAX)),
+    Column("received_at", DateTime),
+    Column("completed_at", DateTime),
+    Column("days_taken", Integer),
+    Column("met", Boolean),
+    Column("reopen", Boolean),  # the line may reopen a stored closed case (status 'genåbnet' or --reopen)
+    prefixes=["TEMPORARY"],
+)
 _STAGING_COLUMNS = ("line_no", "case_ref", "cvr", "goal_id", "unit_code", "received_at", "completed_at", "days_taken", "met",
                     "reopen")
 _TEMP_TABLES = (_STAGING, _TOUCHED_RANGE, _TOUCHED_KEY)
@@ -96,10 +92,10 @@ def _copy_chunk(columns: dict) -> str:
     return "\n".join(map("\t".join, zip(*fields))) + "\n"
 
 
-def _copy_into(raw: Any, table: Table, text: str) -> None:
-    """Bulk-insert COPY text (validated rows and their reopen permission) into one of the temporary tables."""
+def _stage(raw: Any, text: str) -> None:
+    """Bulk-insert one chunk's COPY text (validated rows and their reopen permission) into the staging table."""
     with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
             copy.write(text)
 
 
@@ -164,10 +160,14 @@ def _old_versions(conn: Connection, first_line: int) -> tuple[Contributions, int
     return contributions, existing
 
 
-_UPSERT = f"""
+# The staged rows from a line on, as cases; the statements below add their own ends.
+_INSERT_STAGED = f"""
 INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
 SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_STAGING.name} WHERE line_no >= %(first_line)s ORDER BY case_ref
+FROM {_STAGING.name} WHERE line_no >= %(first_line)s
+"""
+
+_UPSERT = _INSERT_STAGED + """ORDER BY case_ref
 ON CONFLICT (case_ref) DO UPDATE SET
     cvr = excluded.cvr, goal_id = excluded.goal_id, unit_code = excluded.unit_code,
     received_at = excluded.received_at, completed_at = excluded.completed_at,
@@ -180,17 +180,13 @@ ON CONFLICT (case_ref) DO UPDATE SET
 # A chunk as it comes: stored as new cases, or not at all when one of its references is stored
 # already (or repeated within it), which case_ref's unique index refuses; no sort, no conflict
 # handling per row (ON CONFLICT DO NOTHING took 1.6 x as long: 1M cases 5.9 s against 3.5 s).
-_INSERT_NEW = f"""
-INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
-SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_STAGING.name} WHERE ctid >= format('(%%s,0)', %(from_block)s::bigint)::tid AND line_no >= %(first_line)s
-"""
+_INSERT_NEW = _INSERT_STAGED + "AND ctid >= format('(%%s,0)', %(from_block)s::bigint)::tid\n"
 
 
 # A load at least this share of case_'s rows, and at least PG_REBUILD_INDEX_MIN_ROWS, drops case_'s
-# secondary indexes over all rows (the partial ones stay) once it gets there and builds them again after it, inside the transaction (a
-# rollback brings them back); a load into an empty case_ (a first load) drops them before its first
-# chunk. Building beats maintaining them row by row: 1M cases without the key checks took 9.5 s with
+# secondary indexes over all rows (the partial ones stay) once it gets there and builds them again
+# after it, inside the transaction (a rollback brings them back); a load into an empty case_ (a
+# first load) drops them before its first chunk. Building beats maintaining them row by row: 1M cases without the key checks took 9.5 s with
 # the three maintained and 2.5 s + 1.3 s to build them afterwards (the 1M benchmark database). The
 # price: DROP INDEX locks case_ against readers too (ACCESS EXCLUSIVE) until the commit, where the
 # maintained insert blocks no reader; hence only for a load as large as the table, or a table with
@@ -302,7 +298,7 @@ class _Writer:
         # whole table) and line number, so each row is COPYed once and read once.
         from_block = max(self.conn.exec_driver_sql(
             f"SELECT pg_relation_size('{_STAGING.name}') / current_setting('block_size')::int").scalar() - 1, 0)
-        _copy_into(self.raw, _STAGING, text)
+        _stage(self.raw, text)
         lap = self._lap("bg_copy", lap)
         stored = False
         if self.storing and store:
@@ -329,12 +325,6 @@ class _Writer:
             if self.first_staged is None:
                 self.first_staged = first_line
 
-
-_INSERT_STAGED = f"""
-INSERT INTO case_ (case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met)
-SELECT case_ref, cvr, goal_id, unit_code, received_at, completed_at, days_taken, met
-FROM {_STAGING.name} WHERE line_no >= %(first_line)s
-"""
 
 
 def _check_staged(conn: Connection, report: ImportReport) -> None:
@@ -406,7 +396,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         if staged:
             old, existing = _old_versions(conn, load.first_staged)
             lap = report._lap("old_versions", lap)
-            if report.rows - load.stored >= max(PG_REBUILD_INDEX_MIN_ROWS, PG_REBUILD_INDEX_SHARE * _case_rows(conn)):
+            if report.rows - load.stored >= load.rebuild_at:
                 load.drop_indexes()
             load.checks_off()
             # A case stored by another import between _old_versions and here makes the plain insert
