@@ -32,7 +32,7 @@ from core.access import AccessScope
 from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
-from data.models import Case, MonthlyRollup, ServiceGoal, ServiceGoalVersion
+from data.models import Case, MonthlyRollup, OpenCaseDay, ServiceGoal, ServiceGoalVersion
 from data.rules import (AREAS, achievement, add_months, first_not_overdue, floor_tenth, target_fraction,
                         target_met, deadline as rule_deadline, latest_closed_month, month_start,
                         year_to_date_months)
@@ -290,17 +290,20 @@ def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
 def _open_stmt(scope: AccessScope, cvr: str, cutoffs: Mapping[int, dt.date], units: list[str] | None,
                lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
     """Return the statement of (goal_id, open, overdue) per goal of `cutoffs` (goal -> first receipt not overdue)."""
-    # One deadline per goal picked by the case's own goal (a simple CASE on goal_id: integer equality,
-    # then one date comparison per open case), built as one construct, not a branch of comparisons per goal.
-    deadline = case({g: dt.datetime(c.year, c.month, c.day) for g, c in cutoffs.items()}, value=Case.goal_id)
-    late = case((Case.received_at < deadline, 1), else_=0)
+    # Read from the open cases counted per goal, unit and day of receipt (OpenCaseDay, kept by every
+    # import): a few hundred rows where a large customer has thousands of open cases. One deadline
+    # per goal picked by the row's own goal (a simple CASE on goal_id: integer equality, then one
+    # date comparison per row), built as one construct, not a branch of comparisons per goal.
+    day = OpenCaseDay.received_on
+    deadline = case(dict(cutoffs), value=OpenCaseDay.goal_id)
+    late = case((day < deadline, OpenCaseDay.open_cases), else_=0)
     stmt = (
-        select(*lead, Case.goal_id, func.count(), func.sum(late), *tail)
-        .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.completed_at.is_(None), Case.goal_id.in_(list(cutoffs)))
-        .group_by(Case.goal_id)
+        select(*lead, OpenCaseDay.goal_id, func.sum(OpenCaseDay.open_cases), func.sum(late), *tail)
+        .where(scope.clause(OpenCaseDay.cvr), OpenCaseDay.cvr == cvr, OpenCaseDay.goal_id.in_(list(cutoffs)))
+        .group_by(OpenCaseDay.goal_id)
     )
     if units:
-        stmt = stmt.where(Case.unit_code.in_(units))
+        stmt = stmt.where(OpenCaseDay.unit_code.in_(units))
     return stmt
 
 
@@ -326,7 +329,7 @@ def _read_figures(scope: AccessScope, cvr: str, months: list[dt.date], units: li
                   today: dt.date | None = None) -> _Figures:
     """Return the roll-up counts and reopened cases of `months`, and today's open cases of `open_goals`, at once."""
     # UNION ALL of up to three parts, each on its own index (roll-ups by cvr and month, the partial
-    # indexes of reopened and of open cases): one round trip instead of three. Every part is filtered
+    # index of reopened cases, the open counts' key): one round trip instead of three. Every part is filtered
     # by the scope like the separate reads were. The open cases and the figures count by the same `units`.
     null_date, null_stamp, null_count = cast(null(), Date), cast(null(), DateTime), cast(null(), Integer)
     parts: list[Select] = []
@@ -635,8 +638,8 @@ def open_cases(
     """Return per goal how many cases of `cvr` are still open and how many of them are past their deadline today."""
     # Columns: goal_id, open, overdue (goals without open cases: 0, 0). Overdue = completing the
     # case today would already miss the goal's rule (`data.rules.first_not_overdue`, from the one
-    # rule implementation); open cases count in no month's achievement. One indexed query
-    # (ix_case_open). Empty outside `scope`.
+    # rule implementation); open cases count in no month's achievement. One query of the
+    # counts per day of receipt (OpenCaseDay). Empty outside `scope`.
     if not scope.allows(cvr):
         return pd.DataFrame(columns=OPEN_COLUMNS)
     today = today or danish_today()

@@ -767,6 +767,22 @@ class MonthlyRollup(CustomerOwned, Base):
     days_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class OpenCaseDay(CustomerOwned, Base):
+    """Customer × goal × unit × day of receipt: how many of those cases are still open (no completion)."""
+
+    # The open-case counts on Information and the KPI dashboard read this instead of the open cases
+    # themselves: a large customer has thousands of them, but only a few hundred (goal, unit, day)
+    # rows, and whether a case is past its deadline today depends on its day of receipt alone
+    # (`data.rules.first_not_overdue`). Derived data like the roll-ups: every case import rewrites the
+    # rows of the customers in its file (`data.cases_import.rollups.refresh_open_counts`).
+    __tablename__ = "open_case_day"
+    cvr: Mapped[str] = mapped_column(ForeignKey("customer.cvr"), primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("service_goal.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    open_cases: Mapped[int] = mapped_column(Integer)
+
+
 # --- case import jobs (the browser's case import, /sa/sagsimport) ---------------------------
 
 

@@ -83,3 +83,37 @@ def test_upgrade_stops_on_two_accounts_for_one_address(tmp_path):
             assert "ended_session" not in {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
     finally:
         engine.dispose()
+
+
+def test_upgrade_counts_the_open_cases_already_stored(tmp_path):
+    import datetime as dt
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from data.models import Case, Customer, Ministry, OpenCaseDay, ServiceGoal
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'open.db'}")
+    try:
+        migrate.upgrade(engine, "0023")
+        with Session(engine) as session:
+            session.add(Ministry(id=1, number=1, name="Ministeriet"))
+            session.add(Customer(cvr="11111111", name="Styrelsen", ministry_id=1))
+            session.add(ServiceGoal(id=1, code="A1", area="Regnskab", title="Bogføring", rule_text="5 dage",
+                                    target_pct=95, rule_kind="within_days", rule_value=5))
+            session.flush()
+            cases = [("S1", "U1", dt.datetime(2026, 11, 2, 9), None), ("S2", "U1", dt.datetime(2026, 11, 2, 15), None),
+                     ("S3", "U2", dt.datetime(2026, 11, 2, 9), None), ("S4", "U1", dt.datetime(2026, 11, 3, 9), None),
+                     ("S5", "U1", dt.datetime(2026, 11, 2, 9), dt.datetime(2026, 11, 4, 9))]
+            session.add_all(Case(case_ref=ref, cvr="11111111", goal_id=1, unit_code=unit, received_at=received,
+                                 completed_at=completed, days_taken=2 if completed else None,
+                                 met=True if completed else None) for ref, unit, received, completed in cases)
+            session.commit()
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            rows = session.execute(select(OpenCaseDay.unit_code, OpenCaseDay.received_on, OpenCaseDay.open_cases)
+                                   .order_by(OpenCaseDay.unit_code, OpenCaseDay.received_on)).all()
+        # The closed case counts nowhere; two open cases of one unit and day are one row of 2.
+        assert rows == [("U1", dt.date(2026, 11, 2), 2), ("U1", dt.date(2026, 11, 3), 1), ("U2", dt.date(2026, 11, 2), 1)]
+    finally:
+        engine.dispose()

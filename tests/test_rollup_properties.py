@@ -1,4 +1,4 @@
-"""Property: after any sequence of imports and re-imports, roll-ups equal a direct recomputation."""
+"""Property: after any sequence of imports and re-imports, roll-ups and open counts equal a direct recomputation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from data.cases_import import import_case_records
 from data.db import get_session
-from data.models import Case, MonthlyRollup, ServiceGoal
+from data.models import Case, MonthlyRollup, OpenCaseDay, ServiceGoal
 from data.rules import evaluate, month_start
 from data.workdays import days_taken
 from tests import world
@@ -69,6 +69,18 @@ def stored_rollups(session) -> dict:
             for r in session.scalars(select(MonthlyRollup))}
 
 
+def direct_open_counts(session) -> dict:
+    """Count the open cases per customer, goal, unit and day of receipt from the cases themselves."""
+    counts: dict = defaultdict(int)
+    for case in session.scalars(select(Case).where(Case.completed_at.is_(None))):
+        counts[(case.cvr, case.goal_id, case.unit_code, case.received_at.date())] += 1
+    return dict(counts)
+
+
+def stored_open_counts(session) -> dict:
+    return {(r.cvr, r.goal_id, r.unit_code, r.received_on): r.open_cases for r in session.scalars(select(OpenCaseDay))}
+
+
 @pytest.fixture
 def goals(app):
     with app.app_context():
@@ -81,6 +93,7 @@ def goals(app):
 def test_rollups_equal_direct_recomputation(goals, batches, chunk_size):
     session = get_session()
     session.execute(delete(MonthlyRollup))
+    session.execute(delete(OpenCaseDay))
     session.execute(delete(Case))
     session.commit()
     stored_cvr: dict[str, str] = {}
@@ -96,3 +109,5 @@ def test_rollups_equal_direct_recomputation(goals, batches, chunk_size):
             stored_cvr.update({ref: r["place"][0] for ref, r in batch.items()})
         assert dict(session.execute(select(Case.case_ref, Case.cvr)).all()) == stored_cvr  # never duplicated or moved
         assert stored_rollups(session) == direct_rollups(session)
+        # Closing, reopening and new open cases all move the counts the pages read.
+        assert stored_open_counts(session) == direct_open_counts(session)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
-from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions
+from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions, refresh_open_counts
 from data.cases_import.validate import _Reference, _validate_counted
 from data.models import Case
 
@@ -349,6 +349,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         _STAGING.create(conn)
         load = _Writer(conn, _rebuild_at(conn))
         parts: list[tuple[np.ndarray, np.ndarray]] = []
+        customers: set[str] = set()  # every CVR of the file's rows
         lap = time.perf_counter()
         # The writer loads chunk k while Python reads and validates chunk k + 1. One chunk in flight
         # at most, so memory stays at two chunks; the main thread does not touch the connection until
@@ -357,7 +358,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kp-case-copy") as writer:
             pending: Future | None = None
             for chunk in chunks:
-                validated = _validate_counted(chunk, ref, report, parts, as_columns=True)
+                validated = _validate_counted(chunk, ref, report, parts, customers, as_columns=True)
                 columns = validated.columns
                 rows = len(columns["line_no"]) if columns is not None else 0
                 text = _copy_chunk(columns) if rows else None
@@ -413,6 +414,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         new = _new_versions(parts, ref)
         keys = set(old) | set(new)
         report.rollups_recomputed = _apply_rollups(conn, old, new)
+        refresh_open_counts(conn, customers)
         _drop_temp_tables(conn)
         conn.exec_driver_sql("RELEASE SAVEPOINT kp_import")
         lap = report._lap("rollups", lap)

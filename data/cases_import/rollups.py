@@ -6,6 +6,9 @@ case whose completion, goal, unit or CVR moved leaves its old month correct) + w
 contribute (aggregated in numpy while validating). This costs O(touched keys), not O(cases).
 Should stored roll-ups ever disagree with the cases (a count would go negative), the touched keys
 are recomputed from ``case_`` instead (`recompute_rollups`, also usable as a repair tool).
+
+The open-case counts (``open_case_day``) are rewritten for every customer in the file from its open
+cases (`refresh_open_counts`): a customer's open cases are few, and counted from their own index.
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 import numpy as np
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, and_, case, delete, func, select, true, tuple_
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, and_, case, delete, func, insert, select,
+                        true, tuple_)
 from sqlalchemy.engine import Connection
 
 from data.cases_import.readers import UNIT_CODE_MAX
-from data.models import Case, MonthlyRollup
+from data.models import Case, MonthlyRollup, OpenCaseDay
 from data.rules import add_months
 from data.workdays import MIN_YEAR
 
@@ -250,3 +254,27 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
     for table in (_TOUCHED_RANGE, _TOUCHED_KEY):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
     return len(values)
+
+
+# Above this many customers in one import, every customer's open counts are rewritten at once: one
+# statement instead of many IN lists (a large file names most customers anyway).
+_OPEN_COUNTS_ALL_FROM = 500
+
+
+def refresh_open_counts(conn: Connection, cvrs: Collection[str] | None = None) -> int:
+    """Rewrite ``open_case_day`` of `cvrs` (None: every customer) from their open cases; return rows written."""
+    # Counted from the partial index of open cases (ix_case_open holds every column read). date() is
+    # the day of a timestamp on SQLite and PostgreSQL alike; a case is overdue by its day of receipt only.
+    day = func.date(Case.received_at, type_=Date)
+    counted = (select(Case.cvr, Case.goal_id, Case.unit_code, day, func.count())
+               .where(Case.completed_at.is_(None))
+               .group_by(Case.cvr, Case.goal_id, Case.unit_code, day))
+    columns = ["cvr", "goal_id", "unit_code", "received_on", "open_cases"]
+    if cvrs is None or len(cvrs) >= _OPEN_COUNTS_ALL_FROM:
+        conn.execute(delete(OpenCaseDay))
+        return conn.execute(insert(OpenCaseDay).from_select(columns, counted)).rowcount
+    if not cvrs:
+        return 0
+    part = sorted(cvrs)
+    conn.execute(delete(OpenCaseDay).where(OpenCaseDay.cvr.in_(part)))
+    return conn.execute(insert(OpenCaseDay).from_select(columns, counted.where(Case.cvr.in_(part)))).rowcount

@@ -23,7 +23,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from data.cases_import.readers import _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
-from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions
+from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions, refresh_open_counts
 from data.cases_import.validate import _Reference, _Validated, _validate_counted
 from data.models import Case
 
@@ -227,10 +227,11 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         drop_index, create_index = _case_index_ddl(conn.dialect)
         dropped = False
         parts: list[tuple[np.ndarray, np.ndarray]] = []
+        customers: set[str] = set()  # every CVR of the file's rows
         written = 0
         lap = time.perf_counter()
         for chunk in chunks:
-            validated = _validate_counted(chunk, ref, report, parts, with_lines=False)
+            validated = _validate_counted(chunk, ref, report, parts, customers, with_lines=False)
             lap = report._lap("validate", lap)
             if not validated.rows:
                 continue
@@ -262,6 +263,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         new = _new_versions(parts, ref)
         keys = set(old) | set(new)
         report.rollups_recomputed = _apply_rollups(conn, old, new)
+        refresh_open_counts(conn, customers)
         raw.execute("RELEASE kp_import")
         lap = report._lap("rollups", lap)
         if own:

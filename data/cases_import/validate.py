@@ -241,6 +241,7 @@ class _Validated:
     # them a chunk at a time): line_no, case_ref, cvr, unit_code (lists), goal_id, days, met, closed,
     # reopen (arrays), received_at and completed_at (text, None for an open case).
     columns: dict[str, Any] | None = None
+    customers: frozenset[str] = frozenset()  # the CVRs of `rows` (their open counts are rewritten)
 
 
 def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_lines: bool = True,
@@ -360,6 +361,7 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     else:
         agg = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     cvrs = np.array(cvr_texts, dtype=object)[cvr_codes].tolist()
+    customers = frozenset(cvr_texts[i] for i in np.unique(cvr_codes).tolist())
     units = np.array(unit_texts, dtype=object)[unit_codes].tolist()
     if as_columns:
         # No tuple per row: the caller formats whole columns.
@@ -367,7 +369,7 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
         columns = {"line_no": lines, "case_ref": refs, "cvr": cvrs, "goal_id": goal_ids, "unit_code": units,
                    "received_at": rec_s, "completed_at": comp_s, "days_taken": days, "met": met, "closed": closed,
                    "reopen": reopen_arr}
-        return _Validated([], agg, m - int(closed.sum()), lines, refs, reopen_arr.tolist(), columns)
+        return _Validated([], agg, m - int(closed.sum()), lines, refs, reopen_arr.tolist(), columns, customers)
     days_l: list[Any] = days.tolist()
     met_l: list[Any] = met.tolist()
     open_idx = np.flatnonzero(~closed).tolist()
@@ -379,16 +381,17 @@ def _validate_chunk(chunk: _Chunk, ref: _Reference, report: ImportReport, with_l
     else:
         rows = list(zip(refs, cvrs, goal_l, units, rec_s, comp_s, days_l, met_l))
     reopen = (status_reopen | ref.reopen_all).tolist()
-    return _Validated(rows, agg, len(open_idx), lines, refs, reopen)
+    return _Validated(rows, agg, len(open_idx), lines, refs, reopen, customers=customers)
 
 
 def _validate_counted(chunk: _Chunk, ref: _Reference, report: ImportReport,
-                      parts: list[tuple[np.ndarray, np.ndarray]], **options: bool) -> _Validated:
-    """Validate `chunk` (`_validate_chunk`) and count it: rows read and open cases in `report`, roll-up parts."""
+                      parts: list[tuple[np.ndarray, np.ndarray]], customers: set[str], **options: bool) -> _Validated:
+    """Validate `chunk` (`_validate_chunk`) and count it: rows read and open cases in `report`, roll-up parts, CVRs."""
     # The bookkeeping both back ends do per chunk, whatever they then write.
     report.rows += len(chunk.lines)
     validated = _validate_chunk(chunk, ref, report, **options)
     report.open_cases += validated.open_cases
+    customers |= validated.customers
     if len(validated.agg[0]):
         parts.append(validated.agg)
     return validated
