@@ -58,6 +58,7 @@ from data.models import (
     User,
 )
 from data.scoping import unscoped
+from data.workdays import danish_today
 
 SEED = "kundeportal-demo-v1"
 DEFAULT_CASES = 60_000
@@ -186,7 +187,7 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
     if has_customers(session):
         raise DemoSeedError("Databasen har allerede kunder; demodata indlæses kun i en tom database.")
     started = time.perf_counter()
-    today = today or dt.date.today()
+    today = today or danish_today()
     cases = DEFAULT_CASES if cases is None else int(cases)
     try:
         with unscoped(session, "demo data: builds every demo customer"):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from data.files import get_store
 from data.models import AccountingUnit, ActionItem, Meeting, MeetingDocument, PayrollGroup, Runbook, RunbookVersion
 from tests import world
+from data.workdays import danish_today
 
 SECRET_B = "HEMMELIG-B"
 UTC = dt.timezone.utc
@@ -29,7 +30,7 @@ class Content:
 
 def build(session, today: dt.date | None = None) -> Content:
     """Add the content rows to the test world (call inside an app context) and commit."""
-    today = today or dt.date.today()
+    today = today or danish_today()
     now = dt.datetime.now(UTC)
     store = get_store()
     out = Content()

@@ -11,6 +11,7 @@ from auth.guard import _DECLARED, GUARD_MARK
 from pages.ids import shell as shell_ids
 from pages.ids import stamdata as stamdata_ids
 from tests import _dash, world
+from data.workdays import danish_today
 
 # Callbacks Dash registers itself: the page router (it calls each page's guarded layout) and
 # the client-side title setter (runs in the browser only).
@@ -196,7 +197,6 @@ HOSTILE_VALUES = [{"$gt": ""}, ["x", {"y": 1}], "<script>alert(1)</script>" * 50
 @pytest.fixture
 def real_content(app):
     """Put real content behind every page, so hostile values reach the data layer, not an empty state."""
-    import datetime as dt
 
     from data.db import get_session
     from tests import agreements_world, content_world, reports_world
@@ -204,7 +204,7 @@ def real_content(app):
     with app.app_context():
         session = get_session()
         content_world.build(session)
-        agreements_world.build(session, dt.date.today())
+        agreements_world.build(session, danish_today())
         reports_world.build(session)
 
 
@@ -295,7 +295,6 @@ HOSTILE_QUERIES = [
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES, ids=range(len(HOSTILE_QUERIES)))
 def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
-    import datetime as dt
 
     from data.db import get_session
     from tests import agreements_world, content_world
@@ -303,7 +302,7 @@ def test_hostile_query_strings_on_every_page(app, login, dash_client, query):
     with app.app_context():
         session = get_session()
         content_world.build(session)
-        agreements_world.build(session, dt.date.today())
+        agreements_world.build(session, danish_today())
     login(world.ADMIN_AB)
     for path in _registered_pages():
         response = dash_client.page(path, f"?cvr={world.CVR_A}{query}")

@@ -18,6 +18,7 @@ from data.errors import Refused, ValidationError
 from data.models import Agreement, Announcement, Annex, AuditLog, StoredFile, User
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 SCOPE_A = AccessScope.single(world.CVR_A)
 MAX = 25 * 1024 * 1024
@@ -40,7 +41,7 @@ def _principal(session, email: str) -> Principal:
 def w(app):
     with app.app_context():
         session = get_session()
-        rows = aw.build(session, dt.date.today())
+        rows = aw.build(session, danish_today())
         yield W(session, _principal(session, world.SA_STAFF), _principal(session, world.REDIGER_A), rows)
 
 
@@ -89,7 +90,7 @@ def test_draft_is_copied_from_the_version_in_force_and_invisible_to_customers(w)
 
 def test_a_draft_dated_today_is_not_in_force_until_published(w):
     draft = edits.start_draft(SCOPE_A, world.CVR_A, w.sa, "kundeaftale")
-    edits.save_draft(SCOPE_A, world.CVR_A, w.sa, draft["id"], 1, _draft_raw(valid_from=dt.date.today().isoformat()))
+    edits.save_draft(SCOPE_A, world.CVR_A, w.sa, draft["id"], 1, _draft_raw(valid_from=danish_today().isoformat()))
     assert agreements.agreement(SCOPE_A, world.CVR_A, "kundeaftale")["version"] == "3"
     edits.publish_draft(SCOPE_A, world.CVR_A, w.sa, draft["id"], 2)
     current = agreements.agreement(SCOPE_A, world.CVR_A, "kundeaftale")
@@ -180,7 +181,7 @@ def test_add_edit_and_end_an_add_on(w):
                       {**record, "start_date": "2026-03-01", "end_date": None, "description": "Ændret"})
     with pytest.raises(edits.AgreementConflict, match="ændret samtidig"):
         edits.end_record(SCOPE_A, world.CVR_A, w.sa, "tilkoeb", saved["id"], 1)
-    edits.end_record(SCOPE_A, world.CVR_A, w.sa, "tilkoeb", saved["id"], 2, on=dt.date.today() - dt.timedelta(days=1))
+    edits.end_record(SCOPE_A, world.CVR_A, w.sa, "tilkoeb", saved["id"], 2, on=danish_today() - dt.timedelta(days=1))
     row = next(r for r in agreements.add_ons(SCOPE_A, world.CVR_A) if r["id"] == saved["id"])
     assert row["ended"] and row["description"] == "Ændret"
     with pytest.raises(Refused, match="allerede afsluttet"):

@@ -15,6 +15,7 @@ from pages.ids import aktionsliste as ids
 from pages.ids import shell as shell_ids
 from tests._components import response_text
 from tests import content_world, world
+from data.workdays import danish_today
 
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.SA_STAFF]
 
@@ -163,7 +164,7 @@ def test_csv_export_has_both_lines_and_honours_filters(login, dash_client, conte
         bank = next(r for r in rows if r["Emne"] == "Afstemning af bankkonti")
         assert bank["Detaljeret status"] == "Afventer kontoudtog fra banken."
         assert bank["Beskrivelse"].startswith("Bankkonto 5800") and bank["Deadline overskredet"] == "Ja"
-        assert bank["Deadline (ÅÅÅÅ-MM-DD)"] == (dt.date.today() - dt.timedelta(days=10)).isoformat()
+        assert bank["Deadline (ÅÅÅÅ-MM-DD)"] == (danish_today() - dt.timedelta(days=10)).isoformat()
     assert content_world.SECRET_B.encode() not in body
 
 
@@ -269,7 +270,7 @@ def test_data_layer_filters(app, content):
         assert len(actions.action_items(scope, world.CVR_A, None, True)) == 3
         # A scope without B finds nothing of B even when asked for B.
         assert actions.action_items(scope, world.CVR_B, None, True) == []
-        later = dt.date.today() + dt.timedelta(days=365)
+        later = danish_today() + dt.timedelta(days=365)
         assert all(r["overdue"] for r in actions.action_items(scope, world.CVR_A, on=later))
     with pytest.raises(actions.FilterError):
         actions.parse_area("Rejser")

@@ -19,6 +19,7 @@ from data.models import Agreement, ApprovalEvent, User
 from pages.ids import kundeaftaler as ids
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 ALL = AccessScope(all_customers=True)
 
@@ -32,7 +33,7 @@ def pending(app):
     """CVR A's Kundeaftale sent for approval; ADMIN_AB is its customer signatory, SA_ADMIN SA's."""
     with app.app_context():
         session = get_session()
-        rows = aw.build(session, dt.date.today())
+        rows = aw.build(session, danish_today())
         admin = _principal(session, world.SA_ADMIN)
         approvals.register_signatory(ALL, world.CVR_A, admin, "kundeaftale",
                                      {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})
@@ -280,14 +281,14 @@ def test_a_later_published_version_is_the_one_sent_for_and_given_approval(app, c
 
     with app.app_context():
         session = get_session()
-        rows = aw.build(session, dt.date.today())
+        rows = aw.build(session, danish_today())
         admin = _principal(session, world.SA_ADMIN)
         approvals.register_signatory(ALL, world.CVR_A, admin, "kundeaftale",
                                      {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})
         approvals.register_sa_signatory(admin, "kundeaftale",
                                         {"name": "SA Admin", "email": world.SA_ADMIN, "b_number": "B900010"})
         draft = agreement_edits.start_draft(ALL, world.CVR_A, admin, "kundeaftale")
-        later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+        later = (danish_today() + dt.timedelta(days=40)).isoformat()
         agreement_edits.save_draft(ALL, world.CVR_A, admin, draft["id"], draft["row_version"],
                                    {"title": "Kundeaftale", "valid_from": later,
                                     "sections": "# Formål\nDen nye version."})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +17,7 @@ from data.models import Agreement, ApprovalEvent, AuditLog, Customer, MailOutbox
 from tests import agreements_world as aw
 from tests.test_agreement_edits import _pdf_text as pdf_text
 from tests import world
+from data.workdays import danish_today
 
 ALL = AccessScope(all_customers=True)
 SCOPE_A = AccessScope.single(world.CVR_A)
@@ -42,7 +42,7 @@ def _principal(session, email: str) -> Principal:
 def w(app):
     with app.app_context():
         session = get_session()
-        rows = aw.build(session, dt.date.today())
+        rows = aw.build(session, danish_today())
         admin = _principal(session, world.SA_ADMIN)
         approvals.register_signatory(SCOPE_A, world.CVR_A, admin, "kundeaftale",
                                      {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})

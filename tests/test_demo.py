@@ -40,6 +40,7 @@ from data.models import (
     User,
 )
 from tests import world
+from data.workdays import danish_today
 PG_URL_ENV = "TEST_DATABASE_URL"  # as in tests/conftest.py
 
 SA_CVR = "33391005"
@@ -230,7 +231,7 @@ def test_demo_accounts_plain_output_lists_every_account(seeded_app):
 def test_cases_cover_two_years_up_to_today_with_rollups(seeded_app):
     from data.db import get_session
 
-    today = dt.date.today()
+    today = danish_today()
     with seeded_app.app_context():
         s = get_session()
         first, last = s.execute(select(func.min(Case.received_at), func.max(Case.received_at))).one()
@@ -248,7 +249,7 @@ def test_cases_cover_two_years_up_to_today_with_rollups(seeded_app):
 def test_content_for_the_later_pages(seeded_app):
     from data.db import get_session
 
-    today = dt.date.today()
+    today = danish_today()
     with seeded_app.app_context():
         s = get_session()
         agreements = s.scalars(select(Agreement)).all()

@@ -11,6 +11,7 @@ from web.downloads import NOT_FOUND_TEXT, content_disposition
 from pages.ids import kundeaftaler as kundeaftaler_ids
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def content(app):
     from data.db import get_session
 
     with app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def assert_not_found(response):

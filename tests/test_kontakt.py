@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 SUPPORT = "kundeportal@statens-adm.dk"
 
@@ -18,7 +18,7 @@ def content(app):
     from data.db import get_session
 
     with app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def page(dash_client, search=""):

@@ -3,7 +3,6 @@ recipients through a mailto: link), version-checked and audited; customers are r
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -20,6 +19,7 @@ from pages.ids import kontakt as Ids
 from pages.ids.kontakt import KIT
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 SCOPE_A = AccessScope.single(world.CVR_A)
 SCOPE_B = AccessScope.single(world.CVR_B)
@@ -31,7 +31,7 @@ MEMBER = {"name": "Cecilie Clausen", "role": "Regnskabskonsulent", "email": "cec
 @pytest.fixture
 def content(app):
     with app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def _sa(app) -> Principal:

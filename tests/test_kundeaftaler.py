@@ -14,6 +14,7 @@ from core.formatting import da_date
 from pages.ids import kundeaftaler as ids
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 READERS = [world.LAESER_A, world.REDIGER_A, world.ADMIN_AB, world.TWO_CVRS, world.SA_STAFF]
 NO_RIGHT_ON_A = [world.RAPPORTER_A, world.LAESER_B]
@@ -24,7 +25,7 @@ def content(app):
     from data.db import get_session
 
     with app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def tab(dash_client, name, cvr):
@@ -167,7 +168,7 @@ def test_the_agreement_in_force_is_shown_and_the_next_version_announced(app, log
     from data.db import get_session
     from data.models import Agreement
 
-    start = dt.date.today() + dt.timedelta(days=60)
+    start = danish_today() + dt.timedelta(days=60)
     with app.app_context():
         session = get_session()
         session.add(Agreement(cvr=world.CVR_A, kind="customer", title="Kundeaftale", version="4", valid_from=start,
@@ -296,7 +297,7 @@ def _workbook(response):
 def test_xlsx_export_of_dispensationer(login, dash_client, content):
     login(world.LAESER_A)
     sent, sheet = _workbook(export(dash_client, "dispensationer", world.CVR_A))
-    assert sent["filename"] == f"Dispensationer_{world.CVR_A}_{dt.date.today().isoformat()}.xlsx"
+    assert sent["filename"] == f"Dispensationer_{world.CVR_A}_{danish_today().isoformat()}.xlsx"
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Dispensation", "Beskrivelse", "Givet", "Udløber", "Status")
     assert [v[0] for v in values[1:]] == ["Dispensation for sen løn", "Dispensation for papirbilag"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 
 import pytest
@@ -14,6 +13,7 @@ from data.models import Agreement, Announcement, Annex, AuditLog, StoredFile
 from pages.ids import kundeaftaler as ids
 from tests import agreements_world as aw
 from tests import world
+from data.workdays import danish_today
 
 PDF = b"%PDF-1.4 nyt bilag\n%%EOF"
 
@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4 nyt bilag\n%%EOF"
 @pytest.fixture
 def content(app):
     with app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def text_of(response) -> str:
@@ -180,7 +180,7 @@ def test_sa_adds_edits_and_ends_an_add_on(app, login, dash_client, content):
                             values={kit.confirm_yes: 1, kit.confirm_state: out(asked, kit.confirm_state, "data")})
     assert "er afsluttet" in out(done, kit.changed, "data")["text"]
     row = {r["service"]: r for r in aw_rows(tab(dash_client, "tilkoeb"))}["Lønrefusion"]
-    assert row["end_date"] == dt.date.today().isoformat() and row["description"] == "Ændret"
+    assert row["end_date"] == danish_today().isoformat() and row["description"] == "Ændret"
     with app.app_context():
         actions = get_session().scalars(select(AuditLog.action).where(AuditLog.entity == "add_on")).all()
     assert sorted(actions) == ["create", "end", "update"]

@@ -19,6 +19,7 @@ from pages.ids import kontaktpersoner as ContactIds
 from pages.ids import sa_persondatalog as Ids
 from pages.ids import stamdata as StamdataIds
 from tests import world
+from data.workdays import danish_today
 
 
 @pytest.fixture
@@ -331,7 +332,7 @@ def test_signatures_shown_and_downloaded_are_logged(app, login, dash_client):
     from tests import agreements_world as aw
 
     with app.app_context():
-        aw.build(get_session(), dt.date.today())
+        aw.build(get_session(), danish_today())
     login(world.LAESER_A)
     shown = dash_client.fire(AgreementIds.TABS, "value", cvr=world.CVR_A, initial=True, values={AgreementIds.TABS: "kundeaftale"})
     assert "Karen Kunde" in _text(shown)

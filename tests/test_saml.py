@@ -25,6 +25,7 @@ from pages.ids import stamdata as stamdata_ids  # noqa: E402
 pytestmark = pytest.mark.xmlsec
 from tests import saml_idp  # noqa: E402
 from tests.saml_idp import TestIdP, identity, post_form  # noqa: E402
+from data.workdays import danish_today
 
 
 @pytest.fixture(scope="module")
@@ -252,10 +253,10 @@ def test_link_is_shown_to_the_administrator(app, client, idp, login, dash_client
     rows = {row["email"]: row for row in _out(callbacks.load(), KIT.grid, "rowData")}
     import datetime as dt
 
-    today = da_date(dt.date.today())
+    today = da_date(danish_today())
     assert rows[world.LAESER_A]["mitid"] in (f"MitID tilknyttet {today}",
-                                              f"MitID tilknyttet {da_date(dt.date.today() - dt.timedelta(days=1))}",
-                                              f"MitID tilknyttet {da_date(dt.date.today() + dt.timedelta(days=1))}")
+                                              f"MitID tilknyttet {da_date(danish_today() - dt.timedelta(days=1))}",
+                                              f"MitID tilknyttet {da_date(danish_today() + dt.timedelta(days=1))}")
     assert rows[world.REDIGER_A]["mitid"] == ""
     # On B the same administrator sees no link: it was made for A.
     rows_b = _out(callbacks.load(cvr=world.CVR_B), KIT.grid, "rowData")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from tests import agreements_world as aw
 from tests import world
 from tests.browser.conftest import assert_no_serious_axe_violations, settle, sign_in, wait_for_dash
+from data.workdays import danish_today
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def awaiting(live_app):
     everyone = AccessScope(all_customers=True)
     with live_app.app_context():
         session = get_session()
-        rows = aw.build(session, dt.date.today())
+        rows = aw.build(session, danish_today())
         admin = Principal.from_user(session.scalar(select(User).where(User.email == world.SA_ADMIN)))
         approvals.register_signatory(everyone, world.CVR_A, admin, "kundeaftale",
                                      {"name": "Ada Tegner", "email": world.ADMIN_AB, "b_number": "B200001"})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 
 import pytest
 from openpyxl import load_workbook
 
+from data.workdays import danish_today
 from tests import agreements_world as aw
 from tests import world
 from tests.browser.conftest import (assert_no_serious_axe_violations, choose_tab, settle, sign_in,
@@ -22,7 +22,7 @@ def content(live_app):
     from data.db import get_session
 
     with live_app.app_context():
-        return aw.build(get_session(), dt.date.today())
+        return aw.build(get_session(), danish_today())
 
 
 def test_kundeaftaler_tabs_downloads_and_export(content, live_server, page):

@@ -9,6 +9,7 @@ import pytest
 
 from tests import agreements_world, content_world, reports_world, world
 from tests.browser.conftest import axe_violations, settle, type_second_factor, wait_for_dash
+from data.workdays import danish_today
 
 pytestmark = pytest.mark.browser
 
@@ -46,14 +47,13 @@ WIDE_JS = """() => {
 @pytest.fixture
 def filled(live_app):
     """Give the test world content on every page: meetings, actions, runbooks, agreements, report cases."""
-    import datetime as dt
 
     from data.db import get_session
 
     with live_app.app_context():
         session = get_session()
         content_world.build(session)
-        agreements_world.build(session, dt.date.today())
+        agreements_world.build(session, danish_today())
         reports_world.build(session)
 
 
