@@ -15,6 +15,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access import AccessScope
+from data import kpi
 from data.cases_import import MAX_REPORTED_ERRORS, import_case_file, import_case_records, recompute_rollups
 from data.cases_import.sqlite_text import _format_datetimes
 from data.cases_import.validate import _factorize
@@ -134,6 +136,52 @@ def test_a_postgresql_import_holds_its_customers_and_goals_until_it_commits(goal
                 conn.execute(text(f"DELETE FROM service_goal WHERE id = {goals['A1']}"))
     finally:
         other.dispose()
+
+
+def test_a_second_postgresql_import_waits_for_the_first_and_counts_on_its_result(goals):
+    """Two imports at once would each rewrite roll-ups and open counts from what they read: the second waits."""
+    import threading
+
+    session = get_session()
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's BEGIN IMMEDIATE lets one writer in at a time")
+    march = (world.CVR_A, goals["A1"], UNIT_A, dt.date(2024, 3, 1))
+    first = import_case_records(session, [rec("W1", "2024-03-04", "2024-03-06"), rec("W2", "2024-03-04", "")],
+                                commit=False)
+    assert first.ok
+    engine = make_engine(session.get_bind().url.render_as_string(hide_password=False))
+    done: dict = {}
+
+    def second() -> None:
+        with Session(engine) as other:
+            done["report"] = import_case_records(other, [rec("W3", "2024-03-05", "2024-03-07"),
+                                                         rec("W4", "2024-03-05", "")])
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    try:
+        watcher = _other_connection(session)
+        try:
+            with watcher.connect() as conn:
+                waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                for _ in range(200):  # the second import asks for the lock the first one holds
+                    if conn.execute(text(waiting)).scalar():
+                        break
+                    worker.join(0.05)
+                assert conn.execute(text(waiting)).scalar() == 1 and worker.is_alive()
+        finally:
+            watcher.dispose()
+        session.commit()
+        worker.join(30)
+    finally:
+        worker.join(30)
+        engine.dispose()
+    assert not worker.is_alive() and done["report"].ok
+    session.expire_all()
+    # The second import's roll-up and open counts add to the first one's: nothing lost, nothing refused.
+    assert rollups(session)[march][:2] == (2, 2)
+    assert kpi.open_cases(AccessScope.single(world.CVR_A), world.CVR_A, goal_ids=[goals["A1"]], today=dt.date(2024, 3, 5)) \
+        .to_dict("records") == [{"goal_id": goals["A1"], "open": 2, "overdue": 0}]
 
 
 def test_a_postgresql_role_that_may_not_skip_key_checks_imports_all_the_same(goals):

@@ -63,6 +63,9 @@ def _drop_temp_tables(conn: Connection) -> None:
 
 
 _NULL = "\\N"  # COPY's text format: NULL
+# The key of the transaction-level advisory lock that lets one case import at a time write (any
+# connection, any worker): a fixed number, the first 8 bytes of sha256("kundeportal.case_import").
+IMPORT_LOCK_KEY = 0x4FC9_5AD5_9CD6_25BA
 # COPY's text format: a backslash and the separators must be escaped inside a value.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -341,6 +344,11 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
     # Only PostgreSQL comes here: `entry._run` sends SQLite to `sqlite._run_sqlite`.
     started = time.perf_counter()
     report = ImportReport()
+    # One import at a time: a second waits here until the first commits or rolls back. Two at once
+    # would each rewrite roll-ups and open counts from what they read before the other committed (the
+    # later one then fails on a key the other wrote). Taken before the reference data is read, so
+    # the waiting import checks against what the first one left.
+    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": IMPORT_LOCK_KEY})
     ref = dataclasses.replace(_Reference.load(session, lock_parents=True), reopen_all=reopen)
     try:
         _drop_temp_tables(conn)
