@@ -700,37 +700,59 @@ class SqlClock:
         event.listen(engine, "after_cursor_execute", after)
 
 
-def time_callback(portal: PortalClient, plan: CallbackPlan, calls: int, warmups: int, seed: int,
-                  profiler: cProfile.Profile | None = None, sql: SqlClock | None = None) -> CallbackTiming:
-    """POST `plan`'s callback `warmups` + `calls` times with varied inputs; raise BenchError on a failed call."""
-    rng = random.Random(seed)
-    samples: list[float] = []
-    cpu_samples: list[float] = []
-    sql_samples: list[float] = []
-    statuses: dict[int, int] = {}
-    for number in range(warmups + calls):
-        changed = plan.step(rng) if number else [f"{d['id']}.{d['property']}" for d in plan.inputs]
+class CallbackTimer:
+    """Send one callback with varied inputs, call by call, and keep its timings."""
+
+    def __init__(self, portal: PortalClient, plan: CallbackPlan, seed: int,
+                 profiler: cProfile.Profile | None = None, sql: SqlClock | None = None):
+        self.portal, self.plan, self.profiler, self.sql = portal, plan, profiler, sql
+        # The same seed on every database: each size gets the same sequence of requests.
+        self.rng = random.Random(seed)
+        self.samples: list[float] = []
+        self.cpu_samples: list[float] = []
+        self.sql_samples: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.number = 0
+
+    def call(self, timed: bool) -> None:
+        """POST the next request (the first sends the page's values); raise BenchError on a failed call."""
+        plan = self.plan
+        changed = plan.step(self.rng) if self.number else [f"{d['id']}.{d['property']}" for d in plan.inputs]
+        self.number += 1
         body = plan.body(changed)
-        if profiler is not None and number >= warmups:
-            profiler.enable()
-        sql_before = sql.total if sql is not None else 0.0
+        if self.profiler is not None and timed:
+            self.profiler.enable()
+        sql_before = self.sql.total if self.sql is not None else 0.0
         cpu_started = time.process_time()
         started = time.perf_counter()
-        response = portal.post(body)
+        response = self.portal.post(body)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-        if profiler is not None:
-            profiler.disable()
+        if self.profiler is not None:
+            self.profiler.disable()
         if response.status_code not in (200, 204):
             raise BenchError(f"{plan.name} answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
         if response.status_code == 200 and "response" not in (response.get_json(silent=True) or {}):
             raise BenchError(f"{plan.name} answered without a response: {response.get_data(as_text=True)[:500]}")
-        if number >= warmups:
-            samples.append(elapsed)
-            cpu_samples.append(cpu)
-            sql_samples.append((sql.total - sql_before) if sql is not None else 0.0)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-    return CallbackTiming(plan.name, samples, statuses, plan.describe(), cpu_samples, sql_samples)
+        if timed:
+            self.samples.append(elapsed)
+            self.cpu_samples.append(cpu)
+            self.sql_samples.append((self.sql.total - sql_before) if self.sql is not None else 0.0)
+            self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+
+    def timing(self) -> CallbackTiming:
+        """Return what the timed calls measured."""
+        return CallbackTiming(self.plan.name, self.samples, self.statuses, self.plan.describe(), self.cpu_samples,
+                              self.sql_samples)
+
+
+def time_callback(portal: PortalClient, plan: CallbackPlan, calls: int, warmups: int, seed: int,
+                  profiler: cProfile.Profile | None = None, sql: SqlClock | None = None) -> CallbackTiming:
+    """POST `plan`'s callback `warmups` + `calls` times with varied inputs; raise BenchError on a failed call."""
+    timer = CallbackTimer(portal, plan, seed, profiler, sql)
+    for number in range(warmups + calls):
+        timer.call(timed=number >= warmups)
+    return timer.timing()
 
 
 def bench_config(db: Path | str, work_dir: Path) -> dict[str, Any]:
@@ -741,11 +763,19 @@ def bench_config(db: Path | str, work_dir: Path) -> dict[str, Any]:
         "TESTING": False,
         "SECRET_KEY": "benchmark-secret-key-" + "b" * 32,
         "DATABASE_URL": database_url(db),
-        "INSTANCE_PATH": str(instance),
         "FILE_STORE_PATH": str(instance / "files"),
         "MAIL_OUTBOX_PATH": str(instance / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
     }
+
+
+@dataclass(frozen=True)
+class CallbackTarget:
+    """One database whose callbacks are timed: where it is, its benchmark customer, where a profile goes."""
+
+    db: Path | str
+    cvr: str
+    profile_dir: Path | None = None
 
 
 def time_callbacks(db: Path | str, cvr: str, work_dir: Path, calls: int, warmups: int = 3, seed: int = SEED,
@@ -755,32 +785,59 @@ def time_callbacks(db: Path | str, cvr: str, work_dir: Path, calls: int, warmups
     Returns the timings by name ("kpi", "info"); a page whose callback is not in the app yet is
     left out (and logged).
     """
+    return time_callbacks_interleaved([CallbackTarget(db, cvr, profile_dir)], work_dir, calls, warmups, seed, log)[0]
+
+
+def time_callbacks_interleaved(targets: Sequence[CallbackTarget], work_dir: Path, calls: int, warmups: int = 3,
+                               seed: int = SEED, log: Callable[[str], None] = print) -> list[dict[str, CallbackTiming]]:
+    """Time the KPI and Information callbacks on every target in turn, one call each per round.
+
+    On a shared machine the load drifts over minutes: timing the sizes one after the other put that
+    drift into the 10M-against-100k ratios. Taking turns call by call gives every size the same
+    moments. Returns one dict of timings by name per target, in the order of `targets`.
+    """
     from app import create_app
     from data.db import get_db
 
-    server = create_app(bench_config(db, work_dir))
+    servers = []
     try:
-        sql = SqlClock(get_db(server).engine)
-        dash_app = server.extensions["dash_app"]
-        portal = PortalClient(server)
-        portal.sign_in(BENCH_EMAIL, BENCH_PASSWORD)
-        callback_map = dash_app.callback_map
-        results: dict[str, CallbackTiming] = {}
-        for name, path, marker in (("kpi", "/rapporter", KPI_MARKER), ("info", "/information", INFO_MARKER)):
-            key = find_callback(callback_map, marker)
-            if key is None:
-                log(f"  {path}: no callback outputs to '{marker}' yet - not measured")
-                continue
-            components = portal.render_page(path, f"?cvr={cvr}")
-            plan = make_plan(name, key, callback_map[key], components)
-            log(f"  {plan.describe()}")
-            profiler = cProfile.Profile() if profile_dir is not None else None
-            results[name] = time_callback(portal, plan, calls, warmups, seed, profiler, sql)
-            if profiler is not None and profile_dir is not None:
-                write_profile(profiler, profile_dir / f"profile_{name}.txt")
-        return results
+        timers: list[dict[str, CallbackTimer]] = []
+        profilers: list[dict[str, cProfile.Profile]] = []
+        for target in targets:
+            server = create_app(bench_config(target.db, work_dir))
+            servers.append(server)
+            sql = SqlClock(get_db(server).engine)
+            callback_map = server.extensions["dash_app"].callback_map
+            portal = PortalClient(server)
+            portal.sign_in(BENCH_EMAIL, BENCH_PASSWORD)
+            by_name: dict[str, CallbackTimer] = {}
+            profiles: dict[str, cProfile.Profile] = {}
+            for name, path, marker in (("kpi", "/rapporter", KPI_MARKER), ("info", "/information", INFO_MARKER)):
+                key = find_callback(callback_map, marker)
+                if key is None:
+                    log(f"  {path}: no callback outputs to '{marker}' yet - not measured")
+                    continue
+                plan = make_plan(name, key, callback_map[key], portal.render_page(path, f"?cvr={target.cvr}"))
+                if len(timers) == 0:
+                    log(f"  {plan.describe()}")
+                profiler = cProfile.Profile() if target.profile_dir is not None else None
+                if profiler is not None:
+                    profiles[name] = profiler
+                by_name[name] = CallbackTimer(portal, plan, seed, profiler, sql)
+            timers.append(by_name)
+            profilers.append(profiles)
+        for number in range(warmups + calls):
+            for name in ("kpi", "info"):
+                for by_name in timers:
+                    if name in by_name:
+                        by_name[name].call(timed=number >= warmups)
+        for target, profiles in zip(targets, profilers):
+            for name, profiler in profiles.items():
+                write_profile(profiler, target.profile_dir / f"profile_{name}.txt")
+        return [{name: timer.timing() for name, timer in by_name.items()} for by_name in timers]
     finally:
-        get_db(server).dispose()
+        for server in servers:
+            get_db(server).dispose()
 
 
 def write_profile(profiler: cProfile.Profile, path: Path, top: int = 40) -> None:
@@ -1005,6 +1062,15 @@ def record_timings(result: SizeResult, timings: Mapping[str, CallbackTiming]) ->
             result.notes.append(f"{name}: {timing.statuses[204]} of {len(timing.samples)} calls answered 204 (no update)")
 
 
+@dataclass
+class PreparedSize:
+    """A database built (or reused) and checked, with what its callbacks are timed against."""
+
+    result: SizeResult
+    target: CallbackTarget
+    today: dt.date | None = None  # SQLite: the day the data set was generated for (the comparisons' "today")
+
+
 def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_calls: int = 20,
              duck_calls: int = 50, rebuild: bool = False, seed: int = SEED, profile: bool = False,
              naive_max_size: int = NAIVE_MAX_SIZE, log: Callable[[str], None] = print) -> SizeResult:
@@ -1012,8 +1078,16 @@ def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_cal
 
     Raises BenchError when a request fails or the naive, DuckDB and roll-up figures disagree.
     """
-    import duckdb
+    prepared = prepare_size(size, work_dir=work_dir, rebuild=rebuild, seed=seed, profile=profile, log=log)
+    log(f"[{size:,}] timing the callbacks ({calls} calls each) ...")
+    record_timings(prepared.result, time_callbacks_interleaved([prepared.target], work_dir, calls, seed=seed, log=log)[0])
+    return finish_size(prepared, work_dir=work_dir, calls=calls, naive_calls=naive_calls, duck_calls=duck_calls,
+                       seed=seed, naive_max_size=naive_max_size, log=log)
 
+
+def prepare_size(size: int, *, work_dir: Path = WORK_DIR, rebuild: bool = False, seed: int = SEED,
+                 profile: bool = False, log: Callable[[str], None] = print) -> PreparedSize:
+    """Build (or reuse) the SQLite database of `size` cases, with its import figures and the benchmark user."""
     result = SizeResult(size)
     meta = build_database(size, work_dir, rebuild=rebuild, seed=seed, log=log)
     if not meta.get("cached"):
@@ -1044,12 +1118,17 @@ def run_size(size: int, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_cal
         conn.close()
     result.notes.append(f"benchmark customer {cvr}: {customer_cases:,} cases, {rollup_rows:,} roll-up rows")
     log(f"[{size:,}] customer {cvr} has {customer_cases:,} cases and {rollup_rows:,} roll-up rows")
+    return PreparedSize(result, CallbackTarget(db, cvr, work_dir / f"profile_{size}" if profile else None), today)
 
-    log(f"[{size:,}] timing the callbacks ({calls} calls each) ...")
-    profile_dir = work_dir / f"profile_{size}" if profile else None
-    timings = time_callbacks(db, cvr, work_dir, calls, seed=seed, profile_dir=profile_dir, log=log)
-    record_timings(result, timings)
 
+def finish_size(prepared: PreparedSize, *, work_dir: Path = WORK_DIR, calls: int = 50, naive_calls: int = 20,
+                duck_calls: int = 50, seed: int = SEED, naive_max_size: int = NAIVE_MAX_SIZE,
+                log: Callable[[str], None] = print) -> SizeResult:
+    """Check the roll-ups against DuckDB and naive pandas on the prepared database and time those two."""
+    import duckdb
+
+    result, today, cvr, db = prepared.result, prepared.today, prepared.target.cvr, Path(prepared.target.db)
+    size = result.size
     queries = make_queries(cvr, today, max(calls, naive_calls, duck_calls) + 1, seed)
     duck_file = duck_path(work_dir, size)
     if not duck_file.exists():
@@ -1259,6 +1338,18 @@ def run_pg_size(size: int, pg_url: str, *, work_dir: Path = WORK_DIR, calls: int
     Naive pandas and DuckDB are left out: both read the SQLite file. Raises BenchError when a
     request fails or the roll-ups do not count every closed case.
     """
+    prepared = prepare_pg_size(size, pg_url, work_dir=work_dir, rebuild=rebuild, seed=seed, profile=profile,
+                               database=database, log=log)
+    log(f"[pg {size:,}] timing the callbacks ({calls} calls each) ...")
+    record_timings(prepared.result, time_callbacks_interleaved([prepared.target], work_dir, calls, seed=seed, log=log)[0])
+    log(f"[pg {size:,}] " + ", ".join(f"{k}={v:,}" for k, v in prepared.result.figures.items()))
+    return prepared.result
+
+
+def prepare_pg_size(size: int, pg_url: str, *, work_dir: Path = WORK_DIR, rebuild: bool = False, seed: int = SEED,
+                    profile: bool = False, database: str | None = None,
+                    log: Callable[[str], None] = print) -> PreparedSize:
+    """Build (or reuse) the PostgreSQL database of `size` cases, with its import figures, checked and analysed."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
@@ -1301,13 +1392,7 @@ def run_pg_size(size: int, pg_url: str, *, work_dir: Path = WORK_DIR, calls: int
     result.notes.append(f"benchmark customer {cvr}: {customer_cases:,} cases, {rollup_rows:,} roll-up rows "
                         "(their handled counts checked against case_)")
     log(f"[pg {size:,}] customer {cvr} has {customer_cases:,} cases and {rollup_rows:,} roll-up rows")
-
-    log(f"[pg {size:,}] timing the callbacks ({calls} calls each) ...")
-    profile_dir = work_dir / f"profile_pg_{size}" if profile else None
-    timings = time_callbacks(url, cvr, work_dir, calls, seed=seed, profile_dir=profile_dir, log=log)
-    record_timings(result, timings)
-    log(f"[pg {size:,}] " + ", ".join(f"{k}={v:,}" for k, v in result.figures.items()))
-    return result
+    return PreparedSize(result, CallbackTarget(url, cvr, work_dir / f"profile_pg_{size}" if profile else None))
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -1574,7 +1659,10 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         "The main callback of each page is found in the callback map (the one writing `rapporter-grid` / "
         "`information-report`), its inputs read from the page as Dash's router renders it, and inputs with options "
         f"(year, area, unit, period …) changed one at a time per call. 3 warm-ups, then {calls} timed POSTs to "
-        "`/_dash-update-component` through Flask's test client (no network).",
+        "`/_dash-update-component` through Flask's test client (no network). Every database (each size, and "
+        "PostgreSQL) has its own app in the one process, and they take turns call by call with the same sequence "
+        "of requests: a drift in the machine's load over the minutes of a run falls on every size alike, not "
+        "into the 10M-against-100k ratios.",
         "- Naive: per request `pd.read_sql` of the customer's cases, days taken with `numpy.busday_count` on "
         "`data.workdays`' Danish holidays, met per rule, group by goal and month, year-to-date (only at ≤ 1M cases).",
         "- DuckDB: the raw cases copied once (not timed) into a DuckDB file (its sqlite extension cannot be downloaded "
@@ -1664,13 +1752,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(meta["import"]))
         return 0
     load_before = os.getloadavg()
-    results = []
-    for size in sizes:
-        results.append(run_size(size, work_dir=work_dir, calls=args.calls, naive_calls=args.naive_calls,
-                                duck_calls=max(args.calls, 20), rebuild=args.rebuild, seed=args.seed,
-                                profile=args.profile))
-    pg_results = [run_pg_size(size, args.pg_url, work_dir=work_dir, calls=args.calls, rebuild=args.rebuild,
-                              seed=args.seed, profile=args.profile) for size in pg_sizes]
+    prepared = [prepare_size(size, work_dir=work_dir, rebuild=args.rebuild, seed=args.seed, profile=args.profile)
+                for size in sizes]
+    pg_prepared = [prepare_pg_size(size, args.pg_url, work_dir=work_dir, rebuild=args.rebuild, seed=args.seed,
+                                   profile=args.profile) for size in pg_sizes]
+    every = prepared + pg_prepared
+    print(f"timing the callbacks on {len(every)} databases in turn, one call each per round "
+          f"({args.calls} calls each) ...", flush=True)
+    for ready, timings in zip(every, time_callbacks_interleaved([p.target for p in every], work_dir, args.calls,
+                                                                  seed=args.seed)):
+        record_timings(ready.result, timings)
+    results = [finish_size(p, work_dir=work_dir, calls=args.calls, naive_calls=args.naive_calls,
+                           duck_calls=max(args.calls, 20), seed=args.seed) for p in prepared]
+    pg_results = [p.result for p in pg_prepared]
+    for result in pg_results:
+        print(f"[pg {result.size:,}] " + ", ".join(f"{k}={v:,}" for k, v in result.figures.items()), flush=True)
     facts = machine_facts()
     facts["loadavg"] = f"{load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     if pg_results:
