@@ -37,6 +37,7 @@ import cProfile
 import datetime as dt
 import io
 import json
+import multiprocessing
 import os
 import platform
 import pstats
@@ -789,55 +790,114 @@ def time_callbacks(db: Path | str, cvr: str, work_dir: Path, calls: int, warmups
 
 
 def time_callbacks_interleaved(targets: Sequence[CallbackTarget], work_dir: Path, calls: int, warmups: int = 3,
-                               seed: int = SEED, log: Callable[[str], None] = print) -> list[dict[str, CallbackTiming]]:
+                               seed: int = SEED, log: Callable[[str], None] = print,
+                               block: int = 25) -> list[dict[str, CallbackTiming]]:
     """Time the KPI and Information callbacks on every target in turn, one call each per round.
 
     On a shared machine the load drifts over minutes: timing the sizes one after the other put that
-    drift into the 10M-against-100k ratios. Taking turns call by call gives every size the same
-    moments. Returns one dict of timings by name per target, in the order of `targets`.
+    drift into the 10M-against-100k ratios. The targets take turns in blocks of `block` calls, so
+    every size gets its share of the run's quiet and busy moments. Not call by call: a call right
+    after another app's call found the CPU caches cold and took ~1.5 x as long, at every size. Each
+    block starts with one untimed call for the same reason. Each target's app runs in a process of
+    its own, as in a worker, and only one process works at a time. Returns one dict of timings by
+    name per target, in the order of `targets`.
     """
+    if len(targets) == 1:
+        return [_timed_in_turn(targets[0], work_dir, calls, warmups, seed, log, None)]
+    context = multiprocessing.get_context("spawn")
+    pipes, children = [], []
+    try:
+        for index, target in enumerate(targets):
+            ours, theirs = context.Pipe()
+            child = context.Process(target=_timing_child, args=(theirs, target, work_dir, calls, warmups, seed, index == 0),
+                                    name=f"kp-bench-callbacks-{index}")
+            child.start()
+            pipes.append(ours)
+            children.append(child)
+        names = [_answer(pipe) for pipe in pipes]  # each child is signed in and has its plans
+        # (name, untimed calls, timed calls): the warm-ups first, then the blocks in turn.
+        turns = [(name, warmups, 0) for name in ("kpi", "info")]
+        for start in range(0, calls, block):
+            turns += [(name, 1, min(block, calls - start)) for name in ("kpi", "info")]
+        for name, untimed, timed in turns:
+            for pipe, present in zip(pipes, names):
+                if name in present:
+                    pipe.send((name, untimed, timed))
+                    _answer(pipe)
+        results = []
+        for pipe in pipes:
+            pipe.send(None)
+            results.append(_answer(pipe))
+        return results
+    finally:
+        for child in children:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.kill()
+
+
+def _answer(pipe: Any) -> Any:
+    """Return the child's next answer; raise its BenchError (or any failure) here."""
+    kind, value = pipe.recv()
+    if kind == "error":
+        raise BenchError(value)
+    return value
+
+
+def _timing_child(pipe: Any, target: CallbackTarget, work_dir: Path, calls: int, warmups: int, seed: int,
+                  describe: bool) -> None:
+    """Serve the parent's turns on one target: a block of callback calls per message, the timings at the end."""
+    try:
+        _timed_in_turn(target, work_dir, calls, warmups, seed, print if describe else (lambda _line: None), pipe)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
+        pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        pipe.close()
+
+
+def _timed_in_turn(target: CallbackTarget, work_dir: Path, calls: int, warmups: int, seed: int,
+                   log: Callable[[str], None], pipe: Any | None) -> dict[str, CallbackTiming]:
+    """Time the two callbacks on `target`: all calls at once, or (with `pipe`) a block per message of the parent."""
     from app import create_app
     from data.db import get_db
 
-    servers = []
+    server = create_app(bench_config(target.db, work_dir))
     try:
-        timers: list[dict[str, CallbackTimer]] = []
-        profilers: list[dict[str, cProfile.Profile]] = []
-        for target in targets:
-            server = create_app(bench_config(target.db, work_dir))
-            servers.append(server)
-            sql = SqlClock(get_db(server).engine)
-            callback_map = server.extensions["dash_app"].callback_map
-            portal = PortalClient(server)
-            portal.sign_in(BENCH_EMAIL, BENCH_PASSWORD)
-            by_name: dict[str, CallbackTimer] = {}
-            profiles: dict[str, cProfile.Profile] = {}
-            for name, path, marker in (("kpi", "/rapporter", KPI_MARKER), ("info", "/information", INFO_MARKER)):
-                key = find_callback(callback_map, marker)
-                if key is None:
-                    log(f"  {path}: no callback outputs to '{marker}' yet - not measured")
-                    continue
-                plan = make_plan(name, key, callback_map[key], portal.render_page(path, f"?cvr={target.cvr}"))
-                if len(timers) == 0:
-                    log(f"  {plan.describe()}")
-                profiler = cProfile.Profile() if target.profile_dir is not None else None
-                if profiler is not None:
-                    profiles[name] = profiler
-                by_name[name] = CallbackTimer(portal, plan, seed, profiler, sql)
-            timers.append(by_name)
-            profilers.append(profiles)
-        for number in range(warmups + calls):
-            for name in ("kpi", "info"):
-                for by_name in timers:
-                    if name in by_name:
-                        by_name[name].call(timed=number >= warmups)
-        for target, profiles in zip(targets, profilers):
-            for name, profiler in profiles.items():
-                write_profile(profiler, target.profile_dir / f"profile_{name}.txt")
-        return [{name: timer.timing() for name, timer in by_name.items()} for by_name in timers]
+        sql = SqlClock(get_db(server).engine)
+        callback_map = server.extensions["dash_app"].callback_map
+        portal = PortalClient(server)
+        portal.sign_in(BENCH_EMAIL, BENCH_PASSWORD)
+        timers: dict[str, CallbackTimer] = {}
+        profilers: dict[str, cProfile.Profile] = {}
+        for name, path, marker in (("kpi", "/rapporter", KPI_MARKER), ("info", "/information", INFO_MARKER)):
+            key = find_callback(callback_map, marker)
+            if key is None:
+                log(f"  {path}: no callback outputs to '{marker}' yet - not measured")
+                continue
+            plan = make_plan(name, key, callback_map[key], portal.render_page(path, f"?cvr={target.cvr}"))
+            log(f"  {plan.describe()}")
+            if target.profile_dir is not None:
+                profilers[name] = cProfile.Profile()
+            timers[name] = CallbackTimer(portal, plan, seed, profilers.get(name), sql)
+        if pipe is None:
+            for name, timer in timers.items():
+                for number in range(warmups + calls):
+                    timer.call(timed=number >= warmups)
+        else:
+            pipe.send(("ok", set(timers)))
+            while (turn := pipe.recv()) is not None:
+                name, untimed, timed = turn
+                for number in range(untimed + timed):
+                    timers[name].call(timed=number >= untimed)
+                pipe.send(("ok", None))
+        for name, profiler in profilers.items():
+            write_profile(profiler, target.profile_dir / f"profile_{name}.txt")
+        timings = {name: timer.timing() for name, timer in timers.items()}
+        if pipe is not None:
+            pipe.send(("ok", timings))
+        return timings
     finally:
-        for server in servers:
-            get_db(server).dispose()
+        get_db(server).dispose()
 
 
 def write_profile(profiler: cProfile.Profile, path: Path, top: int = 40) -> None:
@@ -1660,9 +1720,9 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         "`information-report`), its inputs read from the page as Dash's router renders it, and inputs with options "
         f"(year, area, unit, period …) changed one at a time per call. 3 warm-ups, then {calls} timed POSTs to "
         "`/_dash-update-component` through Flask's test client (no network). Every database (each size, and "
-        "PostgreSQL) has its own app in the one process, and they take turns call by call with the same sequence "
-        "of requests: a drift in the machine's load over the minutes of a run falls on every size alike, not "
-        "into the 10M-against-100k ratios.",
+        "PostgreSQL) has its own app in a process of its own, and they take turns in blocks of 25 calls (each "
+        "block after one untimed call) with the same sequence of requests: a drift in the machine's load over "
+        "the minutes of a run falls on every size alike, not into the 10M-against-100k ratios.",
         "- Naive: per request `pd.read_sql` of the customer's cases, days taken with `numpy.busday_count` on "
         "`data.workdays`' Danish holidays, met per rule, group by goal and month, year-to-date (only at ≤ 1M cases).",
         "- DuckDB: the raw cases copied once (not timed) into a DuckDB file (its sqlite extension cannot be downloaded "

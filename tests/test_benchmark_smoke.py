@@ -79,6 +79,18 @@ def test_cached_database_is_reused(tiny: bench.SizeResult, work_dir: Path):
     assert meta["cached"] is True
 
 
+def test_databases_take_turns_in_processes_of_their_own(tiny: bench.SizeResult, work_dir: Path):
+    # The full run's path: one child process per database, blocks of calls in turn, the same requests each.
+    db = bench.db_path(work_dir, SIZE)
+    cvr = bench.make_world().bench_cvr
+    first, second = bench.time_callbacks_interleaved([bench.CallbackTarget(db, cvr), bench.CallbackTarget(db, cvr)],
+                                                     work_dir, calls=5, warmups=1, block=2, log=lambda _line: None)
+    for timings in (first, second):
+        assert set(timings) == {"kpi", "info"}
+        assert all(len(t.samples) == 5 and set(t.statuses) <= {200, 204} for t in timings.values())
+    assert first["kpi"].plan == second["kpi"].plan
+
+
 def test_report_formats(tiny: bench.SizeResult):
     facts = bench.machine_facts()
     doc = bench.results_json([tiny], facts)
