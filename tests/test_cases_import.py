@@ -216,6 +216,26 @@ def test_a_postgresql_role_that_may_not_skip_key_checks_imports_all_the_same(goa
         admin.dispose()
 
 
+def test_the_garbage_collector_is_paused_during_an_import_and_on_again_after(goals):
+    # Full collections walked every row of the chunk in hand again and again (the import's reading
+    # took 2.5 x as long); the switch must come back on, also when reading the file fails.
+    import gc
+
+    seen = []
+
+    def records(fail: bool):
+        seen.append(gc.isenabled())
+        yield rec("G1", "2024-03-04", "2024-03-06")
+        if fail:
+            raise OSError("disk")
+
+    session = get_session()
+    assert import_case_records(session, records(fail=False)).ok
+    with pytest.raises(OSError):
+        import_case_records(session, records(fail=True))
+    assert seen == [False, False] and gc.isenabled()
+
+
 def test_reimport_updates_and_moves_month(goals):
     session = get_session()
     import_case_records(session, [rec("S1", "2024-03-28", "2024-04-02"), rec("S2", "2024-03-04", "2024-03-05"),
