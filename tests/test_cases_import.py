@@ -163,7 +163,9 @@ def test_a_second_postgresql_import_waits_for_the_first_and_counts_on_its_result
         watcher = _other_connection(session)
         try:
             with watcher.connect() as conn:
-                waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                # This database's only: other test processes have databases of their own.
+                waiting = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                           "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
                 for _ in range(200):  # the second import asks for the lock the first one holds
                     if conn.execute(text(waiting)).scalar():
                         break
