@@ -106,11 +106,14 @@ def _section(title: str, items: list[dict[str, Any]], empty: str) -> html.Sectio
 
 @portal_callback(
     output=dict(content=Output(Ids.CONTENT, "children"), options=Output(Ids.YEAR, "options")),
-    inputs=dict(year=Input(Ids.YEAR, "value")),
+    # SA's saves and publications on the same page (their stores exist for SA staff only) draw the
+    # list again, so it shows what the customer now sees without a reload.
+    inputs=dict(year=Input(Ids.YEAR, "value"), saved=Input(KIT.saved, "data", allow_optional=True),
+                changed=Input(KIT.changed, "data", allow_optional=True)),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.MOEDER,
 )
-def render_meetings(ctx: AccessContext, year: Any):
+def render_meetings(ctx: AccessContext, year: Any, saved: Any = None, changed: Any = None):
     """List the published meetings of the checked CVR (upcoming apart, newest first), filtered by year."""
     # Drafts stay out for SA too: this list is the page as the customer reads it.
     years = data.meeting_years(ctx.scope, ctx.cvr)
