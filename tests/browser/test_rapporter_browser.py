@@ -1,4 +1,4 @@
-"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone."""
+"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone, print."""
 
 from __future__ import annotations
 
@@ -209,3 +209,53 @@ def test_a_figure_opens_its_cases_in_a_grid_and_the_cross_closes_it(ten_goals, l
     modal.get_by_role("button", name="Luk").click()
     modal.wait_for(state="hidden")
     assert page.js_errors == []
+
+
+def stub_print(page) -> None:
+    """Replace the print dialog by a note of what the page had drawn when the dialog would have opened."""
+    page.evaluate("""() => { window.__printed = null; window.print = () => { window.__printed = {
+        chart: document.querySelectorAll('#rapporter-chart .main-svg .scatterlayer .trace').length,
+        histogram: document.querySelectorAll('#rapporter-histogram .main-svg .barlayer .trace').length}; }; }""")
+
+
+def print_with_udskriv(page) -> dict:
+    """Click »Udskriv« and return what was drawn when the (stubbed) print dialog opened."""
+    page.get_by_role("button", name="Udskriv").click()
+    page.wait_for_function("() => window.__printed !== null")
+    return page.evaluate("() => window.__printed")
+
+
+def test_udskriv_draws_the_chart_and_histogram_before_the_print_dialog(ten_goals, live_server, page):
+    """Below the fold and not drawn yet, or on their way: »Udskriv« opens the print dialog once both are drawn."""
+    page.set_viewport_size({"width": 1366, "height": 300})
+    sign_in(page, live_server, world.RAPPORTER_A)
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    wait_for_dash(page)
+    assert page.locator(".js-plotly-plot").count() == 0
+    stub_print(page)
+    # The chosen goal, its target line and every other goal in grey; the histogram's bars.
+    assert print_with_udskriv(page) == {"chart": ten_goals + 1, "histogram": 1}
+    # A taller window: the chart's spot is in view on load, so lazy.js has fired it and has nothing left to
+    # fire. Its answers are held back until after the click: the dialog waits for them all the same.
+    held = []
+    page.route("**/_dash-update-component?*", lambda route: held.append(route) if re.search(
+        rb"rapporter-(chart|histogram)-box", route.request.post_data_buffer or b"") else route.continue_())
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    for _ in range(200):
+        if len(held) == 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 2
+    stub_print(page)
+    page.get_by_role("button", name="Udskriv").click()
+    # Well past the moment a dialog that did not wait would have opened (and within lazy.js's 5 s limit).
+    page.wait_for_timeout(600)
+    assert page.evaluate("() => window.__printed") is None
+    for route in held:
+        route.continue_()
+    page.wait_for_function("() => window.__printed !== null")
+    assert page.evaluate("() => window.__printed") == {"chart": ten_goals + 1, "histogram": 1}
+    assert page.js_errors == []
+
