@@ -150,7 +150,9 @@ def layout(ctx: AccessContext, **_query):
                 className="row mt-4",
             ),
             drill_modal(DRILL),
-        ]
+        ],
+        # Printed in landscape (assets/rapporter.css).
+        className="rapporter-page",
     )
 
 

@@ -259,3 +259,35 @@ def test_udskriv_draws_the_chart_and_histogram_before_the_print_dialog(ten_goals
     assert page.evaluate("() => window.__printed") == {"chart": ten_goals + 1, "histogram": 1}
     assert page.js_errors == []
 
+
+def test_printout_names_customer_and_filters_and_holds_every_row_in_landscape(ten_goals, live_server, page):
+    """On paper: the customer and the chosen filters in words, no controls, every row, landscape."""
+    open_dashboard(page, live_server)
+    choose(page, "rapporter-area", "Løn")
+    page.wait_for_function("() => document.querySelector('#rapporter-print-filters').textContent.includes('Løn')")
+    customer, filters = page.locator(".rapporter-print-customer"), page.locator("#rapporter-print-filters")
+    assert not customer.is_visible() and not filters.is_visible()
+    page.emulate_media(media="print")
+    assert customer.inner_text().startswith(f"Statens Administration · CVR-nr. {world.CVR_A} · udskrevet ")
+    year = reports_world.months()[0].year
+    assert filters.inner_text() == f"År: {year} · Område: Løn · Bogføringskreds / løngruppe: Alle"
+    for control in (page.get_by_role("button", name="Udskriv"), page.get_by_role("button", name="Eksportér CSV"),
+                    page.locator("#rapporter-area"), page.locator("#rapporter-goal"),
+                    page.locator("label[for=rapporter-unit]")):
+        assert not control.is_visible()
+    # Every row of the grid inside its box (it grows with its rows), which clips no column either.
+    grid = page.evaluate("""() => {
+        const wrapper = document.querySelector('#rapporter-grid .ag-root-wrapper');
+        const box = wrapper.getBoundingClientRect();
+        const rows = [...wrapper.querySelectorAll('.ag-center-cols-container [role=row]')];
+        return {codes: rows.map(r => r.querySelector('[col-id=code]').innerText.trim()).sort(),
+                inside: rows.every(r => r.getBoundingClientRect().bottom <= box.bottom + 1),
+                overflow: getComputedStyle(wrapper).overflow};
+    }""")
+    assert grid == {"codes": ["L1", "L2", "L3"], "inside": True, "overflow": "visible"}
+    # Chromium's own print path: the page asks for landscape paper (assets/rapporter.css).
+    pdf = page.pdf(prefer_css_page_size=True)
+    width, height = map(float, re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    assert width > height
+    page.emulate_media(media="screen")
+    assert page.js_errors == []
