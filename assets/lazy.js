@@ -59,21 +59,29 @@
     if (!scanPending) { scanPending = true; requestAnimationFrame(scan); }
   }).observe(document.documentElement, {childList: true, subtree: true});
 
+  // Still drawing: a callback's answer is awaited (Dash marks its outputs), or a chart waits for dcc.Graph's
+  // code or plotly.js or is plotting (dcc.Graph's placeholder and the graph carry this class until drawn).
+  function busy() {
+    return !!document.querySelector('[data-dash-is-loading="true"], .dash-graph--pending');
+  }
+
   window.portalLazy = {
-    // Fire every waiting section; resolve when the page has been quiet (no DOM change) for 400 ms, or after 5 s.
+    // Fire every waiting section; resolve when nothing is being drawn and the page has been quiet (no DOM
+    // change) for 400 ms, or after 5 s. A section fired just before (in view on load, or scrolled to) is
+    // waited for too: printing then would catch its chart half-way.
     loadAll: function () {
       var markers = Array.prototype.filter.call(document.querySelectorAll("[data-lazy]"), function (marker) {
         return !marker.__portalLazyDone;
       });
       markers.forEach(fire);
-      if (!markers.length) { return Promise.resolve(); }
+      if (!markers.length && !busy()) { return Promise.resolve(); }
       return new Promise(function (resolve) {
         var last = performance.now(), started = last;
         var watch = new MutationObserver(function () { last = performance.now(); });
         watch.observe(document.body, {childList: true, subtree: true, attributes: true});
         (function wait() {
           var now = performance.now();
-          if (now - last >= 400 || now - started >= 5000) { watch.disconnect(); resolve(); return; }
+          if ((!busy() && now - last >= 400) || now - started >= 5000) { watch.disconnect(); resolve(); return; }
           setTimeout(wait, 100);
         })();
       });

@@ -207,7 +207,8 @@ def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
 
 @portal_callback(
     output=dict(rows=Output(Ids.GRID, "rowData"), status=Output(Ids.STATUS, "children"),
-                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value")),
+                months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
+                filters=Output(Ids.PRINT_FILTERS, "children")),
     inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
     state=dict(cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
@@ -215,7 +216,7 @@ def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
     prevent_initial_call=True,
 )
 def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
-    """Render the KPI table for newly chosen filters (the chart below is drawn when scrolled to)."""
+    """Render the KPI table and the printout's filter line for newly chosen filters (the chart when scrolled to)."""
     return dashboard_table(ctx, year, area, unit)
 
 

@@ -94,18 +94,28 @@ def unit_customer(scope: AccessScope, code: str) -> str | None:
     return None
 
 
-def unit_kind(scope: AccessScope, cvr: str, code: Any) -> str | None:
-    """Return 'regnskab' for an accounting unit of `cvr`, 'loen' for a payroll group, else None."""
+def customer_unit(scope: AccessScope, cvr: str, code: Any) -> dict[str, str] | None:
+    """Return unit `code` of `cvr` (code, name, kind 'regnskab' or 'loen') if it lies in `scope`, else None."""
     if not isinstance(code, str) or not code or len(code) > 20:
         return None
     # Both tables in one statement (one round trip); an accounting unit wins should a payroll group share its code.
     kinds = ("regnskab", "loen")
     stmt = union_all(*(
-        select(literal_column(str(index), Integer)).where(scope.clause(model.cvr), model.cvr == cvr, model.code == code)
+        select(literal_column(str(index), Integer), model.name)
+        .where(scope.clause(model.cvr), model.cvr == cvr, model.code == code)
         for index, model in enumerate((AccountingUnit, PayrollGroup))
     ))
-    found = get_session().scalars(stmt).all()
-    return kinds[min(found)] if found else None
+    found = get_session().execute(stmt).all()
+    if not found:
+        return None
+    index, name = min(found, key=lambda row: row[0])
+    return {"code": code, "name": name, "kind": kinds[index]}
+
+
+def unit_kind(scope: AccessScope, cvr: str, code: Any) -> str | None:
+    """Return 'regnskab' for an accounting unit of `cvr`, 'loen' for a payroll group, else None."""
+    unit = customer_unit(scope, cvr, code)
+    return unit["kind"] if unit else None
 
 
 def _unit_rows(model: type[AccountingUnit] | type[PayrollGroup], scope: AccessScope, cvr: str) -> list[dict[str, Any]]:
@@ -275,6 +285,7 @@ __all__ = [
     "UNIT_KIND_OF_AREA",
     "accounting_units",
     "customer_ministry",
+    "customer_unit",
     "get_unit",
     "payroll_groups",
     "save_unit",

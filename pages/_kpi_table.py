@@ -36,12 +36,19 @@ def _area(value: Any) -> str | None:
     return value
 
 
-def _unit(ctx: AccessContext, value: Any) -> str | None:
+def _checked_unit(ctx: AccessContext, value: Any) -> dict[str, str] | None:
+    # The unit's name comes with the check (one statement): the printout names the unit it is limited to.
     if value in (None, ALL_VALUE):
         return None
-    if not isinstance(value, str) or unit_data.unit_kind(ctx.scope, ctx.cvr, value) is None:
+    unit = unit_data.customer_unit(ctx.scope, ctx.cvr, value) if isinstance(value, str) else None
+    if unit is None:
         raise BadFilter("Ukendt bogføringskreds eller løngruppe.")
-    return value
+    return unit
+
+
+def _unit(ctx: AccessContext, value: Any) -> str | None:
+    unit = _checked_unit(ctx, value)
+    return unit["code"] if unit else None
 
 
 def with_open_cases(report: kpi.MonthlyReport) -> list[dict]:
@@ -82,28 +89,38 @@ def no_cases_text(year: int, filtered: bool) -> str:
     return f"Ingen sager for de valgte filtre i {year}." if filtered else f"Ingen sager i {year}."
 
 
-def _no_dashboard(text: str, months: list[dict] | None = None) -> dict:
-    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None}
+def filters_text(year: int, area: str | None, unit: dict[str, str] | None) -> str:
+    """Return the printout's line of the checked filters, worded as the page's pickers show them."""
+    unit_text = f"{unit['code']} – {unit['name']}" if unit else "Alle"
+    return f"År: {year} · Område: {area or 'Alle områder'} · Bogføringskreds / løngruppe: {unit_text}"
+
+
+def _no_dashboard(text: str, months: list[dict] | None = None, filters: str = "") -> dict:
+    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None,
+            "filters": filters}
 
 
 def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict:
-    """Return the KPI grid's rows, the status line and the drill-through's months for the (browser-sent) filters."""
+    """Return the KPI grid's rows, the status line, the drill-through's months and the printout's filter line."""
     try:
-        year, area, unit = _year(year), _area(area), _unit(ctx, unit)
+        year, area, checked = _year(year), _area(area), _checked_unit(ctx, unit)
     except BadFilter as exc:
+        # The status line says what was wrong; the printout names no filter it could not check.
         return _no_dashboard(str(exc))
+    unit = checked["code"] if checked else None
+    filters = filters_text(year, area, checked)
     # Today's open cases come in the same statement as the year's figures.
     report = kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit, with_open=True)
     months = report.months
     if not months:
-        return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.")
+        return _no_dashboard(f"Der er ingen afsluttede måneder i {year} endnu.", filters=filters)
     options = [{"label": da_month(m).capitalize(), "value": m.isoformat()} for m in reversed(months)]
     # The drill-through's month picker also offers today's open cases (all, or only those past their deadline).
     options += [{"label": label, "value": value} for value, label in OPEN_KINDS.items()]
     records = with_open_cases(report)
     if not sum(record["handled"] for record in records):
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
-        return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options)
+        return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options, filters)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
     return {"rows": kpi_rows(ctx, records, year), "status": status, "months": options,
-            "month": options[0]["value"]}
+            "month": options[0]["value"], "filters": filters}

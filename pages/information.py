@@ -10,15 +10,14 @@ from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
 from data import drill
 from data import units as unit_data
-from data.customers import customer_name
 from data.rules import add_months, latest_closed_month, months_between
-from data.workdays import danish_today
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_modal
 from pages._lazy import lazy_trigger
+from pages._print import print_button, print_customer_line
 from pages._service_report import DRILL, report_content
 from pages._shell import DROPDOWN_LABELS
-from core.formatting import da_date, da_month
+from core.formatting import da_month
 from pages.ids import information as Ids
 
 dash.register_page(__name__, path="/information", title="Information – Kundeportalen", name="Information")
@@ -66,9 +65,7 @@ def layout(ctx: AccessContext, enhed: str | None = None, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             # The unit chosen in the search box (checked here and again by the callback).
             dcc.Store(id=Ids.UNIT, data=unit["code"] if unit else None),
-            # The portal's header is not printed: a filed printout still names the customer it is about.
-            html.P(f"{customer_name(ctx.scope, ctx.cvr) or ''} · CVR-nr. {ctx.cvr} · udskrevet {da_date(danish_today())}",
-                   className="d-none d-print-block mb-1 information-print-customer"),
+            print_customer_line(ctx, "information-print-customer"),
             html.Div(
                 [
                     html.Div([
@@ -85,8 +82,7 @@ def layout(ctx: AccessContext, enhed: str | None = None, **_query):
                                        n_clicks=0),
                             dbc.Button("Eksportér Excel", id=Ids.EXPORT_XLSX, color="secondary", outline=True, size="sm",
                                        n_clicks=0),
-                            html.Button("Udskriv", className="btn btn-outline-secondary btn-sm",
-                                        **{"data-print": "1"}),
+                            print_button(),
                             dcc.Download(id=Ids.DOWNLOAD),
                         ],
                         className="d-flex align-items-center flex-wrap gap-2 no-print information-tools",

@@ -17,6 +17,7 @@ from pages._shell import DROPDOWN_LABELS
 from pages._grid import DEFAULT_COL_DEF, grid
 from pages._kpi_table import ALL_VALUE, dashboard_table
 from pages._lazy import lazy_trigger
+from pages._print import PRINT_ONLY, print_button, print_customer_line
 from pages.ids import rapporter as Ids
 
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
@@ -25,9 +26,9 @@ AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
 DRILL = drill_ids(Ids.DRILL_PREFIX)
 
 
-def _labelled(label: str, control_id: str, control) -> html.Div:
+def _labelled(label: str, control_id: str, control, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, htmlFor=control_id, className="form-label small mb-1"), control],
-                    className="rapporter-filter")
+                    className=f"rapporter-filter {class_name}".strip())
 
 
 @guarded_layout(Menu.RAPPORTER)
@@ -48,7 +49,11 @@ def layout(ctx: AccessContext, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             # The drill-through goal the user chose, kept while an area without it shows another.
             dcc.Store(id=Ids.GOAL_MEMORY, data={"preferred": None, "auto": None}),
+            print_customer_line(ctx, "rapporter-print-customer"),
             html.H1("KPI-oversigt", className="h3"),
+            # The pickers are not printed: the printout says in words which figures it shows.
+            # Drawn again by the table's callback when a filter changes.
+            html.P(table["filters"], id=Ids.PRINT_FILTERS, className=f"{PRINT_ONLY} mb-2 rapporter-print-filters"),
             html.Div(
                 [
                     _labelled("År", Ids.YEAR, dcc.Dropdown(labels=DROPDOWN_LABELS, 
@@ -66,13 +71,14 @@ def layout(ctx: AccessContext, **_query):
                             dbc.Button("Eksportér CSV", id=Ids.EXPORT_CSV, color="secondary", outline=True, size="sm",
                                        n_clicks=0, className="me-2"),
                             dbc.Button("Eksportér Excel", id=Ids.EXPORT_XLSX, color="secondary", outline=True,
-                                       size="sm", n_clicks=0),
+                                       size="sm", n_clicks=0, className="me-2"),
+                            print_button(),
                             dcc.Download(id=Ids.DOWNLOAD),
                         ],
-                        className="rapporter-filter align-self-end no-print",
+                        className="rapporter-filter align-self-end rapporter-tools",
                     ),
                 ],
-                className="d-flex flex-wrap gap-3 mb-3 rapporter-filters",
+                className="d-flex flex-wrap gap-3 mb-3 no-print rapporter-filters",
             ),
             html.Div(table["status"], id=Ids.STATUS, className="text-muted small mb-2", role="status"),
             grid(Ids.GRID, table["rows"], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
@@ -99,9 +105,10 @@ def layout(ctx: AccessContext, **_query):
                 [
                     html.H2("Målopfyldelse pr. måned", className="h5 mb-0"),
                     # The goal shown in colour in the chart (the others grey behind it) and in the histogram.
+                    # Not printed: the chart's title names the goal in colour.
                     _labelled("Servicemål", Ids.GOAL, dcc.Dropdown(labels=DROPDOWN_LABELS,
                         id=Ids.GOAL, options=goals, value=goals[0]["value"] if goals else None,
-                        clearable=False)),
+                        clearable=False), "no-print"),
                 ],
                 className="d-flex flex-wrap align-items-end justify-content-between gap-3 mt-4 mb-2",
             ),
@@ -143,7 +150,9 @@ def layout(ctx: AccessContext, **_query):
                 className="row mt-4",
             ),
             drill_modal(DRILL),
-        ]
+        ],
+        # Printed in landscape (assets/rapporter.css).
+        className="rapporter-page",
     )
 
 

@@ -12,6 +12,7 @@ from callbacks.rapporter import CONTEXT_COLOUR, GoalSeries, chart_figure
 from data.db import get_session
 from core.formatting import da_month_abbr
 from pages.ids import rapporter as ids
+from pages.ids import shell as shell_ids
 from tests._components import response_text, texts
 from tests._dash import sql_statements
 from tests import reports_world, world
@@ -593,3 +594,57 @@ def test_the_table_comes_with_the_page(goals, login, dash_client):
     assert spec["prevent_initial_call"] is True
     other = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_B}"))
     assert "Kreditortransaktioner" not in other and "rowData" not in other
+
+
+
+def _components(node, parent=None):
+    """Yield every component of a serialised component tree with its parent, in document order."""
+    if isinstance(node, list):
+        for child in node:
+            yield from _components(child, parent)
+    elif isinstance(node, dict):
+        yield node, parent
+        yield from _components(node.get("props", {}).get("children"), node)
+
+
+def _parent_of(components, component_id):
+    return next(parent for component, parent in components if component["props"].get("id") == component_id)
+
+
+def test_udskriv_button_and_the_printout_name_the_customer_and_the_filters(goals, login, dash_client):
+    """»Udskriv« sits with the exports; the printout names the customer and the filters the pickers hid."""
+    login(world.RAPPORTER_A)
+    page = dash_client.page("/rapporter", f"?cvr={world.CVR_A}").get_json()["response"]
+    components = list(_components(page[shell_ids.PAGE_CONTENT]["children"]))
+    button, tools = next((c, p) for c, p in components if "data-print" in c["props"])
+    assert button["props"]["children"] == "Udskriv" and button["props"]["data-print"] == "1"
+    # In the tool row beside the export buttons; no callback listens to it (assets/print.js opens the dialog).
+    assert tools is _parent_of(components, ids.EXPORT_CSV) is _parent_of(components, ids.EXPORT_XLSX)
+    assert "id" not in button["props"]
+    customer = next(c["props"] for c, _ in components if "rapporter-print-customer" in c["props"].get("className", ""))
+    assert "d-none d-print-block" in customer["className"]
+    assert customer["children"].startswith(f"Statens Administration · CVR-nr. {world.CVR_A} · udskrevet ")
+    filters = next(c["props"] for c, _ in components if c["props"].get("id") == ids.PRINT_FILTERS)
+    assert "d-none d-print-block" in filters["className"]
+    assert filters["children"] == f"År: {year()} · Område: Alle områder · Bogføringskreds / løngruppe: Alle"
+    # The pickers are left off the printout (the lines above say what they chose), the tool row with them.
+    parents = {id(component): parent for component, parent in components}
+    row = parents[id(_parent_of(components, ids.YEAR))]
+    assert row is parents[id(_parent_of(components, ids.AREA))] is parents[id(_parent_of(components, ids.UNIT))]
+    assert "no-print" in row["props"]["className"].split() and tools in row["props"]["children"]
+    assert "no-print" in _parent_of(components, ids.GOAL)["props"]["className"].split()
+
+
+def test_printout_filter_line_follows_the_filters(goals, login, dash_client):
+    """A filter change redraws the printout's line with the unit named; a filter it cannot check is left out."""
+    login(world.RAPPORTER_A)
+    line = dashboard(dash_client, year(), area="Regnskab", unit=UNIT_A).get_json()["response"][ids.PRINT_FILTERS]
+    assert line["children"] == f"År: {year()} · Område: Regnskab · Bogføringskreds / løngruppe: {UNIT_A} – SA Drift"
+    # Filters without cases still name what the printout shows.
+    none = dashboard(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"][ids.PRINT_FILTERS]
+    assert none["children"] == f"År: {year()} · Område: Løn · Bogføringskreds / løngruppe: {UNIT_A} – SA Drift"
+    payroll = dashboard(dash_client, year(), unit=PAY_A).get_json()["response"][ids.PRINT_FILTERS]
+    assert payroll["children"].endswith(f"Bogføringskreds / løngruppe: {PAY_A} – SA Løn")
+    # Another customer's unit is refused and not named: an empty line, the status says why.
+    forged = dashboard(dash_client, year(), unit="20001").get_json()["response"]
+    assert forged[ids.PRINT_FILTERS]["children"] == "" and "Ukendt bogføringskreds" in forged[ids.STATUS]["children"]

@@ -1,4 +1,4 @@
-"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone."""
+"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone, print."""
 
 from __future__ import annotations
 
@@ -208,4 +208,86 @@ def test_a_figure_opens_its_cases_in_a_grid_and_the_cross_closes_it(ten_goals, l
     assert f"Sager_A1_{last:%Y-%m}" in download.value.suggested_filename
     modal.get_by_role("button", name="Luk").click()
     modal.wait_for(state="hidden")
+    assert page.js_errors == []
+
+
+def stub_print(page) -> None:
+    """Replace the print dialog by a note of what the page had drawn when the dialog would have opened."""
+    page.evaluate("""() => { window.__printed = null; window.print = () => { window.__printed = {
+        chart: document.querySelectorAll('#rapporter-chart .main-svg .scatterlayer .trace').length,
+        histogram: document.querySelectorAll('#rapporter-histogram .main-svg .barlayer .trace').length}; }; }""")
+
+
+def print_with_udskriv(page) -> dict:
+    """Click »Udskriv« and return what was drawn when the (stubbed) print dialog opened."""
+    page.get_by_role("button", name="Udskriv").click()
+    page.wait_for_function("() => window.__printed !== null")
+    return page.evaluate("() => window.__printed")
+
+
+def test_udskriv_draws_the_chart_and_histogram_before_the_print_dialog(ten_goals, live_server, page):
+    """Below the fold and not drawn yet, or on their way: »Udskriv« opens the print dialog once both are drawn."""
+    page.set_viewport_size({"width": 1366, "height": 300})
+    sign_in(page, live_server, world.RAPPORTER_A)
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    wait_for_dash(page)
+    assert page.locator(".js-plotly-plot").count() == 0
+    stub_print(page)
+    # The chosen goal, its target line and every other goal in grey; the histogram's bars.
+    assert print_with_udskriv(page) == {"chart": ten_goals + 1, "histogram": 1}
+    # A taller window: the chart's spot is in view on load, so lazy.js has fired it and has nothing left to
+    # fire. Its answers are held back until after the click: the dialog waits for them all the same.
+    held = []
+    page.route("**/_dash-update-component?*", lambda route: held.append(route) if re.search(
+        rb"rapporter-(chart|histogram)-box", route.request.post_data_buffer or b"") else route.continue_())
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
+    for _ in range(200):
+        if len(held) == 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 2
+    stub_print(page)
+    page.get_by_role("button", name="Udskriv").click()
+    # Well past the moment a dialog that did not wait would have opened (and within lazy.js's 5 s limit).
+    page.wait_for_timeout(600)
+    assert page.evaluate("() => window.__printed") is None
+    for route in held:
+        route.continue_()
+    page.wait_for_function("() => window.__printed !== null")
+    assert page.evaluate("() => window.__printed") == {"chart": ten_goals + 1, "histogram": 1}
+    assert page.js_errors == []
+
+
+def test_printout_names_customer_and_filters_and_holds_every_row_in_landscape(ten_goals, live_server, page):
+    """On paper: the customer and the chosen filters in words, no controls, every row, landscape."""
+    open_dashboard(page, live_server)
+    choose(page, "rapporter-area", "Løn")
+    page.wait_for_function("() => document.querySelector('#rapporter-print-filters').textContent.includes('Løn')")
+    customer, filters = page.locator(".rapporter-print-customer"), page.locator("#rapporter-print-filters")
+    assert not customer.is_visible() and not filters.is_visible()
+    page.emulate_media(media="print")
+    assert customer.inner_text().startswith(f"Statens Administration · CVR-nr. {world.CVR_A} · udskrevet ")
+    year = reports_world.months()[0].year
+    assert filters.inner_text() == f"År: {year} · Område: Løn · Bogføringskreds / løngruppe: Alle"
+    for control in (page.get_by_role("button", name="Udskriv"), page.get_by_role("button", name="Eksportér CSV"),
+                    page.locator("#rapporter-area"), page.locator("#rapporter-goal"),
+                    page.locator("label[for=rapporter-unit]")):
+        assert not control.is_visible()
+    # Every row of the grid inside its box (it grows with its rows), which clips no column either.
+    grid = page.evaluate("""() => {
+        const wrapper = document.querySelector('#rapporter-grid .ag-root-wrapper');
+        const box = wrapper.getBoundingClientRect();
+        const rows = [...wrapper.querySelectorAll('.ag-center-cols-container [role=row]')];
+        return {codes: rows.map(r => r.querySelector('[col-id=code]').innerText.trim()).sort(),
+                inside: rows.every(r => r.getBoundingClientRect().bottom <= box.bottom + 1),
+                overflow: getComputedStyle(wrapper).overflow};
+    }""")
+    assert grid == {"codes": ["L1", "L2", "L3"], "inside": True, "overflow": "visible"}
+    # Chromium's own print path: the page asks for landscape paper (assets/rapporter.css).
+    pdf = page.pdf(prefer_css_page_size=True)
+    width, height = map(float, re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    assert width > height
+    page.emulate_media(media="screen")
     assert page.js_errors == []
