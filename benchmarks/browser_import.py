@@ -270,7 +270,9 @@ def run_browser(csv_file: Path, db: Path, instance: Path, size: int) -> dict[str
 def measure(size: int, *, runs: int = 3, work_dir: Path = bench.WORK_DIR, seed: int = bench.SEED,
             log: Callable[[str], None] = print) -> dict[str, Any]:
     """Time the CLI and the browser path `runs` times each on the same file; return the medians and the verdicts."""
-    today = dt.date.today()
+    from data.workdays import danish_today
+
+    today = danish_today()
     csv_file = ensure_csv(work_dir, size, today, seed, log)
     db = work_dir / f"browser_import_{size}.db"
     instance = work_dir / f"browser_import_{size}_instance"

@@ -106,6 +106,7 @@ def import_cases(db_url: str, cases: int) -> dict[str, Any]:
     from benchmarks.run import case_stream
     from data.cases_import import import_case_records
     from data.db import make_engine
+    from data.workdays import danish_today
 
     engine = make_engine(db_url)
     started = time.perf_counter()
@@ -113,7 +114,7 @@ def import_cases(db_url: str, cases: int) -> dict[str, Any]:
         with Session(engine) as session:
             world = demo_world(session)
             session.commit()
-            report = import_case_records(session, case_stream(world, cases, dt.date.today(), seed=15))
+            report = import_case_records(session, case_stream(world, cases, danish_today(), seed=15))
     finally:
         engine.dispose()
     if not report.ok:

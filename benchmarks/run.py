@@ -255,19 +255,24 @@ def data_period(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def case_stream(world: World, size: int, today: dt.date, seed: int = SEED,
-                chunk_size: int = CHUNK_SIZE, timer: list[float] | None = None) -> Iterator[dict[str, Any]]:
+                chunk_size: int = CHUNK_SIZE, timer: list[float] | None = None,
+                clock: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Yield `size` realistic case records (ISO strings, as from a CSV file), chronologically in chunks.
 
     Each chunk covers its own slice of the three years, so memory stays at one chunk. About 95 %
     of cases meet their goal; cases not completed by `today` and a few recent ones stay open.
-    With `timer` (a one-element list) the seconds spent generating are added to ``timer[0]``.
+    With `timer` (a one-element list) the seconds spent generating are added to ``timer[0]``. Nothing
+    is received or completed after `clock` (default: the Danish wall clock now, naive local time).
     """
-    from data.workdays import busday_calendar
+    from data.workdays import DANISH_TZ, busday_calendar
 
     pairs = _pairs(world, seed)
     first, last = data_period(today)
     t0 = np.datetime64(first, "s")
-    now = np.datetime64(dt.datetime.combine(today, dt.time(12, 0)), "s")
+    # Noon of `today`, but never later than the Danish clock now: the import refuses receipts and
+    # completions in the future, and from midnight to noon today's noon is still ahead.
+    clock = clock or dt.datetime.now(DANISH_TZ).replace(tzinfo=None, microsecond=0)
+    now = np.datetime64(min(dt.datetime.combine(today, dt.time(12, 0)), clock), "s")
     span = int((now - t0) / np.timedelta64(1, "s"))
     cal = busday_calendar(first.year, today.year + 1)
     n_chunks = max(1, -(-size // chunk_size))
@@ -414,7 +419,9 @@ def build_database(size: int, work_dir: Path = WORK_DIR, *, rebuild: bool = Fals
             finally:
                 engine.dispose()
             return meta
-    today = today or dt.date.today()
+    from data.workdays import danish_today
+
+    today = today or danish_today()
     _remove_db(db)
     duck_path(work_dir, size).unlink(missing_ok=True)
     meta_file.unlink(missing_ok=True)
@@ -1346,7 +1353,9 @@ def build_pg_database(size: int, pg_url: str, work_dir: Path = WORK_DIR, *, rebu
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
-    today = today or dt.date.today()
+    from data.workdays import danish_today
+
+    today = today or danish_today()
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
@@ -1673,6 +1682,8 @@ def _pg_section(pg_results: Sequence[SizeResult], facts: Mapping[str, Any], pg_s
 def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], command: str, calls: int,
                      pg_results: Sequence[SizeResult] = (), pg_skipped: str | None = None) -> str:
     """Return benchmarks/RESULTS.md: the tables, the machine, the date, the targets and how it was measured."""
+    from data.workdays import danish_today
+
     pg = {r.size: r.figures for r in pg_results}
     pg_cpu = cpu_view(pg_results)
     targets = evaluate_targets({r.size: r.figures for r in results}, pg)
@@ -1680,7 +1691,7 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
     lines = [
         "# Benchmark results: the analytics core",
         "",
-        f"Measured {dt.date.today().isoformat()} with `{command}` (all sizes in this one run).",
+        f"Measured {danish_today().isoformat()} with `{command}` (all sizes in this one run).",
         "",
         format_table(results),
         "",

@@ -59,6 +59,18 @@ def test_case_stream_is_deterministic_valid_and_counted():
             assert dt.datetime.fromisoformat(record["completed_at"]) >= received
 
 
+def test_case_stream_of_this_morning_has_nothing_after_the_clock():
+    # Between midnight and noon Danish time, today's noon is still ahead: the import refuses the future.
+    world = bench.make_world()
+    today = dt.date(2026, 6, 15)
+    clock = dt.datetime(2026, 6, 15, 8, 30)
+    records = list(bench.case_stream(world, 3_000, today, chunk_size=1_000, clock=clock))
+    assert max(dt.datetime.fromisoformat(r["received_at"]) for r in records) <= clock
+    assert max(dt.datetime.fromisoformat(r["completed_at"]) for r in records if r["completed_at"]) <= clock
+    # The last day still receives cases (up to an hour before the clock): the stream ends today, not yesterday.
+    assert max(dt.datetime.fromisoformat(r["received_at"]) for r in records).date() == today
+
+
 def test_harness_measures_every_figure_at_a_tiny_size(tiny: bench.SizeResult, work_dir: Path):
     figures = tiny.figures
     for key in ("import_cases_per_s", "import_peak_rss_mb", "duckdb_p50_ms", "naive_p50_ms"):
