@@ -96,7 +96,9 @@ def unit_customer(scope: AccessScope, code: str) -> str | None:
 
 def customer_unit(scope: AccessScope, cvr: str, code: Any) -> dict[str, str] | None:
     """Return unit `code` of `cvr` (code, name, kind 'regnskab' or 'loen') if it lies in `scope`, else None."""
-    if not isinstance(code, str) or not code or len(code) > 20:
+    # Checked before any query: the code comes from the browser, and PostgreSQL refuses some
+    # characters it can carry (NUL) with an error instead of finding nothing.
+    if not valid_unit_code(code):
         return None
     # Both tables in one statement (one round trip); an accounting unit wins should a payroll group share its code.
     kinds = ("regnskab", "loen")

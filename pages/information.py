@@ -41,11 +41,7 @@ def parse_month(value: str) -> dt.date:
 
 def chosen_unit(ctx: AccessContext, code: str | None) -> dict[str, str] | None:
     """Return the customer's unit `code` (code, name, kind) chosen in the search box, else None."""
-    kind = unit_data.unit_kind(ctx.scope, ctx.cvr, code)
-    if kind is None:
-        return None
-    name = next((u["name"] for u in unit_data.unit_options(ctx.scope, ctx.cvr) if u["code"] == code), "")
-    return {"code": code, "name": name, "kind": kind}
+    return unit_data.customer_unit(ctx.scope, ctx.cvr, code)
 
 
 def unit_heading(unit: dict[str, str] | None) -> str:

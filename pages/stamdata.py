@@ -24,16 +24,8 @@ UNIT_KINDS = {"regnskab": "bogføringskreds", "loen": "løngruppe"}
 
 def chosen_unit(ctx: AccessContext, code: Any) -> dict[str, str] | None:
     """Return the customer's unit `code` (code, name, tab) read in scope, or None when it is not theirs."""
-    # Checked before any query: PostgreSQL refuses some characters a URL can carry (NUL).
-    if not unit_data.valid_unit_code(code):
-        return None
-    kind = unit_data.unit_kind(ctx.scope, ctx.cvr, code)
-    if kind is None:
-        return None
-    rows = unit_data.accounting_units(ctx.scope, ctx.cvr) if kind == "regnskab" else \
-        unit_data.payroll_groups(ctx.scope, ctx.cvr)
-    row = next((r for r in rows if r["code"] == code), None)
-    return {"code": code, "name": row["name"], "tab": kind} if row else None
+    unit = unit_data.customer_unit(ctx.scope, ctx.cvr, code)
+    return {"code": unit["code"], "name": unit["name"], "tab": unit["kind"]} if unit else None
 
 
 def _unit_note(unit: dict[str, str] | None) -> Any:

@@ -287,6 +287,16 @@ def test_unit_of_another_customer_is_ignored(report_app, laeser_a, dash_client):
     assert "80,0 %" in " ".join(texts(response.get_json()["response"][ids.REPORT]["children"]))
 
 
+@pytest.mark.parametrize("unit", ["' OR 1=1 --", "x" * 300, "10002 ", 10002, ["10002"], {"code": "10002"}])
+def test_a_forged_unit_reads_the_whole_customer_on_both_back_ends(report_app, laeser_a, dash_client, unit):
+    # The unit state comes from the browser: anything not one of the customer's unit codes means the
+    # whole customer, checked before any query (a NUL is refused earlier, with the whole request).
+    last, _, _ = reports_world.months()
+    response = unit_report(dash_client, f"{last:%Y-%m}", unit)
+    assert response.status_code == 200
+    assert "80,0 %" in " ".join(texts(response.get_json()["response"][ids.REPORT]["children"]))
+
+
 def drill_body(dash_client, goal, month, cvr=world.CVR_A, unit=None):
     """The body assets/drill.js causes: the clicked figure's goal and month put in the request store."""
     return dash_client.payload(DRILL.request, "data", output=DRILL.modal, cvr=cvr,
