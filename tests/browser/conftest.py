@@ -1,7 +1,8 @@
 """Browser fixtures: a live portal on a loopback port and headless system Chromium driven by Playwright.
 
 The browser is Debian's `/usr/bin/chromium` (never a Playwright-downloaded build) and the
-accessibility checks inject axe-core from `node_modules/axe-core` (installed by `npm ci`).
+accessibility checks inject axe-core from `node_modules/axe-core` (installed by `npm ci`; env AXE_JS_PATH
+names another copy).
 Both are skipped with a clear reason when missing, unless REQUIRE_BROWSER=1 (CI) turns the
 skip into a failure so that a broken install cannot pass silently.
 """
@@ -22,7 +23,9 @@ from tests import world
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 BROWSER_FILES_ON_POSTGRESQL = frozenset({"test_foundation_browser.py"})
-AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# AXE_JS_PATH: another checkout's axe-core (a git worktree has no node_modules of its own).
+AXE_JS = Path(os.environ.get("AXE_JS_PATH")
+              or Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
