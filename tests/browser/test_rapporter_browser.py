@@ -52,14 +52,19 @@ def open_dashboard(page, live_server) -> None:
     wait_for_dash(page)
 
 
-def test_chart_and_histogram_wait_until_scrolled_to(ten_goals, live_server, page):
-    """On load only the table is drawn (plotly is not even loaded); scrolling down draws chart and histogram."""
-    # A short window: the test world's ten goals make a short table, and the chart sits right below it.
+def open_in_a_short_window(page, live_server) -> None:
+    """Open Rapporter as RAPPORTER_A in a window so short that the chart's spot is below the fold."""
     page.set_viewport_size({"width": 1366, "height": 300})
     sign_in(page, live_server, world.RAPPORTER_A)
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
     page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
     wait_for_dash(page)
+
+
+def test_chart_and_histogram_wait_until_scrolled_to(ten_goals, live_server, page):
+    """On load only the table is drawn (plotly is not even loaded); scrolling down draws chart and histogram."""
+    # A short window: the test world's ten goals make a short table, and the chart sits right below it.
+    open_in_a_short_window(page, live_server)
     assert page.evaluate("() => document.querySelector('[data-lazy]').getBoundingClientRect().top") > 450
     assert page.locator(".js-plotly-plot").count() == 0
     assert page.evaluate("() => typeof window.Plotly") == "undefined"
@@ -227,11 +232,7 @@ def print_with_udskriv(page) -> dict:
 
 def test_udskriv_draws_the_chart_and_histogram_before_the_print_dialog(ten_goals, live_server, page):
     """Below the fold and not drawn yet, or on their way: »Udskriv« opens the print dialog once both are drawn."""
-    page.set_viewport_size({"width": 1366, "height": 300})
-    sign_in(page, live_server, world.RAPPORTER_A)
-    page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
-    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
-    wait_for_dash(page)
+    open_in_a_short_window(page, live_server)
     assert page.locator(".js-plotly-plot").count() == 0
     stub_print(page)
     # The chosen goal, its target line and every other goal in grey; the histogram's bars.
