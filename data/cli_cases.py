@@ -1,4 +1,5 @@
-"""Flask CLI command `import-cases FILE`: the case import, with a Danish summary or bad-row report."""
+"""Flask CLI commands `import-cases FILE` (the case import, with a Danish summary or bad-row report) and
+`recount-open-cases` (the open-case counts rewritten from the cases)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,24 @@ def import_cases_command(path: Path, chunk_size: int, reopen: bool) -> None:
         click.echo(line)
 
 
+@click.command("recount-open-cases")
+def recount_open_cases_command() -> None:
+    """Rewrite every customer's open-case counts (open_case_day) from the cases themselves."""
+    # A repair tool: every import keeps the counts, but a case changed outside the import (by hand in
+    # the database, a restore of one table) leaves them behind until this is run.
+    from sqlalchemy import func, select
+
+    from data.cases_import import refresh_open_counts
+    from data.models import OpenCaseDay
+
+    with unscoped_session("recount-open-cases: the counts of every customer") as session:
+        refresh_open_counts(session.connection())
+        session.commit()
+        rows = session.scalar(select(func.count()).select_from(OpenCaseDay))
+    click.echo(f"Åbne sager optalt igen: {rows} rækker (kunde, servicemål, enhed og modtagelsesdag).")
+
+
 def init_app(app: Flask) -> None:
-    """Register `import-cases` on `app`."""
+    """Register `import-cases` and `recount-open-cases` on `app`."""
     app.cli.add_command(import_cases_command)
+    app.cli.add_command(recount_open_cases_command)

@@ -634,6 +634,28 @@ def test_recompute_equals_incremental(goals):
     assert rollups(session) == incremental
 
 
+def test_cli_recount_open_cases_rewrites_the_counts_from_the_cases(app, runner, goals):
+    from data.models import OpenCaseDay
+
+    session = get_session()
+    assert import_case_records(session, [rec("O1", "2024-03-04 09:00", None), rec("O2", "2024-03-04 15:00", None),
+                                         rec("O3", "2024-03-05", None, unit=UNIT_A2),
+                                         rec("C1", "2024-03-04", "2024-03-05")]).ok
+    expected = set(session.execute(select(OpenCaseDay.cvr, OpenCaseDay.unit_code, OpenCaseDay.received_on,
+                                          OpenCaseDay.open_cases)).all())
+    assert expected == {(world.CVR_A, UNIT_A, dt.date(2024, 3, 4), 2), (world.CVR_A, UNIT_A2, dt.date(2024, 3, 5), 1)}
+    # Counts gone astray (a row lost, another wrong): the command puts back what the cases say.
+    session.execute(OpenCaseDay.__table__.delete().where(OpenCaseDay.unit_code == UNIT_A2))
+    session.execute(OpenCaseDay.__table__.update().values(open_cases=7))
+    session.commit()
+    result = runner.invoke(args=["recount-open-cases"])
+    assert result.exit_code == 0, result.output
+    assert "Åbne sager optalt igen: 2 rækker" in result.output
+    session.expire_all()
+    assert set(session.execute(select(OpenCaseDay.cvr, OpenCaseDay.unit_code, OpenCaseDay.received_on,
+                                      OpenCaseDay.open_cases)).all()) == expected
+
+
 def test_cli_import_cases(app, runner, goals, tmp_path):
     good = write_csv(tmp_path / "ok.csv", [HEADER, [world.CVR_A, "A1", UNIT_A, "C1", "2024-03-04", "2024-03-05"]])
     result = runner.invoke(args=["import-cases", str(good)])

@@ -34,6 +34,11 @@ How it works, and why:
    keys), not O(cases). Should stored roll-ups ever disagree with the cases (a count would go
    negative), the touched keys are recomputed from ``case_`` instead (`recompute_rollups`, also
    usable as a repair tool).
+7. **Open counts** (``open_case_day``: open cases per customer, goal, unit and day of receipt, what
+   the pages' open and overdue counts read) are rewritten for every customer in the file from its
+   open cases (`refresh_open_counts`; `flask --app app recount-open-cases` rewrites them all).
+8. **One import at a time**: PostgreSQL takes a transaction-level advisory lock first, SQLite's
+   ``BEGIN IMMEDIATE`` lets one writer in.
 
 Line numbers: for files, the physical line (CSV) or sheet row (XLSX) with the header on line 1;
 for `import_case_records`, the record's position counted from `first_line` (default 1).
@@ -46,10 +51,10 @@ from data.cases_import.entry import import_case_file, import_case_records
 from data.cases_import.readers import (CASE_REF_MAX, DEFAULT_CHUNK_SIZE, FIELDS, NOT_UTF8, REQUIRED_COLUMNS, UNIT_CODE_MAX,
                                        ImportFileError)
 from data.cases_import.report import MAX_REPORTED_ERRORS, ImportReport, RowError
-from data.cases_import.rollups import RollupKey, recompute_rollups
+from data.cases_import.rollups import RollupKey, recompute_rollups, refresh_open_counts
 
 __all__ = [
     "CASE_REF_MAX", "DEFAULT_CHUNK_SIZE", "FIELDS", "MAX_REPORTED_ERRORS", "NOT_UTF8", "REQUIRED_COLUMNS",
     "UNIT_CODE_MAX", "ImportFileError", "ImportReport", "RollupKey", "RowError", "import_case_file",
-    "import_case_records", "recompute_rollups",
+    "import_case_records", "recompute_rollups", "refresh_open_counts",
 ]

@@ -261,8 +261,8 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
 _OPEN_COUNTS_ALL_FROM = 500
 
 
-def refresh_open_counts(conn: Connection, cvrs: Collection[str] | None = None) -> int:
-    """Rewrite ``open_case_day`` of `cvrs` (None: every customer) from their open cases; return rows written."""
+def refresh_open_counts(conn: Connection, cvrs: Collection[str] | None = None) -> None:
+    """Rewrite ``open_case_day`` of `cvrs` (None: every customer) from their open cases."""
     # Counted from the partial index of open cases (ix_case_open holds every column read). date() is
     # the day of a timestamp on SQLite and PostgreSQL alike; a case is overdue by its day of receipt only.
     day = func.date(Case.received_at, type_=Date)
@@ -272,9 +272,10 @@ def refresh_open_counts(conn: Connection, cvrs: Collection[str] | None = None) -
     columns = ["cvr", "goal_id", "unit_code", "received_on", "open_cases"]
     if cvrs is None or len(cvrs) >= _OPEN_COUNTS_ALL_FROM:
         conn.execute(delete(OpenCaseDay))
-        return conn.execute(insert(OpenCaseDay).from_select(columns, counted)).rowcount
+        conn.execute(insert(OpenCaseDay).from_select(columns, counted))
+        return
     if not cvrs:
-        return 0
+        return
     part = sorted(cvrs)
     conn.execute(delete(OpenCaseDay).where(OpenCaseDay.cvr.in_(part)))
-    return conn.execute(insert(OpenCaseDay).from_select(columns, counted.where(Case.cvr.in_(part)))).rowcount
+    conn.execute(insert(OpenCaseDay).from_select(columns, counted.where(Case.cvr.in_(part))))
