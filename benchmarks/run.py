@@ -771,6 +771,7 @@ def bench_config(db: Path | str, work_dir: Path) -> dict[str, Any]:
         "TESTING": False,
         "SECRET_KEY": "benchmark-secret-key-" + "b" * 32,
         "DATABASE_URL": database_url(db),
+        "INSTANCE_PATH": str(instance),
         "FILE_STORE_PATH": str(instance / "files"),
         "MAIL_OUTBOX_PATH": str(instance / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
