@@ -754,15 +754,6 @@ class CallbackTimer:
                               self.sql_samples)
 
 
-def time_callback(portal: PortalClient, plan: CallbackPlan, calls: int, warmups: int, seed: int,
-                  profiler: cProfile.Profile | None = None, sql: SqlClock | None = None) -> CallbackTiming:
-    """POST `plan`'s callback `warmups` + `calls` times with varied inputs; raise BenchError on a failed call."""
-    timer = CallbackTimer(portal, plan, seed, profiler, sql)
-    for number in range(warmups + calls):
-        timer.call(timed=number >= warmups)
-    return timer.timing()
-
-
 def bench_config(db: Path | str, work_dir: Path) -> dict[str, Any]:
     """Return the app settings of the benchmark on `db` (SQLite path or URL; CSRF stays on: the harness sends the token)."""
     instance = work_dir / "instance"
@@ -800,7 +791,7 @@ def time_callbacks(db: Path | str, cvr: str, work_dir: Path, calls: int, warmups
 def time_callbacks_interleaved(targets: Sequence[CallbackTarget], work_dir: Path, calls: int, warmups: int = 3,
                                seed: int = SEED, log: Callable[[str], None] = print,
                                block: int = 25) -> list[dict[str, CallbackTiming]]:
-    """Time the KPI and Information callbacks on every target in turn, one call each per round.
+    """Time the KPI and Information callbacks on every target in turn, a block of calls each per round.
 
     On a shared machine the load drifts over minutes: timing the sizes one after the other put that
     drift into the 10M-against-100k ratios. The targets take turns in blocks of `block` calls, so
