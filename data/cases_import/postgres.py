@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from data.cases_import.readers import CASE_REF_MAX, UNIT_CODE_MAX, _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
-from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _apply_rollups, _new_versions, refresh_open_counts
+from data.cases_import.rollups import _TOUCHED_KEY, _TOUCHED_RANGE, Contributions, _add, _rewrite_derived
 from data.cases_import.validate import _Reference, _validate_counted
 from data.models import Case
 
@@ -419,10 +419,7 @@ def _run_staged(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
         report.row_key_checks = bool(load.key_checks)
         if load.rebuild():
             lap = report._lap("case_indexes", lap)
-        new = _new_versions(parts, ref)
-        keys = set(old) | set(new)
-        report.rollups_recomputed = _apply_rollups(conn, old, new)
-        refresh_open_counts(conn, customers)
+        report.rollups_recomputed, keys = _rewrite_derived(conn, old, parts, ref, customers)
         _drop_temp_tables(conn)
         conn.exec_driver_sql("RELEASE SAVEPOINT kp_import")
         lap = report._lap("rollups", lap)

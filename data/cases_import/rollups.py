@@ -256,6 +256,17 @@ def recompute_rollups(conn: Connection, keys: set[RollupKey]) -> int:
     return len(values)
 
 
+
+def _rewrite_derived(conn: Connection, old: Contributions, parts: list[tuple[np.ndarray, np.ndarray]],
+                     ref: _Reference, customers: set[str]) -> tuple[int, set[RollupKey]]:
+    """Rewrite what the pages read after an import's cases are written; return the roll-up keys rewritten and touched."""
+    # Both back ends end their write with this: the touched roll-ups (stored - `old` + the file's
+    # closed cases in `parts`) and the open counts of every customer in the file.
+    new = _new_versions(parts, ref)
+    rewritten = _apply_rollups(conn, old, new)
+    refresh_open_counts(conn, customers)
+    return rewritten, set(old) | set(new)
+
 # Above this many customers in one import, every customer's open counts are rewritten at once: one
 # statement instead of many IN lists (a large file names most customers anyway).
 _OPEN_COUNTS_ALL_FROM = 500

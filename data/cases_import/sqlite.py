@@ -23,7 +23,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from data.cases_import.readers import _Chunk
 from data.cases_import.report import ImportReport, closed_case, other_customer
-from data.cases_import.rollups import Contributions, _add, _apply_rollups, _new_versions, refresh_open_counts
+from data.cases_import.rollups import Contributions, _add, _rewrite_derived
 from data.cases_import.validate import _Reference, _Validated, _validate_counted
 from data.models import Case
 
@@ -260,10 +260,7 @@ def _run_sqlite(session: Session, conn: Connection, chunks: Iterable[_Chunk], co
             raw.execute(create_index)
             lap = report._lap("index", lap)
         old = load.old_versions()
-        new = _new_versions(parts, ref)
-        keys = set(old) | set(new)
-        report.rollups_recomputed = _apply_rollups(conn, old, new)
-        refresh_open_counts(conn, customers)
+        report.rollups_recomputed, keys = _rewrite_derived(conn, old, parts, ref, customers)
         raw.execute("RELEASE kp_import")
         lap = report._lap("rollups", lap)
         if own:
