@@ -39,11 +39,6 @@ def parse_month(value: str) -> dt.date:
     return dt.date(int(value[:4]), int(value[5:7]), 1)
 
 
-def chosen_unit(ctx: AccessContext, code: str | None) -> dict[str, str] | None:
-    """Return the customer's unit `code` (code, name, kind) chosen in the search box, else None."""
-    return unit_data.customer_unit(ctx.scope, ctx.cvr, code)
-
-
 def unit_heading(unit: dict[str, str] | None) -> str:
     """Return the header's line naming the unit the report is limited to ('' for the whole customer)."""
     if unit is None:
@@ -55,7 +50,8 @@ def unit_heading(unit: dict[str, str] | None) -> str:
 def layout(ctx: AccessContext, enhed: str | None = None, **_query):
     """Return the Information page; the report is filled by a guarded callback."""
     options = period_options(drill.earliest_month(ctx.scope, ctx.cvr))
-    unit = chosen_unit(ctx, enhed)
+    # The unit chosen in the search box (code, name, kind) when it is one of the customer's, else None.
+    unit = unit_data.customer_unit(ctx.scope, ctx.cvr, enhed)
     return html.Div(
         [
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
