@@ -75,6 +75,18 @@ def _signed_in_user() -> Any:
     return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 
+def signed_in_context() -> AccessContext:
+    """Return the signed-in user's context across every customer they may see, their queries scoped to it.
+
+    What a callback guarded with `menu=None` receives, for code outside a callback (the layout request).
+    Raises NotSignedIn, or AccessDenied while the user must choose a new password.
+    """
+    user = _signed_in_user()
+    ctx = AccessContext(user, None, customer_scope(user))
+    bind_request(ctx.scope)
+    return ctx
+
+
 def portal_callback(*args: Any, menu: Menu | None, action: Action | None = None, **kwargs: Any) -> Callable:
     """Declare a Dash callback guarded for `menu` (and SA `action`); raises NotSignedIn / AccessDenied when called."""
     # With a menu, the callback's dependencies must be given by name (`inputs=dict(...)`,
@@ -247,5 +259,6 @@ __all__ = [
     "action_layout",
     "bind_request",
     "register_callbacks",
+    "signed_in_context",
     "signed_in_layout",
 ]

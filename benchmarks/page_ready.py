@@ -6,12 +6,12 @@ signs the benchmark user (Læser + Rapporter on the largest customer) in through
 form in Debian's ``/usr/bin/chromium`` (headless, driven by Playwright), then loads each page
 `runs` times after `warmups` loads (the browser cache warm, as for a user who opens the page again).
 
-**Ready** is the moment, counted from the navigation's start, when every Dash callback the page fired
-has been answered and drawn: a script added before the page's own wraps ``fetch`` and counts the
-``/_dash-update-component`` requests; after the last answer the page must stay quiet (no request in
-flight, no DOM change) for 0.5 s, and ready is the later of (a) two animation frames after the last
-answer and (b) the last DOM change (Plotly's SVG, AG Grid's rows). The page's key elements must
-exist (the grid's rows, the report's table), else the run fails. One DOM change is not counted as
+**Ready** is the moment, counted from the navigation's start, when the page is drawn and every Dash
+callback it fired has been answered and drawn (a page drawn into its layout, ``pages/_shell.py``, fires
+none): a script added before the page's own wraps ``fetch`` and counts the ``/_dash-update-component``
+requests; once the page's key elements exist (the grid's rows, the report's table) it must stay quiet (no
+request in flight, no DOM change) for 0.5 s, and ready is the later of (a) two animation frames after the
+last answer and (b) the last DOM change (Plotly's SVG, AG Grid's rows). One DOM change is not counted as
 drawing: AG Grid's toggle of the class ``ag-scrollbar-scrolling`` on its overlay scrollbar (a 400 ms
 timer after the grid's first scroll event), which draws nothing on an overlay scrollbar outside macOS.
 Sections below the fold are drawn when scrolled to (``pages/_lazy.py``): after each ready, the harness
@@ -91,7 +91,11 @@ INSTRUMENT = """
 })();
 """
 
-QUIET = """([quiet, after]) => { const pr = window.__pageReady; if (!pr || pr.requests <= after || pr.inflight) return false;
+# Quiet: at least `least` callback requests sent, none in flight, every selector drawn, and nothing answered
+# or changed for `quiet` ms. A page drawn into its layout (pages/_shell.py) may send no callback at all.
+QUIET = """([quiet, least, selectors]) => { const pr = window.__pageReady;
+  if (!pr || pr.requests < least || pr.inflight) return false;
+  if (selectors.some(s => !document.querySelector(s))) return false;
   const last = Math.max(pr.lastDone, pr.lastMutation); return performance.now() - last >= quiet; }"""
 
 # Per page: what must be drawn when it is ready (above the fold), and what is drawn once scrolled to.
@@ -157,7 +161,7 @@ def load_once(page: Any, url: str, selectors: Sequence[str], below: Sequence[str
     sections drawn when scrolled to (pages/_lazy.py) are answered and drawn.
     """
     page.goto(url, wait_until="commit")
-    page.wait_for_function(QUIET, arg=[QUIET_MS, 0], timeout=timeout_ms, polling=50)
+    page.wait_for_function(QUIET, arg=[QUIET_MS, 0, list(selectors)], timeout=timeout_ms, polling=50)
     for selector in selectors:
         if page.locator(selector).count() == 0:
             raise PageReadyError(f"{url}: nothing drawn at {selector}")
@@ -176,7 +180,7 @@ def load_once(page: Any, url: str, selectors: Sequence[str], below: Sequence[str
             return result
         scrolled = page.evaluate("() => { window.scrollTo(0, document.body.scrollHeight); return performance.now(); }")
         # Quiet again only after the sections' own callbacks have been sent and answered.
-        page.wait_for_function(QUIET, arg=[QUIET_MS, len(outputs)], timeout=timeout_ms, polling=50)
+        page.wait_for_function(QUIET, arg=[QUIET_MS, len(outputs) + 1, list(below)], timeout=timeout_ms, polling=50)
         for selector in below:
             if page.locator(selector).count() == 0:
                 raise PageReadyError(f"{url}: nothing drawn at {selector} after scrolling down")
