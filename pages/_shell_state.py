@@ -69,7 +69,8 @@ def nav_for_address(ctx: AccessContext, pathname: str | None, search: str | None
         dbc.NavItem(dbc.NavLink(item.label, href=f"{item.path}?{urlencode(query)}", active=pathname == item.path))
         for item in open_menu_items(ctx.user, cvr)
     ]
-    links.append(dbc.NavItem(dbc.NavLink("Kontakt dit team", href=f"/kontakt?{urlencode({'cvr': cvr})}" if cvr else "/kontakt")))
+    team = f"/kontakt?{urlencode({'cvr': cvr})}" if cvr else "/kontakt"
+    links.append(dbc.NavItem(dbc.NavLink("Kontakt dit team", href=team)))
     label = html.Span([html.Strong(name), f" · CVR {cvr}"]) if name else ""
     return links, label
 
