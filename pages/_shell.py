@@ -18,7 +18,6 @@ from flask_wtf.csrf import generate_csrf
 
 from auth.guard import signed_in_context
 from core.access import AccessDenied, NotSignedIn
-from data.db import get_session
 from pages.ids import shell as Shell
 from pages._shell_state import (
     address_customer,
@@ -188,12 +187,11 @@ def draw_opened_address() -> DrawnAddress | None:
         content = layout(**_parse_query_string(search)) if callable(layout) else layout
         title = title() if callable(title) else title
     except (NotSignedIn, AccessDenied):
-        get_session().rollback()
         return None  # the callbacks refuse it as they always do
     except Exception:
         # Never a blank page: the router and the callbacks draw it again, and show any error as they do.
+        # Nothing after this reads the database in this request; its session is rolled back when it ends.
         logger.exception("page %s not drawn into the layout", pathname)
-        get_session().rollback()
         return None
     return DrawnAddress(pathname, search, content, title, nav, label, customer_options,
                         chosen["value"] if chosen else None, unit_options, unit["code"] if unit else None)
