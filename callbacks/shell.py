@@ -12,12 +12,12 @@ from data import customers
 from data import units as unit_data
 from pages._nav import destination_paths, menu_paths, open_menu_items
 from pages._shell_state import (
-    address_customer,
-    address_unit,
     customer_choices,
     customer_option,
     cvr_from_search,
     nav_for_address,
+    opened_customer,
+    opened_unit,
     remembered_unit,
     unit_choices,
     unit_from_search,
@@ -35,7 +35,8 @@ from pages.ids import shell as Shell
 )
 def update_nav(ctx: AccessContext, pathname: str | None, search: str | None):
     """Show the menu items the user's rights open for the customer in the URL (and its chosen unit)."""
-    links, label = nav_for_address(ctx, pathname, search)
+    opened = opened_customer(ctx, search)
+    links, label = nav_for_address(ctx, pathname, opened, opened_unit(ctx, opened, search))
     return {"nav": links, "label": label}
 
 
@@ -51,7 +52,7 @@ def update_nav(ctx: AccessContext, pathname: str | None, search: str | None):
 def customer_search(ctx: AccessContext, text: str | None, search: str | None, value: str | None):
     """Offer the visible customers matching the typed text, and show the customer of the URL as chosen."""
     typing = dash_ctx.triggered_id == Shell.CUSTOMER_SEARCH
-    chosen = customer_option(ctx, value) if typing else address_customer(ctx, search)
+    chosen = customer_option(ctx, value) if typing else opened_customer(ctx, search).option
     options = customer_choices(ctx, text, chosen)
     if typing:
         return {"options": options, "value": no_update}
@@ -71,7 +72,7 @@ def customer_search(ctx: AccessContext, text: str | None, search: str | None, va
 def unit_options(ctx: AccessContext, text: str | None, value: str | None, search: str | None):
     """Offer the units the user may see matching the typed text, keep a pick, and show the unit of the URL."""
     from_url = f"{Shell.LOCATION}.search" in (dash_ctx.triggered_prop_ids or {})
-    code = address_unit(ctx, search) if from_url else value
+    code = opened_unit(ctx, opened_customer(ctx, search), search) if from_url else value
     options, chosen = unit_choices(ctx, "" if from_url else text, code)
     if from_url:
         return {"options": options, "value": chosen["code"] if chosen else None}

@@ -20,11 +20,11 @@ from auth.guard import signed_in_context
 from core.access import AccessDenied, NotSignedIn
 from pages.ids import shell as Shell
 from pages._shell_state import (
-    address_customer,
-    address_unit,
     customer_choices,
     cvr_from_search,
     nav_for_address,
+    opened_customer,
+    opened_unit,
     unit_choices,
 )
 from web.legal import footer_context
@@ -179,10 +179,13 @@ def draw_opened_address() -> DrawnAddress | None:
         if not ctx.scope.allows(cvr_from_search(search)):
             # A customer the user may not see: the router refuses it, and nothing here repeats its CVR.
             return None
-        nav, label = nav_for_address(ctx, pathname, search)
-        chosen = address_customer(ctx, search)
+        # The address's customer and unit are read once for the menu and both search boxes.
+        opened = opened_customer(ctx, search)
+        unit_code = opened_unit(ctx, opened, search)
+        nav, label = nav_for_address(ctx, pathname, opened, unit_code)
+        chosen = opened.option
         customer_options = customer_choices(ctx, "", chosen)
-        unit_options, unit = unit_choices(ctx, "", address_unit(ctx, search))
+        unit_options, unit = unit_choices(ctx, "", unit_code)
         layout, title = page["layout"], page["title"]
         content = layout(**_parse_query_string(search)) if callable(layout) else layout
         title = title() if callable(title) else title

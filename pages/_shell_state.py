@@ -7,6 +7,7 @@ Both pass an `AccessContext` across every customer the user may see (`auth.guard
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -48,20 +49,45 @@ def remembered_unit(ctx: AccessContext, cvr: str) -> str | None:
     return unit if unit_data.unit_kind(ctx.scope, cvr, unit) else None
 
 
-def nav_for_address(ctx: AccessContext, pathname: str | None, search: str | None) -> tuple[list, Any]:
-    """Return the navbar's items and the context label for an address; remember the customer it names."""
+@dataclass(frozen=True)
+class OpenedCustomer:
+    """The customer an address opens (its CVR, else the user's own), with its name; all None when not seen."""
+
+    cvr: str | None
+    name: str | None
+    from_url: bool  # the CVR is the address's own (not the user's default)
+
+    @property
+    def option(self) -> dict[str, str] | None:
+        """Return the customer search box's option of this customer, None when there is none."""
+        return {"label": f"{self.name} ({self.cvr})", "value": self.cvr} if self.cvr else None
+
+
+def opened_customer(ctx: AccessContext, search: str | None) -> OpenedCustomer:
+    """Return the customer an address opens, read once for the menu and both search boxes."""
     url_cvr = cvr_from_search(search)
     cvr = url_cvr or default_cvr(ctx.user)
     name = customers.customer_name(ctx.scope, cvr) if cvr else None
     if name is None:
-        cvr = None
-    query = {"cvr": cvr}
-    unit = None
-    if cvr:
-        unit = unit_from_search(ctx, cvr, search) if url_cvr else remembered_unit(ctx, cvr)
-    if url_cvr and cvr:
+        return OpenedCustomer(None, None, False)
+    return OpenedCustomer(cvr, name, url_cvr is not None)
+
+
+def opened_unit(ctx: AccessContext, opened: OpenedCustomer, search: str | None) -> str | None:
+    """Return the code of the unit an address opens (its own, else the one remembered for its customer)."""
+    if opened.cvr is None:
+        return None
+    return unit_from_search(ctx, opened.cvr, search) if opened.from_url else remembered_unit(ctx, opened.cvr)
+
+
+def nav_for_address(ctx: AccessContext, pathname: str | None, opened: OpenedCustomer,
+                    unit: str | None) -> tuple[list, Any]:
+    """Return the navbar's items and the context label for an address; remember the customer it names."""
+    cvr = opened.cvr
+    if opened.from_url:
         # The customer (and unit) in the address is what the user works on now: open it next time.
         users.remember_context(ctx.user, cvr, unit)
+    query = {"cvr": cvr}
     if unit:
         # The unit chosen in the search box goes along to the next page (Drejebøger opens it).
         query["enhed"] = unit
@@ -71,7 +97,7 @@ def nav_for_address(ctx: AccessContext, pathname: str | None, search: str | None
     ]
     team = f"/kontakt?{urlencode({'cvr': cvr})}" if cvr else "/kontakt"
     links.append(dbc.NavItem(dbc.NavLink("Kontakt dit team", href=team)))
-    label = html.Span([html.Strong(name), f" · CVR {cvr}"]) if name else ""
+    label = html.Span([html.Strong(opened.name), f" · CVR {cvr}"]) if opened.name else ""
     return links, label
 
 
@@ -96,22 +122,9 @@ def customer_choices(ctx: AccessContext, text: Any, chosen: dict[str, str] | Non
     return options
 
 
-def address_customer(ctx: AccessContext, search: str | None) -> dict[str, str] | None:
-    """Return the option of the customer an address opens (its CVR, else the user's own), None if not seen."""
-    return customer_option(ctx, cvr_from_search(search) or default_cvr(ctx.user))
-
-
 def unit_option(row: dict[str, str]) -> dict[str, str]:
     """Return the unit search box's option of a unit row."""
     return {"label": f"{row['code']} – {row['name']} ({row['kind']})", "value": row["code"]}
-
-
-def address_unit(ctx: AccessContext, search: str | None) -> str | None:
-    """Return the code of the unit an address opens (its own, else the one remembered for its customer)."""
-    cvr = cvr_from_search(search) or default_cvr(ctx.user)
-    if not cvr or not customers.customer_name(ctx.scope, cvr):
-        return None
-    return unit_from_search(ctx, cvr, search) if cvr_from_search(search) else remembered_unit(ctx, cvr)
 
 
 def unit_choices(ctx: AccessContext, text: Any, code: Any) -> tuple[list[dict], dict[str, str] | None]:
