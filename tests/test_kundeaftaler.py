@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from core.formatting import da_date
 from pages.ids import kundeaftaler as ids
+from tests._components import find_component as find
 from tests import agreements_world as aw
 from tests import world
 from data.workdays import danish_today
@@ -45,21 +46,6 @@ def csv(dash_client, cvr, n_clicks=1):
 
 def text_of(response) -> str:
     return json.dumps(response.get_json(), ensure_ascii=False)
-
-
-def find(node, component_id):
-    """Return the rendered component with `component_id` anywhere in a callback's output tree."""
-    if isinstance(node, dict):
-        if node.get("props", {}).get("id") == component_id:
-            return node
-        children = node.get("props", {}).get("children")
-        return find(children, component_id) if children is not None else None
-    if isinstance(node, list):
-        for child in node:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    return None
 
 
 def grid_rows(response):

@@ -10,6 +10,7 @@ import pytest
 
 from pages.ids import shell as ids
 from tests import world
+from tests._components import find_component
 from tests.test_access_locks import B_MARKERS
 
 HOST = "http://localhost"
@@ -27,23 +28,9 @@ def layout(client, referer: str | None):
     return response
 
 
-def find(node, component_id):
+def find(layout, component_id):
     """Return the props of the component `component_id` in a layout's JSON."""
-    if isinstance(node, dict):
-        props = node.get("props", {})
-        if props.get("id") == component_id:
-            return props
-        children = [props.get("children")] if "props" in node else list(node.values())
-        for child in children:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for child in node:
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    return None
+    return find_component(layout, component_id)["props"]
 
 
 def drawn_pages():

@@ -4,7 +4,7 @@ import pytest
 
 from pages.ids import shell as shell_ids
 from pages.ids import stamdata as ids
-from tests._components import response_text
+from tests._components import find_component, response_text
 from tests import world
 
 GRIDS = {"regnskab": ids.ACCOUNTING_GRID, "loen": ids.PAYROLL_GRID}
@@ -22,21 +22,6 @@ def test_general_tab_shows_master_data(login, dash_client, email):
     text = response_text(response)
     for expected in ["Statens Administration", world.CVR_A, "Finansministeriet - 7", "Statslig", "Arenavej 33", "Seneste ændringer"]:
         assert expected in text
-
-
-def find_component(node, component_id):
-    """Return the rendered component with `component_id` anywhere in a callback's output tree."""
-    if isinstance(node, dict):
-        if node.get("props", {}).get("id") == component_id:
-            return node
-        children = node.get("props", {}).get("children")
-        return find_component(children, component_id) if children is not None else None
-    if isinstance(node, list):
-        for child in node:
-            found = find_component(child, component_id)
-            if found is not None:
-                return found
-    return None
 
 
 def test_regnskab_and_loen_tabs(login, dash_client):
