@@ -39,7 +39,7 @@ PAGES: tuple[dict[str, Any], ...] = (
     {"path": "/information", "rights": ("Læser", "Rediger", "Administrator"), "b_number": False,
      "mains": ("information-report",), "export": "information-export-csv"},
     {"path": "/rapporter", "rights": ("Rapporter",), "b_number": True,
-     "mains": ("rapporter-grid",), "export": "rapporter-export-csv"},
+     "mains": ("rapporter-kpi-table",), "export": "rapporter-export-csv"},
 )
 EXPORT_SHARE = 0.1  # one visit in ten ends with an export
 

@@ -100,7 +100,7 @@ QUIET = """([quiet, least, selectors]) => { const pr = window.__pageReady;
 
 # Per page: what must be drawn when it is ready (above the fold), and what is drawn once scrolled to.
 PAGES = {
-    "rapporter": ("/rapporter", ["#rapporter-grid .ag-center-cols-container [role=row]"],
+    "rapporter": ("/rapporter", ["#rapporter-kpi-table tbody tr"],
                   ["#rapporter-chart .main-svg .scatterlayer .trace", "#rapporter-histogram .main-svg"]),
     "information": ("/information", ["#information-report table"], ["#information-trends .main-svg .scatterlayer"]),
 }

@@ -75,7 +75,7 @@ BENCH_PASSWORD = "benchmark-hest-batteri-klips"
 BENCH_B_NUMBER = "B765432"
 BENCH_RIGHTS = ["Læser", "Rapporter"]  # Læser opens Information, Rapporter (+ B-number) the KPI dashboard
 
-KPI_MARKER = "rapporter-grid"
+KPI_MARKER = "rapporter-kpi-table"
 INFO_MARKER = "information-report"
 
 ANALYSIS_HEADING = "## Analysis"
@@ -1719,7 +1719,7 @@ def results_markdown(results: Sequence[SizeResult], facts: Mapping[str, Any], co
         f"- Callbacks: `create_app` on the size's SQLite database, a user with Læser + Rapporter and a B-number on the "
         "largest customer, signed in through the real `/login` form (CSRF stays on: the harness sends the form's token, "
         "and the `X-CSRFToken` header from the `_csrf_token` cookie on every callback, as the renderer does). "
-        "The main callback of each page is found in the callback map (the one writing `rapporter-grid` / "
+        "The main callback of each page is found in the callback map (the one writing `rapporter-kpi-table` / "
         "`information-report`), its inputs read from the page as Dash's router renders it, and inputs with options "
         f"(year, area, unit, period …) changed one at a time per call. 3 warm-ups, then {calls} timed POSTs to "
         "`/_dash-update-component` through Flask's test client (no network). Every database (each size, and "

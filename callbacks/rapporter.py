@@ -11,17 +11,19 @@ from dash.exceptions import PreventUpdate
 from plotly.colors import qualitative
 
 from auth.guard import AccessContext, portal_callback
+from core.access import can_do
 from callbacks._drill import closed_drill, drill_key, export_dependencies, export_download, open_drill
-from core.rights import Menu
+from core.rights import Action, Menu
 from data import kpi, reports
 from data.rules import latest_closed_month, year_to_date_months
 from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
 from pages._drill import OPEN_KINDS, drill_button, drill_ids
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
-from pages._grid import grid_view, visible_rows
-from pages._kpi_table import (ALL_VALUE, MIN_YEAR, BadFilter, _area, _unit, _year, dashboard_table,
-                              kpi_rows, no_cases_text, with_open_cases)
+from pages._grid import visible_rows
+from pages._kpi_table import (ALL_VALUE, MIN_YEAR, BadFilter, _area, _unit, _year, checked_sort,
+                              dashboard_table, kpi_columns, kpi_rows, next_sort, no_cases_text, sort_rows,
+                              with_open_cases)
 from pages._lazy import seen
 from pages.ids import rapporter as Ids
 
@@ -206,18 +208,31 @@ def chart_graph(figure: dict, class_name: str = CHART_CLASS) -> dcc.Graph:
 
 
 @portal_callback(
-    output=dict(rows=Output(Ids.GRID, "rowData"), status=Output(Ids.STATUS, "children"),
+    output=dict(table=Output(Ids.TABLE, "children"), status=Output(Ids.STATUS, "children"),
                 months=Output(Ids.DRILL_MONTH, "options"), month=Output(Ids.DRILL_MONTH, "value"),
-                filters=Output(Ids.PRINT_FILTERS, "children")),
-    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value")),
-    state=dict(cvr=State(Ids.CVR, "data")),
+                filters=Output(Ids.PRINT_FILTERS, "children"), sort=Output(Ids.SORT, "data")),
+    inputs=dict(year=Input(Ids.YEAR, "value"), area=Input(Ids.AREA, "value"), unit=Input(Ids.UNIT, "value"),
+                sort_request=Input(Ids.SORT_REQUEST, "data")),
+    state=dict(sort=State(Ids.SORT, "data"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     # The page's layout draws the table for the default filters (pages/rapporter.py): no round trip on load.
     prevent_initial_call=True,
 )
-def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any):
-    """Render the KPI table and the printout's filter line for newly chosen filters (the chart when scrolled to)."""
-    return dashboard_table(ctx, year, area, unit)
+def render_dashboard(ctx: AccessContext, year: Any, area: Any, unit: Any, sort_request: Any, sort: Any):
+    """Render the KPI table for newly chosen filters or a clicked column header (the chart when scrolled to)."""
+    order = checked_sort(sort)
+    if dash_ctx.triggered_id == Ids.SORT_REQUEST:
+        # A header's field, checked against the columns this user's table has (the median is SA's only).
+        field = sort_request.get("value") if isinstance(sort_request, dict) else None
+        columns = kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN))
+        if not isinstance(field, str) or field not in {column.field for column in columns}:
+            raise PreventUpdate
+        order = next_sort(checked_sort(order, columns), field)
+        drawn = dashboard_table(ctx, year, area, unit, order)
+        # Only the table changes: the drill-through's month keeps what the user chose.
+        return {"table": drawn["table"], "status": drawn["status"], "months": no_update, "month": no_update,
+                "filters": no_update, "sort": order}
+    return {**dashboard_table(ctx, year, area, unit, order), "sort": order}
 
 
 @portal_callback(
@@ -292,28 +307,28 @@ def _goal_id(value: Any) -> int | None:
     output=dict(goal_options=Output(Ids.GOAL, "options"), goal=Output(Ids.GOAL, "value"),
                 unit_options=Output(Ids.UNIT, "options"), unit=Output(Ids.UNIT, "value"),
                 memory=Output(Ids.GOAL_MEMORY, "data")),
-    inputs=dict(area=Input(Ids.AREA, "value"), clicked=Input(Ids.GRID, "cellClicked")),
+    inputs=dict(area=Input(Ids.AREA, "value"), picked=Input(Ids.PICK, "data")),
     state=dict(goal=State(Ids.GOAL, "value"), unit=State(Ids.UNIT, "value"), memory=State(Ids.GOAL_MEMORY, "data"),
                cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
-def sync_pickers(ctx: AccessContext, area: Any, clicked: Any, goal: Any, unit: Any, memory: Any):
-    """Offer only the chosen area's goals and units; a click on a KPI row picks that goal for drill-through."""
+def sync_pickers(ctx: AccessContext, area: Any, picked: Any, goal: Any, unit: Any, memory: Any):
+    """Offer only the chosen area's goals and units; a click on a goal's code in the KPI table picks that goal."""
     try:
         area = _area(area)
     except BadFilter:
         raise PreventUpdate
     choices = kpi.goal_choices(ctx.scope, ctx.cvr, area)
     ids = [g["goal_id"] for g in choices]
-    if dash_ctx.triggered_id == Ids.GRID:
-        # Only the row id (a goal code) is read, and only to pick among the goals offered anyway.
-        code = clicked.get("rowId") if isinstance(clicked, dict) else None
-        picked = next((g["goal_id"] for g in choices if g["code"] == code), None)
-        if picked is None or picked == goal:
+    if dash_ctx.triggered_id == Ids.PICK:
+        # Only the goal code is read, and only to pick among the goals offered anyway.
+        code = picked.get("value") if isinstance(picked, dict) else None
+        chosen = next((g["goal_id"] for g in choices if g["code"] == code), None)
+        if chosen is None or chosen == goal:
             raise PreventUpdate
-        return {"goal_options": no_update, "goal": picked, "unit_options": no_update, "unit": no_update,
-                "memory": {"preferred": picked, "auto": None}}
+        return {"goal_options": no_update, "goal": chosen, "unit_options": no_update, "unit": no_update,
+                "memory": {"preferred": chosen, "auto": None}}
     # The memory holds the user's goal and the one this callback put in its place when an area
     # lacked it: back on an area that has it, the user's goal returns instead of the stand-in.
     # Browser-sent like every value, it only chooses among `ids`.
@@ -397,15 +412,14 @@ def _drill_rows(frame: pd.DataFrame, stamps: tuple[str, ...] = ("received_at", "
     inputs=dict(drill=Input(Ids.DRILL_BUTTON, "n_clicks"), csv_clicks=Input(Ids.EXPORT_CSV, "n_clicks"),
                 xlsx_clicks=Input(Ids.EXPORT_XLSX, "n_clicks")),
     state=dict(goal=State(Ids.GOAL, "value"), month=State(Ids.DRILL_MONTH, "value"), year=State(Ids.YEAR, "value"),
-               area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"),
-               filters=State(Ids.GRID, "filterModel"), sort=State(Ids.GRID, "columnState"),
+               area=State(Ids.AREA, "value"), unit=State(Ids.UNIT, "value"), sort=State(Ids.SORT, "data"),
                cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
 def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, goal: Any, month: Any, year: Any,
-             area: Any, unit: Any, filters: Any, sort: Any):
-    """Download the cases behind one goal and month (CSV), or the KPI table as the grid shows it (CSV/XLSX)."""
+             area: Any, unit: Any, sort: Any):
+    """Download the cases behind one goal and month (CSV), or the KPI table in the order it shows (CSV/XLSX)."""
     trigger = dash_ctx.triggered_id
     try:
         unit = _unit(ctx, unit)
@@ -425,9 +439,8 @@ def download(ctx: AccessContext, drill: Any, csv_clicks: Any, xlsx_clicks: Any, 
         if trigger in (Ids.EXPORT_CSV, Ids.EXPORT_XLSX) and (csv_clicks or xlsx_clicks):
             year, area = _year(year), _area(area)
             table = with_open_cases(kpi.kpi_table(ctx.scope, ctx.cvr, year, area=area, unit_code=unit, with_open=True))
-            # The figures are the server's own for the page filters; the grid's filter and sort model,
-            # applied here to the rows the grid was given, only pick which goals and in which order.
-            shown = grid_view(kpi_rows(ctx, table, year), filters, sort)
+            # The figures are the server's own for the page filters; the table's sort only orders them.
+            shown = sort_rows(kpi_rows(ctx, table, year), checked_sort(sort))
             rows = visible_rows(table, shown, key="code")
             suffix = "".join(f"_{part}" for part in (area, unit) if part)
             name = export_file_name(f"KPI_{year}{suffix}", ctx.cvr)
@@ -455,23 +468,17 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
                 summary=Output(DRILL.summary, "children"), rows=Output(DRILL.grid, "rowData"),
                 key=Output(DRILL.key, "data")),
     inputs=dict(request=Input(DRILL.request, "data"), clicked=Input(Ids.CHART, "clickData", allow_optional=True),
-                cell=Input(Ids.GRID, "cellClicked"), close=Input(DRILL.close, "n_clicks")),
+                close=Input(DRILL.close, "n_clicks")),
     state=dict(unit=State(Ids.UNIT, "value"), cvr=State(Ids.CVR, "data")),
     menu=Menu.RAPPORTER,
     prevent_initial_call=True,
 )
-def open_cases(ctx: AccessContext, request: Any, clicked: Any, cell: Any, close: Any, unit: Any):
-    """Open the cases behind a clicked figure (chart point, table cell, open-cases count) of the checked customer; × closes."""
+def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit: Any):
+    """Open the cases behind a clicked figure (chart point, month figure, open-cases count) of the checked customer; × closes."""
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()
-    if trigger == Ids.GRID:
-        # A click on a goal's open-cases count; any other cell only picks the goal (sync_pickers).
-        kind = cell.get("colId") if isinstance(cell, dict) else None
-        if not isinstance(kind, str) or kind not in OPEN_KINDS or not cell.get("value"):
-            raise PreventUpdate
-        goal, month = cell.get("rowId"), kind
-    elif trigger == Ids.CHART:
+    if trigger == Ids.CHART:
         goal, month = _clicked_figure(clicked)
     elif trigger == DRILL.request and isinstance(request, dict) and "goal" in request:
         goal, month = request.get("goal"), request.get("month")

@@ -1,21 +1,104 @@
-"""Rapporter's KPI table: drawn with the page (its layout) and again by its callback when a filter changes."""
+"""Rapporter's KPI table: drawn with the page (its layout) and again by its callback when a filter or the sort changes.
+
+An HTML table drawn by the server, not AG Grid: ten goals need no virtual scrolling or column filter, and
+AG Grid's own creation was the largest part of the browser's work on the page (benchmarks/RESULTS.md).
+Sorting is the server's: a column header is a button that asks for it (assets/drill.js), and the exports
+follow the same order.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from auth.guard import AccessContext
 from core.access import can_do, customer_scope
-from core.formatting import da_month, da_percent
+from core.formatting import da_month, da_number, da_percent
 from core.rights import Action
 from data import kpi
 from data import units as unit_data
 from data.rules import AREAS
 from data.workdays import danish_today
-from pages._drill import OPEN_KINDS
+from pages._component_json import element
+from pages._drill import OPEN_KINDS, drill_button, drill_ids
+from pages.ids import rapporter as Ids
 
 ALL_VALUE = "alle"
 MIN_YEAR = 2000
+DRILL = drill_ids(Ids.DRILL_PREFIX)
+
+
+class KpiColumn(NamedTuple):
+    """One column of the KPI table: its field, header, whether it holds a count, and what it sorts by."""
+
+    field: str
+    header: str
+    numeric: bool = False
+    # The row's value the column sorts by, when not the shown text (a percentage sorts by its number).
+    sort_by: str | None = None
+
+
+KPI_COLUMNS = (
+    KpiColumn("code", "Mål", sort_by="code_key"),
+    KpiColumn("title", "Målbeskrivelse", sort_by="title_key"),
+    KpiColumn("target_text", "Servicemål", sort_by="target_pct"),
+    KpiColumn("ytd_text", "Mål - år til seneste afsluttede måned", sort_by="achievement"),
+    KpiColumn("handled", "Antal - år til seneste afsluttede måned", numeric=True),
+    KpiColumn("met", "Antal behandlet inden for frist", numeric=True),
+    KpiColumn("not_met", "Antal behandlet uden for frist", numeric=True),
+    KpiColumn("reopened", "Heraf genåbnede", numeric=True),
+    KpiColumn("open", "Åbne sager", numeric=True),
+    KpiColumn("overdue", "heraf over frist", numeric=True),
+)
+MEDIAN_COLUMN = KpiColumn("median_text", "Median alle kunder", sort_by="median")
+SORT_DIRECTIONS = ("asc", "desc")
+# Danish alphabetical order: æ, ø, å after z (in Unicode å comes before æ and ø).
+_DANISH_ORDER = str.maketrans({"æ": "z\u0001", "ø": "z\u0002", "å": "z\u0003"})
+
+
+def kpi_columns(sa_staff: bool) -> tuple[KpiColumn, ...]:
+    """Return the KPI table's columns (SA staff also see the median of all customers)."""
+    return KPI_COLUMNS + ((MEDIAN_COLUMN,) if sa_staff else ())
+
+
+def checked_sort(value: Any, columns: Sequence[KpiColumn] = KPI_COLUMNS + (MEDIAN_COLUMN,)) -> dict[str, str]:
+    """Return the browser-sent sort {"field", "dir"} if it names one of `columns`, else {} (report order)."""
+    if not isinstance(value, Mapping):
+        return {}
+    field, direction = value.get("field"), value.get("dir")
+    if direction not in SORT_DIRECTIONS or not isinstance(field, str) or field not in {c.field for c in columns}:
+        return {}
+    return {"field": field, "dir": direction}
+
+
+def next_sort(current: Mapping[str, str], field: str) -> dict[str, str]:
+    """Return the sort after a click on `field`'s header: ascending, then descending, then report order."""
+    if current.get("field") != field:
+        return {"field": field, "dir": "asc"}
+    return {"field": field, "dir": "desc"} if current.get("dir") == "asc" else {}
+
+
+def sort_rows(rows: Sequence[Mapping[str, Any]], sort: Mapping[str, str],
+              columns: Sequence[KpiColumn] = KPI_COLUMNS + (MEDIAN_COLUMN,)) -> list[Mapping[str, Any]]:
+    """Return `rows` in the checked `sort`'s order (rows without a value last either way), else as given."""
+    column = next((c for c in columns if c.field == sort.get("field")), None)
+    if column is None:
+        return list(rows)
+    key = column.sort_by or column.field
+    valued = [row for row in rows if row.get(key) is not None]
+    # Stable: rows with equal values keep the report's order.
+    valued.sort(key=lambda row: row[key], reverse=sort.get("dir") == "desc")
+    return valued + [row for row in rows if row.get(key) is None]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+def _code_key(code: str) -> tuple[str, int, str]:
+    # "A2" before "A10": the letter, then the number.
+    letters = code.rstrip("0123456789")
+    digits = code[len(letters):]
+    return (letters, int(digits) if digits else -1, code)
 
 
 class BadFilter(ValueError):
@@ -77,9 +160,13 @@ def kpi_rows(ctx: AccessContext, records: list[dict], year: int) -> list[dict]:
             "code": record["code"], "title": record["title"], "area": record["area"],
             "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
             "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
-            "reopened": int(record.get("reopened") or 0),
+            "reopened": int(record.get("reopened") or 0), "target_met": met,
             "open": int(record.get("open") or 0), "overdue": int(record.get("overdue") or 0),
             "median_text": da_percent(medians.get(record["goal_id"])) if with_median else None,
+            # What the columns sort by (never sent to the browser: the table shows the texts).
+            "code_key": _code_key(record["code"]), "title_key": record["title"].lower().translate(_DANISH_ORDER),
+            "target_pct": record["target_pct"], "achievement": _number(value),
+            "median": _number(medians.get(record["goal_id"])) if with_median else None,
         })
     return rows
 
@@ -95,13 +182,71 @@ def filters_text(year: int, area: str | None, unit: dict[str, str] | None) -> st
     return f"År: {year} · Område: {area or 'Alle områder'} · Bogføringskreds / løngruppe: {unit_text}"
 
 
+ARIA_SORT = {"asc": "ascending", "desc": "descending"}
+SORT_ARROWS = {"asc": " ▲", "desc": " ▼"}
+OPEN_TITLES = {"open": "Vis de åbne sager for {code}", "overdue": "Vis de åbne sager over frist for {code}"}
+TABLE_LABEL = "KPI-oversigt"
+TABLE_CAPTION = ("Servicemålene år til seneste afsluttede måned. En kolonneoverskrift sorterer tabellen, "
+                 "et mål viser det i grafen nedenfor, og et antal åbne sager viser sagerne.")
+
+
+def _header(column: KpiColumn, sort: Mapping[str, str]) -> dict[str, Any]:
+    direction = sort.get("dir") if sort.get("field") == column.field else None
+    # The arrow is for the eye; screen readers hear the header's aria-sort.
+    label = [column.header] + ([element("Span", SORT_ARROWS[direction], **{"aria-hidden": "true"})]
+                               if direction else [])
+    button = element("Button", label, type="button", className="btn btn-link p-0 kpi-sort",
+                     title=f"Sortér efter {column.header}",
+                     **{"data-request": Ids.SORT_REQUEST, "data-value": column.field})
+    return element("Th", button, scope="col", className="text-end" if column.numeric else None,
+                   **{"aria-sort": ARIA_SORT.get(direction) if direction else None, "data-field": column.field})
+
+
+def _cell(column: KpiColumn, row: Mapping[str, Any]) -> dict[str, Any]:
+    field, code = column.field, row["code"]
+    if field == "code":
+        # The goal's code picks it for the chart, the histogram and the drill-through below.
+        pick = element("Button", code, type="button", className="btn btn-link p-0 kpi-pick",
+                       title=f"Vis {code} i grafen og fordelingen nedenfor",
+                       **{"data-request": Ids.PICK, "data-value": code})
+        return element("Th", pick, scope="row", **{"data-field": field})
+    value = row.get(field)
+    class_name = "text-end" if column.numeric else None
+    if field in OPEN_KINDS and value:
+        content: Any = drill_button(DRILL, code, field, da_number(value), OPEN_TITLES[field].format(code=code))
+    elif column.numeric:
+        content = da_number(value)
+    elif field == "ytd_text" and row.get("target_met") is not None:
+        # The mark in colour as on Information's report (assets/portal.css), and in words.
+        met = row["target_met"]
+        content = [da_percent(row["achievement"]), element("Span", " ✓ nået" if met else " ✗ ikke nået",
+                                                           className="kpi-mark")]
+        class_name = "kpi-met" if met else "kpi-missed"
+    else:
+        content = value
+    return element("Td", content, className=class_name, **{"data-field": field})
+
+
+def kpi_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[KpiColumn], sort: Mapping[str, str]) -> dict:
+    """Return the KPI table (component JSON) of `rows` in the checked `sort`'s order, its headers sort buttons."""
+    head = element("Thead", element("Tr", [_header(c, sort) for c in columns]))
+    body = element("Tbody", [element("Tr", [_cell(c, row) for c in columns], key=row["code"],
+                                     **{"data-code": row["code"]})
+                             for row in sort_rows(rows, sort, columns)])
+    table = element("Table", [element("Caption", TABLE_CAPTION, className="visually-hidden"), head, body],
+                    className="table table-sm table-hover align-middle mb-0 kpi-table")
+    # A scrolling region (on a phone) must be reachable from the keyboard, and named for screen readers.
+    return element("Div", table, className="table-responsive kpi-table-wrap", tabIndex="0", role="region",
+                   **{"aria-label": TABLE_LABEL})
+
+
 def _no_dashboard(text: str, months: list[dict] | None = None, filters: str = "") -> dict:
-    return {"rows": [], "status": text, "months": months or [], "month": months[0]["value"] if months else None,
-            "filters": filters}
+    return {"table": None, "status": text, "months": months or [],
+            "month": months[0]["value"] if months else None, "filters": filters}
 
 
-def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict:
-    """Return the KPI grid's rows, the status line, the drill-through's months and the printout's filter line."""
+def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any, sort: Any = None) -> dict:
+    """Return the KPI table, the status line, the drill-through's months and the printout's filter line."""
     try:
         year, area, checked = _year(year), _area(area), _checked_unit(ctx, unit)
     except BadFilter as exc:
@@ -122,5 +267,6 @@ def dashboard_table(ctx: AccessContext, year: Any, area: Any, unit: Any) -> dict
         # A bogføringskreds with Område = Løn (or any filter without cases) says so, not a table of "–".
         return _no_dashboard(no_cases_text(year, filtered=bool(area or unit)), options, filters)
     status = f"År til og med {da_month(months[-1])}. Servicemål opfyldt: ✓, ikke opfyldt: ✗, ingen sager: –."
-    return {"rows": kpi_rows(ctx, records, year), "status": status, "months": options,
-            "month": options[0]["value"], "filters": filters}
+    columns = kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN))
+    table = kpi_table(kpi_rows(ctx, records, year), columns, checked_sort(sort, columns))
+    return {"table": table, "status": status, "months": options, "month": options[0]["value"], "filters": filters}

@@ -6,15 +6,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from core.access import can_do
 from auth.guard import AccessContext, guarded_layout
-from core.rights import Action, Menu
+from core.rights import Menu
 from data import kpi, units as unit_data
 from data.rules import latest_closed_month
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_ids, drill_modal
 from pages._shell import DROPDOWN_LABELS
-from pages._grid import DEFAULT_COL_DEF, grid
 from pages._kpi_table import ALL_VALUE, dashboard_table
 from pages._lazy import lazy_trigger
 from pages._print import PRINT_ONLY, print_button, print_customer_line
@@ -49,6 +47,11 @@ def layout(ctx: AccessContext, **_query):
             dcc.Store(id=Ids.CVR, data=ctx.cvr),
             # The drill-through goal the user chose, kept while an area without it shows another.
             dcc.Store(id=Ids.GOAL_MEMORY, data={"preferred": None, "auto": None}),
+            # The table's sort ({} is the report's order) and the requests of its buttons (assets/drill.js).
+            # Not None: a store mounted without data sends it once, which would fire their callbacks on load.
+            dcc.Store(id=Ids.SORT, data={}),
+            dcc.Store(id=Ids.SORT_REQUEST, data={}),
+            dcc.Store(id=Ids.PICK, data={}),
             print_customer_line(ctx, "rapporter-print-customer"),
             html.H1("KPI-oversigt", className="h3"),
             # The pickers are not printed: the printout says in words which figures it shows.
@@ -81,26 +84,16 @@ def layout(ctx: AccessContext, **_query):
                 className="d-flex flex-wrap gap-3 mb-3 no-print rapporter-filters",
             ),
             html.Div(table["status"], id=Ids.STATUS, className="text-muted small mb-2", role="status"),
-            grid(Ids.GRID, table["rows"], kpi_columns(can_do(ctx.user, Action.SEE_ALL_CUSTOMERS_MEDIAN)), row_id="code",
-                 no_rows="Ingen servicemål at vise.",
-                 # Only the description wraps and sizes its row: measuring every cell of every row (the
-                 # portal's default) was the largest part of the browser's work on this page.
-                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "autoHeight": False,
-                                "wrapText": False},
-                 # No row or column animations: dash-ag-grid hands the grid's column state back to it once
-                 # drawn, and animating that second layout kept the grid moving for ~0.3 s after its rows
-                 # arrived (benchmarks/page_ready.py).
-                 dashGridOptions={"animateRows": False, "suppressColumnMoveAnimation": True}),
+            # Drawn by the server (pages/_kpi_table.py); a header sorts it, a goal's code picks that goal.
+            html.Div(table["table"], id=Ids.TABLE),
             html.P("Procenterne er rundet ned til én decimal (1.899 af 2.000 sager vises som 94,9 %); om målet er "
                    "nået, afgøres af den præcise andel. Åbne sager tæller ikke med i målopfyldelsen.",
                    className="small text-muted mt-1"),
-            html.P("Klik på et servicemål i tabellen for at se dets udvikling, fordeling og sager nedenfor.",
-                   className="small text-muted mt-1 no-print"),
-            # The chart and the histogram are below the fold: drawn when they come near the view.
-            # Armed once the grid has drawn its rows (or says it has none): the status line comes with the page,
-            # before AG Grid is even loaded, when the chart's spot is still near the top.
-            *lazy_trigger(Ids.CHARTS_SEEN, after=f"#{Ids.GRID} .ag-center-cols-container [role=row], "
-                                                 f"#{Ids.GRID} .ag-overlay-no-rows-wrapper"),
+            html.P("Klik på et måls kode for at se dets udvikling, fordeling og sager nedenfor, eller på en "
+                   "kolonneoverskrift for at sortere.", className="small text-muted mt-1 no-print"),
+            # The chart and the histogram are below the fold: drawn when they come near the view. The table
+            # comes with the page, so the chart's spot is where it stays from the first paint.
+            *lazy_trigger(Ids.CHARTS_SEEN, after=f"#{Ids.TABLE}"),
             html.Div(
                 [
                     html.H2("Målopfyldelse pr. måned", className="h5 mb-0"),
@@ -155,28 +148,3 @@ def layout(ctx: AccessContext, **_query):
         className="rapporter-page",
     )
 
-
-def kpi_columns(sa_staff: bool) -> list[dict]:
-    """Return the KPI table's columns (SA staff also see the median of all customers)."""
-    cols = [
-        {"field": "code", "headerName": "Mål", "maxWidth": 90},
-        {"field": "title", "headerName": "Målbeskrivelse", "flex": 3, "wrapText": True, "autoHeight": True},
-        {"field": "target_text", "headerName": "Servicemål", "maxWidth": 130},
-        {"field": "ytd_text", "headerName": "Mål - år til seneste afsluttede måned", "minWidth": 150},
-        {"field": "handled", "headerName": "Antal - år til seneste afsluttede måned", "type": "numericColumn"},
-        {"field": "met", "headerName": "Antal behandlet inden for frist", "type": "numericColumn"},
-        {"field": "not_met", "headerName": "Antal behandlet uden for frist", "type": "numericColumn"},
-        {"field": "reopened", "headerName": "Heraf genåbnede", "type": "numericColumn"},
-        {"field": "open", "headerName": "Åbne sager", "type": "numericColumn"},
-        {"field": "overdue", "headerName": "heraf over frist", "type": "numericColumn"},
-    ]
-    if sa_staff:
-        cols.append({"field": "median_text", "headerName": "Median alle kunder"})
-    # The figure columns start at their narrowest width, which is also what their flex share comes to on
-    # screens up to about 1,400 px wide (the description takes the rest). AG Grid applies flex a frame after
-    # it has drawn the grid: from its default 200 px every figure column then changed width, and every wrapped
-    # header was measured again. Wider screens still widen them as before.
-    for col in cols:
-        if col["field"] not in ("code", "title"):
-            col.setdefault("width", col.get("minWidth", DEFAULT_COL_DEF["minWidth"]))
-    return cols

@@ -33,3 +33,34 @@ def find_component(node: Any, component_id: Any) -> dict | None:
             if found is not None:
                 return found
     return None
+
+
+def tagged(node: Any, tag: str) -> list[dict]:
+    """Return every serialised `html.<tag>` in a component tree, in document order."""
+    if isinstance(node, list):
+        return [found for child in node for found in tagged(child, tag)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if node.get("type") == tag else []
+    return own + tagged(node.get("props", {}).get("children"), tag)
+
+
+KPI_COUNT_FIELDS = ("handled", "met", "not_met", "reopened", "open", "overdue")
+
+
+def kpi_table_rows(table: Any) -> dict[str, dict[str, Any]]:
+    """Return Rapporter's KPI table (pages/_kpi_table.py) as {code: {field: value}}, in the table's order.
+
+    Counts come back as ints ("1.234" -> 1234), every other cell as its text; a column the table lacks is None.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for row in tagged(table, "Tr"):
+        code = row["props"].get("data-code")
+        if code is None:
+            continue
+        cells = {cell["props"]["data-field"]: "".join(texts(cell)) for cell in row["props"]["children"]}
+        values: dict[str, Any] = {"median_text": None, **cells}
+        for field in KPI_COUNT_FIELDS:
+            values[field] = int(cells[field].replace(".", ""))
+        rows[code] = values
+    return rows

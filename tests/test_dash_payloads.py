@@ -24,13 +24,13 @@ def test_single_output_callback_in_the_renderers_shape(laeser_a, dash_client):
 
 
 def test_several_outputs_and_every_other_dependency_filled(laeser_a, dash_client):
-    body = dash_client.payload(rapporter_ids.GRID, "cellClicked", values={rapporter_ids.GRID: {"rowId": "A1"}},
+    body = dash_client.payload(rapporter_ids.PICK, "data", values={rapporter_ids.PICK: {"value": "A1"}},
                                output=rapporter_ids.GOAL,
                                cvr=world.CVR_A, default="x")
     assert isinstance(body["outputs"], list) and {"id": rapporter_ids.GOAL, "property": "options"} in body["outputs"]
     assert body["output"] == ".." + "...".join(f"{o['id']}.{o['property']}" for o in body["outputs"]) + ".."
     values = {(d["id"], d["property"]): d["value"] for d in body["inputs"] + body["state"]}
-    assert values[(rapporter_ids.GRID, "cellClicked")] == {"rowId": "A1"}
+    assert values[(rapporter_ids.PICK, "data")] == {"value": "A1"}
     assert values[(rapporter_ids.CVR, "data")] == world.CVR_A
     assert values[(rapporter_ids.AREA, "value")] == "x"
 

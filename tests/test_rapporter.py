@@ -13,7 +13,7 @@ from data.db import get_session
 from core.formatting import da_month_abbr
 from pages.ids import rapporter as ids
 from pages.ids import shell as shell_ids
-from tests._components import response_text, texts
+from tests._components import tagged, kpi_table_rows, response_text, texts
 from tests._dash import sql_statements
 from tests import reports_world, world
 from tests.kpi_world import PAY_A, UNIT_A, UNIT_A2
@@ -29,9 +29,17 @@ def year():
     return reports_world.months()[0].year
 
 
-def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A):
-    return dash_client.fire(ids.YEAR, "value", output=ids.GRID, cvr=cvr, initial=True,
-                            values={ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit})
+def dashboard(dash_client, year_value, area="alle", unit="alle", cvr=world.CVR_A, sort=None):
+    return dash_client.fire(ids.YEAR, "value", output=ids.TABLE, cvr=cvr, initial=True,
+                            values={ids.YEAR: year_value, ids.AREA: area, ids.UNIT: unit, ids.SORT: sort or {},
+                                    ids.SORT_REQUEST: {}})
+
+
+def sort_click(dash_client, field, sort=None, cvr=world.CVR_A):
+    """Fire the table's callback as a click on `field`'s header does (assets/drill.js), the table sorted `sort`."""
+    return dash_client.fire(ids.SORT_REQUEST, "data", output=ids.TABLE, cvr=cvr,
+                            values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.SORT: sort or {},
+                                    ids.SORT_REQUEST: {"value": field, "at": 1}})
 
 
 def chart(dash_client, year_value, area="alle", unit="alle", goal=None, cvr=world.CVR_A, trigger=ids.CHARTS_SEEN):
@@ -48,7 +56,8 @@ def chart_of(dash_client, year_value, **kwargs):
 
 
 def rows_of(response):
-    return {row["code"]: row for row in response.get_json()["response"][ids.GRID]["rowData"]}
+    """Return the KPI table's rows by goal code: counts as numbers, the rest as the text shown (None: no column)."""
+    return kpi_table_rows(response.get_json()["response"][ids.TABLE]["children"])
 
 
 def test_kpi_table_year_to_date(goals, login, dash_client):
@@ -143,7 +152,7 @@ def test_picking_a_goal_redraws_only_the_chart(goals, login, dash_client):
     assert set(body) == {ids.CHART_BOX}
     listeners = [cb["output"] for cb in dash_client.dependencies()
                  if any(i["id"] == ids.GOAL and i["property"] == "value" for i in cb["inputs"])]
-    assert listeners and not [output for output in listeners if ids.GRID in output]
+    assert listeners and not [output for output in listeners if ids.TABLE in output]
     # A goal id the customer has no figures for colours nothing of it: the first goal is shown.
     forged = chart_of(dash_client, year(), goal=99999, trigger=ids.GOAL)
     assert [t["name"].split()[0] for t in coloured(forged)] == ["A1"]
@@ -175,9 +184,9 @@ def test_each_catalogue_goal_keeps_its_own_colour_when_chosen():
 
 def pickers(dash_client, area="alle", clicked=None, goal=None, unit="alle", cvr=world.CVR_A, trigger="area",
             memory=None):
-    changed = (ids.AREA, "value") if trigger == "area" else (ids.GRID, "cellClicked")
+    changed = (ids.AREA, "value") if trigger == "area" else (ids.PICK, "data")
     return dash_client.fire(*changed, output=ids.GOAL_MEMORY, cvr=cvr,
-                            values={ids.AREA: area, ids.GRID: clicked, ids.GOAL: goal, ids.UNIT: unit,
+                            values={ids.AREA: area, ids.PICK: clicked, ids.GOAL: goal, ids.UNIT: unit,
                                     ids.GOAL_MEMORY: memory})
 
 
@@ -225,16 +234,24 @@ def test_the_users_goal_returns_after_an_area_without_it(goals, login, dash_clie
     assert junk["response"][ids.GOAL]["value"] == goals["L1"]
 
 
-def test_clicking_a_kpi_row_picks_its_goal(goals, login, dash_client):
+def test_clicking_a_goals_code_picks_it(goals, login, dash_client):
+    """The code's button (data-request: the pick store, data-value: the code) picks that goal for the chart."""
     login(world.RAPPORTER_A)
-    response = pickers(dash_client, clicked={"rowId": "L1", "colId": "title", "value": "x"}, goal=goals["A1"],
-                       trigger="grid").get_json()["response"]
+    a1 = next(row for row in tagged(dashboard(dash_client, year()).get_json()["response"][ids.TABLE]["children"], "Tr")
+              if row["props"].get("data-code") == "A1")
+    button = a1["props"]["children"][0]["props"]["children"]
+    assert button["type"] == "Button" and button["props"]["data-request"] == ids.PICK
+    assert button["props"]["data-value"] == "A1" and button["props"]["children"] == "A1"
+    response = pickers(dash_client, clicked={"value": "L1", "at": 1}, goal=goals["A1"],
+                       trigger="pick").get_json()["response"]
     assert response == {ids.GOAL: {"value": goals["L1"]},
                         ids.GOAL_MEMORY: {"data": {"preferred": goals["L1"], "auto": None}}}
-    # A goal outside the chosen area, an unknown code or junk picks nothing.
-    for clicked, area in [({"rowId": "A1"}, "Løn"), ({"rowId": "ZZ"}, "alle"), ("junk", "alle"),
-                          ({"rowId": "L1"}, "alle")]:
-        assert pickers(dash_client, area=area, clicked=clicked, goal=goals["L1"], trigger="grid").status_code == 204
+    # A goal outside the chosen area, an unknown code, junk or the goal already chosen picks nothing.
+    for clicked, area in [({"value": "A1"}, "Løn"), ({"value": "ZZ"}, "alle"), ("junk", "alle"),
+                          ({"value": ["L1"]}, "alle"), ({"value": "L1"}, "alle")]:
+        assert pickers(dash_client, area=area, clicked=clicked, goal=goals["L1"], trigger="pick").status_code == 204
+    assert pickers(dash_client, clicked={"value": "L1"}, goal=goals["A1"], trigger="pick",
+                   cvr=world.CVR_B).status_code == 403
 
 
 def test_filters_without_cases_say_so(goals, login, dash_client):
@@ -242,7 +259,7 @@ def test_filters_without_cases_say_so(goals, login, dash_client):
     login(world.RAPPORTER_A)
     response = dashboard(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"]
     message = f"Ingen sager for de valgte filtre i {year()}."
-    assert response[ids.GRID]["rowData"] == [] and response[ids.STATUS]["children"] == message
+    assert response[ids.TABLE]["children"] is None and response[ids.STATUS]["children"] == message
     figure = chart_of(dash_client, year(), area="Løn", unit=UNIT_A)
     assert figure["layout"]["annotations"][0]["text"] == message
     assert figures_table(dash_client, year(), area="Løn", unit=UNIT_A).get_json()["response"][ids.CHART_TABLE][
@@ -269,7 +286,7 @@ def test_bad_filters(goals, login, dash_client, kwargs, message):
     response = dashboard(dash_client, **kwargs)
     assert response.status_code == 200
     assert message in response_text(response)
-    assert response.get_json()["response"][ids.GRID]["rowData"] == []
+    assert response.get_json()["response"][ids.TABLE]["children"] is None
 
 
 def test_sa_staff_sees_median_of_all_customers(goals, login, dash_client):
@@ -291,7 +308,7 @@ def test_refused_on_callbacks_and_page(goals, login, dash_client, email, cvr):
     response = dashboard(dash_client, year(), cvr=cvr)
     assert response.status_code == 403
     page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}"))
-    assert "Ingen adgang" in page and ids.GRID not in page
+    assert "Ingen adgang" in page and ids.TABLE not in page
     assert drill(dash_client, goals["A1"], reports_world.months()[0].isoformat(), cvr=cvr).status_code == 403
 
 
@@ -310,21 +327,20 @@ def test_user_without_the_rapporter_right_is_told_that(goals, login, dash_client
     login(email)
     page = response_text(dash_client.page("/rapporter", f"?cvr={cvr}" if cvr else ""))
     assert "Ingen adgang" in page and "rettigheden »Rapporter«" in page and "lokale administrator" in page
-    assert "B-nummer" not in page and ids.GRID not in page
+    assert "B-nummer" not in page and ids.TABLE not in page
 
 
 def test_page_renders_for_rapporter_user(goals, login, dash_client):
     login(world.RAPPORTER_A)
     page = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
-    assert "KPI-oversigt" in page and ids.GRID in page and "10002 – SA Projekter" in page
+    assert "KPI-oversigt" in page and ids.TABLE in page and "10002 – SA Projekter" in page
 
 
 def drill(dash_client, goal_id, month, unit="alle", cvr=world.CVR_A, trigger=ids.DRILL_BUTTON):
     return dash_client.fire(
         trigger, "n_clicks", cvr=cvr,
         values={ids.DRILL_BUTTON: 1, ids.EXPORT_CSV: 1, ids.EXPORT_XLSX: 1, ids.GOAL: goal_id, ids.DRILL_MONTH: month,
-                ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: unit, (ids.GRID, "filterModel"): None,
-                (ids.GRID, "columnState"): None},
+                ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: unit, ids.SORT: {}},
     )
 
 
@@ -366,7 +382,7 @@ def test_drill_through_of_todays_open_cases(goals, login, dash_client):
         assert [(r["Sagsreference"], r["Over frist"]) for r in rows] == [("A-OPEN", "Ja")]
         deadline = next(v for k, v in rows[0].items() if k.startswith("Frist"))
         assert int(rows[0]["Arbejdsdage indtil nu"]) > 3 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
-    # The grid shows the counts beside the year's figures.
+    # The table shows the counts beside the year's figures.
     a1 = rows_of(dashboard(dash_client, year()))["A1"]
     assert (a1["open"], a1["overdue"], a1["reopened"]) == (1, 1, 0)
     # Another customer's open cases are not reachable by a forged CVR.
@@ -380,14 +396,14 @@ def test_drill_through_cannot_reach_other_customers_goal_cases(goals, login, das
     assert all(r["Sagsreference"].startswith("A-") for r in rows)
 
 
-def export(dash_client, kind="csv", area="alle", unit="alle", filters=None, sort=None, cvr=world.CVR_A):
-    """POST the KPI table export; `filters`/`sort` are the grid's filterModel/columnState as the browser sends them."""
+def export(dash_client, kind="csv", area="alle", unit="alle", sort=None, cvr=world.CVR_A):
+    """POST the KPI table export; `sort` is the table's sort store as the browser sends it."""
     button = {"csv": ids.EXPORT_CSV, "xlsx": ids.EXPORT_XLSX}[kind]
     return dash_client.fire(
         button, "n_clicks", cvr=cvr,
         values={ids.DRILL_BUTTON: 0, ids.EXPORT_CSV: int(kind == "csv"), ids.EXPORT_XLSX: int(kind == "xlsx"),
                 ids.GOAL: None, ids.DRILL_MONTH: None, ids.YEAR: year(), ids.AREA: area, ids.UNIT: unit,
-                (ids.GRID, "filterModel"): filters, (ids.GRID, "columnState"): sort},
+                ids.SORT: sort},
     )
 
 
@@ -406,8 +422,8 @@ def test_export_table_with_filters(goals, login, dash_client):
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_client, kind):
-    """The export holds the rows the grid shows, in its order, with the server's own figures."""
+def test_export_follows_the_tables_sort(goals, login, dash_client, kind):
+    """The export holds the rows the table shows, in its order, with the server's own figures."""
     login(world.RAPPORTER_A)
 
     def exported(**kwargs):
@@ -417,21 +433,77 @@ def test_export_follows_the_grids_column_filter_and_sort(goals, login, dash_clie
         return [(row[0], str(row[4])) for row in _xlsx_values(response)[1][1:]]
 
     handled = dict(exported())
-    assert set(handled) == {"A1", "L1"}
-    def text(kind_, value):
-        return {"filterType": "text", "type": kind_, "filter": value}
+    assert list(handled) == ["A1", "L1"]
+    # The table's sort order; the browser sends only a field and a direction, never a value.
+    assert exported(sort={"field": "code", "dir": "desc"}) == [("L1", "2"), ("A1", handled["A1"])]
+    by_count = sorted(handled.items(), key=lambda item: int(item[1]))
+    assert exported(sort={"field": "handled", "dir": "asc"}) == by_count
+    assert exported(sort={"field": "handled", "dir": "desc"}) == by_count[::-1]
+    # Unknown columns and junk sort nothing; the page filters still apply.
+    for junk in ({"field": "zz", "dir": "asc"}, {"field": "code", "dir": "up"}, ["code", "desc"], "code", None):
+        assert exported(sort=junk) == list(handled.items())
+    assert exported(area="Løn", sort={"field": "code", "dir": "desc"}) == [("L1", "2")]
+    assert export(dash_client, kind, sort={"field": "code", "dir": "asc"}, cvr=world.CVR_B).status_code == 403
 
-    # Column filter on Målbeskrivelse: one goal on screen, one goal in the file.
-    assert exported(filters={"title": text("contains", "løn")}) == [("L1", "2")]
-    # The grid's sort order; the browser sends no values, so none of its values can be exported.
-    assert exported(sort=[{"colId": "code", "sort": "desc"}]) == [("L1", "2"), ("A1", handled["A1"])]
-    # Unknown columns and junk models filter nothing; the page filters still apply.
-    junk = {"zz": text("equals", "ZZ"), "title": "junk", "code": text("equals", "L1")}
-    assert exported(filters=junk) == [("L1", "2")]
-    assert exported(area="Løn", filters={"code": text("endsWith", "1")}) == [("L1", "2")]
-    assert exported(filters={"code": text("equals", "ZZ")}) == []
-    assert exported(filters=["code", "A1"], sort={"code": "A1"}) == list(handled.items())  # malformed: every row
-    assert export(dash_client, kind, filters={"code": text("equals", "A1")}, cvr=world.CVR_B).status_code == 403
+
+def headers_of(response):
+    """Return the KPI table's headers as {field: (text, aria-sort)}."""
+    table = response.get_json()["response"][ids.TABLE]["children"]
+    return {th["props"]["data-field"]: ("".join(texts(th)), th["props"].get("aria-sort"))
+            for th in tagged(table, "Th") if th["props"].get("scope") == "col"}
+
+
+def test_a_header_click_sorts_ascending_then_descending_then_back_to_report_order(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    first = dashboard(dash_client, year())
+    assert list(rows_of(first)) == ["A1", "L1"] and all(aria is None for _, aria in headers_of(first).values())
+    handled = {code: row["handled"] for code, row in rows_of(first).items()}
+    up = sort_click(dash_client, "handled")
+    body = up.get_json()["response"]
+    assert body[ids.SORT]["data"] == {"field": "handled", "dir": "asc"}
+    assert list(rows_of(up)) == sorted(handled, key=handled.get)
+    assert headers_of(up)["handled"] == ("Antal - år til seneste afsluttede måned ▲", "ascending")
+    # Only the table and its sort: the drill-through's month and the printout's line are left as they are.
+    assert set(body) == {ids.TABLE, ids.STATUS, ids.SORT}
+    down = sort_click(dash_client, "handled", sort={"field": "handled", "dir": "asc"})
+    assert list(rows_of(down)) == sorted(handled, key=handled.get, reverse=True)
+    assert headers_of(down)["handled"][1] == "descending"
+    back = sort_click(dash_client, "handled", sort={"field": "handled", "dir": "desc"})
+    assert back.get_json()["response"][ids.SORT]["data"] == {} and list(rows_of(back)) == ["A1", "L1"]
+    # Another column starts ascending; a filter change keeps the sort.
+    other = sort_click(dash_client, "code", sort={"field": "handled", "dir": "desc"})
+    assert other.get_json()["response"][ids.SORT]["data"] == {"field": "code", "dir": "asc"}
+    kept = dashboard(dash_client, year(), sort={"field": "code", "dir": "desc"})
+    assert list(rows_of(kept)) == ["L1", "A1"] and kept.get_json()["response"][ids.SORT]["data"] == {
+        "field": "code", "dir": "desc"}
+
+
+def test_percentages_sort_by_their_number_and_empty_figures_come_last(goals, login, dash_client):
+    login(world.RAPPORTER_A)
+    rows = rows_of(dashboard(dash_client, year()))
+    achievement = {code: float(row["ytd_text"].split(" %")[0].replace(",", ".")) for code, row in rows.items()}
+    for direction in ("asc", "desc"):
+        shown = list(rows_of(dashboard(dash_client, year(), sort={"field": "ytd_text", "dir": direction})))
+        assert shown == sorted(achievement, key=achievement.get, reverse=direction == "desc")
+
+
+@pytest.mark.parametrize("request_value", [{"value": "zz"}, {"value": "median_text"}, {"value": ["code"]}, "code",
+                                           None, {}])
+def test_forged_sort_requests_sort_nothing(goals, login, dash_client, request_value):
+    """Only the user's own columns sort: the median is SA's, and anything else is ignored."""
+    login(world.RAPPORTER_A)
+    response = dash_client.fire(ids.SORT_REQUEST, "data", output=ids.TABLE, cvr=world.CVR_A,
+                                values={ids.YEAR: year(), ids.AREA: "alle", ids.UNIT: "alle", ids.SORT: {},
+                                        ids.SORT_REQUEST: request_value})
+    assert response.status_code == 204
+    assert sort_click(dash_client, "code", cvr=world.CVR_B).status_code == 403
+
+
+def test_sa_staff_sort_by_the_median(goals, login, dash_client):
+    login(world.SA_STAFF)
+    body = sort_click(dash_client, "median_text").get_json()["response"]
+    assert body[ids.SORT]["data"] == {"field": "median_text", "dir": "asc"}
+    assert "Median alle kunder" in "".join(texts(body[ids.TABLE]["children"]))
 
 
 def histogram(dash_client, goal_id, unit="alle", cvr=world.CVR_A):
@@ -550,18 +622,26 @@ def test_figures_table_of_another_customer_refused(goals, login, dash_client):
     assert response.status_code == 403 and b"B-0" not in response.data
 
 
-def open_cell_click(dash_client, column, code="A1", value=1, cvr=world.CVR_A):
-    """The body a click on a goal's open-cases count in the KPI grid causes."""
-    return dash_client.fire(ids.GRID, "cellClicked", output=DRILL.modal, cvr=cvr,
-                            values={(ids.GRID, "cellClicked"): {"colId": column, "rowId": code, "value": value},
-                                    ids.UNIT: "alle"})
+def open_count_buttons(dash_client):
+    """Return the open-cases count buttons of the KPI table as {(code, field): button props}."""
+    table = dashboard(dash_client, year()).get_json()["response"][ids.TABLE]["children"]
+    return {(row["props"]["data-code"], cell["props"]["data-field"]): cell["props"]["children"]["props"]
+            for row in tagged(table, "Tr") if row["props"].get("data-code")
+            for cell in row["props"]["children"]
+            if cell["props"]["data-field"] in ("open", "overdue") and isinstance(cell["props"]["children"], dict)}
 
 
 def test_open_case_counts_open_their_cases_on_screen(goals, login, dash_client):
     # A-OPEN (A1) is open and past its deadline today: both counts open it, the export names it.
     login(world.RAPPORTER_A)
+    buttons = open_count_buttons(dash_client)
+    # Only counts above 0 are buttons: A1 has one open case, L1 none.
+    assert set(buttons) == {("A1", "open"), ("A1", "overdue")}
     for column, title in (("open", "Åbne sager i dag: A1 "), ("overdue", "Åbne sager over frist i dag: A1 ")):
-        out = open_cell_click(dash_client, column).get_json()["response"]
+        button = buttons[("A1", column)]
+        assert (button["data-drill"], button["data-goal"], button["data-month"]) == (DRILL.request, "A1", column)
+        assert button["children"] == "1"
+        out = cell_click(dash_client, "A1", column).get_json()["response"]
         assert out[DRILL.modal]["is_open"] is True and out[DRILL.title]["children"].startswith(title)
         rows = out[DRILL.grid]["rowData"]
         assert [(r["case_ref"], r["completed"], r["met_text"]) for r in rows] == [("A-OPEN", "", "Åben, over frist")]
@@ -574,14 +654,12 @@ def test_open_case_counts_open_their_cases_on_screen(goals, login, dash_client):
         assert "A-OPEN" in csv_out["content"] and csv_out["filename"].startswith("Sager_A1_aabne")
 
 
-def test_other_grid_cells_and_forged_open_clicks_open_nothing(goals, login, dash_client):
+def test_forged_open_clicks_open_nothing_of_another_customer(goals, login, dash_client):
     login(world.RAPPORTER_A)
-    assert open_cell_click(dash_client, "title").status_code == 204
-    assert open_cell_click(dash_client, "open", value=0).status_code == 204
     # An unknown goal opens an empty grid; another customer's CVR is refused by the guard.
-    out = open_cell_click(dash_client, "open", code="ZZ").get_json()["response"]
+    out = cell_click(dash_client, "ZZ", "open").get_json()["response"]
     assert out[DRILL.grid]["rowData"] == [] and "findes ikke" in out[DRILL.summary]["children"]
-    refused = open_cell_click(dash_client, "open", cvr=world.CVR_B)
+    refused = cell_click(dash_client, "A1", "open", cvr=world.CVR_B)
     assert refused.status_code == 403 and b"B-" not in refused.data
 
 
@@ -589,11 +667,11 @@ def test_the_table_comes_with_the_page(goals, login, dash_client):
     """The layout holds the KPI rows for the default filters (no callback on load); another CVR's page none."""
     login(world.RAPPORTER_A)
     text = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
-    assert '"rowData"' in text and "Kreditortransaktioner" in text and "År til og med" in text
-    spec = next(cb for cb in dash_client.dependencies() if f"{ids.GRID}.rowData" in cb["output"])
+    assert '"data-code": "A1"' in text and "Kreditortransaktioner" in text and "År til og med" in text
+    spec = next(cb for cb in dash_client.dependencies() if f"{ids.TABLE}.children" in cb["output"])
     assert spec["prevent_initial_call"] is True
     other = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_B}"))
-    assert "Kreditortransaktioner" not in other and "rowData" not in other
+    assert "Kreditortransaktioner" not in other and "data-code" not in other
 
 
 
@@ -648,3 +726,11 @@ def test_printout_filter_line_follows_the_filters(goals, login, dash_client):
     # Another customer's unit is refused and not named: an empty line, the status says why.
     forged = dashboard(dash_client, year(), unit="20001").get_json()["response"]
     assert forged[ids.PRINT_FILTERS]["children"] == "" and "Ukendt bogføringskreds" in forged[ids.STATUS]["children"]
+
+
+@pytest.mark.parametrize("sort", [{"field": ["code"], "dir": "asc"}, {"field": "code", "dir": ["asc"]},
+                                  {"field": {"a": 1}, "dir": "desc"}, ["code"], "code", 7])
+def test_a_forged_sort_store_draws_the_report_order(goals, login, dash_client, sort):
+    login(world.RAPPORTER_A)
+    response = dashboard(dash_client, year(), sort=sort)
+    assert list(rows_of(response)) == ["A1", "L1"] and response.get_json()["response"][ids.SORT]["data"] == {}

@@ -4,7 +4,12 @@ CVR = "rapporter-cvr"
 YEAR = "rapporter-year"
 AREA = "rapporter-area"
 UNIT = "rapporter-unit"
-GRID = "rapporter-grid"
+# The KPI table (server-drawn), its sort order ({"field", "dir"} or {}) and the two request stores its
+# buttons write to (assets/drill.js): a column header asks for a sort, a goal's code picks that goal.
+TABLE = "rapporter-kpi-table"
+SORT = "rapporter-sort"
+SORT_REQUEST = "rapporter-sort-request"
+PICK = "rapporter-pick"
 CHART = "rapporter-chart"
 CHART_BOX = "rapporter-chart-box"
 CHARTS_SEEN = "rapporter-charts-seen"

@@ -1,4 +1,4 @@
-"""Headless Chromium on Rapporter: exports follow the grid, pickers follow the area, the chart on a phone, print."""
+"""Headless Chromium on Rapporter: the table sorts and exports follow it, pickers follow the area, the chart, print."""
 
 from __future__ import annotations
 
@@ -41,11 +41,14 @@ def ten_goals(live_app):
         return len(known | {s["code"] for s in specs})
 
 
+ROWS = "#rapporter-kpi-table tbody tr"
+
+
 def open_dashboard(page, live_server) -> None:
     sign_in(page, live_server, world.RAPPORTER_A)
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
     page.get_by_role("heading", name="KPI-oversigt").wait_for()
-    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    page.locator(ROWS).first.wait_for()
     # The chart is drawn when it comes near the view (pages/_lazy.py).
     page.locator("#rapporter-chart-box").scroll_into_view_if_needed()
     page.locator("#rapporter-chart .main-svg").first.wait_for()
@@ -57,7 +60,7 @@ def open_in_a_short_window(page, live_server) -> None:
     page.set_viewport_size({"width": 1366, "height": 300})
     sign_in(page, live_server, world.RAPPORTER_A)
     page.goto(f"{live_server}/rapporter?cvr={world.CVR_A}")
-    page.locator("#rapporter-grid .ag-center-cols-container [role=row]").first.wait_for()
+    page.locator(ROWS).first.wait_for()
     wait_for_dash(page)
 
 
@@ -75,8 +78,12 @@ def test_chart_and_histogram_wait_until_scrolled_to(ten_goals, live_server, page
 
 
 def shown_codes(page) -> list[str]:
-    cells = page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=code]")
-    return [c.strip() for c in cells.all_inner_texts()]
+    return page.eval_on_selector_all(ROWS, "rows => rows.map(r => r.querySelector('[data-field=code]').innerText.trim())")
+
+
+def header(page, name: str):
+    """Return the KPI table's column header whose sort button is named `name`."""
+    return page.locator("#rapporter-kpi-table thead th", has=page.get_by_role("button", name=name, exact=True))
 
 
 def options_of(page, dropdown_id: str) -> list[str]:
@@ -97,35 +104,42 @@ def choose(page, dropdown_id: str, option_text: str) -> None:
     wait_for_dash(page)
 
 
-def test_export_follows_the_grids_own_filter_and_sort(ten_goals, live_server, page):
+def test_a_header_sorts_the_table_and_the_exports_follow_it(ten_goals, live_server, page):
     open_dashboard(page, live_server)
-    assert len(shown_codes(page)) == ten_goals
-    # The grid's own column filter (as the user sets it in Målbeskrivelse's filter) and a sort.
-    page.evaluate("""() => {
-        const api = dash_ag_grid.getApi('rapporter-grid');
-        api.setFilterModel({title: {filterType: 'text', type: 'contains', filter: 'afstem'}});
-        api.applyColumnState({state: [{colId: 'code', sort: 'desc'}]});
-    }""")
-    page.wait_for_function("() => document.querySelectorAll("
-                           "'#rapporter-grid .ag-center-cols-container [role=row]').length === 1")
-    assert shown_codes(page) == ["L3"]
+    report_order = shown_codes(page)
+    assert len(report_order) == ten_goals
+    # A click on Mål: ascending, the header says so to screen readers; a second click: descending.
+    page.get_by_role("button", name="Mål", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#rapporter-kpi-table th[aria-sort]')")
     wait_for_dash(page)
+    assert header(page, "Mål").get_attribute("aria-sort") == "ascending"
+    ascending = shown_codes(page)
+    assert ascending == sorted(report_order, key=lambda code: (code.rstrip("0123456789"), int(code[-1])))
+    # From the keyboard as well: the header's button takes Enter.
+    page.get_by_role("button", name="Mål", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#rapporter-kpi-table th[aria-sort=descending]')")
+    wait_for_dash(page)
+    assert shown_codes(page) == ascending[::-1]
     with page.expect_download() as info:
         page.get_by_role("button", name="Eksportér CSV").click()
     with open(info.value.path(), encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read()), delimiter=";"))
-    assert [(r["Mål"], r["Antal - år til seneste afsluttede måned"]) for r in rows] == [("L3", "1")]
+    assert [r["Mål"] for r in rows] == ascending[::-1]
 
-    page.evaluate("() => dash_ag_grid.getApi('rapporter-grid').setFilterModel({title: {filterType: 'text',"
-                  " type: 'contains', filter: 'Løn'}})")
-    page.wait_for_function("() => document.querySelectorAll("
-                           "'#rapporter-grid .ag-center-cols-container [role=row]').length === 2")
+    # Another column, and the Excel file in the same order; the area filter keeps the sort.
+    choose(page, "rapporter-area", "Løn")
+    page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 3")
+    assert shown_codes(page) == ["L3", "L2", "L1"]
+    page.get_by_role("button", name="Antal - år til seneste afsluttede måned", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#rapporter-kpi-table th[aria-sort=ascending]')")
     wait_for_dash(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Eksportér Excel").click()
     with open(info.value.path(), "rb") as handle:
         sheet = openpyxl.load_workbook(io.BytesIO(handle.read())).active
-    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == shown_codes(page) == ["L3", "L1"]
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == shown_codes(page)
+    assert sorted(shown_codes(page)) == ["L1", "L2", "L3"]
     assert page.js_errors == []
 
 
@@ -137,9 +151,8 @@ def test_pickers_follow_the_area_and_a_row_click_picks_the_goal(ten_goals, live_
     assert options_of(page, "rapporter-goal") == ["L1 – Lønindberetninger", "L2 – Ansættelser og fratrædelser",
                                                   "L3 – Lønafstemning"]
     assert [o.split(" – ")[0] for o in options_of(page, "rapporter-unit")] == ["Alle", PAY_A]
-    # A click on a KPI row picks that goal for the histogram and the drill-through.
-    page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=title]",
-                 has_text="Lønafstemning").click()
+    # A click on a goal's code in the KPI table picks that goal for the histogram and the drill-through.
+    page.locator(ROWS).get_by_role("button", name="L3", exact=True).click()
     page.wait_for_function("() => document.querySelector('#rapporter-goal').innerText.includes('L3')")
     wait_for_dash(page)
     # Back on every area, a Løn goal the user chose stays.
@@ -187,7 +200,7 @@ def test_chart_on_a_desktop_shows_the_others_grey_and_a_row_click_colours_its_go
     open_dashboard(page, live_server)
     boxes = chart_boxes(page)
     assert boxes["grey"] == ten_goals - 1 and boxes["title"].startswith("A1 ")
-    page.locator("#rapporter-grid .ag-center-cols-container [role=row] [col-id=code]", has_text="L1").first.click()
+    page.locator(ROWS).get_by_role("button", name="L1", exact=True).click()
     page.wait_for_function("""() => (document.querySelector('#rapporter-chart .gtitle') || {}).textContent
         ?.startsWith('L1 ')""")
     assert chart_boxes(page)["labels"] == ["Servicemål 98,0 %"]
@@ -276,16 +289,14 @@ def test_printout_names_customer_and_filters_and_holds_every_row_in_landscape(te
                     page.locator("#rapporter-area"), page.locator("#rapporter-goal"),
                     page.locator("label[for=rapporter-unit]")):
         assert not control.is_visible()
-    # Every row of the grid inside its box (it grows with its rows), which clips no column either.
-    grid = page.evaluate("""() => {
-        const wrapper = document.querySelector('#rapporter-grid .ag-root-wrapper');
-        const box = wrapper.getBoundingClientRect();
-        const rows = [...wrapper.querySelectorAll('.ag-center-cols-container [role=row]')];
-        return {codes: rows.map(r => r.querySelector('[col-id=code]').innerText.trim()).sort(),
-                inside: rows.every(r => r.getBoundingClientRect().bottom <= box.bottom + 1),
-                overflow: getComputedStyle(wrapper).overflow};
+    # Every row of the table, whose scrolling box (on a phone) clips no column on paper.
+    table = page.evaluate("""() => {
+        const wrapper = document.querySelector('#rapporter-kpi-table .kpi-table-wrap');
+        const rows = [...wrapper.querySelectorAll('tbody tr')];
+        return {codes: rows.map(r => r.querySelector('[data-field=code]').innerText.trim()).sort(),
+                overflow: getComputedStyle(wrapper).overflowX};
     }""")
-    assert grid == {"codes": ["L1", "L2", "L3"], "inside": True, "overflow": "visible"}
+    assert table == {"codes": ["L1", "L2", "L3"], "overflow": "visible"}
     # Chromium's own print path: the page asks for landscape paper (assets/rapporter.css).
     pdf = page.pdf(prefer_css_page_size=True)
     width, height = map(float, re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
