@@ -93,7 +93,12 @@ def navigate_to_choice(ctx: AccessContext, cvr_value, unit_value, pathname, sear
     # Filled in for the user (their only or last customer, their last unit) on an address without a
     # customer, rather than picked: the page they opened stays.
     filled = False
-    if dash_ctx.triggered_id == Shell.UNIT_SEARCH:
+    # On a slow browser both boxes' answers to a new address can land in one pass, and Dash then names both
+    # as triggered, in no fixed order: an empty unit box must not hide the customer filled in beside it.
+    changed = dash_ctx.triggered_prop_ids or {}
+    unit_changed = f"{Shell.UNIT_SEARCH}.value" in changed
+    customer_changed = f"{Shell.CUSTOMER_SEARCH}.value" in changed
+    if unit_changed and (unit_value or not customer_changed):
         if not isinstance(unit_value, str) or len(unit_value) > 20:
             return no_update
         cvr = unit_data.unit_customer(ctx.scope, unit_value)

@@ -284,3 +284,20 @@ def test_a_page_the_rights_do_not_open_says_why_with_a_link_onward(login, dash_c
     login(world.RAPPORTER_NO_B)
     text = response_text(dash_client.page("/rapporter", f"?cvr={world.CVR_A}"))
     assert "kræver rettigheden »Rapporter« og et B-nummer" in text and "Gå til Information" in text
+
+
+@pytest.mark.parametrize("order", ["unit first", "customer first"])
+def test_both_boxes_filled_in_one_pass_still_fill_the_address(login, dash_client, order):
+    """On a slow browser both search boxes' answers can land in one pass: the customer must not be lost.
+
+    The renderer then sends both values as changed, in no fixed order; the unit box holds no unit
+    (none remembered), so only the customer can say where to go.
+    """
+    login(world.LAESER_A)
+    body = dash_client.payload(ids.CUSTOMER_SEARCH, "value", output=ids.REDIRECT, values={
+        (ids.CUSTOMER_SEARCH, "value"): world.CVR_A, (ids.UNIT_SEARCH, "value"): None,
+        LOCATION_PATHNAME: "/information", LOCATION_SEARCH: ""})
+    both = [f"{ids.UNIT_SEARCH}.value", f"{ids.CUSTOMER_SEARCH}.value"]
+    body["changedPropIds"] = both if order == "unit first" else both[::-1]
+    response = dash_client.send(body)
+    assert response.get_json()["response"][ids.REDIRECT]["href"] == f"/information?cvr={world.CVR_A}"
