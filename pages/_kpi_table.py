@@ -51,8 +51,8 @@ KPI_COLUMNS = (
 )
 MEDIAN_COLUMN = KpiColumn("median_text", "Median alle kunder", sort_by="median")
 SORT_DIRECTIONS = ("asc", "desc")
-# Danish alphabetical order: æ, ø, å after z (in Unicode å comes before æ and ø).
-_DANISH_ORDER = str.maketrans({"æ": "z\u0001", "ø": "z\u0002", "å": "z\u0003"})
+# Danish alphabetical order: æ, ø, å after z, in that order ("{|}" follow "z"; in Unicode å comes first).
+_DANISH_ORDER = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
 
 
 def kpi_columns(sa_staff: bool) -> tuple[KpiColumn, ...]:

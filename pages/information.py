@@ -10,7 +10,7 @@ from auth.guard import AccessContext, guarded_layout
 from core.rights import Menu
 from data import drill
 from data import units as unit_data
-from data.rules import add_months, latest_closed_month, months_between
+from data.rules import latest_closed_month, months_between
 from pages._chart_table import TABLE_SHOW
 from pages._drill import drill_modal
 from pages._lazy import lazy_trigger

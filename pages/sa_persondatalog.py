@@ -11,7 +11,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from auth.guard import action_layout
 from core.formatting import da_datetime, da_number
