@@ -9,9 +9,9 @@ form in Debian's ``/usr/bin/chromium`` (headless, driven by Playwright), then lo
 **Ready** is the moment, counted from the navigation's start, when the page is drawn and every Dash
 callback it fired has been answered and drawn (a page drawn into its layout, ``pages/_shell.py``, fires
 none): a script added before the page's own wraps ``fetch`` and counts the ``/_dash-update-component``
-requests; once the page's key elements exist (the grid's rows, the report's table) it must stay quiet (no
+requests; once the page's key elements exist (the KPI table's rows, the report's table) it must stay quiet (no
 request in flight, no DOM change) for 0.5 s, and ready is the later of (a) two animation frames after the
-last answer and (b) the last DOM change (Plotly's SVG, AG Grid's rows). One DOM change is not counted as
+last answer and (b) the last DOM change (Plotly's SVG, an AG Grid's rows). One DOM change is not counted as
 drawing: AG Grid's toggle of the class ``ag-scrollbar-scrolling`` on its overlay scrollbar (a 400 ms
 timer after the grid's first scroll event), which draws nothing on an overlay scrollbar outside macOS.
 Sections below the fold are drawn when scrolled to (``pages/_lazy.py``): after each ready, the harness
@@ -279,7 +279,7 @@ def markdown_section(by_size: dict[int, dict[str, Any]], pg_by_size: dict[int, d
              f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `{command or 'python -m benchmarks.page_ready'}` "
              f"(all rows in this one run). {bench.machine_line(facts)}", "",
              "Ready = the page drawn and every callback it fired on load (none when it comes drawn in the layout) "
-             "answered and drawn, from the navigation's start (the table above the fold: Rapporter's KPI grid, "
+             "answered and drawn, from the navigation's start (the table above the fold: Rapporter's KPI table, "
              "Information's report); median of the runs after warm-up loads, portal under gunicorn (2 workers × 4 threads) on the benchmark database of each back end. "
              f"Target ≤ {TARGET_MS:.0f} ms p50. *Below the fold* = from scrolling to the page's end until the sections "
              "drawn when scrolled to (Rapporter's chart and histogram, Information's trend charts) are answered and "

@@ -85,6 +85,10 @@ def da_number(value: float | int | None, decimals: int = 0) -> str:
     """Format a number with Danish separators, e.g. 1.234,5."""
     if value is None:
         return "–"
+    if not decimals and type(value) is int:
+        # A whole number the way Babel writes it for da_DK ("-1.234.567"), ~30x faster: the KPI table
+        # formats ~50 counts per request against a 10 ms budget (benchmarks/RESULTS.md).
+        return f"{value:,}".replace(",", ".")
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=fmt, locale=LOCALE)
 

@@ -40,3 +40,11 @@ def test_one_date_format_per_kind():
     assert da_datetime(at) == da_changed(at) == "6. dec. 2026 kl. 11:08" and da_changed(None) == "–"
     assert iso_date(at.date()) == "2026-12-06" and iso_datetime(at) == "2026-12-06T11:08:00+01:00"
     assert form_date(dt.date(2026, 6, 1)) == "01-06-2026"
+
+
+@pytest.mark.parametrize("value", [0, 7, 999, 1000, 1234, -1234, 1234567, -98765432, 10 ** 12])
+def test_da_number_of_a_whole_number_is_babels(value):
+    """The fast path for whole numbers writes what Babel writes for da_DK."""
+    from babel.numbers import format_decimal
+
+    assert da_number(value) == format_decimal(value, format="#,##0", locale="da_DK")
