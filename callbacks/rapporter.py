@@ -17,17 +17,16 @@ from core.rights import Action, Menu
 from data import kpi, reports
 from data.rules import latest_closed_month, year_to_date_months
 from pages._chart_table import TABLE_HIDE, TABLE_SHOW, chart_table, table_region
-from pages._drill import OPEN_KINDS, drill_button, drill_ids
+from pages._drill import OPEN_KINDS, drill_button
 from pages._export import export_file_name, send_csv, send_xlsx
 from core.formatting import da_month, da_month_abbr, da_month_short, da_number, da_percent
 from pages._grid import visible_rows
-from pages._kpi_table import (ALL_VALUE, MIN_YEAR, BadFilter, _area, _unit, _year, checked_sort,
+from pages._kpi_table import (ALL_VALUE, DRILL, MIN_YEAR, BadFilter, _area, _unit, _year, checked_sort,
                               dashboard_table, kpi_columns, kpi_rows, next_sort, no_cases_text, sort_rows,
                               with_open_cases)
 from pages._lazy import seen
 from pages.ids import rapporter as Ids
 
-DRILL = drill_ids(Ids.DRILL_PREFIX)
 # The goals behind the chosen one: light grey, thin, no markers.
 CONTEXT_COLOUR = "#c9cdd1"
 EXPORT_COLUMNS = [
@@ -474,7 +473,7 @@ def _clicked_figure(clicked: Any) -> tuple[Any, Any]:
     prevent_initial_call=True,
 )
 def open_cases(ctx: AccessContext, request: Any, clicked: Any, close: Any, unit: Any):
-    """Open the cases behind a clicked figure (chart point, month figure, open-cases count) of the checked customer; × closes."""
+    """Open the cases behind a clicked chart point, month figure or open-cases count of the customer; × closes."""
     trigger = dash_ctx.triggered_id
     if trigger == DRILL.close:
         return closed_drill()

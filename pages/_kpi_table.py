@@ -24,6 +24,7 @@ from pages.ids import rapporter as Ids
 
 ALL_VALUE = "alle"
 MIN_YEAR = 2000
+# Rapporter's drill-through ids: its modal (pages/rapporter.py), its callbacks and the open-count buttons here.
 DRILL = drill_ids(Ids.DRILL_PREFIX)
 
 
@@ -50,6 +51,8 @@ KPI_COLUMNS = (
     KpiColumn("overdue", "heraf over frist", numeric=True),
 )
 MEDIAN_COLUMN = KpiColumn("median_text", "Median alle kunder", sort_by="median")
+# Every column any user's table can have: what a browser-sent sort is checked against by default.
+ALL_COLUMNS = KPI_COLUMNS + (MEDIAN_COLUMN,)
 SORT_DIRECTIONS = ("asc", "desc")
 # Danish alphabetical order: æ, ø, å after z, in that order ("{|}" follow "z"; in Unicode å comes first).
 _DANISH_ORDER = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
@@ -60,7 +63,7 @@ def kpi_columns(sa_staff: bool) -> tuple[KpiColumn, ...]:
     return KPI_COLUMNS + ((MEDIAN_COLUMN,) if sa_staff else ())
 
 
-def checked_sort(value: Any, columns: Sequence[KpiColumn] = KPI_COLUMNS + (MEDIAN_COLUMN,)) -> dict[str, str]:
+def checked_sort(value: Any, columns: Sequence[KpiColumn] = ALL_COLUMNS) -> dict[str, str]:
     """Return the browser-sent sort {"field", "dir"} if it names one of `columns`, else {} (report order)."""
     if not isinstance(value, Mapping):
         return {}
@@ -78,7 +81,7 @@ def next_sort(current: Mapping[str, str], field: str) -> dict[str, str]:
 
 
 def sort_rows(rows: Sequence[Mapping[str, Any]], sort: Mapping[str, str],
-              columns: Sequence[KpiColumn] = KPI_COLUMNS + (MEDIAN_COLUMN,)) -> list[Mapping[str, Any]]:
+              columns: Sequence[KpiColumn] = ALL_COLUMNS) -> list[Mapping[str, Any]]:
     """Return `rows` in the checked `sort`'s order (rows without a value last either way), else as given."""
     column = next((c for c in columns if c.field == sort.get("field")), None)
     if column is None:
@@ -158,7 +161,7 @@ def kpi_rows(ctx: AccessContext, records: list[dict], year: int) -> list[dict]:
         mark = "" if met is None else (" ✓ nået" if met else " ✗ ikke nået")
         rows.append({
             "code": record["code"], "title": record["title"], "area": record["area"],
-            "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark,
+            "target_text": da_percent(record["target_pct"]), "ytd_text": da_percent(value) + mark, "mark": mark,
             "handled": int(record["handled"]), "met": int(record["met"]), "not_met": int(record["not_met"]),
             "reopened": int(record.get("reopened") or 0), "target_met": met,
             "open": int(record.get("open") or 0), "overdue": int(record.get("overdue") or 0),
@@ -218,10 +221,8 @@ def _cell(column: KpiColumn, row: Mapping[str, Any]) -> dict[str, Any]:
         content = da_number(value)
     elif field == "ytd_text" and row.get("target_met") is not None:
         # The mark in colour as on Information's report (assets/portal.css), and in words.
-        met = row["target_met"]
-        content = [da_percent(row["achievement"]), element("Span", " ✓ nået" if met else " ✗ ikke nået",
-                                                           className="kpi-mark")]
-        class_name = "kpi-met" if met else "kpi-missed"
+        content = [da_percent(row["achievement"]), element("Span", row["mark"], className="kpi-mark")]
+        class_name = "kpi-met" if row["target_met"] else "kpi-missed"
     else:
         content = value
     return element("Td", content, className=class_name, **{"data-field": field})

@@ -11,9 +11,9 @@ from core.rights import Menu
 from data import kpi, units as unit_data
 from data.rules import latest_closed_month
 from pages._chart_table import TABLE_SHOW
-from pages._drill import drill_ids, drill_modal
+from pages._drill import drill_modal
 from pages._shell import DROPDOWN_LABELS
-from pages._kpi_table import ALL_VALUE, dashboard_table
+from pages._kpi_table import ALL_VALUE, DRILL, dashboard_table
 from pages._lazy import lazy_trigger
 from pages._print import PRINT_ONLY, print_button, print_customer_line
 from pages.ids import rapporter as Ids
@@ -21,7 +21,6 @@ from pages.ids import rapporter as Ids
 dash.register_page(__name__, path="/rapporter", title="Rapporter – Kundeportalen", name="Rapporter")
 
 AREAS = ["Regnskab", "Løn", "Rejser", "Refusion"]
-DRILL = drill_ids(Ids.DRILL_PREFIX)
 
 
 def _labelled(label: str, control_id: str, control, class_name: str = "") -> html.Div:
