@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 
 from flask_login import UserMixin
 from stdnum.dk import cvr as stdnum_cvr
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, bindparam, true
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from core.rights import (
@@ -54,6 +54,10 @@ class AccessScope:
             return true()
         return column.in_(sorted(self.cvrs))
 
+    def bound_params(self) -> dict[str, list[str]]:
+        """Return the values of `bound_clause`'s parameter for this scope (none when it is all customers)."""
+        return {} if self.all_customers else {SCOPE_PARAM: sorted(self.cvrs)}
+
     def allows(self, cvr: str) -> bool:
         """Tell whether one CVR lies in the scope."""
         return self.all_customers or cvr in self.cvrs
@@ -65,6 +69,18 @@ class AccessScope:
 
 
 EMPTY_SCOPE = AccessScope()
+
+# The bound parameter `bound_clause` reads the scope's CVRs from.
+SCOPE_PARAM = "scope_cvrs"
+
+
+def bound_clause(column: Any, all_customers: bool) -> ColumnElement[bool]:
+    """Return `AccessScope.clause` with the CVRs as a bound parameter, for a statement built once and run often."""
+    # The statement is built without a scope (once per shape: all customers or not); every run passes
+    # `AccessScope.bound_params()`, and a run without them fails in SQLAlchemy, never reads unscoped.
+    if all_customers:
+        return true()
+    return column.in_(bindparam(SCOPE_PARAM, expanding=True))
 
 
 @dataclass

@@ -26,9 +26,10 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, DateTime, Integer, Select, case, cast, func, literal_column, null, select, union_all
+from sqlalchemy import (CompoundSelect, Date, DateTime, Integer, Select, bindparam, case, cast, func, literal_column,
+                        null, select, union_all)
 
-from core.access import AccessScope
+from core.access import AccessScope, bound_clause
 from data import goals as goal_data
 from data import units as unit_data
 from data.db import get_session
@@ -122,12 +123,34 @@ class _Goal(NamedTuple):
                 "rule_text": self.rule_text, "target_pct": self.target_pct}
 
 
-def _read_goals(goal_ids: Iterable[int] | None = None, area: str | None = None, *,
-                customer: tuple[AccessScope, str] | None = None) -> list[_Goal]:
-    """Return the service goals (optionally only `goal_ids` / one `area` / a customer's) in report order."""
-    # One statement: the goals with their versions (outer-joined: a goal never changed has none), and
-    # with `customer` (scope, cvr) only the goals the customer has roll-ups for (`customer_goal_ids` as a
-    # subquery). Sorted and converted in plain Python: a few dozen goals.
+# The reads every report and dashboard request makes run statements built once per shape (whether
+# the scope is every customer, whether a unit filters, how many goals' deadlines), every value a
+# bound parameter: SQLAlchemy then neither builds ~180 clauses per request nor walks them for its
+# cache key (memoized on the statement). The scope stays in SQL (`core.access.bound_clause`); its
+# CVRs come with each run's parameters (`_bound`), and a run without them fails, never reads unscoped.
+# The caches hold statements only, no values: the shapes are few (two scopes × units or not × up to
+# the number of goals).
+
+
+def _bound(scope: AccessScope, cvr: str, units: list[str] | None = None, **values: Any) -> dict[str, Any]:
+    """Return the parameters of a statement built by the shape-cached builders below."""
+    params = {"cvr": cvr, **scope.bound_params(), **values}
+    if units:
+        params["units"] = units
+    return params
+
+
+def _bound_rollups(stmt: Select, all_customers: bool, by_unit: bool) -> Select:
+    """Add the scope, the CVR and (with `by_unit`) the units to a statement on the roll-ups, as parameters."""
+    stmt = stmt.where(bound_clause(MonthlyRollup.cvr, all_customers), MonthlyRollup.cvr == bindparam("cvr"))
+    if by_unit:
+        stmt = stmt.where(MonthlyRollup.unit_code.in_(bindparam("units", expanding=True)))
+    return stmt
+
+
+@functools.lru_cache(maxsize=16)
+def _goals_stmt(by_ids: bool, customer: bool | None, by_area: bool) -> Select:
+    """Return `_read_goals`' statement: by ids, by a customer's roll-ups (`customer`: scope of all?), by area."""
     version = ServiceGoalVersion
     stmt = (
         select(ServiceGoal.id, ServiceGoal.code, ServiceGoal.area, ServiceGoal.title, ServiceGoal.rule_text,
@@ -136,14 +159,32 @@ def _read_goals(goal_ids: Iterable[int] | None = None, area: str | None = None, 
                version.target_pct)
         .outerjoin(version, version.goal_id == ServiceGoal.id)
     )
-    if goal_ids is not None:
-        stmt = stmt.where(ServiceGoal.id.in_(sorted({int(g) for g in goal_ids})))
+    if by_ids:
+        stmt = stmt.where(ServiceGoal.id.in_(bindparam("goal_ids", expanding=True)))
     if customer is not None:
-        stmt = stmt.where(ServiceGoal.id.in_(_customer_goal_ids_stmt(*customer).scalar_subquery()))
+        used = _bound_rollups(select(MonthlyRollup.goal_id).distinct(), customer, False)
+        stmt = stmt.where(ServiceGoal.id.in_(used.scalar_subquery()))
+    if by_area:
+        stmt = stmt.where(ServiceGoal.area == bindparam("area"))
+    return stmt
+
+
+def _read_goals(goal_ids: Iterable[int] | None = None, area: str | None = None, *,
+                customer: tuple[AccessScope, str] | None = None) -> list[_Goal]:
+    """Return the service goals (optionally only `goal_ids` / one `area` / a customer's) in report order."""
+    # One statement: the goals with their versions (outer-joined: a goal never changed has none), and
+    # with `customer` (scope, cvr) only the goals the customer has roll-ups for (`customer_goal_ids` as a
+    # subquery). Sorted and converted in plain Python: a few dozen goals.
+    params: dict[str, Any] = {}
+    if goal_ids is not None:
+        params["goal_ids"] = sorted({int(g) for g in goal_ids})
+    if customer is not None:
+        params |= _bound(*customer)
     if area:
-        stmt = stmt.where(ServiceGoal.area == area)
+        params["area"] = area
+    stmt = _goals_stmt(goal_ids is not None, None if customer is None else customer[0].all_customers, bool(area))
     goals: dict[int, tuple[tuple, list[goal_data.GoalRule]]] = {}
-    for row in get_session().execute(stmt).all():
+    for row in get_session().execute(stmt, params).all():
         _head, versions = goals.setdefault(row[0], (row[:9], []))
         if row[9] is not None:
             versions.append(goal_data.GoalRule(row[9], row[10], row[11], row[12], int(row[13]), float(row[14])))
@@ -199,15 +240,11 @@ def _goals_frame(goal_ids: Iterable[int] | None = None, area: str | None = None)
     return _frame_of(_read_goals(goal_ids, area))
 
 
-def _customer_goal_ids_stmt(scope: AccessScope, cvr: str) -> Select:
-    return _rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)
-
-
 def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
     """Return the ids of the goals customer `cvr` has any roll-up for (empty outside `scope`)."""
     if not scope.allows(cvr):
         return []
-    return sorted(get_session().scalars(_customer_goal_ids_stmt(scope, cvr)))
+    return sorted(get_session().scalars(_rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)))
 
 
 def goal_codes() -> list[str]:
@@ -264,17 +301,30 @@ def filter_options(scope: AccessScope, cvr: str, today: dt.date | None = None) -
             "years": sorted({m.year for m in months if m.year <= this_year})}
 
 
-def _counts_stmt(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None,
-                 lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
-    """Return the statement of (goal_id, handled, met, month) per goal and month with roll-ups in `months`."""
-    # `lead` and `tail`: columns around those four (`_read_figures` tells its parts apart by them).
+# The parts of `_read_figures`' statement, told apart by its first column.
+_COUNTS, _REOPENED, _OPEN = 0, 1, 2
+
+
+def _tag(part: int) -> Any:
+    return literal_column(str(part), Integer)
+
+
+@functools.lru_cache(maxsize=16)
+def _counts_stmt(all_customers: bool, by_unit: bool, tagged: bool = False) -> Select:
+    """Return the statement of (goal_id, handled, met, month) per goal and month from first_month to last_month."""
+    # `tagged`: as `_read_figures`' first part (its tag before, a NULL stamp after those four).
+    lead, tail = ([_tag(_COUNTS)], [cast(null(), DateTime)]) if tagged else ([], [])
     stmt = (
         select(*lead, MonthlyRollup.goal_id, func.sum(MonthlyRollup.handled), func.sum(MonthlyRollup.met),
                MonthlyRollup.month, *tail)
-        .where(MonthlyRollup.month >= months[0], MonthlyRollup.month <= months[-1])
+        .where(MonthlyRollup.month >= bindparam("first_month"), MonthlyRollup.month <= bindparam("last_month"))
         .group_by(MonthlyRollup.goal_id, MonthlyRollup.month)
     )
-    return _rollup_filter(stmt, scope, cvr, units)
+    return _bound_rollups(stmt, all_customers, by_unit)
+
+
+def _months_bound(months: list[dt.date]) -> dict[str, dt.date]:
+    return {"first_month": months[0], "last_month": months[-1]}
 
 
 def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
@@ -283,28 +333,41 @@ def _monthly_counts(scope: AccessScope, cvr: str, months: list[dt.date],
     # Plain tuples: at most goals × months rows, which every caller walks once (a frame cost more to build).
     if not months:
         return []
-    rows = get_session().execute(_counts_stmt(scope, cvr, months, units)).all()
+    stmt = _counts_stmt(scope.all_customers, bool(units))
+    rows = get_session().execute(stmt, _bound(scope, cvr, units, **_months_bound(months))).all()
     return [(int(g), m, int(h), int(met)) for g, h, met, m in rows]
 
 
-def _open_stmt(scope: AccessScope, cvr: str, cutoffs: Mapping[int, dt.date], units: list[str] | None,
-               lead: Sequence[Any] = (), tail: Sequence[Any] = ()) -> Select:
-    """Return the statement of (goal_id, open, overdue) per goal of `cutoffs` (goal -> first receipt not overdue)."""
+@functools.lru_cache(maxsize=128)
+def _open_stmt(all_customers: bool, by_unit: bool, goals: int, tagged: bool = False) -> Select:
+    """Return the statement of (goal_id, open, overdue) per goal of `goals` deadlines (`_open_bound` fills them in)."""
     # Read from the open cases counted per goal, unit and day of receipt (OpenCaseDay, kept by every
     # import): a few hundred rows where a large customer has thousands of open cases. One deadline
     # per goal picked by the row's own goal (a simple CASE on goal_id: integer equality, then one
     # date comparison per row), built as one construct, not a branch of comparisons per goal.
+    # `tagged`: as `_read_figures`' third part (its tag before, NULL month and stamp after).
     day = OpenCaseDay.received_on
-    deadline = case(dict(cutoffs), value=OpenCaseDay.goal_id)
+    deadline = case({bindparam(f"goal_{i}", type_=Integer): bindparam(f"cutoff_{i}", type_=Date)
+                     for i in range(goals)}, value=OpenCaseDay.goal_id)
     late = case((day < deadline, OpenCaseDay.open_cases), else_=0)
+    lead, tail = ([_tag(_OPEN)], [cast(null(), Date), cast(null(), DateTime)]) if tagged else ([], [])
     stmt = (
         select(*lead, OpenCaseDay.goal_id, func.sum(OpenCaseDay.open_cases), func.sum(late), *tail)
-        .where(scope.clause(OpenCaseDay.cvr), OpenCaseDay.cvr == cvr, OpenCaseDay.goal_id.in_(list(cutoffs)))
+        .where(bound_clause(OpenCaseDay.cvr, all_customers), OpenCaseDay.cvr == bindparam("cvr"),
+               OpenCaseDay.goal_id.in_(bindparam("open_goals", expanding=True)))
         .group_by(OpenCaseDay.goal_id)
     )
-    if units:
-        stmt = stmt.where(OpenCaseDay.unit_code.in_(units))
+    if by_unit:
+        stmt = stmt.where(OpenCaseDay.unit_code.in_(bindparam("units", expanding=True)))
     return stmt
+
+
+def _open_bound(cutoffs: Mapping[int, dt.date]) -> dict[str, Any]:
+    """Return `_open_stmt`'s goals and deadlines as its parameters."""
+    params: dict[str, Any] = {"open_goals": list(cutoffs)}
+    for i, (goal_id, cutoff) in enumerate(cutoffs.items()):
+        params[f"goal_{i}"], params[f"cutoff_{i}"] = goal_id, cutoff
+    return params
 
 
 def _cutoffs(goals: Iterable[tuple[int, str, int]], today: dt.date) -> dict[int, dt.date]:
@@ -320,45 +383,48 @@ class _Figures(NamedTuple):
     open_counts: dict[int, tuple[int, int]] | None  # goal_id -> (open, overdue) today; None: not asked for
 
 
-# The parts of `_read_figures`' statement, told apart by its first column.
-_COUNTS, _REOPENED, _OPEN = 0, 1, 2
+@functools.lru_cache(maxsize=128)
+def _figures_stmt(all_customers: bool, by_unit: bool, with_months: bool, open_goals: int) -> Select | CompoundSelect:
+    """Return `_read_figures`' statement: counts and reopened cases (`with_months`), open cases of `open_goals`."""
+    # UNION ALL of up to three parts, each on its own index (roll-ups by cvr and month, the partial
+    # index of reopened cases, the open counts' key): one round trip instead of three. Every part is
+    # filtered by the scope. The open cases and the figures count by the same units.
+    null_date, null_count = cast(null(), Date), cast(null(), Integer)
+    parts: list[Select] = []
+    if with_months:
+        parts.append(_counts_stmt(all_customers, by_unit, tagged=True))
+        reopened = (
+            select(_tag(_REOPENED), Case.goal_id, null_count, null_count, null_date, Case.completed_at)
+            .where(bound_clause(Case.cvr, all_customers), Case.cvr == bindparam("cvr"), Case.reopened > 0,
+                   Case.completed_at >= bindparam("from_stamp"), Case.completed_at < bindparam("to_stamp"))
+        )
+        if by_unit:
+            reopened = reopened.where(Case.unit_code.in_(bindparam("units", expanding=True)))
+        parts.append(reopened)
+    if open_goals:
+        parts.append(_open_stmt(all_customers, by_unit, open_goals, tagged=True))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _read_figures(scope: AccessScope, cvr: str, months: list[dt.date], units: list[str] | None, *,
                   open_goals: Sequence[_Goal] | None = None,
                   today: dt.date | None = None) -> _Figures:
     """Return the roll-up counts and reopened cases of `months`, and today's open cases of `open_goals`, at once."""
-    # UNION ALL of up to three parts, each on its own index (roll-ups by cvr and month, the partial
-    # index of reopened cases, the open counts' key): one round trip instead of three. Every part is filtered
-    # by the scope like the separate reads were. The open cases and the figures count by the same `units`.
-    null_date, null_stamp, null_count = cast(null(), Date), cast(null(), DateTime), cast(null(), Integer)
-    parts: list[Select] = []
-    if months:
-        parts.append(_counts_stmt(scope, cvr, months, units, lead=[literal_column(str(_COUNTS), Integer)],
-                                  tail=[null_stamp]))
-        first, nxt = month_start(months[0]), add_months(month_start(months[-1]), 1)
-        reopened = (
-            select(literal_column(str(_REOPENED), Integer), Case.goal_id, null_count, null_count, null_date,
-                   Case.completed_at)
-            .where(scope.clause(Case.cvr), Case.cvr == cvr, Case.reopened > 0,
-                   Case.completed_at >= dt.datetime(first.year, first.month, 1),
-                   Case.completed_at < dt.datetime(nxt.year, nxt.month, 1))
-        )
-        if units:
-            reopened = reopened.where(Case.unit_code.in_(units))
-        parts.append(reopened)
     cutoffs = _cutoffs(((g.goal_id, g.rule_kind, g.rule_value) for g in open_goals), today or danish_today()) \
         if open_goals else {}
-    if cutoffs:
-        parts.append(_open_stmt(scope, cvr, cutoffs, units, lead=[literal_column(str(_OPEN), Integer)],
-                                tail=[null_date, null_stamp]))
     result = _Figures([], {}, None if open_goals is None else {})
-    if not parts:
+    if not months and not cutoffs:
         return result
-    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    params = _bound(scope, cvr, units, **_open_bound(cutoffs) if cutoffs else {})
+    if months:
+        first, nxt = month_start(months[0]), add_months(month_start(months[-1]), 1)
+        params |= _months_bound(months)
+        params |= {"from_stamp": dt.datetime(first.year, first.month, 1),
+                   "to_stamp": dt.datetime(nxt.year, nxt.month, 1)}
+    stmt = _figures_stmt(scope.all_customers, bool(units), bool(months), len(cutoffs))
     found: dict[int, tuple[int, int]] = {}
     # Each row: part, goal_id, handled or open, met or overdue, month, completed_at (NULL where another part's).
-    for part, goal_id, n, m, month, completed in get_session().execute(stmt).all():
+    for part, goal_id, n, m, month, completed in get_session().execute(stmt, params).all():
         if part == _COUNTS:
             result.counts.append((int(goal_id), month, int(n), int(m)))
         elif part == _REOPENED:
@@ -647,8 +713,10 @@ def open_cases(
     if not goals:
         return pd.DataFrame(columns=OPEN_COLUMNS)
     cutoffs = _cutoffs(goals, today)
-    stmt = _open_stmt(scope, cvr, cutoffs, _units(unit_code))
-    found = {int(g): (int(n), int(late_n or 0)) for g, n, late_n in get_session().execute(stmt)}
+    units = _units(unit_code)
+    stmt = _open_stmt(scope.all_customers, bool(units), len(cutoffs))
+    found = {int(g): (int(n), int(late_n or 0))
+             for g, n, late_n in get_session().execute(stmt, _bound(scope, cvr, units, **_open_bound(cutoffs)))}
     rows = [(g, *found.get(g, (0, 0))) for g, _kind, _value in goals]
     return pd.DataFrame(rows, columns=OPEN_COLUMNS)
 

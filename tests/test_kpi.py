@@ -171,6 +171,41 @@ def test_scope_without_the_cvr_returns_nothing(data, scope):
     assert kpi.customer_goal_ids(scope, world.CVR_A) == []
 
 
+@pytest.mark.parametrize("scope", [SCOPE_B, EMPTY_SCOPE])
+def test_the_statements_built_once_filter_by_the_scope_in_sql(data, scope):
+    """The shape-cached reads, called past the `allows` check, still read nothing outside the scope."""
+    goals = kpi._read_goals()
+    assert goals
+    assert kpi._read_goals(customer=(scope, world.CVR_A)) == []
+    figures = kpi._read_figures(scope, world.CVR_A, [APR, MAY, JUN], None, open_goals=goals, today=TODAY)
+    assert figures.counts == [] and figures.reopened == {}
+    assert figures.open_counts == {g.goal_id: (0, 0) for g in goals}
+    assert kpi._monthly_counts(scope, world.CVR_A, [APR, MAY, JUN], [UNIT_A]) == []
+
+
+def test_a_statement_built_once_runs_only_with_the_scope_bound(data):
+    """Without the scope's CVRs the run fails in SQLAlchemy; it never reads unscoped."""
+    from sqlalchemy.exc import ArgumentError, InvalidRequestError, StatementError
+
+    stmt = kpi._counts_stmt(False, False)
+    with pytest.raises((ArgumentError, InvalidRequestError, StatementError)):
+        get_session().execute(stmt, {"cvr": world.CVR_A, "first_month": APR, "last_month": JUN}).all()
+    assert "IN" not in str(kpi._counts_stmt(True, False))  # SA staff: every customer, no list
+
+
+def test_one_statement_serves_every_customer_with_their_own_figures(data):
+    """Reports of A, B and A again (one cached statement, values bound per run) each show their own cases."""
+    first = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY, with_open=True)
+    other = kpi.kpi_table(SCOPE_B, world.CVR_B, 2024, today=TODAY, with_open=True)
+    again = kpi.kpi_table(SCOPE_A, world.CVR_A, 2024, today=TODAY, with_open=True)
+    assert first.rows == again.rows and first.open_counts == again.open_counts
+    assert {r["code"]: r["handled"] for r in other.rows} == {"A1": 2}
+    assert {r["code"]: r["handled"] for r in first.rows} == {"A1": 4, "A5": 3, "L1": 1}
+    assert first.open_counts[data["A1"]] == (1, 1)  # A-5, received 28 June: overdue on 10 July
+    staff = kpi.kpi_table(SA, world.CVR_B, 2024, today=TODAY)
+    assert staff.rows == other.rows
+
+
 def test_drill_through_returns_exactly_the_cases_behind_each_figure(data):
     session = get_session()
     for rollup in session.scalars(select(MonthlyRollup)):
