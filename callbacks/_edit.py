@@ -3,9 +3,10 @@ dialog show next, the data layer's refusals and Danish field messages, the statu
 
 Plain helpers, not a second callback registry: each screen declares its callbacks at module level in
 `callbacks/<page>.py` through `portal_callback`, with `form_outputs(KIT, ...)` / `confirm_outputs(KIT, ...)`
-as outputs, and returns what `run_form` / `run_confirm` decide, turned into those outputs::
+as outputs and `form_dependencies(KIT, ...)` / `confirm_dependencies(KIT, ...)` as inputs and state, and
+returns what `run_form` / `run_confirm` decide, turned into those outputs::
 
-    @portal_callback(output=FORM, inputs=form_inputs(KIT), state=dict(cvr=..., selected=..., ...), menu=...)
+    @portal_callback(output=FORM, **form_dependencies(KIT), menu=...)
     def meeting_form(ctx, add, edit, save, cancel, selected, form_state, saved, **values):
         result = run_form(KIT, dash_ctx.triggered_id, selected=selected, load=..., open_form=...,
                           save=lambda: save_form(lambda: meetings.save(...), saved_status), gone="...")
@@ -15,6 +16,10 @@ The data layer refuses with `data.errors.Refused` (shown in the alert) or `Valid
 shown beside each field). The optimistic lock: the form keeps the version it showed in its state
 (`FormState`), the save hands it back, and a stale version comes back as the data module's own refusal
 (`data.users.UserConflict`, `data.contacts.ContactConflict`), shown like any other with the form still open.
+
+Two kinds of screen spell their dependencies out instead: Kundeaftaler's kits, which share the
+page's one grid and CVR store across its tabs, and SA's own screens without a customer (servicemål,
+ansøgninger), whose callbacks have no CVR.
 """
 
 from __future__ import annotations

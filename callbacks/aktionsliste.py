@@ -22,8 +22,9 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_values,
     latest_status,
@@ -288,18 +289,9 @@ def _save(ctx: AccessContext, form_state: Any, area: Any, unit: Any, status: Any
 
 @portal_callback(
     output=FORM_OUTPUTS,
-    inputs=form_inputs(KIT),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        form_state=State(KIT.form_state, "data"),
-        saved=State(KIT.saved, "data"),
-        area=State(Ids.FORM_AREA, "value"),
-        unit=State(Ids.FORM_UNIT, "value"),
-        status=State(Ids.FORM_STATUS, "value"),
-        meeting=State(Ids.FORM_MEETING, "value"),
-        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
-    ),
+    **form_dependencies(KIT, state=dict(area=State(Ids.FORM_AREA, "value"), unit=State(Ids.FORM_UNIT, "value"),
+                                        status=State(Ids.FORM_STATUS, "value"),
+                                        meeting=State(Ids.FORM_MEETING, "value"))),
     prevent_initial_call=True,
     menu=Menu.AKTIONSLISTE,
     action=Action.EDIT_CONTENT,
@@ -341,18 +333,7 @@ def _close_or_reopen(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        close=Input(Ids.CLOSE, "n_clicks"),
-        reopen=Input(Ids.REOPEN, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(close=Input(Ids.CLOSE, "n_clicks"), reopen=Input(Ids.REOPEN, "n_clicks"))),
     prevent_initial_call=True,
     menu=Menu.AKTIONSLISTE,
     action=Action.EDIT_CONTENT,

@@ -24,6 +24,7 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
     field_values,
     form_inputs,
@@ -387,20 +388,10 @@ def _do(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        deactivate=Input(Ids.DEACTIVATE, "n_clicks"),
-        reactivate=Input(Ids.REACTIVATE, "n_clicks"),
-        remove=Input(Ids.REMOVE, "n_clicks"),
-        reset_second_factor=Input(Ids.RESET_SECOND_FACTOR, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(deactivate=Input(Ids.DEACTIVATE, "n_clicks"),
+                                            reactivate=Input(Ids.REACTIVATE, "n_clicks"),
+                                            remove=Input(Ids.REMOVE, "n_clicks"),
+                                            reset_second_factor=Input(Ids.RESET_SECOND_FACTOR, "n_clicks"))),
     prevent_initial_call=True,
     menu=Menu.BRUGERADMINISTRATION,
 )

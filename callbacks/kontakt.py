@@ -18,9 +18,10 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
     field_values,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_values,
     latest_status,
@@ -98,14 +99,7 @@ def _save(ctx: AccessContext, form_state: Any, values: dict[str, Any]) -> EditRe
 
 @portal_callback(
     output=FORM_OUTPUTS,
-    inputs=form_inputs(KIT),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        form_state=State(KIT.form_state, "data"),
-        saved=State(KIT.saved, "data"),
-        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
-    ),
+    **form_dependencies(KIT),
     prevent_initial_call=True,
     menu=Menu.STAMDATA,
     action=Action.EDIT_CONTENT,
@@ -134,17 +128,7 @@ def _delete(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        ask=Input(Ids.DELETE, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(ask=Input(Ids.DELETE, "n_clicks"))),
     prevent_initial_call=True,
     menu=Menu.STAMDATA,
     action=Action.EDIT_CONTENT,

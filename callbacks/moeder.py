@@ -23,8 +23,9 @@ from callbacks._edit import (
     FormState,
     Question,
     Status,
+    confirm_dependencies,
     confirm_outputs,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_values,
     latest_status,
@@ -270,14 +271,7 @@ def _save(ctx: AccessContext, form_state: Any, values: dict[str, Any]) -> EditRe
 
 @portal_callback(
     output=FORM_OUTPUTS,
-    inputs=form_inputs(KIT),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        form_state=State(KIT.form_state, "data"),
-        saved=State(KIT.saved, "data"),
-        **{f"value_{f}": State(KIT.field(f), "value") for f in KIT.fields},
-    ),
+    **form_dependencies(KIT),
     prevent_initial_call=True,
     menu=Menu.MOEDER,
     action=Action.EDIT_CONTENT,
@@ -333,19 +327,9 @@ def _do(ctx: AccessContext, state: ConfirmState) -> Status:
 
 @portal_callback(
     output=CONFIRM_OUTPUTS,
-    inputs=dict(
-        publish=Input(Ids.PUBLISH, "n_clicks"),
-        withdraw=Input(Ids.WITHDRAW, "n_clicks"),
-        yes=Input(KIT.confirm_yes, "n_clicks"),
-        no=Input(KIT.confirm_no, "n_clicks"),
-    ),
-    state=dict(
-        cvr=State(KIT.cvr, "data"),
-        selected=State(KIT.grid, "selectedRows"),
-        selected_document=State(Ids.DOCUMENT_GRID, "selectedRows"),
-        confirm_state=State(KIT.confirm_state, "data"),
-        changed=State(KIT.changed, "data"),
-    ),
+    **confirm_dependencies(KIT, inputs=dict(publish=Input(Ids.PUBLISH, "n_clicks"),
+                                            withdraw=Input(Ids.WITHDRAW, "n_clicks")),
+                           state=dict(selected_document=State(Ids.DOCUMENT_GRID, "selectedRows"))),
     prevent_initial_call=True,
     menu=Menu.MOEDER,
     action=Action.EDIT_CONTENT,

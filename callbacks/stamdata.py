@@ -20,7 +20,7 @@ from callbacks._edit import (
     Status,
     Step,
     field_values,
-    form_inputs,
+    form_dependencies,
     form_outputs,
     form_step,
     form_values,
@@ -448,21 +448,13 @@ def _unit_form(ctx: AccessContext, kit: EditIds, kind: str, outputs: dict[str, O
     return result.outputs(outputs, saved)
 
 
-def _unit_state(kit: EditIds, ministry_id: str) -> dict[str, State]:
-    return dict(
-        cvr=State(Ids.CVR, "data"),
-        selected=State(kit.grid, "selectedRows"),
-        form_state=State(kit.form_state, "data"),
-        saved=State(kit.saved, "data"),
-        ministry=State(ministry_id, "value"),
-        **{f"value_{f}": State(kit.field(f), "value") for f in kit.fields},
-    )
+def _unit_dependencies(kit: EditIds, ministry_id: str) -> dict[str, dict[str, Any]]:
+    return form_dependencies(kit, state=dict(ministry=State(ministry_id, "value")))
 
 
 @portal_callback(
     output=ACCOUNTING_OUTPUTS,
-    inputs=form_inputs(Ids.ACCOUNTING_KIT),
-    state=_unit_state(Ids.ACCOUNTING_KIT, Ids.ACCOUNTING_MINISTRY),
+    **_unit_dependencies(Ids.ACCOUNTING_KIT, Ids.ACCOUNTING_MINISTRY),
     prevent_initial_call=True,
     menu=Menu.STAMDATA,
     action=Action.EDIT_CONTENT,
@@ -476,8 +468,7 @@ def accounting_form(ctx: AccessContext, add: Any, edit: Any, save: Any, cancel: 
 
 @portal_callback(
     output=PAYROLL_OUTPUTS,
-    inputs=form_inputs(Ids.PAYROLL_KIT),
-    state=_unit_state(Ids.PAYROLL_KIT, Ids.PAYROLL_MINISTRY),
+    **_unit_dependencies(Ids.PAYROLL_KIT, Ids.PAYROLL_MINISTRY),
     prevent_initial_call=True,
     menu=Menu.STAMDATA,
     action=Action.EDIT_CONTENT,
