@@ -179,11 +179,13 @@ def demo_accounts(session: Session) -> list[dict[str, Any]] | None:
     return json.loads(row.value) if row is not None else []
 
 
-def seed(session: Session, cases: int | None = None, today: dt.date | None = None) -> str:
+def seed(session: Session, cases: int | None = None, today: dt.date | None = None,
+         now: dt.datetime | None = None) -> str:
     """Fill an empty database with the demo and return a Danish summary; raise DemoSeedError if not empty."""
     # Runs inside an app context (files go to the app's file store). `cases` is the number of
     # cases for the volume goals (default DEFAULT_CASES); the monthly goals add one case per unit
-    # and month; 0 loads no cases at all.
+    # and month; 0 loads no cases at all. `now` (naive Copenhagen wall clock, default the real one):
+    # nothing is received or completed after it.
     if has_customers(session):
         raise DemoSeedError("Databasen har allerede kunder; demodata indlæses kun i en tom database.")
     started = time.perf_counter()
@@ -191,7 +193,7 @@ def seed(session: Session, cases: int | None = None, today: dt.date | None = Non
     cases = DEFAULT_CASES if cases is None else int(cases)
     try:
         with unscoped(session, "demo data: builds every demo customer"):
-            seeder = _Seeder(session, today)
+            seeder = _Seeder(session, today, now)
             counts = seeder.run(cases)
             session.commit()
             _approve_electronically(session, seeder.plans)
@@ -307,11 +309,12 @@ def _pdf(title: str, subtitle: str, paragraphs: list[str]) -> bytes:
 class _Seeder:
     """Write the demo, part by part, into one session (committed by `seed`)."""
 
-    def __init__(self, session: Session, today: dt.date):
+    def __init__(self, session: Session, today: dt.date, now: dt.datetime | None = None):
         from data.files import get_store
 
         self.session = session
         self.today = today
+        self.now = now or dt.datetime.now(TZ).replace(tzinfo=None)
         self.store = get_store()
         self.plans = plan_customers()
         self.by_cvr = {p.cvr: p for p in self.plans}
@@ -849,6 +852,14 @@ class _Seeder:
         self.session.flush()
         if volume <= 0:
             return 0
+        self._assign_goals(goals)
+        report = import_case_records(self.session, self._case_records(goals, volume), commit=False)
+        if not report.ok:
+            raise DemoSeedError("Demosagerne kunne ikke indlæses: " + " ".join(report.summary_lines()[:5]))
+        return report.rows
+
+    def _assign_goals(self, goals: list[ServiceGoal]) -> None:
+        """Give every customer plan the goals it has cases for."""
         rng = _rng("goal-coverage")
         for plan in self.plans:
             for goal in goals:
@@ -856,10 +867,6 @@ class _Seeder:
                 # goals only where SA handles those tasks.
                 if plan.rich or goal.area in ("Regnskab", "Løn") or rng.random() < 0.75:
                     plan.goal_codes.add(goal.code)
-        report = import_case_records(self.session, self._case_records(goals, volume), commit=False)
-        if not report.ok:
-            raise DemoSeedError("Demosagerne kunne ikke indlæses: " + " ".join(report.summary_lines()[:5]))
-        return report.rows
 
     def _forced(self, plan: CustomerPlan, goal: ServiceGoal) -> float | None:
         index = self.plans.index(plan)
@@ -876,7 +883,7 @@ class _Seeder:
         cal = busday_calendar(start.year, self.today.year + 1)
         days = np.arange(np.datetime64(start, "D"), np.datetime64(self.today, "D") + 1)
         workdays = days[np.is_busday(days, busdaycal=cal)]
-        now = np.datetime64(dt.datetime.now(TZ).replace(tzinfo=None), "m")
+        now = np.datetime64(self.now, "m")
         dip = np.zeros(13)
         for month, value in MONTH_DIP.items():
             dip[month] = value
@@ -884,6 +891,13 @@ class _Seeder:
 
         def emit(cvr: str, code: str, units: np.ndarray, rec: np.ndarray, comp: np.ndarray) -> Iterator[dict[str, Any]]:
             nonlocal seq
+            # A case received later today has not arrived yet (the import refuses a receipt in the
+            # future): it came in at the same hour on the working day before, and is still open.
+            future = rec > now
+            if future.any():
+                day = rec.astype("datetime64[D]")
+                earlier = np.busday_offset(day, -1, roll="backward", busdaycal=cal)
+                rec = np.where(future, earlier.astype("datetime64[m]") + (rec - day.astype("datetime64[m]")), rec)
             rec_list = rec.astype("datetime64[s]").tolist()
             comp_list = comp.astype("datetime64[s]").tolist()
             open_mask = (comp > now).tolist()

@@ -34,6 +34,7 @@ from data.models import (
     MonthlyRollup,
     PayrollGroup,
     Runbook,
+    ServiceGoal,
     RunbookVersion,
     StoredFile,
     TeamMember,
@@ -500,3 +501,33 @@ def test_the_demo_has_an_agreement_awaiting_a_demo_accounts_approval(seeded_app)
         assert [(w["key"], w["version"]) for w in waiting] == [("databehandleraftale", "4")]
         state = approvals.state(AccessScope(all_customers=True), waiting[0]["cvr"], waiting[0]["agreement_id"], louise)
         assert state["status"] == "pending" and state["can_approve"] and state["parties"]["sa"] is not None
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2026, 12, 7, 9, 18),  # a Monday morning: the day's later receipts have not arrived yet
+    dt.datetime(2026, 12, 1, 7, 30),  # the month's first working day, before its monthly cases at 08:00
+    dt.datetime(2026, 12, 7, 0, 5),  # just after midnight: nothing of today has arrived
+])
+def test_no_demo_case_is_received_or_completed_after_now(app, now):
+    """`make run` seeds at any hour: a receipt later today would be refused by the import as in the future."""
+    from data import demo
+    from data.db import get_session
+    from data.rules import default_service_goals
+
+    with app.app_context():
+        goals = [ServiceGoal(**spec) for spec in default_service_goals()]
+
+        def records(clock: dt.datetime) -> list[dict]:
+            seeder = demo._Seeder(get_session(), now.date(), clock)
+            seeder._assign_goals(goals)
+            return list(seeder._case_records(goals, 40_000))
+
+        early = records(now)
+        late = records(dt.datetime.combine(now.date(), dt.time(23, 59)))
+    assert len(early) == len(late)  # moved to the working day before, not left out
+    assert max(r["received_at"] for r in early) <= now
+    assert all(r["completed_at"] is None or r["received_at"] <= r["completed_at"] <= now for r in early)
+    today = [r for r in late if r["received_at"].date() == now.date()]
+    assert today and any(r["received_at"] > now for r in today)  # the case this guards against exists
+    moved = [(e, l) for e, l in zip(early, late) if e["received_at"] != l["received_at"]]
+    assert moved and all(e["completed_at"] is None and e["received_at"].date() < now.date() for e, _ in moved)
