@@ -683,7 +683,8 @@ class _Seeder:
         rng = _rng("meetings")
         count = 0
         # Demo meetings are what customers read: published, as everything was before drafts existed.
-        published = _local(self.today, 8)
+        # At 08:00 today, or now when the seed runs earlier: never a publication in the future.
+        published = min(_local(self.today, 8), self.now.replace(tzinfo=TZ).astimezone(dt.timezone.utc))
         for plan in self.plans:
             pending: list[tuple[Meeting, str, str, StoredFile]] = []
             dates: list[tuple[dt.date, str]] = []
