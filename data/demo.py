@@ -684,7 +684,7 @@ class _Seeder:
         count = 0
         # Demo meetings are what customers read: published, as everything was before drafts existed.
         # At 08:00 today, or now when the seed runs earlier: never a publication in the future.
-        published = min(_local(self.today, 8), self.now.replace(tzinfo=TZ).astimezone(dt.timezone.utc))
+        published = min(_local(self.today, 8), _local(self.now.date(), self.now.hour, self.now.minute))
         for plan in self.plans:
             pending: list[tuple[Meeting, str, str, StoredFile]] = []
             dates: list[tuple[dt.date, str]] = []

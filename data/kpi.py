@@ -148,6 +148,12 @@ def _bound_rollups(stmt: Select, all_customers: bool, by_unit: bool) -> Select:
     return stmt
 
 
+@functools.lru_cache(maxsize=2)
+def _customer_goal_ids_stmt(all_customers: bool) -> Select:
+    """Return the statement of the goal ids a customer has roll-ups for (read alone, or as the goals' subquery)."""
+    return _bound_rollups(select(MonthlyRollup.goal_id).distinct(), all_customers, False)
+
+
 @functools.lru_cache(maxsize=16)
 def _goals_stmt(by_ids: bool, customer: bool | None, by_area: bool) -> Select:
     """Return `_read_goals`' statement: by ids, by a customer's roll-ups (`customer`: scope of all?), by area."""
@@ -162,8 +168,7 @@ def _goals_stmt(by_ids: bool, customer: bool | None, by_area: bool) -> Select:
     if by_ids:
         stmt = stmt.where(ServiceGoal.id.in_(bindparam("goal_ids", expanding=True)))
     if customer is not None:
-        used = _bound_rollups(select(MonthlyRollup.goal_id).distinct(), customer, False)
-        stmt = stmt.where(ServiceGoal.id.in_(used.scalar_subquery()))
+        stmt = stmt.where(ServiceGoal.id.in_(_customer_goal_ids_stmt(customer).scalar_subquery()))
     if by_area:
         stmt = stmt.where(ServiceGoal.area == bindparam("area"))
     return stmt
@@ -244,7 +249,7 @@ def customer_goal_ids(scope: AccessScope, cvr: str) -> list[int]:
     """Return the ids of the goals customer `cvr` has any roll-up for (empty outside `scope`)."""
     if not scope.allows(cvr):
         return []
-    return sorted(get_session().scalars(_rollup_filter(select(MonthlyRollup.goal_id).distinct(), scope, cvr, None)))
+    return sorted(get_session().scalars(_customer_goal_ids_stmt(scope.all_customers), _bound(scope, cvr)))
 
 
 def goal_codes() -> list[str]:
