@@ -62,8 +62,14 @@ def test_information_period_export_and_print(report_cases, live_server, page):
     a1 = report.locator("tr", has_text="A1 Kreditortransaktioner").inner_text()
     # Latest closed month: 4 of 5 A1 cases met against a 95 % target, marked without relying on colour.
     assert "80,0 %" in a1 and "✗" in a1
-    # Each trend chart's figures unfold as a table, reachable and scrollable from the keyboard.
-    page.get_by_role("button", name="Vis tallene bag grafen som tabel").click()
+    # Each trend chart's figures unfold as a table, reachable and scrollable from the keyboard. The charts
+    # above the button are drawn once scrolled to: let them arrive first, so the click does not race the
+    # button moving down under them (the click was lost once in a full run under load).
+    toggle = page.get_by_role("button", name="Vis tallene bag grafen som tabel")
+    toggle.scroll_into_view_if_needed()
+    page.locator("#information-trends .js-plotly-plot").first.wait_for()
+    wait_for_dash(page)
+    toggle.click()
     regnskab = page.get_by_role("region", name="Målopfyldelse for Regnskab pr. måned (–: ingen sager)")
     assert "80,0 %" in regnskab.get_by_role("row", name=re.compile("^A1")).inner_text()
     wait_for_dash(page)
